@@ -1,0 +1,46 @@
+"""Optimizers of the lecture (§8), each one rule for one array on one shared pipeline (``base``).
+
+Look-up by name is case-insensitive: "sgd", "momentum", "nag", "adagrad", "rmsprop", "adadelta",
+"adam", "adamw", "nadam". ``docs/optimizers.md`` tabulates what each flavor does.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .base import FLAVORS, Optimizer
+from .sgd import NAG, SGD, Momentum
+
+REGISTRY: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Momentum, NAG)}
+
+
+def get(identifier: str | Optimizer | dict, **kwargs: Any) -> Optimizer:
+    """An optimizer from a name (``"adam"``, with optional keywords), a ``{"class_name", "config"}``
+    dict, or an :class:`Optimizer` instance (returned as is)."""
+    if isinstance(identifier, Optimizer):
+        if kwargs:
+            raise ValueError(f"optimizer: keywords {sorted(kwargs)} cannot be applied to an instance")
+        return identifier
+    if isinstance(identifier, str):
+        return _lookup(identifier)(**kwargs)
+    if isinstance(identifier, dict):
+        if "class_name" not in identifier:
+            raise ValueError(f"optimizer: expected a dict with 'class_name' and 'config', got keys {sorted(identifier)}")
+        return _lookup(identifier["class_name"]).from_config({**identifier.get("config", {}), **kwargs})
+    raise TypeError(f"optimizer: expected a name, a config dict or an Optimizer, got {type(identifier).__name__}")
+
+
+def serialize(optimizer: Optimizer) -> dict[str, Any]:
+    """``{"class_name": ..., "config": ...}``; :func:`get` turns it back into an equal optimizer."""
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer: expected an Optimizer, got {type(optimizer).__name__}")
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+def _lookup(name: Any) -> type[Optimizer]:
+    key = str(name).lower()
+    if key not in REGISTRY:
+        raise ValueError(f"optimizer: expected one of {sorted(REGISTRY)}, got {name!r}")
+    return REGISTRY[key]
+
+
+__all__ = ["FLAVORS", "NAG", "REGISTRY", "SGD", "Momentum", "Optimizer", "get", "serialize"]

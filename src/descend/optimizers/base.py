@@ -1,0 +1,347 @@
+"""The one pipeline every optimizer shares.
+
+An optimizer here is a *rule* for one array plus this pipeline. The rule (``Optimizer.rule``) says
+how far to move one weight array given its gradient, its slots (velocity, accumulators, moments),
+the learning rate and the step; only this base class writes the weights. One ``apply`` does, in
+this order:
+
+1. **step count** — ``t = iterations + 1`` (every framework counts the first update as t = 1);
+2. **learning rate** — ``η_t = schedule(iterations)``, the 0-based step, as Keras does;
+3. **clipping** — ``clipvalue`` (element-wise), ``clipnorm`` (per tensor) or ``global_clipnorm``
+   (all tensors together), see :mod:`descend.clipping`;
+4. **coupled decay** — ``g ← g + λw`` (PyTorch's ``weight_decay`` on SGD, Adagrad, RMSprop,
+   Adadelta, Adam, NAdam): the decay passes through the rule like a gradient;
+5. **the rule** — ``Δ = rule(g, slots, η_t, t)``;
+6. **decoupled decay** — ``Δ ← Δ + λw`` (the slides: ``w ← (1 − λ)w − η∇E``, λ not multiplied by
+   η) or ``Δ ← Δ + ηλw`` (Keras's ``weight_decay`` on every optimizer, PyTorch's AdamW), with the
+   w from *before* the update, as Keras (decay before ``update_step``) and PyTorch AdamW do;
+7. **in-place update** — ``w ← w − Δ``, once every Δ of the step is known to be finite.
+
+A NaN or inf gradient is rejected before anything is touched (conventions.md; "a NaN never
+silently reaches the weights"), and so is a non-finite Δ (an overflow) before any weight is
+written.
+
+Flavors are data: ``Optimizer.defaults[flavor]`` holds each optimizer's defaults and conventions
+for ``"lecture"``, ``"keras"`` and ``"torch"``; every entry is also a keyword that overrides it.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, ClassVar, Mapping, Sequence
+
+import numpy as np
+
+from .. import clipping as _clipping
+from .. import schedules as _schedules
+
+FLAVORS = ("lecture", "keras", "torch")
+
+#: Conventions of the pipeline itself, per flavor; an optimizer's ``defaults`` may override them
+#: (PyTorch's AdamW decays decoupled where its Adam decays coupled).
+PIPELINE_DEFAULTS: dict[str, dict[str, Any]] = {
+    # The slides: w ← (1 − λ)w − η∇E; clipping without an ε.
+    "lecture": {"weight_decay_mode": "lecture", "clip_epsilon": 0.0},
+    # Keras 3: w ← w − ηλw before update_step; clip_by_norm / clip_by_global_norm without ε.
+    "keras": {"weight_decay_mode": "decoupled", "clip_epsilon": 0.0},
+    # PyTorch: g ← g + λw; clip_grad_norm_ divides by (total + 1e-6).
+    "torch": {"weight_decay_mode": "coupled", "clip_epsilon": 1e-6},
+}
+WEIGHT_DECAY_MODES = ("lecture", "decoupled", "coupled")
+EPSILON_PLACEMENTS = ("inside", "outside")
+
+LearningRate = float | _schedules.LearningRateSchedule | Callable[[int], float]
+
+
+# ----------------------------------------------------------------------------- validation helpers
+def check_number(name: str, value: Any, *, low: float | None = None, high: float | None = None,
+                 low_open: bool = False, high_open: bool = False) -> float:
+    """``value`` as a float, or a ValueError/TypeError naming ``name``, the range, and what came."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    lo = "(" if low_open else "["
+    hi = ")" if high_open else "]"
+    span = f"{lo}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi}"
+    bad = not math.isfinite(value)
+    bad |= low is not None and (value <= low if low_open else value < low)
+    bad |= high is not None and (value >= high if high_open else value > high)
+    if bad:
+        raise ValueError(f"{name}: expected a finite number in {span}, got {value!r}")
+    return value
+
+
+def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
+    if not isinstance(value, str) or value.lower() not in choices:
+        raise ValueError(f"{name}: expected one of {list(choices)}, got {value!r}")
+    return value.lower()
+
+
+def denominator(v: np.ndarray, epsilon: float, placement: str, out: np.ndarray) -> np.ndarray:
+    """``out ← √(v + ε)`` (placement "inside": the slides, Keras) or ``√v + ε`` ("outside": PyTorch)."""
+    if placement == "inside":
+        np.add(v, epsilon, out=out)
+        return np.sqrt(out, out=out)
+    np.sqrt(v, out=out)
+    out += epsilon
+    return out
+
+
+# ----------------------------------------------------------------------------------- the base class
+class Optimizer:
+    """Base class: the shared pipeline (module docstring); subclasses supply :meth:`rule`.
+
+    Parameters
+    ----------
+    learning_rate : float or schedule, optional
+        η, a float > 0, or a callable of the 0-based step (a :mod:`descend.schedules` object or
+        any callable returning a float ≥ 0). Default: the flavor's.
+    flavor : {"lecture", "keras", "torch"}
+        Named bundle of conventions and defaults (``docs/optimizers.md`` has the table).
+    weight_decay : float, optional
+        λ ≥ 0. Its meaning is ``weight_decay_mode``'s. Default 0 (AdamW: the flavor's).
+    weight_decay_mode : {"lecture", "decoupled", "coupled"}, optional
+        ``"lecture"``: w ← (1 − λ)w − Δ; ``"decoupled"``: w ← w − ηλw − Δ (Keras, PyTorch AdamW);
+        ``"coupled"``: g ← g + λw before the rule (PyTorch's L2 ``weight_decay``).
+    decoupled_weight_decay : bool, optional
+        PyTorch's keyword: True means ``"decoupled"``, False ``"coupled"``.
+    clipnorm, clipvalue, global_clipnorm : float, optional
+        At most one (as in Keras): per-tensor norm, element-wise value, global norm.
+    clip_epsilon : float, optional
+        Added to the norm before clipping by norm (PyTorch 1e-6, Keras and lecture 0).
+    clip_norm_type : float
+        p of the norm used by clipnorm/global_clipnorm (PyTorch's ``norm_type``; 2, 1, inf...).
+    """
+
+    #: Registry name of the optimizer ("sgd", "adam", ...).
+    name: ClassVar[str] = "optimizer"
+    #: flavor → {hyperparameter or convention: default}. This table *is* the flavor.
+    defaults: ClassVar[dict[str, dict[str, Any]]] = {f: {} for f in FLAVORS}
+    #: Scalar (optimizer-level, not per-array) state and its value before the first step.
+    scalar_state: ClassVar[dict[str, float]] = {}
+
+    def __init__(self, learning_rate: LearningRate | None = None, *, flavor: str = "lecture",
+                 weight_decay: float | None = None, weight_decay_mode: str | None = None,
+                 decoupled_weight_decay: bool | None = None, clipnorm: float | None = None,
+                 clipvalue: float | None = None, global_clipnorm: float | None = None,
+                 clip_epsilon: float | None = None, clip_norm_type: float = 2.0,
+                 **hyper: Any) -> None:
+        self.flavor = check_choice("flavor", flavor, FLAVORS)
+        table = {**PIPELINE_DEFAULTS[self.flavor], **self.defaults[self.flavor]}
+
+        def pick(key: str, value: Any) -> Any:
+            return table.get(key) if value is None else value
+
+        # Hyperparameters of the rule: given, else the flavor's default. Subclasses validate them.
+        for key, value in hyper.items():
+            setattr(self, key, pick(key, value))
+        self.learning_rate = self._check_learning_rate(pick("learning_rate", learning_rate))
+        self.weight_decay = check_number("weight_decay", pick("weight_decay", weight_decay) or 0.0, low=0.0)
+        if decoupled_weight_decay is not None:
+            implied = "decoupled" if decoupled_weight_decay else "coupled"
+            if weight_decay_mode is not None and weight_decay_mode != implied:
+                raise ValueError(f"decoupled_weight_decay={decoupled_weight_decay} contradicts "
+                                 f"weight_decay_mode={weight_decay_mode!r}; give one of them")
+            weight_decay_mode = implied
+        self.weight_decay_mode = check_choice("weight_decay_mode", pick("weight_decay_mode", weight_decay_mode),
+                                              WEIGHT_DECAY_MODES)
+        given = {k: v for k, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                                   ("global_clipnorm", global_clipnorm)) if v is not None}
+        if len(given) > 1:
+            raise ValueError(f"clipnorm, clipvalue, global_clipnorm: give at most one, got {sorted(given)}")
+        self.clipnorm, self.clipvalue, self.global_clipnorm = (
+            None if v is None else check_number(k, v, low=0.0, low_open=True)
+            for k, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm)))
+        self.clip_epsilon = check_number("clip_epsilon", pick("clip_epsilon", clip_epsilon), low=0.0)
+        self.clip_norm_type = _clipping.check_norm_type(clip_norm_type)
+        self._hyper_names = tuple(hyper)
+        self.validate()
+        self.iterations = 0
+        self.state: dict[str, list[np.ndarray]] = {}
+        self.scalars: dict[str, float] = dict(self.scalar_state)
+        self._scratch: list[np.ndarray] = []
+
+    # ------------------------------------------------------------------- to override in subclasses
+    def validate(self) -> None:
+        """Check the rule's hyperparameters (subclasses; raise ValueError naming the argument)."""
+
+    def slots(self) -> dict[str, float]:
+        """Slot name → initial value; one array of the param's shape per slot and param."""
+        return {}
+
+    def begin_step(self, t: int) -> None:
+        """Update scalar (optimizer-level) state once per step, before the rules (Nadam's μ-product)."""
+
+    def rule(self, g: np.ndarray, slots: dict[str, np.ndarray], lr: float, t: int,
+             out: np.ndarray) -> None:  # pragma: no cover - abstract
+        """Write the step Δ for one array into ``out`` (the pipeline then does w ← w − Δ).
+
+        ``g`` is read-only (already clipped / coupled-decayed); ``slots`` are this array's own
+        memory and are updated in place; ``t`` is the 1-based step; ``out`` may be used as scratch.
+        """
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------------------- the pipeline
+    def apply(self, grads: Sequence[np.ndarray], params: Sequence[np.ndarray]) -> None:
+        """One update: ``params[i] ← params[i] − Δ_i`` in place, in the module docstring's order.
+
+        ``grads`` are ∂E/∂params at the current params and are never modified. Raises ValueError
+        naming the tensor index on a length, shape or dtype mismatch, or a NaN/inf gradient,
+        before anything is written.
+        """
+        grads, params = self._check_inputs(grads, params)
+        self._build(params)
+        t = self.iterations + 1                                        # 1. step count
+        lr = self._learning_rate_at(self.iterations)                   # 2. learning rate
+        grads = self._clip(grads)                                      # 3. clipping
+        wd = self.weight_decay
+        if wd and self.weight_decay_mode == "coupled":                 # 4. coupled decay
+            grads = [g + wd * w for g, w in zip(grads, params)]
+        self.begin_step(t)
+        for i, (g, w) in enumerate(zip(grads, params)):
+            out = self._scratch[i]
+            self.rule(g, {name: arrays[i] for name, arrays in self.state.items()}, lr, t, out)  # 5.
+            if wd and self.weight_decay_mode != "coupled":             # 6. decoupled decay
+                out += (wd if self.weight_decay_mode == "lecture" else lr * wd) * w
+        for i, out in enumerate(self._scratch):
+            if not np.isfinite(out.sum()) and not np.isfinite(out).all():
+                raise ValueError(f"params[{i}]: the update at step {t} is not finite (overflow); "
+                                 f"no weight was written. Lower the learning rate or clip gradients.")
+        for w, out in zip(params, self._scratch):                      # 7. in-place update
+            w -= out
+        self.iterations += 1
+
+    @property
+    def current_learning_rate(self) -> float:
+        """η that the next :meth:`apply` will use: the schedule at the 0-based step ``iterations``."""
+        return self._learning_rate_at(self.iterations)
+
+    # ------------------------------------------------------------------------------------ state
+    def get_state(self) -> dict[str, np.ndarray | int | float]:
+        """Flat copy of the state: ``"iterations"``, ``"<slot>/<index>"`` arrays, scalar state."""
+        flat: dict[str, np.ndarray | int | float] = {"iterations": int(self.iterations)}
+        for name, arrays in self.state.items():
+            for i, a in enumerate(arrays):
+                flat[f"{name}/{i}"] = a.copy()
+        flat.update({k: float(v) for k, v in self.scalars.items()})
+        return flat
+
+    def set_state(self, state: Mapping[str, Any]) -> None:
+        """Restore what :meth:`get_state` returned (copies), so that training resumes bit for bit."""
+        if "iterations" not in state:
+            raise ValueError("state: expected the key 'iterations', it is missing")
+        names = tuple(self.slots())
+        expected = {"iterations", *self.scalar_state}
+        count = sum(1 for k in state if k.split("/")[0] in names and "/" in k) // max(len(names), 1)
+        expected |= {f"{n}/{i}" for n in names for i in range(count)}
+        if set(state) != expected:
+            raise ValueError(f"state: expected the keys {sorted(expected)}, got {sorted(state)}")
+        iterations = state["iterations"]
+        if isinstance(iterations, np.ndarray):
+            iterations = iterations.item()
+        if isinstance(iterations, bool) or int(iterations) != iterations or iterations < 0:
+            raise ValueError(f"state['iterations']: expected an int >= 0, got {iterations!r}")
+        self.iterations = int(iterations)
+        self.scalars = {k: float(np.asarray(state[k]).item()) for k in self.scalar_state}
+        self.state = {n: [np.array(state[f"{n}/{i}"], copy=True) for i in range(count)] for n in names} if count else {}
+        self._scratch = [np.empty_like(a) for a in self.state[names[0]]] if count else []
+
+    # ----------------------------------------------------------------------------- serialization
+    def get_config(self) -> dict[str, Any]:
+        """Every resolved hyperparameter and convention; :meth:`from_config` rebuilds the optimizer."""
+        lr = self.learning_rate
+        return {
+            "learning_rate": lr if isinstance(lr, float) else _schedules.serialize(lr),
+            "flavor": self.flavor,
+            **{k: getattr(self, k) for k in self._hyper_names},
+            "weight_decay": self.weight_decay, "weight_decay_mode": self.weight_decay_mode,
+            "clipnorm": self.clipnorm, "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm,
+            "clip_epsilon": self.clip_epsilon, "clip_norm_type": self.clip_norm_type,
+        }
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> "Optimizer":
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = _schedules.get(config["learning_rate"])
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        lr = self.learning_rate
+        return f"{type(self).__name__}(learning_rate={lr!r}, flavor={self.flavor!r})"
+
+    # --------------------------------------------------------------------------------- internals
+    @staticmethod
+    def _check_learning_rate(lr: Any) -> LearningRate:
+        if isinstance(lr, (int, float, np.integer, np.floating)) and not isinstance(lr, bool):
+            # A constant rate of 0 trains nothing and a negative one ascends: both are mistakes.
+            # A *schedule* may reach 0 (warm-up from 0, cosine decay with alpha=0); see
+            # _learning_rate_at.
+            return check_number("learning_rate", lr, low=0.0, low_open=True)
+        if callable(lr):
+            return lr
+        raise TypeError(f"learning_rate: expected a float > 0 or a schedule, got {type(lr).__name__} {lr!r}")
+
+    def _learning_rate_at(self, step: int) -> float:
+        lr = self.learning_rate
+        if isinstance(lr, float):
+            return lr
+        value = lr(step)
+        try:
+            return check_number("learning_rate", value, low=0.0)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"learning_rate: the schedule returned {value!r} at step {step}; "
+                             f"expected a finite float >= 0") from exc
+
+    def _check_inputs(self, grads: Sequence[np.ndarray], params: Sequence[np.ndarray]
+                      ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        for arg, seq in (("grads", grads), ("params", params)):
+            if isinstance(seq, np.ndarray) or not isinstance(seq, Sequence):
+                raise TypeError(f"{arg}: expected a list of arrays, got {type(seq).__name__}")
+        if len(grads) != len(params):
+            raise ValueError(f"grads, params: expected lists of the same length, got {len(grads)} and {len(params)}")
+        if not params:
+            raise ValueError("params: expected at least one array, got an empty list")
+        for i, (g, w) in enumerate(zip(grads, params)):
+            if not isinstance(w, np.ndarray) or w.dtype not in (np.float32, np.float64):
+                raise ValueError(f"params[{i}]: expected a float32 or float64 numpy array, "
+                                 f"got {getattr(w, 'dtype', type(w).__name__)}")
+            if not w.flags.writeable:
+                raise ValueError(f"params[{i}]: expected a writeable array (updated in place)")
+            if not isinstance(g, np.ndarray) or g.shape != w.shape or g.dtype != w.dtype:
+                raise ValueError(f"grads[{i}]: expected an array of shape {w.shape} and dtype {w.dtype} "
+                                 f"(those of params[{i}]), got shape {getattr(g, 'shape', None)} and "
+                                 f"dtype {getattr(g, 'dtype', type(g).__name__)}")
+        for i, g in enumerate(grads):
+            # The sum is one cheap pass; the element-wise check only runs when it is not finite
+            # (it may overflow while every element is finite).
+            if not np.isfinite(g.sum()) and not np.isfinite(g).all():
+                bad = int(np.size(g) - np.count_nonzero(np.isfinite(g)))
+                raise ValueError(f"grads[{i}]: expected finite values, got {bad} NaN/inf element(s); "
+                                 f"nothing was updated")
+        return list(grads), list(params)
+
+    def _build(self, params: list[np.ndarray]) -> None:
+        """Create the slots on first use, with the params' shapes and dtypes; else check they match."""
+        if not self.state and self.slots():
+            self.state = {name: [np.full_like(w, fill) for w in params] for name, fill in self.slots().items()}
+        for name, arrays in self.state.items():
+            if len(arrays) != len(params):
+                raise ValueError(f"params: this optimizer holds state for {len(arrays)} arrays, got {len(params)}")
+            for i, (a, w) in enumerate(zip(arrays, params)):
+                if a.shape != w.shape or a.dtype != w.dtype:
+                    raise ValueError(f"params[{i}]: expected shape {a.shape} and dtype {a.dtype} (the optimizer's "
+                                     f"'{name}' state), got {w.shape} and {w.dtype}")
+        if len(self._scratch) != len(params) or any(s.shape != w.shape or s.dtype != w.dtype
+                                                    for s, w in zip(self._scratch, params)):
+            self._scratch = [np.empty_like(w) for w in params]
+
+    def _clip(self, grads: list[np.ndarray]) -> list[np.ndarray]:
+        if self.clipvalue is not None:
+            return _clipping.clip_by_value(grads, self.clipvalue)
+        if self.clipnorm is not None:
+            return _clipping.clip_by_norm(grads, self.clipnorm, epsilon=self.clip_epsilon,
+                                          norm_type=self.clip_norm_type)
+        if self.global_clipnorm is not None:
+            return _clipping.clip_by_global_norm(grads, self.global_clipnorm, epsilon=self.clip_epsilon,
+                                                 norm_type=self.clip_norm_type)[0]
+        return grads

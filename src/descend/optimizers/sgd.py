@@ -1,0 +1,150 @@
+"""Gradient descent, momentum and Nesterov's accelerated gradient (slides §1, §8)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .base import LearningRate, Optimizer, check_choice, check_number
+
+MOMENTUM_BUFFERS = ("velocity", "direction")
+
+
+class SGD(Optimizer):
+    """Gradient descent, optionally with momentum or Nesterov momentum.
+
+    Rules as the slides write them (§1, §8), ``g = ∂E/∂w``::
+
+        plain:     w ← w − η g
+        momentum:  v_t = γ v_{t−1} + η g;           w ← w − v_t           (Qian 1999)
+        NAG:       v_t = γ v_{t−1} + η ∇E(w − γ v_{t−1});  w ← w − v_t     (Nesterov 1983)
+
+    **NAG and the look-ahead point.** :meth:`apply` takes the gradient at the params it is
+    given. With ``nesterov=True`` the params this optimizer keeps are the slides' *look-ahead
+    point* ``p = w − γv``, so the gradient the caller computes at them is exactly the slides'
+    ``∇E(w − γ v)``. Substituting p gives the update ``v_t = γ v_{t−1} + η g(p)``,
+    ``p ← p − (γ v_t + η g(p))`` — which is also Keras's and PyTorch's "reparametrised" Nesterov
+    (conventions.md §2.2). The slides' own w is ``p + γ v``: :meth:`slides_weights`. Both start
+    from the same w₀ (v₀ = 0) and converge to the same point.
+
+    Parameters
+    ----------
+    learning_rate : float or schedule
+        η. Default 0.01 (lecture, Keras), 1e-3 (torch).
+    momentum : float
+        γ in [0, 1]. Default 0 (every framework); :class:`Momentum` and :class:`NAG` default to
+        the slides' 0.9.
+    nesterov : bool
+        Nesterov momentum (needs momentum > 0).
+    dampening : float
+        PyTorch's τ: ``b_t = γ b_{t−1} + (1 − τ) g`` (its first step is undamped, ``b_1 = g``).
+        Default 0; not with nesterov.
+    momentum_buffer : {"velocity", "direction"}
+        What the slot ``state["velocity"]`` holds. ``"velocity"`` (lecture, Keras; Keras's
+        ``m = −v``): v with η inside, ``v_t = γ v_{t−1} + η g``, ``Δ = v_t``.
+        ``"direction"`` (PyTorch): ``b_t = γ b_{t−1} + g``, ``Δ = η_t b_t``. The two are equal
+        while η is constant; under a schedule PyTorch rescales the whole buffer by the new η.
+    **kwargs
+        The pipeline's: ``flavor``, ``weight_decay``, ``clipnorm``... (:class:`Optimizer`).
+
+    Conventions: Keras's SGD is the slides' rule (``m = −v``), weight decay decoupled and scaled
+    by η; PyTorch's puts η outside the buffer, adds dampening and a coupled L2 weight decay.
+    """
+
+    name = "sgd"
+    defaults = {
+        "lecture": {"learning_rate": 0.01, "momentum": 0.0, "momentum_buffer": "velocity"},
+        "keras": {"learning_rate": 0.01, "momentum": 0.0, "momentum_buffer": "velocity"},
+        "torch": {"learning_rate": 1e-3, "momentum": 0.0, "momentum_buffer": "direction"},
+    }
+
+    def __init__(self, learning_rate: LearningRate | None = None, momentum: float | None = None,
+                 nesterov: bool = False, *, dampening: float = 0.0, momentum_buffer: str | None = None,
+                 flavor: str = "lecture", **kwargs: Any) -> None:
+        super().__init__(learning_rate, flavor=flavor, momentum=momentum, nesterov=nesterov,
+                         dampening=dampening, momentum_buffer=momentum_buffer, **kwargs)
+
+    def validate(self) -> None:
+        self.momentum = check_number("momentum", self.momentum, low=0.0, high=1.0)
+        self.dampening = check_number("dampening", self.dampening, low=0.0, high=1.0)
+        self.momentum_buffer = check_choice("momentum_buffer", self.momentum_buffer, MOMENTUM_BUFFERS)
+        if not isinstance(self.nesterov, (bool, np.bool_)):
+            raise TypeError(f"nesterov: expected a bool, got {type(self.nesterov).__name__}")
+        self.nesterov = bool(self.nesterov)
+        if self.nesterov and (self.momentum == 0 or self.dampening != 0):
+            raise ValueError(f"nesterov: needs momentum > 0 and dampening == 0, got momentum={self.momentum} "
+                             f"and dampening={self.dampening}")
+
+    def slots(self) -> dict[str, float]:
+        return {"velocity": 0.0} if self.momentum else {}
+
+    def rule(self, g: np.ndarray, slots: dict[str, np.ndarray], lr: float, t: int, out: np.ndarray) -> None:
+        gamma = self.momentum
+        if not gamma:                                   # w ← w − η g
+            np.multiply(g, lr, out=out)
+            return
+        v = slots["velocity"]
+        if self.momentum_buffer == "velocity":          # v = γ v + (1 − τ) η g
+            v *= gamma
+            np.multiply(g, (1.0 - self.dampening) * lr, out=out)
+            v += out
+            if self.nesterov:                           # Δ = γ v_t + η g (τ = 0: out holds η g)
+                out += gamma * v
+            else:                                       # Δ = v_t
+                out[...] = v
+        else:                                           # PyTorch: b = γ b + (1 − τ) g, b₁ = g
+            if t == 1:
+                v[...] = g
+            else:
+                v *= gamma
+                v += (1.0 - self.dampening) * g
+            if self.nesterov:                           # Δ = η (g + γ b)
+                np.multiply(v, gamma, out=out)
+                out += g
+                out *= lr
+            else:                                       # Δ = η b
+                np.multiply(v, lr, out=out)
+
+    def slides_weights(self, params: list[np.ndarray]) -> list[np.ndarray]:
+        """The slides' w for NAG, ``w = p + γ v``, from the look-ahead params p this optimizer keeps.
+
+        With ``momentum_buffer="direction"`` v = η·b (exact for a constant η). For plain momentum
+        (no Nesterov) the params already are the slides' w and are returned as copies.
+        """
+        if not self.nesterov or "velocity" not in self.state:
+            return [np.array(p, copy=True) for p in params]
+        scale = self.momentum * (1.0 if self.momentum_buffer == "velocity" else self.current_learning_rate)
+        return [p + scale * v for p, v in zip(params, self.state["velocity"])]
+
+
+class Momentum(SGD):
+    """The slides' momentum: ``v_t = γ v_{t−1} + η ∂E/∂w``, ``w ← w − v_t``, γ = 0.9 (Qian 1999).
+
+    :class:`SGD` with the slides' default γ = 0.9 in every flavor; see :class:`SGD` for the
+    keywords and the conventions. Faster than SGD, still poor at saddle points (slides §8).
+    """
+
+    name = "momentum"
+    defaults = {f: {**d, "momentum": 0.9} for f, d in SGD.defaults.items()}
+
+    def validate(self) -> None:
+        super().validate()
+        if self.momentum == 0:
+            raise ValueError("momentum: expected a number in (0, 1] for Momentum, got 0.0 (use SGD)")
+
+
+class NAG(SGD):
+    """Nesterov's accelerated gradient: ``v_t = γ v_{t−1} + η ∇E(w − γ v_{t−1})``, ``w ← w − v_t``.
+
+    :class:`SGD` with ``nesterov=True`` and γ = 0.9. The params kept are the look-ahead points
+    ``w − γ v`` (see :class:`SGD`); :meth:`slides_weights` gives the slides' w.
+    """
+
+    name = "nag"
+    defaults = {f: {**d, "momentum": 0.9} for f, d in SGD.defaults.items()}
+
+    def __init__(self, learning_rate: LearningRate | None = None, momentum: float | None = None,
+                 nesterov: bool = True, **kwargs: Any) -> None:
+        if nesterov is not True:
+            raise ValueError(f"nesterov: NAG is Nesterov momentum, expected True, got {nesterov!r} (use Momentum)")
+        super().__init__(learning_rate, momentum, nesterov=True, **kwargs)
