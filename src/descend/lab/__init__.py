@@ -1,0 +1,17 @@
+"""The optimizer lab: 2-D surfaces, optimizer races and the classic methods (lecture §1, §2, §8).
+
+- :mod:`descend.lab.functions` — test surfaces with analytic gradients (saddle, Beale, Rosenbrock,
+  Himmelblau, an ill-conditioned bowl, any user function);
+- :mod:`descend.lab.trajectories` — one optimizer's path, or a race of several from one start;
+- :mod:`descend.lab.classic` — normal equation and Newton–Raphson against batch, stochastic and
+  mini-batch gradient descent.
+
+Nothing here imports matplotlib; pictures are drawn by :mod:`descend.plotting`.
+"""
+from __future__ import annotations
+
+from .functions import (FUNCTIONS, Function2D, beale, get_function, himmelblau, quadratic_bowl,
+                        rosenbrock, saddle)
+
+__all__ = ["FUNCTIONS", "Function2D", "beale", "get_function", "himmelblau", "quadratic_bowl",
+           "rosenbrock", "saddle"]
