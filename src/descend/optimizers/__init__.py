@@ -8,9 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from .base import FLAVORS, Optimizer
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam, AdamW, Nadam
+from .rmsprop import RMSprop
 from .sgd import NAG, SGD, Momentum
 
-REGISTRY: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Momentum, NAG)}
+REGISTRY: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Momentum, NAG, Adagrad, RMSprop, Adadelta,
+                                                                Adam, AdamW, Nadam)}
 
 
 def get(identifier: str | Optimizer | dict, **kwargs: Any) -> Optimizer:
@@ -43,4 +48,5 @@ def _lookup(name: Any) -> type[Optimizer]:
     return REGISTRY[key]
 
 
-__all__ = ["FLAVORS", "NAG", "REGISTRY", "SGD", "Momentum", "Optimizer", "get", "serialize"]
+__all__ = ["FLAVORS", "NAG", "REGISTRY", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Momentum", "Nadam",
+           "Optimizer", "RMSprop", "get", "serialize"]

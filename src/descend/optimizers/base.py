@@ -118,6 +118,9 @@ class Optimizer:
     defaults: ClassVar[dict[str, dict[str, Any]]] = {f: {} for f in FLAVORS}
     #: Scalar (optimizer-level, not per-array) state and its value before the first step.
     scalar_state: ClassVar[dict[str, float]] = {}
+    #: Hyperparameters for which None is a value, not "use the flavor's default" (the subclass
+    #: resolves their defaults itself).
+    none_is_a_value: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, learning_rate: LearningRate | None = None, *, flavor: str = "lecture",
                  weight_decay: float | None = None, weight_decay_mode: str | None = None,
@@ -133,7 +136,7 @@ class Optimizer:
 
         # Hyperparameters of the rule: given, else the flavor's default. Subclasses validate them.
         for key, value in hyper.items():
-            setattr(self, key, pick(key, value))
+            setattr(self, key, value if key in self.none_is_a_value else pick(key, value))
         self.learning_rate = self._check_learning_rate(pick("learning_rate", learning_rate))
         self.weight_decay = check_number("weight_decay", pick("weight_decay", weight_decay) or 0.0, low=0.0)
         if decoupled_weight_decay is not None:
