@@ -1,0 +1,39 @@
+"""descend — how neural networks learn by gradient descent, exactly as the lecture teaches it.
+
+The flat public API. ``import descend`` loads NumPy and the core engine only; plotting
+(matplotlib), scikit-learn, the CLI and the lecture replay are imported where used.
+"""
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from . import activations, initializers, layers, losses, metrics, regularizers
+from .callbacks import Callback, History
+from .errors import DescendError, DivergenceError, NotCompiledError
+from .explain import explain
+from .gradcheck import gradient_check
+from .layers import Activation, Dense, Input
+from .model import Sequential
+
+__version__ = "0.1.0"
+
+# submodules that pull in more than NumPy are loaded on first access
+_LAZY = {"optimizers", "schedules", "clipping", "datasets", "lecture", "lab", "plotting", "sklearn",
+         "io", "diagnostics", "training", "batching", "cli"}
+_LAZY_ATTRS = {"load_model": "io", "save_model": "io", "diagnose": "diagnostics"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return import_module(f".{name}", __name__)
+    if name in _LAZY_ATTRS:
+        return getattr(import_module(f".{_LAZY_ATTRS[name]}", __name__), name)
+    raise AttributeError(f"module 'descend' has no attribute {name!r}")
+
+
+__all__ = [
+    "Sequential", "Dense", "Activation", "Input", "Callback", "History", "explain", "gradient_check",
+    "DescendError", "DivergenceError", "NotCompiledError", "activations", "initializers", "layers",
+    "losses", "metrics", "regularizers", *sorted(_LAZY), *sorted(_LAZY_ATTRS),
+]

@@ -1,0 +1,210 @@
+"""Activation functions f(z), each with its derivative f′(z) written beside it.
+
+An activation is used inside a :class:`~descend.layers.Dense` layer (``activation="sigmoid"``) or
+as a layer of its own (:class:`~descend.layers.Activation`). Backprop needs, per layer,
+``δ = ∂E/∂a ⊙ f′(z)`` — :meth:`Activation.backward` computes exactly that. Where f′ is cheaper
+to write with the output a = f(z) (sigmoid: a(1 − a); tanh: 1 − a²) it uses a, which the forward
+pass already has.
+
+========== ============================================ ================================================
+name       f(z)                                         f′(z)
+========== ============================================ ================================================
+linear     z                                            1
+sigmoid    1 / (1 + e^(−z))                             σ(z)(1 − σ(z))  (slides: quotient rule)
+tanh       (e^z − e^(−z)) / (e^z + e^(−z))              1 − tanh²(z)
+relu       max(0, z)                                    1 if z > 0 else 0  (0 at z = 0, as Keras/torch)
+leaky_relu z if z > 0 else αz          (α = 0.3 Keras)  1 if z > 0 else α
+elu        z if z > 0 else α(e^z − 1)  (α = 1)          1 if z > 0 else α e^z  ( = a + α for z ≤ 0 )
+softmax    e^(z_k) / Σ_j e^(z_j)   (over the last axis) Jacobian diag(a) − a aᵀ: δ = a ⊙ (g − Σ_k g_k a_k)
+========== ============================================ ================================================
+
+Sigmoid and softmax are computed so that |z| = 1000 raises no overflow: sigmoid evaluates
+e^(−|z|) only, softmax subtracts the row maximum first.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class Activation:
+    """Base class. Subclasses implement ``__call__`` (f) and ``derivative`` (f′)."""
+
+    name = "activation"
+    #: f′ depends only on its own element (False for softmax, whose Jacobian is dense)
+    elementwise = True
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        """f′(z), elementwise; ``a`` is f(z), already computed by the forward pass."""
+        raise NotImplementedError
+
+    def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """δ = ∂E/∂z = ∂E/∂a ⊙ f′(z), given ``grad`` = ∂E/∂a."""
+        return grad * self.derivative(z, a)
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{self.name}({args})" if args else self.name
+
+
+class Linear(Activation):
+    """f(z) = z, f′(z) = 1. The default of Dense (no activation)."""
+
+    name = "linear"
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        return z
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return np.ones_like(z)
+
+    def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        return grad
+
+
+class Sigmoid(Activation):
+    """σ(z) = 1/(1 + e^(−z)); σ′(z) = σ(z)(1 − σ(z)).
+
+    Evaluated as 1/(1 + e^(−z)) for z ≥ 0 and e^z/(1 + e^z) for z < 0, so e^(−|z|) ≤ 1 never
+    overflows.
+    """
+
+    name = "sigmoid"
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return a * (1.0 - a)
+
+
+class Tanh(Activation):
+    """tanh(z); tanh′(z) = 1 − tanh²(z)."""
+
+    name = "tanh"
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        return np.tanh(z)
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return 1.0 - a * a
+
+
+class ReLU(Activation):
+    """relu(z) = max(0, z); relu′(z) = 1 for z > 0, else 0 (a "dead" unit passes no gradient)."""
+
+    name = "relu"
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        return np.maximum(z, 0)
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return (z > 0).astype(z.dtype)
+
+    def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        return np.where(z > 0, grad, 0).astype(grad.dtype, copy=False)
+
+
+class LeakyReLU(Activation):
+    """f(z) = z for z > 0 else αz; f′(z) = 1 for z > 0 else α. Keras default α = 0.3."""
+
+    name = "leaky_relu"
+
+    def __init__(self, alpha: float = 0.3) -> None:
+        self.alpha = _check_alpha(alpha)
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        return np.where(z > 0, z, self.alpha * z).astype(z.dtype, copy=False)
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return np.where(z > 0, 1.0, self.alpha).astype(z.dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"alpha": self.alpha}
+
+
+class ELU(Activation):
+    """f(z) = z for z > 0 else α(e^z − 1); f′(z) = 1 for z > 0 else αe^z = f(z) + α. Default α = 1."""
+
+    name = "elu"
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = _check_alpha(alpha)
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        # expm1 of min(z, 0): no overflow for large positive z, accurate near 0
+        return np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0))).astype(z.dtype, copy=False)
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return np.where(z > 0, 1.0, a + self.alpha).astype(z.dtype, copy=False)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"alpha": self.alpha}
+
+
+class Softmax(Activation):
+    """softmax(z)_k = e^(z_k) / Σ_j e^(z_j) over the last axis.
+
+    Its derivative is the Jacobian ∂a_k/∂z_j = a_k(1[k = j] − a_j), so the backward pass is
+    δ = a ⊙ (g − Σ_k g_k a_k). With a cross-entropy loss the model skips it: the fused output δ
+    is ŷ − y (see :mod:`descend.losses`).
+    """
+
+    name = "softmax"
+    elementwise = False
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """The diagonal of the Jacobian, a(1 − a); use :meth:`backward` for the full product."""
+        return a * (1.0 - a)
+
+    def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        return a * (grad - (grad * a).sum(axis=-1, keepdims=True))
+
+
+def _check_alpha(alpha: float) -> float:
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.floating, np.integer)):
+        raise TypeError(f"alpha: expected a number, got {type(alpha).__name__}")
+    if not np.isfinite(alpha):
+        raise ValueError(f"alpha: expected a finite number, got {alpha!r}")
+    return float(alpha)
+
+
+#: name -> class; the gradient-check tests walk this registry, so a new entry is covered.
+REGISTRY: dict[str, type[Activation]] = {
+    cls.name: cls for cls in (Linear, Sigmoid, Tanh, ReLU, LeakyReLU, ELU, Softmax)
+}
+
+
+def get(identifier: str | Activation | dict | None) -> Activation:
+    """An activation from a name (``"relu"``), a config dict, an instance, or None (linear)."""
+    if identifier is None:
+        return Linear()
+    if isinstance(identifier, Activation):
+        return identifier
+    if isinstance(identifier, str):
+        key = identifier.lower()
+        if key not in REGISTRY:
+            raise ValueError(f"activation: expected one of {sorted(REGISTRY)}, got {identifier!r}")
+        return REGISTRY[key]()
+    if isinstance(identifier, dict):
+        name = identifier.get("name")
+        if name not in REGISTRY:
+            raise ValueError(f"activation: expected one of {sorted(REGISTRY)}, got {name!r}")
+        return REGISTRY[name](**identifier.get("config", {}))
+    raise TypeError(f"activation: expected a name, an Activation or None, got {type(identifier).__name__}")
+
+
+def serialize(activation: Activation) -> dict[str, Any]:
+    return {"name": activation.name, "config": activation.get_config()}

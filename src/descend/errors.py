@@ -1,0 +1,23 @@
+"""Errors with a meaning of their own."""
+from __future__ import annotations
+
+
+class DescendError(ValueError):
+    """Base class of descend's own errors (a ValueError, so callers may catch either)."""
+
+
+class NotCompiledError(DescendError):
+    """A model was trained or evaluated before :meth:`Sequential.compile`."""
+
+
+class DivergenceError(DescendError, FloatingPointError):
+    """Training produced a NaN or inf loss or gradient.
+
+    Attributes say where: ``epoch`` (0-based), ``update`` (0-based update within the run),
+    ``layer`` (name of the first layer whose gradient was not finite, or None) and ``loss``.
+    """
+
+    def __init__(self, message: str, *, epoch: int | None = None, update: int | None = None,
+                 layer: str | None = None, loss: float | None = None) -> None:
+        super().__init__(message)
+        self.epoch, self.update, self.layer, self.loss = epoch, update, layer, loss

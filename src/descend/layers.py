@@ -1,0 +1,210 @@
+"""Layers: the :class:`Layer` contract, :class:`Dense` and :class:`Activation`.
+
+Contract (design.md): ``forward(x)`` caches only what ``backward`` needs; ``backward(grad)`` takes
+∂E/∂(output) and returns ∂E/∂(input), *overwriting* (never accumulating) the layer's gradients in
+``grads`` (same order as ``params``). Parameters are updated in place by the optimizer, so the
+arrays in ``params`` keep their identity for the whole life of the layer.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import activations, initializers, regularizers
+
+
+class Layer:
+    """Base class of all layers."""
+
+    #: the registry name used in saved configs
+    kind = "Layer"
+
+    def __init__(self, name: str | None = None) -> None:
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"name: expected a string or None, got {type(name).__name__}")
+        self.name = name
+        self.params: list[np.ndarray] = []
+        self.grads: list[np.ndarray] = []
+        self.param_names: list[str] = []
+        self.input_dim: int | None = None
+        self.output_dim: int | None = None
+
+    @property
+    def built(self) -> bool:
+        return self.output_dim is not None
+
+    def build(self, input_dim: int, rng: np.random.Generator, dtype: np.dtype) -> int:
+        """Create the parameters for inputs of width ``input_dim``; return the output width."""
+        self.input_dim = self.output_dim = int(input_dim)
+        return self.output_dim
+
+    def forward(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray, need_input_grad: bool = True, *,
+                 is_delta: bool = False) -> np.ndarray | None:  # pragma: no cover - abstract
+        """∂E/∂(output) → ∂E/∂(input); ``is_delta``: ``grad`` is already ∂E/∂z (fused loss)."""
+        raise NotImplementedError
+
+    def regularization_loss(self) -> float:
+        """Penalty this layer adds to the loss (0 without a regularizer)."""
+        return 0.0
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name}
+
+    def count_params(self) -> int:
+        return int(sum(p.size for p in self.params))
+
+
+class Dense(Layer):
+    """A fully connected layer: z = x·W + b, a = f(z).
+
+    The kernel W has shape (inputs, units) as in Keras: ``W[i, j]`` is the lecture's w_ij, the weight
+    from node i of the lower layer to node j of this one.
+
+    Backward pass — the lecture's δ recursion, each factor computed once and reused::
+
+        δ      = ∂E/∂a ⊙ f′(z)          (∂E/∂z; given directly when the loss is fused with f)
+        ∂E/∂W  = xᵀ δ        ∂E/∂b = Σ_batch δ
+        ∂E/∂x  = δ Wᵀ                   (the layer below multiplies it by its own f′)
+
+    Parameters
+    ----------
+    units : int
+        Number of nodes m of this layer.
+    activation : str, Activation or None
+        f; None is linear.
+    use_bias : bool
+        Whether to add b.
+    kernel_initializer, bias_initializer : str, Initializer or callable
+        Keras defaults: ``"glorot_uniform"`` (Xavier uniform) and ``"zeros"``.
+    kernel_regularizer : str, Regularizer or None
+        Penalty on W added to the loss and to ∂E/∂W.
+    name : str, optional
+    """
+
+    kind = "Dense"
+
+    def __init__(self, units: int, activation: str | activations.Activation | None = None,
+                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None,
+                 name: str | None = None) -> None:
+        super().__init__(name)
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
+            raise ValueError(f"units: expected a positive integer, got {units!r}")
+        if not isinstance(use_bias, (bool, np.bool_)):
+            raise TypeError(f"use_bias: expected True or False, got {use_bias!r}")
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self._x = self._z = self._a = None
+
+    @property
+    def kernel(self) -> np.ndarray:
+        return self.params[0]
+
+    @property
+    def bias(self) -> np.ndarray | None:
+        return self.params[1] if self.use_bias else None
+
+    def build(self, input_dim: int, rng: np.random.Generator, dtype: np.dtype) -> int:
+        self.input_dim, self.output_dim = int(input_dim), self.units
+        kernel = np.asarray(self.kernel_initializer((self.input_dim, self.units), rng, dtype), dtype=dtype)
+        self.params, self.param_names = [kernel], ["kernel"]
+        if self.use_bias:
+            self.params.append(np.asarray(self.bias_initializer((self.units,), rng, dtype), dtype=dtype))
+            self.param_names.append("bias")
+        self.grads = [np.zeros_like(p) for p in self.params]
+        return self.units
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        z = x @ self.params[0]
+        if self.use_bias:
+            z += self.params[1]
+        self._x, self._z = x, z
+        self._a = self.activation(z)
+        return self._a
+
+    def backward(self, grad: np.ndarray, need_input_grad: bool = True, *,
+                 is_delta: bool = False) -> np.ndarray | None:
+        """∂E/∂a → ∂E/∂x, storing ∂E/∂W (and ∂E/∂b) in ``grads``.
+
+        With ``is_delta=True``, ``grad`` is already δ = ∂E/∂z (a loss fused with f).
+        """
+        delta = grad if is_delta else self.activation.backward(self._z, self._a, grad)
+        np.matmul(self._x.T, delta, out=self.grads[0])
+        if self.kernel_regularizer is not None:
+            self.grads[0] += self.kernel_regularizer.gradient(self.params[0])
+        if self.use_bias:
+            np.sum(delta, axis=0, out=self.grads[1])
+        return delta @ self.params[0].T if need_input_grad else None
+
+    def regularization_loss(self) -> float:
+        return 0.0 if self.kernel_regularizer is None else self.kernel_regularizer(self.params[0])
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "units": self.units,
+                "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer)}
+
+
+class Activation(Layer):
+    """An activation as a layer of its own (no parameters): a = f(x), ∂E/∂x = ∂E/∂a ⊙ f′(x)."""
+
+    kind = "Activation"
+
+    def __init__(self, activation: str | activations.Activation, name: str | None = None) -> None:
+        super().__init__(name)
+        self.activation = activations.get(activation)
+        self._z = self._a = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._z = x
+        self._a = self.activation(x)
+        return self._a
+
+    def backward(self, grad: np.ndarray, need_input_grad: bool = True, *,
+                 is_delta: bool = False) -> np.ndarray | None:
+        if not need_input_grad:
+            return None
+        return grad if is_delta else self.activation.backward(self._z, self._a, grad)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "activation": activations.serialize(self.activation)}
+
+
+class Input:
+    """Declares the input width of a :class:`~descend.model.Sequential` (``Input(shape=(2,))``).
+
+    Not a layer: it only lets the model build its weights before it sees data.
+    """
+
+    def __init__(self, shape: tuple[int] | int) -> None:
+        dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+        if len(dims) != 1 or isinstance(dims[0], bool) or not isinstance(dims[0], (int, np.integer)) or dims[0] < 1:
+            raise ValueError(f"shape: expected (n_features,) with n_features >= 1, got {shape!r}")
+        self.shape = (int(dims[0]),)
+
+
+#: kind -> class; used to rebuild saved models and walked by the gradient-check tests.
+REGISTRY: dict[str, type[Layer]] = {cls.kind: cls for cls in (Dense, Activation)}
+
+
+def from_config(kind: str, config: dict[str, Any]) -> Layer:
+    """Rebuild a layer from ``kind`` and :meth:`Layer.get_config`."""
+    if kind not in REGISTRY:
+        raise ValueError(f"layer kind: expected one of {sorted(REGISTRY)}, got {kind!r}")
+    config = dict(config)
+    if kind == "Dense":
+        config["activation"] = activations.get(config["activation"])
+    elif kind == "Activation":
+        config["activation"] = activations.get(config["activation"])
+    return REGISTRY[kind](**config)

@@ -1,0 +1,278 @@
+"""Cost functions E(ŷ, y) and their gradients ∂E/∂ŷ — the reduction is part of each name.
+
+==================================== ====================================== =======================
+name                                 E                                      ∂E/∂ŷ
+==================================== ====================================== =======================
+squared_error (the slides' cost)     ½ Σ_batch Σ_k (y − ŷ)²   (a **sum**)   ŷ − y
+sum_squared_error                    Σ_batch Σ_k (y − ŷ)²     (a sum)       2(ŷ − y)
+mse (Keras's "mean_squared_error")   1/(N·K) Σ (y − ŷ)²       (a mean)      2(ŷ − y)/(N·K)
+binary_crossentropy                  −1/(N·K) Σ [y log ŷ + (1 − y) log(1 − ŷ)]
+categorical_crossentropy             −1/N Σ_n Σ_k y_k log ŷ_k            (y one-hot, N × K)
+sparse_categorical_crossentropy      −1/N Σ_n log ŷ_(n, y_n)             (y integer labels)
+==================================== ====================================== =======================
+
+N is the number of observations in the batch, K the number of outputs. The slides' E = Σ_i E_i is
+a sum over the batch (lecture §3); Keras's losses are means (so a mini-batch update does not grow
+with the batch size). Choose ``squared_error`` to replay the lecture, ``mse`` to reproduce Keras.
+
+**Fused output.** The cross-entropies pair with an output activation: binary with sigmoid,
+categorical with softmax. When the last layer has that activation the model hands the loss the
+pre-activation z (the logits) and the loss returns δ = ∂E/∂z directly::
+
+    δ = (ŷ − y) / N        (binary: / (N·K))
+
+and evaluates log ŷ as a log-sigmoid / log-softmax of z, so log(0) never happens. Without the
+matching activation the loss works on probabilities clipped to [1e-7, 1 − 1e-7], as Keras does.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+#: probabilities are clipped to [EPSILON, 1 − EPSILON] outside the fused path (Keras's epsilon)
+EPSILON = 1e-7
+
+
+class Loss:
+    """Base class: ``loss(y_pred, y_true)`` is E, ``loss.gradient(y_pred, y_true)`` is ∂E/∂ŷ.
+
+    Targets are checked and converted once per ``fit`` by :meth:`prepare_targets`.
+    """
+
+    name = "loss"
+    reduction = "sum"
+    #: output activation this loss is fused with (see the module docstring), or None
+    fused_activation: str | None = None
+
+    def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:  # pragma: no cover
+        raise NotImplementedError
+
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def fused(self, z: np.ndarray, y_true: np.ndarray) -> tuple[float, np.ndarray]:  # pragma: no cover
+        """(E, δ = ∂E/∂z) from the logits z of the fused output activation."""
+        raise NotImplementedError
+
+    def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
+        """Check ``y`` against the model's output width and return it in the dtype used.
+
+        A 1-D ``y`` is accepted for a single output and becomes a column (N, 1); any other
+        shape mismatch is an error, never a broadcast.
+        """
+        y = np.asarray(y)
+        if y.ndim == 1 and n_outputs == 1:
+            y = y.reshape(-1, 1)
+        if y.ndim != 2 or y.shape[1] != n_outputs:
+            raise ValueError(
+                f"y: expected shape (n_samples, {n_outputs}) to match the model's {n_outputs} "
+                f"output(s) for loss {self.name!r}, got shape {y.shape}")
+        return np.ascontiguousarray(y, dtype=dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def _size(y: np.ndarray) -> int:
+    return max(int(y.size), 1)
+
+
+class SquaredError(Loss):
+    """E = ½ Σ (y − ŷ)², summed over the batch and the outputs — the lecture's cost (§3).
+
+    ∂E/∂ŷ = ŷ − y: the ½ cancels the 2 of the derivative, as the slides say.
+    """
+
+    name = "squared_error"
+    reduction = "sum"
+
+    def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        d = y_pred - y_true
+        return 0.5 * float(np.vdot(d, d))
+
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        return y_pred - y_true
+
+
+class SumSquaredError(Loss):
+    """E = Σ (y − ŷ)², summed over the batch and outputs (no ½); ∂E/∂ŷ = 2(ŷ − y)."""
+
+    name = "sum_squared_error"
+    reduction = "sum"
+
+    def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        d = y_pred - y_true
+        return float(np.vdot(d, d))
+
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        return 2.0 * (y_pred - y_true)
+
+
+class MeanSquaredError(Loss):
+    """E = 1/(N·K) Σ (y − ŷ)², the mean over batch and outputs (Keras "mse"); ∂E/∂ŷ = 2(ŷ − y)/(N·K)."""
+
+    name = "mse"
+    reduction = "mean"
+
+    def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        d = y_pred - y_true
+        return float(np.vdot(d, d)) / _size(d)
+
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        return (y_pred - y_true) * (2.0 / _size(y_pred))
+
+
+def _check_unit_interval(y: np.ndarray, name: str) -> None:
+    if y.size and (y.min() < 0 or y.max() > 1):
+        raise ValueError(f"y: loss {name!r} expects targets in [0, 1], "
+                         f"got values from {y.min():g} to {y.max():g}")
+
+
+class BinaryCrossentropy(Loss):
+    """E = −1/(N·K) Σ [y log ŷ + (1 − y) log(1 − ŷ)]; fused with sigmoid: δ = (ŷ − y)/(N·K).
+
+    From logits: −[y log σ(z) + (1 − y) log(1 − σ(z))] = max(z, 0) − z·y + log(1 + e^(−|z|)).
+    """
+
+    name = "binary_crossentropy"
+    reduction = "mean"
+    fused_activation = "sigmoid"
+
+    def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
+        y = super().prepare_targets(y, n_outputs, dtype)
+        _check_unit_interval(y, self.name)
+        return y
+
+    def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        p = np.clip(y_pred, EPSILON, 1.0 - EPSILON)
+        return -float(np.sum(y_true * np.log(p) + (1.0 - y_true) * np.log1p(-p))) / _size(p)
+
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        p = np.clip(y_pred, EPSILON, 1.0 - EPSILON)
+        return (p - y_true) / (p * (1.0 - p)) / _size(p)
+
+    def fused(self, z: np.ndarray, y_true: np.ndarray) -> tuple[float, np.ndarray]:
+        n = _size(z)
+        loss = float(np.sum(np.maximum(z, 0) - z * y_true + np.log1p(np.exp(-np.abs(z))))) / n
+        e = np.exp(-np.abs(z))
+        p = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        return loss, ((p - y_true) * (1.0 / n)).astype(z.dtype, copy=False)
+
+
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+class CategoricalCrossentropy(Loss):
+    """E = −1/N Σ_n Σ_k y_k log ŷ_k with one-hot (or probability) targets, N × K.
+
+    Fused with softmax: log ŷ = z − log Σ e^z (log-softmax), δ = (ŷ − y)/N.
+    """
+
+    name = "categorical_crossentropy"
+    reduction = "mean"
+    fused_activation = "softmax"
+
+    def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
+        y = np.asarray(y)
+        if y.ndim == 1:
+            raise ValueError(
+                f"y: loss {self.name!r} expects one-hot targets of shape (n_samples, {n_outputs}), "
+                f"got integer labels of shape {y.shape}; use 'sparse_categorical_crossentropy' "
+                f"for labels")
+        y = super().prepare_targets(y, n_outputs, dtype)
+        _check_unit_interval(y, self.name)
+        return y
+
+    def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        p = y_pred / y_pred.sum(axis=-1, keepdims=True)
+        p = np.clip(p, EPSILON, 1.0 - EPSILON)
+        return -float(np.sum(y_true * np.log(p))) / max(len(p), 1)
+
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        # on the normalised, clipped probabilities as Keras; exact where 1e-7 < ŷ < 1 − 1e-7 and Σŷ = 1
+        s = y_pred.sum(axis=-1, keepdims=True)
+        p = np.clip(y_pred / s, EPSILON, 1.0 - EPSILON)
+        g = -y_true / p
+        # the normalisation p = ŷ/Σŷ: ∂p_j/∂ŷ_k = (1[j=k] − p_j)/Σŷ
+        g = (g - (g * p).sum(axis=-1, keepdims=True)) / s
+        return g / max(len(p), 1)
+
+    def fused(self, z: np.ndarray, y_true: np.ndarray) -> tuple[float, np.ndarray]:
+        n = max(len(z), 1)
+        logp = _log_softmax(z)
+        loss = -float(np.vdot(y_true, logp)) / n
+        return loss, ((np.exp(logp) - y_true) * (1.0 / n)).astype(z.dtype, copy=False)
+
+
+class SparseCategoricalCrossentropy(Loss):
+    """E = −1/N Σ_n log ŷ_(n, y_n) with integer labels y_n ∈ {0, …, K − 1}.
+
+    The same as :class:`CategoricalCrossentropy` on one-hot targets; fused with softmax,
+    δ = (ŷ − onehot(y))/N.
+    """
+
+    name = "sparse_categorical_crossentropy"
+    reduction = "mean"
+    fused_activation = "softmax"
+
+    def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1:
+            raise ValueError(f"y: loss {self.name!r} expects integer labels of shape (n_samples,), "
+                             f"got shape {y.shape}")
+        if y.size and not np.all(np.equal(np.mod(y, 1), 0)):
+            raise ValueError(f"y: loss {self.name!r} expects integer class labels, got non-integer values")
+        labels = y.astype(np.int64)
+        if labels.size and (labels.min() < 0 or labels.max() >= n_outputs):
+            raise ValueError(
+                f"y: labels must lie in [0, {n_outputs - 1}] for a model with {n_outputs} outputs, "
+                f"got labels from {labels.min()} to {labels.max()}")
+        return labels
+
+    def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        rows = np.arange(len(y_pred))
+        p = y_pred[rows, y_true] / y_pred.sum(axis=-1)
+        return -float(np.sum(np.log(np.clip(p, EPSILON, 1.0 - EPSILON)))) / max(len(p), 1)
+
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        onehot = np.zeros_like(y_pred)
+        onehot[np.arange(len(y_pred)), y_true] = 1
+        return CategoricalCrossentropy.gradient(self, y_pred, onehot)
+
+    def fused(self, z: np.ndarray, y_true: np.ndarray) -> tuple[float, np.ndarray]:
+        n = max(len(z), 1)
+        rows = np.arange(len(z))
+        logp = _log_softmax(z)
+        loss = -float(np.sum(logp[rows, y_true])) / n
+        delta = np.exp(logp)
+        delta[rows, y_true] -= 1.0
+        delta *= 1.0 / n
+        return loss, delta.astype(z.dtype, copy=False)
+
+
+#: name -> class; the gradient-check tests walk this registry, so a new entry is covered.
+REGISTRY: dict[str, type[Loss]] = {
+    cls.name: cls for cls in (SquaredError, SumSquaredError, MeanSquaredError, BinaryCrossentropy,
+                              CategoricalCrossentropy, SparseCategoricalCrossentropy)
+}
+ALIASES = {"mean_squared_error": "mse", "sse": "sum_squared_error"}
+
+
+def get(identifier: str | Loss) -> Loss:
+    """A loss from its name (see the table above) or an instance."""
+    if isinstance(identifier, Loss):
+        return identifier
+    if isinstance(identifier, str):
+        key = ALIASES.get(identifier.lower(), identifier.lower())
+        if key not in REGISTRY:
+            raise ValueError(f"loss: expected one of {sorted(REGISTRY)}, got {identifier!r}")
+        return REGISTRY[key]()
+    raise TypeError(f"loss: expected a loss name or a Loss instance, got {type(identifier).__name__}")

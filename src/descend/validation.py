@@ -1,0 +1,70 @@
+"""Checks of user input, shared by every public entry point.
+
+Each error names the argument, what was expected and what came; nothing is silently broadcast.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def as_features(name: str, X: Any, dtype: np.dtype, n_features: int | None = None) -> np.ndarray:
+    """``X`` as a C-contiguous (n_samples, n_features) array of ``dtype``, checked."""
+    arr = _as_numeric(name, X)
+    if arr.ndim != 2:
+        raise ValueError(f"{name}: expected a 2-D array (n_samples, n_features), got shape {arr.shape}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name}: expected at least one sample and one feature, got shape {arr.shape}")
+    if n_features is not None and arr.shape[1] != n_features:
+        raise ValueError(f"{name}: expected {n_features} feature column(s) to match the model's "
+                         f"input, got {arr.shape[1]} (shape {arr.shape})")
+    check_finite(name, arr)
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def as_targets(name: str, y: Any, n_samples: int) -> np.ndarray:
+    """``y`` as a numeric array with ``n_samples`` rows, checked (the loss checks its shape)."""
+    arr = _as_numeric(name, y)
+    if arr.ndim == 0 or arr.ndim > 2:
+        raise ValueError(f"{name}: expected a 1-D or 2-D array with one row per sample, got shape {arr.shape}")
+    if arr.shape[0] != n_samples:
+        raise ValueError(f"{name}: expected {n_samples} rows to match X, got {arr.shape[0]} (shape {arr.shape})")
+    check_finite(name, arr)
+    return arr
+
+
+def _as_numeric(name: str, value: Any) -> np.ndarray:
+    if value is None:
+        raise TypeError(f"{name}: expected an array of numbers, got None")
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as exc:  # ragged nested lists
+        raise ValueError(f"{name}: expected a rectangular array of numbers ({exc})") from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise TypeError(f"{name}: expected numbers (int or float), got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name}: expected real numbers, got dtype {arr.dtype}")
+    return arr
+
+
+def check_finite(name: str, arr: np.ndarray) -> None:
+    if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        kind = "NaN" if np.isnan(arr[tuple(bad)]) else "inf"
+        raise ValueError(f"{name}: expected finite values, got {kind} at index {tuple(int(i) for i in bad)}")
+
+
+def positive_int(name: str, value: Any, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def fraction(name: str, value: Any, *, low: float = 0.0, high: float = 1.0) -> float:
+    """A float in [low, high)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{name}: expected a number in [{low}, {high}), got {type(value).__name__}")
+    if not (low <= value < high):
+        raise ValueError(f"{name}: expected a number in [{low}, {high}), got {value!r}")
+    return float(value)
