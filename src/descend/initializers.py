@@ -10,20 +10,22 @@ Kernels are stored as ``(inputs, units)`` like Keras, so ``fan_in = shape[0]`` (
 
 Names, formulas and frameworks (``conventions.md`` §6):
 
-=================  =================================  =====================  ============================
-name               distribution                       Keras                  torch
-=================  =================================  =====================  ============================
-``xavier_uniform`` U[-√(6/(n+m)), √(6/(n+m))]         GlorotUniform          ``xavier_uniform_``
-``glorot_uniform`` U[-√(6/(n+m)), √(6/(n+m))]         GlorotUniform          ``xavier_uniform_``
-``xavier_normal``  N(0, 2/(n+m)) **(lecture)**        VS(1, fan_avg, untr.)  ``xavier_normal_``
-``glorot_normal``  N(0, 2/(n+m)) truncated at ±2σ'    GlorotNormal           —
-``kaiming_normal`` N(0, 2/n) **(lecture)**            VS(2, fan_in, untr.)   ``kaiming_normal_``
-``he_normal``      N(0, 2/n) truncated at ±2σ'        HeNormal               —
-``kaiming_uniform`` U[-√(6/n), √(6/n)]                HeUniform              ``kaiming_uniform_``
-``he_uniform``     U[-√(6/n), √(6/n)]                 HeUniform              ``kaiming_uniform_``
-``lecun_normal``   N(0, 1/n) truncated at ±2σ'        LecunNormal            —
-``lecun_uniform``  U[-√(3/n), √(3/n)]                 LecunUniform           —
-=================  =================================  =====================  ============================
+===================  ====================================  =====================  ====================
+name                 distribution                          Keras                  torch
+===================  ====================================  =====================  ====================
+``xavier_uniform``   U[-√(6/(n+m)), √(6/(n+m))]            GlorotUniform          ``xavier_uniform_``
+``glorot_uniform``   U[-√(6/(n+m)), √(6/(n+m))]            GlorotUniform          ``xavier_uniform_``
+``xavier_normal``    N(0, 2/(n+m)), untruncated (lecture)  VS(1, fan_avg, untr.)  ``xavier_normal_``
+``glorot_normal``    N(0, 2/(n+m)) truncated at ±2σ'       GlorotNormal           —
+``kaiming_normal``   N(0, 2/n), untruncated (lecture)      VS(2, fan_in, untr.)   ``kaiming_normal_``
+``he_normal``        N(0, 2/n) truncated at ±2σ'           HeNormal               —
+``kaiming_uniform``  U[-√(6/n), √(6/n)]                    HeUniform              ``kaiming_uniform_``
+``he_uniform``       U[-√(6/n), √(6/n)]                    HeUniform              ``kaiming_uniform_``
+``lecun_normal``     N(0, 1/n) truncated at ±2σ'           LecunNormal            —
+``lecun_uniform``    U[-√(3/n), √(3/n)]                    LecunUniform           —
+===================  ====================================  =====================  ====================
+
+VS = ``VarianceScaling(scale, mode, distribution)``; untr. = ``"untruncated_normal"``.
 
 "Truncated at ±2σ'" is Keras's truncated normal: samples are drawn from N(0, σ'²) with
 σ' = σ / 0.87962566103423978 and redrawn while |w| > 2σ'. 0.8796… is the standard deviation of a
