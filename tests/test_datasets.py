@@ -148,6 +148,9 @@ def test_load_none_options_keep_defaults_and_gaussians_noise_is_std():
     g = D.load("gaussians", noise=0.25, n_classes=2, seed=1)
     X, y = D.make_gaussians(n_classes=2, std=0.25, seed=1)
     assert np.array_equal(g.X, X)
+    assert np.array_equal(D.load("gaussians", std=0.25, n_classes=2, seed=1).X, X)
+    with pytest.raises(ValueError, match="give 'noise' or 'std'"):
+        D.load("gaussians", std=0.25, noise=0.5)
     assert D.load("digits", noise=None).n_samples == 1797
 
 

@@ -390,7 +390,8 @@ DATASETS: dict[str, DatasetInfo] = {
                          n_samples=300, n_classes=2, noise=0.2, seed=0),
     "gaussians": _generated("gaussians", make_gaussians, "isotropic Gaussian blobs (2-D); "
                             "noise is the blobs' standard deviation",
-                            n_samples=300, n_classes=3, noise=1.0, seed=0, centers=None),
+                            n_samples=300, n_classes=3, noise=1.0, std=None, seed=0,
+                            centers=None),
 }
 
 
@@ -404,7 +405,7 @@ def load(name: str, **options: Any) -> Dataset:
     **options
         The generated data sets take ``n_samples``, ``noise`` and ``seed`` (plus ``factor`` for
         circles, ``n_classes`` for spiral and gaussians, ``centers`` for gaussians, whose
-        ``noise`` is the blobs' standard deviation). An option given as None keeps its default,
+        ``noise`` is the blobs' standard deviation, also accepted as ``std``). An option given as None keeps its default,
         so a command line can pass every flag through. The bundled data sets take none.
 
     Returns
@@ -432,7 +433,11 @@ def load(name: str, **options: Any) -> Dataset:
         return _bundled(key)
     kwargs = {**info.options, **given}
     if key == "gaussians":
-        kwargs["std"] = kwargs.pop("noise")
+        if "noise" in given and "std" in given:
+            raise ValueError("options: give 'noise' or 'std' for 'gaussians' (the same thing: "
+                             f"the blobs' standard deviation), not both; got {given}")
+        noise = kwargs.pop("noise")
+        kwargs["std"] = noise if kwargs["std"] is None else kwargs["std"]
     X, y = info.make(**kwargs)
     n_classes = int(y.max()) + 1
     return Dataset(X=X, y=y, task="classification", n_classes=n_classes,
