@@ -189,7 +189,9 @@ class Optimizer:
 
         ``grads`` are ∂E/∂params at the current params and are never modified. Raises ValueError
         naming the tensor index on a length, shape or dtype mismatch, or a NaN/inf gradient,
-        before anything is written.
+        before anything is written (params and state untouched). If instead a Δ overflows, the
+        ValueError comes before any weight is written, but the slots have already moved: restore
+        them with :meth:`set_state` before going on.
         """
         grads, params = self._check_inputs(grads, params)
         self._build(params)
@@ -200,15 +202,17 @@ class Optimizer:
         if wd and self.weight_decay_mode == "coupled":                 # 4. coupled decay
             grads = [g + wd * w for g, w in zip(grads, params)]
         self.begin_step(t)
-        for i, (g, w) in enumerate(zip(grads, params)):
-            out = self._scratch[i]
-            self.rule(g, {name: arrays[i] for name, arrays in self.state.items()}, lr, t, out)  # 5.
-            if wd and self.weight_decay_mode != "coupled":             # 6. decoupled decay
-                out += (wd if self.weight_decay_mode == "lecture" else lr * wd) * w
-        for i, out in enumerate(self._scratch):
-            if not np.isfinite(out.sum()) and not np.isfinite(out).all():
-                raise ValueError(f"params[{i}]: the update at step {t} is not finite (overflow); "
-                                 f"no weight was written. Lower the learning rate or clip gradients.")
+        # An overflow shows up as inf in Δ and is reported below, by tensor index, not as a warning.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for i, (g, w) in enumerate(zip(grads, params)):
+                out = self._scratch[i]
+                self.rule(g, {name: arrays[i] for name, arrays in self.state.items()}, lr, t, out)  # 5.
+                if wd and self.weight_decay_mode != "coupled":             # 6. decoupled decay
+                    out += (wd if self.weight_decay_mode == "lecture" else lr * wd) * w
+            for i, out in enumerate(self._scratch):
+                if not np.isfinite(out.sum()) and not np.isfinite(out).all():
+                    raise ValueError(f"params[{i}]: the update at step {t} is not finite (overflow); "
+                                     f"no weight was written. Lower the learning rate or clip gradients.")
         for w, out in zip(params, self._scratch):                      # 7. in-place update
             w -= out
         self.iterations += 1
@@ -317,7 +321,9 @@ class Optimizer:
         for i, g in enumerate(grads):
             # The sum is one cheap pass; the element-wise check only runs when it is not finite
             # (it may overflow while every element is finite).
-            if not np.isfinite(g.sum()) and not np.isfinite(g).all():
+            with np.errstate(over="ignore", invalid="ignore"):
+                total = g.sum()
+            if not np.isfinite(total) and not np.isfinite(g).all():
                 bad = int(np.size(g) - np.count_nonzero(np.isfinite(g)))
                 raise ValueError(f"grads[{i}]: expected finite values, got {bad} NaN/inf element(s); "
                                  f"nothing was updated")
