@@ -99,6 +99,9 @@ class Dense(Layer):
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
+        if kernel_initializer is None or bias_initializer is None:
+            raise ValueError("kernel_initializer, bias_initializer: expected a name, an Initializer or "
+                             "a callable, got None")
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
@@ -203,8 +206,5 @@ def from_config(kind: str, config: dict[str, Any]) -> Layer:
     if kind not in REGISTRY:
         raise ValueError(f"layer kind: expected one of {sorted(REGISTRY)}, got {kind!r}")
     config = dict(config)
-    if kind == "Dense":
-        config["activation"] = activations.get(config["activation"])
-    elif kind == "Activation":
-        config["activation"] = activations.get(config["activation"])
+    config["activation"] = activations.get(config["activation"])
     return REGISTRY[kind](**config)

@@ -1,0 +1,87 @@
+import warnings
+
+import numpy as np
+import pytest
+
+from descend import activations
+
+Z = np.array([[-1000.0, -3.0, -0.5, 0.0, 0.5, 3.0, 1000.0]])
+
+
+@pytest.mark.parametrize("name", sorted(activations.REGISTRY))
+def test_derivative_matches_finite_difference(name):
+    act = activations.get(name)
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(4, 5)) * 2
+    z[np.abs(z) < 1e-3] = 0.5  # keep away from the ReLU kink
+    g = rng.normal(size=z.shape)
+    analytic = act.backward(z, act(z), g)
+    eps = 1e-6
+    numeric = np.zeros_like(z)
+    for idx in np.ndindex(z.shape):
+        zp, zm = z.copy(), z.copy()
+        zp[idx] += eps
+        zm[idx] -= eps
+        numeric[idx] = ((act(zp) - act(zm)) * g).sum() / (2 * eps)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "softmax", "tanh", "elu"])
+def test_no_overflow_at_large_inputs(name):
+    act = activations.get(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for dtype in (np.float32, np.float64):
+            out = act(Z.astype(dtype))
+            assert np.isfinite(out).all()
+            assert out.dtype == dtype
+
+
+def test_sigmoid_values_and_saturation():
+    s = activations.get("sigmoid")
+    out = s(Z)[0]
+    assert out[0] == 0.0 and out[-1] == 1.0
+    assert s(np.array([0.5]))[0] == 0.6224593312018546  # the slide's h
+    np.testing.assert_allclose(out[1:-1], 1 / (1 + np.exp(-Z[0, 1:-1])), rtol=1e-15)
+
+
+def test_softmax_rows_sum_to_one_and_shift_invariant():
+    sm = activations.get("softmax")
+    z = np.array([[1.0, 2.0, 3.0], [1000.0, 1000.0, -1000.0]])
+    p = sm(z)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    np.testing.assert_allclose(sm(z[:1] + 50), p[:1])
+    np.testing.assert_allclose(p[1], [0.5, 0.5, 0.0])
+
+
+def test_relu_derivative_is_zero_at_and_below_zero():
+    r = activations.get("relu")
+    z = np.array([-1.0, 0.0, 2.0])
+    np.testing.assert_array_equal(r.derivative(z, r(z)), [0.0, 0.0, 1.0])
+
+
+def test_leaky_relu_and_elu_alpha():
+    lr = activations.get({"name": "leaky_relu", "config": {"alpha": 0.1}})
+    assert lr(np.array([-2.0]))[0] == pytest.approx(-0.2)
+    assert activations.LeakyReLU().alpha == 0.3  # Keras default
+    elu = activations.ELU(alpha=2.0)
+    assert elu(np.array([-1.0]))[0] == pytest.approx(2.0 * (np.exp(-1) - 1))
+    assert elu.derivative(np.array([-1.0]), elu(np.array([-1.0])))[0] == pytest.approx(2.0 * np.exp(-1))
+
+
+def test_unknown_name_and_bad_alpha():
+    with pytest.raises(ValueError, match="activation: expected one of .*got 'swishy'"):
+        activations.get("swishy")
+    with pytest.raises(TypeError, match="activation"):
+        activations.get(3)
+    with pytest.raises(TypeError, match="alpha"):
+        activations.LeakyReLU(alpha="big")
+    with pytest.raises(ValueError, match="alpha"):
+        activations.ELU(alpha=float("nan"))
+
+
+def test_serialize_round_trip():
+    for name in activations.REGISTRY:
+        act = activations.get(name)
+        again = activations.get(activations.serialize(act))
+        assert type(again) is type(act) and again.get_config() == act.get_config()

@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+
+import descend
+from descend import Dense, Input, Sequential
+
+
+def _random_net(seed, sizes, acts, loss, use_bias=True):
+    model = Sequential([Input(sizes[0])] + [Dense(n, a, use_bias=use_bias) for n, a in zip(sizes[1:], acts)],
+                       dtype="float64", seed=seed)
+    model.compile(optimizer="sgd", loss=loss)
+    return model
+
+
+CASES = [
+    ([2, 2, 1], ["sigmoid", "sigmoid"], "squared_error"),
+    ([3, 4, 1], ["tanh", "linear"], "mse"),
+    ([2, 3, 1, 1], ["relu", "elu", "sigmoid"], "binary_crossentropy"),
+    ([3, 3, 2, 2], ["leaky_relu", "tanh", "linear"], "sum_squared_error"),
+    ([2, 4, 3], ["sigmoid", "softmax"], "categorical_crossentropy"),
+    ([2, 3, 3], ["tanh", "softmax"], "sparse_categorical_crossentropy"),
+]
+
+
+@pytest.mark.parametrize("sizes,acts,loss", CASES)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_product_of_factors_equals_backprop_gradient(sizes, acts, loss, seed):
+    model = _random_net(seed, sizes, acts, loss)
+    rng = np.random.default_rng(seed + 10)
+    x = rng.normal(size=sizes[0])
+    k = sizes[-1]
+    if loss == "sparse_categorical_crossentropy":
+        y = rng.integers(0, k)
+    elif loss == "categorical_crossentropy":
+        y = np.eye(k)[rng.integers(0, k)]
+    elif loss == "binary_crossentropy":
+        y = float(rng.integers(0, 2))
+    else:
+        y = rng.normal(size=k)
+    expl = descend.explain(model, x, y)
+    _, grads = model.compute_gradients(x.reshape(1, -1), np.reshape(y, (1,) if np.ndim(y) == 0 and
+                                                                   loss.startswith("sparse") else (1, -1)))
+    flat = np.concatenate([g.ravel() for g in grads])
+    # explanation order: each layer's kernel row-major, then its bias — the order of get_weights
+    products = np.array([w.product for w in expl.weights])
+    np.testing.assert_allclose(products, flat, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose([w.backprop for w in expl.weights], flat, rtol=0, atol=0)
+    assert len(expl.weights) == model.count_params()
+
+
+def test_single_path_is_written_out_to_the_loss_and_branching_uses_shared_delta():
+    model = _random_net(0, [2, 3, 2], ["tanh", "linear"], "squared_error")
+    expl = descend.explain(model, [0.5, -1.0], [0.2, 0.3])
+    first = expl["w₁₁⁽¹⁾"]
+    assert first.factors[-1].symbol == "∂E/∂h₁"        # two units above: the shared Σ_k w δ
+    assert "δ" in first.factors[-1].formula
+    out = expl["w₁₁⁽²⁾"]
+    assert [f.symbol for f in out.factors] == ["∂Z_out₁/∂w₁₁⁽²⁾", "∂ŷ₁/∂Z_out₁", "∂E/∂ŷ₁"]
+
+
+def test_text_shows_symbols_formulas_and_values():
+    model = _random_net(3, [2, 2, 1], ["sigmoid", "sigmoid"], "squared_error", use_bias=False)
+    text = str(descend.explain(model, [1.0, 1.0], 1.0))
+    assert "∂E/∂w₁₁⁽¹⁾ = ∂Z₁/∂w₁₁⁽¹⁾ · ∂h₁/∂Z₁ · ∂Z_out/∂h₁ · ∂ŷ/∂Z_out · ∂E/∂ŷ" in text
+    assert "= X1 · h₁(1 − h₁) · w₁₁⁽²⁾ · ŷ(1 − ŷ) · (ŷ − y)" in text
+    assert "Forward pass" in text and "E = " in text
+
+
+def test_bias_factor_and_errors():
+    model = _random_net(4, [2, 1], ["sigmoid"], "squared_error")
+    expl = descend.explain(model, [1.0, 2.0], 0.0)
+    bias = expl["b₁⁽¹⁾"]
+    assert bias.factors[0].value == 1.0
+    with pytest.raises(ValueError, match="x: expected one observation"):
+        descend.explain(model, np.zeros((2, 2)), [0.0, 1.0])
+    with pytest.raises(KeyError):
+        expl["w₉₉⁽¹⁾"]
+    model2 = Sequential([Input(2), Dense(2), descend.Activation("tanh"), Dense(1)])
+    model2.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match="only of Dense"):
+        descend.explain(model2, [1.0, 2.0], 0.0)

@@ -1,0 +1,114 @@
+"""Every registered layer, activation and loss passes a finite-difference gradient check (float64).
+
+The cases are generated from the registries, so a newly registered entry is covered automatically.
+"""
+import numpy as np
+import pytest
+
+import descend
+from descend import Activation, Dense, Input, Sequential, activations, layers, losses
+
+TOL = 1e-6
+
+
+def _data(loss_name, n=6, d=3, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    if loss_name == "sparse_categorical_crossentropy":
+        y = rng.integers(0, k, size=n)
+    elif loss_name == "categorical_crossentropy":
+        y = np.eye(k)[rng.integers(0, k, size=n)]
+    elif loss_name == "binary_crossentropy":
+        y = rng.integers(0, 2, size=(n, k)).astype(float)
+    else:
+        y = rng.normal(size=(n, k))
+    return X, y
+
+
+def _check(model, loss, X, y):
+    model.compile(optimizer="sgd", loss=loss)
+    err = descend.gradient_check(model, X, y)
+    assert err < TOL, f"relative error {err:.2e}"
+    return err
+
+
+@pytest.mark.parametrize("act", sorted(activations.REGISTRY))
+def test_every_activation_in_a_hidden_layer(act):
+    X, y = _data("mse")
+    model = Sequential([Input(3), Dense(4, act), Dense(3)], dtype="float64", seed=1)
+    _check(model, "mse", X, y)
+
+
+@pytest.mark.parametrize("act", sorted(activations.REGISTRY))
+def test_every_activation_at_the_output(act):
+    X, y = _data("squared_error")
+    model = Sequential([Input(3), Dense(4, "tanh"), Dense(3, act)], dtype="float64", seed=2)
+    _check(model, "squared_error", X, y)
+
+
+@pytest.mark.parametrize("loss", sorted(losses.REGISTRY))
+def test_every_loss_with_its_natural_output(loss):
+    X, y = _data(loss)
+    out = losses.get(loss).fused_activation  # fused path where the loss has one
+    model = Sequential([Input(3), Dense(4, "tanh"), Dense(3, out)], dtype="float64", seed=3)
+    _check(model, loss, X, y)
+
+
+@pytest.mark.parametrize("loss", [n for n, c in losses.REGISTRY.items() if c.fused_activation])
+def test_every_fused_loss_without_fusion(loss):
+    """The same loss on a separate Activation layer's output computes ∂E/∂ŷ, not the fused δ."""
+    X, y = _data(loss)
+    out = losses.get(loss).fused_activation
+    model = Sequential([Input(3), Dense(4, "tanh"), Dense(3), Activation(out)], dtype="float64", seed=4)
+    model.compile(optimizer="sgd", loss=loss)
+    assert model._fused()  # the Activation layer also fuses ...
+    _check(model, loss, X, y)
+    # ... and a different output activation does not
+    other = Sequential([Input(3), Dense(4, "tanh"), Dense(3, "sigmoid" if out == "softmax" else "softmax")],
+                       dtype="float64", seed=4)
+    other.compile(optimizer="sgd", loss=loss)
+    assert not other._fused()
+    _check(other, loss, X, y)
+
+
+@pytest.mark.parametrize("kind", sorted(layers.REGISTRY))
+def test_every_layer_kind(kind):
+    X, y = _data("mse")
+    stack = {"Dense": [Dense(4, "elu"), Dense(3)],
+             "Activation": [Dense(4), Activation("tanh"), Dense(3)]}[kind]
+    model = Sequential([Input(3), *stack], dtype="float64", seed=5)
+    _check(model, "mse", X, y)
+
+
+def test_regularized_and_bias_free_layers():
+    X, y = _data("mse")
+    model = Sequential([Input(3), Dense(4, "sigmoid", kernel_regularizer=descend.regularizers.L1L2(0.01, 0.02)),
+                        Dense(3, use_bias=False, kernel_regularizer="l2")], dtype="float64", seed=6)
+    _check(model, "mse", X, y)
+
+
+def test_float32_model_is_checked_on_a_float64_copy_and_left_untouched():
+    X, y = _data("mse")
+    model = Sequential([Input(3), Dense(5, "relu"), Dense(3)], seed=7)
+    before = model.get_weights()
+    _check(model, "mse", X, y)
+    assert all(b.dtype == np.float32 for b in model.get_weights())
+    for b, a in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_gradient_check_detects_a_wrong_derivative():
+    class BrokenTanh(activations.Tanh):
+        def derivative(self, z, a):
+            return 1.0 - a  # wrong on purpose
+
+    X, y = _data("mse")
+    model = Sequential([Input(3), Dense(4, BrokenTanh()), Dense(3)], dtype="float64", seed=8)
+    model.compile(optimizer="sgd", loss="mse")
+    assert descend.gradient_check(model, X, y) > 1e-2
+
+
+def test_gradient_check_needs_a_compiled_model():
+    model = Sequential([Input(3), Dense(3)])
+    with pytest.raises(descend.NotCompiledError, match="compile"):
+        descend.gradient_check(model, np.zeros((2, 3)), np.zeros((2, 3)))
