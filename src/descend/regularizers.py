@@ -35,6 +35,8 @@ class Regularizer:
 
 
 def _check_factor(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a finite number >= 0, got {type(value).__name__} {value!r}")
     value = float(value)
     if not np.isfinite(value) or value < 0:
         raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")
