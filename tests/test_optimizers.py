@@ -484,3 +484,23 @@ def test_a_schedule_may_reach_zero():
     opt.apply([np.ones(2)], w)                                 # step 1: η = 0
     np.testing.assert_allclose(w[0], [0.9, 0.9], rtol=1e-15)
     assert math.isclose(opt.current_learning_rate, 0.0, abs_tol=1e-18)
+
+
+# ================================================================================== the docs
+def test_the_flavor_table_in_the_docs_is_true():
+    import pathlib
+    import re
+    text = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "optimizers.md").read_text()
+    table = text.split("<!-- flavor-table -->")[1].split("<!-- /flavor-table -->")[0]
+    rows = [r for r in table.strip().splitlines()[2:]]
+    assert len(rows) > 30
+    for row in rows:
+        name, key, *values = [c.strip().strip("`") for c in row.strip("|").split("|")]
+        names = NAMES if name == "all" else [name]
+        for n in names:
+            for flavor, shown in zip(FLAVORS, values):
+                actual = optimizers.get(n, flavor=flavor).get_config()[key]
+                if n == "adamw" and name == "all" and key == "weight_decay_mode":
+                    continue                                   # AdamW's own row says it
+                assert repr(actual).strip("'") == shown, f"{n} {key} {flavor}: docs {shown}, code {actual!r}"
+        assert re.fullmatch(r"\w+", key)
