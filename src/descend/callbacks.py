@@ -85,16 +85,33 @@ class CallbackList(Callback):
 class History(Callback):
     """Records each epoch's logs: ``history.history["loss"]`` is the per-epoch loss, and so on.
 
-    ``fit`` returns it; ``history.epoch`` lists the epoch indices trained.
+    ``fit`` returns it; ``history.epoch`` lists the epoch indices trained. As in Keras, each
+    ``fit`` starts a new History — except a fit with ``initial_epoch > 0`` (a resumed run), whose
+    History continues the model's previous one (its epochs before ``initial_epoch``), so that a
+    run resumed from a checkpoint has the same history as one never interrupted.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.history: dict[str, list[float]] = {}
         self.epoch: list[int] = []
+        self._start: tuple[list[int], dict[str, list[float]]] = ([], {})
+
+    @classmethod
+    def continuing(cls, previous: "History | None", initial_epoch: int) -> "History":
+        """A History for a fit starting at ``initial_epoch``: empty when it is 0, else holding
+        ``previous``'s records of the epochs before ``initial_epoch``."""
+        history = cls()
+        if initial_epoch > 0 and isinstance(previous, History):
+            keep = [i for i, e in enumerate(previous.epoch) if e < initial_epoch]
+            history._start = ([previous.epoch[i] for i in keep],
+                              {k: [v[i] for i in keep if i < len(v)] for k, v in previous.history.items()})
+        return history
 
     def on_train_begin(self, logs=None):
-        self.history, self.epoch = {}, []
+        epochs, records = self._start
+        self.epoch = list(epochs)
+        self.history = {k: list(v) for k, v in records.items()}
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)

@@ -54,6 +54,8 @@ class Sequential:
         self.epochs_trained = 0
         #: shuffling generator; created on the first fit, kept across fits and in checkpoints
         self.train_rng: np.random.Generator | None = None
+        #: the History of the last fit (continued, not restarted, by a fit with initial_epoch > 0)
+        self.history: Any = None
         for layer in layers or []:
             self.add(layer)
 
@@ -318,6 +320,15 @@ class Sequential:
         logs = {"loss": total + penalty}
         logs.update({m.name: m.result() for m in metrics})
         return logs
+
+    # ------------------------------------------------------------------ saving
+    def save(self, path: Any, *, extra: dict[str, Any] | None = None) -> Any:
+        """Save weights, architecture, compile config, optimizer and RNG state, epoch and history
+        atomically to ``path`` (a directory, or a ``.safetensors`` file); see :mod:`descend.io`.
+        ``descend.load_model(path)`` restores a model that resumes training bit for bit."""
+        from .io import save_model
+
+        return save_model(self, path, extra=extra)
 
     # ------------------------------------------------------------------ description
     def get_config(self) -> dict[str, Any]:

@@ -74,7 +74,7 @@ def fit(model, X: Any, y: Any, *, epochs: int, batch_size: int | None, shuffle: 
         from .backend import as_rng
         model.train_rng = as_rng(seed) if seed is not None else np.random.default_rng([model.seed, 1])
 
-    history = History()
+    history = History.continuing(getattr(model, "history", None), initial_epoch)
     cbs = [history, *(callbacks or [])]
     progress = _progress_callback(verbose)
     if progress is not None:
@@ -102,7 +102,14 @@ def fit(model, X: Any, y: Any, *, epochs: int, batch_size: int | None, shuffle: 
             try:
                 value = model._train_step(xb, yb)
             except DivergenceError as exc:  # say where it happened
-                raise model._divergence(exc.loss, epoch, b) from None
+                error = model._divergence(exc.loss, epoch, b)
+                # a callback may choose to stop instead (TerminateOnNaN); the weights are those
+                # from before this update
+                cb.on_batch_end(b, {"loss": exc.loss, "size": len(xb), "lr": lr})
+                if not model.stop_training:
+                    raise error from None
+                epoch_loss = float("nan")
+                break
             out = model.layers[-1]._a
             for m in metrics:
                 m.update(out, yb)

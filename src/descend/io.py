@@ -1,0 +1,434 @@
+"""Saving and loading models: one safetensors file that holds everything needed to resume.
+
+On-disk format
+--------------
+``model.save(path)`` writes **one file**, ``model.safetensors`` inside the directory ``path``
+(created if needed), or ``path`` itself when it ends in ``.safetensors``. A safetensors file is an
+8-byte little-endian header length, a JSON header, then the raw arrays; so the file is readable by
+any safetensors reader (``safetensors.numpy.load_file``), and its header is plain JSON:
+
+* tensors ``weights/<layer>/<kernel|bias>`` — the model's weights, in :meth:`get_weights` order;
+* tensors ``optimizer/<slot>/<index>`` — the optimizer's slot arrays (velocity, moments, …);
+* ``__metadata__["format"] = "descend"``, ``["format_version"] = "1"``, and
+  ``["descend"]``: one JSON document with
+
+  ``architecture``  :meth:`Sequential.get_config` (layers, dtype, seed, input width)
+  ``compile``       ``{"loss", "metrics", "optimizer": optimizers.serialize(...)}`` or null
+  ``optimizer_state``  the optimizer's scalar state (``iterations``, Nadam's μ-product, …)
+  ``weights``, ``optimizer_arrays``  the tensor names in order
+  ``train_rng``     ``model.train_rng.bit_generator.state`` (the shuffling generator) or null
+  ``epochs_trained``, ``history`` (``{"epoch": [...], "history": {"loss": [...], ...}}``)
+  ``extra``         whatever the caller passed (the CLI stores its data pipeline here)
+
+One file makes a save **atomic**: it is written to a temporary file in the same directory,
+flushed and fsynced, then renamed over the old one with :func:`os.replace` (atomic on POSIX and
+Windows), and the directory is fsynced so that the rename itself survives a power cut. A process
+killed at any moment leaves either the old checkpoint or the new one, never a mixture; at worst a
+stray ``.model.safetensors.*.tmp`` file, which loading ignores.
+
+Loading checks everything before building anything: a truncated, corrupted or foreign file, a
+missing key or an array whose shape does not match the architecture is a :class:`ValueError` that
+names the file and what is wrong.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import struct
+import tempfile
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+FORMAT = "descend"
+FORMAT_VERSION = "1"
+FILENAME = "model.safetensors"
+_RNG_CLASSES = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+_MAX_HEADER = 100 * 1024 * 1024  # safetensors' own limit
+
+PathLike = str | os.PathLike
+
+
+# ------------------------------------------------------------------------------------ file names
+def checkpoint_file(path: PathLike) -> Path:
+    """The file a model is saved to / loaded from: ``path`` if it ends in ``.safetensors``,
+    else ``path/model.safetensors``."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path: expected a str or os.PathLike, got {type(path).__name__}")
+    p = Path(path)
+    return p if p.suffix == ".safetensors" else p / FILENAME
+
+
+# ---------------------------------------------------------------------------------- atomic write
+def fsync_directory(directory: PathLike) -> None:
+    """fsync a directory so that a rename inside it is durable (no-op where unsupported)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # pragma: no cover - Windows cannot open directories
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - some file systems refuse
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically: temporary file beside it, fsync, rename, fsync dir.
+
+    Readers, and a process killed half-way, see either the old content or the new one.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    fsync_directory(path.parent)
+    return path
+
+
+def atomic_write_text(path: PathLike, text: str) -> Path:
+    """:func:`atomic_write_bytes` for UTF-8 text."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+# ------------------------------------------------------------------------------------------ save
+def _jsonable(value: Any) -> Any:
+    """Plain Python numbers/lists for NumPy scalars and arrays (json cannot write them)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+def _compile_config(model: Any) -> dict[str, Any] | None:
+    if model.loss is None:
+        return None
+    from . import optimizers
+
+    metrics = []
+    for m in getattr(model, "_metric_ids", []):
+        metrics.append(m if isinstance(m, str) else m.name)
+    try:
+        optimizer = optimizers.serialize(model.optimizer)
+    except TypeError as exc:
+        raise ValueError(f"optimizer: cannot be saved ({exc})") from None
+    return {"loss": model.loss.name, "metrics": metrics, "optimizer": optimizer}
+
+
+def _history_record(model: Any) -> dict[str, Any]:
+    history = getattr(model, "history", None)
+    if history is None:
+        return {"epoch": [], "history": {}}
+    return {"epoch": [int(e) for e in history.epoch],
+            "history": {k: [float(v) for v in vals] for k, vals in history.history.items()}}
+
+
+def to_bytes(model: Any, extra: Mapping[str, Any] | None = None) -> bytes:
+    """The checkpoint of ``model`` as the bytes of a safetensors file (see the module docstring)."""
+    from safetensors.numpy import save
+
+    from .model import Sequential
+
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model: expected a descend Sequential, got {type(model).__name__}")
+    tensors: dict[str, np.ndarray] = {}
+    weight_names: list[str] = []
+    if model.built:
+        for name, p in zip(model.param_names(), model.params):
+            key = f"weights/{name}"
+            if key in tensors:
+                raise ValueError(f"model: two parameters are both named {name!r}; give the layers "
+                                 f"distinct names before saving")
+            tensors[key] = np.ascontiguousarray(p)
+            weight_names.append(key)
+    optimizer_scalars: dict[str, Any] = {}
+    optimizer_arrays: list[str] = []
+    if model.optimizer is not None:
+        for key, value in model.optimizer.get_state().items():
+            if isinstance(value, np.ndarray):
+                tensors[f"optimizer/{key}"] = np.ascontiguousarray(value)
+                optimizer_arrays.append(f"optimizer/{key}")
+            else:
+                optimizer_scalars[key] = value
+    rng = model.train_rng.bit_generator.state if model.train_rng is not None else None
+    doc = {
+        "architecture": model.get_config(),
+        "compile": _compile_config(model),
+        "weights": weight_names,
+        "optimizer_arrays": optimizer_arrays,
+        "optimizer_state": optimizer_scalars,
+        "train_rng": rng,
+        "epochs_trained": int(model.epochs_trained),
+        "history": _history_record(model),
+        "extra": dict(extra or {}),
+    }
+    try:
+        text = json.dumps(_jsonable(doc), allow_nan=True)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"extra: cannot be written as JSON ({exc})") from None
+    metadata = {"format": FORMAT, "format_version": FORMAT_VERSION, "descend": text}
+    return save(tensors, metadata=metadata)
+
+
+def save_model(model: Any, path: PathLike, *, extra: Mapping[str, Any] | None = None) -> Path:
+    """Save ``model`` atomically to ``path`` (a directory, or a ``.safetensors`` file).
+
+    Parameters
+    ----------
+    model : Sequential
+    path : str or os.PathLike
+        A directory (created if needed; the file inside is ``model.safetensors``) or a path
+        ending in ``.safetensors``.
+    extra : mapping, optional
+        JSON-able data stored with the model and returned by :func:`load_checkpoint`.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    file = checkpoint_file(path)
+    if file.parent.exists() and not file.parent.is_dir():
+        raise ValueError(f"path: {str(file.parent)!r} exists and is not a directory")
+    return atomic_write_bytes(file, to_bytes(model, extra))
+
+
+save = save_model
+
+
+# ------------------------------------------------------------------------------------------ load
+class _Reader:
+    """Checks one checkpoint file and hands out its parts, every error naming the file."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = file
+
+    def fail(self, what: str) -> ValueError:
+        return ValueError(f"{self.file}: {what}")
+
+    def read(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        try:
+            data = self.file.read_bytes()
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{self.file}: no saved model there (expected a directory "
+                                    f"holding {FILENAME}, or a .safetensors file)") from None
+        except IsADirectoryError:
+            raise ValueError(f"{self.file}: is a directory, expected a file") from None
+        header = self._header(data)
+        meta = header.get("__metadata__") or {}
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise self.fail("not a descend model (a safetensors file without descend's metadata)")
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise self.fail(f"format version {meta.get('format_version')!r} is not supported "
+                            f"(this descend reads version {FORMAT_VERSION})")
+        try:
+            doc = json.loads(meta["descend"])
+        except (KeyError, TypeError, json.JSONDecodeError) as exc:
+            raise self.fail(f"the descend metadata is missing or not valid JSON ({exc})") from None
+        if not isinstance(doc, dict):
+            raise self.fail("the descend metadata is not a JSON object")
+        from safetensors.numpy import load
+
+        try:
+            tensors = load(data)
+        except Exception as exc:  # safetensors raises its own error type for every defect
+            raise self.fail(f"corrupted tensor data ({exc})") from None
+        return doc, tensors
+
+    def _header(self, data: bytes) -> dict[str, Any]:
+        if len(data) < 8:
+            raise self.fail(f"truncated or not a safetensors file ({len(data)} bytes)")
+        (n,) = struct.unpack("<Q", data[:8])
+        if n > _MAX_HEADER or 8 + n > len(data):
+            raise self.fail(f"truncated or not a safetensors file (header of {n} bytes announced, "
+                            f"{len(data) - 8} bytes follow)")
+        try:
+            header = json.loads(data[8:8 + n].decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise self.fail("not a safetensors file (its header is not JSON)") from None
+        if not isinstance(header, dict):
+            raise self.fail("not a safetensors file (its header is not a JSON object)")
+        end = 0
+        for key, spec in header.items():
+            if key == "__metadata__":
+                continue
+            offsets = spec.get("data_offsets") if isinstance(spec, dict) else None
+            if not (isinstance(offsets, list) and len(offsets) == 2):
+                raise self.fail(f"corrupted header: tensor {key!r} has no data offsets")
+            end = max(end, int(offsets[1]))
+        if 8 + n + end != len(data):
+            raise self.fail(f"truncated or corrupted: the header describes {end} bytes of tensor data, "
+                            f"the file holds {len(data) - 8 - n}")
+        return header
+
+    def key(self, doc: Mapping[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+        if key not in doc:
+            raise self.fail(f"missing key {key!r} in the descend metadata")
+        value = doc[key]
+        if not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise self.fail(f"key {key!r}: expected {names}, got {type(value).__name__}")
+        return value
+
+
+def _rng_from_state(state: Any, reader: _Reader) -> np.random.Generator | None:
+    if state is None:
+        return None
+    name = state.get("bit_generator") if isinstance(state, dict) else None
+    if name not in _RNG_CLASSES:
+        raise reader.fail(f"train_rng: expected a numpy bit generator state, got {str(state)[:80]!r}")
+    bit_generator = getattr(np.random, name)()
+    try:
+        if name == "MT19937":
+            state = {**state, "state": {**state["state"],
+                                        "key": np.asarray(state["state"]["key"], dtype=np.uint32)}}
+        bit_generator.state = state
+    except (KeyError, TypeError, ValueError) as exc:
+        raise reader.fail(f"train_rng: the generator state does not restore ({exc})") from None
+    return np.random.Generator(bit_generator)
+
+
+def _restore_history(model: Any, record: Any, reader: _Reader) -> None:
+    from .callbacks import History
+
+    if not isinstance(record, dict) or not isinstance(record.get("epoch"), list) or \
+            not isinstance(record.get("history"), dict):
+        raise reader.fail("history: expected {'epoch': [...], 'history': {...}}")
+    history = History()
+    history.epoch = [int(e) for e in record["epoch"]]
+    history.history = {str(k): [float(v) for v in vals] for k, vals in record["history"].items()}
+    history.set_model(model)
+    model.history = history
+
+
+def load_checkpoint(path: PathLike) -> tuple[Any, dict[str, Any]]:
+    """Load a model saved by :func:`save_model`, and the ``extra`` data saved with it.
+
+    Returns
+    -------
+    (Sequential, dict)
+
+    Raises
+    ------
+    FileNotFoundError
+        Nothing at ``path``.
+    ValueError
+        The file is truncated, corrupted, foreign, lacks a key, or holds arrays whose shapes do
+        not match its architecture; the message names the file and the defect.
+    """
+    from . import optimizers
+    from .model import Sequential
+
+    file = checkpoint_file(path)
+    reader = _Reader(file)
+    doc, tensors = reader.read()
+    architecture = reader.key(doc, "architecture", dict)
+    weight_names = reader.key(doc, "weights", list)
+    try:
+        model = Sequential.from_config(architecture)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise reader.fail(f"architecture: cannot rebuild the model ({type(exc).__name__}: {exc})") from None
+    if weight_names:
+        if not model.built:
+            raise reader.fail("architecture: weights are stored but the architecture has no input width")
+        expected = [f"weights/{n}" for n in model.param_names()]
+        if weight_names != expected:
+            raise reader.fail(f"weights: expected the arrays {expected}, the file lists {weight_names}")
+        for key, p in zip(expected, model.params):
+            if key not in tensors:
+                raise reader.fail(f"weights: missing array {key!r}")
+            w = tensors[key]
+            if w.shape != p.shape:
+                raise reader.fail(f"weights: {key!r} has shape {w.shape}, the architecture needs {p.shape}")
+            if w.dtype != p.dtype:
+                raise reader.fail(f"weights: {key!r} has dtype {w.dtype}, the model is {p.dtype}")
+            if not np.isfinite(w).all():
+                raise reader.fail(f"weights: {key!r} contains NaN or inf")
+            p[...] = w
+    compile_config = reader.key(doc, "compile", (dict, type(None)))
+    if compile_config is not None:
+        for key in ("loss", "metrics", "optimizer"):
+            reader.key(compile_config, key, (str, list, dict))
+        try:
+            model.compile(optimizer=optimizers.get(compile_config["optimizer"]),
+                          loss=compile_config["loss"], metrics=compile_config["metrics"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise reader.fail(f"compile: cannot restore the optimizer, loss or metrics "
+                              f"({type(exc).__name__}: {exc})") from None
+        state: dict[str, Any] = dict(reader.key(doc, "optimizer_state", dict))
+        for key in reader.key(doc, "optimizer_arrays", list):
+            if key not in tensors:
+                raise reader.fail(f"optimizer: missing array {key!r}")
+            state[key[len("optimizer/"):]] = tensors[key]
+        if state.get("iterations", 0) and weight_names:
+            _check_optimizer_shapes(state, model, reader)
+        try:
+            model.optimizer.set_state(state)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise reader.fail(f"optimizer state: {exc}") from None
+    model.train_rng = _rng_from_state(doc.get("train_rng"), reader)
+    epochs = reader.key(doc, "epochs_trained", int)
+    if epochs < 0:
+        raise reader.fail(f"epochs_trained: expected an int >= 0, got {epochs}")
+    model.epochs_trained = epochs
+    _restore_history(model, reader.key(doc, "history", dict), reader)
+    extra = doc.get("extra") or {}
+    if not isinstance(extra, dict):
+        raise reader.fail("extra: expected a JSON object")
+    return model, extra
+
+
+def _check_optimizer_shapes(state: Mapping[str, Any], model: Any, reader: _Reader) -> None:
+    params = model.params
+    for key, value in state.items():
+        if not isinstance(value, np.ndarray):
+            if isinstance(value, float) and not math.isfinite(value):
+                raise reader.fail(f"optimizer state: {key!r} is {value}")
+            continue
+        slot, _, index = key.rpartition("/")
+        if not index.isdigit() or int(index) >= len(params):
+            raise reader.fail(f"optimizer state: array {key!r} does not belong to any of the "
+                              f"{len(params)} weights")
+        p = params[int(index)]
+        if value.shape != p.shape or value.dtype != p.dtype:
+            raise reader.fail(f"optimizer state: {key!r} has shape {value.shape} and dtype {value.dtype}, "
+                              f"weight {index} has {p.shape} and {p.dtype}")
+
+
+def load_model(path: PathLike) -> Any:
+    """Load a model saved by :meth:`Sequential.save` / :func:`save_model`, ready to predict,
+    evaluate or resume training (see :func:`load_checkpoint` for the errors)."""
+    return load_checkpoint(path)[0]
+
+
+def read_metadata(path: PathLike) -> dict[str, Any]:
+    """The JSON document of a checkpoint (architecture, compile, history, …) without building it."""
+    file = checkpoint_file(path)
+    return _Reader(file).read()[0]
+
+
+__all__ = ["save_model", "load_model", "load_checkpoint", "read_metadata", "checkpoint_file",
+           "atomic_write_bytes", "atomic_write_text", "FILENAME"]

@@ -1,0 +1,311 @@
+"""descend.io: the on-disk format, atomic saves, and clear errors for every bad file."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from safetensors.numpy import load_file, save_file
+
+import descend
+from descend import Dense, Input, Sequential, io
+
+
+def _trained(seed: int = 0, epochs: int = 2) -> Sequential:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(20, 3))
+    y = X @ np.array([1.0, -2.0, 0.5]) + 0.1
+    model = Sequential([Input(3), Dense(4, "relu", kernel_regularizer="l2"), Dense(1)], seed=seed)
+    model.compile(optimizer="adam", loss="mse", metrics=["mae", "r2"])
+    model.fit(X, y, epochs=epochs, batch_size=8, verbose=0, seed=seed)
+    return model
+
+
+def _parts(file: Path) -> tuple[dict, dict]:
+    return io.read_metadata(file), load_file(file)
+
+
+def _write(file: Path, doc: dict, tensors: dict, **meta) -> None:
+    metadata = {"format": "descend", "format_version": "1", "descend": json.dumps(doc), **meta}
+    save_file(tensors, file, metadata=metadata)
+
+
+# ----------------------------------------------------------------------------------- round trip
+def test_directory_round_trip_keeps_everything(tmp_path):
+    model = _trained()
+    written = model.save(tmp_path / "run", extra={"note": "hello"})
+    assert written == tmp_path / "run" / "model.safetensors"
+    loaded, extra = io.load_checkpoint(tmp_path / "run")
+    assert extra == {"note": "hello"}
+    for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+        assert a.dtype == b.dtype
+    assert loaded.get_config() == model.get_config()
+    assert descend.optimizers.serialize(loaded.optimizer) == descend.optimizers.serialize(model.optimizer)
+    assert loaded.loss.name == "mse" and [m for m in loaded._metric_ids] == ["mae", "r2"]
+    assert loaded.epochs_trained == 2 and loaded.history.epoch == [0, 1]
+    assert loaded.history.history["loss"] == [float(v) for v in model.history.history["loss"]]
+    assert loaded.train_rng.bit_generator.state == model.train_rng.bit_generator.state
+    X = np.random.default_rng(1).normal(size=(5, 3))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_file_path_and_plain_safetensors_layout(tmp_path):
+    model = _trained()
+    file = tmp_path / "m.safetensors"
+    assert descend.save_model(model, file) == file
+    tensors = load_file(file)  # any safetensors reader sees the weights under readable names
+    assert sorted(tensors) == sorted([f"weights/{n}" for n in model.param_names()] +
+                                     [f"optimizer/{k}" for k, v in model.optimizer.get_state().items()
+                                      if isinstance(v, np.ndarray)])
+    np.testing.assert_array_equal(tensors["weights/dense_1/kernel"], model.get_weights()[0])
+    doc = io.read_metadata(file)
+    assert doc["compile"]["optimizer"]["class_name"] == "Adam"
+    assert doc["optimizer_state"] == {"iterations": 6}
+    assert doc["epochs_trained"] == 2
+    assert descend.load_model(file).count_params() == model.count_params()
+
+
+def test_unbuilt_uncompiled_model_round_trips(tmp_path):
+    model = Sequential([Dense(3, "sigmoid"), Dense(1)], seed=5)
+    model.save(tmp_path / "bare")
+    loaded = descend.load_model(tmp_path / "bare")
+    assert not loaded.built and loaded.loss is None and loaded.seed == 5
+    assert loaded.get_config() == model.get_config()
+
+
+def test_saving_twice_replaces_and_leaves_no_temporary_file(tmp_path):
+    model = _trained()
+    model.save(tmp_path)
+    model.fit(np.ones((4, 3)), np.ones(4), epochs=1, verbose=0)
+    model.save(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.safetensors"]
+    assert descend.load_model(tmp_path).epochs_trained == 3
+
+
+def test_unsaveable_learning_rate_is_a_clear_error(tmp_path):
+    model = Sequential([Input(2), Dense(1)])
+    model.compile(optimizer=descend.optimizers.SGD(learning_rate=lambda step: 0.1), loss="mse")
+    with pytest.raises(ValueError, match="optimizer: cannot be saved"):
+        model.save(tmp_path)
+    assert not (tmp_path / "model.safetensors").exists()
+
+
+def test_extra_must_be_json(tmp_path):
+    with pytest.raises(ValueError, match="extra"):
+        _trained().save(tmp_path, extra={"x": object()})
+
+
+# ----------------------------------------------------------------------------------- atomicity
+def test_failure_during_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    old = _trained(seed=0)
+    old.save(tmp_path)
+    new = _trained(seed=1)
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(io.os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        new.save(tmp_path)
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.safetensors"]  # temp file removed
+    loaded = descend.load_model(tmp_path)
+    np.testing.assert_array_equal(loaded.get_weights()[0], old.get_weights()[0])
+
+
+KILLED = textwrap.dedent("""
+    import os, signal, sys
+    import numpy as np
+    from descend import Dense, Input, Sequential, io
+    model = Sequential([Input(3), Dense(4), Dense(1)], seed=1)
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((4, 3)), np.ones(4), epochs=1, verbose=0)
+    real_write = os.fdopen
+    class Half:
+        # writes half of the new file, then the process is killed (SIGKILL: no clean-up runs)
+        def __init__(self, f): self.f = f
+        def __enter__(self): return self
+        def __exit__(self, *a): return False
+        def write(self, data):
+            self.f.write(data[: len(data) // 2]); self.f.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+    io.os.fdopen = lambda fd, mode: Half(real_write(fd, mode))
+    model.save(sys.argv[1])
+""")
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
+def test_process_killed_mid_save_leaves_the_old_checkpoint(tmp_path):
+    old = _trained(seed=0)
+    old.save(tmp_path)
+    done = subprocess.run([sys.executable, "-c", KILLED, str(tmp_path)], capture_output=True, timeout=60)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name != "model.safetensors"]
+    assert len(leftovers) == 1 and leftovers[0].endswith(".tmp")  # the half-written new file
+    loaded = descend.load_model(tmp_path)  # the stray temp file is ignored
+    for a, b in zip(loaded.get_weights(), old.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    # and the half-written file itself would have been refused
+    half = tmp_path / "half.safetensors"
+    os.replace(tmp_path / leftovers[0], half)
+    with pytest.raises(ValueError, match="half.safetensors: truncated"):
+        descend.load_model(half)
+
+
+# ----------------------------------------------------------------------------------- bad files
+@pytest.fixture
+def saved(tmp_path) -> Path:
+    return _trained().save(tmp_path / "good")
+
+
+def test_missing_path(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no saved model"):
+        descend.load_model(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize("keep", [0, 5, 8, 100, -1])
+def test_truncated_file(saved, tmp_path, keep):
+    data = saved.read_bytes()
+    bad = tmp_path / "t.safetensors"
+    bad.write_bytes(data[:keep] if keep >= 0 else data[:-3])
+    with pytest.raises(ValueError, match=r"t\.safetensors: .*(truncated|not a safetensors)"):
+        descend.load_model(bad)
+
+
+def test_corrupted_header(saved, tmp_path):
+    data = bytearray(saved.read_bytes())
+    data[10:20] = b"\xff" * 10
+    bad = tmp_path / "c.safetensors"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=r"c\.safetensors: not a safetensors file"):
+        descend.load_model(bad)
+
+
+def test_foreign_files(tmp_path):
+    text = tmp_path / "notes.safetensors"
+    text.write_text("just some text that is long enough")
+    with pytest.raises(ValueError, match="notes.safetensors: truncated or not a safetensors"):
+        descend.load_model(text)
+    other = tmp_path / "other.safetensors"
+    save_file({"w": np.zeros(3, np.float32)}, other)
+    with pytest.raises(ValueError, match="other.safetensors: not a descend model"):
+        descend.load_model(other)
+    newer = tmp_path / "newer.safetensors"
+    save_file({"w": np.zeros(3, np.float32)}, newer, metadata={"format": "descend", "format_version": "9"})
+    with pytest.raises(ValueError, match="format version '9' is not supported"):
+        descend.load_model(newer)
+
+
+@pytest.mark.parametrize("key", ["architecture", "weights", "compile", "epochs_trained", "history"])
+def test_missing_key(saved, tmp_path, key):
+    doc, tensors = _parts(saved)
+    del doc[key]
+    bad = tmp_path / "k.safetensors"
+    _write(bad, doc, tensors)
+    with pytest.raises(ValueError, match=f"k.safetensors: missing key '{key}'"):
+        descend.load_model(bad)
+
+
+def test_metadata_not_json(saved, tmp_path):
+    _, tensors = _parts(saved)
+    bad = tmp_path / "j.safetensors"
+    save_file(tensors, bad, metadata={"format": "descend", "format_version": "1", "descend": "{oops"})
+    with pytest.raises(ValueError, match="j.safetensors: the descend metadata is missing or not valid JSON"):
+        descend.load_model(bad)
+
+
+def test_missing_weight_array(saved, tmp_path):
+    doc, tensors = _parts(saved)
+    del tensors["weights/dense_2/bias"]
+    bad = tmp_path / "w.safetensors"
+    _write(bad, doc, tensors)
+    with pytest.raises(ValueError, match="w.safetensors: weights: missing array 'weights/dense_2/bias'"):
+        descend.load_model(bad)
+
+
+def test_weight_shape_mismatch(saved, tmp_path):
+    doc, tensors = _parts(saved)
+    tensors["weights/dense_1/kernel"] = np.zeros((3, 5), np.float32)
+    bad = tmp_path / "s.safetensors"
+    _write(bad, doc, tensors)
+    with pytest.raises(ValueError, match=r"s.safetensors: weights: 'weights/dense_1/kernel' has shape "
+                                         r"\(3, 5\), the architecture needs \(3, 4\)"):
+        descend.load_model(bad)
+
+
+def test_architecture_that_does_not_match_the_weights(saved, tmp_path):
+    doc, tensors = _parts(saved)
+    doc["architecture"]["layers"][0]["config"]["units"] = 6
+    bad = tmp_path / "a.safetensors"
+    _write(bad, doc, tensors)
+    with pytest.raises(ValueError, match="a.safetensors: weights: .* has shape"):
+        descend.load_model(bad)
+
+
+def test_unknown_layer_kind(saved, tmp_path):
+    doc, tensors = _parts(saved)
+    doc["architecture"]["layers"][0]["kind"] = "Conv2D"
+    bad = tmp_path / "l.safetensors"
+    _write(bad, doc, tensors)
+    with pytest.raises(ValueError, match="l.safetensors: architecture: cannot rebuild"):
+        descend.load_model(bad)
+
+
+def test_optimizer_state_shape_mismatch(saved, tmp_path):
+    doc, tensors = _parts(saved)
+    tensors["optimizer/m/0"] = np.zeros((2, 2), np.float32)
+    bad = tmp_path / "o.safetensors"
+    _write(bad, doc, tensors)
+    with pytest.raises(ValueError, match=r"o.safetensors: optimizer state: 'm/0' has shape \(2, 2\)"):
+        descend.load_model(bad)
+
+
+def test_optimizer_state_missing_array(saved, tmp_path):
+    doc, tensors = _parts(saved)
+    del tensors["optimizer/v/1"]
+    bad = tmp_path / "v.safetensors"
+    _write(bad, doc, tensors)
+    with pytest.raises(ValueError, match="v.safetensors: optimizer: missing array 'optimizer/v/1'"):
+        descend.load_model(bad)
+
+
+def test_unknown_optimizer(saved, tmp_path):
+    doc, tensors = _parts(saved)
+    doc["compile"]["optimizer"]["class_name"] = "Lion"
+    bad = tmp_path / "u.safetensors"
+    _write(bad, doc, tensors)
+    with pytest.raises(ValueError, match="u.safetensors: compile: cannot restore"):
+        descend.load_model(bad)
+
+
+def test_bad_rng_state(saved, tmp_path):
+    doc, tensors = _parts(saved)
+    doc["train_rng"] = {"bit_generator": "os.system"}
+    bad = tmp_path / "r.safetensors"
+    _write(bad, doc, tensors)
+    with pytest.raises(ValueError, match="r.safetensors: train_rng"):
+        descend.load_model(bad)
+
+
+def test_nan_weights_are_refused(saved, tmp_path):
+    doc, tensors = _parts(saved)
+    tensors["weights/dense_2/bias"] = np.array([np.nan], np.float32)
+    bad = tmp_path / "n.safetensors"
+    _write(bad, doc, tensors)
+    with pytest.raises(ValueError, match="n.safetensors: weights: 'weights/dense_2/bias' contains NaN"):
+        descend.load_model(bad)
+
+
+def test_mt19937_generator_round_trips(tmp_path):
+    model = _trained()
+    model.train_rng = np.random.Generator(np.random.MT19937(3))
+    model.save(tmp_path)
+    loaded = descend.load_model(tmp_path)
+    assert loaded.train_rng.integers(1 << 30, size=4).tolist() == model.train_rng.integers(1 << 30, size=4).tolist()
