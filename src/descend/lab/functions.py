@@ -81,6 +81,10 @@ class Function2D:
         ``f − f*`` can be reached).
     log_levels : bool
         Whether contour levels are log-spaced (surfaces with a minimum value) or linear.
+    learning_rates : dict
+        Optimizer name → η suggested for a race on this surface (overrides
+        :data:`descend.lab.trajectories.RACE_LEARNING_RATES`): stable from ``start`` and visibly
+        moving within a few hundred steps, not tuned to win.
     """
 
     name: str
@@ -95,6 +99,7 @@ class Function2D:
     min_value: float | None = None
     log_levels: bool = True
     params: dict = field(default_factory=dict)
+    learning_rates: dict = field(default_factory=dict)
 
     # -- evaluation -------------------------------------------------------------------------
     def __call__(self, xy: object) -> float:
@@ -148,8 +153,8 @@ class Function2D:
                        formula: str | None = None, start: object = (-1.0, 1.0),
                        xlim: object = (-2.0, 2.0), ylim: object = (-2.0, 2.0),
                        minima: tuple[Point, ...] = (), saddles: tuple[Point, ...] = (),
-                       min_value: float | None = None,
-                       log_levels: bool | None = None) -> "Function2D":
+                       min_value: float | None = None, log_levels: bool | None = None,
+                       learning_rates: dict | None = None) -> "Function2D":
         """A surface from any function of two variables and its gradient.
 
         Parameters
@@ -159,7 +164,7 @@ class Function2D:
             :func:`numpy.vectorize` (slower contour grids, same numbers).
         gradient : callable
             ``gradient(x, y) -> (∂f/∂x, ∂f/∂y)``.
-        name, formula, start, xlim, ylim, minima, saddles, min_value
+        name, formula, start, xlim, ylim, minima, saddles, min_value, learning_rates
             As in :class:`Function2D`.
         log_levels : bool, optional
             Log-spaced contour levels; default: when ``min_value`` is given.
@@ -196,7 +201,8 @@ class Function2D:
                    minima=tuple(tuple(map(float, _point(m, "minima"))) for m in minima),
                    saddles=tuple(tuple(map(float, _point(s, "saddles"))) for s in saddles),
                    min_value=None if min_value is None else float(min_value),
-                   log_levels=(min_value is not None) if log_levels is None else bool(log_levels))
+                   log_levels=(min_value is not None) if log_levels is None else bool(log_levels),
+                   learning_rates={str(k).lower(): float(v) for k, v in (learning_rates or {}).items()})
 
 
 # -- the surfaces -------------------------------------------------------------------------------
@@ -209,7 +215,7 @@ def saddle() -> Function2D:
     gets stuck near saddle points"). Unbounded below: no minimum.
     """
     return Function2D(
-        name="saddle", formula="f(x, y) = x² − y²",
+        name="saddle", formula="saddle f(x, y) = x² − y²",
         f=lambda x, y: x * x - y * y,
         gradient_xy=lambda x, y: (2.0 * x, -2.0 * y),
         start=(-1.0, 1e-3), xlim=(-1.5, 1.5), ylim=(-1.5, 1.5),
@@ -233,8 +239,10 @@ def beale() -> Function2D:
         return gx, gy
 
     return Function2D(name="beale", formula="Beale: (1.5−x+xy)² + (2.25−x+xy²)² + (2.625−x+xy³)²",
-                      f=f, gradient_xy=grad, start=(1.0, 1.5), xlim=(-4.5, 4.5), ylim=(-4.5, 4.5),
-                      minima=((3.0, 0.5),), saddles=((0.0, 1.0),), min_value=0.0)
+                      f=f, gradient_xy=grad, start=(1.0, 1.5), xlim=(-1.0, 4.5), ylim=(-1.5, 2.5),
+                      minima=((3.0, 0.5),), saddles=((0.0, 1.0),), min_value=0.0,
+                      learning_rates={"momentum": 1e-3, "nag": 1e-3, "adagrad": 0.3, "adam": 0.1,
+                                      "nadam": 0.1})
 
 
 def rosenbrock(a: float = 1.0, b: float = 100.0) -> Function2D:
@@ -251,7 +259,10 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> Function2D:
         f=lambda x, y: (a - x) ** 2 + b * (y - x * x) ** 2,
         gradient_xy=lambda x, y: (-2 * (a - x) - 4 * b * x * (y - x * x), 2 * b * (y - x * x)),
         start=(-1.5, 2.0), xlim=(-2.0, 2.0), ylim=(-1.0, 3.0),
-        minima=((a, a * a),), min_value=0.0, params={"a": a, "b": b})
+        minima=((a, a * a),), min_value=0.0, params={"a": a, "b": b},
+        # the valley's walls are steep (Hessian ≈ 2000 at the start): plain steps must be small
+        learning_rates={"sgd": 1e-3, "momentum": 1e-3, "nag": 1e-3, "adagrad": 0.3,
+                        "rmsprop": 0.01, "adam": 0.1, "nadam": 0.1})
 
 
 #: Himmelblau's four minima (f = 0) and four saddle points, to machine precision (Newton's method).
