@@ -433,6 +433,9 @@ class GDKindsCurves:
     - ``increases[kind]``: how many updates made the (full-data) loss go **up**;
     - ``roughness[kind] = Σ|E_{k+1} − E_k| / (E_0 − E_end)``: the path length of the curve over its
       net descent — exactly 1 for a curve that only goes down, larger the more it zigzags.
+
+    ``optimum`` is the smallest cost E* (normal equation or Newton–Raphson), so ``curve − optimum``
+    is the excess loss.
     """
 
     curves: dict[str, np.ndarray]
@@ -440,6 +443,7 @@ class GDKindsCurves:
     increases: dict[str, int]
     roughness: dict[str, float]
     learning_rate: float
+    optimum: float | None = None
 
 
 def gd_kinds_curves(X: object, y: object, *, model: str = "linear", fit_intercept: bool = False,
@@ -465,4 +469,9 @@ def gd_kinds_curves(X: object, y: object, *, model: str = "linear", fit_intercep
         inc[kind] = int(np.sum(diffs > 1e-12 * max(1.0, float(c[0]))))
         net = float(c[0] - c[-1])
         rough[kind] = float(np.sum(np.abs(diffs)) / net) if net > 0 else math.inf
-    return GDKindsCurves(curves, axes, inc, rough, eta)
+    if model == "linear":
+        optimum = loss(normal_equation(Xd, yd), Xd, yd)
+    else:
+        nr = newton_raphson(Xd, yd, model=model)
+        optimum = loss(nr.weights, Xd, yd, model) if nr.converged else None
+    return GDKindsCurves(curves, axes, inc, rough, eta, optimum)
