@@ -35,16 +35,26 @@ class Activation:
     #: f′ depends only on its own element (False for softmax, whose Jacobian is dense)
     elementwise = True
 
-    def __call__(self, z: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The built-in activations write δ = ∂E/∂a ⊙ f′ as one fused, in-place expression. A
+        # subclass that redefines f′ but not backward gets the generic product, so its own f′
+        # is the one used (and gradient-checked).
+        if "derivative" in cls.__dict__ and "backward" not in cls.__dict__:
+            cls.backward = Activation.backward
+
+    def __call__(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:  # pragma: no cover
+        """f(z); written into ``out`` (same shape and dtype as z) when given."""
         raise NotImplementedError
 
     def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         """f′(z), elementwise; ``a`` is f(z), already computed by the forward pass."""
         raise NotImplementedError
 
-    def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        """δ = ∂E/∂z = ∂E/∂a ⊙ f′(z), given ``grad`` = ∂E/∂a."""
-        return grad * self.derivative(z, a)
+    def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
+                 out: np.ndarray | None = None) -> np.ndarray:
+        """δ = ∂E/∂z = ∂E/∂a ⊙ f′(z), given ``grad`` = ∂E/∂a; written into ``out`` when given."""
+        return np.multiply(grad, self.derivative(z, a), out=out)
 
     def get_config(self) -> dict[str, Any]:
         return {}
@@ -59,31 +69,43 @@ class Linear(Activation):
 
     name = "linear"
 
-    def __call__(self, z: np.ndarray) -> np.ndarray:
-        return z
+    def __call__(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return z  # a is z itself: no copy
 
     def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return np.ones_like(z)
 
-    def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
+                 out: np.ndarray | None = None) -> np.ndarray:
         return grad
 
 
 class Sigmoid(Activation):
     """σ(z) = 1/(1 + e^(−z)); σ′(z) = σ(z)(1 − σ(z)).
 
-    Evaluated as 1/(1 + e^(−z)) for z ≥ 0 and e^z/(1 + e^z) for z < 0, so e^(−|z|) ≤ 1 never
-    overflows.
+    Evaluated as 1/(1 + e^(−z)) with z first raised to −log(max float) (≈ −88 in float32, −709
+    in float64), so e^(−z) never overflows; below that σ is already smaller than the smallest
+    normal float, so the result is unchanged.
     """
 
     name = "sigmoid"
+    _floor = {np.dtype(np.float32): -88.0, np.dtype(np.float64): -709.0}
 
-    def __call__(self, z: np.ndarray) -> np.ndarray:
-        e = np.exp(-np.abs(z))
-        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+    def __call__(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        t = np.maximum(z, self._floor.get(z.dtype, -709.0), out=out)
+        np.negative(t, out=t)
+        np.exp(t, out=t)
+        t += 1.0
+        return np.reciprocal(t, out=t)
 
     def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return a * (1.0 - a)
+
+    def backward(self, z, a, grad, out=None):
+        out = np.subtract(1.0, a, out=out)
+        out *= a
+        out *= grad
+        return out
 
 
 class Tanh(Activation):
@@ -91,11 +113,17 @@ class Tanh(Activation):
 
     name = "tanh"
 
-    def __call__(self, z: np.ndarray) -> np.ndarray:
-        return np.tanh(z)
+    def __call__(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return np.tanh(z, out=out)
 
     def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return 1.0 - a * a
+
+    def backward(self, z, a, grad, out=None):
+        out = np.multiply(a, a, out=out)
+        np.subtract(1.0, out, out=out)
+        out *= grad
+        return out
 
 
 class ReLU(Activation):
@@ -103,14 +131,17 @@ class ReLU(Activation):
 
     name = "relu"
 
-    def __call__(self, z: np.ndarray) -> np.ndarray:
-        return np.maximum(z, 0)
+    def __call__(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return np.maximum(z, 0, out=out)
 
     def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return (z > 0).astype(z.dtype)
 
-    def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        return np.where(z > 0, grad, 0).astype(grad.dtype, copy=False)
+    def backward(self, z, a, grad, out=None):
+        # relu′(z) = sign(a): a = max(z, 0) is 0 or positive, so no mask array is needed
+        out = np.sign(a, out=out)
+        out *= grad
+        return out
 
 
 class LeakyReLU(Activation):
@@ -121,8 +152,12 @@ class LeakyReLU(Activation):
     def __init__(self, alpha: float = 0.3) -> None:
         self.alpha = _check_alpha(alpha)
 
-    def __call__(self, z: np.ndarray) -> np.ndarray:
-        return np.where(z > 0, z, self.alpha * z).astype(z.dtype, copy=False)
+    def __call__(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        a = np.where(z > 0, z, self.alpha * z).astype(z.dtype, copy=False)
+        if out is None:
+            return a
+        out[...] = a
+        return out
 
     def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return np.where(z > 0, 1.0, self.alpha).astype(z.dtype)
@@ -139,9 +174,13 @@ class ELU(Activation):
     def __init__(self, alpha: float = 1.0) -> None:
         self.alpha = _check_alpha(alpha)
 
-    def __call__(self, z: np.ndarray) -> np.ndarray:
+    def __call__(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         # expm1 of min(z, 0): no overflow for large positive z, accurate near 0
-        return np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0))).astype(z.dtype, copy=False)
+        a = np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0))).astype(z.dtype, copy=False)
+        if out is None:
+            return a
+        out[...] = a
+        return out
 
     def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return np.where(z > 0, 1.0, a + self.alpha).astype(z.dtype, copy=False)
@@ -161,16 +200,18 @@ class Softmax(Activation):
     name = "softmax"
     elementwise = False
 
-    def __call__(self, z: np.ndarray) -> np.ndarray:
-        e = np.exp(z - z.max(axis=-1, keepdims=True))
-        return e / e.sum(axis=-1, keepdims=True)
+    def __call__(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        e = np.subtract(z, z.max(axis=-1, keepdims=True), out=out)
+        np.exp(e, out=e)
+        e /= e.sum(axis=-1, keepdims=True)
+        return e
 
     def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         """The diagonal of the Jacobian, a(1 − a); use :meth:`backward` for the full product."""
         return a * (1.0 - a)
 
-    def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        return a * (grad - (grad * a).sum(axis=-1, keepdims=True))
+    def backward(self, z, a, grad, out=None):
+        return np.multiply(a, grad - (grad * a).sum(axis=-1, keepdims=True), out=out)
 
 
 def _check_alpha(alpha: float) -> float:

@@ -106,6 +106,7 @@ class Dense(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self._x = self._z = self._a = None
+        self._buffers: dict[tuple[str, tuple[int, ...], np.dtype], np.ndarray] = {}
 
     @property
     def kernel(self) -> np.ndarray:
@@ -123,14 +124,26 @@ class Dense(Layer):
             self.params.append(np.asarray(self.bias_initializer((self.units,), rng, dtype), dtype=dtype))
             self.param_names.append("bias")
         self.grads = [np.zeros_like(p) for p in self.params]
+        self._buffers = {}
         return self.units
 
+    def _buffer(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        """A work array reused from batch to batch (one per name and shape: no per-batch allocation)."""
+        dtype = self.params[0].dtype
+        key = (name, shape, dtype)
+        buf = self._buffers.get(key)
+        if buf is None:
+            buf = self._buffers[key] = np.empty(shape, dtype=dtype)
+        return buf
+
     def forward(self, x: np.ndarray) -> np.ndarray:
-        z = x @ self.params[0]
+        """z = x·W + b, a = f(z). The returned array is reused by the next call with the same batch size."""
+        n = (len(x), self.units)
+        z = np.matmul(x, self.params[0], out=self._buffer("z", n))
         if self.use_bias:
             z += self.params[1]
         self._x, self._z = x, z
-        self._a = self.activation(z)
+        self._a = self.activation(z, out=self._buffer("a", n))
         return self._a
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True, *,
@@ -139,13 +152,16 @@ class Dense(Layer):
 
         With ``is_delta=True``, ``grad`` is already δ = ∂E/∂z (a loss fused with f).
         """
-        delta = grad if is_delta else self.activation.backward(self._z, self._a, grad)
+        delta = grad if is_delta else self.activation.backward(
+            self._z, self._a, grad, out=self._buffer("delta", grad.shape))
         np.matmul(self._x.T, delta, out=self.grads[0])
         if self.kernel_regularizer is not None:
             self.grads[0] += self.kernel_regularizer.gradient(self.params[0])
         if self.use_bias:
             np.sum(delta, axis=0, out=self.grads[1])
-        return delta @ self.params[0].T if need_input_grad else None
+        if not need_input_grad:
+            return None
+        return np.matmul(delta, self.params[0].T, out=self._buffer("dx", (len(delta), self.input_dim)))
 
     def regularization_loss(self) -> float:
         return 0.0 if self.kernel_regularizer is None else self.kernel_regularizer(self.params[0])
