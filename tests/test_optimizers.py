@@ -504,3 +504,20 @@ def test_the_flavor_table_in_the_docs_is_true():
                     continue                                   # AdamW's own row says it
                 assert repr(actual).strip("'") == shown, f"{n} {key} {flavor}: docs {shown}, code {actual!r}"
         assert re.fullmatch(r"\w+", key)
+
+
+# ============================================================================ with the engine
+@pytest.mark.parametrize("name", NAMES)
+def test_compile_by_name_trains_a_model(name):
+    from descend import Dense, Input, Sequential
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((32, 3))
+    y = X @ np.array([[1.0], [-2.0], [0.5]])
+    model = Sequential([Input(3), Dense(4, "tanh"), Dense(1)], dtype="float64", seed=0)
+    model.compile(optimizer=name.upper(), loss="mse")
+    assert isinstance(model.optimizer, optimizers.REGISTRY[name])
+    first = model.train_on_batch(X, y)
+    for _ in range(30):
+        last = model.train_on_batch(X, y)
+    assert last < first and model.optimizer.iterations == 31

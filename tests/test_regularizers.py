@@ -62,3 +62,22 @@ def test_get_by_name_and_none():
 def test_bad_arguments_are_named(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+@pytest.mark.parametrize("reg", [L1(0.05), L2(0.1), L1L2(0.05, 0.1)], ids=repr)
+def test_kernel_regularizer_adds_to_the_reported_loss_and_to_the_kernel_gradient(reg):
+    from descend import Dense, Input, Sequential
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((8, 3)), rng.standard_normal((8, 2))
+    plain = Sequential([Input(3), Dense(2)], dtype="float64", seed=1)
+    penalised = Sequential([Input(3), Dense(2, kernel_regularizer=reg)], dtype="float64", seed=1)
+    penalised.set_weights(plain.get_weights())
+    for m in (plain, penalised):
+        m.compile(optimizer="sgd", loss="mse")
+    e0, g0 = plain.compute_gradients(X, y)
+    e1, g1 = penalised.compute_gradients(X, y)
+    kernel = plain.get_weights()[0]
+    assert e1 == pytest.approx(e0 + reg(kernel), rel=1e-12)
+    np.testing.assert_allclose(g1[0], g0[0] + reg.gradient(kernel), rtol=1e-12)
+    np.testing.assert_array_equal(g1[1], g0[1])             # the bias is not regularized
