@@ -130,3 +130,14 @@ def test_makes_progress_on_rosenbrock_within_budget(name, flavor):
     for _ in range(2000):
         opt.apply([rosenbrock(x[0])[1]], x)
     assert rosenbrock(x[0])[0] < target
+
+
+def test_the_convergence_table_in_the_docs_is_this_one():
+    import pathlib
+    text = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "optimizers.md").read_text()
+    table = text.split("<!-- convergence-table -->")[1].split("<!-- /convergence-table -->")[0]
+    rows = {}
+    for row in table.strip().splitlines()[2:]:
+        name, *numbers = [c.strip() for c in row.strip("|").split("|")]
+        rows[name] = tuple(float(n) for n in numbers)
+    assert rows == {k: tuple(float(x) for x in v) for k, v in CONVERGENCE.items()}
