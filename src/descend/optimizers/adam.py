@@ -219,7 +219,8 @@ class Nadam(Optimizer):
         m, v = slots["m"], slots["v"]
         _moments(g, m, v, self.beta_1, self.beta_2, out)
         mu_t, mu_next, prod = self.mu(t), self.mu(t + 1), self.scalars["mu_product"]
+        numerator = np.multiply(m, lr * mu_next / (1.0 - prod * mu_next))   # η μ_{t+1} m/(1 − Π_{t+1})
+        np.multiply(g, lr * (1.0 - mu_t) / (1.0 - prod), out=out)          # η (1 − μ_t) g/(1 − Π_t)
+        numerator += out
         _corrected_sqrt(v, 1.0 - self.beta_2 ** t, self.epsilon, self.epsilon_placement, out)
-        numerator = (lr * (1.0 - mu_t) / (1.0 - prod)) * g
-        numerator += (lr * mu_next / (1.0 - prod * mu_next)) * m
         np.divide(numerator, out, out=out)

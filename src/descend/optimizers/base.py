@@ -110,6 +110,16 @@ class Optimizer:
         Added to the norm before clipping by norm (PyTorch 1e-6, Keras and lecture 0).
     clip_norm_type : float
         p of the norm used by clipnorm/global_clipnorm (PyTorch's ``norm_type``; 2, 1, inf...).
+
+    Attributes
+    ----------
+    iterations : int
+        Updates done so far (the 0-based step of the next update).
+    state : dict[str, list[numpy.ndarray]]
+        Slot name → one array per param, e.g. ``state["velocity"][0]``, ``state["m"][2]``;
+        empty until the first :meth:`apply` (or :meth:`set_state`).
+    scalars : dict[str, float]
+        Optimizer-level state, e.g. Nadam's ``"mu_product"``.
     """
 
     #: Registry name of the optimizer ("sgd", "adam", ...).
