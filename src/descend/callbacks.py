@@ -9,11 +9,33 @@ The protocol — subclass :class:`Callback` and override any of::
 ``self.model`` is the model being trained (set it ``model.stop_training = True`` to stop after the
 current epoch) and ``self.params`` holds ``epochs``, ``steps`` (updates per epoch), ``samples``,
 ``batch_size``, ``gd`` (batch / stochastic / mini-batch) and ``verbose``.
+
+Epoch logs hold ``loss``, the metrics, ``val_*`` with validation data, and ``learning_rate`` (the
+rate the next update will use). Batch logs hold ``loss`` (that batch's E), ``size`` and ``lr`` (the
+rate that update used). When an update diverges (a NaN or infinite loss), ``on_batch_end`` still
+runs with that loss and, if a callback then sets ``model.stop_training`` (as
+:class:`TerminateOnNaN` does), training stops with the weights from before that update instead of
+raising :class:`~descend.errors.DivergenceError`.
+
+The callbacks, as in Keras: :class:`History` (always on), :class:`EarlyStopping`,
+:class:`ModelCheckpoint`, :class:`CSVLogger`, :class:`TerminateOnNaN`,
+:class:`LearningRateScheduler`, :class:`ReduceLROnPlateau`, and :class:`ProgressBar` (the live bar
+of ``verbose=1``, drawn with rich) / :class:`EpochPrinter` (one line per epoch, ``verbose=2``).
+
+The state of a callback (EarlyStopping's patience counter, ReduceLROnPlateau's cooldown) lives
+in the callback, not in the model, so it is not part of a checkpoint; a learning rate changed by
+a callback is (it is the optimizer's).
 """
 from __future__ import annotations
 
+import csv
+import math
+import os
 import sys
-from typing import Any, TextIO
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Callable, TextIO
 
 Logs = dict[str, Any]
 
@@ -130,3 +152,465 @@ class EpochPrinter(Callback):
         total = self.params.get("epochs", "?")
         parts = [f"{k}: {v:.4g}" for k, v in (logs or {}).items() if isinstance(v, float)]
         print(f"Epoch {epoch + 1}/{total} - " + " - ".join(parts), file=self.stream or sys.stdout, flush=True)
+
+
+# ------------------------------------------------------------------------------ monitor helpers
+_MAX_IS_BETTER = ("acc", "accuracy", "auc", "r2", "precision", "recall", "f1")
+
+
+def _monitor_mode(monitor: str, mode: str) -> str:
+    """"min" or "max": ``mode`` itself, or for "auto" "max" for accuracy-like names (Keras)."""
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"mode: expected 'auto', 'min' or 'max', got {mode!r}")
+    if mode != "auto":
+        return mode
+    name = monitor[4:] if monitor.startswith("val_") else monitor
+    return "max" if name.endswith(_MAX_IS_BETTER) else "min"
+
+
+def _check_monitor(monitor: Any) -> str:
+    if not isinstance(monitor, str) or not monitor:
+        raise TypeError(f"monitor: expected the name of a logged quantity (e.g. 'val_loss'), got {monitor!r}")
+    return monitor
+
+
+def _non_negative(name: str, value: Any, integer: bool = False) -> float:
+    kinds = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value) or value < 0:
+        what = "an int" if integer else "a number"
+        raise ValueError(f"{name}: expected {what} >= 0, got {value!r}")
+    return value
+
+
+def _set_learning_rate(model: Any, value: float, who: str) -> None:
+    """Set the optimizer's constant learning rate (a schedule cannot be overridden)."""
+    optimizer = model.optimizer
+    if callable(optimizer.learning_rate):
+        raise ValueError(f"{who}: the optimizer's learning rate is a schedule "
+                         f"({optimizer.learning_rate!r}); a callback cannot change it as well")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{who}: expected a new learning rate > 0, got {value!r}")
+    optimizer.learning_rate = float(value)
+
+
+class _Monitor:
+    """min/max comparison with a min_delta, shared by EarlyStopping and ReduceLROnPlateau."""
+
+    def __init__(self, monitor: str, mode: str, min_delta: float) -> None:
+        self.monitor = _check_monitor(monitor)
+        self.mode = _monitor_mode(monitor, mode)
+        self.min_delta = abs(_non_negative("min_delta", min_delta))
+
+    def initial(self) -> float:
+        return math.inf if self.mode == "min" else -math.inf
+
+    def improved(self, current: float, best: float) -> bool:
+        if self.mode == "min":
+            return current < best - self.min_delta
+        return current > best + self.min_delta
+
+    def value(self, logs: Logs | None, who: str) -> float | None:
+        logs = logs or {}
+        if self.monitor not in logs:
+            warnings.warn(f"{who}: monitor {self.monitor!r} is not in the logs (available: "
+                          f"{sorted(logs)}); skipping", RuntimeWarning, stacklevel=3)
+            return None
+        return float(logs[self.monitor])
+
+
+# ----------------------------------------------------------------------------------- callbacks
+class EarlyStopping(Callback):
+    """Stop training when a monitored quantity has stopped improving (Keras semantics).
+
+    Parameters
+    ----------
+    monitor : str, default "val_loss"
+        A key of the epoch logs.
+    min_delta : float, default 0
+        An improvement must beat the best value by more than this.
+    patience : int, default 0
+        Epochs without improvement after which training stops.
+    mode : {"auto", "min", "max"}
+        "auto" maximises accuracy-like names (accuracy, acc, auc, r2, ...) and minimises the rest.
+    baseline : float, optional
+        Stop unless the quantity beats this within ``patience`` epochs.
+    restore_best_weights : bool, default False
+        At the end of training, set the weights of the best epoch (as Keras 3, also when
+        training was not stopped early).
+    start_from_epoch : int, default 0
+        Epochs to wait before monitoring (a warm-up).
+
+    Attributes
+    ----------
+    stopped_epoch : int
+        The 0-based epoch at which training was stopped (0 if it was not).
+    best, best_epoch : float, int
+    """
+
+    def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0,
+                 mode: str = "auto", baseline: float | None = None, restore_best_weights: bool = False,
+                 start_from_epoch: int = 0, verbose: int = 0) -> None:
+        super().__init__()
+        self._monitor = _Monitor(monitor, mode, min_delta)
+        self.monitor, self.mode, self.min_delta = self._monitor.monitor, self._monitor.mode, self._monitor.min_delta
+        self.patience = int(_non_negative("patience", patience, integer=True))
+        self.baseline = baseline
+        self.restore_best_weights = bool(restore_best_weights)
+        self.start_from_epoch = int(_non_negative("start_from_epoch", start_from_epoch, integer=True))
+        self.verbose = verbose
+        self.on_train_begin()
+
+    def on_train_begin(self, logs=None):
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best = self._monitor.initial()
+        self.best_epoch = 0
+        self.best_weights: list | None = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = self._monitor.value(logs, "EarlyStopping")
+        if current is None or epoch < self.start_from_epoch:
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.get_weights()
+            self.best_epoch = epoch
+        self.wait += 1
+        if self._monitor.improved(current, self.best):
+            self.best, self.best_epoch = current, epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            if self.baseline is None or self._monitor.improved(current, self.baseline):
+                self.wait = 0
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.stopped_epoch and self.verbose:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose:
+                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
+            self.model.set_weights(self.best_weights)
+
+
+class ModelCheckpoint(Callback):
+    """Save the model (atomically, see :mod:`descend.io`) at the end of every epoch, or only
+    when the monitored quantity improves (``save_best_only``).
+
+    Parameters
+    ----------
+    filepath : str or os.PathLike
+        A directory or a ``.safetensors`` file; may hold ``str.format`` fields filled from the
+        1-based ``epoch`` and the logs, e.g. ``"ckpt/epoch{epoch:03d}-{val_loss:.3f}"``.
+    monitor : str, default "val_loss"
+    save_best_only : bool, default False
+        Only save when ``monitor`` improves on the best value so far (the file is then always the
+        best model).
+    mode : {"auto", "min", "max"}
+    save_weights_only : bool
+        Not supported (a descend checkpoint always holds everything needed to resume); must be
+        False.
+    extra : dict, optional
+        Saved with the model (see :func:`descend.io.save_model`).
+    """
+
+    def __init__(self, filepath: str | os.PathLike, monitor: str = "val_loss", verbose: int = 0,
+                 save_best_only: bool = False, mode: str = "auto", save_weights_only: bool = False,
+                 extra: dict[str, Any] | None = None) -> None:
+        super().__init__()
+        if not isinstance(filepath, (str, os.PathLike)):
+            raise TypeError(f"filepath: expected a str or os.PathLike, got {type(filepath).__name__}")
+        if save_weights_only:
+            raise ValueError("save_weights_only: descend checkpoints always hold the full state; "
+                             "use model.get_weights() for the weights alone")
+        self.filepath = os.fspath(filepath)
+        self._monitor = _Monitor(monitor, mode, 0.0)
+        self.monitor = self._monitor.monitor
+        self.save_best_only = bool(save_best_only)
+        self.verbose = verbose
+        self.extra = extra
+        self.best = self._monitor.initial()
+        self.last_saved: Path | None = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.save_best_only:
+            current = self._monitor.value(logs, "ModelCheckpoint")
+            if current is None or not self._monitor.improved(current, self.best):
+                return
+            self.best = current
+        try:
+            path = self.filepath.format(epoch=epoch + 1, **logs)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"filepath: cannot fill {self.filepath!r} from epoch and the logs "
+                             f"{sorted(logs)} ({exc})") from None
+        self.last_saved = self.model.save(path, extra=self.extra)
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: saved the model to {self.last_saved}")
+
+
+class CSVLogger(Callback):
+    """Write the epoch logs to a CSV file, one row per epoch (``epoch`` first, 0-based as Keras).
+
+    The file is flushed after every row, so it can be watched during training. With
+    ``append=True`` a resumed run adds its rows below the existing ones (no second header).
+    """
+
+    def __init__(self, filename: str | os.PathLike, separator: str = ",", append: bool = False) -> None:
+        super().__init__()
+        if not isinstance(filename, (str, os.PathLike)):
+            raise TypeError(f"filename: expected a str or os.PathLike, got {type(filename).__name__}")
+        self.filename = Path(filename)
+        self.separator = separator
+        self.append = bool(append)
+        self._file: TextIO | None = None
+        self._writer: Any = None
+        self._keys: list[str] | None = None
+
+    def on_train_begin(self, logs=None):
+        has_rows = self.append and self.filename.exists() and self.filename.stat().st_size > 0
+        self._keys = None
+        if has_rows:
+            with open(self.filename, newline="", encoding="utf-8") as f:
+                header = next(csv.reader(f, delimiter=self.separator), None)
+            self._keys = header[1:] if header else None
+        self.filename.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.filename, "a" if self.append else "w", newline="", encoding="utf-8")
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self._keys is None:
+            self._keys = list(logs)
+            self._writer = csv.writer(self._file, delimiter=self.separator)
+            self._writer.writerow(["epoch", *self._keys])
+        if self._writer is None:
+            self._writer = csv.writer(self._file, delimiter=self.separator)
+        self._writer.writerow([epoch, *(_csv_value(logs.get(k, "")) for k in self._keys)])
+        self._file.flush()
+
+    def on_train_end(self, logs=None):
+        if self._file is not None:
+            self._file.close()
+            self._file = self._writer = None
+
+
+def _csv_value(value: Any) -> Any:
+    return repr(float(value)) if isinstance(value, float) or hasattr(value, "dtype") else value
+
+
+class TerminateOnNaN(Callback):
+    """Stop training as soon as a batch loss is NaN or infinite.
+
+    Without it a diverging update raises :class:`~descend.errors.DivergenceError`; with it the
+    run stops quietly, with the weights from before the diverging update, and the history
+    records a NaN loss for that epoch.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.terminated_at: tuple[int, int] | None = None
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(loss):
+            print(f"Epoch {self._epoch + 1}, batch {batch + 1}: invalid loss {loss}, terminating training",
+                  file=sys.stderr)
+            self.terminated_at = (self._epoch, batch)
+            self.model.stop_training = True
+
+
+class LearningRateScheduler(Callback):
+    """Set the learning rate at the start of every epoch: ``lr = schedule(epoch, lr)`` (Keras).
+
+    ``schedule`` is called with the 0-based epoch and the current rate (a one-argument function
+    of the epoch also works). For a rate that changes every *update*, give the optimizer a
+    :mod:`descend.schedules` object instead; this callback refuses to override one.
+    """
+
+    def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
+        super().__init__()
+        if not callable(schedule):
+            raise TypeError(f"schedule: expected a function (epoch, lr) -> lr, got {type(schedule).__name__}")
+        self.schedule = schedule
+        self.verbose = verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        lr = self.model.optimizer.current_learning_rate
+        try:
+            new = self.schedule(epoch, lr)
+        except TypeError:
+            new = self.schedule(epoch)
+        if hasattr(new, "item"):
+            new = new.item()
+        _set_learning_rate(self.model, new, "LearningRateScheduler")
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {new}.")
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiply the learning rate by ``factor`` when ``monitor`` has not improved for
+    ``patience`` epochs (Keras semantics, including ``cooldown`` and ``min_lr``).
+
+    Parameters
+    ----------
+    monitor : str, default "val_loss"
+    factor : float in (0, 1), default 0.1
+    patience : int, default 10
+    mode : {"auto", "min", "max"}
+    min_delta : float, default 1e-4
+        An improvement must beat the best value by more than this.
+    cooldown : int, default 0
+        Epochs to wait after a reduction before counting again.
+    min_lr : float, default 0
+        The rate is never reduced below this.
+    """
+
+    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
+                 verbose: int = 0, mode: str = "auto", min_delta: float = 1e-4, cooldown: int = 0,
+                 min_lr: float = 0.0) -> None:
+        super().__init__()
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor < 1:
+            raise ValueError(f"factor: expected a number in (0, 1), got {factor!r}")
+        self._monitor = _Monitor(monitor, mode, min_delta)
+        self.monitor = self._monitor.monitor
+        self.factor = float(factor)
+        self.patience = int(_non_negative("patience", patience, integer=True))
+        self.cooldown = int(_non_negative("cooldown", cooldown, integer=True))
+        self.min_lr = float(_non_negative("min_lr", min_lr))
+        self.verbose = verbose
+        self.on_train_begin()
+
+    def on_train_begin(self, logs=None):
+        self.best = self._monitor.initial()
+        self.wait = 0
+        self.cooldown_counter = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = self._monitor.value(logs, "ReduceLROnPlateau")
+        if current is None:
+            return
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self._monitor.improved(current, self.best):
+            self.best = current
+            self.wait = 0
+        elif self.cooldown_counter <= 0:
+            self.wait += 1
+            if self.wait >= self.patience:
+                old = self.model.optimizer.current_learning_rate
+                if old > self.min_lr:
+                    new = max(old * self.factor, self.min_lr)
+                    _set_learning_rate(self.model, new, "ReduceLROnPlateau")
+                    if self.verbose:
+                        print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new}.")
+                    self.cooldown_counter = self.cooldown
+                    self.wait = 0
+
+
+class ProgressBar(Callback):
+    """A live progress bar drawn with `rich <https://rich.readthedocs.io>`_ (``verbose=1``).
+
+    One bar for the epochs (with the ETA of the run) and one for the batches of the current
+    epoch, showing the running loss, the running metrics and the learning rate; a plain line per
+    finished epoch stays above the bars. When the output is not a terminal the bar stays silent
+    (set ``force_terminal=True`` to draw anyway).
+
+    Parameters
+    ----------
+    file : file object, optional
+        Where to draw (default: standard output).
+    force_terminal : bool, optional
+        Passed to :class:`rich.console.Console` (None: detect).
+    epoch_lines : bool, default True
+        Print each finished epoch's logs above the bars.
+    refresh_seconds : float, default 0.1
+        Minimum time between two redraws of the batch fields (updating rich after every
+        stochastic-GD update would cost more than the update).
+    """
+
+    def __init__(self, file: TextIO | None = None, force_terminal: bool | None = None,
+                 epoch_lines: bool = True, refresh_seconds: float = 0.1) -> None:
+        super().__init__()
+        self.file = file
+        self.force_terminal = force_terminal
+        self.epoch_lines = epoch_lines
+        self.refresh_seconds = float(refresh_seconds)
+        self._progress: Any = None
+
+    @property
+    def active(self) -> bool:
+        return self._progress is not None
+
+    def on_train_begin(self, logs=None):
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                   TimeElapsedColumn, TimeRemainingColumn)
+
+        console = Console(file=self.file or sys.stdout, force_terminal=self.force_terminal)
+        if not console.is_terminal:
+            self._progress = None
+            return
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(bar_width=30), MofNCompleteColumn(),
+            TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TextColumn("ETA"),
+            TimeRemainingColumn(), console=console, transient=True, refresh_per_second=10)
+        self._progress.start()
+        epochs = self.params.get("epochs", 0)
+        self._epochs = self._progress.add_task("epochs", total=epochs, info="")
+        self._batches = self._progress.add_task("batches", total=self.params.get("steps", 0), info="")
+        self._last = 0.0
+        self._loss_sum = self._loss_weight = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if not self.active:
+            return
+        self._epoch = epoch
+        self._progress.update(self._epochs, completed=epoch,
+                              description=f"epoch {epoch + 1}/{self.params.get('epochs', '?')}")
+        self._progress.reset(self._batches, total=self.params.get("steps", 0), description="batch",
+                             info="")
+        self._loss_sum = self._loss_weight = 0.0
+
+    def on_batch_end(self, batch, logs=None):
+        if not self.active:
+            return
+        logs = logs or {}
+        # the running epoch loss, reduced as the loss reduces (mean: weighted by batch size;
+        # sum, the slides' E = Σ E_i: the sum so far)
+        mean = getattr(getattr(self.model, "loss", None), "reduction", "mean") == "mean"
+        size = float(logs.get("size", 1)) if mean else 1.0
+        self._loss_sum += float(logs.get("loss", math.nan)) * size
+        self._loss_weight = self._loss_weight + size if mean else 1.0
+        now = time.monotonic()
+        last_batch = batch + 1 >= self.params.get("steps", 0)
+        if now - self._last < self.refresh_seconds and not last_batch:
+            self._progress.update(self._batches, completed=batch + 1)
+            return
+        self._last = now
+        parts = [f"loss {self._loss_sum / self._loss_weight:.4g}"]
+        for m in getattr(self.model, "metrics", []):
+            parts.append(f"{m.name} {m.result():.4g}")
+        if "lr" in logs:
+            parts.append(f"lr {float(logs['lr']):.3g}")
+        self._progress.update(self._batches, completed=batch + 1, info=" · ".join(parts))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not self.active:
+            return
+        self._progress.update(self._epochs, completed=epoch + 1)
+        if self.epoch_lines:
+            parts = [f"{k} {v:.4g}" for k, v in (logs or {}).items() if isinstance(v, float)]
+            self._progress.console.print(f"epoch {epoch + 1}/{self.params.get('epochs', '?')}  "
+                                         + "  ".join(parts), highlight=False)
+
+    def on_train_end(self, logs=None):
+        if self.active:
+            self._progress.stop()
+            self._progress = None
