@@ -317,6 +317,28 @@ def test_save_and_resume_is_bit_for_bit(name, flavor):
         assert np.array_equal(a, b)
 
 
+@pytest.mark.parametrize("name", ["adam", "nadam", "rmsprop", "momentum"])
+def test_float32_state_resumes_bit_for_bit_through_json_lists(name):
+    grads = [[g.astype(np.float32) for g in s] for s in gradient_sequence(steps=20)]
+    straight = run(optimizers.get(name), grads, [p.astype(np.float32) for p in initial_params()])
+    first = optimizers.get(name)
+    params = run(first, grads[:10], [p.astype(np.float32) for p in initial_params()])
+    saved = json.loads(json.dumps({k: v.tolist() if isinstance(v, np.ndarray) else v
+                                   for k, v in first.get_state().items()}))
+    second = optimizers.get(name)
+    second.set_state({k: np.asarray(v) if isinstance(v, list) else v for k, v in saved.items()})
+    resumed = run(second, grads[10:], params)
+    assert all(np.array_equal(a, b) and a.dtype == np.float32 for a, b in zip(resumed, straight))
+    assert all(a.dtype == np.float32 for arrays in second.state.values() for a in arrays)
+
+
+def test_state_of_another_dtype_that_would_lose_digits_is_rejected():
+    opt = Momentum()
+    opt.set_state({"iterations": 1, "velocity/0": np.array([0.1, 0.2])})   # float64, not float32-exact
+    with pytest.raises(ValueError, match=r"params\[0\].*dtype"):
+        opt.apply([np.ones(2, np.float32)], [np.zeros(2, np.float32)])
+
+
 def test_state_keys_are_flat_and_named():
     opt = Nadam()
     opt.apply([np.ones(2), np.ones(3)], [np.zeros(2), np.zeros(3)])

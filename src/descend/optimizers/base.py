@@ -347,6 +347,9 @@ class Optimizer:
             if len(arrays) != len(params):
                 raise ValueError(f"params: this optimizer holds state for {len(arrays)} arrays, got {len(params)}")
             for i, (a, w) in enumerate(zip(arrays, params)):
+                if a.shape == w.shape and a.dtype != w.dtype and np.array_equal(a.astype(w.dtype), a):
+                    # State restored through JSON comes back as float64; a lossless cast is safe.
+                    a = arrays[i] = a.astype(w.dtype)
                 if a.shape != w.shape or a.dtype != w.dtype:
                     raise ValueError(f"params[{i}]: expected shape {a.shape} and dtype {a.dtype} (the optimizer's "
                                      f"'{name}' state), got {w.shape} and {w.dtype}")
