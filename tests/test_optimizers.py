@@ -206,6 +206,17 @@ def test_lecture_flavor_defaults(name):
     assert {k: config[k] for k in LECTURE_DEFAULTS[name]} == LECTURE_DEFAULTS[name]
 
 
+def test_positional_arguments_follow_keras():
+    assert (SGD(0.1, 0.5, True).momentum, SGD(0.1, 0.5, True).nesterov) == (0.5, True)
+    adam = Adam(0.1, 0.8, 0.99, 1e-6, True)
+    assert (adam.beta_1, adam.beta_2, adam.epsilon, adam.amsgrad) == (0.8, 0.99, 1e-6, True)
+    assert (AdamW(0.1, 0.02).weight_decay, AdamW(0.1, 0.02, 0.7).beta_1) == (0.02, 0.7)
+    rms = RMSprop(0.1, 0.8, 0.5, 1e-6, True)
+    assert (rms.rho, rms.momentum, rms.epsilon, rms.centered) == (0.8, 0.5, 1e-6, True)
+    assert Adagrad(0.1, 0.2, 1e-6).initial_accumulator_value == 0.2
+    assert (Adadelta(0.1, 0.8, 1e-6).rho, Nadam(0.1, 0.8).beta_1) == (0.8, 0.8)
+
+
 def test_a_keyword_overrides_its_flavor_bundle():
     opt = Adam(flavor="torch", epsilon_placement="inside", epsilon=1e-3)
     assert (opt.epsilon_placement, opt.epsilon, opt.weight_decay_mode) == ("inside", 1e-3, "coupled")

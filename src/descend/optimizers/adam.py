@@ -134,6 +134,12 @@ class AdamW(Adam):
         "torch": {**Adam.defaults["torch"], "weight_decay": 0.01, "weight_decay_mode": "decoupled"},
     }
 
+    def __init__(self, learning_rate: LearningRate | None = None, weight_decay: float | None = None,
+                 beta_1: float | None = None, beta_2: float | None = None, epsilon: float | None = None,
+                 amsgrad: bool = False, **kwargs: Any) -> None:
+        # Keras's positional order: weight_decay comes second.
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay=weight_decay, **kwargs)
+
     def validate(self) -> None:
         super().validate()
         if self.weight_decay_mode == "coupled":
