@@ -96,7 +96,7 @@ def test_plot_schedules(tmp_path):
     fig = plotting.plot_schedules({"step": lambda t: 0.1 * 0.5 ** (t // 10),
                                    "constant": lambda t: 0.05}, 50, tmp_path / "s.png")
     assert_png(tmp_path / "s.png")
-    ys = {l.get_label(): l.get_ydata() for l in fig.axes[0].get_lines()}
+    ys = {ax.get_title(): ax.get_lines()[0].get_ydata() for ax in fig.axes if ax.get_visible()}
     assert ys["step"][0] == 0.1 and ys["step"][10] == 0.05 and len(ys["step"]) == 50
     with pytest.raises(TypeError, match="schedules\\['x'\\]"):
         plotting.plot_schedules({"x": 0.1}, 10)

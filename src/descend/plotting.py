@@ -296,32 +296,41 @@ def plot_history(history: Mapping[str, Sequence[float]] | Any, path: PathLike | 
 # -- schedules ----------------------------------------------------------------------------------
 def plot_schedules(schedules: Mapping[str, Callable[[int], float]], steps: int,
                    path: PathLike | None = None, *, log: bool = False) -> Figure:
-    """Learning rate ``η_t = schedule(t)`` for t = 0 … steps − 1, one line per schedule.
+    """Learning rate ``η_t = schedule(t)`` for t = 0 … steps − 1: one panel per schedule.
 
-    ``schedules`` maps a legend label to a callable of the 0-based update step (a
-    :mod:`descend.schedules` object or any function).
+    ``schedules`` maps a panel title to a callable of the 0-based update step (a
+    :mod:`descend.schedules` object or any function). Panels share both axes, so shapes and
+    levels compare at a glance; ``log`` puts η on a log scale.
     """
+    import textwrap
+
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
         raise ValueError(f"steps: expected an int >= 2, got {steps!r}")
     if not isinstance(schedules, Mapping) or not schedules:
         raise ValueError(f"schedules: expected a non-empty dict of name -> callable(step), got {schedules!r}")
-    fig = _figure(8.0, 5.0)
-    ax = fig.add_subplot()
     t = np.arange(int(steps))
-    for i, (name, schedule) in enumerate(schedules.items()):
+    values = {}
+    for name, schedule in schedules.items():
         if not callable(schedule):
             raise TypeError(f"schedules[{name!r}]: expected a callable of the step, got "
                             f"{type(schedule).__name__}")
-        lr = np.array([float(schedule(int(k))) for k in t])
-        ax.plot(t, lr, color=COLORS[i % len(COLORS)], linewidth=1.8,
-                linestyle=("-", "--", "-.", ":")[i // len(COLORS) % 4], label=str(name))
-    ax.set_xlabel("update step t (0-based)")
-    ax.set_ylabel("learning rate η_t")
-    if log:
-        ax.set_yscale("log")
-    ax.set_title(f"Learning-rate schedules over {steps} updates")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+        values[str(name)] = np.array([float(schedule(int(k))) for k in t])
+    n = len(values)
+    cols = min(4, n)
+    rows = math.ceil(n / cols)
+    fig = _figure(3.6 * cols, 2.9 * rows + 0.6)
+    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
+    for i, (ax, (name, lr)) in enumerate(zip(axes, values.items())):
+        ax.plot(t, lr, color=COLORS[i % len(COLORS)], linewidth=1.8)
+        ax.set_title("\n".join(textwrap.wrap(name, 34)), fontsize=8.5)
+        ax.grid(alpha=0.3)
+        if log:
+            ax.set_yscale("log")
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    fig.supxlabel("update step t (0-based)")
+    fig.supylabel("learning rate η_t")
+    fig.suptitle(f"Learning-rate schedules over {steps} updates")
     return _finish(fig, path)
 
 

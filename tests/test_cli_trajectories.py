@@ -1,0 +1,84 @@
+"""``descend trajectories`` and ``descend schedules``: files written, table printed, errors in one line."""
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from descend import schedules
+from descend.cli import main
+from descend.cli.schedules import default_schedules
+from descend.cli.trajectories import parse_learning_rates, parse_point
+
+
+def test_trajectories_writes_png_gif_and_prints_the_table(tmp_path, capsys):
+    rc = main(["trajectories", "--function", "saddle", "--optimizers", "sgd,momentum,adam",
+               "--steps", "120", "--frames", "5", "--out", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert rc == 0
+    with Image.open(tmp_path / "out" / "saddle.png") as im:
+        assert im.format == "PNG" and min(im.size) > 300
+    with Image.open(tmp_path / "out" / "saddle.gif") as im:
+        assert im.n_frames == 5
+    for name in ("sgd", "momentum", "adam", "near saddle", "unbounded below"):
+        assert name in out
+    # SGD after 120 steps: x = −0.98¹²⁰ = −0.0885, y = 10⁻³·1.02¹²⁰ = 0.0108
+    sgd_row = next(line for line in out.splitlines() if "│ sgd" in line)
+    assert "-0.0885" in sgd_row and "0.0108" in sgd_row
+
+
+def test_trajectories_on_a_surface_with_a_minimum(tmp_path, capsys):
+    rc = main(["trajectories", "--function", "quadratic", "--condition", "4", "--optimizers",
+               "sgd", "--lr", "sgd=0.2", "--start", "1,1", "--steps", "100", "--tol", "1e-8",
+               "--frames", "0", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert rc == 0 and (tmp_path / "quadratic.png").exists()
+    assert not (tmp_path / "quadratic.gif").exists()
+    # f_k = ½(0.8²ᵏ + 4·0.2²ᵏ) ≤ 10⁻⁸ first at k = 40
+    sgd_row = next(line for line in out.splitlines() if "│ sgd" in line)
+    assert "│ 40 " in sgd_row.replace("  ", " ") or " 40 │" in sgd_row
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--start", "1"], "--start: expected two numbers"),
+    (["--lr", "adam"], "--lr: expected NAME=VALUE"),
+    (["--lr", "adam=-1"], "--lr: expected NAME=VALUE"),
+    (["--optimizers", "sgd,adamax"], "optimizer: expected one of"),
+    (["--condition", "5"], "--condition: only for --function quadratic"),
+    (["--steps", "10", "--frames", "50"], "--frames"),
+    (["--lr", "adam=0.1", "--optimizers", "sgd"], "learning_rates"),
+])
+def test_trajectories_user_errors_are_one_line(tmp_path, capsys, argv, message):
+    rc = main(["trajectories", "--out", str(tmp_path), "--steps", "5", "--frames", "0", *argv])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_parsers():
+    assert parse_point(" -1, 1e-3 ") == (-1.0, 0.001)
+    assert parse_learning_rates("SGD=0.02, adam=1e-1") == {"sgd": 0.02, "adam": 0.1}
+    assert parse_learning_rates("") == {}
+    with pytest.raises(ValueError, match="finite"):
+        parse_point("nan,1")
+
+
+def test_schedules_cover_every_schedule_class():
+    made = default_schedules(100, 0.1)
+    assert {type(s) for s in made.values()} == set(schedules.REGISTRY.values())
+    for s in made.values():
+        assert s(0) == pytest.approx(0.1)
+        assert 0 <= s(99) < 0.1
+    slides = next(s for name, s in made.items() if name.startswith("slides'"))
+    # η_t = δ^(t // T)·η₀ with T = 20, δ = 0.5
+    assert [slides(t) for t in (0, 19, 20, 39, 40)] == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025])
+
+
+def test_schedules_command(tmp_path, capsys):
+    rc = main(["schedules", "--steps", "60", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert rc == 0
+    with Image.open(tmp_path / "schedules.png") as im:
+        assert im.format == "PNG" and min(im.size) > 300
+    assert "CosineDecayRestarts" in out and "t=59" in out
+    rc = main(["schedules", "--steps", "3", "--out", str(tmp_path)])
+    assert rc == 2 and "--steps: expected an int >= 10" in capsys.readouterr().err
