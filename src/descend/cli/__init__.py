@@ -20,6 +20,8 @@ import sys
 COMMANDS: dict[str, str] = {
     "demo": ".demo",
     "lecture": ".lecture",
+    "trajectories": ".trajectories",
+    "schedules": ".schedules",
 }
 
 
