@@ -45,7 +45,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import activations, initializers
 from .backend import resolve_dtype
 from .batching import check_batch_size
-from .callbacks import Callback
+from .callbacks import EarlyStopping
 from .layers import Dense, Input
 from .model import Sequential
 from .regularizers import L1L2
@@ -100,7 +100,8 @@ _PARAMETERS = """\
     shuffle : bool, default=True
         Draw a fresh order every epoch (stochastic and mini-batch GD).
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified for a classifier) and
+        Hold out ``validation_fraction`` of the training data (stratified for a classifier when
+        each class has at least two samples and fits in both parts) and
         stop when the validation loss has not fallen by more than ``tol`` for
         ``n_iter_no_change`` epochs in a row.
     validation_fraction : float, default=0.1
@@ -144,32 +145,6 @@ _ATTRIBUTES = """\
         Width of the output layer.
     out_activation_ : str
         Activation of the output layer."""
-
-
-class _EarlyStopping(Callback):
-    """Stop when ``val_loss`` has not improved by more than ``tol`` for ``patience`` epochs."""
-
-    def __init__(self, patience: int, tol: float, restore_best_weights: bool) -> None:
-        super().__init__()
-        self.patience, self.tol, self.restore_best_weights = patience, tol, restore_best_weights
-
-    def on_train_begin(self, logs=None):
-        self.best, self.wait, self.best_weights = np.inf, 0, None
-
-    def on_epoch_end(self, epoch, logs=None):
-        value = (logs or {})["val_loss"]
-        if value < self.best - self.tol:
-            self.best, self.wait = value, 0
-            if self.restore_best_weights:
-                self.best_weights = self.model.get_weights()
-            return
-        self.wait += 1
-        if self.wait >= self.patience:
-            self.model.stop_training = True
-
-    def on_train_end(self, logs=None):
-        if self.best_weights is not None:
-            self.model.set_weights(self.best_weights)
 
 
 def _accepted_keywords(cls: type) -> set[str]:
@@ -381,7 +356,13 @@ class _BaseMLP(BaseEstimator):
         return model
 
     def _validation_split(self, X: np.ndarray, y: np.ndarray, checked: dict[str, Any]):
-        stratify = y if isinstance(self, ClassifierMixin) else None
+        stratify = None
+        if isinstance(self, ClassifierMixin):
+            # stratified where every class can appear in both parts; a plain shuffled split otherwise
+            counts = np.bincount(y)
+            n_val = int(np.ceil(checked["validation_fraction"] * len(y)))
+            if counts[counts > 0].min() >= 2 and len(counts) <= n_val <= len(y) - len(counts):
+                stratify = y
         state = int(np.random.default_rng([checked["seed"], 2]).integers(2 ** 31 - 1))
         try:
             X_train, X_val, y_train, y_val = train_test_split(
@@ -396,8 +377,9 @@ class _BaseMLP(BaseEstimator):
         callbacks, validation = [], None
         if early_stopping:
             X, y, validation = self._validation_split(X, y, checked)
-            callbacks.append(_EarlyStopping(checked["n_iter_no_change"], checked["tol"],
-                                            checked["restore_best_weights"]))
+            callbacks.append(EarlyStopping(monitor="val_loss", min_delta=checked["tol"],
+                                           patience=checked["n_iter_no_change"],
+                                           restore_best_weights=checked["restore_best_weights"]))
         history = self.model_.fit(X, y, epochs=epochs, batch_size=checked["batch_size"],
                                   shuffle=checked["shuffle"], validation_data=validation,
                                   callbacks=callbacks, verbose=checked["verbose"])
