@@ -49,6 +49,9 @@ def test_example_a_all_methods_agree():
     assert cmp["batch GD"].iterations == int(np.ceil(np.log(1e-4) / np.log(0.7))) == 26
     assert cmp["stochastic GD"].iterations > cmp["batch GD"].iterations
     assert cmp["Newton–Raphson"].iterations == 1
+    text = cmp.to_text()
+    assert text.splitlines()[0].startswith("linear regression") and "[1.8]" in text
+    assert len(text.splitlines()) == 3 + 5
 
 
 def test_batch_gd_diverges_with_the_slide_learning_rate():

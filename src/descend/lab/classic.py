@@ -269,6 +269,8 @@ def _descend(state: dict, X, y, model, kind, eta0, decay, batch_size, epochs, rn
             if ref is not None and float(np.linalg.norm(w - ref)) <= radius:
                 state["converged"] = True
                 return
+        if not np.all(np.abs(state["w"]) < 1e150):   # growing without bound, not yet overflowing
+            raise FloatingPointError
 
 
 def gradient_descent(X: object, y: object, *, model: str = "linear", kind: str = "batch",
@@ -372,6 +374,23 @@ class Comparison:
             if row.method == method:
                 return row
         raise KeyError(method)
+
+    def to_text(self) -> str:
+        """The comparison as a plain-text table (for ``descend lecture`` and notebooks)."""
+        head = (f"{self.model} regression, stop at ‖w − w*‖ ≤ {self.tol:g}·max(1, ‖w*‖), "
+                f"η₀ = {self.learning_rate:.4g}")
+        cols = f"{'method':<17}{'iterations':>11}{'epochs':>10}{'seconds':>11}{'loss':>13}" \
+               f"{'‖w − w*‖':>11}  weights"
+        lines = [head, cols, "-" * len(cols)]
+        for r in self.rows:
+            weights = ", ".join(f"{w:.6g}" for w in r.weights)
+            flag = "" if r.converged else "  (not converged)"
+            lines.append(f"{r.method:<17}{r.iterations:>11}{r.epochs:>10.4g}{r.seconds:>11.2e}"
+                         f"{r.loss:>13.6g}{r.error:>11.2e}  [{weights}]{flag}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
 
     def table(self) -> list[dict[str, object]]:
         """Plain rows (for printing): method, iterations, epochs, seconds, loss, error, weights."""

@@ -54,7 +54,8 @@ class Trajectory:
     steps_to_tol : int or None
         First k with ``f(path[k]) − f* ≤ tol`` (None if never, or if f has no minimum value).
     diverged_at : int or None
-        The update at which the path left ``|x|, |y| ≤ DIVERGENCE_BOUND`` or met a NaN gradient.
+        The update at which the path left ``|x|, |y| ≤ DIVERGENCE_BOUND`` or met a gradient that
+        is NaN, infinite or above 1e150.
     learning_rate : float or None
         The optimizer's η (None for a schedule).
     """
@@ -158,7 +159,7 @@ def run_trajectory(function: Function2D | str, optimizer: Any, start: Sequence[f
     shown = getattr(opt, "slides_weights", None)
     for k in range(1, steps + 1):
         g = fn.gradient(xy)
-        if not np.all(np.isfinite(g)):
+        if not np.all(np.abs(g) < 1e150):   # NaN, inf, or about to overflow inside the rule
             diverged = k
             break
         opt.apply([g], [xy])
