@@ -18,6 +18,9 @@ import sys
 
 #: subcommand name -> module (relative to this package) that implements it
 COMMANDS: dict[str, str] = {
+    "train": ".train",
+    "evaluate": ".evaluate",
+    "predict": ".predict",
     "demo": ".demo",
     "lecture": ".lecture",
     "trajectories": ".trajectories",
