@@ -510,6 +510,16 @@ def test_a_schedule_returning_a_bad_rate_is_named(value):
     np.testing.assert_array_equal(w[0], [1.0, 1.0])
 
 
+@pytest.mark.parametrize("value", [-0.1, float("nan"), "x", None])
+def test_a_bad_rate_assigned_after_construction_is_named(value):
+    opt = Adam()
+    opt.learning_rate = value                                  # e.g. by a callback
+    w = [np.ones(2)]
+    with pytest.raises(ValueError, match="learning_rate.*step 0"):
+        opt.apply([np.ones(2)], w)
+    np.testing.assert_array_equal(w[0], [1.0, 1.0])
+
+
 def test_a_schedule_may_reach_zero():
     opt = SGD(learning_rate=schedules.CosineDecay(0.1, 1))
     w = [np.ones(2)]

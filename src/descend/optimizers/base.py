@@ -300,13 +300,14 @@ class Optimizer:
 
     def _learning_rate_at(self, step: int) -> float:
         lr = self.learning_rate
-        if isinstance(lr, float):
-            return lr
-        value = lr(step)
+        if isinstance(lr, float) and math.isfinite(lr) and lr >= 0:
+            return lr                       # ≥ 0, not > 0: a callback may have set it since
+        value = lr(step) if callable(lr) else lr
         try:
             return check_number("learning_rate", value, low=0.0)
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"learning_rate: the schedule returned {value!r} at step {step}; "
+            source = "the schedule returned" if callable(lr) else "is"
+            raise ValueError(f"learning_rate: {source} {value!r} at step {step}; "
                              f"expected a finite float >= 0") from exc
 
     def _check_inputs(self, grads: Sequence[np.ndarray], params: Sequence[np.ndarray]
