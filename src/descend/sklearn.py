@@ -161,6 +161,14 @@ def _accepted_keywords(cls: type) -> set[str]:
     return names
 
 
+def _renamed(name: str, exc: Exception) -> Exception:
+    """The same error, its message led by the estimator's parameter ``name`` instead of the
+    core's own argument name ("initializer: unknown ..." → "kernel_initializer: unknown ...")."""
+    head, sep, rest = str(exc).partition(": ")
+    message = f"{name}: {rest}" if sep and head.isidentifier() else f"{name}: {exc}"
+    return type(exc)(message)
+
+
 def _int(name: str, value: Any, minimum: int) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
@@ -261,7 +269,7 @@ class _BaseMLP(BaseEstimator):
             try:
                 checked[name] = getter(getattr(self, name))
             except (TypeError, ValueError) as exc:
-                raise type(exc)(f"{name}: {exc}") from None
+                raise _renamed(name, exc) from None
             if checked[name] is None:
                 raise ValueError(f"{name}: expected a name, an object or a callable, got None")
         for name in ("l1", "l2"):
@@ -275,8 +283,11 @@ class _BaseMLP(BaseEstimator):
                                                 1.0, low_open=True)
         checked["n_iter_no_change"] = _int("n_iter_no_change", self.n_iter_no_change, 1)
         checked["tol"] = _float("tol", self.tol, 0.0, None)
-        checked["dtype"] = resolve_dtype(self.dtype)
-        if self.verbose not in (0, 1, 2) or isinstance(self.verbose, float):
+        try:
+            checked["dtype"] = resolve_dtype(self.dtype)
+        except TypeError:
+            raise ValueError(f"dtype: expected 'float32' or 'float64', got {self.dtype!r}") from None
+        if not isinstance(self.verbose, (bool, np.bool_, numbers.Integral)) or self.verbose not in (0, 1, 2):
             raise ValueError(f"verbose: expected 0, 1, 2, False or True, got {self.verbose!r}")
         checked["verbose"] = 2 if self.verbose is True else int(self.verbose)
         if first:
@@ -316,7 +327,7 @@ class _BaseMLP(BaseEstimator):
             try:
                 lr = schedules.get(self.schedule)
             except (TypeError, ValueError) as exc:
-                raise type(exc)(str(exc) if str(exc).startswith("schedule") else f"schedule: {exc}") from None
+                raise _renamed("schedule", exc) from None
         if isinstance(self.optimizer, optimizers.Optimizer):
             named = sorted([*given, *extra] + [k for k in ("learning_rate", "flavor", "schedule")
                                                if getattr(self, k) is not None])
@@ -478,8 +489,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> "MLPClassifier":
         """One epoch over (X, y); the first call builds the network and needs ``classes``.
 
-        The optimizer's state (moments, step count, schedule) carries over from call to call.
-        ``early_stopping`` does not apply (there is no held-out data in an incremental fit).
+        The optimizer's state (moments, step count, schedule) carries over from call to call, so
+        k calls on the same data train exactly as ``fit`` with ``epochs=k``. The network and its
+        optimizer are made on the first call: later changes of their parameters apply at the next
+        ``fit``. ``early_stopping`` does not apply (an incremental fit holds no data out).
 
         Parameters
         ----------
@@ -601,7 +614,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def partial_fit(self, X: Any, y: Any) -> "MLPRegressor":
         """One epoch over (X, y); the first call builds the network.
 
-        The optimizer's state carries over from call to call; ``early_stopping`` does not apply.
+        As :meth:`MLPClassifier.partial_fit`: the optimizer's state carries over, the network and
+        its optimizer are made on the first call, ``early_stopping`` does not apply.
 
         Parameters
         ----------
