@@ -1,40 +1,49 @@
-"""``descend demo``: the main job — an MLP learns scikit-learn's bundled digits (offline)."""
+"""``descend demo``: the main job — ``descend train`` on scikit-learn's bundled digits (offline).
+
+It runs exactly::
+
+    descend train --data digits --layers 64 --activation relu --optimizer adam --lr 1e-3 \\
+                  --epochs 40 --batch-size 32 --seed 0 --out runs/demo
+
+a 64-64-10 ReLU network (He-normal initialisation, softmax output fused with the cross-entropy),
+inputs standardised, 20 % of the digits held out for the test and 10 % of the rest for
+validation. It draws the live progress bar on a terminal, prints the summary tables (test
+accuracy about 0.97) and writes the model, the history and the loss/accuracy curves
+(``runs/demo/curves.png``).
+"""
 from __future__ import annotations
 
 import argparse
-import time
+from typing import Any
 
 EPILOG = """examples:
-  descend demo                 64-64-10 ReLU network, Adam, 40 epochs, prints test accuracy
-  descend demo --epochs 5      shorter
+  descend demo                      train, then see runs/demo/curves.png
+  descend demo --epochs 5           shorter
+  descend demo --out /tmp/digits    elsewhere
 """
 
 
-def add_parser(sub, formatter_class) -> argparse.ArgumentParser:
-    p = sub.add_parser("demo", help="train a small MLP on the bundled digits data set",
+def add_parser(sub: Any, formatter_class: type) -> argparse.ArgumentParser:
+    p = sub.add_parser("demo", help="descend train on the bundled digits: progress bar, ~0.97 test accuracy, curves",
                        description=__doc__, epilog=EPILOG, formatter_class=formatter_class)
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="runs/demo", metavar="DIR")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no tables")
     return p
 
 
-def run(args: argparse.Namespace) -> int:
-    from .. import Dense, Input, Sequential, datasets
-    from ..optimizers import Adam
+def train_argv(args: argparse.Namespace) -> list[str]:
+    """The ``descend train`` command line the demo runs."""
+    return ["--data", "digits", "--layers", "64", "--activation", "relu", "--optimizer", "adam",
+            "--lr", "1e-3", "--epochs", str(args.epochs), "--batch-size", "32", "--seed", str(args.seed),
+            "--out", args.out] + (["--quiet"] if args.quiet else [])
 
-    data = datasets.load("digits")
-    X_train, X_test, y_train, y_test = datasets.train_test_split(
-        data.X / 16.0, data.y, test_size=0.2, seed=args.seed, stratify=True)
-    model = Sequential([Input(X_train.shape[1]), Dense(64, "relu", kernel_initializer="he_normal"),
-                        Dense(10, "softmax")], seed=args.seed)
-    model.compile(optimizer=Adam(learning_rate=1e-3), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    model.summary()
-    start = time.perf_counter()
-    model.fit(X_train, y_train, epochs=args.epochs, batch_size=32, validation_split=0.1,
-              seed=args.seed, verbose=2)
-    took = time.perf_counter() - start
-    result = model.evaluate(X_test, y_test)
-    print(f"test loss {result['loss']:.4f} - test accuracy {result['accuracy']:.4f} "
-          f"({len(X_test)} held-out digits; trained in {took:.1f} s)")
-    return 0
+
+def run(args: argparse.Namespace) -> int:
+    from . import build_parser, train
+
+    argv = train_argv(args)
+    if not args.quiet:
+        print("descend train " + " ".join(argv))
+    return train.run(build_parser().parse_args(["train", *argv]))

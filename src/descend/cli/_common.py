@@ -1,0 +1,258 @@
+"""What ``descend train``, ``evaluate`` and ``predict`` share: the data options, the data
+pipeline saved with a model (so that evaluate/predict transform inputs exactly as training did),
+the ``--schedule`` parser and the rich tables.
+
+The pipeline is stored in the checkpoint's ``extra["cli"]`` (see :mod:`descend.io`)::
+
+    {"data": {"name": "moons", "options": {...}} | {"csv": "/abs/path.csv", "target": "y", "task": null},
+     "seed": 0, "test_size": 0.2, "standardizer": {"mean": [...], "scale": [...]} | null,
+     "task": "classification", "n_classes": 3, "feature_names": [...], "target_names": [...],
+     "batch_size": 32 | null, "validation_split": 0.1, "shuffle": true}
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+#: ``--schedule`` short names -> descend.schedules class names
+SCHEDULE_ALIASES = {
+    "exponential": "exponentialdecay", "step": "stepdecay", "piecewise": "piecewiseconstantdecay",
+    "polynomial": "polynomialdecay", "inverse_time": "inversetimedecay", "inversetime": "inversetimedecay",
+    "cosine": "cosinedecay", "cosine_restarts": "cosinedecayrestarts", "sgdr": "cosinedecayrestarts",
+}
+
+GENERATED_OPTIONS = ("n_samples", "noise", "factor", "n_classes")
+
+
+# ------------------------------------------------------------------------------------ parsing
+def parse_value(text: str) -> Any:
+    """A command-line value: true/false, none, an int, a float, ``a|b|c`` lists, else the text."""
+    low = text.strip().lower()
+    if low in ("true", "yes", "on"):
+        return True
+    if low in ("false", "no", "off"):
+        return False
+    if low in ("none", "null"):
+        return None
+    if "|" in text:
+        return [parse_value(part) for part in text.split("|")]
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text.strip()
+
+
+def parse_key_values(option: str, text: str, separator: str = ",") -> dict[str, Any]:
+    """``"a=1,b=true"`` -> ``{"a": 1, "b": True}``, with an error naming ``option``."""
+    out: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in text.split(separator))):
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise ValueError(f"{option}: expected KEY=VALUE, got {item!r}")
+        out[key.strip().replace("-", "_")] = parse_value(value)
+    return out
+
+
+def parse_schedule(text: str, learning_rate: float | None) -> Any:
+    """``"exponential:decay_rate=0.96,decay_steps=100,staircase=true"`` -> a schedule object.
+
+    The name is a short alias (exponential, step, piecewise, polynomial, inverse_time, cosine,
+    cosine_restarts) or a :mod:`descend.schedules` class name; ``initial_learning_rate`` defaults
+    to ``--lr``. List values (piecewise boundaries and values) are separated by ``|``.
+    """
+    from .. import schedules
+
+    name, _, rest = text.partition(":")
+    key = name.strip().lower().replace("-", "_")
+    key = SCHEDULE_ALIASES.get(key, key.replace("_", ""))
+    if key not in schedules.REGISTRY:
+        known = sorted(set(SCHEDULE_ALIASES) | set(schedules.REGISTRY))
+        raise ValueError(f"--schedule: unknown schedule {name!r}; known: {', '.join(known)}")
+    config = parse_key_values("--schedule", rest)
+    cls = schedules.REGISTRY[key]
+    if "initial_learning_rate" in cls.__init__.__code__.co_varnames and "initial_learning_rate" not in config:
+        if learning_rate is None:
+            raise ValueError(f"--schedule: {name} needs initial_learning_rate=... in the schedule or --lr")
+        config["initial_learning_rate"] = learning_rate
+    try:
+        return cls(**config)
+    except TypeError as exc:
+        raise ValueError(f"--schedule: {exc}") from None
+
+
+def parse_layers(text: str) -> list[int]:
+    """``"64,32"`` -> ``[64, 32]``; ``""`` or ``"none"`` -> no hidden layer."""
+    if text.strip().lower() in ("", "none", "0"):
+        return []
+    units = []
+    for part in text.split(","):
+        try:
+            n = int(part)
+        except ValueError:
+            raise ValueError(f"--layers: expected comma-separated positive integers such as 64,32, "
+                             f"got {text!r}") from None
+        if n < 1:
+            raise ValueError(f"--layers: expected positive layer widths, got {n}")
+        units.append(n)
+    return units
+
+
+# --------------------------------------------------------------------------------------- data
+def add_data_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    from ..datasets import DATASETS
+
+    g = parser.add_argument_group("data")
+    g.add_argument("--data", metavar="NAME", default=None,
+                   help=f"a bundled or generated data set: {', '.join(DATASETS)}"
+                        + ("" if required else " (default: the data the model was trained on)"))
+    g.add_argument("--csv", metavar="PATH", default=None, help="a CSV file with a header row")
+    g.add_argument("--target", metavar="COLUMN", default=None, help="the CSV column to predict")
+    g.add_argument("--task", choices=("classification", "regression"), default=None,
+                   help="what the CSV target is (default: inferred from its values)")
+    g.add_argument("--n-samples", type=int, default=None, help="generated data: number of points")
+    g.add_argument("--noise", type=float, default=None, help="generated data: noise level")
+    g.add_argument("--factor", type=float, default=None, help="circles: inner/outer radius ratio")
+    g.add_argument("--n-classes", type=int, default=None, help="spiral, gaussians: number of classes")
+
+
+def data_spec(args: argparse.Namespace, seed: int | None) -> dict[str, Any] | None:
+    """The data the arguments name, as the JSON spec saved with the model (None if none named)."""
+    options = {k: getattr(args, k) for k in GENERATED_OPTIONS if getattr(args, k, None) is not None}
+    if args.data is not None and args.csv is not None:
+        raise ValueError("--data, --csv: give one of them, not both")
+    if args.csv is not None:
+        if args.target is None:
+            raise ValueError("--target: required with --csv (the column to predict)")
+        if options:
+            raise ValueError(f"--{sorted(options)[0].replace('_', '-')}: only for generated data sets, "
+                             f"not with --csv")
+        return {"csv": str(Path(args.csv).resolve()), "target": args.target, "task": args.task}
+    if args.target is not None or args.task is not None:
+        raise ValueError("--target, --task: only with --csv")
+    if args.data is None:
+        if options:
+            raise ValueError("--data: name the generated data set the options are for")
+        return None
+    from ..datasets import DATASETS
+
+    name = args.data.strip().lower().replace("-", "_")
+    if name in DATASETS and DATASETS[name].kind == "generated":
+        options.setdefault("seed", 0 if seed is None else seed)
+    return {"name": name, "options": options}
+
+
+def load_spec(spec: dict[str, Any]) -> Any:
+    """The :class:`~descend.datasets.Dataset` a spec names."""
+    from .. import datasets
+
+    if "csv" in spec:
+        return datasets.load_csv(spec["csv"], spec["target"], task=spec.get("task"))
+    return datasets.load(spec["name"], **spec.get("options", {}))
+
+
+def split(spec_cli: dict[str, Any], X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Train/test split as training did (same seed, stratified for classification)."""
+    from .. import datasets
+
+    test_size = spec_cli["test_size"]
+    if not test_size:
+        return X, X[:0], y, y[:0]
+    return datasets.train_test_split(X, y, test_size=test_size, seed=spec_cli["seed"],
+                                     stratify=spec_cli["task"] == "classification")
+
+
+def standardize(cli: dict[str, Any], X: np.ndarray) -> np.ndarray:
+    from ..datasets import Standardizer
+
+    if cli.get("standardizer") is None:
+        return X
+    return Standardizer.from_config(cli["standardizer"]).transform(np.asarray(X, dtype=np.float64))
+
+
+def align_features(cli: dict[str, Any], names: Sequence[str], X: np.ndarray, source: str) -> np.ndarray:
+    """Columns of X in the order the model was trained on: by name, or by position if the
+    names do not match at all but the count does."""
+    wanted = list(cli["feature_names"])
+    names = list(names)
+    if names == wanted:
+        return X
+    missing = [n for n in wanted if n not in names]
+    if not missing:
+        return X[:, [names.index(n) for n in wanted]]
+    if len(missing) == len(wanted) and len(names) == len(wanted):
+        return X  # other names, same width: take the columns in order
+    raise ValueError(f"{source}: the model needs the feature columns {wanted}; missing {missing}")
+
+
+def encode_targets(cli: dict[str, Any], data: Any, source: str) -> np.ndarray:
+    """The data's targets in the model's coding (class k = the model's k-th label)."""
+    if cli["task"] != data.task:
+        raise ValueError(f"{source}: the model does {cli['task']}, the data is {data.task}")
+    if cli["task"] != "classification":
+        return data.y
+    labels = list(cli["target_names"])
+    names = list(data.target_names)
+    unknown = sorted(set(names[k] for k in np.unique(data.y)) - set(labels))
+    if unknown:
+        raise ValueError(f"{source}: class labels {unknown} were not seen in training (known: {labels})")
+    mapping = np.array([labels.index(n) if n in labels else -1 for n in names])
+    return mapping[data.y]
+
+
+# ------------------------------------------------------------------------------------- output
+def console(quiet: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(file=sys.stdout, quiet=quiet, highlight=False)
+
+
+def fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else f"{value:.4f}" if abs(value) < 1e4 else f"{value:.4g}"
+    return str(value)
+
+
+def table(title: str, rows: Sequence[tuple[str, Any]], header: tuple[str, str] | None = None) -> Any:
+    from rich.table import Table
+
+    t = Table(title=title, show_header=header is not None, title_justify="left")
+    t.add_column(header[0] if header else "", style="bold")
+    t.add_column(header[1] if header else "", justify="right" if header else "left")
+    for key, value in rows:
+        t.add_row(key, fmt(value))
+    return t
+
+
+def metrics_table(title: str, columns: dict[str, dict[str, float]]) -> Any:
+    """One row per quantity (loss, metrics), one column per part (train, validation, test)."""
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left")
+    t.add_column("")
+    for name in columns:
+        t.add_column(name, justify="right")
+    keys = list(dict.fromkeys(k for col in columns.values() for k in col))
+    for key in keys:
+        t.add_row(key, *(fmt(col[key]) if key in col else "" for col in columns.values()))
+    return t
+
+
+def load_trained(path: str) -> tuple[Any, dict[str, Any]]:
+    """A model saved by ``descend train`` and its data pipeline."""
+    from ..io import load_checkpoint
+
+    model, extra = load_checkpoint(path)
+    cli = extra.get("cli")
+    if not isinstance(cli, dict):
+        raise ValueError(f"{path}: this model was not saved by 'descend train' (no data pipeline "
+                         f"stored with it); use descend.load_model in Python")
+    if model.loss is None or not model.built:
+        raise ValueError(f"{path}: the saved model is not trained")
+    return model, cli

@@ -1,0 +1,60 @@
+"""``descend evaluate``: the loss and metrics of a model saved by ``descend train`` on a data set.
+
+The inputs go through the pipeline saved with the model (feature order, standardisation with
+the training statistics; class labels mapped to the model's classes). Without ``--data`` /
+``--csv`` the model is evaluated on the data it was trained on; ``--split`` chooses the part:
+``test`` (the held-out part, recomputed with the saved seed — the default when the data are the
+training data), ``train`` (the rest) or ``all`` (the default for other data).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from . import _common as common
+
+EPILOG = """examples:
+  descend evaluate --model runs/digits                      # its held-out test part
+  descend evaluate --model runs/digits --data digits --split all
+  descend evaluate --model runs/houses --csv houses_2025.csv --target price --json
+"""
+
+
+def add_parser(sub: Any, formatter_class: type) -> argparse.ArgumentParser:
+    p = sub.add_parser("evaluate", help="loss and metrics of a saved model on a data set",
+                       description=__doc__, epilog=EPILOG, formatter_class=formatter_class)
+    p.add_argument("--model", required=True, metavar="DIR", help="a directory written by 'descend train --out'")
+    common.add_data_arguments(p, required=False)
+    p.add_argument("--split", choices=("auto", "test", "train", "all"), default="auto",
+                   help="which part: auto = test for the training data, all for other data")
+    p.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    model, cli = common.load_trained(args.model)
+    spec = common.data_spec(args, cli["seed"]) or cli["data"]
+    same = spec == cli["data"]
+    part = args.split if args.split != "auto" else ("test" if same and cli["test_size"] else "all")
+    if part in ("test", "train") and not same:
+        raise ValueError(f"--split: '{part}' is only defined for the data the model was trained on "
+                         f"({cli['data']}); use --split all for other data")
+    if part == "test" and not cli["test_size"]:
+        raise ValueError("--split: the model was trained without a test part (--test-size 0)")
+    data = common.load_spec(spec)
+    source = spec.get("csv") or spec["name"]
+    y = common.encode_targets(cli, data, source)
+    X = common.align_features(cli, data.feature_names, data.X, source)
+    if part != "all":
+        X_train, X_test, y_train, y_test = common.split(cli, X, y)
+        X, y = (X_test, y_test) if part == "test" else (X_train, y_train)
+    result = model.evaluate(common.standardize(cli, X), y)
+    if args.json:
+        print(json.dumps({"data": spec, "split": part, "samples": len(X), **result}))
+        return 0
+    name = source if "csv" not in spec else spec["csv"]
+    con = common.console()
+    con.print(common.table(f"descend evaluate: {name} ({part}, {len(X)} samples)",
+                           list(result.items()), header=("quantity", "value")))
+    return 0

@@ -1,0 +1,108 @@
+"""``descend predict``: predictions of a model saved by ``descend train`` for the rows of a CSV file.
+
+The CSV needs a header row naming the model's feature columns (any order; other columns, such
+as the target, are ignored — or exactly as many columns as features, taken in order). The
+inputs are standardised as in training. The output CSV has one row per input row:
+``prediction`` (the class label, or the value for regression) and, for classification, the
+probability of each class (``p_<label>``); ``--include-input`` copies the input columns first.
+The output is written atomically (temporary file, then rename).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io as stdio
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import _common as common
+
+EPILOG = """examples:
+  descend predict --model runs/iris --csv new_flowers.csv --output predictions.csv
+  descend predict --model runs/houses --csv houses.csv --output priced.csv --include-input
+"""
+
+MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "-"}
+
+
+def add_parser(sub: Any, formatter_class: type) -> argparse.ArgumentParser:
+    p = sub.add_parser("predict", help="predict the rows of a CSV file with a saved model",
+                       description=__doc__, epilog=EPILOG, formatter_class=formatter_class)
+    p.add_argument("--model", required=True, metavar="DIR", help="a directory written by 'descend train --out'")
+    p.add_argument("--csv", required=True, metavar="IN", help="input CSV with a header row")
+    p.add_argument("--output", required=True, metavar="OUT", help="output CSV (written atomically)")
+    p.add_argument("--include-input", action="store_true", help="copy the input columns into the output")
+    return p
+
+
+def read_features(path: Path, cli: dict[str, Any]) -> tuple[list[str], list[list[str]], np.ndarray]:
+    """(header, rows, X) of a CSV, X holding the model's features in training order."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"--csv: no file {str(path)!r}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a UTF-8 text file") from None
+    reader = csv.reader(stdio.StringIO(text))
+    header = next(reader, None)
+    if not header:
+        raise ValueError(f"{path}: the file is empty (expected a header row)")
+    header = [h.strip() for h in header]
+    rows = [r for r in reader if any(cell.strip() for cell in r)]
+    if not rows:
+        raise ValueError(f"{path}: no data rows below the header")
+    wanted = list(cli["feature_names"])
+    if all(n in header for n in wanted):
+        columns = [header.index(n) for n in wanted]
+    elif len(header) == len(wanted) and not any(n in header for n in wanted):
+        columns = list(range(len(wanted)))
+    else:
+        missing = [n for n in wanted if n not in header]
+        raise ValueError(f"{path}: missing feature column(s) {missing} (the model needs {wanted})")
+    X = np.empty((len(rows), len(columns)), dtype=np.float64)
+    for i, row in enumerate(rows):
+        if len(row) != len(header):
+            raise ValueError(f"{path}: data row {i + 1} has {len(row)} cells, the header has {len(header)}")
+        for j, c in enumerate(columns):
+            cell = row[c].strip()
+            if cell.lower() in MISSING:
+                raise ValueError(f"{path}: missing value in column {header[c]!r}, data row {i + 1}")
+            try:
+                value = float(cell)
+            except ValueError:
+                raise ValueError(f"{path}: column {header[c]!r}, data row {i + 1}: expected a number, "
+                                 f"got {cell!r}") from None
+            if not math.isfinite(value):
+                raise ValueError(f"{path}: column {header[c]!r}, data row {i + 1}: {cell!r} is not finite")
+            X[i, j] = value
+    return header, rows, X
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..io import atomic_write_text
+
+    model, cli = common.load_trained(args.model)
+    header, rows, X = read_features(Path(args.csv), cli)
+    out = model.predict(common.standardize(cli, X)).astype(np.float64)
+    names = ["prediction"]
+    if cli["task"] == "classification":
+        labels = list(cli["target_names"])
+        probs = np.column_stack([1.0 - out[:, 0], out[:, 0]]) if out.shape[1] == 1 else out
+        predicted = [labels[k] for k in probs.argmax(axis=1)]
+        names += [f"p_{label}" for label in labels]
+        values = [[p, *(repr(float(v)) for v in row)] for p, row in zip(predicted, probs)]
+    else:
+        values = [[repr(float(v)) for v in row] for row in out]
+        if out.shape[1] > 1:
+            names = [f"prediction_{k}" for k in range(out.shape[1])]
+    buffer = stdio.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow((header if args.include_input else []) + names)
+    for row, value in zip(rows, values):
+        writer.writerow((row if args.include_input else []) + value)
+    written = atomic_write_text(args.output, buffer.getvalue())
+    print(f"wrote {len(rows)} predictions to {written}")
+    return 0

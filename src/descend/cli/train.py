@@ -1,0 +1,319 @@
+"""``descend train``: train a multi-layer perceptron on a data set by gradient descent.
+
+Data: a bundled set (digits, iris, wine, breast_cancer, diabetes), a generated 2-D set (moons,
+circles, xor, spiral, gaussians) or a CSV file. A test part is held out (``--test-size``), the
+inputs are standardised with the training part's mean and standard deviation (saved with the
+model, so ``evaluate`` and ``predict`` apply the same transform), and a validation part may be
+held out of the training part (``--validation-split``, the last fraction, as Keras).
+
+The live progress bar (rich) shows the epoch and batch, the running loss and metrics, the
+learning rate and the time left; it is drawn only on a terminal, and ``--quiet`` turns off all
+output. ``--out DIR`` receives ``model.safetensors`` (see ``descend.io``), ``history.csv``,
+``history.json``, ``curves.png`` and ``results.json``.
+
+Resuming: ``descend train --resume DIR --epochs N`` loads the run saved in DIR and trains **N
+more** epochs with the same data, split, standardisation, batch size and validation split, the
+optimizer state and the shuffling generator from the checkpoint — the result is bit for bit that
+of one uninterrupted run. Options that would change the run (data, model, optimizer) are
+refused with --resume; ``--out`` (default: DIR itself), ``--early-stopping`` and ``--quiet``
+may be given.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import _common as common
+
+EPILOG = """examples:
+  descend train --data digits --layers 64 --optimizer adam --lr 1e-3 --epochs 40 --out runs/digits
+  descend train --data moons --noise 0.2 --layers 16,16 --activation tanh --gd batch --epochs 200
+  descend train --data spiral --n-classes 3 --layers 64,64 --optimizer momentum --opt momentum=0.9 \\
+                --schedule exponential:decay_rate=0.96,decay_steps=100,staircase=true
+  descend train --data diabetes --layers 32 --optimizer rmsprop --lr 0.01 --l2 1e-4 --early-stopping 10 \\
+                --validation-split 0.2
+  descend train --csv houses.csv --target price --layers 32,16 --gd minibatch --batch-size 64
+  descend train --data xor --gd stochastic --optimizer sgd --lr 0.05 --flavor torch --clip-norm 1
+  descend train --resume runs/digits --epochs 10          # 10 more epochs, bit for bit
+"""
+
+#: options whose change would make a resumed run a different run (dest -> flag)
+_FIXED_ON_RESUME = {
+    "data": "--data", "csv": "--csv", "target": "--target", "task": "--task", "n_samples": "--n-samples",
+    "noise": "--noise", "factor": "--factor", "n_classes": "--n-classes", "test_size": "--test-size",
+    "no_standardize": "--no-standardize", "layers": "--layers", "activation": "--activation",
+    "init": "--init", "output_activation": "--output-activation", "loss": "--loss", "metrics": "--metrics",
+    "dtype": "--dtype", "optimizer": "--optimizer", "lr": "--lr", "opt": "--opt", "schedule": "--schedule",
+    "gd": "--gd", "batch_size": "--batch-size", "weight_decay": "--weight-decay", "l1": "--l1", "l2": "--l2",
+    "clip_norm": "--clip-norm", "clip_value": "--clip-value", "global_clip_norm": "--global-clip-norm",
+    "flavor": "--flavor", "validation_split": "--validation-split", "seed": "--seed", "no_shuffle": "--no-shuffle",
+}
+
+
+def add_parser(sub: Any, formatter_class: type) -> argparse.ArgumentParser:
+    from .. import losses, optimizers
+
+    p = sub.add_parser("train", help="train an MLP by gradient descent (progress bar, checkpoints, curves)",
+                       description=__doc__, epilog=EPILOG, formatter_class=formatter_class)
+    common.add_data_arguments(p, required=True)
+    p.add_argument("--test-size", type=float, default=None, help="fraction held out for the test (0: none) [0.2]")
+    p.add_argument("--no-standardize", action="store_true", default=None,
+                   help="keep the raw inputs (default: standardise with the training part's statistics)")
+    g = p.add_argument_group("model")
+    g.add_argument("--layers", default=None, help="hidden layer widths, comma-separated ('' for none) [64]")
+    g.add_argument("--activation", default=None, help="hidden activation (relu, tanh, sigmoid, elu, ...) [relu]")
+    g.add_argument("--init", default=None,
+                   help="kernel initializer (he_normal, glorot_uniform, ...) [he_normal for the ReLU "
+                        "family, else glorot_uniform]")
+    g.add_argument("--output-activation", default=None,
+                   help="[softmax for several classes, sigmoid for two, linear for regression]")
+    g.add_argument("--loss", default=None, choices=sorted(losses.REGISTRY),
+                   help="[sparse_categorical_crossentropy / binary_crossentropy / mse by task]")
+    g.add_argument("--metrics", default=None, help="comma-separated [accuracy; or mae,rmse,r2]")
+    g.add_argument("--dtype", choices=("float32", "float64"), default=None, help="[float32]")
+    g = p.add_argument_group("training")
+    g.add_argument("--optimizer", default=None, help=f"one of {', '.join(optimizers.REGISTRY)} [adam]")
+    g.add_argument("--lr", type=float, default=None, help="learning rate η [the optimizer's default]")
+    g.add_argument("--opt", action="append", default=None, metavar="KEY=VALUE",
+                   help="any other optimizer keyword, e.g. --opt momentum=0.9 --opt nesterov=true")
+    g.add_argument("--schedule", default=None, metavar="NAME:KEY=VALUE,...",
+                   help="learning-rate schedule of the update step, e.g. "
+                        "exponential:decay_rate=0.96,decay_steps=100,staircase=true "
+                        "(initial_learning_rate defaults to --lr)")
+    g.add_argument("--gd", choices=("batch", "stochastic", "minibatch"), default=None,
+                   help="kind of gradient descent: all samples, one, or --batch-size per update [minibatch]")
+    g.add_argument("--batch-size", type=int, default=None, help="mini-batch size h [32]")
+    g.add_argument("--epochs", type=int, default=None, help="epochs to train (with --resume: more epochs) [20]")
+    g.add_argument("--weight-decay", type=float, default=None, help="λ, as the optimizer's flavor applies it")
+    g.add_argument("--l1", type=float, default=None, help="L1 penalty on every kernel")
+    g.add_argument("--l2", type=float, default=None, help="L2 penalty on every kernel")
+    g.add_argument("--clip-norm", type=float, default=None, help="clip each gradient's norm")
+    g.add_argument("--clip-value", type=float, default=None, help="clip gradient elements to ±value")
+    g.add_argument("--global-clip-norm", type=float, default=None, help="clip the norm of all gradients together")
+    g.add_argument("--flavor", choices=optimizers.FLAVORS, default=None, help="optimizer conventions [lecture]")
+    g.add_argument("--validation-split", type=float, default=None,
+                   help="last fraction of the training part used for validation [0.1]")
+    g.add_argument("--early-stopping", type=int, default=None, metavar="PATIENCE",
+                   help="stop after PATIENCE epochs without improvement of val_loss (or loss) and "
+                        "restore the best weights")
+    g.add_argument("--no-shuffle", action="store_true", default=None, help="keep the data's order each epoch")
+    g.add_argument("--seed", type=int, default=None, help="seeds data, split, initialisation and shuffling [0]")
+    g = p.add_argument_group("output")
+    g.add_argument("--out", default=None, metavar="DIR",
+                   help="write model.safetensors, history.csv/json, curves.png, results.json here")
+    g.add_argument("--resume", default=None, metavar="DIR", help="continue the run saved in DIR")
+    g.add_argument("--quiet", action="store_true", help="no progress bar, no tables")
+    return p
+
+
+# ------------------------------------------------------------------------------------- building
+def _pick(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+def _batch_size(args: argparse.Namespace) -> int | None:
+    gd = args.gd or "minibatch"
+    if gd == "batch":
+        if args.batch_size is not None:
+            raise ValueError(f"--batch-size: batch GD uses all samples per update; got --batch-size "
+                             f"{args.batch_size} with --gd batch")
+        return None
+    if gd == "stochastic":
+        if args.batch_size not in (None, 1):
+            raise ValueError(f"--batch-size: stochastic GD uses one sample per update; got {args.batch_size}")
+        return 1
+    size = _pick(args.batch_size, 32)
+    if size < 1:
+        raise ValueError(f"--batch-size: expected a positive integer, got {size}")
+    return size
+
+
+def _optimizer(args: argparse.Namespace) -> Any:
+    from .. import optimizers
+
+    kwargs: dict[str, Any] = {}
+    for item in args.opt or []:
+        kwargs.update(common.parse_key_values("--opt", item))
+    if args.schedule is not None:
+        kwargs["learning_rate"] = common.parse_schedule(args.schedule, args.lr)
+    elif args.lr is not None:
+        kwargs["learning_rate"] = args.lr
+    for dest, key in (("weight_decay", "weight_decay"), ("clip_norm", "clipnorm"), ("clip_value", "clipvalue"),
+                      ("global_clip_norm", "global_clipnorm"), ("flavor", "flavor")):
+        if getattr(args, dest) is not None:
+            kwargs[key] = getattr(args, dest)
+    try:
+        return optimizers.get(_pick(args.optimizer, "adam"), **kwargs)
+    except TypeError as exc:  # an unknown keyword from --opt
+        raise ValueError(f"--opt: {exc}") from None
+
+
+def _model(args: argparse.Namespace, n_features: int, data: Any) -> Any:
+    from .. import Dense, Input, Sequential, regularizers
+
+    activation = _pick(args.activation, "relu")
+    init = args.init or ("he_normal" if activation in ("relu", "leaky_relu", "elu") else "glorot_uniform")
+    reg = regularizers.L1L2(l1=args.l1 or 0.0, l2=args.l2 or 0.0) if (args.l1 or args.l2) else None
+    if data.task == "classification":
+        binary = data.n_classes == 2
+        units = 1 if binary else data.n_classes
+        out_act = args.output_activation or ("sigmoid" if binary else "softmax")
+        loss = args.loss or ("binary_crossentropy" if binary else "sparse_categorical_crossentropy")
+        metrics = ["accuracy"]
+    else:
+        units, out_act, loss, metrics = 1, args.output_activation or "linear", args.loss or "mse", ["mae", "rmse", "r2"]
+    if args.metrics is not None:
+        metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    layers = [Input(n_features)]
+    layers += [Dense(u, activation, kernel_initializer=init, kernel_regularizer=reg)
+               for u in common.parse_layers(_pick(args.layers, "64"))]
+    layers.append(Dense(units, out_act, kernel_regularizer=reg))
+    model = Sequential(layers, seed=_pick(args.seed, 0), dtype=_pick(args.dtype, "float32"))
+    model.compile(optimizer=_optimizer(args), loss=loss, metrics=metrics)
+    return model
+
+
+def _fresh(args: argparse.Namespace) -> tuple[Any, dict[str, Any], Any]:
+    from ..datasets import Standardizer
+
+    seed = _pick(args.seed, 0)
+    spec = common.data_spec(args, seed)
+    if spec is None:
+        raise ValueError("--data or --csv: name the data to train on (or --resume DIR)")
+    data = common.load_spec(spec)
+    cli: dict[str, Any] = {
+        "data": spec, "seed": seed, "test_size": _pick(args.test_size, 0.2), "task": data.task,
+        "n_classes": data.n_classes, "feature_names": list(data.feature_names),
+        "target_names": None if data.target_names is None else list(data.target_names),
+        "batch_size": _batch_size(args), "validation_split": _pick(args.validation_split, 0.1),
+        "shuffle": not args.no_shuffle, "standardizer": None,
+    }
+    if not 0 <= cli["test_size"] < 1:
+        raise ValueError(f"--test-size: expected a fraction in [0, 1), got {cli['test_size']}")
+    X_train, X_test, y_train, y_test = common.split(cli, data.X, data.y)
+    if not args.no_standardize:
+        cli["standardizer"] = Standardizer().fit(X_train).get_config()
+    model = _model(args, data.n_features, data)
+    return model, cli, data
+
+
+def _resumed(args: argparse.Namespace) -> tuple[Any, dict[str, Any], Any]:
+    given = [flag for dest, flag in _FIXED_ON_RESUME.items() if getattr(args, dest, None) is not None]
+    if given:
+        raise ValueError(f"{given[0]}: cannot be changed when resuming; --resume continues the saved run "
+                         f"as it was (only --epochs, --out, --early-stopping and --quiet may be given)")
+    model, cli = common.load_trained(args.resume)
+    return model, cli, common.load_spec(cli["data"])
+
+
+# ------------------------------------------------------------------------------------------ run
+def run(args: argparse.Namespace) -> int:
+    from ..callbacks import EarlyStopping, ProgressBar
+
+    resuming = args.resume is not None
+    model, cli, data = _resumed(args) if resuming else _fresh(args)
+    epochs = _pick(args.epochs, 20)
+    if epochs < 1:
+        raise ValueError(f"--epochs: expected a positive integer, got {epochs}")
+    out = Path(args.out) if args.out is not None else (Path(args.resume) if resuming else None)
+    if out is not None and out.exists() and not out.is_dir():
+        raise ValueError(f"--out: {str(out)!r} exists and is not a directory")
+
+    y_all = common.encode_targets(cli, data, "data")
+    X_all = common.align_features(cli, data.feature_names, data.X, "data")
+    X_train, X_test, y_train, y_test = common.split(cli, X_all, y_all)
+    X_train, X_test = common.standardize(cli, X_train), common.standardize(cli, X_test)
+
+    callbacks: list[Any] = []
+    if not args.quiet:
+        callbacks.append(ProgressBar())
+    if args.early_stopping is not None:
+        monitor = "val_loss" if cli["validation_split"] else "loss"
+        callbacks.append(EarlyStopping(monitor=monitor, patience=args.early_stopping, restore_best_weights=True))
+    con = common.console(args.quiet)
+    if not resuming:
+        con.print(f"[bold]{data.name}[/]: {data.n_samples} samples, {data.n_features} features, {data.task}"
+                  + (f", {data.n_classes} classes" if data.n_classes else ""))
+    start_epoch = model.epochs_trained
+    started = time.perf_counter()
+    model.fit(X_train, y_train, epochs=start_epoch + epochs, initial_epoch=start_epoch,
+              batch_size=cli["batch_size"], shuffle=cli["shuffle"], validation_split=cli["validation_split"],
+              seed=None if resuming else cli["seed"], callbacks=callbacks, verbose=0)
+    took = time.perf_counter() - started
+
+    results = _results(model, X_test, y_test, took, start_epoch)
+    if out is not None:
+        _write_outputs(model, cli, out, results)
+    _summary(con, model, cli, data, results, out)
+    return 0
+
+
+def _results(model: Any, X_test: np.ndarray, y_test: np.ndarray, took: float, start_epoch: int) -> dict[str, Any]:
+    history = model.history.history
+    last = {k: v[-1] for k, v in history.items() if v}
+    train = {k: v for k, v in last.items() if not k.startswith("val_") and k != "learning_rate"}
+    val = {k[4:]: v for k, v in last.items() if k.startswith("val_")}
+    test = model.evaluate(X_test, y_test) if len(X_test) else {}
+    return {"train": train, "validation": val, "test": test, "epochs_trained": model.epochs_trained,
+            "epochs_this_run": model.epochs_trained - start_epoch, "seconds": took,
+            "learning_rate": last.get("learning_rate")}
+
+
+def _write_outputs(model: Any, cli: dict[str, Any], out: Path, results: dict[str, Any]) -> None:
+    from .. import io
+    from ..plotting import plot_history
+
+    out.mkdir(parents=True, exist_ok=True)
+    model.save(out, extra={"cli": cli})
+    history = model.history
+    keys = list(history.history)
+    lines = [",".join(["epoch", *keys])]
+    for i, epoch in enumerate(history.epoch):
+        lines.append(",".join([str(epoch), *(repr(float(history.history[k][i])) if i < len(history.history[k])
+                                             else "" for k in keys)]))
+    io.atomic_write_text(out / "history.csv", "\n".join(lines) + "\n")
+    io.atomic_write_text(out / "history.json", json.dumps(
+        {"epoch": history.epoch, "history": history.history}, indent=1) + "\n")
+    io.atomic_write_text(out / "results.json", json.dumps(results, indent=1) + "\n")
+    if history.epoch:
+        plot_history(history.history, out / "curves.png", title=f"descend train: {_data_name(cli)}")
+
+
+def _data_name(cli: dict[str, Any]) -> str:
+    spec = cli["data"]
+    return Path(spec["csv"]).name if "csv" in spec else spec["name"]
+
+
+def _summary(con: Any, model: Any, cli: dict[str, Any], data: Any, results: dict[str, Any], out: Path | None) -> None:
+    from .. import batching
+
+    opt = model.optimizer
+    arch = " → ".join([str(model.input_dim)] + [
+        f"{layer.units} {layer.activation.name}" for layer in model.layers if hasattr(layer, "units")])
+    n_train = int(round(data.n_samples * (1 - cli["test_size"]))) if cli["test_size"] else data.n_samples
+    lr = opt.learning_rate
+    rows = [
+        ("data", f"{_data_name(cli)} ({data.task})"),
+        ("model", f"{arch}  ({model.count_params()} parameters, {model.dtype.name})"),
+        ("loss", model.loss.name),
+        ("optimizer", f"{type(opt).__name__} (flavor {opt.flavor}), "
+                      f"learning rate {lr if isinstance(lr, float) else lr!r}"),
+        ("gradient descent", f"{batching.gd_kind(cli['batch_size'], n_train)}"
+                             + (f", batch size {cli['batch_size']}" if cli["batch_size"] else "")),
+        ("epochs", f"{results['epochs_this_run']} this run, {results['epochs_trained']} in all"
+                   + (f" ({results['seconds']:.1f} s)")),
+    ]
+    if out is not None:
+        rows.append(("written to", str(out)))
+    con.print(common.table("descend train", rows))
+    columns = {"train": results["train"]}
+    if results["validation"]:
+        columns["validation"] = results["validation"]
+    if results["test"]:
+        columns["test"] = results["test"]
+    con.print(common.metrics_table("results (train, validation: last epoch)", columns))
