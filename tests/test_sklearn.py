@@ -153,6 +153,18 @@ def test_partial_fit_equals_fit_epoch_by_epoch():
     assert inc.n_iter_ == 3 and inc.loss_curve_ == full.loss_curve_
 
 
+def test_warm_start_continues_where_fit_stopped():
+    X, y = _regression()
+    full = MLPRegressor((4,), epochs=4, random_state=2).fit(X, y)
+    warm = MLPRegressor((4,), epochs=2, warm_start=True, random_state=2).fit(X, y).fit(X, y)
+    for a, b in zip(full.model_.get_weights(), warm.model_.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert warm.n_iter_ == 4 and warm.loss_curve_ == full.loss_curve_ and warm.t_ == full.t_
+    cold = MLPRegressor((4,), epochs=2, random_state=2).fit(X, y)
+    first = cold.loss_curve_[:]
+    assert cold.fit(X, y).loss_curve_ == first  # without warm_start, fit starts afresh
+
+
 def test_partial_fit_errors_and_regressor_partial_fit():
     X, y = datasets.load_iris()
     with pytest.raises(ValueError, match="classes"):

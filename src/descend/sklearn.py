@@ -117,7 +117,11 @@ _PARAMETERS = """\
     random_state : int, RandomState, Generator or None
         Seed of the weights, the shuffling and the validation split (see the module docstring).
     verbose : int or bool, default=0
-        0 silent, 1 progress bar, 2 (or True) one line per epoch."""
+        0 silent, 1 progress bar, 2 (or True) one line per epoch.
+    warm_start : bool, default=False
+        ``fit`` on a fitted estimator continues training its network (weights, optimizer state,
+        shuffling generator) for ``epochs`` more epochs instead of starting afresh; the curves
+        and ``n_iter_`` continue too."""
 
 _ATTRIBUTES = """\
     model_ : Sequential
@@ -204,7 +208,7 @@ class _BaseMLP(BaseEstimator):
                  l1=0.0, l2=0.0, clipnorm=None, clipvalue=None, global_clipnorm=None, batch_size=32,
                  epochs=200, shuffle=True, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, tol=1e-4, restore_best_weights=True, dtype="float32",
-                 random_state=None, verbose=0):
+                 random_state=None, verbose=0, warm_start=False):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.kernel_initializer = kernel_initializer
@@ -237,6 +241,7 @@ class _BaseMLP(BaseEstimator):
         self.dtype = dtype
         self.random_state = random_state
         self.verbose = verbose
+        self.warm_start = warm_start
 
     # ------------------------------------------------------------------ to fill in subclasses
     def _encode_targets(self, y: np.ndarray, classes: Any, reset: bool) -> np.ndarray:
@@ -403,7 +408,8 @@ class _BaseMLP(BaseEstimator):
         self.best_validation_loss_ = None if callbacks == [] else float(callbacks[0].best)
 
     def _fit(self, X: Any, y: Any, *, partial: bool, classes: Any = None) -> "_BaseMLP":
-        first = not partial or not hasattr(self, "model_")
+        warm = _bool("warm_start", self.warm_start)
+        first = not hasattr(self, "model_") or not (partial or warm)
         checked = self._check_params(first)
         X, y = self._validate_xy(X, y, reset=first, dtype=checked["dtype"])
         y = self._encode_targets(y, classes, reset=first)
@@ -584,7 +590,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                  l1=0.0, l2=0.0, clipnorm=None, clipvalue=None, global_clipnorm=None, batch_size=32,
                  epochs=200, shuffle=True, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, tol=1e-4, restore_best_weights=True, dtype="float32",
-                 random_state=None, verbose=0, loss="mse"):
+                 random_state=None, verbose=0, warm_start=False, loss="mse"):
         super().__init__(
             hidden_layer_sizes, activation, kernel_initializer=kernel_initializer,
             bias_initializer=bias_initializer, optimizer=optimizer, learning_rate=learning_rate,
@@ -594,7 +600,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             batch_size=batch_size, epochs=epochs, shuffle=shuffle, early_stopping=early_stopping,
             validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change, tol=tol,
             restore_best_weights=restore_best_weights, dtype=dtype, random_state=random_state,
-            verbose=verbose)
+            verbose=verbose, warm_start=warm_start)
         self.loss = loss
 
     def fit(self, X: Any, y: Any) -> "MLPRegressor":
