@@ -109,9 +109,10 @@ def _contours(ax: Any, function: Any, grid: int, xlim: tuple[float, float],
 
 def _trajectory_axes(function: Any, race_result: Any, grid: int) -> tuple[Figure, Any, list]:
     """Figure with contours, start, minima and saddles; returns (fig, ax, [(traj, colour)])."""
-    fig = _figure(7.5, 7.2)
-    ax = fig.add_subplot()
     xlim, ylim = function.xlim, function.ylim
+    ratio = (ylim[1] - ylim[0]) / (xlim[1] - xlim[0])
+    fig = _figure(7.5, min(11.0, max(4.5, 5.4 * ratio + 1.8)))   # room for equal axes + legend
+    ax = fig.add_subplot()
     _contours(ax, function, grid, xlim, ylim)
     if function.minima:
         mx, my = np.array(function.minima).T
@@ -126,6 +127,7 @@ def _trajectory_axes(function: Any, race_result: Any, grid: int) -> tuple[Figure
             label=f"start ({x0:g}, {y0:g})")
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
+    ax.set_aspect("equal")   # only then is each gradient step perpendicular to its contour line
     ax.set_xlabel("x (first weight)")
     ax.set_ylabel("y (second weight)")
     pairs = [(t, COLORS[i % len(COLORS)]) for i, t in enumerate(race_result)]
