@@ -549,6 +549,7 @@ class ExplodingRun:
     accuracy: float | None              # training accuracy at the end (None if it diverged)
     initial: GradientFlow               # gradient flow at the initial weights
     flow: GradientFlow                  # one record per update (the diverged one included)
+    model: Any = None                   # the trained (or stopped) model
 
     @property
     def diverged(self) -> bool:
@@ -588,4 +589,4 @@ def exploding_run(clipnorm: float | None = None, *, stddev: float = 1.0, depth: 
     except DivergenceError as exc:
         error = exc
     epoch_losses = list(model.history.history.get("loss", [])) if model.history is not None else []
-    return ExplodingRun(clipnorm, losses.losses, epoch_losses, error, accuracy, initial, monitor.flow)
+    return ExplodingRun(clipnorm, losses.losses, epoch_losses, error, accuracy, initial, monitor.flow, model)

@@ -13,8 +13,10 @@ class NotCompiledError(DescendError):
 class DivergenceError(DescendError, FloatingPointError):
     """Training produced a NaN or inf loss or gradient.
 
-    Attributes say where: ``epoch`` (0-based), ``update`` (0-based update within the run),
-    ``layer`` (name of the first layer whose gradient was not finite, or None) and ``loss``.
+    Attributes say where: ``epoch`` (0-based), ``update`` (0-based update within that epoch),
+    ``layer`` (where the numbers first blew up: the first layer, input side first, whose outputs
+    were not finite, else the first layer going back from the output whose gradient was not
+    finite; None if only the loss was) and ``loss``.
     """
 
     def __init__(self, message: str, *, epoch: int | None = None, update: int | None = None,

@@ -54,6 +54,10 @@ class Sequential:
         self.epochs_trained = 0
         #: shuffling generator; created on the first fit, kept across fits and in checkpoints
         self.train_rng: np.random.Generator | None = None
+        #: copy of the weights before the last update (see _keep_last_good), to undo a divergence
+        self._last_good: list[np.ndarray] | None = None
+        self._last_good_step = -1
+        self._restored = False
         #: the History of the last fit (continued, not restarted, by a fit with initial_epoch > 0)
         self.history: Any = None
         for layer in layers or []:
@@ -96,6 +100,7 @@ class Sequential:
 
     def _build_from(self, start: int) -> None:
         # one generator for all initialisations, layer by layer: the same seed, the same weights
+        self._last_good = None
         if start == 0:
             self._init_rng = np.random.default_rng([self.seed, 0])
         width = self.input_dim if start == 0 else self.layers[start - 1].output_dim
@@ -153,6 +158,7 @@ class Sequential:
             new.append(w)
         for p, w in zip(params, new):
             p[...] = w
+        self._last_good = None
 
     def _require_built(self, what: str) -> None:
         if not self.built:
@@ -174,6 +180,7 @@ class Sequential:
         if dtype is not None:
             self._cast(resolve_dtype(dtype))
         self.optimizer = optimizers.get(optimizer)
+        self._last_good = None
         self.loss = losses.get(loss)
         if metrics is not None and (isinstance(metrics, (str, metrics_mod.Metric)) or
                                     not isinstance(metrics, Sequence)):
@@ -185,6 +192,7 @@ class Sequential:
         if dtype == self.dtype:
             return
         self.dtype = dtype
+        self._last_good = None
         for layer in self.layers:
             layer.params = [p.astype(dtype) for p in layer.params]
             layer.grads = [g.astype(dtype) for g in layer.grads]
@@ -246,22 +254,64 @@ class Sequential:
         return self._train_step(x, y)
 
     def _train_step(self, x: np.ndarray, y: np.ndarray) -> float:
-        self._forward(x)
-        value = self._loss_and_backward(y)
-        if not np.isfinite(value):
+        # A diverging run overflows; that is detected just below and reported with where it
+        # happened, so NumPy's overflow warnings would only repeat it.
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._forward(x)
+            value = self._loss_and_backward(y)
+            # the sum is one cheap pass; the element-wise check runs only when it overflowed
+            diverged = not np.isfinite(value) or not all(np.isfinite(g.sum()) or np.isfinite(g).all()
+                                                         for g in self.grads)
+        if diverged:
+            self._restore_last_good()
             raise self._divergence(value)
+        self._keep_last_good()
         self.optimizer.apply(self.grads, self.params)
         return value
 
+    def _keep_last_good(self) -> None:
+        """Copy the weights about to be updated: their loss and gradients were finite."""
+        params = self.params
+        if self._last_good is None or not self._last_good[0].flags.writeable:  # (unpickled read-only)
+            self._last_good = [np.empty_like(p) for p in params]
+        for kept, p in zip(self._last_good, params):
+            np.copyto(kept, p)
+        self._last_good_step = self.optimizer.iterations
+
+    def _restore_last_good(self) -> None:
+        """After a non-finite loss or gradient: back to the weights before the previous update
+        (the last ones with a finite loss and gradients), if that update is the one just made."""
+        self._restored = (self._last_good is not None and self.optimizer is not None
+                          and self._last_good_step == self.optimizer.iterations - 1)
+        if self._restored:
+            for p, kept in zip(self.params, self._last_good):
+                np.copyto(p, kept)
+
     def _divergence(self, value: float, epoch: int | None = None, update: int | None = None) -> DivergenceError:
-        layer = next((layer.name for layer in self.layers
-                      if any(not np.isfinite(g).all() for g in layer.grads)), None)
-        where = f" at epoch {epoch + 1}, update {update + 1}" if epoch is not None else ""
-        blame = f"; the first layer with a non-finite gradient is {layer!r}" if layer else ""
+        """The error for a non-finite loss or gradient, naming where the numbers first blew up:
+        the first layer (input side first) whose z or a is not finite, else the first layer going
+        back from the output whose gradient is not finite."""
+        def finite(a: Any) -> bool:
+            return a is None or bool(np.isfinite(a).all())
+
+        layer = next((l.name for l in self.layers
+                      if not (finite(getattr(l, "_z", None)) and finite(getattr(l, "_a", None)))), None)
+        if layer is not None:
+            blame = f"the forward pass overflowed first in layer {layer!r} (its outputs are not finite)"
+        else:
+            layer = next((l.name for l in reversed(self.layers) if not all(finite(g) for g in l.grads)), None)
+            blame = (f"the gradient blew up first in layer {layer!r} (going back from the output)"
+                     if layer else "the loss itself is not finite")
+        step = getattr(self.optimizer, "iterations", 0) + 1
+        where = (f" at epoch {epoch + 1}, update {update + 1} of that epoch (optimizer step {step})"
+                 if epoch is not None else f" at optimizer step {step}")
+        kept = ("The weights are back to those before the previous update, the last with a finite "
+                "loss and gradients" if getattr(self, "_restored", False) else
+                "The weights are those before this update (nothing non-finite was written)")
         return DivergenceError(
-            f"training diverged{where}: the loss is {value}{blame}. The weights are those before "
-            f"this update. Try a smaller learning rate, gradient clipping (clipnorm=...) or a "
-            f"smaller initialisation.", epoch=epoch, update=update, layer=layer, loss=value)
+            f"training diverged{where}: the loss is {value}; {blame}. {kept}. Try gradient clipping "
+            f"(clipnorm=...), a smaller initialisation or a smaller learning rate.",
+            epoch=epoch, update=update, layer=layer, loss=value)
 
     # ------------------------------------------------------------------ data
     def _prepare(self, X: Any, y: Any, xname: str, yname: str) -> tuple[np.ndarray, np.ndarray]:

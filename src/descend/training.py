@@ -103,9 +103,10 @@ def fit(model, X: Any, y: Any, *, epochs: int, batch_size: int | None, shuffle: 
                 value = model._train_step(xb, yb)
             except DivergenceError as exc:  # say where it happened
                 error = model._divergence(exc.loss, epoch, b)
-                # a callback may choose to stop instead (TerminateOnNaN); the weights are those
-                # from before this update
-                cb.on_batch_end(b, {"loss": exc.loss, "size": len(xb), "lr": lr})
+                # a callback may choose to stop instead (TerminateOnNaN); the model has put back
+                # the last weights with a finite loss and gradients. "diverged" also flags a
+                # non-finite gradient under a finite loss.
+                cb.on_batch_end(b, {"loss": exc.loss, "size": len(xb), "lr": lr, "diverged": True})
                 if not model.stop_training:
                     raise error from None
                 epoch_loss = float("nan")

@@ -1,0 +1,138 @@
+"""Divergence is caught, not hidden (lecture §7, exploding gradients).
+
+A NaN/inf loss or gradient stops training with DivergenceError naming epoch, update and the layer
+where the numbers first blew up; the last weights with a finite loss and gradients are kept; a
+callback that sets ``stop_training`` on the diverged batch (TerminateOnNaN) stops cleanly.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import descend
+from descend import Callback, Dense, DivergenceError, Input, Sequential
+from descend.diagnostics import GradientMonitor, diagnose, exploding_run
+from descend.initializers import Constant
+from descend.optimizers import SGD
+
+
+class WeightSnapshots(Callback):
+    """The weights at the start of every update."""
+
+    def __init__(self):
+        super().__init__()
+        self.weights = []
+
+    def on_batch_begin(self, batch, logs=None):
+        self.weights.append(self.model.get_weights())
+
+
+class StopOnNaN(Callback):
+    """Keras's TerminateOnNaN rule, written against the protocol only."""
+
+    def on_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        if logs.get("diverged") or not math.isfinite(logs.get("loss", 0.0)):
+            self.model.stop_training = True
+
+
+@pytest.fixture(scope="module")
+def exploded():
+    return exploding_run(None, epochs=5)
+
+
+def test_large_initial_weights_diverge_with_a_dedicated_error(exploded):
+    err = exploded.error
+    assert isinstance(err, DivergenceError) and isinstance(err, ValueError)
+    # the loss jumps by orders of magnitude, then is NaN at the 4th update of the first epoch
+    assert exploded.losses[0] > 1e3 and exploded.losses[2] > 1e15 and math.isnan(exploded.losses[-1])
+    assert (err.epoch, err.update) == (0, 3) and math.isnan(err.loss)
+    # the forward pass overflows first in a hidden layer (the signal grows layer by layer)
+    assert err.layer == "dense_5"
+    msg = str(err)
+    for part in ("epoch 1", "update 4", "'dense_5'", "clipnorm", "smaller initialisation"):
+        assert part in msg
+
+
+def test_the_last_good_weights_are_kept():
+    X, y = descend.datasets.make_moons(400, noise=0.1, seed=0)
+    init = descend.initializers.RandomNormal(0.0, 1.0)
+    model = Sequential([Input(2)] + [Dense(32, "relu", kernel_initializer=init) for _ in range(6)]
+                       + [Dense(2, "softmax", kernel_initializer=init)], seed=0)
+    model.compile(SGD(learning_rate=0.01), "sparse_categorical_crossentropy")
+    snaps = WeightSnapshots()
+    with pytest.raises(DivergenceError):
+        model.fit(X, y, epochs=2, batch_size=32, verbose=0, seed=0, callbacks=[snaps])
+    assert len(snaps.weights) == 4
+    # back to the weights of update 3 (finite loss and gradients), not those of update 4 (NaN loss)
+    for kept, good in zip(model.get_weights(), snaps.weights[-2]):
+        np.testing.assert_array_equal(kept, good)
+    assert np.isfinite(model.predict(X)).all()
+    assert "back to those before the previous update" in str(model._divergence(math.nan))
+
+
+def test_a_non_finite_gradient_under_a_finite_loss_is_a_divergence_too():
+    # z = 3e38 · 1e-38 · 2 = 6: the loss is finite, but ∂E/∂W₁ = x·δ ≈ 3e38 · 12 overflows float32
+    model = Sequential([Input(2), Dense(1, kernel_initializer=Constant(1e-38)),
+                        Dense(1, kernel_initializer=Constant(1.0))], seed=0)
+    model.compile(SGD(learning_rate=0.1), "mse")
+    before = model.get_weights()
+    X, y = np.full((1, 2), 3e38), np.zeros(1)
+    with pytest.raises(DivergenceError) as info:
+        model.train_on_batch(X, y)
+    err = info.value
+    assert math.isfinite(err.loss) and err.layer == "dense_1"
+    assert "gradient blew up first in layer 'dense_1'" in str(err)
+    assert "nothing non-finite was written" in str(err)
+    for w, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(w, b)
+    # inside fit: epoch and update named; a stopping callback ends the run cleanly instead
+    with pytest.raises(DivergenceError, match="epoch 1, update 1"):
+        model.fit(X, y, epochs=1, verbose=0)
+    history = model.fit(X, y, epochs=3, verbose=0, callbacks=[StopOnNaN()])
+    assert history.epoch == [0] and math.isnan(history.history["loss"][0])
+
+
+def test_a_callback_that_stops_ends_the_run_cleanly_with_finite_weights():
+    X, y = descend.datasets.make_moons(400, noise=0.1, seed=0)
+    init = descend.initializers.RandomNormal(0.0, 1.0)
+    model = Sequential([Input(2)] + [Dense(32, "relu", kernel_initializer=init) for _ in range(6)]
+                       + [Dense(2, "softmax", kernel_initializer=init)], seed=0)
+    model.compile(SGD(learning_rate=0.01), "sparse_categorical_crossentropy")
+    monitor = GradientMonitor(every=1)
+    history = model.fit(X, y, epochs=3, batch_size=32, verbose=0, seed=0, callbacks=[StopOnNaN(), monitor])
+    assert history.epoch == [0] and math.isnan(history.history["loss"][0])
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+    # the monitor kept the diverged update: every layer's gradient is NaN, so all are "exploding"
+    flow = history.gradient_flow
+    assert flow.steps == [1, 2, 3, 4] and math.isnan(flow.losses[-1])
+    assert {v.label for v in diagnose(history)} == {"exploding"}
+
+
+def test_terminate_on_nan_from_callbacks_stops_cleanly():
+    callbacks = pytest.importorskip("descend.callbacks")
+    if not hasattr(callbacks, "TerminateOnNaN"):
+        pytest.skip("TerminateOnNaN not there yet")
+    X, y = descend.datasets.make_moons(400, noise=0.1, seed=0)
+    init = descend.initializers.RandomNormal(0.0, 1.0)
+    model = Sequential([Input(2)] + [Dense(32, "relu", kernel_initializer=init) for _ in range(6)]
+                       + [Dense(2, "softmax", kernel_initializer=init)], seed=0)
+    model.compile(SGD(learning_rate=0.01), "sparse_categorical_crossentropy")
+    history = model.fit(X, y, epochs=3, batch_size=32, verbose=0, seed=0,
+                        callbacks=[callbacks.TerminateOnNaN()])
+    assert len(history.epoch) == 1 and math.isnan(history.history["loss"][-1])
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+
+
+def test_the_same_run_with_clipnorm_converges():
+    run = exploding_run(1.0, epochs=40)
+    assert not run.diverged and run.error is None
+    assert all(math.isfinite(v) for v in run.losses)
+    # from a first loss in the thousands to an epoch loss of order one, and the moons learned
+    assert run.losses[0] > 1e3 and run.epoch_losses[-1] < run.losses[0] / 100
+    assert run.accuracy > 0.95
+    # at the start the gradients are exploding by the update-ratio rule, at the end healthy
+    assert "exploding" in {v.label for v in diagnose(run.initial)}
+    assert {v.label for v in diagnose(run.flow)} == {"healthy"}
