@@ -115,3 +115,22 @@ def test_registry():
     assert get_function("Rosenbrock", b=10.0).params == {"a": 1.0, "b": 10.0}
     fn = beale()
     assert get_function(fn) is fn
+
+
+def test_quadratic_bowl_properties():
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+
+    @hypothesis.given(kappa=st.floats(1.0, 1e4), angle=st.floats(-3.2, 3.2),
+                      x=st.floats(-10, 10), y=st.floats(-10, 10))
+    def check(kappa, angle, x, y):
+        fn = quadratic_bowl(condition=kappa, angle=angle)
+        g = fn.gradient((x, y))
+        # f is quadratic with minimum 0 at the origin: f(p) = ½ pᵀ∇f(p) ≥ 0
+        assert fn((x, y)) == pytest.approx(0.5 * (x * g[0] + y * g[1]), rel=1e-9, abs=1e-9)
+        assert fn((x, y)) >= 0
+        # and ‖∇f‖ lies between λ_min‖p‖ = ‖p‖ and λ_max‖p‖ = κ‖p‖
+        r = np.hypot(x, y)
+        assert r * (1 - 1e-9) - 1e-12 <= np.hypot(*g) <= kappa * r * (1 + 1e-9) + 1e-12
+
+    check()

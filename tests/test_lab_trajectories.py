@@ -128,3 +128,16 @@ def test_bad_input_names_the_argument():
         run_trajectory(get_function("beale"), "sgd", steps=5, tol=0)
     with pytest.raises(TypeError, match="optimizer"):
         run_trajectory("beale", 3.0, steps=5)
+
+
+def test_nag_path_is_the_slides_w():
+    # v_t = γ v_{t−1} + η ∇f(w − γ v_{t−1}),  w ← w − v_t  (lecture §8), on the saddle
+    fn = get_function("saddle")
+    eta, gamma = 0.1, 0.9
+    t = run_trajectory(fn, optimizers.NAG(learning_rate=eta, momentum=gamma), start=(-1.0, 0.5),
+                       steps=5)
+    w, v = np.array([-1.0, 0.5]), np.zeros(2)
+    for k in range(1, 6):
+        v = gamma * v + eta * fn.gradient(w - gamma * v)
+        w = w - v
+        np.testing.assert_allclose(t.path[k], w, rtol=1e-12, atol=1e-15)
