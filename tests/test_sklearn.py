@@ -160,6 +160,8 @@ def test_warm_start_continues_where_fit_stopped():
     for a, b in zip(full.model_.get_weights(), warm.model_.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert warm.n_iter_ == 4 and warm.loss_curve_ == full.loss_curve_ and warm.t_ == full.t_
+    stopped = MLPRegressor((4,), epochs=3, warm_start=True, early_stopping=True, random_state=2)
+    assert stopped.fit(X, y).fit(X, y).n_iter_ == 6 and len(stopped.validation_loss_curve_) == 6
     cold = MLPRegressor((4,), epochs=2, random_state=2).fit(X, y)
     first = cold.loss_curve_[:]
     assert cold.fit(X, y).loss_curve_ == first  # without warm_start, fit starts afresh
@@ -351,5 +353,8 @@ def test_bad_parameters_fail_at_fit_naming_the_parameter(params, match):
 
 
 def test_early_stopping_on_too_few_samples_names_validation_fraction():
+    reg = MLPRegressor(early_stopping=True)
     with pytest.raises(ValueError, match="validation_fraction: .*1 sample"):
-        MLPRegressor(early_stopping=True).fit(np.ones((1, 2)), [1.0])
+        reg.fit(np.ones((1, 2)), [1.0])
+    with pytest.raises(NotFittedError):  # a failed fit leaves no half-fitted estimator
+        reg.predict(np.ones((1, 2)))

@@ -376,8 +376,9 @@ class _BaseMLP(BaseEstimator):
         if isinstance(self, ClassifierMixin):
             # stratified where every class can appear in both parts; a plain shuffled split otherwise
             counts = np.bincount(y)
+            counts = counts[counts > 0]
             n_val = int(np.ceil(checked["validation_fraction"] * len(y)))
-            if counts[counts > 0].min() >= 2 and len(counts) <= n_val <= len(y) - len(counts):
+            if counts.min() >= 2 and len(counts) <= n_val <= len(y) - len(counts):
                 stratify = y
         state = int(np.random.default_rng([checked["seed"], 2]).integers(2 ** 31 - 1))
         try:
@@ -388,11 +389,10 @@ class _BaseMLP(BaseEstimator):
                              f"{len(X)} sample(s) for early stopping failed: {exc}") from None
         return X_train, y_train, (X_val, y_val)
 
-    def _train(self, X: np.ndarray, y: np.ndarray, checked: dict[str, Any], epochs: int,
-               early_stopping: bool) -> None:
-        callbacks, validation = [], None
-        if early_stopping:
-            X, y, validation = self._validation_split(X, y, checked)
+    def _train(self, X: np.ndarray, y: np.ndarray, validation: tuple[np.ndarray, np.ndarray] | None,
+               checked: dict[str, Any], epochs: int) -> None:
+        callbacks = []
+        if validation is not None:
             callbacks.append(EarlyStopping(monitor="val_loss", min_delta=checked["tol"],
                                            patience=checked["n_iter_no_change"],
                                            restore_best_weights=checked["restore_best_weights"]))
@@ -413,11 +413,15 @@ class _BaseMLP(BaseEstimator):
         checked = self._check_params(first)
         X, y = self._validate_xy(X, y, reset=first, dtype=checked["dtype"])
         y = self._encode_targets(y, classes, reset=first)
+        if not first:
+            checked["seed"] = self.seed_
+        validation = None
+        if checked["early_stopping"] and not partial:
+            X, y, validation = self._validation_split(X, y, checked)
         if first:
             self.model_ = self._build(checked, X.shape[1])
             self.history_, self.n_iter_ = {}, 0
-        self._train(X, y, checked, 1 if partial else checked["epochs"],
-                    early_stopping=checked["early_stopping"] and not partial)
+        self._train(X, y, validation, checked, 1 if partial else checked["epochs"])
         return self
 
     def _validate_xy(self, X: Any, y: Any, reset: bool, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
@@ -443,6 +447,10 @@ class _BaseMLP(BaseEstimator):
         """Copies of the biases per layer — scikit-learn's ``intercepts_``."""
         check_is_fitted(self)
         return [layer.bias.copy() for layer in self.model_.layers]
+
+    def __sklearn_is_fitted__(self) -> bool:
+        # fitted means trained: a fit that failed after checking the data leaves no network
+        return hasattr(self, "model_")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
