@@ -39,8 +39,8 @@ record at the current weights without training.
 * **exploding** if its gradient is not finite, or ``update_ratio`` ≥ :data:`EXPLODING_UPDATE_RATIO`
   (1: one step larger than the weights themselves), or its gradient norm is at least
   :data:`EXPLODING_RATIO` (1e3) times that of the output layer;
-* **vanishing** if its gradient norm is at most :data:`VANISHING_RATIO` (1e-3) times that of the
-  output layer — back-propagation starts at the output, so the ratio is how much of the signal
+* **vanishing** if its gradient is exactly 0, or its norm is at most :data:`VANISHING_RATIO`
+  (1e-3) times that of the output layer — back-propagation starts at the output, so the ratio is how much of the signal
   is left when δ reaches this layer (measured relative, so a converged net is not "vanishing");
 * **healthy** otherwise.
 
@@ -436,7 +436,8 @@ def diagnose(history_or_records: Any, at: int = -1) -> list[Verdict]:
     list of Verdict
         One per layer with weights, input side first. With r = ‖∂E/∂W‖ / ‖∂E/∂W_output‖:
         exploding if ‖∂E/∂W‖ is not finite, update_ratio ≥ :data:`EXPLODING_UPDATE_RATIO` or
-        r ≥ :data:`EXPLODING_RATIO`; vanishing if r ≤ :data:`VANISHING_RATIO`; else healthy.
+        r ≥ :data:`EXPLODING_RATIO`; vanishing if ‖∂E/∂W‖ = 0 or r ≤ :data:`VANISHING_RATIO`;
+        else healthy.
         The reason also mentions a majority of saturated units or dead ReLUs.
     """
     flow = _as_flow(history_or_records)
@@ -454,7 +455,9 @@ def diagnose(history_or_records: Any, at: int = -1) -> list[Verdict]:
             label, reason = "exploding", f"one update moves W by {upd:.2g}× its size (≥ {EXPLODING_UPDATE_RATIO:g})"
         elif math.isfinite(rel) and rel >= EXPLODING_RATIO:
             label, reason = "exploding", f"‖∂E/∂W‖ is {rel:.2g}× the output layer's (≥ {EXPLODING_RATIO:g})"
-        elif (math.isfinite(rel) and rel <= VANISHING_RATIO) or (g == 0 and out_norm > 0):
+        elif g == 0:
+            label, reason = "vanishing", "‖∂E/∂W‖ is exactly 0: these weights cannot change"
+        elif math.isfinite(rel) and rel <= VANISHING_RATIO:
             label, reason = "vanishing", f"‖∂E/∂W‖ is {rel:.2g}× the output layer's (≤ {VANISHING_RATIO:g})"
         else:
             label = "healthy"
