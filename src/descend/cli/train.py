@@ -9,7 +9,7 @@ held out of the training part (``--validation-split``, the last fraction, as Ker
 The live progress bar (rich) shows the epoch and batch, the running loss and metrics, the
 learning rate and the time left; it is drawn only on a terminal, and ``--quiet`` turns off all
 output. ``--out DIR`` receives ``model.safetensors`` (see ``descend.io``), ``history.csv``,
-``history.json``, ``curves.png`` and ``results.json``.
+``history.json``, ``curves.png`` (unless ``--no-plot``) and ``results.json``.
 
 Resuming: ``descend train --resume DIR --epochs N`` loads the run saved in DIR and trains **N
 more** epochs with the same data, split, standardisation, batch size and validation split, the
@@ -106,6 +106,7 @@ def add_parser(sub: Any, formatter_class: type) -> argparse.ArgumentParser:
     g = p.add_argument_group("output")
     g.add_argument("--out", default=None, metavar="DIR",
                    help="write model.safetensors, history.csv/json, curves.png, results.json here")
+    g.add_argument("--no-plot", action="store_true", help="skip curves.png (matplotlib is slow to start)")
     g.add_argument("--resume", default=None, metavar="DIR", help="continue the run saved in DIR")
     g.add_argument("--quiet", action="store_true", help="no progress bar, no tables")
     return p
@@ -147,10 +148,24 @@ def _optimizer(args: argparse.Namespace) -> Any:
                       ("global_clip_norm", "global_clipnorm"), ("flavor", "flavor")):
         if getattr(args, dest) is not None:
             kwargs[key] = getattr(args, dest)
+    name = _pick(args.optimizer, "adam")
+    cls = optimizers._lookup(name)
+    accepted = _keywords(cls) | _keywords(optimizers.Optimizer)
+    unknown = sorted(set(kwargs) - accepted)
+    if unknown:
+        raise ValueError(f"--opt: {cls.__name__} takes no keyword {unknown[0]!r}; it takes "
+                         f"{', '.join(sorted(accepted))}")
     try:
-        return optimizers.get(_pick(args.optimizer, "adam"), **kwargs)
-    except TypeError as exc:  # an unknown keyword from --opt
+        return optimizers.get(name, **kwargs)
+    except TypeError as exc:
         raise ValueError(f"--opt: {exc}") from None
+
+
+def _keywords(cls: type) -> set[str]:
+    import inspect
+
+    return {n for n, p in inspect.signature(cls.__init__).parameters.items()
+            if n != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
 
 
 def _model(args: argparse.Namespace, n_features: int, data: Any) -> Any:
@@ -206,7 +221,7 @@ def _resumed(args: argparse.Namespace) -> tuple[Any, dict[str, Any], Any]:
     given = [flag for dest, flag in _FIXED_ON_RESUME.items() if getattr(args, dest, None) is not None]
     if given:
         raise ValueError(f"{given[0]}: cannot be changed when resuming; --resume continues the saved run "
-                         f"as it was (only --epochs, --out, --early-stopping and --quiet may be given)")
+                         f"as it was (only --epochs, --out, --early-stopping, --quiet and --no-plot may be given)")
     model, cli = common.load_trained(args.resume)
     return model, cli, common.load_spec(cli["data"])
 
@@ -248,7 +263,7 @@ def run(args: argparse.Namespace) -> int:
 
     results = _results(model, X_test, y_test, took, start_epoch)
     if out is not None:
-        _write_outputs(model, cli, out, results)
+        _write_outputs(model, cli, out, results, plot=not args.no_plot)
     _summary(con, model, cli, data, results, out)
     return 0
 
@@ -264,9 +279,8 @@ def _results(model: Any, X_test: np.ndarray, y_test: np.ndarray, took: float, st
             "learning_rate": last.get("learning_rate")}
 
 
-def _write_outputs(model: Any, cli: dict[str, Any], out: Path, results: dict[str, Any]) -> None:
+def _write_outputs(model: Any, cli: dict[str, Any], out: Path, results: dict[str, Any], plot: bool) -> None:
     from .. import io
-    from ..plotting import plot_history
 
     out.mkdir(parents=True, exist_ok=True)
     model.save(out, extra={"cli": cli})
@@ -280,7 +294,9 @@ def _write_outputs(model: Any, cli: dict[str, Any], out: Path, results: dict[str
     io.atomic_write_text(out / "history.json", json.dumps(
         {"epoch": history.epoch, "history": history.history}, indent=1) + "\n")
     io.atomic_write_text(out / "results.json", json.dumps(results, indent=1) + "\n")
-    if history.epoch:
+    if plot and history.epoch:
+        from ..plotting import plot_history
+
         plot_history(history.history, out / "curves.png", title=f"descend train: {_data_name(cli)}")
 
 

@@ -1,0 +1,210 @@
+"""``descend train`` / ``demo``: options reach the model, --out writes everything, --resume is bit
+for bit, and user errors are one line with exit status 2."""
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import descend
+from descend import io, schedules
+from descend.cli import _common, build_parser, main
+from descend.cli import demo as demo_cli
+
+MOONS = ["--data", "moons", "--n-samples", "60", "--layers", "6", "--quiet", "--no-plot"]
+
+
+def _train(*argv: str) -> int:
+    return main(["train", *argv])
+
+
+def _error(capsys, argv: list[str]) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+# ------------------------------------------------------------------------------------ outputs
+def test_train_writes_model_history_curves_and_results(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _train(*MOONS[:-1], "--epochs", "3", "--validation-split", "0.2", "--out", str(out)) == 0
+    assert capsys.readouterr().out == ""  # --quiet
+    assert sorted(p.name for p in out.iterdir()) == ["curves.png", "history.csv", "history.json",
+                                                    "model.safetensors", "results.json"]
+    model, extra = io.load_checkpoint(out)
+    assert model.epochs_trained == 3 and extra["cli"]["data"]["name"] == "moons"
+    history = json.loads((out / "history.json").read_text())
+    assert history["epoch"] == [0, 1, 2]
+    assert history["history"] == model.history.history
+    rows = list(csv.reader((out / "history.csv").open()))
+    assert rows[0] == ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"]
+    assert [float(x) for x in rows[3][1:]] == [history["history"][k][2] for k in rows[0][1:]]
+    assert (out / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    results = json.loads((out / "results.json").read_text())
+    assert set(results["test"]) == {"loss", "accuracy"} and 0 <= results["test"]["accuracy"] <= 1
+    assert results["epochs_trained"] == 3
+
+
+def test_summary_tables_are_printed(tmp_path, capsys):
+    assert _train(*MOONS[:-2], "--epochs", "2") == 0
+    text = capsys.readouterr().out
+    for piece in ("moons", "2 → 6 relu → 1 sigmoid", "binary_crossentropy", "Adam", "mini-batch, batch size 32",
+                  "accuracy", "validation", "test"):
+        assert piece in text, piece
+
+
+def test_options_reach_model_and_optimizer(tmp_path):
+    out = tmp_path / "opts"
+    assert _train(*MOONS, "--epochs", "2", "--layers", "5,4", "--activation", "tanh", "--init", "glorot_normal",
+                  "--optimizer", "momentum", "--opt", "momentum=0.5", "--opt", "nesterov=true",
+                  "--schedule", "exponential:decay_rate=0.96,decay_steps=100,staircase=true", "--lr", "0.05",
+                  "--gd", "batch", "--flavor", "torch", "--weight-decay", "0.01", "--clip-norm", "1",
+                  "--l2", "1e-3", "--dtype", "float64", "--validation-split", "0", "--test-size", "0.25",
+                  "--no-standardize", "--seed", "3", "--out", str(out)) == 0
+    model, extra = io.load_checkpoint(out)
+    cfg = model.optimizer.get_config()
+    assert type(model.optimizer).__name__ == "Momentum" and cfg["flavor"] == "torch"
+    assert cfg["momentum"] == 0.5 and cfg["nesterov"] is True
+    assert cfg["weight_decay"] == 0.01 and cfg["clipnorm"] == 1.0
+    assert cfg["learning_rate"] == {"class_name": "ExponentialDecay", "config": {
+        "initial_learning_rate": 0.05, "decay_steps": 100.0, "decay_rate": 0.96, "staircase": True}}
+    assert model.dtype == np.float64 and model.seed == 3
+    dense = [layer for layer in model.layers if hasattr(layer, "units")]
+    assert [d.units for d in dense] == [5, 4, 1]
+    assert dense[0].activation.name == "tanh" and dense[-1].activation.name == "sigmoid"
+    assert type(dense[0].kernel_initializer).__name__ in ("GlorotNormal", "XavierNormal", "VarianceScaling")
+    assert dense[0].kernel_regularizer.get_config()["l2"] == 1e-3
+    cli = extra["cli"]
+    assert cli["batch_size"] is None and cli["validation_split"] == 0 and cli["standardizer"] is None
+    assert cli["test_size"] == 0.25 and cli["seed"] == 3
+    assert model.optimizer.iterations == 2  # batch GD: one update per epoch
+
+
+@pytest.mark.parametrize("gd, size, updates", [("stochastic", None, 36), ("minibatch", "10", 4)])
+def test_kind_of_gradient_descent(tmp_path, gd, size, updates):
+    argv = [*MOONS, "--epochs", "1", "--gd", gd, "--validation-split", "0.25", "--out", str(tmp_path)]
+    assert _train(*argv, *(["--batch-size", size] if size else [])) == 0
+    # 60 samples, 12 test, 12 validation -> 36 training samples
+    assert descend.load_model(tmp_path).optimizer.iterations == updates
+
+
+# ------------------------------------------------------------------------------------- resume
+def test_resume_is_bit_for_bit(tmp_path):
+    common = [*MOONS, "--optimizer", "nadam", "--gd", "minibatch", "--batch-size", "7",
+              "--validation-split", "0.2", "--schedule", "cosine:decay_steps=50", "--lr", "0.01"]
+    assert _train(*common, "--epochs", "4", "--out", str(tmp_path / "straight")) == 0
+    assert _train(*common, "--epochs", "2", "--out", str(tmp_path / "split")) == 0
+    assert _train("--resume", str(tmp_path / "split"), "--epochs", "2", "--quiet", "--no-plot") == 0
+    a, b = descend.load_model(tmp_path / "straight"), descend.load_model(tmp_path / "split")
+    for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
+        np.testing.assert_array_equal(wa, wb)
+    sa, sb = a.optimizer.get_state(), b.optimizer.get_state()
+    assert sorted(sa) == sorted(sb) and all(np.array_equal(sa[k], sb[k]) for k in sa)
+    assert (tmp_path / "straight" / "history.json").read_text() == (tmp_path / "split" / "history.json").read_text()
+    assert (tmp_path / "straight" / "history.csv").read_text() == (tmp_path / "split" / "history.csv").read_text()
+    results = json.loads((tmp_path / "split" / "results.json").read_text())
+    assert results["epochs_this_run"] == 2 and results["epochs_trained"] == 4
+
+
+def test_resume_to_another_directory_keeps_the_original(tmp_path):
+    assert _train(*MOONS, "--epochs", "1", "--out", str(tmp_path / "a")) == 0
+    assert _train("--resume", str(tmp_path / "a"), "--epochs", "2", "--out", str(tmp_path / "b"), "--quiet", "--no-plot") == 0
+    assert descend.load_model(tmp_path / "a").epochs_trained == 1
+    assert descend.load_model(tmp_path / "b").epochs_trained == 3
+
+
+def test_resume_refuses_options_that_change_the_run(tmp_path, capsys):
+    assert _train(*MOONS, "--epochs", "1", "--out", str(tmp_path)) == 0
+    err = _error(capsys, ["train", "--resume", str(tmp_path), "--lr", "0.1"])
+    assert "--lr: cannot be changed when resuming" in err
+
+
+def test_resume_of_a_model_not_saved_by_the_cli(tmp_path, capsys):
+    model = descend.Sequential([descend.Input(2), descend.Dense(1)])
+    model.compile(loss="mse")
+    model.save(tmp_path)
+    assert "not saved by 'descend train'" in _error(capsys, ["train", "--resume", str(tmp_path)])
+
+
+def test_early_stopping_option(tmp_path):
+    assert _train(*MOONS, "--epochs", "50", "--early-stopping", "0", "--optimizer", "sgd", "--lr", "1e-9",
+                  "--validation-split", "0.2", "--out", str(tmp_path)) == 0
+    assert descend.load_model(tmp_path).epochs_trained < 50
+
+
+# -------------------------------------------------------------------------------------- errors
+@pytest.mark.parametrize("argv, message", [
+    (["--data", "nope"], "unknown data set 'nope'"),
+    (["--csv", "x.csv"], "--target: required with --csv"),
+    (["--data", "moons", "--csv", "x.csv"], "give one of them"),
+    (["--data", "digits", "--noise", "0.1"], "does not take ['noise']"),
+    (["--data", "moons", "--gd", "batch", "--batch-size", "8"], "--batch-size: batch GD"),
+    (["--data", "moons", "--gd", "stochastic", "--batch-size", "8"], "stochastic GD uses one sample"),
+    (["--data", "moons", "--schedule", "wobbly:rate=1"], "--schedule: unknown schedule 'wobbly'"),
+    (["--data", "moons", "--schedule", "exponential:decay_rate"], "--schedule: expected KEY=VALUE"),
+    (["--data", "moons", "--schedule", "exponential:decay_rate=0.5,decay_steps=10"], "needs initial_learning_rate"),
+    (["--data", "moons", "--opt", "bogus=1"], "--opt: Adam takes no keyword 'bogus'"),
+    (["--data", "moons", "--optimizer", "lion"], "optimizer: expected one of"),
+    (["--data", "moons", "--layers", "8,x"], "--layers: expected comma-separated"),
+    (["--data", "moons", "--lr", "-1"], "learning_rate"),
+    (["--data", "moons", "--epochs", "0"], "--epochs: expected a positive integer"),
+    (["--data", "moons", "--test-size", "1.5"], "--test-size"),
+    (["--csv", "/nonexistent/file.csv", "--target", "y"], "file.csv"),
+    ([], "--data or --csv"),
+])
+def test_user_errors_are_one_line(capsys, argv, message):
+    err = _error(capsys, ["train", *argv, "--quiet"])
+    assert err.startswith("descend train: error: ") and message in err, err
+
+
+def test_error_in_a_real_process_has_no_traceback():
+    done = subprocess.run([sys.executable, "-m", "descend", "train", "--data", "moons", "--gd", "batch",
+                           "--batch-size", "3"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "descend train: error: --batch-size: batch GD uses all samples per update; got --batch-size 3 with --gd batch"]
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "predict", "demo"])
+def test_help_has_examples(capsys, command):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    assert "examples:" in text and f"descend {command}" in text
+
+
+# ---------------------------------------------------------------------------------- parsers
+def test_parse_schedule_forms():
+    s = _common.parse_schedule("exponential:decay_rate=0.96,decay_steps=100,staircase=true", 0.1)
+    assert s == schedules.ExponentialDecay(0.1, 100, 0.96, staircase=True)
+    assert s(250) == pytest.approx(0.1 * 0.96 ** 2)
+    s = _common.parse_schedule("piecewise:boundaries=10|20,values=0.1|0.01|0.001", None)
+    assert s == schedules.PiecewiseConstantDecay([10, 20], [0.1, 0.01, 0.001])
+    s = _common.parse_schedule("StepDecay:initial_learning_rate=0.5,step_size=3,gamma=0.5", 0.1)
+    assert s(3) == 0.25
+    with pytest.raises(ValueError, match="--schedule: .*unexpected keyword|--schedule"):
+        _common.parse_schedule("cosine:decay_steps=10,bogus=1", 0.1)
+
+
+def test_parse_values_and_layers():
+    assert _common.parse_key_values("--opt", "a=1, b=true,c=0.5,d=x,e=none") == {
+        "a": 1, "b": True, "c": 0.5, "d": "x", "e": None}
+    assert _common.parse_layers("64,32") == [64, 32] and _common.parse_layers("") == []
+
+
+# --------------------------------------------------------------------------------------- demo
+def test_demo_is_descend_train_on_digits_and_reaches_95_percent(tmp_path, capsys):
+    args = build_parser().parse_args(["demo", "--out", str(tmp_path), "--quiet"])
+    argv = demo_cli.train_argv(args)
+    assert argv[:2] == ["--data", "digits"] and "--out" in argv
+    assert main(["demo", "--out", str(tmp_path), "--quiet"]) == 0
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["test"]["accuracy"] >= 0.95
+    assert results["epochs_trained"] == 40
+    assert (tmp_path / "curves.png").exists()
