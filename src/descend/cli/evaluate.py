@@ -55,6 +55,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     name = source if "csv" not in spec else spec["csv"]
     con = common.console()
-    con.print(common.table(f"descend evaluate: {name} ({part}, {len(X)} samples)",
-                           list(result.items()), header=("quantity", "value")))
+    con.print(f"descend evaluate: {name} ({part}, {len(X)} samples)", soft_wrap=True)
+    con.print(common.table("", list(result.items()), header=("quantity", "value")))
     return 0
