@@ -401,7 +401,7 @@ def _csv_value(value: Any) -> Any:
 
 
 class TerminateOnNaN(Callback):
-    """Stop training as soon as a batch loss is NaN or infinite.
+    """Stop training as soon as a batch loss is NaN or infinite (or an update diverged).
 
     Without it a diverging update raises :class:`~descend.errors.DivergenceError`; with it the
     run stops quietly, with the weights from before the diverging update, and the history
@@ -417,8 +417,10 @@ class TerminateOnNaN(Callback):
         self._epoch = epoch
 
     def on_batch_end(self, batch, logs=None):
-        loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(loss):
+        logs = logs or {}
+        loss = logs.get("loss")
+        # "diverged" also flags a non-finite gradient under a finite loss
+        if logs.get("diverged") or (loss is not None and not math.isfinite(loss)):
             print(f"Epoch {self._epoch + 1}, batch {batch + 1}: invalid loss {loss}, terminating training",
                   file=sys.stderr)
             self.terminated_at = (self._epoch, batch)
