@@ -47,16 +47,8 @@ CHECKED = [
 
 
 def expected_failed_checks(estimator):
-    """Checks that do not pass yet, with the reason (scikit-learn marks them xfail, not skip)."""
-    return {
-        # The variant with readonly_memmap=True reloads the pickled estimator with
-        # joblib.load(mmap_mode="r"): every array comes back read-only, including the work
-        # buffers that Dense.forward reuses (layers.py, Dense._buffer) — predict then fails with
-        # "output array is read-only". A core fix, not an estimator one: Dense should not pickle
-        # its caches (_buffers, _x, _z, _a) and should not reuse a buffer that is not writeable.
-        "check_estimators_pickle": "core: Dense reuses its pickled work buffers, read-only after "
-                                   "joblib.load(mmap_mode='r')",
-    }
+    """Checks that do not pass, with the reason (scikit-learn marks them xfail, not skip): none."""
+    return {}
 
 
 @parametrize_with_checks(CHECKED, expected_failed_checks=expected_failed_checks)

@@ -51,6 +51,23 @@ class Layer:
         """Penalty this layer adds to the loss (0 without a regularizer)."""
         return 0.0
 
+    # The forward pass's caches and work buffers are not part of a layer's state: a pickle
+    # (joblib, deepcopy, multiprocessing) carries the parameters only, and parameters come back
+    # writeable even from a read-only memory map, so the layer can train again.
+    _TRANSIENT = ("_x", "_z", "_a", "_buffers")
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        for key in self._TRANSIENT:
+            if key in state:
+                state[key] = {} if key == "_buffers" else None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.params = [p if p.flags.writeable else np.array(p) for p in self.params]
+        self.grads = [g if g.flags.writeable else np.array(g) for g in self.grads]
+
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name}
 

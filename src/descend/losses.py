@@ -51,8 +51,12 @@ class Loss:
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
-    def fused(self, z: np.ndarray, y_true: np.ndarray) -> tuple[float, np.ndarray]:  # pragma: no cover
-        """(E, δ = ∂E/∂z) from the logits z of the fused output activation."""
+    def fused(self, z: np.ndarray, y_true: np.ndarray,
+              a: np.ndarray | None = None) -> tuple[float, np.ndarray]:  # pragma: no cover
+        """(E, δ = ∂E/∂z) from the logits z of the fused output activation.
+
+        ``a`` = f(z), when the forward pass already has it, saves computing it again.
+        """
         raise NotImplementedError
 
     def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
@@ -155,11 +159,12 @@ class BinaryCrossentropy(Loss):
         p = np.clip(y_pred, EPSILON, 1.0 - EPSILON)
         return (p - y_true) / (p * (1.0 - p)) / _size(p)
 
-    def fused(self, z: np.ndarray, y_true: np.ndarray) -> tuple[float, np.ndarray]:
+    def fused(self, z: np.ndarray, y_true: np.ndarray,
+              a: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         n = _size(z)
-        loss = float(np.sum(np.maximum(z, 0) - z * y_true + np.log1p(np.exp(-np.abs(z))))) / n
         e = np.exp(-np.abs(z))
-        p = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        loss = float(np.sum(np.maximum(z, 0) - z * y_true + np.log1p(e))) / n
+        p = a if a is not None else np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
         return loss, ((p - y_true) * (1.0 / n)).astype(z.dtype, copy=False)
 
 
@@ -203,11 +208,13 @@ class CategoricalCrossentropy(Loss):
         g = (g - (g * p).sum(axis=-1, keepdims=True)) / s
         return g / max(len(p), 1)
 
-    def fused(self, z: np.ndarray, y_true: np.ndarray) -> tuple[float, np.ndarray]:
+    def fused(self, z: np.ndarray, y_true: np.ndarray,
+              a: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         n = max(len(z), 1)
         logp = _log_softmax(z)
         loss = -float(np.vdot(y_true, logp)) / n
-        return loss, ((np.exp(logp) - y_true) * (1.0 / n)).astype(z.dtype, copy=False)
+        p = a if a is not None else np.exp(logp)
+        return loss, ((p - y_true) * (1.0 / n)).astype(z.dtype, copy=False)
 
 
 class SparseCategoricalCrossentropy(Loss):
@@ -247,12 +254,22 @@ class SparseCategoricalCrossentropy(Loss):
         onehot[np.arange(len(y_pred)), y_true] = 1
         return CategoricalCrossentropy.gradient(self, y_pred, onehot)
 
-    def fused(self, z: np.ndarray, y_true: np.ndarray) -> tuple[float, np.ndarray]:
+    def fused(self, z: np.ndarray, y_true: np.ndarray,
+              a: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         n = max(len(z), 1)
         rows = np.arange(len(z))
-        logp = _log_softmax(z)
-        loss = -float(np.sum(logp[rows, y_true])) / n
-        delta = np.exp(logp)
+        # log ŷ_y = z_y − max − log Σ e^(z − max), from the logits: never log(0)
+        zmax = z.max(axis=-1)
+        shifted_sum = np.exp(z - zmax[:, None]).sum(axis=-1) if a is None else None
+        if a is None:
+            delta = np.exp(z - zmax[:, None])
+            delta /= shifted_sum[:, None]
+            log_sum = np.log(shifted_sum)
+        else:
+            delta = a.copy()
+            # a = e^(z − max)/S and the largest entry of each row has e^0 = 1, so S = 1/max_k a_k
+            log_sum = -np.log(a.max(axis=-1))
+        loss = -float(np.sum(z[rows, y_true] - zmax - log_sum)) / n
         delta[rows, y_true] -= 1.0
         delta *= 1.0 / n
         return loss, delta.astype(z.dtype, copy=False)

@@ -220,7 +220,7 @@ class Sequential:
         """E of the last forward pass, and every layer's gradients by the δ recursion."""
         last = self.layers[-1]
         if self._fused():
-            value, grad = self.loss.fused(last._z, y)
+            value, grad = self.loss.fused(last._z, y, last._a)
             is_delta = True
         else:
             out = last._a
@@ -234,7 +234,7 @@ class Sequential:
     def _data_loss(self, y: np.ndarray) -> float:
         """E of the last forward pass without the weight penalties, and without a backward pass."""
         last = self.layers[-1]
-        return self.loss.fused(last._z, y)[0] if self._fused() else self.loss(last._a, y)
+        return self.loss.fused(last._z, y, last._a)[0] if self._fused() else self.loss(last._a, y)
 
     def regularization_loss(self) -> float:
         return float(sum(layer.regularization_loss() for layer in self.layers))
@@ -253,7 +253,11 @@ class Sequential:
         x, y = self._prepare(x, y, "x", "y")
         return self._train_step(x, y)
 
-    def _train_step(self, x: np.ndarray, y: np.ndarray) -> float:
+    def _train_step(self, x: np.ndarray, y: np.ndarray, params: list[np.ndarray] | None = None,
+                    grads: list[np.ndarray] | None = None) -> float:
+        """Forward, δ recursion, optimizer. ``params``/``grads``: the lists, when the caller holds them."""
+        params = self.params if params is None else params
+        grads = self.grads if grads is None else grads
         # A diverging run overflows; that is detected just below and reported with where it
         # happened, so NumPy's overflow warnings would only repeat it.
         with np.errstate(over="ignore", invalid="ignore"):
@@ -261,30 +265,29 @@ class Sequential:
             value = self._loss_and_backward(y)
             # the sum is one cheap pass; the element-wise check runs only when it overflowed
             diverged = not np.isfinite(value) or not all(np.isfinite(g.sum()) or np.isfinite(g).all()
-                                                         for g in self.grads)
+                                                         for g in grads)
         if diverged:
-            self._restore_last_good()
+            self._restore_last_good(params)
             raise self._divergence(value)
-        self._keep_last_good()
-        self.optimizer.apply(self.grads, self.params)
+        self._keep_last_good(params)
+        self.optimizer.apply(grads, params)
         return value
 
-    def _keep_last_good(self) -> None:
+    def _keep_last_good(self, params: list[np.ndarray]) -> None:
         """Copy the weights about to be updated: their loss and gradients were finite."""
-        params = self.params
         if self._last_good is None or not self._last_good[0].flags.writeable:  # (unpickled read-only)
             self._last_good = [np.empty_like(p) for p in params]
         for kept, p in zip(self._last_good, params):
             np.copyto(kept, p)
         self._last_good_step = self.optimizer.iterations
 
-    def _restore_last_good(self) -> None:
+    def _restore_last_good(self, params: list[np.ndarray]) -> None:
         """After a non-finite loss or gradient: back to the weights before the previous update
         (the last ones with a finite loss and gradients), if that update is the one just made."""
         self._restored = (self._last_good is not None and self.optimizer is not None
                           and self._last_good_step == self.optimizer.iterations - 1)
         if self._restored:
-            for p, kept in zip(self.params, self._last_good):
+            for p, kept in zip(params, self._last_good):
                 np.copyto(p, kept)
 
     def _divergence(self, value: float, epoch: int | None = None, update: int | None = None) -> DivergenceError:

@@ -36,6 +36,12 @@ def _progress_callback(verbose: int | str) -> Callback | None:
     return EpochPrinter()
 
 
+def _has_batch_hooks(callback: Callback) -> bool:
+    kind = type(callback)
+    return (kind.on_batch_begin is not Callback.on_batch_begin
+            or kind.on_batch_end is not Callback.on_batch_end)
+
+
 def _split_validation(model, X, y, validation_data, validation_split):
     if validation_data is not None:
         if validation_split:
@@ -87,6 +93,10 @@ def fit(model, X: Any, y: Any, *, epochs: int, batch_size: int | None, shuffle: 
                    "batch_size": batch_size or n, "gd": batching.gd_kind(batch_size, n),
                    "verbose": verbose})
     metrics = model._resolve_metrics()
+    # Per-batch hooks cost a call per update (the lecture's SGD makes thousands of tiny updates):
+    # only the callbacks that define them are called.
+    batch_cb = CallbackList([c for c in cbs if _has_batch_hooks(c)])
+    params, grads = model.params, model.grads
     weight_of_batch = (lambda size: size / n) if model.loss.reduction == "mean" else (lambda size: 1.0)
     model.stop_training = False
     cb.on_train_begin({})
@@ -97,16 +107,18 @@ def fit(model, X: Any, y: Any, *, epochs: int, batch_size: int | None, shuffle: 
         order = batching.epoch_order(n, batch_size, shuffle, model.train_rng)
         epoch_loss = 0.0
         for b, (xb, yb) in enumerate(batching.iterate(X, y, batch_size, order)):
-            cb.on_batch_begin(b, {"size": len(xb)})
-            lr = model.optimizer.current_learning_rate
+            if batch_cb.callbacks:
+                batch_cb.on_batch_begin(b, {"size": len(xb)})
+                lr = model.optimizer.current_learning_rate
             try:
-                value = model._train_step(xb, yb)
+                value = model._train_step(xb, yb, params, grads)
             except DivergenceError as exc:  # say where it happened
                 error = model._divergence(exc.loss, epoch, b)
                 # a callback may choose to stop instead (TerminateOnNaN); the model has put back
                 # the last weights with a finite loss and gradients. "diverged" also flags a
                 # non-finite gradient under a finite loss.
-                cb.on_batch_end(b, {"loss": exc.loss, "size": len(xb), "lr": lr, "diverged": True})
+                batch_cb.on_batch_end(b, {"loss": exc.loss, "size": len(xb),
+                                          "lr": model.optimizer.current_learning_rate, "diverged": True})
                 if not model.stop_training:
                     raise error from None
                 epoch_loss = float("nan")
@@ -115,7 +127,8 @@ def fit(model, X: Any, y: Any, *, epochs: int, batch_size: int | None, shuffle: 
             for m in metrics:
                 m.update(out, yb)
             epoch_loss += value * weight_of_batch(len(xb))
-            cb.on_batch_end(b, {"loss": value, "size": len(xb), "lr": lr})
+            if batch_cb.callbacks:
+                batch_cb.on_batch_end(b, {"loss": value, "size": len(xb), "lr": lr})
         model.epochs_trained += 1
         logs: dict[str, Any] = {"loss": epoch_loss}
         logs.update({m.name: m.result() for m in metrics})

@@ -48,6 +48,7 @@ PIPELINE_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 WEIGHT_DECAY_MODES = ("lecture", "decoupled", "coupled")
 EPSILON_PLACEMENTS = ("inside", "outside")
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 LearningRate = float | _schedules.LearningRateSchedule | Callable[[int], float]
 
@@ -203,24 +204,26 @@ class Optimizer:
         ValueError comes before any weight is written, but the slots have already moved: restore
         them with :meth:`set_state` before going on.
         """
-        grads, params = self._check_inputs(grads, params)
-        self._build(params)
-        t = self.iterations + 1                                        # 1. step count
-        lr = self._learning_rate_at(self.iterations)                   # 2. learning rate
-        grads = self._clip(grads)                                      # 3. clipping
-        wd = self.weight_decay
-        if wd and self.weight_decay_mode == "coupled":                 # 4. coupled decay
-            grads = [g + wd * w for g, w in zip(grads, params)]
-        self.begin_step(t)
-        # An overflow shows up as inf in Δ and is reported below, by tensor index, not as a warning.
+        # One errstate for the whole step (entering it costs as much as a small array's update):
+        # an overflow shows up as inf and is reported by tensor index, not as a warning.
         with np.errstate(over="ignore", invalid="ignore"):
-            for i, (g, w) in enumerate(zip(grads, params)):
-                out = self._scratch[i]
-                self.rule(g, {name: arrays[i] for name, arrays in self.state.items()}, lr, t, out)  # 5.
+            grads, params, built = self._check_inputs(grads, params)
+            if not built:
+                self._build(params)
+            t = self.iterations + 1                                        # 1. step count
+            lr = self._learning_rate_at(self.iterations)                   # 2. learning rate
+            grads = self._clip(grads)                                      # 3. clipping
+            wd = self.weight_decay
+            if wd and self.weight_decay_mode == "coupled":                 # 4. coupled decay
+                grads = [g + wd * w for g, w in zip(grads, params)]
+            self.begin_step(t)
+            slots = list(self.state.items())
+            for i, (g, w, out) in enumerate(zip(grads, params, self._scratch)):
+                self.rule(g, {name: arrays[i] for name, arrays in slots}, lr, t, out)  # 5. the rule
                 if wd and self.weight_decay_mode != "coupled":             # 6. decoupled decay
                     out += (wd if self.weight_decay_mode == "lecture" else lr * wd) * w
             for i, out in enumerate(self._scratch):
-                if not np.isfinite(out.sum()) and not np.isfinite(out).all():
+                if not math.isfinite(out.sum()) and not np.isfinite(out).all():
                     raise ValueError(f"params[{i}]: the update at step {t} is not finite (overflow); "
                                      f"no weight was written. Lower the learning rate or clip gradients.")
         for w, out in zip(params, self._scratch):                      # 7. in-place update
@@ -311,34 +314,35 @@ class Optimizer:
                              f"expected a finite float >= 0") from exc
 
     def _check_inputs(self, grads: Sequence[np.ndarray], params: Sequence[np.ndarray]
-                      ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+                      ) -> tuple[Sequence[np.ndarray], Sequence[np.ndarray], bool]:
+        """Validate (see :meth:`apply`); also say whether the slots already fit the params."""
         for arg, seq in (("grads", grads), ("params", params)):
-            if isinstance(seq, np.ndarray) or not isinstance(seq, Sequence):
+            if type(seq) not in (list, tuple) and (isinstance(seq, np.ndarray) or not isinstance(seq, Sequence)):
                 raise TypeError(f"{arg}: expected a list of arrays, got {type(seq).__name__}")
         if len(grads) != len(params):
             raise ValueError(f"grads, params: expected lists of the same length, got {len(grads)} and {len(params)}")
         if not params:
             raise ValueError("params: expected at least one array, got an empty list")
+        scratch = self._scratch
+        built = len(scratch) == len(params) and (bool(self.state) or not self.slots())
         for i, (g, w) in enumerate(zip(grads, params)):
-            if not isinstance(w, np.ndarray) or w.dtype not in (np.float32, np.float64):
+            if type(w) is not np.ndarray or w.dtype not in _FLOATS:
                 raise ValueError(f"params[{i}]: expected a float32 or float64 numpy array, "
                                  f"got {getattr(w, 'dtype', type(w).__name__)}")
             if not w.flags.writeable:
                 raise ValueError(f"params[{i}]: expected a writeable array (updated in place)")
-            if not isinstance(g, np.ndarray) or g.shape != w.shape or g.dtype != w.dtype:
+            if type(g) is not np.ndarray or g.shape != w.shape or g.dtype != w.dtype:
                 raise ValueError(f"grads[{i}]: expected an array of shape {w.shape} and dtype {w.dtype} "
                                  f"(those of params[{i}]), got shape {getattr(g, 'shape', None)} and "
                                  f"dtype {getattr(g, 'dtype', type(g).__name__)}")
-        for i, g in enumerate(grads):
             # The sum is one cheap pass; the element-wise check only runs when it is not finite
-            # (it may overflow while every element is finite).
-            with np.errstate(over="ignore", invalid="ignore"):
-                total = g.sum()
-            if not np.isfinite(total) and not np.isfinite(g).all():
+            # (it may overflow while every element is finite). The caller holds np.errstate.
+            if not math.isfinite(g.sum()) and not np.isfinite(g).all():
                 bad = int(np.size(g) - np.count_nonzero(np.isfinite(g)))
                 raise ValueError(f"grads[{i}]: expected finite values, got {bad} NaN/inf element(s); "
                                  f"nothing was updated")
-        return list(grads), list(params)
+            built = built and scratch[i].shape == w.shape and scratch[i].dtype == w.dtype
+        return grads, params, built
 
     def _build(self, params: list[np.ndarray]) -> None:
         """Create the slots on first use, with the params' shapes and dtypes; else check they match."""
