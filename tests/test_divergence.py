@@ -46,13 +46,14 @@ def exploded():
 def test_large_initial_weights_diverge_with_a_dedicated_error(exploded):
     err = exploded.error
     assert isinstance(err, DivergenceError) and isinstance(err, ValueError)
-    # the loss jumps by orders of magnitude, then is NaN at the 4th update of the first epoch
-    assert exploded.losses[0] > 1e3 and exploded.losses[2] > 1e15 and math.isnan(exploded.losses[-1])
-    assert (err.epoch, err.update) == (0, 3) and math.isnan(err.loss)
+    # the loss jumps by orders of magnitude, then is NaN at the 6th update of the first epoch
+    assert exploded.losses[0] > 1e3 and exploded.losses[4] > 1e20 and math.isnan(exploded.losses[-1])
+    assert all(b > a for a, b in zip(exploded.losses[:4], exploded.losses[1:5]))
+    assert (err.epoch, err.update) == (0, 5) and math.isnan(err.loss) and len(exploded.losses) == 6
     # the forward pass overflows first in a hidden layer (the signal grows layer by layer)
-    assert err.layer == "dense_5"
+    assert err.layer == "dense_4"
     msg = str(err)
-    for part in ("epoch 1", "update 4", "'dense_5'", "clipnorm", "smaller initialisation"):
+    for part in ("epoch 1", "update 6", "'dense_4'", "clipnorm", "smaller initialisation"):
         assert part in msg
 
 
@@ -131,8 +132,8 @@ def test_the_same_run_with_clipnorm_converges():
     assert not run.diverged and run.error is None
     assert all(math.isfinite(v) for v in run.losses)
     # from a first loss in the thousands to an epoch loss of order one, and the moons learned
-    assert run.losses[0] > 1e3 and run.epoch_losses[-1] < run.losses[0] / 100
-    assert run.accuracy > 0.95
+    assert run.losses[0] > 1e3 and run.epoch_losses[-1] < 2.0 and run.epoch_losses[-1] < run.losses[0] / 1000
+    assert run.accuracy > 0.98
     # at the start the gradients are exploding by the update-ratio rule, at the end healthy
     assert "exploding" in {v.label for v in diagnose(run.initial)}
     assert {v.label for v in diagnose(run.flow)} == {"healthy"}

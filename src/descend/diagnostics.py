@@ -560,7 +560,7 @@ class ExplodingRun:
 
 
 def exploding_run(clipnorm: float | None = None, *, stddev: float = 1.0, depth: int = 6,
-                  width: int = 32, epochs: int = 40, learning_rate: float = 0.01,
+                  width: int = 32, epochs: int = 40, learning_rate: float = 0.003,
                   n_samples: int = 400, seed: int = 0) -> ExplodingRun:
     """Large initial weights make the gradients explode (lecture §7); clipping tames them.
 

@@ -108,8 +108,8 @@ def plot_exploding(runs: Sequence[Any], path: PathLike | None = None, *, title: 
         elif run.accuracy is not None:
             label += f" — accuracy {run.accuracy:.2f}"
         # each batch's loss is noisy (faint); the solid line is its running mean over an epoch
-        window = max(1, min(int(getattr(run, "updates_per_epoch", 13) or 13), int(ok.sum())))
-        (line,) = ax.plot(steps[ok], losses[ok], lw=0.8, alpha=0.3)
+        window = 1 if run.diverged else max(1, min(13, int(ok.sum())))
+        (line,) = ax.plot(steps[ok], losses[ok], lw=0.8, alpha=0.3 if window > 1 else 1.0)
         smooth = np.convolve(losses[ok], np.ones(window) / window, mode="valid")
         ax.plot(steps[ok][window - 1:], smooth, color=line.get_color(), lw=1.8, label=label)
         if run.diverged and ok.any():
@@ -121,7 +121,7 @@ def plot_exploding(runs: Sequence[Any], path: PathLike | None = None, *, title: 
     finite = [v for run in runs for v in run.losses if math.isfinite(v) and v > 0]
     if finite:  # a batch classified perfectly has a loss near 0: do not let it squash the plot
         ax.set_ylim(bottom=max(min(finite), 1e-2))
-    ax.set_xlabel("update (mini-batch SGD step); solid: running mean over an epoch")
+    ax.set_xlabel("update (mini-batch SGD step); clipped run: faint = each batch, solid = running mean over 13 updates")
     ax.set_ylabel("loss E of the batch (log scale)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
