@@ -521,8 +521,8 @@ class ProgressBar(Callback):
 
     One bar for the epochs (with the ETA of the run) and one for the batches of the current
     epoch, showing the running loss, the running metrics and the learning rate; a plain line per
-    finished epoch stays above the bars. When the output is not a terminal the bar stays silent
-    (set ``force_terminal=True`` to draw anyway).
+    finished epoch stays above the bars. When the output is neither a terminal nor a Jupyter
+    notebook the bar stays silent (set ``force_terminal=True`` to draw anyway).
 
     Parameters
     ----------
@@ -556,7 +556,7 @@ class ProgressBar(Callback):
                                    TimeElapsedColumn, TimeRemainingColumn)
 
         console = Console(file=self.file or sys.stdout, force_terminal=self.force_terminal)
-        if not console.is_terminal:
+        if not (console.is_terminal or console.is_jupyter):
             self._progress = None
             return
         self._progress = Progress(
