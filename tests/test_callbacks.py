@@ -101,7 +101,7 @@ def test_early_stopping_baseline_and_start_from_epoch():
 
 def test_early_stopping_missing_monitor_warns_and_keeps_going():
     es = EarlyStopping(monitor="val_loss", patience=0)
-    with pytest.warns(RuntimeWarning, match="'val_loss' is not in the logs"):
+    with pytest.warns(UserWarning, match="'val_loss' is not in the logs"):
         model = drive(es, [3.0, 2.0, 1.0], key="loss")
     assert model.epochs_run == 3
 

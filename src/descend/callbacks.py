@@ -213,7 +213,7 @@ class _Monitor:
         logs = logs or {}
         if self.monitor not in logs:
             warnings.warn(f"{who}: monitor {self.monitor!r} is not in the logs (available: "
-                          f"{sorted(logs)}); skipping", RuntimeWarning, stacklevel=3)
+                          f"{sorted(logs)}); skipping", UserWarning, stacklevel=3)
             return None
         return float(logs[self.monitor])
 

@@ -26,6 +26,20 @@ Windows), and the directory is fsynced so that the rename itself survives a powe
 killed at any moment leaves either the old checkpoint or the new one, never a mixture; at worst a
 stray ``.model.safetensors.*.tmp`` file, which loading ignores.
 
+Resuming
+--------
+A loaded model carries the optimizer's state, the shuffling generator ``model.train_rng``, its
+``epochs_trained`` and its history. Continue it Keras-style, **without** a ``seed`` (a seed would
+restart the shuffling)::
+
+    model = descend.load_model("run")
+    model.fit(X, y, epochs=N + M, initial_epoch=model.epochs_trained, batch_size=...)
+
+This gives bit for bit the weights, optimizer state and history of N + M uninterrupted epochs
+(same data, batch size and validation split; the history continues from the saved epochs). A
+fit without ``initial_epoch`` trains the same numbers too, but numbers its epochs from 0 in a
+new History, as Keras does.
+
 Loading checks everything before building anything: a truncated, corrupted or foreign file, a
 missing key or an array whose shape does not match the architecture is a :class:`ValueError` that
 names the file and what is wrong.
