@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "lecture": ".lecture",
     "trajectories": ".trajectories",
     "schedules": ".schedules",
+    "diagnose": ".diagnose",
+    "init-study": ".init_study",
 }
 
 
