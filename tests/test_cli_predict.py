@@ -143,3 +143,14 @@ def test_predict_missing_input_file(flowers, tmp_path, capsys):
     assert main(["predict", "--model", str(model_dir), "--csv", str(tmp_path / "no.csv"),
                  "--output", str(tmp_path / "o.csv")]) == 2
     assert "--csv: no file" in capsys.readouterr().err
+
+
+def test_evaluate_reads_a_csv_target_as_the_model_task(tmp_path, capsys):
+    rows = [[i % 7, (i * 3) % 5, (i % 7) + (i * 3) % 5] for i in range(40)]  # integer targets
+    data = _write_csv(tmp_path / "d.csv", ["u", "v", "y"], rows)
+    assert main(["train", "--csv", str(data), "--target", "y", "--task", "regression", "--epochs", "1",
+                 "--quiet", "--no-plot", "--out", str(tmp_path / "m")]) == 0
+    other = _write_csv(tmp_path / "o.csv", ["u", "v", "y"], rows[:10])  # would be inferred as classes
+    assert main(["evaluate", "--model", str(tmp_path / "m"), "--csv", str(other), "--target", "y", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["samples"] == 10 and set(got) >= {"loss", "mae", "rmse", "r2"}

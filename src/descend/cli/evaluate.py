@@ -42,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
                          f"({cli['data']}); use --split all for other data")
     if part == "test" and not cli["test_size"]:
         raise ValueError("--split: the model was trained without a test part (--test-size 0)")
+    if "csv" in spec and spec.get("task") is None:
+        spec = {**spec, "task": cli["task"]}  # read the target as the model's task, not by inference
     data = common.load_spec(spec)
     source = spec.get("csv") or spec["name"]
     y = common.encode_targets(cli, data, source)
