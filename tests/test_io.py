@@ -309,3 +309,14 @@ def test_mt19937_generator_round_trips(tmp_path):
     model.save(tmp_path)
     loaded = descend.load_model(tmp_path)
     assert loaded.train_rng.integers(1 << 30, size=4).tolist() == model.train_rng.integers(1 << 30, size=4).tolist()
+
+
+def test_non_numeric_logged_values_survive(tmp_path):
+    model = Sequential([Input(2), Dense(1)], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((4, 2)), np.ones(4), epochs=2, verbose=0)
+    model.history.history["phase"] = ["warm-up", "main"]  # what a user callback may log
+    model.history.history["loss"][0] = np.float32(model.history.history["loss"][0])
+    model.save(tmp_path)
+    history = descend.load_model(tmp_path).history.history
+    assert history["phase"] == ["warm-up", "main"] and type(history["loss"][0]) is float

@@ -157,7 +157,14 @@ def _history_record(model: Any) -> dict[str, Any]:
     if history is None:
         return {"epoch": [], "history": {}}
     return {"epoch": [int(e) for e in history.epoch],
-            "history": {k: [float(v) for v in vals] for k, vals in history.history.items()}}
+            "history": {k: [_number(v) for v in vals] for k, vals in history.history.items()}}
+
+
+def _number(value: Any) -> Any:
+    """Floats for numbers (NumPy scalars included); other logged values as they are."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        return value
+    return float(value)
 
 
 def to_bytes(model: Any, extra: Mapping[str, Any] | None = None) -> bytes:
@@ -333,7 +340,8 @@ def _restore_history(model: Any, record: Any, reader: _Reader) -> None:
         raise reader.fail("history: expected {'epoch': [...], 'history': {...}}")
     history = History()
     history.epoch = [int(e) for e in record["epoch"]]
-    history.history = {str(k): [float(v) for v in vals] for k, vals in record["history"].items()}
+    history.history = {str(k): [_number(v) for v in vals] if isinstance(vals, list) else vals
+                       for k, vals in record["history"].items()}
     history.set_model(model)
     model.history = history
 
