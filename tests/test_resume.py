@@ -156,3 +156,18 @@ def test_resume_in_a_new_process_every_optimizer(tmp_path):
     assert done.stdout.strip() == "ok"
     for name in names:
         _assert_same(straight[name], descend.load_model(tmp_path / name))
+
+
+def test_a_model_checkpoint_written_during_fit_resumes_bit_for_bit(tmp_path):
+    from descend.callbacks import ModelCheckpoint
+
+    straight = _model("rmsprop")
+    _fit(straight, N_TOTAL, 5, seed=1)
+    model = _model("rmsprop")
+    X, y = _data()
+    model.fit(X, y, epochs=N_TOTAL, batch_size=5, validation_split=0.2, seed=1, verbose=0,
+              callbacks=[ModelCheckpoint(tmp_path / "ep{epoch}")])
+    resumed = descend.load_model(tmp_path / f"ep{N_FIRST}")
+    assert resumed.epochs_trained == N_FIRST and resumed.history.epoch == list(range(N_FIRST))
+    _fit(resumed, N_TOTAL, 5, initial_epoch=N_FIRST)
+    _assert_same(straight, resumed)
