@@ -59,26 +59,26 @@ def add_parser(sub: Any, formatter_class: type) -> argparse.ArgumentParser:
     from .. import losses, optimizers
 
     p = sub.add_parser("train", help="train an MLP by gradient descent (progress bar, checkpoints, curves)",
-                       description=__doc__, epilog=EPILOG, formatter_class=formatter_class)
+                       description=__doc__, epilog=EPILOG, formatter_class=common.formatter(formatter_class))
     common.add_data_arguments(p, required=True)
-    p.add_argument("--test-size", type=float, default=None, help="fraction held out for the test (0: none) [0.2]")
+    p.add_argument("--test-size", type=float, default=None, help="fraction held out for the test (0: none) (default: 0.2)")
     p.add_argument("--no-standardize", action="store_true", default=None,
                    help="keep the raw inputs (default: standardise with the training part's statistics)")
     g = p.add_argument_group("model")
-    g.add_argument("--layers", default=None, help="hidden layer widths, comma-separated ('' for none) [64]")
-    g.add_argument("--activation", default=None, help="hidden activation (relu, tanh, sigmoid, elu, ...) [relu]")
+    g.add_argument("--layers", default=None, help="hidden layer widths, comma-separated ('' for none) (default: 64)")
+    g.add_argument("--activation", default=None, help="hidden activation (relu, tanh, sigmoid, elu, ...) (default: relu)")
     g.add_argument("--init", default=None,
-                   help="kernel initializer (he_normal, glorot_uniform, ...) [he_normal for the ReLU "
-                        "family, else glorot_uniform]")
+                   help="kernel initializer (he_normal, glorot_uniform, ...) (default: he_normal for the ReLU "
+                        "family, else glorot_uniform)")
     g.add_argument("--output-activation", default=None,
-                   help="[softmax for several classes, sigmoid for two, linear for regression]")
+                   help="(default: softmax for several classes, sigmoid for two, linear for regression)")
     g.add_argument("--loss", default=None, choices=sorted(losses.REGISTRY),
-                   help="[sparse_categorical_crossentropy / binary_crossentropy / mse by task]")
-    g.add_argument("--metrics", default=None, help="comma-separated [accuracy; or mae,rmse,r2]")
-    g.add_argument("--dtype", choices=("float32", "float64"), default=None, help="[float32]")
+                   help="(default: sparse_categorical_crossentropy / binary_crossentropy / mse by task)")
+    g.add_argument("--metrics", default=None, help="comma-separated (default: accuracy for classification, mae,rmse,r2 for regression)")
+    g.add_argument("--dtype", choices=("float32", "float64"), default=None, help="(default: float32)")
     g = p.add_argument_group("training")
-    g.add_argument("--optimizer", default=None, help=f"one of {', '.join(optimizers.REGISTRY)} [adam]")
-    g.add_argument("--lr", type=float, default=None, help="learning rate η [the optimizer's default]")
+    g.add_argument("--optimizer", default=None, help=f"one of {', '.join(optimizers.REGISTRY)} (default: adam)")
+    g.add_argument("--lr", type=float, default=None, help="learning rate η (default: the optimizer's default)")
     g.add_argument("--opt", action="append", default=None, metavar="KEY=VALUE",
                    help="any other optimizer keyword, e.g. --opt momentum=0.9 --opt nesterov=true")
     g.add_argument("--schedule", default=None, metavar="NAME:KEY=VALUE,...",
@@ -86,23 +86,23 @@ def add_parser(sub: Any, formatter_class: type) -> argparse.ArgumentParser:
                         "exponential:decay_rate=0.96,decay_steps=100,staircase=true "
                         "(initial_learning_rate defaults to --lr)")
     g.add_argument("--gd", choices=("batch", "stochastic", "minibatch"), default=None,
-                   help="kind of gradient descent: all samples, one, or --batch-size per update [minibatch]")
-    g.add_argument("--batch-size", type=int, default=None, help="mini-batch size h [32]")
-    g.add_argument("--epochs", type=int, default=None, help="epochs to train (with --resume: more epochs) [20]")
+                   help="kind of gradient descent: all samples, one, or --batch-size per update (default: minibatch)")
+    g.add_argument("--batch-size", type=int, default=None, help="mini-batch size h (default: 32)")
+    g.add_argument("--epochs", type=int, default=None, help="epochs to train (with --resume: more epochs) (default: 20)")
     g.add_argument("--weight-decay", type=float, default=None, help="λ, as the optimizer's flavor applies it")
     g.add_argument("--l1", type=float, default=None, help="L1 penalty on every kernel")
     g.add_argument("--l2", type=float, default=None, help="L2 penalty on every kernel")
     g.add_argument("--clip-norm", type=float, default=None, help="clip each gradient's norm")
     g.add_argument("--clip-value", type=float, default=None, help="clip gradient elements to ±value")
     g.add_argument("--global-clip-norm", type=float, default=None, help="clip the norm of all gradients together")
-    g.add_argument("--flavor", choices=optimizers.FLAVORS, default=None, help="optimizer conventions [lecture]")
+    g.add_argument("--flavor", choices=optimizers.FLAVORS, default=None, help="optimizer conventions (default: lecture)")
     g.add_argument("--validation-split", type=float, default=None,
-                   help="last fraction of the training part used for validation [0.1]")
+                   help="last fraction of the training part used for validation (default: 0.1)")
     g.add_argument("--early-stopping", type=int, default=None, metavar="PATIENCE",
                    help="stop after PATIENCE epochs without improvement of val_loss (or loss) and "
                         "restore the best weights")
     g.add_argument("--no-shuffle", action="store_true", default=None, help="keep the data's order each epoch")
-    g.add_argument("--seed", type=int, default=None, help="seeds data, split, initialisation and shuffling [0]")
+    g.add_argument("--seed", type=int, default=None, help="seeds data, split, initialisation and shuffling (default: 0)")
     g = p.add_argument_group("output")
     g.add_argument("--out", default=None, metavar="DIR",
                    help="write model.safetensors, history.csv/json, curves.png, results.json here")
