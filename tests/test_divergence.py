@@ -137,3 +137,19 @@ def test_the_same_run_with_clipnorm_converges():
     # at the start the gradients are exploding by the update-ratio rule, at the end healthy
     assert "exploding" in {v.label for v in diagnose(run.initial)}
     assert {v.label for v in diagnose(run.flow)} == {"healthy"}
+
+
+def test_terminate_on_nan_also_stops_on_a_non_finite_gradient():
+    callbacks = pytest.importorskip("descend.callbacks")
+    if not hasattr(callbacks, "TerminateOnNaN"):
+        pytest.skip("TerminateOnNaN not there yet")
+    model = Sequential([Input(2), Dense(1, kernel_initializer=Constant(1e-38)),
+                        Dense(1, kernel_initializer=Constant(1.0))], seed=0)
+    model.compile(SGD(learning_rate=0.1), "mse")
+    monitor = GradientMonitor()
+    history = model.fit(np.full((1, 2), 3e38), np.zeros(1), epochs=3, verbose=0,
+                        callbacks=[callbacks.TerminateOnNaN(), monitor])
+    assert history.epoch == [0]
+    # the refused update is recorded: the loss was finite, the first layer's gradient was not
+    assert monitor.flow.steps == [1] and math.isfinite(monitor.flow.losses[0])
+    assert [v.label for v in diagnose(monitor.flow)][0] == "exploding"

@@ -295,9 +295,10 @@ class GradientMonitor(Callback):
                         if self._due(batch) else None)
 
     def on_batch_end(self, batch, logs=None):
-        loss = float((logs or {}).get("loss", math.nan))
-        finite = math.isfinite(loss) and all(np.isfinite(layer.grads[0]).all()
-                                             for layer, _ in _monitored(self.model))
+        logs = logs or {}
+        loss = float(logs.get("loss", math.nan))
+        # the loop flags an update it refused ("diverged": a non-finite loss or gradient)
+        finite = math.isfinite(loss) and not logs.get("diverged", False)
         if self._before is None and finite:
             return
         stats = []
