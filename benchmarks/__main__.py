@@ -1,0 +1,90 @@
+"""``python -m benchmarks [--quick] [--only W1,W3] [--threads N] [--out PATH]``.
+
+Runs the selected workloads with descend, PyTorch CPU and scikit-learn alternating in this
+process (memory: one fresh process per system), prints the tables, writes the JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from .machine import cores_available
+
+HERE = Path(__file__).resolve().parent
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    from .suite import WORKLOADS
+
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[1])
+    p.add_argument("--quick", action="store_true", help="small sizes, fewest repetitions (a smoke run)")
+    p.add_argument("--only", default=",".join(WORKLOADS),
+                   help=f"comma-separated subset of {','.join(WORKLOADS)} (default: all)")
+    p.add_argument("--threads", type=int, default=cores_available(),
+                   help="BLAS/OpenMP threads for every system, torch.set_num_threads too (default: the cores available)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="JSON output (default: benchmarks/results/latest.json; quick runs: a file in the "
+                        "temporary directory, so a smoke run never replaces the published results)")
+    p.add_argument("--markdown", type=Path, default=None, help="also write the tables as Markdown here")
+    args = p.parse_args(argv)
+    only = tuple(w.strip() for w in args.only.split(",") if w.strip())
+    unknown = sorted(set(only) - set(WORKLOADS))
+    if unknown:
+        p.error(f"--only: unknown workload(s) {unknown}; expected some of {list(WORKLOADS)}")
+    args.only = only
+    if args.threads < 1:
+        p.error("--threads: expected a positive integer")
+    if args.out is None:
+        args.out = (Path(tempfile.gettempdir()) / "descend-bench-quick.json" if args.quick
+                    else HERE / "results" / "latest.json")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # Thread counts are fixed before anything spins up a pool.
+    from threadpoolctl import threadpool_limits
+    import torch
+
+    threadpool_limits(args.threads)
+    torch.set_num_threads(args.threads)
+
+    from rich.console import Console
+
+    from . import machine, report
+    from .suite import Suite
+    from .workloads import Sizes
+
+    console = Console(width=max(Console().width, 150))
+    log = (lambda msg: console.print(msg, markup=False, highlight=False))
+    sizes = Sizes.quick() if args.quick else Sizes.full()
+    repo = HERE.parent
+    load_before = os.getloadavg()
+    started = time.time()
+    suite = Suite(sizes=sizes, threads=args.threads, only=args.only, log=log)
+    log(f"descend benchmarks: {args.only}, {args.threads} thread(s), {'quick' if args.quick else 'full'} sizes")
+    suite.run()
+    info = {"machine": machine.info(args.threads, repo), **suite.info}
+    info["machine"]["loadavg_before"] = load_before
+    info["machine"]["loadavg_after"] = os.getloadavg()
+    config = {"quick": args.quick, "only": list(args.only), "threads": args.threads, "sizes": asdict(sizes),
+              "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+              "wall_seconds": time.time() - started, "argv": sys.argv[1:]}
+    rs = report.ratios(suite.measurements)
+    tg = report.targets(suite.measurements, rs, suite.info)
+    report.print_tables(suite.measurements, rs, tg, suite.info, console)
+    report.write_json(args.out, suite.measurements, rs, tg, info, config)
+    if args.markdown:
+        args.markdown.write_text(report.markdown(suite.measurements, rs, tg, suite.info))
+    log(f"wrote {args.out} ({config['wall_seconds']:.0f} s; load average {load_before[0]:.1f} → "
+        f"{info['machine']['loadavg_after'][0]:.1f} on {cores_available()} cores)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""The results table, the issue's targets, and ``latest.json``."""
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from .harness import Measurement, ratio
+
+
+@dataclass
+class Ratio:
+    """descend's median over a peer's (per round, as the systems alternated: paired min–max)."""
+
+    workload: str
+    peer: str
+    median_ratio: float
+    paired: list[float]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"workload": self.workload, "descend_over": self.peer, "ratio_of_medians": self.median_ratio,
+                "paired_min": min(self.paired, default=math.nan), "paired_max": max(self.paired, default=math.nan),
+                "paired": self.paired}
+
+
+def ratios(measurements: list[Measurement]) -> list[Ratio]:
+    out = []
+    by_workload: dict[str, dict[str, Measurement]] = {}
+    for m in measurements:
+        by_workload.setdefault(m.workload, {})[m.system] = m
+    for workload, systems in by_workload.items():
+        d = systems.get("descend")
+        if d is None:
+            continue
+        for peer, m in systems.items():
+            if peer != "descend":
+                out.append(Ratio(workload, peer, ratio(d.median, m.median),
+                                 [ratio(a, b) for a, b in zip(d.values, m.values)]))
+    return out
+
+
+def targets(measurements: list[Measurement], rs: list[Ratio], info: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each of the issue's targets with the measured figure and whether it is met."""
+    r = {(x.workload, x.peer): x.median_ratio for x in rs}
+    med = {(m.workload, m.system): m.median for m in measurements}
+    out: list[dict[str, Any]] = []
+
+    def add(name: str, value: float | None, goal: str, ok: bool | None) -> None:
+        out.append({"target": name, "value": value, "goal": goal, "met": ok})
+
+    for (workload, peer), value in r.items():
+        if workload.startswith("W1"):
+            goal = {"torch": 0.8, "sklearn": 0.6}[peer]
+            add(f"{workload}: descend / {peer}", value, f"≤ {goal}", value <= goal)
+        elif workload.startswith("W2"):
+            add(f"{workload}: {peer} / descend (speed-up)", 1 / value, "≥ 5", 1 / value >= 5)
+        elif workload.startswith("W3"):
+            goal = {"torch foreach": 1.0, "torch fused": 1.5}[peer]
+            add(f"{workload}: descend / {peer}", value, f"≤ {goal}" + (" (aim)" if goal == 1.5 else ""),
+                value <= goal)
+        elif workload.startswith("W4"):
+            add(f"{workload}: descend / {peer}", value, "≤ 0.5", value <= 0.5)
+    bound = info.get("roofline", {}).get("w1_lower_bound", {}).get("seconds")
+    if bound:
+        for workload in sorted({w for w, s in med if w.startswith("W1")}):
+            value = med[(workload, "descend")] / bound
+            add(f"{workload}: descend / matmul lower bound", value, "≤ 2", value <= 2)
+    mem = info.get("memory", {})
+    if "peak_rss_mb" in mem.get("descend", {}) and "peak_rss_mb" in mem.get("torch", {}):
+        value = mem["descend"]["peak_rss_mb"] / mem["torch"]["peak_rss_mb"]
+        add("Memory: descend / torch peak RSS (W1 adam)", value, "< 1", value < 1)
+        kb = mem["descend"].get("transient_peak_kb")
+        add("Memory: descend steady-state transient allocation per batch (kB)", kb, "0 (no per-batch allocation)",
+            kb is not None and kb < 1.0)
+    out.sort(key=lambda t: t["target"])
+    return out
+
+
+def _fmt(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return f"{x:.3g}"
+
+
+def print_tables(measurements: list[Measurement], rs: list[Ratio], tg: list[dict[str, Any]],
+                 info: dict[str, Any], console: Console | None = None) -> None:
+    console = console or Console()
+    by = {(x.workload, x.peer): x for x in rs}
+    table = Table(title="descend vs peers — medians (min–max); ratio = descend ÷ peer, lower is better")
+    for col in ("workload", "system", "unit", "median", "min–max", "n", "descend ÷ this (paired min–max)", "extra"):
+        table.add_column(col, justify="right" if col in ("median", "n") else "left")
+    for m in measurements:
+        rr = by.get((m.workload, m.system))
+        rtxt = f"{rr.median_ratio:.2f}× ({min(rr.paired):.2f}–{max(rr.paired):.2f})" if rr else ""
+        extra = ", ".join(f"{k}={_fmt(v) if isinstance(v, float) else v}" for k, v in m.extra.items()
+                          if k in ("gbps", "epochs_to_target"))
+        table.add_row(m.workload, m.system, m.unit, _fmt(m.median), f"{_fmt(m.min)}–{_fmt(m.max)}",
+                      str(len(m.values)), rtxt, extra)
+    console.print(table)
+    roof = info.get("roofline")
+    if roof:
+        lb = roof["w1_lower_bound"]
+        console.print(f"Roofline: sgemm (W1 shapes) {roof['sgemm_w1_gflops']:.1f} GFLOP/s, square "
+                      f"{roof['sgemm_square_gflops']:.1f} GFLOP/s; copy {roof['copy_gbps']:.1f} GB/s. "
+                      f"W1 epoch = {lb['epoch_gflop']:.1f} GFLOP → matmul lower bound {lb['seconds']:.3g} s.")
+    mem = info.get("memory")
+    if mem:
+        mt = Table(title="Memory: one W1 Adam epoch, fresh process per system")
+        for col in ("system", "RSS before training MB", "peak RSS MB", "peak − before MB", "per-batch transient kB"):
+            mt.add_column(col)
+        for system, r in mem.items():
+            mt.add_row(system, _fmt(r.get("rss_before_mb")), _fmt(r.get("peak_rss_mb")), _fmt(r.get("training_mb")),
+                       _fmt(r.get("transient_peak_kb")) if "transient_peak_kb" in r else "")
+        console.print(mt)
+    tt = Table(title="Targets of issue 6")
+    for col in ("target", "measured", "goal", "met"):
+        tt.add_column(col)
+    for t in tg:
+        tt.add_row(t["target"], _fmt(t["value"]), t["goal"], {True: "yes", False: "NO", None: "—"}[t["met"]])
+    console.print(tt)
+
+
+def write_json(path: Path, measurements: list[Measurement], rs: list[Ratio], tg: list[dict[str, Any]],
+               info: dict[str, Any], config: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc = {"config": config, **info, "results": [m.to_json() for m in measurements],
+           "ratios": [r.to_json() for r in rs], "targets": tg}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False, default=str) + "\n")
+    tmp.replace(path)
+
+
+def markdown(measurements: list[Measurement], rs: list[Ratio], tg: list[dict[str, Any]], info: dict[str, Any]) -> str:
+    """The same tables in Markdown, for the README."""
+    by = {(x.workload, x.peer): x for x in rs}
+    lines = ["| workload | system | unit | median | min–max | n | descend ÷ this (paired min–max) | extra |",
+             "|---|---|---|--:|---|--:|---|---|"]
+    for m in measurements:
+        rr = by.get((m.workload, m.system))
+        rtxt = f"{rr.median_ratio:.2f}× ({min(rr.paired):.2f}–{max(rr.paired):.2f})" if rr else ""
+        extra = ", ".join(f"{k}={_fmt(v) if isinstance(v, float) else v}" for k, v in m.extra.items()
+                          if k in ("gbps", "epochs_to_target"))
+        lines.append(f"| {m.workload} | {m.system} | {m.unit} | {_fmt(m.median)} | {_fmt(m.min)}–{_fmt(m.max)} | "
+                     f"{len(m.values)} | {rtxt} | {extra} |")
+    lines += ["", "| target | measured | goal | met |", "|---|--:|---|---|"]
+    for t in tg:
+        lines.append(f"| {t['target']} | {_fmt(t['value'])} | {t['goal']} | "
+                     f"{ {True: 'yes', False: '**no**', None: '—'}[t['met']] } |")
+    return "\n".join(lines) + "\n"
