@@ -358,7 +358,8 @@ def backprop_signals(model: Any, X: Any, y: Any) -> dict[str, Any]:
 
     Returns a dict with ``"layers"`` (names), ``"activations"`` (each layer's output a_l),
     ``"deltas"`` (each layer's back-propagated gradient δ_l = ∂E/∂z_l, the quantity Glorot &
-    Bengio (2010) follow down the network) and ``"loss"`` (E). Arrays are copies.
+    Bengio (2010) follow down the network) and ``"loss"`` (E, with any weight penalty, as
+    ``compute_gradients``). Arrays are copies; the layers' ``grads`` hold ∂E/∂W afterwards.
     """
     model._require_compiled("backprop_signals")
     X, y = model._prepare(X, y, "X", "y")
@@ -380,7 +381,7 @@ def backprop_signals(model: Any, X: Any, y: Any) -> dict[str, Any]:
         is_delta = False
     return {"layers": [layer.name for layer in model.layers],
             "activations": [layer._a.copy() for layer in model.layers],
-            "deltas": deltas, "loss": float(value)}
+            "deltas": deltas, "loss": float(value) + model.regularization_loss()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -448,8 +449,7 @@ def diagnose(history_or_records: Any, at: int = -1) -> list[Verdict]:
     for name, act in zip(flow.layers, flow.activations):
         s = rec[name]
         g, upd = s["grad_norm"], s["update_ratio"]
-        with np.errstate(all="ignore"):
-            rel = g / out_norm if out_norm > 0 and math.isfinite(out_norm) else math.nan
+        rel = g / out_norm if out_norm > 0 and math.isfinite(out_norm) else math.nan
         if not math.isfinite(g):
             label, reason = "exploding", f"‖∂E/∂W‖ is {g} (not finite)"
         elif math.isfinite(upd) and upd >= EXPLODING_UPDATE_RATIO:
@@ -514,7 +514,10 @@ def compare_activations(activations: Sequence[str] = ("sigmoid", "tanh", "relu",
     """
     from . import Dense, Input, Sequential
     from .optimizers import SGD
+    from .validation import positive_int
 
+    depth, width = positive_int("depth", depth), positive_int("width", width)
+    n_samples, epochs = positive_int("n_samples", n_samples), positive_int("epochs", epochs, 0)
     inits = {**DEFAULT_INITIALIZERS, **(initializers or {})}
     X, y = _digits()
     out: dict[str, GradientFlow] = {}

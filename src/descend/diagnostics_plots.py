@@ -14,26 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .plotting import save_figure
+# the figure and the atomic write are plotting's: one Agg canvas and one file rule for every picture
+from .plotting import _figure, _finish
 
 __all__ = ["plot_gradient_flow", "plot_exploding", "plot_init_study"]
 
 PathLike = str | Path
-
-
-def _figure(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _finish(fig: Figure, path: PathLike | None) -> Figure:
-    if path is not None:
-        save_figure(fig, path)
-    return fig
 
 
 def plot_gradient_flow(flows: Mapping[str, Any], path: PathLike | None = None, *, record: int = 0,

@@ -154,19 +154,14 @@ def _deep(activation: str, init: Any, depth: int, width: int, seed: int, dtype: 
                       seed=seed, dtype=dtype)
 
 
-def _check(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name}: expected an int >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _study(title: str, activation: str, inits: dict[str, Any], *, depth: int, width: int,
            n_samples: int, seed: int, epochs: int = 0, learning_rate: float = 0.01,
            momentum: float = 0.9) -> InitStudy:
     from ..optimizers import SGD
+    from ..validation import positive_int
 
-    depth, width = _check("depth", depth, 2), _check("width", width, 1)
-    n_samples, epochs = _check("n_samples", n_samples, 2), _check("epochs", epochs, 0)
+    depth, width = positive_int("depth", depth, 2), positive_int("width", width)
+    n_samples, epochs = positive_int("n_samples", n_samples, 2), positive_int("epochs", epochs, 0)
     X, y = _digits()
     batch = np.random.default_rng(seed).permutation(len(X))[:n_samples]
     counts = np.bincount(y, minlength=10) / len(y)
