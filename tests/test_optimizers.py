@@ -564,3 +564,9 @@ def test_compile_by_name_trains_a_model(name):
     for _ in range(30):
         last = model.train_on_batch(X, y)
     assert last < first and model.optimizer.iterations == 31
+
+
+@pytest.mark.parametrize("name", sorted(optimizers.REGISTRY))
+def test_unknown_keyword_is_rejected_by_name(name):
+    with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) \['bogus'\]"):
+        optimizers.get(name, bogus=1)

@@ -26,6 +26,8 @@ for ``"lecture"``, ``"keras"`` and ``"torch"``; every entry is also a keyword th
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
@@ -87,6 +89,18 @@ def denominator(v: np.ndarray, epsilon: float, placement: str, out: np.ndarray) 
     return out
 
 
+@functools.cache
+def _keywords(cls: type) -> frozenset[str]:
+    """Every named parameter of the ``__init__`` of ``cls`` and its bases (not ``**kwargs``)."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is not None:
+            names |= {p.name for p in inspect.signature(init).parameters.values()
+                      if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name != "self"}
+    return frozenset(names)
+
+
 # ----------------------------------------------------------------------------------- the base class
 class Optimizer:
     """Base class: the shared pipeline (module docstring); subclasses supply :meth:`rule`.
@@ -140,6 +154,10 @@ class Optimizer:
                  clip_epsilon: float | None = None, clip_norm_type: float = 2.0,
                  **hyper: Any) -> None:
         self.flavor = check_choice("flavor", flavor, FLAVORS)
+        unknown = sorted(set(hyper) - _keywords(type(self)))
+        if unknown:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {unknown}; "
+                            f"expected some of {sorted(_keywords(type(self)) | _keywords(Optimizer))}")
         table = {**PIPELINE_DEFAULTS[self.flavor], **self.defaults[self.flavor]}
 
         def pick(key: str, value: Any) -> Any:
