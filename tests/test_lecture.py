@@ -119,3 +119,20 @@ def test_cli_lecture_prints_the_trace():
     out = subprocess.run([sys.executable, "-m", "descend.cli", "lecture", "--example", "b"],
                          capture_output=True, text=True, check=True).stdout
     assert "w₁₁⁽¹⁾: 0.3 − 0.01·(-0.00264097) = 0.3000264097" in out
+
+
+def test_classic_methods_section_same_answer_and_stability_claim():
+    text = lecture.classic_methods()
+    for method in ["normal equation", "Newton–Raphson", "batch GD", "stochastic GD", "minibatch GD"]:
+        assert method in text
+    assert "[1.8]" in text                     # example A's closed form, b₁ = Σxy/Σx² = 54/30
+    batch = next(line for line in text.splitlines() if line.strip().startswith("batch "))
+    stochastic = next(line for line in text.splitlines() if line.strip().startswith("stochastic "))
+    assert batch.split()[1] == "0"             # batch GD's loss never went up
+    assert int(stochastic.split()[1]) > 100    # SGD's did, many times
+
+
+def test_cli_lecture_writes_the_gd_kinds_picture(tmp_path):
+    subprocess.run([sys.executable, "-m", "descend.cli", "lecture", "--example", "classic", "--out",
+                    str(tmp_path)], capture_output=True, text=True, check=True)
+    assert (tmp_path / "gd_kinds.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

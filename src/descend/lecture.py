@@ -162,7 +162,32 @@ def example_b(eta: float = 0.01) -> ExampleB:
     return ExampleB(eta=eta, explanation=explanation, updated=dict(zip(names, flat)))
 
 
+def classic_methods(seed: int = 0) -> str:
+    """Lecture §1–§2: normal equation and Newton–Raphson against the three kinds of GD.
+
+    Example A's regression (η = 0.01, where batch GD converges) and a logistic regression, each
+    to the same tolerance; then the loss curves of batch, stochastic and mini-batch GD on the same
+    data, summarised by how often the loss went *up* (the slides: batch is stable, SGD noisy).
+    """
+    from .lab import classic
+
+    X, y = classic.example_a()
+    parts = ["Classic methods (lecture §1) — the same answer, different costs", "",
+             classic.compare_methods(X, y, learning_rate=0.01, seed=seed).to_text(), ""]
+    X, y = classic.logistic_data(seed=seed)
+    parts += [classic.compare_methods(X, y, model="logistic", fit_intercept=True, seed=seed).to_text(), ""]
+    X, y = classic.linear_data(seed=seed)
+    curves = classic.gd_kinds_curves(X, y, seed=seed)
+    parts.append("Three kinds of GD (lecture §2), same data and η, 20 epochs — "
+                 "updates that made the full-data loss go up / roughness (1 = only downhill):")
+    for kind in curves.curves:
+        ups, updates = curves.increases[kind], len(curves.curves[kind]) - 1
+        parts.append(f"  {kind:<12} {ups:>5} of {updates:>5} updates went up   roughness "
+                     f"{curves.roughness[kind]:.2f}   final loss {curves.curves[kind][-1]:.4g}")
+    return "\n".join(parts)
+
+
 def replay(extra: list[Any] | None = None) -> str:
-    """The text of ``descend lecture``: both examples (and any extra sections given)."""
-    parts = [str(example_a()), str(example_b())] + [str(x) for x in extra or []]
+    """The text of ``descend lecture``: both worked examples, then the classic-methods comparison."""
+    parts = [str(example_a()), str(example_b()), classic_methods()] + [str(x) for x in extra or []]
     return ("\n\n" + "=" * 100 + "\n\n").join(parts)

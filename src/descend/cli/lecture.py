@@ -7,13 +7,18 @@ EPILOG = """examples:
   descend lecture              both worked examples, every number named as on the slides
   descend lecture --example a  only the linear-regression example (SGD, BGD, mini-batch)
   descend lecture --example b  only the 2-2-1 network's backprop step
+  descend lecture --example classic --out runs/lecture
+                               normal equation / Newton–Raphson vs the three kinds of GD,
+                               and a PNG of the three GD kinds' loss curves
 """
 
 
 def add_parser(sub, formatter_class) -> argparse.ArgumentParser:
     p = sub.add_parser("lecture", help="replay the slides' worked examples as a readable trace",
                        description=__doc__, epilog=EPILOG, formatter_class=formatter_class)
-    p.add_argument("--example", choices=["a", "b", "all"], default="all", help="which example to replay")
+    p.add_argument("--example", choices=["a", "b", "classic", "all"], default="all",
+                   help="which part to replay")
+    p.add_argument("--out", metavar="DIR", help="also write gd_kinds.png (the three GD kinds' loss curves) here")
     return p
 
 
@@ -24,6 +29,19 @@ def run(args: argparse.Namespace) -> int:
         print(lecture.example_a())
     elif args.example == "b":
         print(lecture.example_b())
+    elif args.example == "classic":
+        print(lecture.classic_methods())
     else:
         print(lecture.replay())
+    if args.out:
+        from pathlib import Path
+
+        from .. import plotting
+        from ..lab import classic
+
+        X, y = classic.linear_data(seed=0)
+        path = Path(args.out) / "gd_kinds.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        plotting.plot_gd_kinds(classic.gd_kinds_curves(X, y, seed=0), path)
+        print(f"wrote {path}")
     return 0
