@@ -31,6 +31,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="JSON output (default: benchmarks/results/latest.json; quick runs: a file in the "
                         "temporary directory, so a smoke run never replaces the published results)")
     p.add_argument("--markdown", type=Path, default=None, help="also write the tables as Markdown here")
+    p.add_argument("--from-json", type=Path, default=None, metavar="PATH",
+                   help="measure nothing: print (and --markdown) the tables of a saved run")
     args = p.parse_args(argv)
     only = tuple(w.strip() for w in args.only.split(",") if w.strip())
     unknown = sorted(set(only) - set(WORKLOADS))
@@ -45,8 +47,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def show_saved(path: Path, markdown: Path | None) -> int:
+    """Print the tables of a saved ``latest.json`` (ratios and targets recomputed from its numbers)."""
+    import json
+
+    from rich.console import Console
+
+    from . import report
+    from .harness import Measurement
+
+    doc = json.loads(path.read_text())
+    keep = ("workload", "system", "unit", "values", "lower_is_better", "extra")
+    measurements = [Measurement(**{k: r[k] for k in keep}) for r in doc["results"]]
+    info = {k: doc[k] for k in ("roofline", "memory") if k in doc}
+    rs = report.ratios(measurements)
+    tg = report.targets(measurements, rs, info)
+    report.print_tables(measurements, rs, tg, info, Console(width=max(Console().width, 150)))
+    if markdown:
+        markdown.write_text(report.markdown(measurements, rs, tg, info))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.from_json:
+        return show_saved(args.from_json, args.markdown)
     # Thread counts are fixed before anything spins up a pool.
     from threadpoolctl import threadpool_limits
     import torch

@@ -22,9 +22,12 @@ class Ratio:
     peer: str
     median_ratio: float
     paired: list[float]
+    #: best over best: contention only ever adds time, so the minimums estimate the quiet machine
+    min_ratio: float = math.nan
 
     def to_json(self) -> dict[str, Any]:
         return {"workload": self.workload, "descend_over": self.peer, "ratio_of_medians": self.median_ratio,
+                "ratio_of_minimums": self.min_ratio,
                 "paired_min": min(self.paired, default=math.nan), "paired_max": max(self.paired, default=math.nan),
                 "paired": self.paired}
 
@@ -41,36 +44,37 @@ def ratios(measurements: list[Measurement]) -> list[Ratio]:
         for peer, m in systems.items():
             if peer != "descend":
                 out.append(Ratio(workload, peer, ratio(d.median, m.median),
-                                 [ratio(a, b) for a, b in zip(d.values, m.values)]))
+                                 [ratio(a, b) for a, b in zip(d.values, m.values)], ratio(d.min, m.min)))
     return out
 
 
 def targets(measurements: list[Measurement], rs: list[Ratio], info: dict[str, Any]) -> list[dict[str, Any]]:
     """Each of the issue's targets with the measured figure and whether it is met."""
-    r = {(x.workload, x.peer): x.median_ratio for x in rs}
-    med = {(m.workload, m.system): m.median for m in measurements}
+    med = {(m.workload, m.system): m for m in measurements}
     out: list[dict[str, Any]] = []
 
-    def add(name: str, value: float | None, goal: str, ok: bool | None) -> None:
-        out.append({"target": name, "value": value, "goal": goal, "met": ok})
+    def add(name: str, value: float | None, goal: str, ok: bool | None, best: float | None = None) -> None:
+        out.append({"target": name, "value": value, "goal": goal, "met": ok, "best_of_value": best})
 
-    for (workload, peer), value in r.items():
+    for x in rs:
+        workload, peer, value, best = x.workload, x.peer, x.median_ratio, x.min_ratio
         if workload.startswith("W1"):
             goal = {"torch": 0.8, "sklearn": 0.6}[peer]
-            add(f"{workload}: descend / {peer}", value, f"≤ {goal}", value <= goal)
+            add(f"{workload}: descend / {peer}", value, f"≤ {goal}", value <= goal, best)
         elif workload.startswith("W2"):
-            add(f"{workload}: {peer} / descend (speed-up)", 1 / value, "≥ 5", 1 / value >= 5)
+            add(f"{workload}: {peer} / descend (speed-up)", 1 / value, "≥ 5", 1 / value >= 5, 1 / best)
         elif workload.startswith("W3"):
             goal = {"torch foreach": 1.0, "torch fused": 1.5}[peer]
             add(f"{workload}: descend / {peer}", value, f"≤ {goal}" + (" (aim)" if goal == 1.5 else ""),
-                value <= goal)
+                value <= goal, best)
         elif workload.startswith("W4"):
-            add(f"{workload}: descend / {peer}", value, "≤ 0.5", value <= 0.5)
+            add(f"{workload}: descend / {peer}", value, "≤ 0.5", value <= 0.5, best)
     bound = info.get("roofline", {}).get("w1_lower_bound", {}).get("seconds")
     if bound:
-        for workload in sorted({w for w, s in med if w.startswith("W1")}):
-            value = med[(workload, "descend")] / bound
-            add(f"{workload}: descend / matmul lower bound", value, "≤ 2", value <= 2)
+        for workload in sorted({w for w, _ in med if w.startswith("W1")}):
+            d = med[(workload, "descend")]
+            add(f"{workload}: descend / matmul lower bound", d.median / bound, "≤ 2", d.median / bound <= 2,
+                d.min / bound)
     mem = info.get("memory", {})
     if "peak_rss_mb" in mem.get("descend", {}) and "peak_rss_mb" in mem.get("torch", {}):
         value = mem["descend"]["peak_rss_mb"] / mem["torch"]["peak_rss_mb"]
@@ -93,15 +97,16 @@ def print_tables(measurements: list[Measurement], rs: list[Ratio], tg: list[dict
     console = console or Console()
     by = {(x.workload, x.peer): x for x in rs}
     table = Table(title="descend vs peers — medians (min–max); ratio = descend ÷ peer, lower is better")
-    for col in ("workload", "system", "unit", "median", "min–max", "n", "descend ÷ this (paired min–max)", "extra"):
+    for col in ("workload", "system", "unit", "median", "min–max", "n", "descend ÷ this (paired min–max)", "min ÷ min",
+                "extra"):
         table.add_column(col, justify="right" if col in ("median", "n") else "left")
     for m in measurements:
         rr = by.get((m.workload, m.system))
         rtxt = f"{rr.median_ratio:.2f}× ({min(rr.paired):.2f}–{max(rr.paired):.2f})" if rr else ""
         extra = ", ".join(f"{k}={_fmt(v) if isinstance(v, float) else v}" for k, v in m.extra.items()
-                          if k in ("gbps", "epochs_to_target"))
+                          if k in ("gbps", "epochs_to_target", "s_per_epoch"))
         table.add_row(m.workload, m.system, m.unit, _fmt(m.median), f"{_fmt(m.min)}–{_fmt(m.max)}",
-                      str(len(m.values)), rtxt, extra)
+                      str(len(m.values)), rtxt, f"{rr.min_ratio:.2f}×" if rr else "", extra)
     console.print(table)
     roof = info.get("roofline")
     if roof:
@@ -118,11 +123,12 @@ def print_tables(measurements: list[Measurement], rs: list[Ratio], tg: list[dict
             mt.add_row(system, _fmt(r.get("rss_before_mb")), _fmt(r.get("peak_rss_mb")), _fmt(r.get("training_mb")),
                        _fmt(r.get("transient_peak_kb")) if "transient_peak_kb" in r else "")
         console.print(mt)
-    tt = Table(title="Targets of issue 6")
-    for col in ("target", "measured", "goal", "met"):
+    tt = Table(title="Targets of issue 6 (measured on medians; best-of = the same ratio on minimums)")
+    for col in ("target", "measured", "best-of", "goal", "met"):
         tt.add_column(col)
     for t in tg:
-        tt.add_row(t["target"], _fmt(t["value"]), t["goal"], {True: "yes", False: "NO", None: "—"}[t["met"]])
+        tt.add_row(t["target"], _fmt(t["value"]), _fmt(t.get("best_of_value")), t["goal"],
+                   {True: "yes", False: "NO", None: "—"}[t["met"]])
     console.print(tt)
 
 
@@ -139,17 +145,17 @@ def write_json(path: Path, measurements: list[Measurement], rs: list[Ratio], tg:
 def markdown(measurements: list[Measurement], rs: list[Ratio], tg: list[dict[str, Any]], info: dict[str, Any]) -> str:
     """The same tables in Markdown, for the README."""
     by = {(x.workload, x.peer): x for x in rs}
-    lines = ["| workload | system | unit | median | min–max | n | descend ÷ this (paired min–max) | extra |",
-             "|---|---|---|--:|---|--:|---|---|"]
+    lines = ["| workload | system | unit | median | min–max | n | descend ÷ this: medians (paired min–max) | min ÷ min "
+             "| extra |", "|---|---|---|--:|---|--:|---|--:|---|"]
     for m in measurements:
         rr = by.get((m.workload, m.system))
         rtxt = f"{rr.median_ratio:.2f}× ({min(rr.paired):.2f}–{max(rr.paired):.2f})" if rr else ""
         extra = ", ".join(f"{k}={_fmt(v) if isinstance(v, float) else v}" for k, v in m.extra.items()
-                          if k in ("gbps", "epochs_to_target"))
+                          if k in ("gbps", "epochs_to_target", "s_per_epoch"))
         lines.append(f"| {m.workload} | {m.system} | {m.unit} | {_fmt(m.median)} | {_fmt(m.min)}–{_fmt(m.max)} | "
-                     f"{len(m.values)} | {rtxt} | {extra} |")
-    lines += ["", "| target | measured | goal | met |", "|---|--:|---|---|"]
+                     f"{len(m.values)} | {rtxt} | {f'{rr.min_ratio:.2f}×' if rr else ''} | {extra} |")
+    lines += ["", "| target | measured (medians) | best-of (minimums) | goal | met |", "|---|--:|--:|---|---|"]
     for t in tg:
-        lines.append(f"| {t['target']} | {_fmt(t['value'])} | {t['goal']} | "
+        lines.append(f"| {t['target']} | {_fmt(t['value'])} | {_fmt(t.get('best_of_value'))} | {t['goal']} | "
                      f"{ {True: 'yes', False: '**no**', None: '—'}[t['met']] } |")
     return "\n".join(lines) + "\n"
