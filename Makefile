@@ -32,8 +32,9 @@ demo: $(STAMP_RUN)
 test: $(STAMP_TEST)
 	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) -q
 
+# BENCH_ARGS, e.g. make bench BENCH_ARGS="--quick" or "--only W1,W3 --threads 1"
 bench: $(STAMP_BENCH)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache
