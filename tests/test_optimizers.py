@@ -570,3 +570,13 @@ def test_compile_by_name_trains_a_model(name):
 def test_unknown_keyword_is_rejected_by_name(name):
     with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) \['bogus'\]"):
         optimizers.get(name, bogus=1)
+
+
+def test_check_finite_false_skips_the_gradient_scan_but_nan_still_never_reaches_the_weights():
+    w = np.ones(3)
+    opt = SGD(learning_rate=0.1)
+    with pytest.raises(ValueError, match=r"grads\[0\]: expected finite values"):
+        opt.apply([np.array([1.0, np.nan, 0.0])], [w])
+    with pytest.raises(ValueError, match=r"params\[0\]: the update at step 1 is not finite"):
+        opt.apply([np.array([1.0, np.nan, 0.0])], [w], check_finite=False)
+    np.testing.assert_array_equal(w, 1.0)

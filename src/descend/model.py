@@ -270,7 +270,7 @@ class Sequential:
             self._restore_last_good(params)
             raise self._divergence(value)
         self._keep_last_good(params)
-        self.optimizer.apply(grads, params)
+        self.optimizer.apply(grads, params, check_finite=False)  # just checked, above
         return value
 
     def _keep_last_good(self, params: list[np.ndarray]) -> None:

@@ -213,7 +213,8 @@ class Optimizer:
         raise NotImplementedError
 
     # ------------------------------------------------------------------------------- the pipeline
-    def apply(self, grads: Sequence[np.ndarray], params: Sequence[np.ndarray]) -> None:
+    def apply(self, grads: Sequence[np.ndarray], params: Sequence[np.ndarray], *,
+              check_finite: bool = True) -> None:
         """One update: ``params[i] ← params[i] − Δ_i`` in place, in the module docstring's order.
 
         ``grads`` are ∂E/∂params at the current params and are never modified. Raises ValueError
@@ -221,11 +222,14 @@ class Optimizer:
         before anything is written (params and state untouched). If instead a Δ overflows, the
         ValueError comes before any weight is written, but the slots have already moved: restore
         them with :meth:`set_state` before going on.
+
+        ``check_finite=False`` skips the NaN/inf scan of ``grads``, for a caller that has just
+        made it (the training loop does, to report a divergence with the layer's name).
         """
         # One errstate for the whole step (entering it costs as much as a small array's update):
         # an overflow shows up as inf and is reported by tensor index, not as a warning.
         with np.errstate(over="ignore", invalid="ignore"):
-            grads, params, built = self._check_inputs(grads, params)
+            grads, params, built = self._check_inputs(grads, params, check_finite)
             if not built:
                 self._build(params)
             t = self.iterations + 1                                        # 1. step count
@@ -331,8 +335,8 @@ class Optimizer:
             raise ValueError(f"learning_rate: {source} {value!r} at step {step}; "
                              f"expected a finite float >= 0") from exc
 
-    def _check_inputs(self, grads: Sequence[np.ndarray], params: Sequence[np.ndarray]
-                      ) -> tuple[Sequence[np.ndarray], Sequence[np.ndarray], bool]:
+    def _check_inputs(self, grads: Sequence[np.ndarray], params: Sequence[np.ndarray],
+                      check_finite: bool = True) -> tuple[Sequence[np.ndarray], Sequence[np.ndarray], bool]:
         """Validate (see :meth:`apply`); also say whether the slots already fit the params."""
         for arg, seq in (("grads", grads), ("params", params)):
             if type(seq) not in (list, tuple) and (isinstance(seq, np.ndarray) or not isinstance(seq, Sequence)):
@@ -355,7 +359,7 @@ class Optimizer:
                                  f"dtype {getattr(g, 'dtype', type(g).__name__)}")
             # The sum is one cheap pass; the element-wise check only runs when it is not finite
             # (it may overflow while every element is finite). The caller holds np.errstate.
-            if not math.isfinite(g.sum()) and not np.isfinite(g).all():
+            if check_finite and not math.isfinite(g.sum()) and not np.isfinite(g).all():
                 bad = int(np.size(g) - np.count_nonzero(np.isfinite(g)))
                 raise ValueError(f"grads[{i}]: expected finite values, got {bad} NaN/inf element(s); "
                                  f"nothing was updated")
