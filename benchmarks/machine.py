@@ -48,7 +48,9 @@ def git_state(repo: Path) -> dict[str, Any]:
     def git(*args: str) -> str:
         return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True).stdout.strip()
 
-    return {"commit": git("rev-parse", "HEAD"), "src_dirty": bool(git("status", "--porcelain", "--", "src"))}
+    dirty = git("status", "--porcelain", "--", "src")
+    return {"commit": git("rev-parse", "HEAD"), "src_dirty": bool(dirty),
+            "src_changes": git("diff", "--shortstat", "HEAD", "--", "src") if dirty else ""}
 
 
 def info(threads: int, repo: Path) -> dict[str, Any]:

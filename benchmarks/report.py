@@ -104,7 +104,7 @@ def print_tables(measurements: list[Measurement], rs: list[Ratio], tg: list[dict
         rr = by.get((m.workload, m.system))
         rtxt = f"{rr.median_ratio:.2f}× ({min(rr.paired):.2f}–{max(rr.paired):.2f})" if rr else ""
         extra = ", ".join(f"{k}={_fmt(v) if isinstance(v, float) else v}" for k, v in m.extra.items()
-                          if k in ("gbps", "epochs_to_target", "s_per_epoch"))
+                          if k in ("gbps", "of_copy_bw", "epochs_to_target", "s_per_epoch"))
         table.add_row(m.workload, m.system, m.unit, _fmt(m.median), f"{_fmt(m.min)}–{_fmt(m.max)}",
                       str(len(m.values)), rtxt, f"{rr.min_ratio:.2f}×" if rr else "", extra)
     console.print(table)
@@ -112,7 +112,8 @@ def print_tables(measurements: list[Measurement], rs: list[Ratio], tg: list[dict
     if roof:
         lb = roof["w1_lower_bound"]
         console.print(f"Roofline: sgemm (W1 shapes) {roof['sgemm_w1_gflops']:.1f} GFLOP/s, square "
-                      f"{roof['sgemm_square_gflops']:.1f} GFLOP/s; copy {roof['copy_gbps']:.1f} GB/s. "
+                      f"{roof['sgemm_square_gflops']:.1f} GFLOP/s; copy {roof['copy_gbps']:.1f} GB/s (1 thread), "
+                      f"{roof.get('copy_gbps_all_threads', float('nan')):.1f} GB/s (all threads). "
                       f"W1 epoch = {lb['epoch_gflop']:.1f} GFLOP → matmul lower bound {lb['seconds']:.3g} s.")
     mem = info.get("memory")
     if mem:
@@ -151,7 +152,7 @@ def markdown(measurements: list[Measurement], rs: list[Ratio], tg: list[dict[str
         rr = by.get((m.workload, m.system))
         rtxt = f"{rr.median_ratio:.2f}× ({min(rr.paired):.2f}–{max(rr.paired):.2f})" if rr else ""
         extra = ", ".join(f"{k}={_fmt(v) if isinstance(v, float) else v}" for k, v in m.extra.items()
-                          if k in ("gbps", "epochs_to_target", "s_per_epoch"))
+                          if k in ("gbps", "of_copy_bw", "epochs_to_target", "s_per_epoch"))
         lines.append(f"| {m.workload} | {m.system} | {m.unit} | {_fmt(m.median)} | {_fmt(m.min)}–{_fmt(m.max)} | "
                      f"{len(m.values)} | {rtxt} | {f'{rr.min_ratio:.2f}×' if rr else ''} | {extra} |")
     lines += ["", "| target | measured (medians) | best-of (minimums) | goal | met |", "|---|--:|--:|---|---|"]

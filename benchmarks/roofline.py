@@ -2,7 +2,8 @@
 
 * **sgemm**: NumPy float32 matmul rate on exactly the products of one W1 batch (forward x·W,
   ∂E/∂W = xᵀδ, ∂E/∂x = δWᵀ for every layer but the first), plus a large square product for scale.
-* **copy bandwidth**: ``np.copyto`` of a large float32 array, counted as bytes read + written.
+* **copy bandwidth**: ``np.copyto`` of a large float32 array (one thread), and torch's ``copy_``
+  (all threads), counted as bytes read + written.
 
 W1's *matmul lower bound* is the epoch's forward+backward FLOPs at the W1-shaped sgemm rate: an
 epoch cannot take less time unless the products themselves got faster.
@@ -35,7 +36,7 @@ def w1_products(batch: int = W1_BATCH, widths: tuple[int, ...] = W1_WIDTHS, seed
     return products
 
 
-def sgemm_w1(batches: int, rounds: int = 5) -> dict[str, Any]:
+def sgemm_w1(batches: int, rounds: int = 7) -> dict[str, Any]:
     """GFLOP/s over the matmuls of ``batches`` W1 batches (median of ``rounds``), and per product."""
     products = w1_products()
     flops_batch = sum(2 * a.shape[0] * a.shape[1] * b.shape[1] for _, a, b, _ in products)
@@ -67,13 +68,20 @@ def sgemm_square(n: int = 2048, rounds: int = 3) -> float:
 
 
 def copy_bandwidth(elements: int, rounds: int = 7) -> dict[str, float]:
-    """GB/s of ``np.copyto`` between two float32 arrays (bytes read + bytes written)."""
+    """GB/s (bytes read + bytes written) of ``np.copyto`` between two float32 arrays — one thread,
+    as NumPy's element-wise loops — and of torch's ``copy_`` on the same memory, which uses every
+    thread it was given (as its fused Adam does)."""
+    import torch
+
     src = np.ones(elements, np.float32)
     dst = np.zeros(elements, np.float32)
+    tsrc, tdst = torch.from_numpy(src), torch.from_numpy(dst)
     np.copyto(dst, src)
+    tdst.copy_(tsrc)
     rates = [2 * src.nbytes / timed(lambda: np.copyto(dst, src)) / 1e9 for _ in range(rounds)]
+    threaded = [2 * src.nbytes / timed(lambda: tdst.copy_(tsrc)) / 1e9 for _ in range(rounds)]
     return {"gbps": statistics.median(rates), "gbps_min": min(rates), "gbps_max": max(rates),
-            "array_mb": src.nbytes / 1e6}
+            "gbps_all_threads": statistics.median(threaded), "array_mb": src.nbytes / 1e6}
 
 
 def w1_lower_bound(samples: int, gflops: float) -> dict[str, float]:
