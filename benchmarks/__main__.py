@@ -31,6 +31,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="JSON output (default: benchmarks/results/latest.json; quick runs: a file in the "
                         "temporary directory, so a smoke run never replaces the published results)")
     p.add_argument("--markdown", type=Path, default=None, help="also write the tables as Markdown here")
+    p.add_argument("--readme", action="store_true",
+                   help="also replace the results section of benchmarks/README.md with this run's tables")
     p.add_argument("--from-json", type=Path, default=None, metavar="PATH",
                    help="measure nothing: print (and --markdown) the tables of a saved run")
     args = p.parse_args(argv)
@@ -47,7 +49,52 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def show_saved(path: Path, markdown: Path | None) -> int:
+README = HERE / "README.md"
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def numpy_blas(pools: list[dict]) -> str:
+    """"openblas 0.3.31 (SkylakeX)" for the BLAS loaded from NumPy's own wheel."""
+    for t in pools:
+        if t.get("user_api") == "blas" and "numpy" in t.get("filepath", ""):
+            return f"{t.get('internal_api')} {t.get('version')} ({t.get('architecture', '?')})"
+    return "an unidentified BLAS"
+
+
+def update_readme(table: str, doc: dict) -> None:
+    """Put ``table`` (Markdown), with the run's machine and settings, between the README's markers."""
+    m, c = doc["machine"], doc["config"]
+    roof = doc.get("roofline", {})
+    head = (f"Run of {c['started_utc']} ({'quick' if c['quick'] else 'full'} sizes, {c['wall_seconds']:.0f} s): "
+            f"{m['cpu_model']}, {m['cores_available']} cores, {c['threads']} thread(s) for every system; "
+            f"NumPy {m['versions']['numpy']} with {numpy_blas(m['threadpools'])}, "
+            f"torch {m['versions']['torch']}, scikit-learn {m['versions']['scikit-learn']}; descend at "
+            f"{m['git']['commit'][:10]}{' + uncommitted src changes' if m['git']['src_dirty'] else ''}; "
+            f"load average {m['loadavg_before'][0]:.1f} → {m['loadavg_after'][0]:.1f}.")
+    if roof:
+        lb = roof["w1_lower_bound"]
+        head += (f"\n\nRoofline: sgemm on W1's shapes {roof['sgemm_w1_gflops']:.0f} GFLOP/s (2048² square: "
+                 f"{roof['sgemm_square_gflops']:.0f}); copy bandwidth {roof['copy_gbps']:.1f} GB/s with one thread, "
+                 f"{roof.get('copy_gbps_all_threads', float('nan')):.1f} GB/s with all; W1 epoch = "
+                 f"{lb['epoch_gflop']:.1f} GFLOP → matmul-only lower bound {lb['seconds']:.2f} s.")
+    mem = doc.get("memory")
+    if mem:
+        head += "\n\nMemory (one W1 Adam epoch, a fresh process per system): " + "; ".join(
+            f"{k} peak RSS {v.get('peak_rss_mb', float('nan')):.0f} MB ({v.get('training_mb', float('nan')):+.0f} MB "
+            f"over the process before training)" for k, v in mem.items())
+        kb = mem.get("descend", {}).get("transient_peak_kb")
+        if kb is not None:
+            head += f"; descend's steady-state batches allocate up to {kb:.1f} kB at once (tracemalloc)"
+        head += "."
+    text = README.read_text()
+    if START not in text or END not in text:
+        raise SystemExit(f"{README}: markers {START} / {END} not found")
+    before, rest = text.split(START, 1)
+    _, after = rest.split(END, 1)
+    README.write_text(f"{before}{START}\n{head}\n\n{table}{END}{after}")
+
+
+def show_saved(path: Path, markdown: Path | None, readme: bool = False) -> int:
     """Print the tables of a saved ``latest.json`` (ratios and targets recomputed from its numbers)."""
     import json
 
@@ -63,15 +110,18 @@ def show_saved(path: Path, markdown: Path | None) -> int:
     rs = report.ratios(measurements)
     tg = report.targets(measurements, rs, info)
     report.print_tables(measurements, rs, tg, info, Console(width=max(Console().width, 150)))
+    table = report.markdown(measurements, rs, tg, info)
     if markdown:
-        markdown.write_text(report.markdown(measurements, rs, tg, info))
+        markdown.write_text(table)
+    if readme:
+        update_readme(table, doc)
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.from_json:
-        return show_saved(args.from_json, args.markdown)
+        return show_saved(args.from_json, args.markdown, args.readme)
     # Thread counts are fixed before anything spins up a pool.
     from threadpoolctl import threadpool_limits
     import torch
@@ -104,8 +154,14 @@ def main(argv: list[str] | None = None) -> int:
     tg = report.targets(suite.measurements, rs, suite.info)
     report.print_tables(suite.measurements, rs, tg, suite.info, console)
     report.write_json(args.out, suite.measurements, rs, tg, info, config)
-    if args.markdown:
-        args.markdown.write_text(report.markdown(suite.measurements, rs, tg, suite.info))
+    if args.markdown or args.readme:
+        table = report.markdown(suite.measurements, rs, tg, suite.info)
+        if args.markdown:
+            args.markdown.write_text(table)
+        if args.readme:
+            import json
+
+            update_readme(table, json.loads(args.out.read_text()))
     log(f"wrote {args.out} ({config['wall_seconds']:.0f} s; load average {load_before[0]:.1f} → "
         f"{info['machine']['loadavg_after'][0]:.1f} on {cores_available()} cores)")
     return 0
