@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from . import kernels
 from .base import LearningRate, Optimizer, check_choice, check_number
 
 #: "inside": √(v̂ + ε) (the slides); "outside": √v̂ + ε (PyTorch); "hat": √v̂ + ε/√(1 − β₂ᵗ), i.e.
@@ -99,8 +100,13 @@ class Adam(Optimizer):
     def slots(self) -> dict[str, float]:
         return {"m": 0.0, "v": 0.0, "v_max": 0.0} if self.amsgrad else {"m": 0.0, "v": 0.0}
 
-    def rule(self, g: np.ndarray, slots: dict[str, np.ndarray], lr: float, t: int, out: np.ndarray) -> None:
+    def rule(self, g: np.ndarray, slots: dict[str, np.ndarray], lr: float, t: int,
+             out: np.ndarray) -> bool | None:
         m, v = slots["m"], slots["v"]
+        if kernels.usable(g, m, v, out):  # the same arithmetic below, fused into one pass
+            return kernels.adam(g, m, v, slots["v_max"] if self.amsgrad else None, out,
+                                beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
+                                placement=self.epsilon_placement, lr=lr, t=t)
         _moments(g, m, v, self.beta_1, self.beta_2, out)
         if self.amsgrad:
             v = np.maximum(slots["v_max"], v, out=slots["v_max"])   # max of the raw v
@@ -221,8 +227,13 @@ class Nadam(Optimizer):
     def begin_step(self, t: int) -> None:
         self.scalars["mu_product"] *= self.mu(t)                    # Π_t, once per step
 
-    def rule(self, g: np.ndarray, slots: dict[str, np.ndarray], lr: float, t: int, out: np.ndarray) -> None:
+    def rule(self, g: np.ndarray, slots: dict[str, np.ndarray], lr: float, t: int,
+             out: np.ndarray) -> bool | None:
         m, v = slots["m"], slots["v"]
+        if kernels.usable(g, m, v, out):  # the same arithmetic below, fused into one pass
+            return kernels.adam(g, m, v, slots["v_max"] if self.amsgrad else None, out,
+                                beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
+                                placement=self.epsilon_placement, lr=lr, t=t)
         _moments(g, m, v, self.beta_1, self.beta_2, out)
         mu_t, mu_next, prod = self.mu(t), self.mu(t + 1), self.scalars["mu_product"]
         numerator = np.multiply(m, lr * mu_next / (1.0 - prod * mu_next))   # η μ_{t+1} m/(1 − Π_{t+1})

@@ -204,11 +204,13 @@ class Optimizer:
         """Update scalar (optimizer-level) state once per step, before the rules (Nadam's μ-product)."""
 
     def rule(self, g: np.ndarray, slots: dict[str, np.ndarray], lr: float, t: int,
-             out: np.ndarray) -> None:  # pragma: no cover - abstract
+             out: np.ndarray) -> bool | None:  # pragma: no cover - abstract
         """Write the step Δ for one array into ``out`` (the pipeline then does w ← w − Δ).
 
         ``g`` is read-only (already clipped / coupled-decayed); ``slots`` are this array's own
         memory and are updated in place; ``t`` is the 1-based step; ``out`` may be used as scratch.
+        Return True only if the rule has itself checked that every Δ is finite (a fused kernel
+        does, in its one pass); otherwise the pipeline checks.
         """
         raise NotImplementedError
 
@@ -240,12 +242,15 @@ class Optimizer:
                 grads = [g + wd * w for g, w in zip(grads, params)]
             self.begin_step(t)
             slots = list(self.state.items())
+            checked = []
             for i, (g, w, out) in enumerate(zip(grads, params, self._scratch)):
-                self.rule(g, {name: arrays[i] for name, arrays in slots}, lr, t, out)  # 5. the rule
+                finite = self.rule(g, {name: arrays[i] for name, arrays in slots}, lr, t, out)  # 5.
                 if wd and self.weight_decay_mode != "coupled":             # 6. decoupled decay
                     out += (wd if self.weight_decay_mode == "lecture" else lr * wd) * w
+                    finite = False                                         # (decay may overflow)
+                checked.append(finite is True)
             for i, out in enumerate(self._scratch):
-                if not math.isfinite(out.sum()) and not np.isfinite(out).all():
+                if not checked[i] and not math.isfinite(out.sum()) and not np.isfinite(out).all():
                     raise ValueError(f"params[{i}]: the update at step {t} is not finite (overflow); "
                                      f"no weight was written. Lower the learning rate or clip gradients.")
         for w, out in zip(params, self._scratch):                      # 7. in-place update

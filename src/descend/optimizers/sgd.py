@@ -5,6 +5,7 @@ from typing import Any
 
 import numpy as np
 
+from . import kernels
 from .base import LearningRate, Optimizer, check_choice, check_number
 
 MOMENTUM_BUFFERS = ("velocity", "direction")
@@ -78,12 +79,17 @@ class SGD(Optimizer):
     def slots(self) -> dict[str, float]:
         return {"velocity": 0.0} if self.momentum else {}
 
-    def rule(self, g: np.ndarray, slots: dict[str, np.ndarray], lr: float, t: int, out: np.ndarray) -> None:
+    def rule(self, g: np.ndarray, slots: dict[str, np.ndarray], lr: float, t: int,
+             out: np.ndarray) -> bool | None:
         gamma = self.momentum
         if not gamma:                                   # w ← w − η g
             np.multiply(g, lr, out=out)
             return
         v = slots["velocity"]
+        if kernels.usable(g, v, out):                   # the same arithmetic below, fused into one pass
+            return kernels.momentum(g, v, out, lr=lr, gamma=gamma, dampening=self.dampening,
+                                    velocity=self.momentum_buffer == "velocity", nesterov=self.nesterov,
+                                    first=t == 1)
         if self.momentum_buffer == "velocity":          # v = γ v + (1 − τ) η g
             v *= gamma
             np.multiply(g, (1.0 - self.dampening) * lr, out=out)

@@ -1,0 +1,152 @@
+"""Fused update kernels: the same arithmetic as the readable NumPy rules, in one pass over memory.
+
+The NumPy form of Adam (``adam.py``) makes about a dozen passes over each array (one per ufunc);
+for arrays larger than the CPU cache each pass is a trip to memory, and NumPy's element-wise
+loops use one core. The kernels here do, element by element, *the same operations in the same
+order and the same precision* — so they return bit-for-bit the numbers of the NumPy form
+(``tests/test_optimizer_kernels.py`` checks it) — in one pass, on every core, compiled by numba.
+
+The NumPy form stays the definition. The kernels are used when numba can be imported, the array
+is large enough for a compiled pass to pay off, and ``DESCEND_KERNELS`` is not set to
+``"numpy"``; numba is imported (and each kernel compiled, with an on-disk cache) on first use
+only, so ``import descend`` stays light.
+
+Scalars are cast to the arrays' dtype before the loop, as NumPy does for a Python float in a
+float32 operation (NEP 50), so float32 arithmetic stays float32.
+"""
+from __future__ import annotations
+
+import math
+import os
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+#: below this many elements the NumPy form is used (a compiled call does not pay off, and the
+#: threads' start-up would dominate)
+MIN_SIZE = 16384
+
+#: epsilon placements of Adam (see adam.py), as small ints for the kernel
+PLACEMENT = {"inside": 0, "outside": 1, "hat": 2}
+
+
+@cache
+def _numba() -> Any | None:
+    if os.environ.get("DESCEND_KERNELS", "").lower() == "numpy":
+        return None
+    try:
+        import numba
+    except ImportError:  # the readable NumPy form is complete without it
+        return None
+    return numba
+
+
+def enabled() -> bool:
+    """Whether the fused kernels are available (numba importable, not switched off)."""
+    return _numba() is not None
+
+
+def usable(*arrays: np.ndarray) -> bool:
+    """Use a kernel for these arrays? (available, large, C-contiguous, same float dtype)."""
+    a = arrays[0]
+    return (a.size >= MIN_SIZE and enabled()
+            and all(x.flags.c_contiguous and x.dtype == a.dtype for x in arrays))
+
+
+@cache
+def _compiled() -> dict[str, Any]:
+    numba = _numba()
+    njit, prange = numba.njit, numba.prange
+
+    @njit(parallel=True, cache=True)
+    def adam(g, m, v, v_max, out, c1, c2, bc2, sqrt_bc2, eps_term, scale, placement, amsgrad):
+        # per element, exactly adam.py's _moments, the amsgrad max, _corrected_sqrt and the step;
+        # returns how many steps are not finite (the pipeline's overflow check, in the same pass)
+        bad = 0
+        for i in prange(g.size):
+            gi = g[i]
+            d = gi - m[i]
+            d *= c1
+            mi = m[i] + d
+            m[i] = mi
+            d = gi * gi
+            d -= v[i]
+            d *= c2
+            vi = v[i] + d
+            v[i] = vi
+            if amsgrad:
+                vi = max(v_max[i], vi)
+                v_max[i] = vi
+            if placement == 0:
+                den = vi / bc2
+                den += eps_term
+                den = np.sqrt(den)
+            else:
+                den = np.sqrt(vi)
+                den /= sqrt_bc2
+                den += eps_term
+            o = mi / den
+            o *= scale
+            out[i] = o
+            if not np.isfinite(o):
+                bad += 1
+        return bad
+
+    @njit(parallel=True, cache=True)
+    def momentum(g, buf, out, lr, gamma, c_damp, velocity, nesterov, first):
+        # per element, exactly sgd.py's SGD.rule with momentum > 0; returns the non-finite count
+        bad = 0
+        for i in prange(g.size):
+            gi = g[i]
+            if velocity:                       # v = γv + (1 − τ)η g;  Δ = v  or  γv + ηg
+                b = buf[i] * gamma
+                o = gi * c_damp
+                b += o
+                buf[i] = b
+                if nesterov:
+                    o += gamma * b
+                else:
+                    o = b
+            else:                              # PyTorch: b = γb + (1 − τ)g (b₁ = g);  Δ = ηb or η(g + γb)
+                if first:
+                    b = gi
+                else:
+                    b = buf[i] * gamma
+                    b += c_damp * gi
+                buf[i] = b
+                if nesterov:
+                    o = b * gamma
+                    o += gi
+                    o *= lr
+                else:
+                    o = b * lr
+            out[i] = o
+            if not np.isfinite(o):
+                bad += 1
+        return bad
+
+    return {"adam": adam, "momentum": momentum}
+
+
+def adam(g: np.ndarray, m: np.ndarray, v: np.ndarray, v_max: np.ndarray | None, out: np.ndarray, *,
+         beta_1: float, beta_2: float, epsilon: float, placement: str, lr: float, t: int) -> bool:
+    """Adam's step for one array into ``out`` (m, v and v_max updated in place); True if finite."""
+    dt = g.dtype.type
+    bias_correction_2 = 1.0 - beta_2 ** t
+    root = math.sqrt(bias_correction_2)
+    eps_term = epsilon if placement != "hat" else epsilon / root
+    return 0 == _compiled()["adam"](
+        g.reshape(-1), m.reshape(-1), v.reshape(-1),
+        (v_max if v_max is not None else v).reshape(-1), out.reshape(-1),
+        dt(1.0 - beta_1), dt(1.0 - beta_2), dt(bias_correction_2), dt(root), dt(eps_term),
+        dt(lr / (1.0 - beta_1 ** t)), PLACEMENT[placement], v_max is not None)
+
+
+def momentum(g: np.ndarray, buf: np.ndarray, out: np.ndarray, *, lr: float, gamma: float,
+             dampening: float, velocity: bool, nesterov: bool, first: bool) -> bool:
+    """SGD-with-momentum's step for one array into ``out`` (the buffer updated in place); True if finite."""
+    dt = g.dtype.type
+    c_damp = (1.0 - dampening) * lr if velocity else 1.0 - dampening
+    return 0 == _compiled()["momentum"](g.reshape(-1), buf.reshape(-1), out.reshape(-1), dt(lr), dt(gamma),
+                            dt(c_damp), velocity, nesterov, first)

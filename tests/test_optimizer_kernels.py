@@ -1,0 +1,75 @@
+"""The fused kernels give bit for bit the numbers of the readable NumPy rules."""
+import numpy as np
+import pytest
+
+from descend.optimizers import SGD, Adam, AdamW, kernels
+
+
+def test_numba_is_installed_so_the_kernels_run():
+    assert kernels.enabled()  # numba is a dependency (pyproject.toml): the fast path is the tested one
+
+N = kernels.MIN_SIZE * 3 + 7          # large enough for the kernel, odd to exercise the tail
+
+
+def _run(make, dtype, steps, use_kernels, monkeypatch, shape=(N,)):
+    monkeypatch.setattr(kernels, "MIN_SIZE", 0 if use_kernels else 10 ** 12)
+    rng = np.random.default_rng(0)
+    params = [rng.normal(size=shape).astype(dtype), rng.normal(size=(5, 3)).astype(dtype)]
+    opt = make()
+    for step in range(steps):
+        scale = 10.0 ** rng.integers(-5, 2)     # gradients from 1e-5 to 10: ε placement matters
+        grads = [(rng.normal(size=p.shape) * scale).astype(dtype) for p in params]
+        opt.apply(grads, params)
+    return params, opt.get_state()
+
+
+CASES = {
+    "adam lecture": lambda: Adam(learning_rate=0.01),
+    "adam torch": lambda: Adam(learning_rate=0.01, flavor="torch"),
+    "adam keras": lambda: Adam(learning_rate=0.01, flavor="keras"),
+    "amsgrad": lambda: Adam(learning_rate=0.01, amsgrad=True),
+    "adamw torch": lambda: AdamW(learning_rate=0.01, flavor="torch"),
+    "momentum lecture": lambda: SGD(learning_rate=0.05, momentum=0.9),
+    "nesterov lecture": lambda: SGD(learning_rate=0.05, momentum=0.9, nesterov=True),
+    "momentum torch dampening": lambda: SGD(learning_rate=0.05, momentum=0.9, dampening=0.3, flavor="torch"),
+    "nesterov torch": lambda: SGD(learning_rate=0.05, momentum=0.9, nesterov=True, flavor="torch"),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_kernel_equals_numpy_rule_bit_for_bit(case, dtype, monkeypatch):
+    fused, fused_state = _run(CASES[case], dtype, 25, True, monkeypatch)
+    plain, plain_state = _run(CASES[case], dtype, 25, False, monkeypatch)
+    for a, b in zip(fused, plain):
+        np.testing.assert_array_equal(a, b)
+    for key in plain_state:
+        np.testing.assert_array_equal(fused_state[key], plain_state[key], err_msg=key)
+
+
+def test_kernels_take_multidimensional_arrays_and_small_arrays_use_numpy(monkeypatch):
+    fused, _ = _run(CASES["adam torch"], np.float32, 5, True, monkeypatch, shape=(300, 200))
+    plain, _ = _run(CASES["adam torch"], np.float32, 5, False, monkeypatch, shape=(300, 200))
+    np.testing.assert_array_equal(fused[0], plain[0])
+    assert not kernels.usable(np.zeros(10))
+
+
+def test_switch_off_by_environment(monkeypatch):
+    monkeypatch.setenv("DESCEND_KERNELS", "numpy")
+    kernels._numba.cache_clear()
+    try:
+        assert not kernels.enabled()
+    finally:
+        monkeypatch.delenv("DESCEND_KERNELS")
+        kernels._numba.cache_clear()
+    assert kernels.enabled()
+
+
+@pytest.mark.parametrize("make", [lambda: Adam(learning_rate=1e38), lambda: SGD(learning_rate=1e38, momentum=0.9)])
+def test_an_overflowing_step_is_still_caught_before_any_weight_is_written(make, monkeypatch):
+    monkeypatch.setattr(kernels, "MIN_SIZE", 0)
+    w = np.ones(100, dtype=np.float32)
+    g = np.full(100, 1e30, dtype=np.float32)
+    with pytest.raises(ValueError, match=r"params\[0\]: the update at step 1 is not finite"):
+        make().apply([g], [w])
+    np.testing.assert_array_equal(w, 1.0)
