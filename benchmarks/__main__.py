@@ -122,12 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.from_json:
         return show_saved(args.from_json, args.markdown, args.readme)
-    # Thread counts are fixed before anything spins up a pool.
-    from threadpoolctl import threadpool_limits
-    import torch
+    # Thread counts are fixed before anything spins up a pool (the memory subprocesses inherit
+    # NUMBA_NUM_THREADS and set the rest themselves).
+    from .machine import limit_threads
 
-    threadpool_limits(args.threads)
-    torch.set_num_threads(args.threads)
+    limit_threads(args.threads)
 
     from rich.console import Console
 

@@ -123,11 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=cores_available())
     p.add_argument("--out", type=Path, default=HERE / "results" / "breakdown.json")
     args = p.parse_args(argv)
-    from threadpoolctl import threadpool_limits
-    import torch
+    from .machine import limit_threads
 
-    threadpool_limits(args.threads)
-    torch.set_num_threads(args.threads)
+    limit_threads(args.threads)
     result = measure()
     width = max(map(len, result))
     for name, ms in result.items():

@@ -12,7 +12,45 @@ from pathlib import Path
 from typing import Any
 
 ENV_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-            "NVPL_BLAS_DEBUG_CPU_TYPE")
+            "NVPL_BLAS_DEBUG_CPU_TYPE", "NUMBA_NUM_THREADS", "DESCEND_KERNELS")
+
+
+def limit_threads(threads: int, torch: bool = True) -> None:
+    """The same thread count for every pool: BLAS and OpenMP through threadpoolctl, torch's
+    intra-op pool, and numba's (descend's fused optimizer kernels), which threadpoolctl does not
+    see — through NUMBA_NUM_THREADS, so call this before numba is imported. ``torch=False`` leaves
+    torch unimported (a process that measures memory without it)."""
+    os.environ["NUMBA_NUM_THREADS"] = str(threads)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(threads)
+    if torch:
+        import torch as torch_module
+
+        torch_module.set_num_threads(threads)
+
+
+def descend_kernels() -> dict[str, Any]:
+    """Whether descend's optimizers run their fused (numba) kernels in this process."""
+    try:
+        from descend.optimizers import kernels
+    except ImportError:
+        return {"available": False}
+    out: dict[str, Any] = {"available": True, "enabled": kernels.enabled(),
+                           "min_size": getattr(kernels, "MIN_SIZE", None)}
+    if out["enabled"]:
+        import numba
+
+        out.update(numba=numba.__version__, numba_threads=numba.get_num_threads(),
+                   threading_layer=_numba_layer(numba))
+    return out
+
+
+def _numba_layer(numba: Any) -> str:
+    try:
+        return numba.threading_layer()
+    except ValueError:                    # no parallel region has run yet
+        return "not yet chosen"
 
 
 def cpu_model() -> str:
@@ -35,7 +73,7 @@ def cores_available() -> int:
 
 def versions() -> dict[str, str]:
     out = {"python": sys.version.split()[0]}
-    for dist in ("descend", "numpy", "torch", "scikit-learn", "scipy", "threadpoolctl", "psutil"):
+    for dist in ("descend", "numpy", "torch", "scikit-learn", "scipy", "numba", "threadpoolctl", "psutil"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -77,4 +115,5 @@ def info(threads: int, repo: Path) -> dict[str, Any]:
             "cores_available": cores_available(), "threads_used": threads, "platform": platform.platform(),
             "memory_gb": psutil.virtual_memory().total / 1e9, "env": {k: os.environ.get(k) for k in ENV_VARS},
             "threadpools": threadpool_info(), "numpy_config": numpy_config, "torch": torch_info,
+            "descend_kernels": descend_kernels(),
             "versions": versions(), "git": git_state(repo)}

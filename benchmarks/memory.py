@@ -63,17 +63,13 @@ def _steady_state_allocations(X: Any, y: Any, optimizer: str) -> dict[str, float
 
 
 def measure(system: str, optimizer: str, samples: int, threads: int) -> dict[str, Any]:
-    from threadpoolctl import threadpool_limits
+    from .machine import limit_threads
 
-    threadpool_limits(threads)
+    limit_threads(threads, torch=system == "torch")     # torch's import only in torch's process
     from .peers import w1_sklearn, w1_torch
     from .workloads import w1_data, w1_descend
 
-    if system == "torch":
-        import torch
-
-        torch.set_num_threads(threads)
-    elif system == "sklearn":
+    if system == "sklearn":
         import sklearn.neural_network  # noqa: F401  (imported before the baseline, as torch is)
     X, y = w1_data(samples)
     before = _rss_mb()
@@ -82,6 +78,8 @@ def measure(system: str, optimizer: str, samples: int, threads: int) -> dict[str
     result: dict[str, Any] = {"system": system, "optimizer": optimizer, "samples": samples,
                               "rss_before_mb": before, "peak_rss_mb": _peak_mb()}
     result["training_mb"] = result["peak_rss_mb"] - before
+    # descend's fused optimizer kernels import numba on first use (its RSS counts as training's)
+    result["numba_loaded"] = "numba" in sys.modules
     if system == "descend":
         result.update(_steady_state_allocations(X, y, optimizer))
     return result

@@ -56,9 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=cores_available())
     p.add_argument("--out", type=Path, default=HERE / "results")
     args = p.parse_args(argv)
-    from threadpoolctl import threadpool_limits
+    from .machine import limit_threads
 
-    threadpool_limits(args.threads)
+    limit_threads(args.threads)
     from .workloads import W1_BATCH, descend_mlp, W1_WIDTHS, w1_data, w2_data, w2_model
 
     n1 = 6_000 if args.quick else 30_000
