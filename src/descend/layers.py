@@ -54,7 +54,7 @@ class Layer:
     # The forward pass's caches and work buffers are not part of a layer's state: a pickle
     # (joblib, deepcopy, multiprocessing) carries the parameters only, and parameters come back
     # writeable even from a read-only memory map, so the layer can train again.
-    _TRANSIENT = ("_x", "_z", "_a", "_buffers")
+    _TRANSIENT = ("_x", "_z", "_a", "_current", "_buffers")
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -122,8 +122,8 @@ class Dense(Layer):
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self._x = self._z = self._a = None
-        self._buffers: dict[tuple[str, tuple[int, ...], np.dtype], np.ndarray] = {}
+        self._x = self._z = self._a = self._current = None
+        self._buffers: dict[int, dict[str, np.ndarray]] = {}
 
     @property
     def kernel(self) -> np.ndarray:
@@ -144,23 +144,25 @@ class Dense(Layer):
         self._buffers = {}
         return self.units
 
-    def _buffer(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
-        """A work array reused from batch to batch (one per name and shape: no per-batch allocation)."""
+    def _work(self, n: int) -> dict[str, np.ndarray]:
+        """The work arrays z, a, δ, ∂E/∂x for a batch of n, reused from batch to batch (no per-batch
+        allocation; one set per batch size, e.g. the full batches and the last, shorter one)."""
         dtype = self.params[0].dtype
-        key = (name, shape, dtype)
-        buf = self._buffers.get(key)
-        if buf is None:
-            buf = self._buffers[key] = np.empty(shape, dtype=dtype)
-        return buf
+        work = self._buffers.get(n)
+        if work is None or work["z"].dtype != dtype or not work["z"].flags.writeable:
+            work = self._buffers[n] = {
+                "z": np.empty((n, self.units), dtype), "a": np.empty((n, self.units), dtype),
+                "delta": np.empty((n, self.units), dtype), "dx": np.empty((n, self.input_dim), dtype)}
+        return work
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """z = x·W + b, a = f(z). The returned array is reused by the next call with the same batch size."""
-        n = (len(x), self.units)
-        z = np.matmul(x, self.params[0], out=self._buffer("z", n))
+        work = self._work(len(x))
+        z = np.matmul(x, self.params[0], out=work["z"])
         if self.use_bias:
             z += self.params[1]
-        self._x, self._z = x, z
-        self._a = self.activation(z, out=self._buffer("a", n))
+        self._x, self._z, self._current = x, z, work
+        self._a = self.activation(z, out=work["a"])
         return self._a
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True, *,
@@ -169,8 +171,8 @@ class Dense(Layer):
 
         With ``is_delta=True``, ``grad`` is already δ = ∂E/∂z (a loss fused with f).
         """
-        delta = grad if is_delta else self.activation.backward(
-            self._z, self._a, grad, out=self._buffer("delta", grad.shape))
+        work = self._current
+        delta = grad if is_delta else self.activation.backward(self._z, self._a, grad, out=work["delta"])
         np.matmul(self._x.T, delta, out=self.grads[0])
         if self.kernel_regularizer is not None:
             self.grads[0] += self.kernel_regularizer.gradient(self.params[0])
@@ -178,7 +180,7 @@ class Dense(Layer):
             np.sum(delta, axis=0, out=self.grads[1])
         if not need_input_grad:
             return None
-        return np.matmul(delta, self.params[0].T, out=self._buffer("dx", (len(delta), self.input_dim)))
+        return np.matmul(delta, self.params[0].T, out=work["dx"])
 
     def regularization_loss(self) -> float:
         return 0.0 if self.kernel_regularizer is None else self.kernel_regularizer(self.params[0])

@@ -49,7 +49,13 @@ def _as_numeric(name: str, value: Any) -> np.ndarray:
 
 
 def check_finite(name: str, arr: np.ndarray) -> None:
-    if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
+    if not np.issubdtype(arr.dtype, np.floating):
+        return
+    # one pass and no temporary: the sum is finite when every element is (and it may overflow
+    # while every element is finite, so only then look element by element)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = arr.sum()
+    if not np.isfinite(total) and not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
         kind = "NaN" if np.isnan(arr[tuple(bad)]) else "inf"
         raise ValueError(f"{name}: expected finite values, got {kind} at index {tuple(int(i) for i in bad)}")
