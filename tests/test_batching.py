@@ -23,7 +23,7 @@ def test_stochastic_gd_draws_every_observation_once_per_epoch_in_random_order():
     rng = np.random.default_rng(1)
     orders = [batching.epoch_order(10, 1, True, rng) for _ in range(3)]
     for order in orders:
-        batches = list(batching.iterate(X, y, 1, order))
+        batches = [(xb.copy(), yb.copy()) for xb, yb in batching.iterate(X, y, 1, order)]
         assert len(batches) == 10 and all(len(xb) == 1 for xb, _ in batches)
         assert sorted(int(yb[0]) for _, yb in batches) == list(range(10))
     assert not all(np.array_equal(orders[0], o) for o in orders[1:])
@@ -32,7 +32,7 @@ def test_stochastic_gd_draws_every_observation_once_per_epoch_in_random_order():
 def test_minibatch_shuffles_then_takes_h_from_the_front_with_remainder():
     X, y = np.arange(14.0).reshape(7, 2), np.arange(7.0)
     order = batching.epoch_order(7, 3, True, np.random.default_rng(2))
-    batches = list(batching.iterate(X, y, 3, order))
+    batches = [(xb.copy(), yb.copy()) for xb, yb in batching.iterate(X, y, 3, order)]
     assert [len(b[0]) for b in batches] == [3, 3, 1]
     np.testing.assert_array_equal(np.concatenate([b[1] for b in batches]), y[order])
     np.testing.assert_array_equal(np.concatenate([b[0] for b in batches]), X[order])
@@ -47,3 +47,11 @@ def test_no_shuffle_keeps_data_order():
 def test_bad_batch_size(bad):
     with pytest.raises(ValueError, match="batch_size: expected a positive integer or None"):
         batching.check_batch_size(bad)
+
+
+def test_shuffled_batches_reuse_one_work_array():
+    X, y = np.arange(20.0).reshape(10, 2), np.arange(10.0)
+    order = batching.epoch_order(10, 4, True, np.random.default_rng(3))
+    seen = [xb for xb, _ in batching.iterate(X, y, 4, order)]
+    assert all(np.shares_memory(seen[0], b) for b in seen[1:])  # no allocation per batch
+    assert not np.shares_memory(seen[0], X)

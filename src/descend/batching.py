@@ -13,8 +13,9 @@ epoch, as Keras and PyTorch do), so an epoch is comparable across the three kind
 ``shuffle=False`` the order is the data's own. The last mini-batch holds the remainder when h does
 not divide N. A batch GD epoch does not shuffle: the order of the sum does not change the update.
 
-The data are gathered in the new order once per epoch (one copy), and every batch is then a
-contiguous slice of that copy — no per-batch gather.
+A shuffled batch is gathered (``np.take``) into one work array that is reused from batch to
+batch: no copy of the data set per epoch (it would double the memory a large set needs) and no
+allocation per batch. Unshuffled batches are views of the data.
 """
 from __future__ import annotations
 
@@ -48,13 +49,23 @@ def epoch_order(n_samples: int, batch_size: int | None, shuffle: bool,
 
 def iterate(X: np.ndarray, y: np.ndarray, batch_size: int | None, order: np.ndarray | None
             ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Yield (X_batch, y_batch) for one epoch in ``order`` (see :func:`epoch_order`)."""
+    """Yield (X_batch, y_batch) for one epoch in ``order`` (see :func:`epoch_order`).
+
+    With an order, the batches live in work arrays that the next batch overwrites: use (or copy)
+    a batch before asking for the next one.
+    """
     n = len(X)
-    if order is not None:
-        X, y = X[order], y[order]
     h = n if batch_size is None else min(batch_size, n)
+    if order is None:
+        for start in range(0, n, h):
+            yield X[start:start + h], y[start:start + h]
+        return
+    xbuf = np.empty((h,) + X.shape[1:], dtype=X.dtype)
+    ybuf = np.empty((h,) + y.shape[1:], dtype=y.dtype)
     for start in range(0, n, h):
-        yield X[start:start + h], y[start:start + h]
+        idx = order[start:start + h]
+        k = len(idx)
+        yield (np.take(X, idx, axis=0, out=xbuf[:k]), np.take(y, idx, axis=0, out=ybuf[:k]))
 
 
 def n_batches(n_samples: int, batch_size: int | None) -> int:
