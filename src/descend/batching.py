@@ -65,7 +65,9 @@ def iterate(X: np.ndarray, y: np.ndarray, batch_size: int | None, order: np.ndar
     for start in range(0, n, h):
         idx = order[start:start + h]
         k = len(idx)
-        yield (np.take(X, idx, axis=0, out=xbuf[:k]), np.take(y, idx, axis=0, out=ybuf[:k]))
+        # mode="clip": the indices are valid; the default "raise" makes a temporary copy first
+        yield (np.take(X, idx, axis=0, out=xbuf[:k], mode="clip"),
+               np.take(y, idx, axis=0, out=ybuf[:k], mode="clip"))
 
 
 def n_batches(n_samples: int, batch_size: int | None) -> int:
