@@ -35,15 +35,37 @@ def row(doc: dict[str, Any]) -> list[str]:
     return cells
 
 
-def main() -> int:
+def table(include_working_copy: bool = True) -> str:
+    """The Markdown table: every committed version of the results, then the working copy's if it
+    differs from the last commit."""
     head = ["run (UTC)", "HEAD", "load", *(f"{w.strip()} ÷ {p}" for w, p in COLUMNS), "descend peak RSS MB"]
-    print("| " + " | ".join(head) + " |")
-    print("|" + "---|" * len(head))
-    for commit in reversed(_git("log", "--format=%h", "--", RESULTS).split()):
-        doc = json.loads(_git("show", f"{commit}:{RESULTS}"))
-        if doc["config"].get("quick"):
-            continue
-        print("| " + " | ".join(row(doc)) + " |")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    docs = [json.loads(_git("show", f"{c}:{RESULTS}"))
+            for c in reversed(_git("log", "--format=%h", "--", RESULTS).split())]
+    current = HERE.parent / RESULTS
+    if include_working_copy and current.exists():
+        doc = json.loads(current.read_text())
+        if not docs or doc["config"]["started_utc"] != docs[-1]["config"]["started_utc"]:
+            docs.append(doc)
+    lines += ["| " + " | ".join(row(d)) + " |" for d in docs if not d["config"].get("quick")]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m benchmarks.history", description=__doc__.split("\n\n")[0])
+    p.add_argument("--readme", action="store_true", help="also put the table into benchmarks/README.md")
+    args = p.parse_args(argv)
+    text = table()
+    print(text, end="")
+    if args.readme:
+        readme = HERE / "README.md"
+        start, end = "<!-- history:start -->", "<!-- history:end -->"
+        content = readme.read_text()
+        before, rest = content.split(start, 1)
+        _, after = rest.split(end, 1)
+        readme.write_text(f"{before}{start}\n{text}{end}{after}")
     return 0
 
 
