@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-#: below this many elements the NumPy form is used (a compiled call does not pay off, and the
-#: threads' start-up would dominate)
-MIN_SIZE = 16384
+#: below this many elements the NumPy form is used: numba's dispatch (checking a dozen
+#: arguments) costs about as much as the dozen ufunc calls it replaces on a tiny array
+MIN_SIZE = 128
 
 #: epsilon placements of Adam (see adam.py), as small ints for the kernel
 PLACEMENT = {"inside": 0, "outside": 1, "hat": 2}
