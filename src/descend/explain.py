@@ -182,7 +182,7 @@ def explain(model: Any, x: Any, y: Any) -> Explanation:
 def _derivative_formula(activation: str, a: str) -> str:
     return {"sigmoid": f"{a}(1 − {a})", "tanh": f"1 − {a}²", "linear": "1",
             "relu": f"1[{a} > 0]", "leaky_relu": "1 or α", "elu": "1 or a + α",
-            "softmax": f"{a}(1 − {a})"}.get(activation, f"f′")
+            "softmax": f"{a}(1 − {a})"}.get(activation, "f′")
 
 
 def _output_gradient(model, Y: np.ndarray) -> dict[str, Any]:

@@ -79,10 +79,10 @@ class Sequential:
             kind = layer.kind.lower()
             layer.name = f"{kind}_{sum(1 for other in self.layers if other.kind == layer.kind) + 1}"
         self.layers.append(layer)
-        if self.input_dim is not None and self.built_layers_count() == len(self.layers) - 1:
+        if self.input_dim is not None and self._built_count() == len(self.layers) - 1:
             self._build_from(len(self.layers) - 1)
 
-    def built_layers_count(self) -> int:
+    def _built_count(self) -> int:
         return sum(1 for layer in self.layers if layer.built)
 
     @property
