@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from descend import optimizers
 from descend.optimizers import SGD, Adam, AdamW, kernels
 
 
@@ -73,3 +74,16 @@ def test_an_overflowing_step_is_still_caught_before_any_weight_is_written(make, 
     with pytest.raises(ValueError, match=r"params\[0\]: the update at step 1 is not finite"):
         make().apply([g], [w])
     np.testing.assert_array_equal(w, 1.0)
+
+
+@pytest.mark.parametrize("flavor", ["lecture", "keras", "torch"])
+@pytest.mark.parametrize("name", sorted(optimizers.REGISTRY))
+def test_every_optimizer_gives_the_same_numbers_with_and_without_kernels(name, flavor, monkeypatch):
+    """Whatever path an optimizer's rule takes for large arrays, the numbers are its NumPy form's."""
+    make = lambda: optimizers.get(name, flavor=flavor)  # noqa: E731
+    fused, fused_state = _run(make, np.float32, 10, True, monkeypatch)
+    plain, plain_state = _run(make, np.float32, 10, False, monkeypatch)
+    for a, b in zip(fused, plain):
+        np.testing.assert_array_equal(a, b)
+    for key in plain_state:
+        np.testing.assert_array_equal(fused_state[key], plain_state[key], err_msg=key)

@@ -230,10 +230,6 @@ class Nadam(Optimizer):
     def rule(self, g: np.ndarray, slots: dict[str, np.ndarray], lr: float, t: int,
              out: np.ndarray) -> bool | None:
         m, v = slots["m"], slots["v"]
-        if kernels.usable(g, m, v, out):  # the same arithmetic below, fused into one pass
-            return kernels.adam(g, m, v, slots["v_max"] if self.amsgrad else None, out,
-                                beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
-                                placement=self.epsilon_placement, lr=lr, t=t)
         _moments(g, m, v, self.beta_1, self.beta_2, out)
         mu_t, mu_next, prod = self.mu(t), self.mu(t + 1), self.scalars["mu_product"]
         numerator = np.multiply(m, lr * mu_next / (1.0 - prod * mu_next))   # η μ_{t+1} m/(1 − Π_{t+1})
