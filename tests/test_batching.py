@@ -49,9 +49,22 @@ def test_bad_batch_size(bad):
         batching.check_batch_size(bad)
 
 
-def test_shuffled_batches_reuse_one_work_array():
+def test_small_data_is_gathered_once_per_epoch_and_batches_are_slices_of_it():
+    X, y = np.arange(20.0).reshape(10, 2), np.arange(10.0)
+    order = batching.epoch_order(10, 4, True, np.random.default_rng(3))
+    seen = [xb for xb, _ in batching.iterate(X, y, 4, order)]
+    assert all(np.shares_memory(seen[0].base, b) for b in seen[1:])
+    np.testing.assert_array_equal(np.concatenate(seen), X[order])
+
+
+def test_large_shuffled_data_reuses_one_work_array(monkeypatch):
+    monkeypatch.setattr(batching, "EPOCH_COPY_BYTES", 0)
     X, y = np.arange(20.0).reshape(10, 2), np.arange(10.0)
     order = batching.epoch_order(10, 4, True, np.random.default_rng(3))
     seen = [xb for xb, _ in batching.iterate(X, y, 4, order)]
     assert all(np.shares_memory(seen[0], b) for b in seen[1:])  # no allocation per batch
     assert not np.shares_memory(seen[0], X)
+    order = batching.epoch_order(10, 3, True, np.random.default_rng(4))
+    batches = [(xb.copy(), yb.copy()) for xb, yb in batching.iterate(X, y, 3, order)]
+    np.testing.assert_array_equal(np.concatenate([b[0] for b in batches]), X[order])
+    np.testing.assert_array_equal(np.concatenate([b[1] for b in batches]), y[order])

@@ -13,9 +13,11 @@ epoch, as Keras and PyTorch do), so an epoch is comparable across the three kind
 ``shuffle=False`` the order is the data's own. The last mini-batch holds the remainder when h does
 not divide N. A batch GD epoch does not shuffle: the order of the sum does not change the update.
 
-A shuffled batch is gathered (``np.take``) into one work array that is reused from batch to
-batch: no copy of the data set per epoch (it would double the memory a large set needs) and no
-allocation per batch. Unshuffled batches are views of the data.
+Shuffled data up to :data:`EPOCH_COPY_BYTES` are gathered in the new order once per epoch, and
+every batch is a slice of that copy (cheapest for the lecture's one-observation updates). A
+larger data set is not copied (that would double the memory it needs): each batch is gathered
+(``np.take``) into one work array reused from batch to batch, so nothing is allocated per batch.
+Unshuffled batches are views of the data.
 """
 from __future__ import annotations
 
@@ -47,6 +49,11 @@ def epoch_order(n_samples: int, batch_size: int | None, shuffle: bool,
     return rng.permutation(n_samples)
 
 
+#: shuffled data sets up to this size are copied in the new order once per epoch; larger ones
+#: are gathered batch by batch into a reused work array
+EPOCH_COPY_BYTES = 16 * 2 ** 20
+
+
 def iterate(X: np.ndarray, y: np.ndarray, batch_size: int | None, order: np.ndarray | None
             ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield (X_batch, y_batch) for one epoch in ``order`` (see :func:`epoch_order`).
@@ -56,6 +63,8 @@ def iterate(X: np.ndarray, y: np.ndarray, batch_size: int | None, order: np.ndar
     """
     n = len(X)
     h = n if batch_size is None else min(batch_size, n)
+    if order is not None and X.nbytes + y.nbytes <= EPOCH_COPY_BYTES:
+        X, y, order = X[order], y[order], None
     if order is None:
         for start in range(0, n, h):
             yield X[start:start + h], y[start:start + h]
