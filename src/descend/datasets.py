@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from .backend import as_rng
+from .validation import check_number
 
 __all__ = [
     "Dataset", "DatasetInfo", "DATASETS", "load",
@@ -105,20 +106,6 @@ def _int(name: str, value: Any, minimum: int) -> int:
     if value < minimum:
         raise ValueError(f"{name}: expected an int >= {minimum}, got {value}")
     return int(value)
-
-
-def _float(name: str, value: Any, *, low: float = -math.inf, high: float = math.inf,
-           low_open: bool = False, high_open: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name}: expected a number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    too_low = value <= low if low_open else value < low
-    too_high = value >= high if high_open else value > high
-    if not math.isfinite(value) or too_low or too_high:
-        lo = "(" if low_open else "["
-        hi = ")" if high_open else "]"
-        raise ValueError(f"{name}: expected a finite number in {lo}{low}, {high}{hi}, got {value!r}")
-    return value
 
 
 def _sklearn_seed(seed: Seed) -> int | None:
@@ -200,7 +187,7 @@ def make_moons(n_samples: int = 200, noise: float = 0.1, seed: Seed = 0
     from sklearn.datasets import make_moons as _make_moons
 
     n_samples = _int("n_samples", n_samples, 4)
-    noise = _float("noise", noise, low=0.0)
+    noise = check_number("noise", noise, low=0.0)
     return _as_xy(*_make_moons(n_samples=n_samples, noise=noise, random_state=_sklearn_seed(seed)))
 
 
@@ -226,8 +213,8 @@ def make_circles(n_samples: int = 200, noise: float = 0.05, factor: float = 0.5,
     from sklearn.datasets import make_circles as _make_circles
 
     n_samples = _int("n_samples", n_samples, 4)
-    noise = _float("noise", noise, low=0.0)
-    factor = _float("factor", factor, low=0.0, high=1.0, low_open=True, high_open=True)
+    noise = check_number("noise", noise, low=0.0)
+    factor = check_number("factor", factor, low=0.0, high=1.0, low_open=True, high_open=True)
     return _as_xy(*_make_circles(n_samples=n_samples, noise=noise, factor=factor,
                                  random_state=_sklearn_seed(seed)))
 
@@ -259,7 +246,7 @@ def make_xor(n_samples: int = 200, noise: float = 0.1, seed: Seed = 0
     y : ndarray of int64, shape (n_samples,)
     """
     n_samples = _int("n_samples", n_samples, 4)
-    noise = _float("noise", noise, low=0.0)
+    noise = check_number("noise", noise, low=0.0)
     rng = as_rng(seed)
     X = rng.uniform(-1.0, 1.0, size=(n_samples, 2))
     y = (X[:, 0] > 0) != (X[:, 1] > 0)
@@ -292,7 +279,7 @@ def make_spiral(n_samples: int = 300, n_classes: int = 2, noise: float = 0.2, se
     """
     n_classes = _int("n_classes", n_classes, 2)
     n_samples = _int("n_samples", n_samples, 2 * n_classes)
-    noise = _float("noise", noise, low=0.0)
+    noise = check_number("noise", noise, low=0.0)
     rng = as_rng(seed)
     X_parts, y_parts = [], []
     for k, size in enumerate(_class_sizes(n_samples, n_classes)):
@@ -337,7 +324,7 @@ def make_gaussians(n_samples: int = 300, n_classes: int = 3, std: float = 1.0, s
         n_classes = centers.shape[0]
     n_classes = _int("n_classes", n_classes, 2)
     n_samples = _int("n_samples", n_samples, 2 * n_classes)
-    std = _float("std", std, low=0.0, low_open=True)
+    std = check_number("std", std, low=0.0, low_open=True)
     X, y = make_blobs(n_samples=n_samples, n_features=2,
                       centers=centers if centers is not None else n_classes,
                       cluster_std=std, random_state=_sklearn_seed(seed))

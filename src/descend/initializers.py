@@ -51,6 +51,7 @@ from typing import Any
 import numpy as np
 
 from .backend import resolve_dtype
+from .validation import check_choice
 
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
@@ -101,12 +102,6 @@ def _real(name: str, value: Any, *, positive: bool = False, nonnegative: bool = 
     if nonnegative and value < 0:
         raise ValueError(f"{name}: expected a number >= 0, got {value!r}")
     return value
-
-
-def _choice(name: str, value: Any, allowed: Sequence[str]) -> str:
-    if not isinstance(value, str) or value.lower() not in allowed:
-        raise ValueError(f"{name}: expected one of {list(allowed)}, got {value!r}")
-    return value.lower()
 
 
 def _truncated_standard_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -339,8 +334,8 @@ class VarianceScaling(Initializer):
     def __init__(self, scale: float = 1.0, mode: str = "fan_in",
                  distribution: str = "truncated_normal") -> None:
         self.scale = _real("scale", scale, positive=True)
-        self.mode = _choice("mode", mode, self.MODES)
-        distribution = _choice("distribution", distribution, self.DISTRIBUTIONS)
+        self.mode = check_choice("mode", mode, self.MODES)
+        distribution = check_choice("distribution", distribution, self.DISTRIBUTIONS)
         self.distribution = "truncated_normal" if distribution == "normal" else distribution
 
     def variance(self, shape: ShapeLike) -> float:
@@ -480,7 +475,7 @@ class _Kaiming(VarianceScaling):
 
     def __init__(self, negative_slope: float = 0.0, mode: str = "fan_in") -> None:
         self.negative_slope = _real("negative_slope", negative_slope)
-        mode = _choice("mode", mode, ("fan_in", "fan_out"))
+        mode = check_choice("mode", mode, ("fan_in", "fan_out"))
         # torch's calculate_gain("leaky_relu", a)² = 2 / (1 + a²); a = 0 is plain ReLU.
         super().__init__(2.0 / (1.0 + self.negative_slope ** 2), mode, self._DISTRIBUTION)
 

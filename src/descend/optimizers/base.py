@@ -35,6 +35,7 @@ import numpy as np
 
 from .. import clipping as _clipping
 from .. import schedules as _schedules
+from ..validation import check_choice, check_number  # noqa: F401  (re-exported to the rules)
 
 FLAVORS = ("lecture", "keras", "torch")
 
@@ -56,29 +57,6 @@ LearningRate = float | _schedules.LearningRateSchedule | Callable[[int], float]
 
 
 # ----------------------------------------------------------------------------- validation helpers
-def check_number(name: str, value: Any, *, low: float | None = None, high: float | None = None,
-                 low_open: bool = False, high_open: bool = False) -> float:
-    """``value`` as a float, or a ValueError/TypeError naming ``name``, the range, and what came."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name}: expected a number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    lo = "(" if low_open else "["
-    hi = ")" if high_open else "]"
-    span = f"{lo}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi}"
-    bad = not math.isfinite(value)
-    bad |= low is not None and (value <= low if low_open else value < low)
-    bad |= high is not None and (value >= high if high_open else value > high)
-    if bad:
-        raise ValueError(f"{name}: expected a finite number in {span}, got {value!r}")
-    return value
-
-
-def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
-    if not isinstance(value, str) or value.lower() not in choices:
-        raise ValueError(f"{name}: expected one of {list(choices)}, got {value!r}")
-    return value.lower()
-
-
 def denominator(v: np.ndarray, epsilon: float, placement: str, out: np.ndarray) -> np.ndarray:
     """``out ← √(v + ε)`` (placement "inside": the slides, Keras) or ``√v + ε`` ("outside": PyTorch)."""
     if placement == "inside":
