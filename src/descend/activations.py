@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from .validation import check_number
+
 
 class Activation:
     """Base class. Subclasses implement ``__call__`` (f) and ``derivative`` (f′)."""
@@ -146,7 +148,7 @@ class LeakyReLU(Activation):
     name = "leaky_relu"
 
     def __init__(self, alpha: float = 0.3) -> None:
-        self.alpha = _check_alpha(alpha)
+        self.alpha = check_number("alpha", alpha)
 
     def __call__(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         a = np.where(z > 0, z, self.alpha * z).astype(z.dtype, copy=False)
@@ -168,7 +170,7 @@ class ELU(Activation):
     name = "elu"
 
     def __init__(self, alpha: float = 1.0) -> None:
-        self.alpha = _check_alpha(alpha)
+        self.alpha = check_number("alpha", alpha)
 
     def __call__(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         # expm1 of min(z, 0): no overflow for large positive z, accurate near 0
@@ -215,14 +217,6 @@ def _expit() -> Any:
     from scipy.special import expit  # imported on first use: `import descend` stays light
 
     return expit
-
-
-def _check_alpha(alpha: float) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.floating, np.integer)):
-        raise TypeError(f"alpha: expected a number, got {type(alpha).__name__}")
-    if not np.isfinite(alpha):
-        raise ValueError(f"alpha: expected a finite number, got {alpha!r}")
-    return float(alpha)
 
 
 #: name -> class; the gradient-check tests walk this registry, so a new entry is covered.

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from .validation import check_number
+
 
 class Regularizer:
     """Base class: ``reg(w)`` is the penalty, ``reg.gradient(w)`` its derivative."""
@@ -34,21 +36,12 @@ class Regularizer:
         return f"{type(self).__name__}({args})"
 
 
-def _check_factor(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name}: expected a finite number >= 0, got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")
-    return value
-
-
 class L1L2(Regularizer):
     """R(W) = l1·Σ|w| + l2·Σw²; ∂R/∂w = l1·sign(w) + 2·l2·w."""
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
-        self.l1 = _check_factor("l1", l1)
-        self.l2 = _check_factor("l2", l2)
+        self.l1 = check_number("l1", l1, low=0.0)
+        self.l2 = check_number("l2", l2, low=0.0)
 
     def __call__(self, w: np.ndarray) -> float:
         penalty = 0.0
