@@ -30,6 +30,12 @@ CASES = {
     "adam keras": lambda: Adam(learning_rate=0.01, flavor="keras"),
     "amsgrad": lambda: Adam(learning_rate=0.01, amsgrad=True),
     "adamw torch": lambda: AdamW(learning_rate=0.01, flavor="torch"),
+    "adamw lecture": lambda: AdamW(learning_rate=0.01),
+    "adam keras decay": lambda: Adam(learning_rate=0.01, flavor="keras", weight_decay=0.004),
+    "adam torch coupled decay": lambda: Adam(learning_rate=0.01, flavor="torch", weight_decay=0.01),
+    "momentum lecture decay": lambda: SGD(learning_rate=0.05, momentum=0.9, weight_decay=1e-3),
+    "nesterov keras decay": lambda: SGD(learning_rate=0.05, momentum=0.9, nesterov=True, flavor="keras",
+                                        weight_decay=1e-2),
     "momentum lecture": lambda: SGD(learning_rate=0.05, momentum=0.9),
     "nesterov lecture": lambda: SGD(learning_rate=0.05, momentum=0.9, nesterov=True),
     "momentum torch dampening": lambda: SGD(learning_rate=0.05, momentum=0.9, dampening=0.3, flavor="torch"),
@@ -67,13 +73,27 @@ def test_switch_off_by_environment(monkeypatch):
 
 
 @pytest.mark.parametrize("make", [lambda: Adam(learning_rate=1e38), lambda: SGD(learning_rate=1e38, momentum=0.9)])
-def test_an_overflowing_step_is_still_caught_before_any_weight_is_written(make, monkeypatch):
+def test_an_overflowing_step_leaves_every_weight_as_before_the_step(make, monkeypatch):
     monkeypatch.setattr(kernels, "MIN_SIZE", 0)
     w = np.ones(100, dtype=np.float32)
     g = np.full(100, 1e30, dtype=np.float32)
     with pytest.raises(ValueError, match=r"params\[0\]: the update at step 1 is not finite"):
         make().apply([g], [w])
     np.testing.assert_array_equal(w, 1.0)
+
+
+def test_weights_the_kernel_wrote_are_put_back_when_a_later_array_overflows():
+    # params[0] takes the kernel and is written in its pass; params[1] (below MIN_SIZE) takes the
+    # NumPy rule and overflows: params[0] must come back bit for bit
+    rng = np.random.default_rng(0)
+    w = [rng.normal(size=kernels.MIN_SIZE * 2).astype(np.float32), np.ones(3, np.float32)]
+    before = [a.copy() for a in w]
+    g = [rng.normal(size=w[0].shape).astype(np.float32), np.full(3, 3e38, np.float32)]
+    opt = SGD(learning_rate=10.0, momentum=0.9)
+    with pytest.raises(ValueError, match=r"params\[1\]: the update at step 1 is not finite"):
+        opt.apply(g, w)
+    for a, b in zip(w, before):
+        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("flavor", ["lecture", "keras", "torch"])

@@ -470,12 +470,53 @@ def test_a_finite_gradient_whose_sum_overflows_is_accepted():
     assert np.isfinite(w[0]).all()
 
 
-def test_an_update_that_overflows_is_rejected_before_any_weight_is_written():
+def test_an_update_that_overflows_is_rejected_with_every_weight_as_before():
     w = [np.ones(2, np.float32), np.ones(2, np.float32)]
     g = [np.ones(2, np.float32), np.full(2, 3e38, np.float32)]
-    with pytest.raises(ValueError, match=r"params\[1\].*not finite"):
+    with pytest.raises(ValueError, match=r"params\[1\].*not finite.*as before the step"):
         SGD(learning_rate=10.0).apply(g, w)
-    np.testing.assert_array_equal(w[0], [1.0, 1.0])
+    for a in w:
+        np.testing.assert_array_equal(a, [1.0, 1.0])
+
+
+@pytest.mark.parametrize("name", sorted(optimizers.REGISTRY))
+def test_restore_previous_puts_back_the_weights_before_the_last_step(name):
+    rng = np.random.default_rng(0)
+    params = [rng.normal(size=(40, 30)).astype(np.float32), rng.normal(size=30).astype(np.float32)]
+    opt = optimizers.get(name, learning_rate=0.1)
+    assert opt.restore_previous(params) is False                 # nothing kept before a step
+    for step in range(3):
+        before = [p.copy() for p in params]
+        opt.apply([rng.normal(size=p.shape).astype(np.float32) for p in params], params)
+        assert not all(np.array_equal(a, b) for a, b in zip(params, before))
+    state = opt.get_state()
+    assert opt.restore_previous(params) is True
+    for a, b in zip(params, before):
+        np.testing.assert_array_equal(a, b)
+    assert opt.iterations == 3 and all(np.array_equal(v, state[k]) for k, v in opt.get_state().items())
+    opt.set_state(state)                                          # a set state keeps no step
+    assert opt.restore_previous(params) is False
+
+
+def test_a_pickled_optimizer_carries_its_slots_not_its_work_arrays():
+    import pickle
+
+    params = [np.ones((20, 10), np.float32)]
+    opt = optimizers.get("adam")
+    opt.apply([np.full((20, 10), 0.5, np.float32)], params)
+    again = pickle.loads(pickle.dumps(opt))
+    assert again._previous == [] and again.restore_previous(params) is False
+    np.testing.assert_array_equal(again.state["m"][0], opt.state["m"][0])
+    # slots unpickled read-only (as from a joblib memory map) come back writeable: training goes on
+    state = opt.__getstate__()
+    for arrays in state["state"].values():
+        arrays[0] = arrays[0].copy()
+        arrays[0].flags.writeable = False
+    again = object.__new__(type(opt))
+    again.__setstate__(state)
+    assert all(a.flags.writeable for arrays in again.state.values() for a in arrays)
+    again.apply([np.full((20, 10), 0.5, np.float32)], params)
+    assert again.iterations == 2
 
 
 @pytest.mark.parametrize("grads, params, error, match", [

@@ -54,8 +54,8 @@ class Sequential:
         self.epochs_trained = 0
         #: shuffling generator; created on the first fit, kept across fits and in checkpoints
         self.train_rng: np.random.Generator | None = None
-        #: copy of the weights before the last update (see _keep_last_good), to undo a divergence
-        self._last_good: list[np.ndarray] | None = None
+        #: the optimizer step whose weights-before (kept by the optimizer) are the last with a
+        #: finite loss and gradients, -1 if none (see _restore_last_good)
         self._last_good_step = -1
         self._restored = False
         #: the History of the last fit (continued, not restarted, by a fit with initial_epoch > 0)
@@ -100,7 +100,7 @@ class Sequential:
 
     def _build_from(self, start: int) -> None:
         # one generator for all initialisations, layer by layer: the same seed, the same weights
-        self._last_good = None
+        self._last_good_step = -1
         if start == 0:
             self._init_rng = np.random.default_rng([self.seed, 0])
         width = self.input_dim if start == 0 else self.layers[start - 1].output_dim
@@ -158,7 +158,7 @@ class Sequential:
             new.append(w)
         for p, w in zip(params, new):
             p[...] = w
-        self._last_good = None
+        self._last_good_step = -1
 
     def _require_built(self, what: str) -> None:
         if not self.built:
@@ -180,7 +180,7 @@ class Sequential:
         if dtype is not None:
             self._cast(resolve_dtype(dtype))
         self.optimizer = optimizers.get(optimizer)
-        self._last_good = None
+        self._last_good_step = -1
         self.loss = losses.get(loss)
         if metrics is not None and (isinstance(metrics, (str, metrics_mod.Metric)) or
                                     not isinstance(metrics, Sequence)):
@@ -192,7 +192,7 @@ class Sequential:
         if dtype == self.dtype:
             return
         self.dtype = dtype
-        self._last_good = None
+        self._last_good_step = -1
         for layer in self.layers:
             layer.params = [p.astype(dtype) for p in layer.params]
             layer.grads = [g.astype(dtype) for g in layer.grads]
@@ -269,26 +269,20 @@ class Sequential:
         if diverged:
             self._restore_last_good(params)
             raise self._divergence(value)
-        self._keep_last_good(params)
+        # the optimizer keeps the weights before the step (in the update's own pass): the last
+        # ones known to give a finite loss and gradients
+        step = self.optimizer.iterations
         self.optimizer.apply(grads, params, check_finite=False)  # just checked, above
+        self._last_good_step = step
         return value
-
-    def _keep_last_good(self, params: list[np.ndarray]) -> None:
-        """Copy the weights about to be updated: their loss and gradients were finite."""
-        if self._last_good is None or not self._last_good[0].flags.writeable:  # (unpickled read-only)
-            self._last_good = [np.empty_like(p) for p in params]
-        for kept, p in zip(self._last_good, params):
-            np.copyto(kept, p)
-        self._last_good_step = self.optimizer.iterations
 
     def _restore_last_good(self, params: list[np.ndarray]) -> None:
         """After a non-finite loss or gradient: back to the weights before the previous update
-        (the last ones with a finite loss and gradients), if that update is the one just made."""
-        self._restored = (self._last_good is not None and self.optimizer is not None
-                          and self._last_good_step == self.optimizer.iterations - 1)
-        if self._restored:
-            for p, kept in zip(params, self._last_good):
-                np.copyto(p, kept)
+        (the last ones with a finite loss and gradients), if that update is the one just made
+        and the weights have not been set since."""
+        self._restored = (self.optimizer is not None and self._last_good_step >= 0
+                          and self._last_good_step == self.optimizer.iterations - 1
+                          and self.optimizer.restore_previous(params))
 
     def _divergence(self, value: float, epoch: int | None = None, update: int | None = None) -> DivergenceError:
         """The error for a non-finite loss or gradient, naming where the numbers first blew up:

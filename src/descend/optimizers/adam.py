@@ -101,18 +101,23 @@ class Adam(Optimizer):
         return {"m": 0.0, "v": 0.0, "v_max": 0.0} if self.amsgrad else {"m": 0.0, "v": 0.0}
 
     def rule(self, g: np.ndarray, slots: dict[str, np.ndarray], lr: float, t: int,
-             out: np.ndarray) -> bool | None:
+             out: np.ndarray) -> None:
         m, v = slots["m"], slots["v"]
-        if kernels.usable(g, m, v, out):  # the same arithmetic below, fused into one pass
-            return kernels.adam(g, m, v, slots["v_max"] if self.amsgrad else None, out,
-                                beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
-                                placement=self.epsilon_placement, lr=lr, t=t)
         _moments(g, m, v, self.beta_1, self.beta_2, out)
         if self.amsgrad:
             v = np.maximum(slots["v_max"], v, out=slots["v_max"])   # max of the raw v
         _corrected_sqrt(v, 1.0 - self.beta_2 ** t, self.epsilon, self.epsilon_placement, out)
         np.divide(m, out, out=out)
         out *= lr / (1.0 - self.beta_1 ** t)                         # Δ = η m̂ / denominator
+
+    def fused_step(self, g: np.ndarray, w: np.ndarray, prev: np.ndarray, slots: dict[str, np.ndarray],
+                   lr: float, t: int, decay: float) -> int | None:
+        m, v = slots["m"], slots["v"]
+        if not kernels.usable(g, m, v, w, prev):
+            return None
+        return kernels.adam(g, m, v, slots["v_max"] if self.amsgrad else None, w, prev,
+                            beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
+                            placement=self.epsilon_placement, lr=lr, t=t, decay=decay)
 
 
 class AdamW(Adam):
@@ -228,7 +233,7 @@ class Nadam(Optimizer):
         self.scalars["mu_product"] *= self.mu(t)                    # Π_t, once per step
 
     def rule(self, g: np.ndarray, slots: dict[str, np.ndarray], lr: float, t: int,
-             out: np.ndarray) -> bool | None:
+             out: np.ndarray) -> None:
         m, v = slots["m"], slots["v"]
         _moments(g, m, v, self.beta_1, self.beta_2, out)
         mu_t, mu_next, prod = self.mu(t), self.mu(t + 1), self.scalars["mu_product"]

@@ -15,11 +15,14 @@ this order:
 6. **decoupled decay** — ``Δ ← Δ + λw`` (the slides: ``w ← (1 − λ)w − η∇E``, λ not multiplied by
    η) or ``Δ ← Δ + ηλw`` (Keras's ``weight_decay`` on every optimizer, PyTorch's AdamW), with the
    w from *before* the update, as Keras (decay before ``update_step``) and PyTorch AdamW do;
-7. **in-place update** — ``w ← w − Δ``, once every Δ of the step is known to be finite.
+7. **in-place update** — ``w ← w − Δ``, keeping the w before the step.
+
+Where an optimizer has a compiled kernel for its rule (:meth:`Optimizer.fused_step`, see
+``kernels.py``), steps 5–7 happen in one pass over each array, bit for bit as written above.
 
 A NaN or inf gradient is rejected before anything is touched (conventions.md; "a NaN never
-silently reaches the weights"), and so is a non-finite Δ (an overflow) before any weight is
-written.
+silently reaches the weights"); a non-finite Δ (an overflow) is rejected with every weight put
+back as it was before the step.
 
 Flavors are data: ``Optimizer.defaults[flavor]`` holds each optimizer's defaults and conventions
 for ``"lecture"``, ``"keras"`` and ``"torch"``; every entry is also a keyword that overrides it.
@@ -168,7 +171,9 @@ class Optimizer:
         self.iterations = 0
         self.state: dict[str, list[np.ndarray]] = {}
         self.scalars: dict[str, float] = dict(self.scalar_state)
-        self._scratch: list[np.ndarray] = []
+        self._scratch: list[np.ndarray] = []       # Δ of the rules without a fused kernel
+        self._previous: list[np.ndarray] = []      # the weights before the last step
+        self._has_previous = False
 
     # ------------------------------------------------------------------- to override in subclasses
     def validate(self) -> None:
@@ -182,15 +187,24 @@ class Optimizer:
         """Update scalar (optimizer-level) state once per step, before the rules (Nadam's μ-product)."""
 
     def rule(self, g: np.ndarray, slots: dict[str, np.ndarray], lr: float, t: int,
-             out: np.ndarray) -> bool | None:  # pragma: no cover - abstract
+             out: np.ndarray) -> None:  # pragma: no cover - abstract
         """Write the step Δ for one array into ``out`` (the pipeline then does w ← w − Δ).
 
         ``g`` is read-only (already clipped / coupled-decayed); ``slots`` are this array's own
         memory and are updated in place; ``t`` is the 1-based step; ``out`` may be used as scratch.
-        Return True only if the rule has itself checked that every Δ is finite (a fused kernel
-        does, in its one pass); otherwise the pipeline checks.
+        This readable NumPy form is the definition; :meth:`fused_step` may do the same faster.
         """
         raise NotImplementedError
+
+    def fused_step(self, g: np.ndarray, w: np.ndarray, prev: np.ndarray, slots: dict[str, np.ndarray],
+                   lr: float, t: int, decay: float) -> int | None:
+        """Steps 5–7 for one array in one pass, where a compiled kernel exists; else None.
+
+        Must give bit for bit what the pipeline does with :meth:`rule`: Δ = rule(...),
+        Δ ← Δ + decay·w (when ``decay`` ≠ 0), ``prev`` ← w, w ← w − Δ. Returns how many elements of
+        Δ are not finite (the pipeline then puts every weight back from ``prev``).
+        """
+        return None
 
     # ------------------------------------------------------------------------------- the pipeline
     def apply(self, grads: Sequence[np.ndarray], params: Sequence[np.ndarray], *,
@@ -200,8 +214,11 @@ class Optimizer:
         ``grads`` are ∂E/∂params at the current params and are never modified. Raises ValueError
         naming the tensor index on a length, shape or dtype mismatch, or a NaN/inf gradient,
         before anything is written (params and state untouched). If instead a Δ overflows, the
-        ValueError comes before any weight is written, but the slots have already moved: restore
-        them with :meth:`set_state` before going on.
+        ValueError comes with every weight as it was before the step, but the slots have already
+        moved: restore them with :meth:`set_state` before going on.
+
+        The weights before the step are kept (one copy, made in the same pass as the update):
+        :meth:`restore_previous` puts them back.
 
         ``check_finite=False`` skips the NaN/inf scan of ``grads``, for a caller that has just
         made it (the training loop does, to report a divergence with the layer's name).
@@ -215,25 +232,63 @@ class Optimizer:
             t = self.iterations + 1                                        # 1. step count
             lr = self._learning_rate_at(self.iterations)                   # 2. learning rate
             grads = self._clip(grads)                                      # 3. clipping
-            wd = self.weight_decay
-            if wd and self.weight_decay_mode == "coupled":                 # 4. coupled decay
+            wd, mode = self.weight_decay, self.weight_decay_mode
+            if wd and mode == "coupled":                                   # 4. coupled decay
                 grads = [g + wd * w for g, w in zip(grads, params)]
+            decay = 0.0 if not wd or mode == "coupled" else wd if mode == "lecture" else lr * wd
             self.begin_step(t)
             slots = list(self.state.items())
-            checked = []
-            for i, (g, w, out) in enumerate(zip(grads, params, self._scratch)):
-                finite = self.rule(g, {name: arrays[i] for name, arrays in slots}, lr, t, out)  # 5.
-                if wd and self.weight_decay_mode != "coupled":             # 6. decoupled decay
-                    out += (wd if self.weight_decay_mode == "lecture" else lr * wd) * w
-                    finite = False                                         # (decay may overflow)
-                checked.append(finite is True)
-            for i, out in enumerate(self._scratch):
-                if not checked[i] and not math.isfinite(out.sum()) and not np.isfinite(out).all():
-                    raise ValueError(f"params[{i}]: the update at step {t} is not finite (overflow); "
-                                     f"no weight was written. Lower the learning rate or clip gradients.")
-        for w, out in zip(params, self._scratch):                      # 7. in-place update
-            w -= out
+            self._has_previous = False
+            written, pending, bad = [], [], None
+            for i, (g, w, prev, out) in enumerate(zip(grads, params, self._previous, self._scratch)):
+                slot = {name: arrays[i] for name, arrays in slots}
+                n_bad = self.fused_step(g, w, prev, slot, lr, t, decay)   # 5.–7. in one pass
+                if n_bad is not None:
+                    written.append(i)
+                    finite = n_bad == 0
+                else:
+                    self.rule(g, slot, lr, t, out)                         # 5. the rule
+                    if decay:                                              # 6. decoupled decay
+                        out += decay * w
+                    # one cheap Σ; the element-wise check only where the sum itself overflowed
+                    finite = math.isfinite(out.sum()) or bool(np.isfinite(out).all())
+                    pending.append(i)
+                if not finite and bad is None:
+                    bad = i
+            if bad is not None:
+                for i in written:
+                    np.copyto(params[i], self._previous[i])
+                raise ValueError(f"params[{bad}]: the update at step {t} is not finite (overflow); every "
+                                 f"weight is as before the step. Lower the learning rate or clip gradients.")
+        for i in pending:                                                  # 7. in-place update
+            np.copyto(self._previous[i], params[i])
+            params[i] -= self._scratch[i]
+        self._has_previous = True
         self.iterations += 1
+
+    def restore_previous(self, params: Sequence[np.ndarray]) -> bool:
+        """Put ``params`` back to their values before the last :meth:`apply` (the slots stay).
+
+        For a caller that finds the step's result unusable (the training loop does, when the
+        next loss or gradient is not finite). Returns False, changing nothing, where no step is
+        kept: none since the optimizer was built, its state set or it was unpickled.
+        """
+        if not self._has_previous or len(params) != len(self._previous):
+            return False
+        for p, prev in zip(params, self._previous):
+            np.copyto(p, prev)
+        return True
+
+    # Work arrays are not state: a pickle (joblib, deepcopy) carries the slots, not Δ nor the
+    # weights before the last step, and the slots come back writeable even from a read-only
+    # memory map, so that training goes on (they are updated in place).
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_scratch": [], "_previous": [], "_has_previous": False}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.state = {name: [a if a.flags.writeable else np.array(a) for a in arrays]
+                      for name, arrays in self.state.items()}
 
     @property
     def current_learning_rate(self) -> float:
@@ -269,6 +324,8 @@ class Optimizer:
         self.scalars = {k: float(np.asarray(state[k]).item()) for k in self.scalar_state}
         self.state = {n: [np.array(state[f"{n}/{i}"], copy=True) for i in range(count)] for n in names} if count else {}
         self._scratch = [np.empty_like(a) for a in self.state[names[0]]] if count else []
+        self._previous = [np.empty_like(a) for a in self._scratch]
+        self._has_previous = False
 
     # ----------------------------------------------------------------------------- serialization
     def get_config(self) -> dict[str, Any]:
@@ -366,6 +423,8 @@ class Optimizer:
         if len(self._scratch) != len(params) or any(s.shape != w.shape or s.dtype != w.dtype
                                                     for s, w in zip(self._scratch, params)):
             self._scratch = [np.empty_like(w) for w in params]
+            self._previous = [np.empty_like(w) for w in params]
+            self._has_previous = False
 
     def _clip(self, grads: list[np.ndarray]) -> list[np.ndarray]:
         if self.clipvalue is not None:

@@ -1,10 +1,10 @@
 """Fused update kernels: the same arithmetic as the readable NumPy rules, in one pass over memory.
 
-The NumPy form of Adam (``adam.py``) makes about a dozen passes over each array (one per ufunc);
-for arrays larger than the CPU cache each pass is a trip to memory. The kernels here do, element
-by element, *the same operations in the same order and the same precision* — so they return
-bit-for-bit the numbers of the NumPy form (``tests/test_optimizer_kernels.py`` checks it) — in
-one vectorised pass, compiled by numba.
+The NumPy form of Adam (``adam.py``) and the pipeline around it (``base.py``) make about a
+dozen passes over each array (one per ufunc); for arrays larger than the CPU cache each pass is a
+trip to memory. The kernels here do, element by element, *the same operations in the same order
+and the same precision* — so they return bit-for-bit the numbers of the NumPy form
+(``tests/test_optimizer_kernels.py`` checks it) — in one vectorised pass, compiled by numba.
 
 The NumPy form stays the definition. The kernels are used when numba can be imported, the array
 is large enough for a compiled pass to pay off, and ``DESCEND_KERNELS`` is not set to
@@ -60,12 +60,17 @@ def usable(*arrays: np.ndarray) -> bool:
 # also keeps the loop branch-free. One thread: NumPy's own element-wise loops use one, and
 # a second pool of threads next to the BLAS threads of a training step was measured to slow
 # a W1 epoch down 10–30× on 2 cores.
+#
+# Each kernel does the whole of the pipeline's steps 5–7 for one array (base.py): the rule's
+# step Δ, the decoupled decay Δ ← Δ + c·w (a compile-time flag: off, the loop has no such term),
+# then keeps the old weight (``prev``) and writes w ← w − Δ, counting the non-finite Δ. Reading
+# g, w and the slots once and writing w, ``prev`` and the slots once is the whole memory
+# traffic of a step; the NumPy form makes a pass per ufunc.
 @cache
-def _adam_kernel(placement: int, amsgrad: bool) -> Any:
+def _adam_kernel(placement: int, amsgrad: bool, decay: bool) -> Any:
     @_numba().njit(cache=True, error_model="numpy")
-    def adam(g, m, v, v_max, out, c1, c2, bc2, sqrt_bc2, eps_term, scale):
-        # per element, exactly adam.py's _moments, the amsgrad max, _corrected_sqrt and the step;
-        # returns how many steps are not finite (the pipeline's overflow check, in the same pass)
+    def adam(g, m, v, v_max, w, prev, c1, c2, bc2, sqrt_bc2, eps_term, scale, c_decay):
+        # per element, exactly adam.py's _moments, the amsgrad max, _corrected_sqrt and the step
         bad = 0
         for i in range(g.size):
             gi = g[i]
@@ -91,7 +96,11 @@ def _adam_kernel(placement: int, amsgrad: bool) -> Any:
                 den += eps_term
             o = mi / den
             o *= scale
-            out[i] = o
+            wi = w[i]
+            if decay:
+                o += c_decay * wi
+            prev[i] = wi
+            w[i] = wi - o
             bad += not np.isfinite(o)
         return bad
 
@@ -99,10 +108,10 @@ def _adam_kernel(placement: int, amsgrad: bool) -> Any:
 
 
 @cache
-def _momentum_kernel(velocity: bool, nesterov: bool, first: bool) -> Any:
+def _momentum_kernel(velocity: bool, nesterov: bool, first: bool, decay: bool) -> Any:
     @_numba().njit(cache=True, error_model="numpy")
-    def momentum(g, buf, out, lr, gamma, c_damp):
-        # per element, exactly sgd.py's SGD.rule with momentum > 0; returns the non-finite count
+    def momentum(g, buf, w, prev, lr, gamma, c_damp, c_decay):
+        # per element, exactly sgd.py's SGD.rule with momentum > 0, then steps 6–7 as adam's
         bad = 0
         for i in range(g.size):
             gi = g[i]
@@ -128,31 +137,41 @@ def _momentum_kernel(velocity: bool, nesterov: bool, first: bool) -> Any:
                     o *= lr
                 else:
                     o = b * lr
-            out[i] = o
+            wi = w[i]
+            if decay:
+                o += c_decay * wi
+            prev[i] = wi
+            w[i] = wi - o
             bad += not np.isfinite(o)
         return bad
 
     return momentum
 
 
-def adam(g: np.ndarray, m: np.ndarray, v: np.ndarray, v_max: np.ndarray | None, out: np.ndarray, *,
-         beta_1: float, beta_2: float, epsilon: float, placement: str, lr: float, t: int) -> bool:
-    """Adam's step for one array into ``out`` (m, v and v_max updated in place); True if finite."""
+def adam(g: np.ndarray, m: np.ndarray, v: np.ndarray, v_max: np.ndarray | None, w: np.ndarray,
+         prev: np.ndarray, *, beta_1: float, beta_2: float, epsilon: float, placement: str, lr: float,
+         t: int, decay: float) -> int:
+    """One Adam step on one array: m, v (and v_max) updated, ``prev`` ← w, w ← w − (Δ + decay·w).
+
+    Returns how many elements of the step are not finite (0: all are).
+    """
     dt = g.dtype.type
     bias_correction_2 = 1.0 - beta_2 ** t
     root = math.sqrt(bias_correction_2)
     eps_term = epsilon if placement != "hat" else epsilon / root
-    kernel = _adam_kernel(PLACEMENT[placement], v_max is not None)
-    return 0 == kernel(g.reshape(-1), m.reshape(-1), v.reshape(-1),
-                       (v_max if v_max is not None else v).reshape(-1), out.reshape(-1),
-                       dt(1.0 - beta_1), dt(1.0 - beta_2), dt(bias_correction_2), dt(root),
-                       dt(eps_term), dt(lr / (1.0 - beta_1 ** t)))
+    kernel = _adam_kernel(PLACEMENT[placement], v_max is not None, bool(decay))
+    return kernel(g.reshape(-1), m.reshape(-1), v.reshape(-1),
+                  (v_max if v_max is not None else v).reshape(-1), w.reshape(-1), prev.reshape(-1),
+                  dt(1.0 - beta_1), dt(1.0 - beta_2), dt(bias_correction_2), dt(root),
+                  dt(eps_term), dt(lr / (1.0 - beta_1 ** t)), dt(decay))
 
 
-def momentum(g: np.ndarray, buf: np.ndarray, out: np.ndarray, *, lr: float, gamma: float,
-             dampening: float, velocity: bool, nesterov: bool, first: bool) -> bool:
-    """SGD-with-momentum's step for one array into ``out`` (the buffer updated in place); True if finite."""
+def momentum(g: np.ndarray, buf: np.ndarray, w: np.ndarray, prev: np.ndarray, *, lr: float, gamma: float,
+             dampening: float, velocity: bool, nesterov: bool, first: bool, decay: float) -> int:
+    """One step of SGD with momentum on one array: the buffer updated, ``prev`` ← w,
+    w ← w − (Δ + decay·w). Returns how many elements of the step are not finite."""
     dt = g.dtype.type
     c_damp = (1.0 - dampening) * lr if velocity else 1.0 - dampening
-    kernel = _momentum_kernel(velocity, nesterov, first)
-    return 0 == kernel(g.reshape(-1), buf.reshape(-1), out.reshape(-1), dt(lr), dt(gamma), dt(c_damp))
+    kernel = _momentum_kernel(velocity, nesterov, first, bool(decay))
+    return kernel(g.reshape(-1), buf.reshape(-1), w.reshape(-1), prev.reshape(-1),
+                  dt(lr), dt(gamma), dt(c_damp), dt(decay))

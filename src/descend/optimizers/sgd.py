@@ -80,16 +80,12 @@ class SGD(Optimizer):
         return {"velocity": 0.0} if self.momentum else {}
 
     def rule(self, g: np.ndarray, slots: dict[str, np.ndarray], lr: float, t: int,
-             out: np.ndarray) -> bool | None:
+             out: np.ndarray) -> None:
         gamma = self.momentum
         if not gamma:                                   # w ← w − η g
             np.multiply(g, lr, out=out)
             return
         v = slots["velocity"]
-        if kernels.usable(g, v, out):                   # the same arithmetic below, fused into one pass
-            return kernels.momentum(g, v, out, lr=lr, gamma=gamma, dampening=self.dampening,
-                                    velocity=self.momentum_buffer == "velocity", nesterov=self.nesterov,
-                                    first=t == 1)
         if self.momentum_buffer == "velocity":          # v = γ v + (1 − τ) η g
             v *= gamma
             np.multiply(g, (1.0 - self.dampening) * lr, out=out)
@@ -110,6 +106,14 @@ class SGD(Optimizer):
                 out *= lr
             else:                                       # Δ = η b
                 np.multiply(v, lr, out=out)
+
+    def fused_step(self, g: np.ndarray, w: np.ndarray, prev: np.ndarray, slots: dict[str, np.ndarray],
+                   lr: float, t: int, decay: float) -> int | None:
+        if not self.momentum or not kernels.usable(g, slots["velocity"], w, prev):
+            return None
+        return kernels.momentum(g, slots["velocity"], w, prev, lr=lr, gamma=self.momentum,
+                                dampening=self.dampening, velocity=self.momentum_buffer == "velocity",
+                                nesterov=self.nesterov, first=t == 1, decay=decay)
 
     def slides_weights(self, params: list[np.ndarray]) -> list[np.ndarray]:
         """The slides' w for NAG, ``w = p + γ v``, from the look-ahead params p this optimizer keeps.
