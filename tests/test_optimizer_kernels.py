@@ -107,3 +107,28 @@ def test_every_optimizer_gives_the_same_numbers_with_and_without_kernels(name, f
         np.testing.assert_array_equal(a, b)
     for key in plain_state:
         np.testing.assert_array_equal(fused_state[key], plain_state[key], err_msg=key)
+
+
+@pytest.mark.parametrize("name", ["adam", "amsgrad", "momentum", "momentum torch", "nesterov"])
+def test_without_a_separate_scan_the_kernel_refuses_a_nan_gradient_and_no_nan_enters_a_slot(name, monkeypatch):
+    monkeypatch.setattr(kernels, "MIN_SIZE", 0)
+    make = {"adam": lambda: Adam(learning_rate=0.01), "amsgrad": lambda: Adam(learning_rate=0.01, amsgrad=True),
+            "momentum": lambda: SGD(learning_rate=0.01, momentum=0.9),
+            "momentum torch": lambda: SGD(learning_rate=0.01, momentum=0.9, flavor="torch"),
+            "nesterov": lambda: SGD(learning_rate=0.01, momentum=0.9, nesterov=True)}[name]
+    rng = np.random.default_rng(0)
+    w = [rng.normal(size=200).astype(np.float32), rng.normal(size=300).astype(np.float32)]
+    opt, initial = make(), [a.copy() for a in w]
+    opt.apply([np.ones(200, np.float32), np.ones(300, np.float32)], w)          # slots not all zero
+    before = [a.copy() for a in w]
+    g = [rng.normal(size=200).astype(np.float32), rng.normal(size=300).astype(np.float32)]
+    g[1][[5, 77]] = [np.nan, np.inf]
+    with pytest.raises(ValueError, match=r"grads\[1\]: expected finite values, got 2 NaN/inf"):
+        opt.apply(g, w, check_finite=False)
+    for a, b in zip(w, before):                                                   # all weights back
+        np.testing.assert_array_equal(a, b)
+    for arrays in opt.state.values():
+        assert all(np.isfinite(a).all() for a in arrays)
+    assert opt.iterations == 1 and opt.restore_previous(w)                       # the step before stays
+    for a, b in zip(w, initial):
+        np.testing.assert_array_equal(a, b)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from . import activations, initializers, regularizers
+from . import activations, initializers, jit, regularizers
 
 
 class Layer:
@@ -159,11 +159,18 @@ class Dense(Layer):
         """z = x·W + b, a = f(z). The returned array is reused by the next call with the same batch size."""
         work = self._work(len(x))
         z = np.matmul(x, self.params[0], out=work["z"])
-        if self.use_bias:
-            z += self.params[1]
         self._x, self._z, self._current = x, z, work
-        self._a = self.activation(z, out=work["a"])
+        if self._relu_kernel(z):                         # the three lines below, in one pass
+            self._a = jit.bias_relu(z, self.params[1], work["a"])
+        else:
+            if self.use_bias:
+                z += self.params[1]
+            self._a = self.activation(z, out=work["a"])
         return self._a
+
+    def _relu_kernel(self, z: np.ndarray) -> bool:
+        """Take the compiled bias + ReLU loops (jit.py) for this batch? Only for exactly ReLU."""
+        return self.use_bias and type(self.activation) is activations.ReLU and jit.usable(z, self.params[1])
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True, *,
                  is_delta: bool = False) -> np.ndarray | None:
@@ -172,11 +179,17 @@ class Dense(Layer):
         With ``is_delta=True``, ``grad`` is already δ = ∂E/∂z (a loss fused with f).
         """
         work = self._current
-        delta = grad if is_delta else self.activation.backward(self._z, self._a, grad, out=work["delta"])
+        fused = not is_delta and self._relu_kernel(grad)
+        if is_delta:
+            delta = grad
+        elif fused:                                      # δ, and ∂E/∂b below, in one pass
+            delta = jit.relu_delta_bias(self._a, grad, work["delta"], self.grads[1])
+        else:
+            delta = self.activation.backward(self._z, self._a, grad, out=work["delta"])
         np.matmul(self._x.T, delta, out=self.grads[0])
         if self.kernel_regularizer is not None:
             self.grads[0] += self.kernel_regularizer.gradient(self.params[0])
-        if self.use_bias:
+        if self.use_bias and not fused:
             np.sum(delta, axis=0, out=self.grads[1])
         if not need_input_grad:
             return None

@@ -15,7 +15,7 @@ from . import layers as layers_mod
 from . import losses, metrics as metrics_mod
 from .backend import as_rng, resolve_dtype
 from .errors import DivergenceError, NotCompiledError
-from .validation import as_features, as_targets
+from .validation import all_finite, as_features, as_targets
 
 # optimizers are looked up lazily: the package is imported only when a model is compiled
 
@@ -263,16 +263,21 @@ class Sequential:
         with np.errstate(over="ignore", invalid="ignore"):
             self._forward(x)
             value = self._loss_and_backward(y)
-            # the sum is one cheap pass; the element-wise check runs only when it overflowed
-            diverged = not np.isfinite(value) or not all(np.isfinite(g.sum()) or np.isfinite(g).all()
-                                                         for g in grads)
-        if diverged:
+        if not np.isfinite(value):
             self._restore_last_good(params)
             raise self._divergence(value)
-        # the optimizer keeps the weights before the step (in the update's own pass): the last
-        # ones known to give a finite loss and gradients
+        # The optimizer checks the gradients in its update's own pass (check_finite=False: no
+        # separate scan) and keeps the weights before the step: those of the last update with a
+        # finite loss and gradients. A NaN/inf gradient is refused with every weight as before.
         step = self.optimizer.iterations
-        self.optimizer.apply(grads, params, check_finite=False)  # just checked, above
+        try:
+            self.optimizer.apply(grads, params, check_finite=False)
+        except ValueError:
+            with np.errstate(over="ignore", invalid="ignore"):
+                if all_finite(grads):
+                    raise                   # not a divergence: the optimizer's own error (an overflow)
+            self._restore_last_good(params)
+            raise self._divergence(value) from None
         self._last_good_step = step
         return value
 

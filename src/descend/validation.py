@@ -50,14 +50,22 @@ def _as_numeric(name: str, value: Any) -> np.ndarray:
     return arr
 
 
+def all_finite(arrays: Sequence[np.ndarray]) -> bool:
+    """Whether every element of every (float) array is finite: no NaN, no ±inf.
+
+    One Σ per array, no temporary: the sum is finite whenever every element is; only where it is
+    not (it may overflow while every element is finite) are the elements looked at one by one.
+    The caller holds ``np.errstate(over="ignore", invalid="ignore")`` where warnings matter.
+    """
+    return all(math.isfinite(a.sum()) or bool(np.isfinite(a).all()) for a in arrays)
+
+
 def check_finite(name: str, arr: np.ndarray) -> None:
     if not np.issubdtype(arr.dtype, np.floating):
         return
-    # one pass and no temporary: the sum is finite when every element is (and it may overflow
-    # while every element is finite, so only then look element by element)
     with np.errstate(over="ignore", invalid="ignore"):
-        total = arr.sum()
-    if not np.isfinite(total) and not np.isfinite(arr).all():
+        finite = all_finite((arr,))
+    if not finite:
         bad = np.argwhere(~np.isfinite(arr))[0]
         kind = "NaN" if np.isnan(arr[tuple(bad)]) else "inf"
         raise ValueError(f"{name}: expected finite values, got {kind} at index {tuple(int(i) for i in bad)}")

@@ -38,7 +38,7 @@ import numpy as np
 
 from .. import clipping as _clipping
 from .. import schedules as _schedules
-from ..validation import check_choice, check_number  # noqa: F401  (re-exported to the rules)
+from ..validation import all_finite, check_choice, check_number  # noqa: F401  (re-exported to the rules)
 
 FLAVORS = ("lecture", "keras", "torch")
 
@@ -68,6 +68,10 @@ def denominator(v: np.ndarray, epsilon: float, placement: str, out: np.ndarray) 
     np.sqrt(v, out=out)
     out += epsilon
     return out
+
+
+def _count_nonfinite(a: np.ndarray) -> int:
+    return int(a.size - np.count_nonzero(np.isfinite(a)))
 
 
 @functools.cache
@@ -172,8 +176,10 @@ class Optimizer:
         self.state: dict[str, list[np.ndarray]] = {}
         self.scalars: dict[str, float] = dict(self.scalar_state)
         self._scratch: list[np.ndarray] = []       # Δ of the rules without a fused kernel
-        self._previous: list[np.ndarray] = []      # the weights before the last step
-        self._has_previous = False
+        # The weights before each of the last two steps, alternately (step s writes _kept[s % 2]):
+        # a step that fails restores from its own copy and leaves the one before intact.
+        self._kept: list[list[np.ndarray]] = [[], []]
+        self._kept_step = -1                       # the last successful step (-1: none kept)
 
     # ------------------------------------------------------------------- to override in subclasses
     def validate(self) -> None:
@@ -214,14 +220,17 @@ class Optimizer:
         ``grads`` are ∂E/∂params at the current params and are never modified. Raises ValueError
         naming the tensor index on a length, shape or dtype mismatch, or a NaN/inf gradient,
         before anything is written (params and state untouched). If instead a Δ overflows, the
-        ValueError comes with every weight as it was before the step, but the slots have already
-        moved: restore them with :meth:`set_state` before going on.
+        ValueError comes with every weight as it was before the step, but the slots of the arrays
+        before it have moved: restore them with :meth:`set_state` before going on.
 
         The weights before the step are kept (one copy, made in the same pass as the update):
-        :meth:`restore_previous` puts them back.
+        :meth:`restore_previous` puts them back; a failed step leaves that of the step before.
 
-        ``check_finite=False`` skips the NaN/inf scan of ``grads``, for a caller that has just
-        made it (the training loop does, to report a divergence with the layer's name).
+        ``check_finite=False`` saves the separate NaN/inf scan of the gradients where a fused
+        kernel checks them in its own pass (the training loop does this): a NaN/inf gradient is
+        then still refused with the same ValueError and every weight as before the step, no
+        NaN/inf enters any slot, but as after an overflow the slots of the finite elements have
+        moved.
         """
         # One errstate for the whole step (entering it costs as much as a small array's update):
         # an overflow shows up as inf and is reported by tensor index, not as a warning.
@@ -229,6 +238,7 @@ class Optimizer:
             grads, params, built = self._check_inputs(grads, params, check_finite)
             if not built:
                 self._build(params)
+            given = grads
             t = self.iterations + 1                                        # 1. step count
             lr = self._learning_rate_at(self.iterations)                   # 2. learning rate
             grads = self._clip(grads)                                      # 3. clipping
@@ -238,44 +248,51 @@ class Optimizer:
             decay = 0.0 if not wd or mode == "coupled" else wd if mode == "lecture" else lr * wd
             self.begin_step(t)
             slots = list(self.state.items())
-            self._has_previous = False
-            written, pending, bad = [], [], None
-            for i, (g, w, prev, out) in enumerate(zip(grads, params, self._previous, self._scratch)):
+            kept = self._kept[self.iterations % 2]
+            written, bad = [], None
+            for i, (g, w, prev, out) in enumerate(zip(grads, params, kept, self._scratch)):
                 slot = {name: arrays[i] for name, arrays in slots}
                 n_bad = self.fused_step(g, w, prev, slot, lr, t, decay)   # 5.–7. in one pass
                 if n_bad is not None:
                     written.append(i)
                     finite = n_bad == 0
+                elif not check_finite and not all_finite((given[i],)):   # (the rule would take it in)
+                    finite = False
                 else:
                     self.rule(g, slot, lr, t, out)                         # 5. the rule
                     if decay:                                              # 6. decoupled decay
                         out += decay * w
-                    # one cheap Σ; the element-wise check only where the sum itself overflowed
-                    finite = math.isfinite(out.sum()) or bool(np.isfinite(out).all())
-                    pending.append(i)
-                if not finite and bad is None:
+                    finite = all_finite((out,))
+                if not finite:
                     bad = i
+                    break
             if bad is not None:
                 for i in written:
-                    np.copyto(params[i], self._previous[i])
+                    np.copyto(params[i], kept[i])
+                if not all_finite((given[bad],)):
+                    raise ValueError(f"grads[{bad}]: expected finite values, got {_count_nonfinite(given[bad])} "
+                                     f"NaN/inf element(s); every weight is as before the step")
                 raise ValueError(f"params[{bad}]: the update at step {t} is not finite (overflow); every "
                                  f"weight is as before the step. Lower the learning rate or clip gradients.")
-        for i in pending:                                                  # 7. in-place update
-            np.copyto(self._previous[i], params[i])
-            params[i] -= self._scratch[i]
-        self._has_previous = True
+        for i, w in enumerate(params):                                     # 7. in-place update
+            if i not in written:
+                np.copyto(kept[i], w)
+                w -= self._scratch[i]
+        self._kept_step = self.iterations
         self.iterations += 1
 
     def restore_previous(self, params: Sequence[np.ndarray]) -> bool:
-        """Put ``params`` back to their values before the last :meth:`apply` (the slots stay).
+        """Put ``params`` back to their values before the last successful :meth:`apply` (the
+        slots stay).
 
         For a caller that finds the step's result unusable (the training loop does, when the
         next loss or gradient is not finite). Returns False, changing nothing, where no step is
         kept: none since the optimizer was built, its state set or it was unpickled.
         """
-        if not self._has_previous or len(params) != len(self._previous):
+        kept = self._kept[self._kept_step % 2]
+        if self._kept_step < 0 or self._kept_step != self.iterations - 1 or len(params) != len(kept):
             return False
-        for p, prev in zip(params, self._previous):
+        for p, prev in zip(params, kept):
             np.copyto(p, prev)
         return True
 
@@ -283,7 +300,7 @@ class Optimizer:
     # weights before the last step, and the slots come back writeable even from a read-only
     # memory map, so that training goes on (they are updated in place).
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_scratch": [], "_previous": [], "_has_previous": False}
+        return {**self.__dict__, "_scratch": [], "_kept": [[], []], "_kept_step": -1}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -324,8 +341,8 @@ class Optimizer:
         self.scalars = {k: float(np.asarray(state[k]).item()) for k in self.scalar_state}
         self.state = {n: [np.array(state[f"{n}/{i}"], copy=True) for i in range(count)] for n in names} if count else {}
         self._scratch = [np.empty_like(a) for a in self.state[names[0]]] if count else []
-        self._previous = [np.empty_like(a) for a in self._scratch]
-        self._has_previous = False
+        self._kept = [[np.empty_like(a) for a in self._scratch] for _ in range(2)]
+        self._kept_step = -1
 
     # ----------------------------------------------------------------------------- serialization
     def get_config(self) -> dict[str, Any]:
@@ -397,12 +414,9 @@ class Optimizer:
                 raise ValueError(f"grads[{i}]: expected an array of shape {w.shape} and dtype {w.dtype} "
                                  f"(those of params[{i}]), got shape {getattr(g, 'shape', None)} and "
                                  f"dtype {getattr(g, 'dtype', type(g).__name__)}")
-            # The sum is one cheap pass; the element-wise check only runs when it is not finite
-            # (it may overflow while every element is finite). The caller holds np.errstate.
-            if check_finite and not math.isfinite(g.sum()) and not np.isfinite(g).all():
-                bad = int(np.size(g) - np.count_nonzero(np.isfinite(g)))
-                raise ValueError(f"grads[{i}]: expected finite values, got {bad} NaN/inf element(s); "
-                                 f"nothing was updated")
+            if check_finite and not all_finite((g,)):           # (the caller holds np.errstate)
+                raise ValueError(f"grads[{i}]: expected finite values, got {_count_nonfinite(g)} NaN/inf "
+                                 f"element(s); nothing was updated")
             built = built and scratch[i].shape == w.shape and scratch[i].dtype == w.dtype
         return grads, params, built
 
@@ -423,8 +437,8 @@ class Optimizer:
         if len(self._scratch) != len(params) or any(s.shape != w.shape or s.dtype != w.dtype
                                                     for s, w in zip(self._scratch, params)):
             self._scratch = [np.empty_like(w) for w in params]
-            self._previous = [np.empty_like(w) for w in params]
-            self._has_previous = False
+            self._kept = [[np.empty_like(w) for w in params] for _ in range(2)]
+            self._kept_step = -1
 
     def _clip(self, grads: list[np.ndarray]) -> list[np.ndarray]:
         if self.clipvalue is not None:

@@ -17,11 +17,12 @@ float32 operation (NEP 50), so float32 arithmetic stays float32.
 from __future__ import annotations
 
 import math
-import os
 from functools import cache
 from typing import Any
 
 import numpy as np
+
+from ..jit import numba as _numba
 
 #: below this many elements the NumPy form is used: numba's dispatch (checking a dozen
 #: arguments) costs about as much as the dozen ufunc calls it replaces on a tiny array
@@ -29,17 +30,6 @@ MIN_SIZE = 128
 
 #: epsilon placements of Adam (see adam.py), as small ints for the kernel
 PLACEMENT = {"inside": 0, "outside": 1, "hat": 2}
-
-
-@cache
-def _numba() -> Any | None:
-    if os.environ.get("DESCEND_KERNELS", "").lower() == "numpy":
-        return None
-    try:
-        import numba
-    except ImportError:  # the readable NumPy form is complete without it
-        return None
-    return numba
 
 
 def enabled() -> bool:
@@ -65,27 +55,33 @@ def usable(*arrays: np.ndarray) -> bool:
 # step Δ, the decoupled decay Δ ← Δ + c·w (a compile-time flag: off, the loop has no such term),
 # then keeps the old weight (``prev``) and writes w ← w − Δ, counting the non-finite Δ. Reading
 # g, w and the slots once and writing w, ``prev`` and the slots once is the whole memory
-# traffic of a step; the NumPy form makes a pass per ufunc.
+# traffic of a step; the NumPy form makes a pass per ufunc. The count is also the gradient
+# check: a NaN or inf in g makes its Δ non-finite, and leaves that element's slots untouched
+# (a select, not a branch), so a caller may skip a separate scan of the gradients.
 @cache
 def _adam_kernel(placement: int, amsgrad: bool, decay: bool) -> Any:
     @_numba().njit(cache=True, error_model="numpy")
     def adam(g, m, v, v_max, w, prev, c1, c2, bc2, sqrt_bc2, eps_term, scale, c_decay):
-        # per element, exactly adam.py's _moments, the amsgrad max, _corrected_sqrt and the step
+        # per element, exactly adam.py's _moments, the amsgrad max, _corrected_sqrt and the step;
+        # a non-finite g leaves its slots as they were (its step is not finite: counted in bad)
         bad = 0
         for i in range(g.size):
             gi = g[i]
-            d = gi - m[i]
+            ok = np.isfinite(gi)
+            mo, vo = m[i], v[i]
+            d = gi - mo
             d *= c1
-            mi = m[i] + d
-            m[i] = mi
+            mi = mo + d
+            m[i] = mi if ok else mo
             d = gi * gi
-            d -= v[i]
+            d -= vo
             d *= c2
-            vi = v[i] + d
-            v[i] = vi
+            vi = vo + d
+            v[i] = vi if ok else vo
             if amsgrad:
-                vi = max(v_max[i], vi)
-                v_max[i] = vi
+                vm = v_max[i]
+                vi = max(vm, vi)
+                v_max[i] = vi if ok else vm
             if placement == 0:
                 den = vi / bc2
                 den += eps_term
@@ -115,11 +111,13 @@ def _momentum_kernel(velocity: bool, nesterov: bool, first: bool, decay: bool) -
         bad = 0
         for i in range(g.size):
             gi = g[i]
+            ok = np.isfinite(gi)               # a non-finite g leaves its buffer as it was
+            bo = buf[i]
             if velocity:                       # v = γv + (1 − τ)η g;  Δ = v  or  γv + ηg
-                b = buf[i] * gamma
+                b = bo * gamma
                 o = gi * c_damp
                 b += o
-                buf[i] = b
+                buf[i] = b if ok else bo
                 if nesterov:
                     o += gamma * b
                 else:
@@ -128,9 +126,9 @@ def _momentum_kernel(velocity: bool, nesterov: bool, first: bool, decay: bool) -
                 if first:
                     b = gi
                 else:
-                    b = buf[i] * gamma
+                    b = bo * gamma
                     b += c_damp * gi
-                buf[i] = b
+                buf[i] = b if ok else bo
                 if nesterov:
                     o = b * gamma
                     o += gi

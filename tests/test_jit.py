@@ -1,0 +1,67 @@
+"""The compiled loops of jit.py give bit for bit the numbers of the NumPy forms they stand in for."""
+import numpy as np
+import pytest
+
+from descend import Dense, Input, Sequential, jit
+
+
+def test_numba_is_there_so_the_compiled_path_is_the_tested_one():
+    assert jit.numba() is not None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1, 4096), (128, 256), (37, 301)])
+def test_bias_relu_and_its_backward_equal_numpy_bit_for_bit(shape, dtype):
+    rng = np.random.default_rng(0)
+    z0 = rng.standard_normal(shape).astype(dtype)
+    z0.flat[:4] = [np.nan, -np.inf, np.inf, -0.0]            # NaN and inf go through as in NumPy
+    b = rng.standard_normal(shape[1]).astype(dtype)
+    z_np, a_np = z0.copy(), np.empty(shape, dtype)
+    z_np += b
+    np.maximum(z_np, 0, out=a_np)
+    z_jit, a_jit = z0.copy(), np.empty(shape, dtype)
+    assert jit.bias_relu(z_jit, b, a_jit) is a_jit
+    np.testing.assert_array_equal(z_jit, z_np)
+    np.testing.assert_array_equal(a_jit, a_np)
+
+    g = rng.standard_normal(shape).astype(dtype)
+    g.flat[5:7] = [np.inf, np.nan]
+    with np.errstate(invalid="ignore"):
+        delta_np = np.sign(a_np) * g
+        db_np = delta_np.sum(axis=0)
+        delta, db = np.empty(shape, dtype), np.empty(shape[1], dtype)
+        assert jit.relu_delta_bias(a_jit, g, delta, db) is delta
+    np.testing.assert_array_equal(delta, delta_np)
+    np.testing.assert_array_equal(db, db_np)
+
+
+def _train(monkeypatch, min_size):
+    monkeypatch.setattr(jit, "MIN_SIZE", min_size)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 20)).astype(np.float32)
+    y = rng.integers(0, 3, 300)
+    model = Sequential([Input(20), Dense(64, "relu"), Dense(32, "relu"), Dense(3, "softmax")], seed=0)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    history = model.fit(X, y, epochs=2, batch_size=64, verbose=0, seed=0)
+    return model.get_weights(), history.history["loss"]
+
+
+def test_a_model_trains_to_the_same_numbers_with_and_without_the_compiled_loops(monkeypatch):
+    compiled, loss_compiled = _train(monkeypatch, 0)
+    plain, loss_plain = _train(monkeypatch, 10 ** 12)
+    assert loss_compiled == loss_plain
+    for a, b in zip(compiled, plain):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_only_plain_relu_layers_with_a_bias_take_the_loop(monkeypatch):
+    monkeypatch.setattr(jit, "MIN_SIZE", 0)
+    z = np.zeros((4, 3), np.float32)
+    relu = Dense(3, "relu")
+    relu.build(2, np.random.default_rng(0), np.dtype(np.float32))
+    assert relu._relu_kernel(z)
+    for layer in (Dense(3, "relu", use_bias=False), Dense(3, "leaky_relu"), Dense(3, "tanh")):
+        layer.build(2, np.random.default_rng(0), np.dtype(np.float32))
+        assert not layer._relu_kernel(z)
+    assert not relu._relu_kernel(np.zeros((4, 3)))            # float64 batch, float32 bias
+    assert not relu._relu_kernel(np.zeros((3, 4), np.float32).T)  # not C-contiguous
