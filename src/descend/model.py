@@ -6,6 +6,7 @@ the optimizer's rule ``w ← w − η ∂E/∂w`` (or a refinement of it) on eve
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -263,7 +264,7 @@ class Sequential:
         with np.errstate(over="ignore", invalid="ignore"):
             self._forward(x)
             value = self._loss_and_backward(y)
-        if not np.isfinite(value):
+        if not math.isfinite(value):
             self._restore_last_good(params)
             raise self._divergence(value)
         # The optimizer checks the gradients in its update's own pass (check_finite=False: no

@@ -50,21 +50,26 @@ def _as_numeric(name: str, value: Any) -> np.ndarray:
     return arr
 
 
-def all_finite(arrays: Sequence[np.ndarray]) -> bool:
-    """Whether every element of every (float) array is finite: no NaN, no ±inf.
+def is_finite(a: np.ndarray) -> bool:
+    """Whether every element of a float array is finite: no NaN, no ±inf.
 
-    One Σ per array, no temporary: the sum is finite whenever every element is; only where it is
-    not (it may overflow while every element is finite) are the elements looked at one by one.
-    The caller holds ``np.errstate(over="ignore", invalid="ignore")`` where warnings matter.
+    One Σ, no temporary: the sum is finite whenever every element is; only where it is not (it
+    may overflow while every element is finite) are the elements looked at one by one. The caller
+    holds ``np.errstate(over="ignore", invalid="ignore")`` where warnings matter.
     """
-    return all(math.isfinite(a.sum()) or bool(np.isfinite(a).all()) for a in arrays)
+    return math.isfinite(a.sum()) or bool(np.isfinite(a).all())
+
+
+def all_finite(arrays: Sequence[np.ndarray]) -> bool:
+    """:func:`is_finite` for every array."""
+    return all(map(is_finite, arrays))
 
 
 def check_finite(name: str, arr: np.ndarray) -> None:
     if not np.issubdtype(arr.dtype, np.floating):
         return
     with np.errstate(over="ignore", invalid="ignore"):
-        finite = all_finite((arr,))
+        finite = is_finite(arr)
     if not finite:
         bad = np.argwhere(~np.isfinite(arr))[0]
         kind = "NaN" if np.isnan(arr[tuple(bad)]) else "inf"

@@ -38,7 +38,7 @@ import numpy as np
 
 from .. import clipping as _clipping
 from .. import schedules as _schedules
-from ..validation import all_finite, check_choice, check_number  # noqa: F401  (re-exported to the rules)
+from ..validation import check_choice, check_number, is_finite  # noqa: F401  (re-exported to the rules)
 
 FLAVORS = ("lecture", "keras", "torch")
 
@@ -249,35 +249,35 @@ class Optimizer:
             self.begin_step(t)
             slots = list(self.state.items())
             kept = self._kept[self.iterations % 2]
-            written, bad = [], None
+            written, pending, bad = [], [], None
             for i, (g, w, prev, out) in enumerate(zip(grads, params, kept, self._scratch)):
                 slot = {name: arrays[i] for name, arrays in slots}
                 n_bad = self.fused_step(g, w, prev, slot, lr, t, decay)   # 5.–7. in one pass
                 if n_bad is not None:
                     written.append(i)
                     finite = n_bad == 0
-                elif not check_finite and not all_finite((given[i],)):   # (the rule would take it in)
-                    finite = False
+                elif not check_finite and slots and not is_finite(given[i]):  # (the rule's slots would
+                    finite = False                                         # take the NaN in)
                 else:
                     self.rule(g, slot, lr, t, out)                         # 5. the rule
                     if decay:                                              # 6. decoupled decay
                         out += decay * w
-                    finite = all_finite((out,))
+                    finite = is_finite(out)
+                    pending.append(i)
                 if not finite:
                     bad = i
                     break
             if bad is not None:
                 for i in written:
                     np.copyto(params[i], kept[i])
-                if not all_finite((given[bad],)):
+                if not is_finite(given[bad]):
                     raise ValueError(f"grads[{bad}]: expected finite values, got {_count_nonfinite(given[bad])} "
                                      f"NaN/inf element(s); every weight is as before the step")
                 raise ValueError(f"params[{bad}]: the update at step {t} is not finite (overflow); every "
                                  f"weight is as before the step. Lower the learning rate or clip gradients.")
-        for i, w in enumerate(params):                                     # 7. in-place update
-            if i not in written:
-                np.copyto(kept[i], w)
-                w -= self._scratch[i]
+        for i in pending:                                                  # 7. in-place update
+            np.copyto(kept[i], params[i])
+            params[i] -= self._scratch[i]
         self._kept_step = self.iterations
         self.iterations += 1
 
@@ -414,7 +414,7 @@ class Optimizer:
                 raise ValueError(f"grads[{i}]: expected an array of shape {w.shape} and dtype {w.dtype} "
                                  f"(those of params[{i}]), got shape {getattr(g, 'shape', None)} and "
                                  f"dtype {getattr(g, 'dtype', type(g).__name__)}")
-            if check_finite and not all_finite((g,)):           # (the caller holds np.errstate)
+            if check_finite and not is_finite(g):                 # (the caller holds np.errstate)
                 raise ValueError(f"grads[{i}]: expected finite values, got {_count_nonfinite(g)} NaN/inf "
                                  f"element(s); nothing was updated")
             built = built and scratch[i].shape == w.shape and scratch[i].dtype == w.dtype
