@@ -1,3 +1,6 @@
+import copy
+import pickle
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -85,3 +88,93 @@ def test_serialize_round_trip():
         act = activations.get(name)
         again = activations.get(activations.serialize(act))
         assert type(again) is type(act) and again.get_config() == act.get_config()
+
+
+# --------------------------------------------------------------------------------------------
+# softmax's work arrays: no allocation per call into ``out``, the same numbers as the formula
+# --------------------------------------------------------------------------------------------
+def _peak_bytes(f, calls=5):
+    """Peak traced memory during ``calls`` calls of f, above the level before them."""
+    for _ in range(10):  # warm-up: the work arrays, and NumPy's caches of small blocks
+        f()
+    tracemalloc.start()
+    try:
+        f()
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        for _ in range(calls):
+            f()
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert current - base < 4096  # nothing is kept from call to call
+    return peak - base
+
+
+@pytest.mark.parametrize("shape", [(2048, 10), (2048, 100), (4, 3000)], ids=str)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["softmax", "sigmoid"])
+def test_output_activations_allocate_nothing_per_call_into_out(name, dtype, shape):
+    # NumPy's own bookkeeping (a reduction's ~1 kB iterator) comes and goes; an array of the
+    # batch's rows would be 8 kB or more, one of its size 80 kB
+    act = activations.get(name)
+    z = (np.random.default_rng(0).normal(size=shape) * 5).astype(dtype)
+    out = np.empty_like(z)
+    assert _peak_bytes(lambda: act(z, out=out)) < 4096
+
+
+def _softmax_formula(z):
+    """The softmax as the module writes it without work arrays (fresh, broadcast arrays)."""
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize("scale", [1.0, 80.0, 1e4])
+@pytest.mark.parametrize("shape", [(1, 2), (1, 10), (7, 3), (16, 2), (128, 10), (33, 64), (20, 65),
+                                   (300, 1), (0, 4)], ids=str)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_is_the_formula_bit_for_bit(dtype, shape, scale):
+    z = (np.random.default_rng(shape[0]).normal(size=shape) * scale).astype(dtype)
+    if z.size:
+        z[0, 0] = z[0, -1]  # a tie for the maximum
+    sm = activations.Softmax()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a = sm(z)
+        out = np.full_like(z, np.nan)
+        assert sm(z, out=out) is out
+    expected = _softmax_formula(z)
+    assert a.dtype == dtype and a.shape == shape
+    np.testing.assert_array_equal(a, expected)
+    np.testing.assert_array_equal(out, expected)
+    # and within rounding of the exact softmax (z − max is rounded to z's dtype first, so a tiny
+    # probability e^(z − max) is only accurate to |z − max| ulp: hence the absolute tolerance)
+    exact = np.exp(z.astype(np.float64) - z.max(axis=-1, keepdims=True))
+    np.testing.assert_allclose(a, exact / exact.sum(axis=-1, keepdims=True),
+                               rtol=1e-5 if dtype == np.float32 else 1e-13,
+                               atol=1e-7 if dtype == np.float32 else 1e-15)
+
+
+def test_softmax_other_ranks_and_in_place():
+    sm = activations.Softmax()
+    z = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(sm(z), _softmax_formula(z))
+    z3 = np.random.default_rng(1).normal(size=(2, 3, 4))
+    np.testing.assert_array_equal(sm(z3), _softmax_formula(z3))
+    z2 = np.random.default_rng(2).normal(size=(20, 5))
+    expected = _softmax_formula(z2)
+    assert sm(z2, out=z2) is z2  # in place: the maximum is taken before z is overwritten
+    np.testing.assert_array_equal(z2, expected)
+    f = np.asfortranarray(np.random.default_rng(3).normal(size=(20, 5)))
+    np.testing.assert_allclose(sm(f), _softmax_formula(f), rtol=1e-15)
+
+
+def test_softmax_work_arrays_are_not_pickled():
+    sm = activations.Softmax()
+    z = np.random.default_rng(4).normal(size=(512, 10))
+    a = sm(z)
+    blob = pickle.dumps(sm)
+    assert len(blob) < 500
+    for clone in (pickle.loads(blob), copy.deepcopy(sm)):
+        assert "_buffers" not in clone.__dict__
+        np.testing.assert_array_equal(clone(z), a)

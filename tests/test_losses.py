@@ -1,7 +1,11 @@
+import copy
+import pickle
+import tracemalloc
 import warnings
 
 import numpy as np
 import pytest
+from scipy.special import expit
 
 from descend import activations, losses
 
@@ -92,3 +96,214 @@ def test_target_shape_errors_name_the_argument():
         losses.get("hinge_of_doom")
     with pytest.raises(TypeError, match="loss"):
         losses.get(None)
+
+
+# --------------------------------------------------------------------------------------------
+# the fused losses' work arrays: no allocation per batch, the same numbers as before
+# --------------------------------------------------------------------------------------------
+FUSED = [n for n, c in losses.REGISTRY.items() if c.fused_activation]
+
+
+def _fused_case(name, n, k, dtype, rng, scale=3.0):
+    """(z, y, a) as the model hands them over: y prepared in the model's dtype, a = f(z)."""
+    z = (rng.normal(size=(n, k)) * scale).astype(dtype)
+    loss = losses.get(name)
+    y = loss.prepare_targets(_targets(name, rng, n, k), k, np.dtype(dtype))
+    a = activations.get(loss.fused_activation)(z)
+    return z, y, a
+
+
+def _peak_bytes(f, calls=5):
+    """Peak traced memory during ``calls`` calls of f, above the level before them."""
+    for _ in range(10):  # warm-up: the work arrays, and NumPy's caches of small blocks
+        f()
+    tracemalloc.start()
+    try:
+        f()
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        for _ in range(calls):
+            f()
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert current - base < ALLOCATION_LIMIT  # and nothing is kept from call to call
+    return peak - base
+
+
+# NumPy's own bookkeeping comes and goes at every call, whatever the size (each reduction builds
+# a ~1 kB iterator, freed blocks go to its caches): up to ~2 kB. Any array of the batch would be
+# 8 kB or more here (N = 2048), a δ-sized one 80 kB.
+ALLOCATION_LIMIT = 4096
+N_BIG = 2048
+
+
+@pytest.mark.parametrize("with_a", [True, False], ids=["a given", "a computed"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", FUSED)
+def test_fused_allocates_nothing_per_call_after_warm_up(name, dtype, with_a):
+    rng = np.random.default_rng(0)
+    z, y, a = _fused_case(name, N_BIG, 10, dtype, rng)
+    loss = losses.get(name)
+    a = a if with_a else None
+    assert _peak_bytes(lambda: loss.fused(z, y, a)) < ALLOCATION_LIMIT
+
+
+def _reference(name, z, y):
+    """E and δ = ∂E/∂z in float64, written out directly from the formulas."""
+    z = z.astype(np.float64)
+    if name == "binary_crossentropy":
+        y = y.astype(np.float64)
+        p = expit(z)  # 1/(1 + e^(−z)) without overflow
+        n = z.size
+        return np.sum(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))) / n, (p - y) / n
+    onehot = np.eye(z.shape[1])[y] if y.ndim == 1 else y.astype(np.float64)
+    logp = z - z.max(axis=1, keepdims=True)
+    logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
+    return -np.sum(onehot * logp) / len(z), (np.exp(logp) - onehot) / len(z)
+
+
+SHAPES = [(1, 2), (1, 10), (7, 3), (7, 10), (16, 2), (128, 10), (33, 70)]
+
+
+@pytest.mark.parametrize("with_a", [True, False], ids=["a given", "a computed"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("scale", [3.0, 80.0, 1e4])
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+@pytest.mark.parametrize("name", FUSED)
+def test_fused_matches_a_float64_reference(name, shape, scale, dtype, with_a):
+    rng = np.random.default_rng(sum(shape))
+    z, y, a = _fused_case(name, *shape, dtype, rng, scale)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow, no log(0)
+        value, delta = losses.get(name).fused(z, y, a if with_a else None)
+    expected_value, expected_delta = _reference(name, z, y)
+    assert np.isfinite(value) and np.isfinite(delta).all()
+    assert delta.dtype == dtype and delta.shape == z.shape
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    # a small E is the difference of larger terms (z_y − max and log Σ e^(z − max)): abs too
+    assert value == pytest.approx(expected_value, rel=rtol, abs=rtol)
+    np.testing.assert_allclose(delta, expected_delta, rtol=rtol, atol=rtol / z.size)
+
+
+def _before(name, z, y, a):
+    """The fused losses as they were written before the work arrays (fresh arrays, fancy
+    indexing): the new code computes the same numbers, bit for bit, where z, y and a share a dtype."""
+    if name == "binary_crossentropy":
+        n = z.size
+        e = np.exp(-np.abs(z))
+        loss = float(np.sum(np.maximum(z, 0) - z * y + np.log1p(e))) / n
+        p = a if a is not None else np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        return loss, (p - y) * (1.0 / n)
+    n = len(z)
+    if name == "categorical_crossentropy":
+        shifted = z - z.max(axis=-1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        p = a if a is not None else np.exp(logp)
+        return -float(np.vdot(y, logp)) / n, (p - y) * (1.0 / n)
+    rows = np.arange(n)
+    zmax = z.max(axis=-1)
+    if a is None:
+        s = np.exp(z - zmax[:, None]).sum(axis=-1)
+        delta = np.exp(z - zmax[:, None]) / s[:, None]
+        log_sum = np.log(s)
+    else:
+        delta = a.copy()
+        log_sum = -np.log(a.max(axis=-1))
+    loss = -float(np.sum(z[rows, y] - zmax - log_sum)) / n
+    delta[rows, y] -= 1.0
+    delta *= 1.0 / n
+    return loss, delta
+
+
+@pytest.mark.parametrize("with_a", [True, False], ids=["a given", "a computed"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SHAPES + [(1024, 10), (300, 3), (20, 200)], ids=str)
+@pytest.mark.parametrize("name", FUSED)
+def test_fused_numbers_are_those_of_the_plain_formulas_bit_for_bit(name, shape, dtype, with_a):
+    rng = np.random.default_rng(len(name) + shape[0])
+    z, y, a = _fused_case(name, *shape, dtype, rng)
+    z[0, :2] = [80.0, 80.0]  # a tie for the row maximum
+    a = activations.get(losses.get(name).fused_activation)(z) if with_a else None
+    value, delta = losses.get(name).fused(z, y, a)
+    expected_value, expected_delta = _before(name, z, y, a)
+    assert value == expected_value
+    np.testing.assert_array_equal(delta, expected_delta)
+
+
+@pytest.mark.parametrize("name", FUSED)
+def test_fused_delta_is_a_work_array_overwritten_by_the_next_call(name):
+    rng = np.random.default_rng(3)
+    loss = losses.get(name)
+    z1, y1, a1 = _fused_case(name, 8, 4, np.float32, rng)
+    z2, y2, a2 = _fused_case(name, 8, 4, np.float32, rng)
+    _, d1 = loss.fused(z1, y1, a1)
+    first = d1.copy()
+    _, d2 = loss.fused(z2, y2, a2)
+    assert d2 is d1  # the same work array, now holding the second δ ...
+    assert not np.array_equal(d1, first)
+    np.testing.assert_array_equal(d2, _before(name, z2, y2, a2)[1])
+    # ... while another batch size has its own, and the first comes back unchanged
+    z3, y3, a3 = _fused_case(name, 5, 4, np.float32, rng)
+    _, d3 = loss.fused(z3, y3, a3)
+    assert d3 is not d1
+    np.testing.assert_array_equal(d1, d2)
+
+
+@pytest.mark.parametrize("name", FUSED)
+def test_work_arrays_are_not_pickled_and_copies_keep_working(name):
+    rng = np.random.default_rng(4)
+    loss = losses.get(name)
+    z, y, a = _fused_case(name, 512, 10, np.float64, rng)
+    value, delta = loss.fused(z, y, a)
+    delta = delta.copy()
+    blob = pickle.dumps(loss)
+    assert len(blob) < 1000  # the ~250 kB of work arrays stay behind
+    for clone in (pickle.loads(blob), copy.deepcopy(loss)):
+        assert "_buffers" not in clone.__dict__
+        again, again_delta = clone.fused(z, y, a)
+        assert again == value
+        np.testing.assert_array_equal(again_delta, delta)
+    assert loss.fused(z, y, a)[0] == value  # the original is untouched
+
+
+def test_work_arrays_are_kept_for_a_few_shapes_only():
+    loss = losses.get("sparse_categorical_crossentropy")
+    rng = np.random.default_rng(5)
+    for n in range(1, 12):
+        loss.fused(rng.normal(size=(n, 3)), rng.integers(0, 3, n))
+    assert len(loss._buffers) == loss._MAX_WORK_SETS
+
+
+def test_sparse_fused_checks_its_labels():
+    loss = losses.get("sparse_categorical_crossentropy")
+    z = np.zeros((3, 4))
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\].*from 0 to 4"):
+        loss.fused(z, np.array([0, 4, 1]))  # would read row 2's first entry through n·K + y
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\].*from -1 to 2"):
+        loss.fused(z, np.array([2, -1, 1]))
+    with pytest.raises(TypeError, match="integer class labels"):
+        loss.fused(z, np.array([0.0, 1.0, 2.0]))
+    with pytest.raises(ValueError, match=r"labels \(N,\).*\(3, 4\) and \(2,\)"):
+        loss.fused(z, np.array([0, 1]))
+    # other integer dtypes are fine
+    value, delta = loss.fused(z, np.array([0, 3, 1], dtype=np.int32))
+    assert value == pytest.approx(np.log(4))
+    np.testing.assert_allclose(delta.sum(axis=1), 0.0, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["categorical_crossentropy", "binary_crossentropy"])
+def test_fused_refuses_targets_of_another_shape(name):
+    with pytest.raises(ValueError, match=r"targets of the logits' shape \(4, 1\).*\(4,\)"):
+        losses.get(name).fused(np.zeros((4, 1)), np.zeros(4))
+
+
+@pytest.mark.parametrize("name", ["categorical_crossentropy", "binary_crossentropy"])
+def test_fused_with_targets_of_another_dtype_computes_in_the_common_one(name):
+    rng = np.random.default_rng(6)
+    z, y, a = _fused_case(name, 7, 3, np.float32, rng)
+    value, delta = losses.get(name).fused(z, y.astype(np.float64), a)
+    assert delta.dtype == np.float32  # δ in the logits' dtype
+    expected_value, expected_delta = _reference(name, z, y)
+    assert value == pytest.approx(expected_value, rel=1e-6)
+    np.testing.assert_allclose(delta, expected_delta, rtol=1e-6, atol=1e-8)

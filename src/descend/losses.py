@@ -23,6 +23,10 @@ pre-activation z (the logits) and the loss returns δ = ∂E/∂z directly::
 
 and evaluates log ŷ as a log-sigmoid / log-softmax of z, so log(0) never happens. Without the
 matching activation the loss works on probabilities clipped to [1e-7, 1 − 1e-7], as Keras does.
+
+The fused losses run once per batch, so they allocate nothing once a shape has been seen: their
+work arrays, and the δ they return, belong to the loss object and are overwritten by its next
+call with the same shapes (see :meth:`Loss.fused`).
 """
 from __future__ import annotations
 
@@ -30,11 +34,13 @@ from typing import Any
 
 import numpy as np
 
+from .activations import WorkArrays, row_max, row_max_work
+
 #: probabilities are clipped to [EPSILON, 1 − EPSILON] outside the fused path (Keras's epsilon)
 EPSILON = 1e-7
 
 
-class Loss:
+class Loss(WorkArrays):
     """Base class: ``loss(y_pred, y_true)`` is E, ``loss.gradient(y_pred, y_true)`` is ∂E/∂ŷ.
 
     Targets are checked and converted once per ``fit`` by :meth:`prepare_targets`.
@@ -56,6 +62,10 @@ class Loss:
         """(E, δ = ∂E/∂z) from the logits z of the fused output activation.
 
         ``a`` = f(z), when the forward pass already has it, saves computing it again.
+
+        δ is a work array of the loss: the next ``fused`` call with the same shape and dtype
+        overwrites it (no allocation per batch). Use it before calling again — the model's
+        backward pass does — or copy it.
         """
         raise NotImplementedError
 
@@ -83,6 +93,26 @@ class Loss:
 
 def _size(y: np.ndarray) -> int:
     return max(int(y.size), 1)
+
+
+def _fused_inputs(z: Any, y_true: Any, a: Any,
+                  name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.dtype]:
+    """z, y, a in one floating dtype (their common one) and the dtype δ is returned in (z's, when
+    floating). The model's arrays already share theirs and pass through as they are."""
+    z_dtype = getattr(z, "dtype", None)
+    shared = (type(z) is np.ndarray and z_dtype.kind == "f" and type(y_true) is np.ndarray
+              and y_true.dtype == z_dtype and (a is None or (type(a) is np.ndarray and a.dtype == z_dtype)))
+    if not shared:
+        z, y_true = np.asarray(z), np.asarray(y_true)
+        dtype = np.result_type(z, y_true)
+        dtype = dtype if dtype.kind == "f" else np.dtype(np.float64)
+        z_dtype = z.dtype if z.dtype.kind == "f" else dtype
+        z, y_true = z.astype(dtype, copy=False), y_true.astype(dtype, copy=False)
+        a = None if a is None else np.asarray(a).astype(dtype, copy=False)
+    if y_true.shape != z.shape:
+        raise ValueError(f"y: loss {name!r} expects targets of the logits' shape {z.shape}, "
+                         f"got shape {y_true.shape}")
+    return z, y_true, a, z_dtype
 
 
 class SquaredError(Loss):
@@ -161,16 +191,75 @@ class BinaryCrossentropy(Loss):
 
     def fused(self, z: np.ndarray, y_true: np.ndarray,
               a: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+        """E = 1/(N·K) Σ [max(z, 0) − z·y + log(1 + e^(−|z|))] and δ = (σ(z) − y)/(N·K).
+
+        Every step writes into the loss's work arrays; δ is overwritten by the next call.
+        """
+        z, y, a, out_dtype = _fused_inputs(z, y_true, a, self.name)
         n = _size(z)
-        e = np.exp(-np.abs(z))
-        loss = float(np.sum(np.maximum(z, 0) - z * y_true + np.log1p(e))) / n
-        p = a if a is not None else np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-        return loss, ((p - y_true) * (1.0 / n)).astype(z.dtype, copy=False)
+        w = self._work((z.shape, z.dtype), _elementwise_work)
+        e, t, u, delta = w["e"], w["t"], w["u"], w["delta"]
+        np.abs(z, out=e)
+        np.negative(e, out=e)
+        np.exp(e, out=e)                       # e^(−|z|): never overflows
+        np.maximum(z, 0, out=t)
+        np.multiply(z, y, out=u)
+        np.subtract(t, u, out=t)               # max(z, 0) − z·y
+        if a is None:
+            # σ(z) = 1/(1 + e^(−z)) for z ≥ 0, e^z/(1 + e^z) for z < 0: both from e = e^(−|z|)
+            np.add(e, 1.0, out=u)
+            np.divide(e, u, out=delta)
+            np.greater_equal(z, 0, out=w["mask"])
+            np.divide(1.0, u, out=delta, where=w["mask"])
+            a = delta
+        np.log1p(e, out=u)
+        np.add(t, u, out=t)
+        loss = float(np.add.reduce(t, axis=None)) / n
+        np.subtract(a, y, out=delta)
+        np.multiply(delta, 1.0 / n, out=delta)
+        return loss, _in_dtype(delta, out_dtype)
 
 
-def _log_softmax(z: np.ndarray) -> np.ndarray:
-    shifted = z - z.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+def _in_dtype(delta: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """δ in the logits' dtype: the work array itself when the dtypes agree (the model's case)."""
+    return delta if delta.dtype == dtype else delta.astype(dtype)
+
+
+def _elementwise_work(shape: tuple[int, ...], dtype: np.dtype) -> dict[str, np.ndarray]:
+    return {"e": np.empty(shape, dtype), "t": np.empty(shape, dtype), "u": np.empty(shape, dtype),
+            "delta": np.empty(shape, dtype), "mask": np.empty(shape, bool)}
+
+
+def _rows_work(shape: tuple[int, int], dtype: np.dtype) -> dict[str, Any]:
+    """Work arrays for an (N, K) softmax loss: per-row vectors and their (N, 1) views, a matrix
+    to broadcast them along the rows, the flat indices n·K of the rows' starts, a one-hot matrix
+    (zero between calls) and δ."""
+    n, k = shape
+    vectors = {name: np.empty(n, dtype) for name in ("max", "sum", "lse", "log_a_max", "picked")}
+    work: dict[str, Any] = dict(vectors, **{f"{name}_col": v[:, None] for name, v in vectors.items()})
+    work.update(rows=np.empty(shape, dtype), shifted=np.empty(shape, dtype),
+                delta=np.empty(shape, dtype), zt=row_max_work(shape, dtype),
+                starts=np.arange(n, dtype=np.intp) * k, index=np.empty(n, np.intp),
+                onehot=np.zeros(shape, dtype))
+    work["onehot_flat"] = work["onehot"].reshape(-1)
+    return work
+
+
+def _softmax_parts(z: np.ndarray, w: dict[str, Any]) -> None:
+    """Row by row: max_k z_k into ``w["max"]``, z − max into ``w["shifted"]``, e^(z − max) into
+    ``w["delta"]``, S = Σ e^(z − max) into ``w["sum"]`` and log S into ``w["lse"]``.
+
+    A row vector is broadcast along the rows by copying it into ``w["rows"]`` first: a
+    broadcasting ufunc makes NumPy (2.4) allocate an iteration buffer at every call, a copy
+    does not, and the numbers are the same.
+    """
+    rows = w["rows"]
+    row_max(z, w["max"], w["zt"])
+    rows[...] = w["max_col"]
+    np.subtract(z, rows, out=w["shifted"])            # z − max ≤ 0: e^(z − max) never overflows
+    np.exp(w["shifted"], out=w["delta"])
+    np.add.reduce(w["delta"], axis=1, out=w["sum"])   # S ≥ 1, the same sums as e.sum(axis=-1)
+    np.log(w["sum"], out=w["lse"])
 
 
 class CategoricalCrossentropy(Loss):
@@ -210,11 +299,25 @@ class CategoricalCrossentropy(Loss):
 
     def fused(self, z: np.ndarray, y_true: np.ndarray,
               a: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+        """E = −1/N Σ y · log-softmax(z) and δ = (softmax(z) − y)/N, for 2-D z (N, K).
+
+        Every step writes into the loss's work arrays; δ is overwritten by the next call.
+        """
+        z, y, a, out_dtype = _fused_inputs(z, y_true, a, self.name)
+        if z.ndim != 2:
+            raise ValueError(f"z: loss {self.name!r} expects logits of shape (N, K), got shape {z.shape}")
         n = max(len(z), 1)
-        logp = _log_softmax(z)
-        loss = -float(np.vdot(y_true, logp)) / n
-        p = a if a is not None else np.exp(logp)
-        return loss, ((p - y_true) * (1.0 / n)).astype(z.dtype, copy=False)
+        w = self._work((z.shape, z.dtype), _rows_work)
+        _softmax_parts(z, w)
+        logp, delta = w["shifted"], w["delta"]
+        w["rows"][...] = w["lse_col"]
+        np.subtract(logp, w["rows"], out=logp)              # log ŷ = (z − max) − log S
+        loss = -float(np.vdot(y, logp)) / n
+        if a is None:
+            a = np.exp(logp, out=delta)                     # ŷ
+        np.subtract(a, y, out=delta)
+        np.multiply(delta, 1.0 / n, out=delta)
+        return loss, _in_dtype(delta, out_dtype)
 
 
 class SparseCategoricalCrossentropy(Loss):
@@ -256,23 +359,64 @@ class SparseCategoricalCrossentropy(Loss):
 
     def fused(self, z: np.ndarray, y_true: np.ndarray,
               a: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+        """E = −1/N Σ_n log ŷ_(n, y_n) with log ŷ_y = z_y − max − log Σ e^(z − max) (never log 0),
+        and δ = (ŷ − onehot(y))/N, for 2-D z (N, K) and labels y (N,) in [0, K).
+
+        Every step writes into the loss's work arrays; δ is overwritten by the next call. z_(n, y_n)
+        is read through the flat indices n·K + y_n, and onehot(y) is a work matrix of zeros whose
+        ones are set at those indices for the subtraction and cleared right after.
+        """
+        z = np.asarray(z)
+        out_dtype = z.dtype if z.dtype.kind == "f" else np.dtype(np.float64)
+        z = z.astype(out_dtype, copy=False)
+        a = None if a is None else np.asarray(a).astype(out_dtype, copy=False)
+        labels = self._labels(z, y_true)
         n = max(len(z), 1)
-        rows = np.arange(len(z))
-        # log ŷ_y = z_y − max − log Σ e^(z − max), from the logits: never log(0)
-        zmax = z.max(axis=-1)
-        shifted_sum = np.exp(z - zmax[:, None]).sum(axis=-1) if a is None else None
+        w = self._work((z.shape, z.dtype), _rows_work)
+        index, picked, delta = w["index"], w["picked"], w["delta"]
+        np.add(w["starts"], labels, out=index)                 # flat index of (n, y_n)
+        np.take(z, index, out=picked, mode="wrap")             # z_y ("wrap": mode="raise" allocates)
         if a is None:
-            delta = np.exp(z - zmax[:, None])
-            delta /= shifted_sum[:, None]
-            log_sum = np.log(shifted_sum)
+            _softmax_parts(z, w)
+            w["rows"][...] = w["sum_col"]
+            np.divide(delta, w["rows"], out=delta)             # ŷ = e^(z − max)/S
+            a = delta
+            np.subtract(picked, w["max"], out=picked)
+            np.subtract(picked, w["lse"], out=picked)          # z_y − max − log S
         else:
-            delta = a.copy()
-            # a = e^(z − max)/S and the largest entry of each row has e^0 = 1, so S = 1/max_k a_k
-            log_sum = -np.log(a.max(axis=-1))
-        loss = -float(np.sum(z[rows, y_true] - zmax - log_sum)) / n
-        delta[rows, y_true] -= 1.0
-        delta *= 1.0 / n
-        return loss, delta.astype(z.dtype, copy=False)
+            # a = e^(z − max)/S and the largest entry of each row is e^0/S = 1/S: log S = −log max_k a_k
+            row_max(z, w["max"], w["zt"])
+            log_a_max = row_max(a, w["log_a_max"], w["zt"])
+            np.log(log_a_max, out=log_a_max)
+            np.subtract(picked, w["max"], out=picked)
+            np.add(picked, log_a_max, out=picked)              # z_y − max − (−log max_k a_k), the same
+        loss = -float(np.add.reduce(picked)) / n
+        onehot = w["onehot_flat"]                              # all zeros between calls
+        onehot[index] = 1.0
+        try:
+            np.subtract(a, w["onehot"], out=delta)             # ŷ − onehot(y)
+        finally:
+            onehot[index] = 0.0
+        np.multiply(delta, 1.0 / n, out=delta)
+        return loss, _in_dtype(delta, out_dtype)
+
+    def _labels(self, z: np.ndarray, y_true: Any) -> np.ndarray:
+        """y as flat-indexable labels: 1-D, one per row of z, integers in [0, K) (checked: the
+        flat indexing would otherwise read another row's entry without an error)."""
+        y = y_true
+        if type(y) is not np.ndarray or y.dtype != np.intp:   # prepare_targets' labels skip this
+            y = np.asarray(y)
+            if y.dtype.kind not in "iub":
+                raise TypeError(f"y: loss {self.name!r} expects integer class labels, got dtype {y.dtype}")
+            y = y.astype(np.intp)
+        if z.ndim != 2 or y.shape != z.shape[:1]:
+            raise ValueError(f"y: loss {self.name!r} expects logits (N, K) and labels (N,), got "
+                             f"shapes {z.shape} and {y.shape}")
+        # one reduction checks both ends: as unsigned, a negative label is larger than any K
+        if y.size and np.maximum.reduce(y.view(np.uintp)) >= z.shape[1]:
+            raise ValueError(f"y: labels must lie in [0, {z.shape[1] - 1}] for {z.shape[1]} outputs, "
+                             f"got labels from {y.min()} to {y.max()}")
+        return y
 
 
 #: name -> class; the gradient-check tests walk this registry, so a new entry is covered.
