@@ -29,6 +29,7 @@ class Layer:
         self.param_names: list[str] = []
         self.input_dim: int | None = None
         self.output_dim: int | None = None
+        self._buffers: dict[tuple[Any, ...], dict[str, np.ndarray]] = {}
 
     @property
     def built(self) -> bool:
@@ -65,11 +66,25 @@ class Layer:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self.__dict__.setdefault("_buffers", {})
         self.params = [p if p.flags.writeable else np.array(p) for p in self.params]
         self.grads = [g if g.flags.writeable else np.array(g) for g in self.grads]
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name}
+
+    #: batch shapes whose work arrays are kept (training sees the full batches, the last shorter
+    #: one and the evaluation batches); the oldest is dropped beyond that
+    _MAX_WORK_SETS = 4
+
+    def _work_for(self, key: tuple[Any, ...], make: Any) -> dict[str, np.ndarray]:
+        """The work arrays for ``key`` (a batch shape and dtype), built by ``make()`` once."""
+        work = self._buffers.get(key)
+        if work is None:
+            if len(self._buffers) >= self._MAX_WORK_SETS:
+                del self._buffers[next(iter(self._buffers))]
+            work = self._buffers[key] = make()
+        return work
 
     def count_params(self) -> int:
         return int(sum(p.size for p in self.params))
@@ -123,7 +138,6 @@ class Dense(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self._x = self._z = self._a = self._current = None
-        self._buffers: dict[int, dict[str, np.ndarray]] = {}
 
     @property
     def kernel(self) -> np.ndarray:
@@ -145,15 +159,13 @@ class Dense(Layer):
         return self.units
 
     def _work(self, n: int) -> dict[str, np.ndarray]:
-        """The work arrays z, a, δ, ∂E/∂x for a batch of n, reused from batch to batch (no per-batch
-        allocation; one set per batch size, e.g. the full batches and the last, shorter one)."""
-        dtype = self.params[0].dtype
-        work = self._buffers.get(n)
-        if work is None or work["z"].dtype != dtype or not work["z"].flags.writeable:
-            work = self._buffers[n] = {
-                "z": np.empty((n, self.units), dtype), "a": np.empty((n, self.units), dtype),
-                "delta": np.empty((n, self.units), dtype), "dx": np.empty((n, self.input_dim), dtype)}
-        return work
+        """The work arrays z, a, δ, ∂E/∂x (and b in every row) for a batch of n, reused from batch
+        to batch: no per-batch allocation."""
+        dtype, units = self.params[0].dtype, self.units
+        return self._work_for((n, dtype), lambda: {
+            "z": np.empty((n, units), dtype), "a": np.empty((n, units), dtype),
+            "delta": np.empty((n, units), dtype), "dx": np.empty((n, self.input_dim), dtype),
+            "bias": np.empty((n, units), dtype)})
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """z = x·W + b, a = f(z). The returned array is reused by the next call with the same batch size."""
@@ -164,7 +176,10 @@ class Dense(Layer):
             self._a = jit.bias_relu(z, self.params[1], work["a"])
         else:
             if self.use_bias:
-                z += self.params[1]
+                # z += b, through b copied to every row: NumPy 2.4 allocates an iteration buffer
+                # for each broadcasting ufunc call (34 kB at 128 × 256), for a same-shape add none
+                np.copyto(work["bias"], self.params[1])
+                z += work["bias"]
             self._a = self.activation(z, out=work["a"])
         return self._a
 
@@ -217,16 +232,22 @@ class Activation(Layer):
         self.activation = activations.get(activation)
         self._z = self._a = None
 
+    def _work(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """a and ∂E/∂x for inputs shaped as x, reused from batch to batch (as Dense's)."""
+        return self._work_for((x.shape, x.dtype), lambda: {"a": np.empty_like(x), "dx": np.empty_like(x)})
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         self._z = x
-        self._a = self.activation(x)
+        self._a = self.activation(x, out=self._work(x)["a"])
         return self._a
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True, *,
                  is_delta: bool = False) -> np.ndarray | None:
         if not need_input_grad:
             return None
-        return grad if is_delta else self.activation.backward(self._z, self._a, grad)
+        if is_delta:
+            return grad
+        return self.activation.backward(self._z, self._a, grad, out=self._work(self._z)["dx"])
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "activation": activations.serialize(self.activation)}

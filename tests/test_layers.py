@@ -1,0 +1,81 @@
+"""Layers reuse their work arrays: a training step's forward and backward allocate nothing."""
+import pickle
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from descend import Activation, Dense, jit
+
+# NumPy's own bookkeeping (~1 kB per reduction call) comes and goes; any array of the batch
+# (N = 2048 rows) would be 8 kB or more.
+ALLOCATION_LIMIT = 4096
+N = 2048
+
+
+def _peak(f, calls=5):
+    for _ in range(10):
+        f()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        for _ in range(calls):
+            f()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak - base
+
+
+def _dense(activation, width=64, compiled=True, monkeypatch=None):
+    monkeypatch.setattr(jit, "MIN_SIZE", 0 if compiled else 10 ** 12)
+    layer = Dense(width, activation)
+    layer.build(16, np.random.default_rng(0), np.dtype(np.float32))
+    return layer
+
+
+# (softmax's own backward, used only without a cross-entropy loss, and leaky_relu/elu still
+# allocate their temporaries)
+@pytest.mark.parametrize("activation, compiled", [("relu", True), ("relu", False), ("tanh", False),
+                                                  ("sigmoid", False), (None, False)])
+def test_a_dense_step_allocates_nothing_in_the_steady_state(activation, compiled, monkeypatch):
+    layer = _dense(activation, compiled=compiled, monkeypatch=monkeypatch)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((N, 16)).astype(np.float32)
+    g = rng.standard_normal((N, 64)).astype(np.float32)
+
+    def step():
+        layer.forward(x)
+        layer.backward(g)
+
+    assert _peak(step) < ALLOCATION_LIMIT
+
+
+def test_an_activation_layer_allocates_nothing_in_the_steady_state():
+    layer = Activation("tanh")
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((N, 16)).astype(np.float32)
+    g = rng.standard_normal((N, 16)).astype(np.float32)
+    a = layer.forward(x).copy()
+    np.testing.assert_array_equal(a, np.tanh(x))
+    np.testing.assert_array_equal(layer.backward(g), (1 - a * a) * g)
+    assert _peak(lambda: (layer.forward(x), layer.backward(g))) < ALLOCATION_LIMIT
+
+
+def test_the_bias_goes_through_a_full_size_copy_with_the_same_numbers(monkeypatch):
+    layer = _dense("tanh", monkeypatch=monkeypatch)
+    layer.params[1][:] = np.random.default_rng(2).standard_normal(64)
+    x = np.random.default_rng(3).standard_normal((7, 16)).astype(np.float32)
+    np.testing.assert_array_equal(layer.forward(x), np.tanh(x @ layer.params[0] + layer.params[1]))
+
+
+def test_work_arrays_are_kept_for_the_four_latest_batch_sizes_and_not_pickled(monkeypatch):
+    layer = _dense("relu", monkeypatch=monkeypatch)
+    for n in (1, 2, 3, 4, 5, 5, 4):
+        layer.forward(np.ones((n, 16), np.float32))
+    assert sorted(key[0] for key in layer._buffers) == [2, 3, 4, 5]
+    again = pickle.loads(pickle.dumps(layer))
+    assert again._buffers == {}
+    np.testing.assert_array_equal(again.forward(np.ones((3, 16), np.float32)),
+                                  layer.forward(np.ones((3, 16), np.float32)))
