@@ -73,6 +73,19 @@ def measure() -> dict[str, float]:
 
     out["bias, ReLU, ReLU′, ∂E/∂b (NumPy, in place)"] = per_epoch(elementwise, BATCHES)
 
+    from descend import jit
+
+    delta = [np.empty_like(x) for x in z]
+
+    def compiled() -> None:                     # what the two ReLU layers run since a4b988c
+        for zi, ai, bi, gi, di in zip(z[:-1], a[:-1], bias, gb, delta):
+            jit.bias_relu(zi, bi, ai)
+            jit.relu_delta_bias(ai, zi, di, gi)
+        np.add(z[-1], bias[-1], out=z[-1])
+        np.sum(z[-1], axis=0, out=gb[-1])
+
+    out["the same, ReLU layers through jit.py's two loops"] = per_epoch(compiled, BATCHES)
+
     from descend import losses
 
     ce = losses.get("sparse_categorical_crossentropy")
@@ -84,6 +97,8 @@ def measure() -> dict[str, float]:
     for kind in ("adam", "momentum"):
         opt = descend_optimizer(kind)
         out[f"descend {kind} apply (6 arrays, 235k params)"] = per_epoch(lambda: opt.apply(grads, params), BATCHES)
+        out[f"descend {kind} apply, check_finite=False (the training loop's)"] = per_epoch(
+            lambda: opt.apply(grads, params, check_finite=False), BATCHES)
     tparams = []
     for g, p in zip(grads, params):
         t = torch.from_numpy(p.copy()).requires_grad_()
@@ -95,11 +110,12 @@ def measure() -> dict[str, float]:
         topt = make()
         out[name] = per_epoch(topt.step, BATCHES)
 
-    # divergence guard: copy every weight before the update, check the gradients' sums
+    # the divergence guard before a4b988c: a copy of every weight, a Σ of every gradient
     kept = [np.empty_like(p) for p in params]
-    out["keep-last-good copy of all weights"] = per_epoch(lambda: [np.copyto(k, p) for k, p in zip(kept, params)],
-                                                         BATCHES)
-    out["finite check Σg of all gradients (once)"] = per_epoch(lambda: [float(g.sum()) for g in grads], BATCHES)
+    out["(before a4b988c) copy of all weights"] = per_epoch(
+        lambda: [np.copyto(k, p) for k, p in zip(kept, params)], BATCHES)
+    out["(before a4b988c) finite check Σg of all gradients"] = per_epoch(
+        lambda: [float(g.sum()) for g in grads], BATCHES)
     def errstate() -> None:
         with np.errstate(over="ignore", invalid="ignore"):
             pass

@@ -249,35 +249,28 @@ class Optimizer:
             self.begin_step(t)
             slots = list(self.state.items())
             kept = self._kept[self.iterations % 2]
-            written, pending, bad = [], [], None
             for i, (g, w, prev, out) in enumerate(zip(grads, params, kept, self._scratch)):
                 slot = {name: arrays[i] for name, arrays in slots}
-                n_bad = self.fused_step(g, w, prev, slot, lr, t, decay)   # 5.–7. in one pass
-                if n_bad is not None:
-                    written.append(i)
-                    finite = n_bad == 0
-                elif not check_finite and slots and not is_finite(given[i]):  # (the rule's slots would
-                    finite = False                                         # take the NaN in)
-                else:
-                    self.rule(g, slot, lr, t, out)                         # 5. the rule
-                    if decay:                                              # 6. decoupled decay
-                        out += decay * w
-                    finite = is_finite(out)
-                    pending.append(i)
-                if not finite:
-                    bad = i
-                    break
-            if bad is not None:
-                for i in written:
-                    np.copyto(params[i], kept[i])
-                if not is_finite(given[bad]):
-                    raise ValueError(f"grads[{bad}]: expected finite values, got {_count_nonfinite(given[bad])} "
-                                     f"NaN/inf element(s); every weight is as before the step")
-                raise ValueError(f"params[{bad}]: the update at step {t} is not finite (overflow); every "
-                                 f"weight is as before the step. Lower the learning rate or clip gradients.")
-        for i in pending:                                                  # 7. in-place update
-            np.copyto(kept[i], params[i])
-            params[i] -= self._scratch[i]
+                n_bad = self.fused_step(g, w, prev, slot, lr, t, decay)   # 5.–7. in one pass, or:
+                if n_bad is None:
+                    np.copyto(prev, w)                                     # (keep w)
+                    if not check_finite and slots and not is_finite(given[i]):
+                        n_bad = 1                                          # (its slots would take the NaN in)
+                    else:
+                        self.rule(g, slot, lr, t, out)                     # 5. the rule
+                        if decay:                                          # 6. decoupled decay
+                            out += decay * w
+                        n_bad = 0 if is_finite(out) else 1
+                        if not n_bad:
+                            w -= out                                       # 7. in-place update
+                if n_bad:                                                  # every weight back
+                    for p, before in zip(params[:i + 1], kept):
+                        np.copyto(p, before)
+                    if not is_finite(given[i]):
+                        raise ValueError(f"grads[{i}]: expected finite values, got {_count_nonfinite(given[i])} "
+                                         f"NaN/inf element(s); every weight is as before the step")
+                    raise ValueError(f"params[{i}]: the update at step {t} is not finite (overflow); every "
+                                     f"weight is as before the step. Lower the learning rate or clip gradients.")
         self._kept_step = self.iterations
         self.iterations += 1
 
