@@ -132,3 +132,14 @@ def test_without_a_separate_scan_the_kernel_refuses_a_nan_gradient_and_no_nan_en
     assert opt.iterations == 1 and opt.restore_previous(w)                       # the step before stays
     for a, b in zip(w, initial):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_nan_spread_by_global_clipping_is_named_where_it_came_from(monkeypatch):
+    monkeypatch.setattr(kernels, "MIN_SIZE", 0)
+    w = [np.ones(200, np.float32), np.ones(300, np.float32)]
+    g = [np.ones(200, np.float32), np.ones(300, np.float32)]
+    g[1][3] = np.nan                       # the global norm is NaN: every clipped gradient is
+    with pytest.raises(ValueError, match=r"grads\[1\]: expected finite values, got 1 NaN/inf"):
+        Adam(learning_rate=0.01, global_clipnorm=1.0).apply(g, w, check_finite=False)
+    for a in w:
+        np.testing.assert_array_equal(a, 1.0)

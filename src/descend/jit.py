@@ -8,7 +8,9 @@ runs where numba is not installed, where ``DESCEND_KERNELS=numpy`` is set, for a
 for a compiled call to pay off, and for non-contiguous or mixed-dtype arrays.
 
 Kernels are single-threaded, as NumPy's element-wise loops are: a second pool of threads next to
-the BLAS threads of a training step was measured to slow it down 10–30× on 2 cores.
+the BLAS threads of a training step only waits for OpenBLAS's spinning worker (a W1 momentum epoch
+with the optimizer step on numba's threads, 2 cores: 1.2–5.6× slower, whatever the threading
+layer; benchmarks/README.md).
 """
 from __future__ import annotations
 

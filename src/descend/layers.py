@@ -172,7 +172,7 @@ class Dense(Layer):
         work = self._work(len(x))
         z = np.matmul(x, self.params[0], out=work["z"])
         self._x, self._z, self._current = x, z, work
-        if self._relu_kernel(z):                         # the three lines below, in one pass
+        if self._relu_kernel(z):                         # the else branch, in one pass
             self._a = jit.bias_relu(z, self.params[1], work["a"])
         else:
             if self.use_bias:

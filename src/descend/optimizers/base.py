@@ -266,8 +266,11 @@ class Optimizer:
                 if n_bad:                                                  # every weight back
                     for p, before in zip(params[:i + 1], kept):
                         np.copyto(p, before)
-                    if not is_finite(given[i]):
-                        raise ValueError(f"grads[{i}]: expected finite values, got {_count_nonfinite(given[i])} "
+                    # a NaN/inf gradient anywhere (clipping by the global norm spreads it) is named
+                    # as such; otherwise the step itself overflowed
+                    j = next((j for j, a in enumerate(given) if not is_finite(a)), None)
+                    if j is not None:
+                        raise ValueError(f"grads[{j}]: expected finite values, got {_count_nonfinite(given[j])} "
                                          f"NaN/inf element(s); every weight is as before the step")
                     raise ValueError(f"params[{i}]: the update at step {t} is not finite (overflow); every "
                                      f"weight is as before the step. Lower the learning rate or clip gradients.")

@@ -49,7 +49,7 @@ def usable(*arrays: np.ndarray) -> bool:
 # error_model="numpy": a division by zero gives inf (as in NumPy) instead of raising, which
 # also keeps the loop branch-free. One thread: NumPy's own element-wise loops use one, and
 # a second pool of threads next to the BLAS threads of a training step was measured to slow
-# a W1 epoch down 10–30× on 2 cores.
+# a W1 epoch down 1.2–5.6× on 2 cores (see jit.py).
 #
 # Each kernel does the whole of the pipeline's steps 5–7 for one array (base.py): the rule's
 # step Δ, the decoupled decay Δ ← Δ + c·w (a compile-time flag: off, the loop has no such term),
