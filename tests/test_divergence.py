@@ -96,6 +96,35 @@ def test_a_non_finite_gradient_under_a_finite_loss_is_a_divergence_too():
     assert history.epoch == [0] and math.isnan(history.history["loss"][0])
 
 
+@pytest.mark.parametrize("optimizer", ["adam", "momentum", "rmsprop"])
+def test_a_gradient_that_blows_up_after_good_steps_restores_the_step_before(optimizer, monkeypatch):
+    # The optimizer checks the gradients in its own pass (compiled kernels for adam and momentum,
+    # the NumPy rule for rmsprop): an inf gradient after two good steps is a DivergenceError, the
+    # weights go back to those before the last good step, and no slot takes the inf in.
+    from descend.optimizers import kernels
+
+    monkeypatch.setattr(kernels, "MIN_SIZE", 0)
+    # zero inputs leave W₁ at 1e-38 while the output layer learns; then x = 3e38 gives z₁ = 3 (a
+    # finite loss) but ∂E/∂W₁ = xᵀδ ≈ 3e38 · 8 · 28 overflows float32
+    model = Sequential([Input(3), Dense(4, use_bias=False, kernel_initializer=Constant(1e-38)),
+                        Dense(1, kernel_initializer=Constant(1.0))], seed=0)
+    model.compile(optimizer, "mse")
+    good, y = np.zeros((8, 3), np.float32), np.ones(8, np.float32)
+    model.train_on_batch(good, y)
+    before_last_good = model.get_weights()
+    model.train_on_batch(good, y)
+    assert not all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before_last_good))
+    bad, y = np.full((8, 3), 3e38, np.float32), np.full(8, -100.0, np.float32)
+    with pytest.raises(DivergenceError) as info:
+        model.train_on_batch(bad, y)
+    assert math.isfinite(info.value.loss)
+    assert "back to those before the previous update" in str(info.value)
+    for w, b in zip(model.get_weights(), before_last_good):
+        np.testing.assert_array_equal(w, b)
+    assert all(np.isfinite(a).all() for arrays in model.optimizer.state.values() for a in arrays)
+    assert model.optimizer.iterations == 2
+
+
 def test_a_callback_that_stops_ends_the_run_cleanly_with_finite_weights():
     X, y = descend.datasets.make_moons(400, noise=0.1, seed=0)
     init = descend.initializers.RandomNormal(0.0, 1.0)
