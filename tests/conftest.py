@@ -1,5 +1,9 @@
-"""Shared test settings: matplotlib without a display, a modest hypothesis profile."""
+"""Shared test settings: matplotlib without a display, a modest hypothesis profile; and the
+``allocates_nothing`` fixture for the no-allocation tests."""
 import os
+import tracemalloc
+
+import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -10,3 +14,33 @@ try:
     settings.load_profile("descend")
 except ImportError:  # pragma: no cover
     pass
+
+
+#: NumPy's own bookkeeping comes and goes at every call whatever the sizes (each reduction builds a
+#: ~1 kB iterator; freed blocks go to its caches): up to ~2 kB. The tests use data large enough
+#: that any array of the batch would be 8 kB or more.
+ALLOCATION_LIMIT = 4096
+
+
+@pytest.fixture
+def allocates_nothing():
+    """``check(f)``: after a warm-up (work arrays built, NumPy's small-block caches filled), asserts
+    that ``calls`` calls of f hold at once, beyond what was live before them, less than one
+    batch-sized array (tracemalloc), and keep nothing from call to call."""
+    def check(f, calls=5):
+        for _ in range(10):
+            f()
+        tracemalloc.start()
+        try:
+            f()
+            base = tracemalloc.get_traced_memory()[0]
+            tracemalloc.reset_peak()
+            for _ in range(calls):
+                f()
+            current, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert peak - base < ALLOCATION_LIMIT, f"{peak - base} bytes held at once"
+        assert current - base < ALLOCATION_LIMIT, f"{current - base} bytes kept"
+
+    return check

@@ -1,31 +1,12 @@
 """Layers reuse their work arrays: a training step's forward and backward allocate nothing."""
 import pickle
-import tracemalloc
 
 import numpy as np
 import pytest
 
 from descend import Activation, Dense, jit
 
-# NumPy's own bookkeeping (~1 kB per reduction call) comes and goes; any array of the batch
-# (N = 2048 rows) would be 8 kB or more.
-ALLOCATION_LIMIT = 4096
-N = 2048
-
-
-def _peak(f, calls=5):
-    for _ in range(10):
-        f()
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
-        for _ in range(calls):
-            f()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    return peak - base
+N = 2048    # rows: any array of the batch would be 8 kB or more
 
 
 def _dense(activation, width=64, compiled=True, monkeypatch=None):
@@ -39,7 +20,8 @@ def _dense(activation, width=64, compiled=True, monkeypatch=None):
 # allocate their temporaries)
 @pytest.mark.parametrize("activation, compiled", [("relu", True), ("relu", False), ("tanh", False),
                                                   ("sigmoid", False), (None, False)])
-def test_a_dense_step_allocates_nothing_in_the_steady_state(activation, compiled, monkeypatch):
+def test_a_dense_step_allocates_nothing_in_the_steady_state(activation, compiled, monkeypatch,
+                                                           allocates_nothing):
     layer = _dense(activation, compiled=compiled, monkeypatch=monkeypatch)
     rng = np.random.default_rng(1)
     x = rng.standard_normal((N, 16)).astype(np.float32)
@@ -49,10 +31,10 @@ def test_a_dense_step_allocates_nothing_in_the_steady_state(activation, compiled
         layer.forward(x)
         layer.backward(g)
 
-    assert _peak(step) < ALLOCATION_LIMIT
+    allocates_nothing(step)
 
 
-def test_an_activation_layer_allocates_nothing_in_the_steady_state():
+def test_an_activation_layer_allocates_nothing_in_the_steady_state(allocates_nothing):
     layer = Activation("tanh")
     rng = np.random.default_rng(1)
     x = rng.standard_normal((N, 16)).astype(np.float32)
@@ -60,7 +42,7 @@ def test_an_activation_layer_allocates_nothing_in_the_steady_state():
     a = layer.forward(x).copy()
     np.testing.assert_array_equal(a, np.tanh(x))
     np.testing.assert_array_equal(layer.backward(g), (1 - a * a) * g)
-    assert _peak(lambda: (layer.forward(x), layer.backward(g))) < ALLOCATION_LIMIT
+    allocates_nothing(lambda: (layer.forward(x), layer.backward(g)))
 
 
 def test_the_bias_goes_through_a_full_size_copy_with_the_same_numbers(monkeypatch):
