@@ -45,7 +45,7 @@ def test_an_activation_layer_allocates_nothing_in_the_steady_state(allocates_not
     allocates_nothing(lambda: (layer.forward(x), layer.backward(g)))
 
 
-def test_the_bias_goes_through_a_full_size_copy_with_the_same_numbers(monkeypatch):
+def test_the_bias_add_without_broadcasting_gives_the_formula_s_numbers(monkeypatch):
     layer = _dense("tanh", monkeypatch=monkeypatch)
     layer.params[1][:] = np.random.default_rng(2).standard_normal(64)
     x = np.random.default_rng(3).standard_normal((7, 16)).astype(np.float32)
@@ -58,6 +58,6 @@ def test_work_arrays_are_kept_for_the_four_latest_batch_sizes_and_not_pickled(mo
         layer.forward(np.ones((n, 16), np.float32))
     assert sorted(key[0] for key in layer._buffers) == [2, 3, 4, 5]
     again = pickle.loads(pickle.dumps(layer))
-    assert again._buffers == {}
+    assert "_buffers" not in again.__dict__                # no work arrays carried
     np.testing.assert_array_equal(again.forward(np.ones((3, 16), np.float32)),
                                   layer.forward(np.ones((3, 16), np.float32)))

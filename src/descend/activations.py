@@ -28,42 +28,12 @@ nothing once its shapes have been seen.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from .backend import WorkArrays
 from .validation import check_number
-
-
-class WorkArrays:
-    """Mixin: scratch arrays an object owns and reuses from call to call instead of allocating.
-
-    ``self._work(key, make)`` returns the dict of arrays for ``key`` (the shape and dtype of the
-    input), built by ``make(*key)`` the first time. The few most recent keys are kept (a training
-    run sees the full batches, the last shorter one and the evaluation batches). The arrays are
-    scratch, not state: pickling and deepcopy leave them out and the copy builds its own. As
-    with a layer's work arrays, one object must not be called from two threads at once.
-    """
-
-    #: how many shapes keep their work arrays (the oldest is dropped beyond that)
-    _MAX_WORK_SETS = 4
-
-    def _work(self, key: tuple[Any, ...], make: Callable[..., dict[str, Any]]) -> dict[str, Any]:
-        cache = self.__dict__.get("_buffers")
-        if cache is None:
-            cache = self.__dict__["_buffers"] = {}
-        work = cache.get(key)
-        if work is None:
-            if len(cache) >= self._MAX_WORK_SETS:
-                del cache[next(iter(cache))]
-            work = cache[key] = make(*key)
-        return work
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state.pop("_buffers", None)
-        return state
 
 
 def row_max_work(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray | None:
@@ -269,7 +239,7 @@ class Softmax(Activation):
             np.exp(e, out=e)
             e /= e.sum(axis=-1, keepdims=True)
             return e
-        w = self._work((z.shape, z.dtype), _softmax_work)
+        w = self._work_arrays((z.shape, z.dtype), _softmax_work)
         e = np.empty_like(z) if out is None else out
         rows = w["rows"]
         row_max(z, w["max"], w["zt"])

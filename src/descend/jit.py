@@ -36,11 +36,11 @@ def numba() -> Any | None:
     return module
 
 
-def usable(*arrays: np.ndarray) -> bool:
-    """Take a kernel for these arrays? (numba available, the first array large, all C-contiguous
-    and of the first array's float dtype)."""
+def usable(*arrays: np.ndarray, min_size: int | None = None) -> bool:
+    """Take a kernel for these arrays? (numba available, the first array at least ``min_size``
+    elements — default :data:`MIN_SIZE` — all C-contiguous and of the first array's float dtype)."""
     a = arrays[0]
-    return (a.size >= MIN_SIZE and a.dtype.kind == "f" and numba() is not None
+    return (a.size >= (MIN_SIZE if min_size is None else min_size) and a.dtype.kind == "f" and numba() is not None
             and all(x.flags.c_contiguous and x.dtype == a.dtype for x in arrays))
 
 

@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 
 from . import activations, initializers, jit, regularizers
+from .backend import WorkArrays
 
 
-class Layer:
+class Layer(WorkArrays):
     """Base class of all layers."""
 
     #: the registry name used in saved configs
@@ -29,7 +30,6 @@ class Layer:
         self.param_names: list[str] = []
         self.input_dim: int | None = None
         self.output_dim: int | None = None
-        self._buffers: dict[tuple[Any, ...], dict[str, np.ndarray]] = {}
 
     @property
     def built(self) -> bool:
@@ -55,36 +55,22 @@ class Layer:
     # The forward pass's caches and work buffers are not part of a layer's state: a pickle
     # (joblib, deepcopy, multiprocessing) carries the parameters only, and parameters come back
     # writeable even from a read-only memory map, so the layer can train again.
-    _TRANSIENT = ("_x", "_z", "_a", "_current", "_buffers")
+    _TRANSIENT = ("_x", "_z", "_a", "_current")
 
     def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
+        state = super().__getstate__()               # without the work arrays
         for key in self._TRANSIENT:
             if key in state:
-                state[key] = {} if key == "_buffers" else None
+                state[key] = None
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self.__dict__.setdefault("_buffers", {})
         self.params = [p if p.flags.writeable else np.array(p) for p in self.params]
         self.grads = [g if g.flags.writeable else np.array(g) for g in self.grads]
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name}
-
-    #: batch shapes whose work arrays are kept (training sees the full batches, the last shorter
-    #: one and the evaluation batches); the oldest is dropped beyond that
-    _MAX_WORK_SETS = 4
-
-    def _work_for(self, key: tuple[Any, ...], make: Any) -> dict[str, np.ndarray]:
-        """The work arrays for ``key`` (a batch shape and dtype), built by ``make()`` once."""
-        work = self._buffers.get(key)
-        if work is None:
-            if len(self._buffers) >= self._MAX_WORK_SETS:
-                del self._buffers[next(iter(self._buffers))]
-            work = self._buffers[key] = make()
-        return work
 
     def count_params(self) -> int:
         return int(sum(p.size for p in self.params))
@@ -161,11 +147,12 @@ class Dense(Layer):
     def _work(self, n: int) -> dict[str, np.ndarray]:
         """The work arrays z, a, δ, ∂E/∂x (and b in every row) for a batch of n, reused from batch
         to batch: no per-batch allocation."""
-        dtype, units = self.params[0].dtype, self.units
-        return self._work_for((n, dtype), lambda: {
-            "z": np.empty((n, units), dtype), "a": np.empty((n, units), dtype),
-            "delta": np.empty((n, units), dtype), "dx": np.empty((n, self.input_dim), dtype),
-            "bias": np.empty((n, units), dtype)})
+        return self._work_arrays((n, self.params[0].dtype), self._new_work)
+
+    def _new_work(self, n: int, dtype: np.dtype) -> dict[str, np.ndarray]:
+        shape = (n, self.units)
+        return {"z": np.empty(shape, dtype), "a": np.empty(shape, dtype), "delta": np.empty(shape, dtype),
+                "dx": np.empty((n, self.input_dim), dtype), "bias": np.empty(shape, dtype)}
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """z = x·W + b, a = f(z). The returned array is reused by the next call with the same batch size."""
@@ -234,7 +221,8 @@ class Activation(Layer):
 
     def _work(self, x: np.ndarray) -> dict[str, np.ndarray]:
         """a and ∂E/∂x for inputs shaped as x, reused from batch to batch (as Dense's)."""
-        return self._work_for((x.shape, x.dtype), lambda: {"a": np.empty_like(x), "dx": np.empty_like(x)})
+        return self._work_arrays((x.shape, x.dtype), lambda shape, dtype: {
+            "a": np.empty(shape, dtype), "dx": np.empty(shape, dtype)})
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self._z = x

@@ -34,7 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from .activations import WorkArrays, row_max, row_max_work
+from .activations import row_max, row_max_work
+from .backend import WorkArrays
 
 #: probabilities are clipped to [EPSILON, 1 − EPSILON] outside the fused path (Keras's epsilon)
 EPSILON = 1e-7
@@ -197,7 +198,7 @@ class BinaryCrossentropy(Loss):
         """
         z, y, a, out_dtype = _fused_inputs(z, y_true, a, self.name)
         n = _size(z)
-        w = self._work((z.shape, z.dtype), _elementwise_work)
+        w = self._work_arrays((z.shape, z.dtype), _elementwise_work)
         e, t, u, delta = w["e"], w["t"], w["u"], w["delta"]
         np.abs(z, out=e)
         np.negative(e, out=e)
@@ -307,7 +308,7 @@ class CategoricalCrossentropy(Loss):
         if z.ndim != 2:
             raise ValueError(f"z: loss {self.name!r} expects logits of shape (N, K), got shape {z.shape}")
         n = max(len(z), 1)
-        w = self._work((z.shape, z.dtype), _rows_work)
+        w = self._work_arrays((z.shape, z.dtype), _rows_work)
         _softmax_parts(z, w)
         logp, delta = w["shifted"], w["delta"]
         w["rows"][...] = w["lse_col"]
@@ -372,7 +373,7 @@ class SparseCategoricalCrossentropy(Loss):
         a = None if a is None else np.asarray(a).astype(out_dtype, copy=False)
         labels = self._labels(z, y_true)
         n = max(len(z), 1)
-        w = self._work((z.shape, z.dtype), _rows_work)
+        w = self._work_arrays((z.shape, z.dtype), _rows_work)
         index, picked, delta = w["index"], w["picked"], w["delta"]
         np.add(w["starts"], labels, out=index)                 # flat index of (n, y_n)
         np.take(z, index, out=picked, mode="wrap")             # z_y ("wrap": mode="raise" allocates)

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import jit
 from ..jit import numba as _numba
 
 #: below this many elements the NumPy form is used: numba's dispatch (checking a dozen
@@ -38,10 +39,8 @@ def enabled() -> bool:
 
 
 def usable(*arrays: np.ndarray) -> bool:
-    """Use a kernel for these arrays? (available, large, C-contiguous, same float dtype)."""
-    a = arrays[0]
-    return (a.size >= MIN_SIZE and enabled()
-            and all(x.flags.c_contiguous and x.dtype == a.dtype for x in arrays))
+    """Use a kernel for these arrays? (jit.usable, with this module's threshold)"""
+    return jit.usable(*arrays, min_size=MIN_SIZE)
 
 
 # One compiled loop per variant: the variant's flags are constants of the loop (closure
