@@ -1,4 +1,7 @@
 """The fused kernels give bit for bit the numbers of the readable NumPy rules."""
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -54,11 +57,40 @@ def test_kernel_equals_numpy_rule_bit_for_bit(case, dtype, monkeypatch):
         np.testing.assert_array_equal(fused_state[key], plain_state[key], err_msg=key)
 
 
-def test_kernels_take_multidimensional_arrays_and_small_arrays_use_numpy(monkeypatch):
+def test_kernels_take_multidimensional_arrays(monkeypatch):
     fused, _ = _run(CASES["adam torch"], np.float32, 5, True, monkeypatch, shape=(300, 200))
     plain, _ = _run(CASES["adam torch"], np.float32, 5, False, monkeypatch, shape=(300, 200))
     np.testing.assert_array_equal(fused[0], plain[0])
-    assert not kernels.usable(np.zeros(10))
+
+
+def test_kernels_pay_off_where_one_array_of_the_step_is_large():
+    small, large = np.zeros(10), np.zeros(kernels.MIN_SIZE)
+    assert not kernels.pay_off([small, np.zeros((5, 3))])   # a lecture-sized model: no numba
+    assert kernels.pay_off([small, large])                   # then the small arrays take it too
+
+
+def test_a_model_of_lecture_size_does_not_import_numba():
+    code = ("import sys, numpy as np, descend\n"
+            "m = descend.Sequential([descend.Dense(2, activation='sigmoid'), descend.Dense(1)])\n"
+            "m.compile(optimizer=descend.optimizers.Adam(0.1), loss='mse')\n"
+            "m.fit(np.ones((8, 2)), np.ones((8, 1)), epochs=2, batch_size=4, verbose=0)\n"
+            "assert 'numba' not in sys.modules, 'numba imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("name", ["adam", "momentum"])
+def test_a_strided_array_takes_the_numpy_rule_with_the_same_numbers(name):
+    # the kernel walks memory as one flat run: a strided view must not reach it
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=(kernels.MIN_SIZE, 4)).astype(np.float32)
+    grads = [rng.normal(size=(kernels.MIN_SIZE, 2)).astype(np.float32) for _ in range(3)]
+    strided, contiguous = base[:, ::2], np.ascontiguousarray(base[:, ::2])
+    opts = [optimizers.get(name, learning_rate=0.01) for _ in range(2)]
+    for g in grads:
+        opts[0].apply([g], [strided])
+        opts[1].apply([g], [contiguous])
+    np.testing.assert_array_equal(strided, contiguous)
+    np.testing.assert_array_equal(base[:, 1::2], np.ascontiguousarray(base[:, 1::2]))
 
 
 def test_switch_off_by_environment(monkeypatch):
@@ -82,11 +114,13 @@ def test_an_overflowing_step_leaves_every_weight_as_before_the_step(make, monkey
     np.testing.assert_array_equal(w, 1.0)
 
 
-def test_weights_the_kernel_wrote_are_put_back_when_a_later_array_overflows():
-    # params[0] takes the kernel and is written in its pass; params[1] (below MIN_SIZE) takes the
-    # NumPy rule and overflows: params[0] must come back bit for bit
+@pytest.mark.parametrize("later", ["kernel", "numpy rule"])
+def test_weights_the_kernel_wrote_are_put_back_when_a_later_array_overflows(later):
+    # params[0] takes the kernel and is written in its pass; params[1] overflows, in the kernel
+    # too, or (a strided view) in the NumPy rule: params[0] must come back bit for bit
     rng = np.random.default_rng(0)
-    w = [rng.normal(size=kernels.MIN_SIZE * 2).astype(np.float32), np.ones(3, np.float32)]
+    second = np.ones(3, np.float32) if later == "kernel" else np.ones(6, np.float32)[::2]
+    w = [rng.normal(size=kernels.MIN_SIZE * 2).astype(np.float32), second]
     before = [a.copy() for a in w]
     g = [rng.normal(size=w[0].shape).astype(np.float32), np.full(3, 3e38, np.float32)]
     opt = SGD(learning_rate=10.0, momentum=0.9)

@@ -110,14 +110,10 @@ class Adam(Optimizer):
         np.divide(m, out, out=out)
         out *= lr / (1.0 - self.beta_1 ** t)                         # Δ = η m̂ / denominator
 
-    def fused_step(self, g: np.ndarray, w: np.ndarray, prev: np.ndarray, slots: dict[str, np.ndarray],
-                   lr: float, t: int, decay: float) -> int | None:
-        m, v = slots["m"], slots["v"]
-        if not kernels.usable(g, m, v, w, prev):
-            return None
-        return kernels.adam(g, m, v, slots["v_max"] if self.amsgrad else None, w, prev,
-                            beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
-                            placement=self.epsilon_placement, lr=lr, t=t, decay=decay)
+    def fused_kernel(self, lr: float, t: int, decay: float) -> kernels.FusedStep | None:
+        return kernels.adam_step(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
+                                 placement=self.epsilon_placement, amsgrad=self.amsgrad, lr=lr, t=t,
+                                 decay=decay)
 
 
 class AdamW(Adam):

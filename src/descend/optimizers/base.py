@@ -17,7 +17,7 @@ this order:
    w from *before* the update, as Keras (decay before ``update_step``) and PyTorch AdamW do;
 7. **in-place update** — ``w ← w − Δ``, keeping the w before the step.
 
-Where an optimizer has a compiled kernel for its rule (:meth:`Optimizer.fused_step`, see
+Where an optimizer has a compiled kernel for its rule (:meth:`Optimizer.fused_kernel`, see
 ``kernels.py``), steps 5–7 happen in one pass over each array, bit for bit as written above.
 
 A NaN or inf gradient is rejected before anything is touched (conventions.md; "a NaN never
@@ -38,6 +38,7 @@ import numpy as np
 
 from .. import clipping as _clipping
 from .. import schedules as _schedules
+from . import kernels as _kernels
 from ..validation import check_choice, check_number, is_finite  # noqa: F401  (re-exported to the rules)
 
 FLAVORS = ("lecture", "keras", "torch")
@@ -198,17 +199,18 @@ class Optimizer:
 
         ``g`` is read-only (already clipped / coupled-decayed); ``slots`` are this array's own
         memory and are updated in place; ``t`` is the 1-based step; ``out`` may be used as scratch.
-        This readable NumPy form is the definition; :meth:`fused_step` may do the same faster.
+        This readable NumPy form is the definition; :meth:`fused_kernel` may do the same faster.
         """
         raise NotImplementedError
 
-    def fused_step(self, g: np.ndarray, w: np.ndarray, prev: np.ndarray, slots: dict[str, np.ndarray],
-                   lr: float, t: int, decay: float) -> int | None:
-        """Steps 5–7 for one array in one pass, where a compiled kernel exists; else None.
+    def fused_kernel(self, lr: float, t: int, decay: float) -> _kernels.FusedStep | None:
+        """Steps 5–7 in one compiled pass per array, where a kernel exists; else None.
 
-        Must give bit for bit what the pipeline does with :meth:`rule`: Δ = rule(...),
-        Δ ← Δ + decay·w (when ``decay`` ≠ 0), ``prev`` ← w, w ← w − Δ. Returns how many elements of
-        Δ are not finite (the pipeline then puts every weight back from ``prev``).
+        Called once per step (the scalars of step t are worked out once); returns
+        ``step(g, w, prev, slots)``, which must give bit for bit what the pipeline does with
+        :meth:`rule`: Δ = rule(...), Δ ← Δ + decay·w (when ``decay`` ≠ 0), ``prev`` ← w, w ← w − Δ,
+        and return how many elements of Δ are not finite (the pipeline then puts every weight back
+        from ``prev``), or None for arrays it cannot take (the pipeline then uses :meth:`rule`).
         """
         return None
 
@@ -249,9 +251,10 @@ class Optimizer:
             self.begin_step(t)
             slots = list(self.state.items())
             kept = self._kept[self.iterations % 2]
+            fused = self.fused_kernel(lr, t, decay) if _kernels.pay_off(params) else None
             for i, (g, w, prev, out) in enumerate(zip(grads, params, kept, self._scratch)):
                 slot = {name: arrays[i] for name, arrays in slots}
-                n_bad = self.fused_step(g, w, prev, slot, lr, t, decay)   # 5.–7. in one pass, or:
+                n_bad = None if fused is None else fused(g, w, prev, slot)  # 5.–7. in one pass, or:
                 if n_bad is None:
                     np.copyto(prev, w)                                     # (keep w)
                     if not check_finite and slots and not is_finite(given[i]):

@@ -6,9 +6,9 @@ trip to memory. The kernels here do, element by element, *the same operations in
 and the same precision* — so they return bit-for-bit the numbers of the NumPy form
 (``tests/test_optimizer_kernels.py`` checks it) — in one vectorised pass, compiled by numba.
 
-The NumPy form stays the definition. The kernels are used when numba can be imported, the array
-is large enough for a compiled pass to pay off, and ``DESCEND_KERNELS`` is not set to
-``"numpy"``; numba is imported (and each kernel compiled, with an on-disk cache) on first use
+The NumPy form stays the definition. The kernels are used when numba can be imported, one array
+of the step is large enough (:func:`pay_off`), the arrays are C-contiguous, and
+``DESCEND_KERNELS`` is not set to ``"numpy"``; numba is imported (and each kernel compiled, with an on-disk cache) on first use
 only, so ``import descend`` stays light.
 
 Scalars are cast to the arrays' dtype before the loop, as NumPy does for a Python float in a
@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import math
 from functools import cache
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .. import jit
 from ..jit import numba as _numba
 
-#: below this many elements the NumPy form is used: numba's dispatch (checking a dozen
-#: arguments) costs about as much as the dozen ufunc calls it replaces on a tiny array
+#: a step takes the kernels where one of its arrays has this many elements (then all its arrays
+#: do: a kernel call, ~2 µs, is cheaper than the dozen ufunc calls of a rule even on 10 elements;
+#: below it the model is lecture-sized and should not pay numba's import, ~0.5 s and ~150 MB)
 MIN_SIZE = 128
 
 #: epsilon placements of Adam (see adam.py), as small ints for the kernel
@@ -38,9 +38,29 @@ def enabled() -> bool:
     return _numba() is not None
 
 
-def usable(*arrays: np.ndarray) -> bool:
-    """Use a kernel for these arrays? (jit.usable, with this module's threshold)"""
-    return jit.usable(*arrays, min_size=MIN_SIZE)
+def pay_off(params: Sequence[np.ndarray]) -> bool:
+    """Take the kernels for this step's arrays? Where one of them has :data:`MIN_SIZE` elements
+    or more (numba is then imported anyway, and a small array's kernel call is cheaper than its
+    dozen ufunc calls); a model of lecture size never imports numba."""
+    return any(p.size >= MIN_SIZE for p in params) and enabled()
+
+
+def contiguous(*arrays: np.ndarray) -> bool:
+    """All C-contiguous? (a kernel walks each array's memory as one flat run)"""
+    for a in arrays:
+        if not a.flags.c_contiguous:
+            return False
+    return True
+
+
+#: steps 5–7 for one array of a step: ``step(g, w, prev, slots)`` → the number of non-finite
+#: elements of Δ, or None where the arrays do not suit a kernel (the pipeline takes the rule)
+FusedStep = Callable[[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]], "int | None"]
+
+
+def _in_dtypes(*values: float) -> Callable[[np.dtype], tuple[Any, ...]]:
+    """dtype → the values cast to it, each dtype cast once per step."""
+    return cache(lambda dtype: tuple(dtype.type(x) for x in values))
 
 
 # One compiled loop per variant: the variant's flags are constants of the loop (closure
@@ -60,9 +80,11 @@ def usable(*arrays: np.ndarray) -> bool:
 @cache
 def _adam_kernel(placement: int, amsgrad: bool, decay: bool) -> Any:
     @_numba().njit(cache=True, error_model="numpy")
-    def adam(g, m, v, v_max, w, prev, c1, c2, bc2, sqrt_bc2, eps_term, scale, c_decay):
+    def adam(g_, m_, v_, v_max_, w_, prev_, c1, c2, bc2, sqrt_bc2, eps_term, scale, c_decay):
         # per element, exactly adam.py's _moments, the amsgrad max, _corrected_sqrt and the step;
         # a non-finite g leaves its slots as they were (its step is not finite: counted in bad)
+        g, m, v, v_max = g_.reshape(g_.size), m_.reshape(m_.size), v_.reshape(v_.size), v_max_.reshape(v_max_.size)
+        w, prev = w_.reshape(w_.size), prev_.reshape(prev_.size)      # (views: the arrays are C-contiguous)
         bad = 0
         for i in range(g.size):
             gi = g[i]
@@ -105,8 +127,10 @@ def _adam_kernel(placement: int, amsgrad: bool, decay: bool) -> Any:
 @cache
 def _momentum_kernel(velocity: bool, nesterov: bool, first: bool, decay: bool) -> Any:
     @_numba().njit(cache=True, error_model="numpy")
-    def momentum(g, buf, w, prev, lr, gamma, c_damp, c_decay):
+    def momentum(g_, buf_, w_, prev_, lr, gamma, c_damp, c_decay):
         # per element, exactly sgd.py's SGD.rule with momentum > 0, then steps 6–7 as adam's
+        g, buf = g_.reshape(g_.size), buf_.reshape(buf_.size)
+        w, prev = w_.reshape(w_.size), prev_.reshape(prev_.size)      # (views: the arrays are C-contiguous)
         bad = 0
         for i in range(g.size):
             gi = g[i]
@@ -145,30 +169,40 @@ def _momentum_kernel(velocity: bool, nesterov: bool, first: bool, decay: bool) -
     return momentum
 
 
-def adam(g: np.ndarray, m: np.ndarray, v: np.ndarray, v_max: np.ndarray | None, w: np.ndarray,
-         prev: np.ndarray, *, beta_1: float, beta_2: float, epsilon: float, placement: str, lr: float,
-         t: int, decay: float) -> int:
-    """One Adam step on one array: m, v (and v_max) updated, ``prev`` ← w, w ← w − (Δ + decay·w).
+def adam_step(*, beta_1: float, beta_2: float, epsilon: float, placement: str, amsgrad: bool,
+              lr: float, t: int, decay: float) -> FusedStep:
+    """Adam's steps 5–7 at step t: m, v (and v_max) updated, ``prev`` ← w, w ← w − (Δ + decay·w).
 
-    Returns how many elements of the step are not finite (0: all are).
+    The scalars are worked out once per step; the returned function is called once per array.
     """
-    dt = g.dtype.type
     bias_correction_2 = 1.0 - beta_2 ** t
     root = math.sqrt(bias_correction_2)
     eps_term = epsilon if placement != "hat" else epsilon / root
-    kernel = _adam_kernel(PLACEMENT[placement], v_max is not None, bool(decay))
-    return kernel(g.reshape(-1), m.reshape(-1), v.reshape(-1),
-                  (v_max if v_max is not None else v).reshape(-1), w.reshape(-1), prev.reshape(-1),
-                  dt(1.0 - beta_1), dt(1.0 - beta_2), dt(bias_correction_2), dt(root),
-                  dt(eps_term), dt(lr / (1.0 - beta_1 ** t)), dt(decay))
+    kernel = _adam_kernel(PLACEMENT[placement], amsgrad, bool(decay))
+    scalars = _in_dtypes(1.0 - beta_1, 1.0 - beta_2, bias_correction_2, root, eps_term,
+                         lr / (1.0 - beta_1 ** t), decay)
+
+    def step(g: np.ndarray, w: np.ndarray, prev: np.ndarray, slots: dict[str, np.ndarray]) -> int | None:
+        m, v = slots["m"], slots["v"]
+        v_max = slots["v_max"] if amsgrad else v
+        if not contiguous(g, w, prev, m, v, v_max):
+            return None
+        return kernel(g, m, v, v_max, w, prev, *scalars(g.dtype))
+
+    return step
 
 
-def momentum(g: np.ndarray, buf: np.ndarray, w: np.ndarray, prev: np.ndarray, *, lr: float, gamma: float,
-             dampening: float, velocity: bool, nesterov: bool, first: bool, decay: float) -> int:
-    """One step of SGD with momentum on one array: the buffer updated, ``prev`` ← w,
-    w ← w − (Δ + decay·w). Returns how many elements of the step are not finite."""
-    dt = g.dtype.type
-    c_damp = (1.0 - dampening) * lr if velocity else 1.0 - dampening
+def momentum_step(*, lr: float, gamma: float, dampening: float, velocity: bool, nesterov: bool,
+                  first: bool, decay: float) -> FusedStep:
+    """SGD with momentum's steps 5–7: the buffer updated, ``prev`` ← w, w ← w − (Δ + decay·w)."""
     kernel = _momentum_kernel(velocity, nesterov, first, bool(decay))
-    return kernel(g.reshape(-1), buf.reshape(-1), w.reshape(-1), prev.reshape(-1),
-                  dt(lr), dt(gamma), dt(c_damp), dt(decay))
+    c_damp = (1.0 - dampening) * lr if velocity else 1.0 - dampening
+    scalars = _in_dtypes(lr, gamma, c_damp, decay)
+
+    def step(g: np.ndarray, w: np.ndarray, prev: np.ndarray, slots: dict[str, np.ndarray]) -> int | None:
+        buf = slots["velocity"]
+        if not contiguous(g, w, prev, buf):
+            return None
+        return kernel(g, buf, w, prev, *scalars(g.dtype))
+
+    return step

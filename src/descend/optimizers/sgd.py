@@ -107,13 +107,12 @@ class SGD(Optimizer):
             else:                                       # Δ = η b
                 np.multiply(v, lr, out=out)
 
-    def fused_step(self, g: np.ndarray, w: np.ndarray, prev: np.ndarray, slots: dict[str, np.ndarray],
-                   lr: float, t: int, decay: float) -> int | None:
-        if not self.momentum or not kernels.usable(g, slots["velocity"], w, prev):
+    def fused_kernel(self, lr: float, t: int, decay: float) -> kernels.FusedStep | None:
+        if not self.momentum:
             return None
-        return kernels.momentum(g, slots["velocity"], w, prev, lr=lr, gamma=self.momentum,
-                                dampening=self.dampening, velocity=self.momentum_buffer == "velocity",
-                                nesterov=self.nesterov, first=t == 1, decay=decay)
+        return kernels.momentum_step(lr=lr, gamma=self.momentum, dampening=self.dampening,
+                                     velocity=self.momentum_buffer == "velocity", nesterov=self.nesterov,
+                                     first=t == 1, decay=decay)
 
     def slides_weights(self, params: list[np.ndarray]) -> list[np.ndarray]:
         """The slides' w for NAG, ``w = p + γ v``, from the look-ahead params p this optimizer keeps.
