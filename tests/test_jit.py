@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from descend import Dense, Input, Sequential, jit
+from descend import Dense, Input, Sequential, activations, jit, losses
 
 
 def test_numba_is_there_so_the_compiled_path_is_the_tested_one():
@@ -37,6 +37,7 @@ def test_bias_relu_and_its_backward_equal_numpy_bit_for_bit(shape, dtype):
 
 def _train(monkeypatch, min_size):
     monkeypatch.setattr(jit, "MIN_SIZE", min_size)
+    monkeypatch.setattr(jit, "SOFTMAX_MIN_SIZE", min_size)
     rng = np.random.default_rng(0)
     X = rng.standard_normal((300, 20)).astype(np.float32)
     y = rng.integers(0, 3, 300)
@@ -65,3 +66,69 @@ def test_only_plain_relu_layers_with_a_bias_take_the_loop(monkeypatch):
         assert not layer._relu_kernel(z)
     assert not relu._relu_kernel(np.zeros((4, 3)))            # float64 batch, float32 bias
     assert not relu._relu_kernel(np.zeros((3, 4), np.float32).T)  # not C-contiguous
+
+
+# ------------------------------------------------------------------------ softmax output
+SOFTMAX_SHAPES = [(1, 300), (128, 10), (37, 129), (5, 1000), (64, 7)]   # every branch of the sums
+
+
+def _logits(shape, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    z = (rng.standard_normal(shape) * 4).astype(dtype)
+    z[0, :2] = [np.nan, 1.0]                                  # a NaN row stays NaN, as in NumPy
+    if shape[0] > 2:
+        z[1, 0], z[2, :] = np.inf, 3.0                        # inf, and a row of ties
+    return z, rng.standard_normal(shape[1]).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SOFTMAX_SHAPES, ids=str)
+def test_bias_softmax_equals_numpy_bit_for_bit(shape, dtype):
+    z0, b = _logits(shape, dtype)
+    with np.errstate(invalid="ignore"):
+        z_np = z0 + b
+        a_np = activations.Softmax()(z_np)
+        z_jit, a_jit = z0.copy(), np.empty(shape, dtype)
+        zmax, total = np.empty(shape[0], dtype), np.empty(shape[0], dtype)
+        assert jit.bias_softmax(z_jit, b, a_jit, zmax, total) is a_jit
+    np.testing.assert_array_equal(z_jit, z_np)
+    np.testing.assert_array_equal(a_jit, a_np)
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(total, np.exp(z_np - z_np.max(axis=1, keepdims=True)).sum(axis=1))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SOFTMAX_SHAPES, ids=str)
+def test_sparse_crossentropy_compiled_equals_numpy_bit_for_bit(shape, dtype, monkeypatch):
+    z, _ = _logits(shape, dtype, seed=1)
+    labels = np.random.default_rng(2).integers(0, shape[1], shape[0])
+    with np.errstate(invalid="ignore", over="ignore"):
+        a = activations.Softmax()(z)
+        results = []
+        for min_size in (0, 10 ** 12):                        # compiled, then NumPy
+            monkeypatch.setattr(jit, "SOFTMAX_MIN_SIZE", min_size)
+            value, delta = losses.get("sparse_categorical_crossentropy").fused(z, labels, a)
+            results.append((value, delta.copy()))
+    (v_jit, d_jit), (v_np, d_np) = results
+    assert v_jit == v_np or (np.isnan(v_jit) and np.isnan(v_np))
+    np.testing.assert_array_equal(d_jit, d_np)
+
+
+@pytest.mark.parametrize("bad", [-1, 10, 2 ** 40])
+def test_the_compiled_sparse_crossentropy_refuses_labels_outside_the_classes(bad, monkeypatch):
+    monkeypatch.setattr(jit, "SOFTMAX_MIN_SIZE", 0)
+    z, _ = _logits((64, 10), np.float32)
+    a = activations.Softmax()(np.nan_to_num(z))
+    labels = np.arange(64) % 10
+    labels[17] = bad
+    with pytest.raises(ValueError, match=rf"labels must lie in \[0, 9\] for 10 outputs, got labels from {min(bad, 0)} to {max(bad, 9)}"):
+        losses.get("sparse_categorical_crossentropy").fused(z, labels, a)
+
+
+def test_only_softmax_layers_with_a_bias_take_the_softmax_loops(monkeypatch):
+    monkeypatch.setattr(jit, "SOFTMAX_MIN_SIZE", 0)
+    z = np.zeros((4, 3), np.float32)
+    for layer, expected in ((Dense(3, "softmax"), True), (Dense(3, "softmax", use_bias=False), False),
+                            (Dense(3, "sigmoid"), False)):
+        layer.build(2, np.random.default_rng(0), np.dtype(np.float32))
+        assert layer._softmax_kernel(z) is expected

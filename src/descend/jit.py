@@ -85,3 +85,126 @@ def relu_delta_bias(a: np.ndarray, g: np.ndarray, delta: np.ndarray, db: np.ndar
     """``delta = sign(a) * g; db = delta.sum(axis=0)`` in one pass (ReLU′ and ∂E/∂b). Returns delta."""
     _relu_delta_bias()(a, g, delta, db)
     return delta
+
+
+# ------------------------------------------------------------------------ softmax output
+#: the softmax-output kernels stand in for about ten NumPy calls each: a compiled call pays off
+#: from a few hundred elements (a lecture-sized softmax stays NumPy, without numba's import)
+SOFTMAX_MIN_SIZE = 256
+
+
+@cache
+def _pairwise_sum() -> Any:
+    @numba().njit(cache=True)
+    def pairwise_sum(x, lo, n, zero):
+        # x[lo:lo + n] summed as NumPy's add.reduce sums a contiguous run (its pairwise_sum):
+        # below 8 one by one from 0; up to 128 in 8 running sums combined as a tree, then the
+        # rest one by one; above, the two halves (cut at a multiple of 8) recursively
+        if n < 8:
+            s = zero
+            for i in range(n):
+                s += x[lo + i]
+            return s
+        if n <= 128:
+            r0, r1, r2, r3 = x[lo], x[lo + 1], x[lo + 2], x[lo + 3]
+            r4, r5, r6, r7 = x[lo + 4], x[lo + 5], x[lo + 6], x[lo + 7]
+            i = 8
+            while i < n - n % 8:
+                r0 += x[lo + i]
+                r1 += x[lo + i + 1]
+                r2 += x[lo + i + 2]
+                r3 += x[lo + i + 3]
+                r4 += x[lo + i + 4]
+                r5 += x[lo + i + 5]
+                r6 += x[lo + i + 6]
+                r7 += x[lo + i + 7]
+                i += 8
+            s = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+            while i < n:
+                s += x[lo + i]
+                i += 1
+            return s
+        half = n // 2
+        half -= half % 8
+        return pairwise_sum(x, lo, half, zero) + pairwise_sum(x, lo + half, n - half, zero)
+    return pairwise_sum
+
+
+@cache
+def _bias_shift() -> Any:
+    @numba().njit(cache=True)
+    def bias_shift(z, b, e, zmax):
+        n, k = z.shape
+        for r in range(n):
+            m = z[r, 0] + b[0]
+            for j in range(k):
+                zj = z[r, j] + b[j]                  # z += b
+                z[r, j] = zj
+                m = zj if (zj > m or zj != zj) else m   # max, NaN propagating as np.maximum
+            zmax[r] = m
+            for j in range(k):
+                e[r, j] = z[r, j] - m                # z − max ≤ 0
+    return bias_shift
+
+
+@cache
+def _normalize() -> Any:
+    pairwise_sum = _pairwise_sum()
+
+    @numba().njit(cache=True)
+    def normalize(e, total, a, zero):
+        n, k = e.shape
+        for r in range(n):
+            s = pairwise_sum(e[r], 0, k, zero)       # S = Σ e^(z − max), NumPy's sum
+            total[r] = s
+            for j in range(k):
+                a[r, j] = e[r, j] / s
+    return normalize
+
+
+def bias_softmax(z: np.ndarray, b: np.ndarray, a: np.ndarray, zmax: np.ndarray,
+                 total: np.ndarray) -> np.ndarray:
+    """``z += b; a = softmax(z)`` row by row, as :class:`~descend.activations.Softmax` computes it:
+    ``e^(z − max) / Σ e^(z − max)``, the exponential NumPy's own (one ``np.exp`` call between
+    two compiled passes), the sums NumPy's pairwise ones. ``zmax`` and ``total`` (shape (N,))
+    receive max and S. Returns a."""
+    _bias_shift()(z, b, a, zmax)
+    np.exp(a, out=a)
+    _normalize()(a, total, a, a.dtype.type(0))
+    return a
+
+
+@cache
+def _sparse_ce_parts() -> Any:
+    @numba().njit(cache=True)
+    def sparse_ce_parts(z, a, labels, one, scale, picked, a_max, delta):
+        n, k = z.shape
+        bad = 0
+        for r in range(n):
+            y = labels[r]
+            if y < 0 or y >= k:                       # counted, never read: the caller raises
+                bad += 1
+                y = -1
+            zm = z[r, 0]
+            am = a[r, 0]
+            for j in range(k):
+                zj, aj = z[r, j], a[r, j]
+                zm = zj if (zj > zm or zj != zj) else zm
+                am = aj if (aj > am or aj != aj) else am
+                d = aj - one if j == y else aj        # ŷ − onehot(y)
+                delta[r, j] = d * scale               # ... / N
+            picked[r] = (z[r, y] if y >= 0 else zm) - zm   # z_y − max
+            a_max[r] = am
+        return bad
+    return sparse_ce_parts
+
+
+def sparse_ce_parts(z: np.ndarray, a: np.ndarray, labels: np.ndarray, picked: np.ndarray,
+                    a_max: np.ndarray, delta: np.ndarray) -> int:
+    """For softmax outputs ``a`` of logits ``z`` (N, K) and integer labels (N,):
+    ``picked = z_y − max_k z``, ``a_max = max_k a``, ``delta = (a − onehot(y)) / N``.
+
+    Returns how many labels lie outside [0, K) (their rows are not read: the caller raises).
+    """
+    dt = a.dtype.type
+    return _sparse_ce_parts()(z, a, labels, dt(1), dt(1.0 / max(len(z), 1)), picked, a_max, delta)

@@ -145,14 +145,15 @@ class Dense(Layer):
         return self.units
 
     def _work(self, n: int) -> dict[str, np.ndarray]:
-        """The work arrays z, a, δ, ∂E/∂x (and b in every row) for a batch of n, reused from batch
-        to batch: no per-batch allocation."""
+        """The work arrays z, a, δ, ∂E/∂x (and b in every row, a softmax's row maxima and sums)
+        for a batch of n, reused from batch to batch: no per-batch allocation."""
         return self._work_arrays((n, self.params[0].dtype), self._new_work)
 
     def _new_work(self, n: int, dtype: np.dtype) -> dict[str, np.ndarray]:
         shape = (n, self.units)
         return {"z": np.empty(shape, dtype), "a": np.empty(shape, dtype), "delta": np.empty(shape, dtype),
-                "dx": np.empty((n, self.input_dim), dtype), "bias": np.empty(shape, dtype)}
+                "dx": np.empty((n, self.input_dim), dtype), "bias": np.empty(shape, dtype),
+                "max": np.empty(n, dtype), "sum": np.empty(n, dtype)}
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """z = x·W + b, a = f(z). The returned array is reused by the next call with the same batch size."""
@@ -161,6 +162,8 @@ class Dense(Layer):
         self._x, self._z, self._current = x, z, work
         if self._relu_kernel(z):                         # the else branch, in one pass
             self._a = jit.bias_relu(z, self.params[1], work["a"])
+        elif self._softmax_kernel(z):                    # the else branch, in three calls
+            self._a = jit.bias_softmax(z, self.params[1], work["a"], work["max"], work["sum"])
         else:
             if self.use_bias:
                 # z += b, through b copied to every row: NumPy 2.4 allocates an iteration buffer
@@ -173,6 +176,11 @@ class Dense(Layer):
     def _relu_kernel(self, z: np.ndarray) -> bool:
         """Take the compiled bias + ReLU loops (jit.py) for this batch? Only for exactly ReLU."""
         return self.use_bias and type(self.activation) is activations.ReLU and jit.usable(z, self.params[1])
+
+    def _softmax_kernel(self, z: np.ndarray) -> bool:
+        """Take the compiled bias + softmax (jit.py) for this batch? Only for exactly Softmax."""
+        return (self.use_bias and type(self.activation) is activations.Softmax
+                and jit.usable(z, self.params[1], min_size=jit.SOFTMAX_MIN_SIZE))
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True, *,
                  is_delta: bool = False) -> np.ndarray | None:

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from . import jit
 from .activations import row_max, row_max_work
 from .backend import WorkArrays
 
@@ -367,14 +368,24 @@ class SparseCategoricalCrossentropy(Loss):
         is read through the flat indices n·K + y_n, and onehot(y) is a work matrix of zeros whose
         ones are set at those indices for the subtraction and cleared right after.
         """
-        z = np.asarray(z)
-        out_dtype = z.dtype if z.dtype.kind == "f" else np.dtype(np.float64)
-        z = z.astype(out_dtype, copy=False)
-        a = None if a is None else np.asarray(a).astype(out_dtype, copy=False)
-        labels = self._labels(z, y_true)
+        if type(z) is not np.ndarray or z.dtype.kind != "f" or (a is not None and a.dtype != z.dtype):
+            z = np.asarray(z)
+            z = z.astype(z.dtype if z.dtype.kind == "f" else np.float64, copy=False)
+            a = None if a is None else np.asarray(a).astype(z.dtype, copy=False)
+        compiled = a is not None and jit.usable(z, a, min_size=jit.SOFTMAX_MIN_SIZE)
+        labels = self._labels(z, y_true, check_range=not compiled)
         n = max(len(z), 1)
         w = self._work_arrays((z.shape, z.dtype), _rows_work)
         index, picked, delta = w["index"], w["picked"], w["delta"]
+        if compiled:
+            # the else branch below, the label range check and δ in one compiled pass, then
+            # three NumPy calls
+            log_a_max = w["log_a_max"]
+            if jit.sparse_ce_parts(z, a, labels, picked, log_a_max, delta):
+                raise self._range_error(z, labels)
+            np.log(log_a_max, out=log_a_max)
+            np.add(picked, log_a_max, out=picked)
+            return -float(np.add.reduce(picked)) / n, delta
         np.add(w["starts"], labels, out=index)                 # flat index of (n, y_n)
         np.take(z, index, out=picked, mode="wrap")             # z_y ("wrap": mode="raise" allocates)
         if a is None:
@@ -399,9 +410,9 @@ class SparseCategoricalCrossentropy(Loss):
         finally:
             onehot[index] = 0.0
         np.multiply(delta, 1.0 / n, out=delta)
-        return loss, _in_dtype(delta, out_dtype)
+        return loss, delta
 
-    def _labels(self, z: np.ndarray, y_true: Any) -> np.ndarray:
+    def _labels(self, z: np.ndarray, y_true: Any, check_range: bool = True) -> np.ndarray:
         """y as flat-indexable labels: 1-D, one per row of z, integers in [0, K) (checked: the
         flat indexing would otherwise read another row's entry without an error)."""
         y = y_true
@@ -414,10 +425,14 @@ class SparseCategoricalCrossentropy(Loss):
             raise ValueError(f"y: loss {self.name!r} expects logits (N, K) and labels (N,), got "
                              f"shapes {z.shape} and {y.shape}")
         # one reduction checks both ends: as unsigned, a negative label is larger than any K
-        if y.size and np.maximum.reduce(y.view(np.uintp)) >= z.shape[1]:
-            raise ValueError(f"y: labels must lie in [0, {z.shape[1] - 1}] for {z.shape[1]} outputs, "
-                             f"got labels from {y.min()} to {y.max()}")
+        if check_range and y.size and np.maximum.reduce(y.view(np.uintp)) >= z.shape[1]:
+            raise self._range_error(z, y)
         return y
+
+    @staticmethod
+    def _range_error(z: np.ndarray, y: np.ndarray) -> ValueError:
+        return ValueError(f"y: labels must lie in [0, {z.shape[1] - 1}] for {z.shape[1]} outputs, "
+                          f"got labels from {y.min()} to {y.max()}")
 
 
 #: name -> class; the gradient-check tests walk this registry, so a new entry is covered.
