@@ -10,7 +10,7 @@ def test_numba_is_there_so_the_compiled_path_is_the_tested_one():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("shape", [(1, 4096), (128, 256), (37, 301)])
+@pytest.mark.parametrize("shape", [(1, 4096), (128, 256), (37, 301), (5000, 1), (300, 2)])
 def test_bias_relu_and_its_backward_equal_numpy_bit_for_bit(shape, dtype):
     rng = np.random.default_rng(0)
     z0 = rng.standard_normal(shape).astype(dtype)
@@ -35,21 +35,42 @@ def test_bias_relu_and_its_backward_equal_numpy_bit_for_bit(shape, dtype):
     np.testing.assert_array_equal(db, db_np)
 
 
-def _train(monkeypatch, min_size):
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1, 300), (128, 10), (300, 1), (5000, 1), (7, 1), (2, 1000)], ids=str)
+def test_bias_grad_equals_numpy_bit_for_bit(shape, dtype):
+    # NumPy adds row after row, except a single column, which it sums as one run (pairwise)
+    delta = (np.random.default_rng(3).standard_normal(shape) * 10).astype(dtype)
+    delta.flat[1] = np.nan if shape[0] * shape[1] > 1000 else delta.flat[1]
+    db = np.empty(shape[1], dtype)
+    assert jit.bias_grad(delta, db) is db
+    np.testing.assert_array_equal(db, delta.sum(axis=0))
+
+
+MODELS = {
+    "softmax": (lambda: [Dense(64, "relu"), Dense(32, "relu"), Dense(3, "softmax")],
+                "sparse_categorical_crossentropy", 3),
+    # one-unit layers: NumPy sums a single column pairwise, the kernels must too
+    "one unit": (lambda: [Dense(1, "relu"), Dense(8, "tanh"), Dense(1, "sigmoid")], "binary_crossentropy", 2),
+}
+
+
+def _train(monkeypatch, min_size, kind):
     monkeypatch.setattr(jit, "MIN_SIZE", min_size)
-    monkeypatch.setattr(jit, "SOFTMAX_MIN_SIZE", min_size)
+    monkeypatch.setattr(jit, "FEW_CALLS_MIN_SIZE", min_size)
+    layers, loss, classes = MODELS[kind]
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((300, 20)).astype(np.float32)
-    y = rng.integers(0, 3, 300)
-    model = Sequential([Input(20), Dense(64, "relu"), Dense(32, "relu"), Dense(3, "softmax")], seed=0)
-    model.compile("adam", "sparse_categorical_crossentropy")
-    history = model.fit(X, y, epochs=2, batch_size=64, verbose=0, seed=0)
+    X = rng.standard_normal((600, 20)).astype(np.float32)
+    y = rng.integers(0, classes, 600)
+    model = Sequential([Input(20), *layers()], seed=0)
+    model.compile("adam", loss)
+    history = model.fit(X, y if classes > 2 else y[:, None], epochs=2, batch_size=300, verbose=0, seed=0)
     return model.get_weights(), history.history["loss"]
 
 
-def test_a_model_trains_to_the_same_numbers_with_and_without_the_compiled_loops(monkeypatch):
-    compiled, loss_compiled = _train(monkeypatch, 0)
-    plain, loss_plain = _train(monkeypatch, 10 ** 12)
+@pytest.mark.parametrize("kind", sorted(MODELS))
+def test_a_model_trains_to_the_same_numbers_with_and_without_the_compiled_loops(kind, monkeypatch):
+    compiled, loss_compiled = _train(monkeypatch, 0, kind)
+    plain, loss_plain = _train(monkeypatch, 10 ** 12, kind)
     assert loss_compiled == loss_plain
     for a, b in zip(compiled, plain):
         np.testing.assert_array_equal(a, b)
@@ -106,7 +127,7 @@ def test_sparse_crossentropy_compiled_equals_numpy_bit_for_bit(shape, dtype, mon
         a = activations.Softmax()(z)
         results = []
         for min_size in (0, 10 ** 12):                        # compiled, then NumPy
-            monkeypatch.setattr(jit, "SOFTMAX_MIN_SIZE", min_size)
+            monkeypatch.setattr(jit, "FEW_CALLS_MIN_SIZE", min_size)
             value, delta = losses.get("sparse_categorical_crossentropy").fused(z, labels, a)
             results.append((value, delta.copy()))
     (v_jit, d_jit), (v_np, d_np) = results
@@ -116,7 +137,7 @@ def test_sparse_crossentropy_compiled_equals_numpy_bit_for_bit(shape, dtype, mon
 
 @pytest.mark.parametrize("bad", [-1, 10, 2 ** 40])
 def test_the_compiled_sparse_crossentropy_refuses_labels_outside_the_classes(bad, monkeypatch):
-    monkeypatch.setattr(jit, "SOFTMAX_MIN_SIZE", 0)
+    monkeypatch.setattr(jit, "FEW_CALLS_MIN_SIZE", 0)
     z, _ = _logits((64, 10), np.float32)
     a = activations.Softmax()(np.nan_to_num(z))
     labels = np.arange(64) % 10
@@ -126,7 +147,7 @@ def test_the_compiled_sparse_crossentropy_refuses_labels_outside_the_classes(bad
 
 
 def test_only_softmax_layers_with_a_bias_take_the_softmax_loops(monkeypatch):
-    monkeypatch.setattr(jit, "SOFTMAX_MIN_SIZE", 0)
+    monkeypatch.setattr(jit, "FEW_CALLS_MIN_SIZE", 0)
     z = np.zeros((4, 3), np.float32)
     for layer, expected in ((Dense(3, "softmax"), True), (Dense(3, "softmax", use_bias=False), False),
                             (Dense(3, "sigmoid"), False)):

@@ -180,7 +180,7 @@ class Dense(Layer):
     def _softmax_kernel(self, z: np.ndarray) -> bool:
         """Take the compiled bias + softmax (jit.py) for this batch? Only for exactly Softmax."""
         return (self.use_bias and type(self.activation) is activations.Softmax
-                and jit.usable(z, self.params[1], min_size=jit.SOFTMAX_MIN_SIZE))
+                and jit.usable(z, self.params[1], min_size=jit.FEW_CALLS_MIN_SIZE))
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True, *,
                  is_delta: bool = False) -> np.ndarray | None:
@@ -200,7 +200,10 @@ class Dense(Layer):
         if self.kernel_regularizer is not None:
             self.grads[0] += self.kernel_regularizer.gradient(self.params[0])
         if self.use_bias and not fused:
-            np.sum(delta, axis=0, out=self.grads[1])
+            if jit.usable(delta, self.grads[1], min_size=jit.FEW_CALLS_MIN_SIZE):
+                jit.bias_grad(delta, self.grads[1])
+            else:
+                np.sum(delta, axis=0, out=self.grads[1])
         if not need_input_grad:
             return None
         return np.matmul(delta, self.params[0].T, out=work["dx"])

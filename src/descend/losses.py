@@ -372,7 +372,7 @@ class SparseCategoricalCrossentropy(Loss):
             z = np.asarray(z)
             z = z.astype(z.dtype if z.dtype.kind == "f" else np.float64, copy=False)
             a = None if a is None else np.asarray(a).astype(z.dtype, copy=False)
-        compiled = a is not None and jit.usable(z, a, min_size=jit.SOFTMAX_MIN_SIZE)
+        compiled = a is not None and jit.usable(z, a, min_size=jit.FEW_CALLS_MIN_SIZE)
         labels = self._labels(z, y_true, check_range=not compiled)
         n = max(len(z), 1)
         w = self._work_arrays((z.shape, z.dtype), _rows_work)
