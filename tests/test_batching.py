@@ -68,3 +68,14 @@ def test_large_shuffled_data_reuses_one_work_array(monkeypatch):
     batches = [(xb.copy(), yb.copy()) for xb, yb in batching.iterate(X, y, 3, order)]
     np.testing.assert_array_equal(np.concatenate([b[0] for b in batches]), X[order])
     np.testing.assert_array_equal(np.concatenate([b[1] for b in batches]), y[order])
+
+
+def test_large_data_gathers_its_small_targets_once_per_epoch(monkeypatch):
+    X, y = np.arange(20.0).reshape(10, 2), np.arange(10.0)
+    monkeypatch.setattr(batching, "EPOCH_COPY_BYTES", y.nbytes)   # X + y too large, y alone not
+    order = batching.epoch_order(10, 3, True, np.random.default_rng(5))
+    batches = list(batching.iterate(X, y, 3, order))
+    xs, ys = [b[0] for b in batches], [b[1] for b in batches]
+    assert all(np.shares_memory(xs[0], b) for b in xs[1:])      # X: one work array, reused
+    assert all(np.shares_memory(ys[0].base, b) for b in ys[1:])  # y: slices of one epoch copy
+    np.testing.assert_array_equal(np.concatenate(ys), y[order])

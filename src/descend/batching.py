@@ -16,7 +16,8 @@ not divide N. A batch GD epoch does not shuffle: the order of the sum does not c
 Shuffled data up to :data:`EPOCH_COPY_BYTES` are gathered in the new order once per epoch, and
 every batch is a slice of that copy (cheapest for the lecture's one-observation updates). A
 larger data set is not copied (that would double the memory it needs): each batch is gathered
-(``np.take``) into one work array reused from batch to batch, so nothing is allocated per batch.
+(``np.take``) into one work array reused from batch to batch, so nothing is allocated per batch;
+its targets, small beside it, are still gathered once for the epoch.
 Unshuffled batches are views of the data.
 """
 from __future__ import annotations
@@ -70,13 +71,16 @@ def iterate(X: np.ndarray, y: np.ndarray, batch_size: int | None, order: np.ndar
             yield X[start:start + h], y[start:start + h]
         return
     xbuf = np.empty((h,) + X.shape[1:], dtype=X.dtype)
-    ybuf = np.empty((h,) + y.shape[1:], dtype=y.dtype)
+    # the targets are small beside X (labels: 8 bytes a sample): gathered once for the epoch
+    y_epoch = y[order] if y.nbytes <= EPOCH_COPY_BYTES else None
+    ybuf = np.empty((h,) + y.shape[1:], dtype=y.dtype) if y_epoch is None else None
     for start in range(0, n, h):
         idx = order[start:start + h]
         k = len(idx)
         # mode="clip": the indices are valid; the default "raise" makes a temporary copy first
         yield (np.take(X, idx, axis=0, out=xbuf[:k], mode="clip"),
-               np.take(y, idx, axis=0, out=ybuf[:k], mode="clip"))
+               y_epoch[start:start + h] if y_epoch is not None
+               else np.take(y, idx, axis=0, out=ybuf[:k], mode="clip"))
 
 
 def n_batches(n_samples: int, batch_size: int | None) -> int:

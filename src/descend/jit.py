@@ -40,8 +40,13 @@ def usable(*arrays: np.ndarray, min_size: int | None = None) -> bool:
     """Take a kernel for these arrays? (numba available, the first array at least ``min_size``
     elements — default :data:`MIN_SIZE` — all C-contiguous and of the first array's float dtype)."""
     a = arrays[0]
-    return (a.size >= (MIN_SIZE if min_size is None else min_size) and a.dtype.kind == "f" and numba() is not None
-            and all(x.flags.c_contiguous and x.dtype == a.dtype for x in arrays))
+    if a.size < (MIN_SIZE if min_size is None else min_size) or a.dtype.kind != "f" or numba() is None:
+        return False
+    dtype = a.dtype
+    for x in arrays:                                 # (a loop: ~3x cheaper than all() of a generator)
+        if not x.flags.c_contiguous or x.dtype != dtype:
+            return False
+    return True
 
 
 # ------------------------------------------------------------------------ NumPy's sum

@@ -60,7 +60,13 @@ FusedStep = Callable[[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]
 
 def _in_dtypes(*values: float) -> Callable[[np.dtype], tuple[Any, ...]]:
     """dtype → the values cast to it, each dtype cast once per step."""
-    return cache(lambda dtype: tuple(dtype.type(x) for x in values))
+    cast: dict[np.dtype, tuple[Any, ...]] = {}
+
+    def scalars(dtype: np.dtype) -> tuple[Any, ...]:
+        if dtype not in cast:
+            cast[dtype] = tuple(dtype.type(x) for x in values)
+        return cast[dtype]
+    return scalars
 
 
 # One compiled loop per variant: the variant's flags are constants of the loop (closure
