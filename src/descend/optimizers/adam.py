@@ -110,7 +110,7 @@ class Adam(Optimizer):
         np.divide(m, out, out=out)
         out *= lr / (1.0 - self.beta_1 ** t)                         # Δ = η m̂ / denominator
 
-    def fused_kernel(self, lr: float, t: int, decay: float) -> kernels.FusedStep | None:
+    def fused_kernel(self, lr: float, t: int, decay: float) -> kernels.Fused | None:
         return kernels.adam_step(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
                                  placement=self.epsilon_placement, amsgrad=self.amsgrad, lr=lr, t=t,
                                  decay=decay)

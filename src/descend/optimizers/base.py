@@ -203,14 +203,15 @@ class Optimizer:
         """
         raise NotImplementedError
 
-    def fused_kernel(self, lr: float, t: int, decay: float) -> _kernels.FusedStep | None:
+    def fused_kernel(self, lr: float, t: int, decay: float) -> _kernels.Fused | None:
         """Steps 5–7 in one compiled pass per array, where a kernel exists; else None.
 
-        Called once per step (the scalars of step t are worked out once); returns
-        ``step(g, w, prev, slots)``, which must give bit for bit what the pipeline does with
-        :meth:`rule`: Δ = rule(...), Δ ← Δ + decay·w (when ``decay`` ≠ 0), ``prev`` ← w, w ← w − Δ,
-        and return how many elements of Δ are not finite (the pipeline then puts every weight back
-        from ``prev``), or None for arrays it cannot take (the pipeline then uses :meth:`rule`).
+        Called once per step: returns the compiled kernel and the step's scalars (worked out
+        once), see :class:`~descend.optimizers.kernels.Fused`. Per array, the kernel must give bit
+        for bit what the pipeline does with :meth:`rule`: Δ = rule(...), Δ ← Δ + decay·w (when
+        ``decay`` ≠ 0), ``prev`` ← w, w ← w − Δ, and return how many elements of Δ are not finite
+        (the pipeline then puts every weight back from ``prev``). Arrays that are not
+        C-contiguous take :meth:`rule`.
         """
         return None
 
@@ -252,10 +253,18 @@ class Optimizer:
             slots = list(self.state.items())
             kept = self._kept[self.iterations % 2]
             fused = self.fused_kernel(lr, t, decay) if _kernels.pay_off(params) else None
+            scalars, dtype = [], None                                      # (the kernel's, cast)
             for i, (g, w, prev, out) in enumerate(zip(grads, params, kept, self._scratch)):
-                slot = {name: arrays[i] for name, arrays in slots}
-                n_bad = None if fused is None else fused(g, w, prev, slot)  # 5.–7. in one pass, or:
+                arrays = [a[i] for _, a in slots]
+                n_bad = None
+                if fused is not None and _kernels.contiguous(g, w, prev, *arrays):
+                    if w.dtype is not dtype:
+                        # (a list: tuple() of an iterator grows a fresh tuple each step, whose
+                        # memory then stays in CPython's free list of tuples)
+                        dtype, scalars = w.dtype, [w.dtype.type(x) for x in fused.scalars]
+                    n_bad = fused.kernel(g, w, prev, *arrays, *scalars)    # 5.–7. in one pass, or:
                 if n_bad is None:
+                    slot = {name: a for (name, _), a in zip(slots, arrays)}
                     np.copyto(prev, w)                                     # (keep w)
                     if not check_finite and slots and not is_finite(given[i]):
                         n_bad = 1                                          # (its slots would take the NaN in)

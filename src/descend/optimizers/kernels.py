@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from functools import cache
-from typing import Any, Callable, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
@@ -53,20 +53,13 @@ def contiguous(*arrays: np.ndarray) -> bool:
     return True
 
 
-#: steps 5–7 for one array of a step: ``step(g, w, prev, slots)`` → the number of non-finite
-#: elements of Δ, or None where the arrays do not suit a kernel (the pipeline takes the rule)
-FusedStep = Callable[[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]], "int | None"]
+class Fused(NamedTuple):
+    """Steps 5–7 of one update, compiled: ``kernel(g, w, prev, *slots, *scalars)`` per array, the
+    slots in the optimizer's slot order, the scalars cast to the array's dtype. Returns how many
+    elements of Δ are not finite."""
 
-
-def _in_dtypes(*values: float) -> Callable[[np.dtype], tuple[Any, ...]]:
-    """dtype → the values cast to it, each dtype cast once per step."""
-    cast: dict[np.dtype, tuple[Any, ...]] = {}
-
-    def scalars(dtype: np.dtype) -> tuple[Any, ...]:
-        if dtype not in cast:
-            cast[dtype] = tuple(dtype.type(x) for x in values)
-        return cast[dtype]
-    return scalars
+    kernel: Any
+    scalars: tuple[float, ...]
 
 
 # One compiled loop per variant: the variant's flags are constants of the loop (closure
@@ -86,7 +79,7 @@ def _in_dtypes(*values: float) -> Callable[[np.dtype], tuple[Any, ...]]:
 @cache
 def _adam_kernel(placement: int, amsgrad: bool, decay: bool) -> Any:
     @_numba().njit(cache=True, error_model="numpy")
-    def adam(g_, m_, v_, v_max_, w_, prev_, c1, c2, bc2, sqrt_bc2, eps_term, scale, c_decay):
+    def adam(g_, w_, prev_, m_, v_, v_max_, c1, c2, bc2, sqrt_bc2, eps_term, scale, c_decay):
         # per element, exactly adam.py's _moments, the amsgrad max, _corrected_sqrt and the step;
         # a non-finite g leaves its slots as they were (its step is not finite: counted in bad)
         g, m, v, v_max = g_.reshape(g_.size), m_.reshape(m_.size), v_.reshape(v_.size), v_max_.reshape(v_max_.size)
@@ -127,13 +120,20 @@ def _adam_kernel(placement: int, amsgrad: bool, decay: bool) -> Any:
             bad += not np.isfinite(o)
         return bad
 
-    return adam
+    if amsgrad:
+        return adam
+
+    @_numba().njit(cache=True)
+    def adam_without_max(g, w, prev, m, v, c1, c2, bc2, sqrt_bc2, eps_term, scale, c_decay):
+        return adam(g, w, prev, m, v, v, c1, c2, bc2, sqrt_bc2, eps_term, scale, c_decay)
+
+    return adam_without_max
 
 
 @cache
 def _momentum_kernel(velocity: bool, nesterov: bool, first: bool, decay: bool) -> Any:
     @_numba().njit(cache=True, error_model="numpy")
-    def momentum(g_, buf_, w_, prev_, lr, gamma, c_damp, c_decay):
+    def momentum(g_, w_, prev_, buf_, lr, gamma, c_damp, c_decay):
         # per element, exactly sgd.py's SGD.rule with momentum > 0, then steps 6–7 as adam's
         g, buf = g_.reshape(g_.size), buf_.reshape(buf_.size)
         w, prev = w_.reshape(w_.size), prev_.reshape(prev_.size)      # (views: the arrays are C-contiguous)
@@ -176,39 +176,17 @@ def _momentum_kernel(velocity: bool, nesterov: bool, first: bool, decay: bool) -
 
 
 def adam_step(*, beta_1: float, beta_2: float, epsilon: float, placement: str, amsgrad: bool,
-              lr: float, t: int, decay: float) -> FusedStep:
-    """Adam's steps 5–7 at step t: m, v (and v_max) updated, ``prev`` ← w, w ← w − (Δ + decay·w).
-
-    The scalars are worked out once per step; the returned function is called once per array.
-    """
+              lr: float, t: int, decay: float) -> Fused:
+    """Adam's steps 5–7 at step t: m, v (and v_max) updated, ``prev`` ← w, w ← w − (Δ + decay·w)."""
     bias_correction_2 = 1.0 - beta_2 ** t
     root = math.sqrt(bias_correction_2)
     eps_term = epsilon if placement != "hat" else epsilon / root
-    kernel = _adam_kernel(PLACEMENT[placement], amsgrad, bool(decay))
-    scalars = _in_dtypes(1.0 - beta_1, 1.0 - beta_2, bias_correction_2, root, eps_term,
-                         lr / (1.0 - beta_1 ** t), decay)
-
-    def step(g: np.ndarray, w: np.ndarray, prev: np.ndarray, slots: dict[str, np.ndarray]) -> int | None:
-        m, v = slots["m"], slots["v"]
-        v_max = slots["v_max"] if amsgrad else v
-        if not contiguous(g, w, prev, m, v, v_max):
-            return None
-        return kernel(g, m, v, v_max, w, prev, *scalars(g.dtype))
-
-    return step
+    return Fused(_adam_kernel(PLACEMENT[placement], amsgrad, bool(decay)),
+                 (1.0 - beta_1, 1.0 - beta_2, bias_correction_2, root, eps_term, lr / (1.0 - beta_1 ** t), decay))
 
 
 def momentum_step(*, lr: float, gamma: float, dampening: float, velocity: bool, nesterov: bool,
-                  first: bool, decay: float) -> FusedStep:
+                  first: bool, decay: float) -> Fused:
     """SGD with momentum's steps 5–7: the buffer updated, ``prev`` ← w, w ← w − (Δ + decay·w)."""
-    kernel = _momentum_kernel(velocity, nesterov, first, bool(decay))
     c_damp = (1.0 - dampening) * lr if velocity else 1.0 - dampening
-    scalars = _in_dtypes(lr, gamma, c_damp, decay)
-
-    def step(g: np.ndarray, w: np.ndarray, prev: np.ndarray, slots: dict[str, np.ndarray]) -> int | None:
-        buf = slots["velocity"]
-        if not contiguous(g, w, prev, buf):
-            return None
-        return kernel(g, buf, w, prev, *scalars(g.dtype))
-
-    return step
+    return Fused(_momentum_kernel(velocity, nesterov, first, bool(decay)), (lr, gamma, c_damp, decay))

@@ -107,7 +107,7 @@ class SGD(Optimizer):
             else:                                       # Δ = η b
                 np.multiply(v, lr, out=out)
 
-    def fused_kernel(self, lr: float, t: int, decay: float) -> kernels.FusedStep | None:
+    def fused_kernel(self, lr: float, t: int, decay: float) -> kernels.Fused | None:
         if not self.momentum:
             return None
         return kernels.momentum_step(lr=lr, gamma=self.momentum, dampening=self.dampening,
