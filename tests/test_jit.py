@@ -23,6 +23,9 @@ def test_bias_relu_and_its_backward_equal_numpy_bit_for_bit(shape, dtype):
     assert jit.bias_relu(z_jit, b, a_jit) is a_jit
     np.testing.assert_array_equal(z_jit, z_np)
     np.testing.assert_array_equal(a_jit, a_np)
+    z_over = z0.copy()                                       # a written over z (a training step)
+    assert jit.bias_relu(z_over, b, z_over) is z_over
+    np.testing.assert_array_equal(z_over, a_np)
 
     g = rng.standard_normal(shape).astype(dtype)
     g.flat[5:7] = [np.inf, np.nan]

@@ -61,3 +61,18 @@ def test_work_arrays_are_kept_for_the_four_latest_batch_sizes_and_not_pickled(mo
     assert "_buffers" not in again.__dict__                # no work arrays carried
     np.testing.assert_array_equal(again.forward(np.ones((3, 16), np.float32)),
                                   layer.forward(np.ones((3, 16), np.float32)))
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_training_forward_gives_the_same_output_and_only_it_may_drop_z(compiled, monkeypatch):
+    layer = _dense("relu", compiled=compiled, monkeypatch=monkeypatch)
+    x = np.random.default_rng(2).standard_normal((N, 16)).astype(np.float32)
+    z = x @ layer.kernel + layer.bias                       # (the same rounding: one matmul, one add)
+    a = layer.forward(x).copy()
+    np.testing.assert_array_equal(layer._z, z)              # outside training z is kept: explain
+    assert (z < 0).any()                                    # and diagnostics read it
+    np.testing.assert_array_equal(layer.forward(x, training=True), a)
+    g = np.random.default_rng(3).standard_normal(a.shape).astype(np.float32)
+    dx = layer.backward(g).copy()
+    layer.forward(x)
+    np.testing.assert_array_equal(layer.backward(g), dx)    # backward needs only a

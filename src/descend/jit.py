@@ -102,9 +102,27 @@ def _bias_relu() -> Any:
     return bias_relu
 
 
+@cache
+def _bias_relu_over_z() -> Any:
+    @numba().njit(cache=True)
+    def bias_relu_over_z(z, b):
+        n, k = z.shape
+        for r in range(n):
+            for j in range(k):
+                zj = z[r, j] + b[j]
+                z[r, j] = zj if (zj >= 0 or zj != zj) else 0
+    return bias_relu_over_z
+
+
 def bias_relu(z: np.ndarray, b: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """``z += b; a = max(z, 0)`` (in place, one pass): a Dense layer's bias and ReLU. Returns a."""
-    _bias_relu()(z, b, a)
+    """``z += b; a = max(z, 0)`` (in place, one pass): a Dense layer's bias and ReLU. Returns a.
+
+    ``a`` may be z itself: then z ends up holding a (a loop of its own, which LLVM vectorises
+    without the runtime check for overlapping arrays)."""
+    if a is z:
+        _bias_relu_over_z()(z, b)
+    else:
+        _bias_relu()(z, b, a)
     return a
 
 

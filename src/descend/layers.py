@@ -40,7 +40,9 @@ class Layer(WorkArrays):
         self.input_dim = self.output_dim = int(input_dim)
         return self.output_dim
 
-    def forward(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:  # pragma: no cover - abstract
+        """x → the layer's output. ``training``: a training step follows with ``backward``; a
+        layer may then keep only what that needs (its z, say, need not survive)."""
         raise NotImplementedError
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True, *,
@@ -155,13 +157,17 @@ class Dense(Layer):
                 "dx": np.empty((n, self.input_dim), dtype), "bias": np.empty(shape, dtype),
                 "max": np.empty(n, dtype), "sum": np.empty(n, dtype)}
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """z = x·W + b, a = f(z). The returned array is reused by the next call with the same batch size."""
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """z = x·W + b, a = f(z). The returned array is reused by the next call with the same batch size.
+
+        In a training step a compiled ReLU writes a over z (its backward needs only the sign of
+        a, and one array less to write is ~2 % of a W1 epoch); otherwise z is kept as computed.
+        """
         work = self._work(len(x))
         z = np.matmul(x, self.params[0], out=work["z"])
         self._x, self._z, self._current = x, z, work
         if self._relu_kernel(z):                         # the else branch, in one pass
-            self._a = jit.bias_relu(z, self.params[1], work["a"])
+            self._a = jit.bias_relu(z, self.params[1], z if training else work["a"])
         elif self._softmax_kernel(z):                    # the else branch, in three calls
             self._a = jit.bias_softmax(z, self.params[1], work["a"], work["max"], work["sum"])
         else:
@@ -235,7 +241,7 @@ class Activation(Layer):
         return self._work_arrays((x.shape, x.dtype), lambda shape, dtype: {
             "a": np.empty(shape, dtype), "dx": np.empty(shape, dtype)})
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         self._z = x
         self._a = self.activation(x, out=self._work(x)["a"])
         return self._a

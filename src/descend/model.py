@@ -208,9 +208,9 @@ class Sequential:
         return self.metrics
 
     # ------------------------------------------------------------------ forward / backward
-    def _forward(self, x: np.ndarray) -> np.ndarray:
+    def _forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         for layer in self.layers:
-            x = layer.forward(x)
+            x = layer.forward(x, training)
         return x
 
     def _fused(self) -> bool:
@@ -262,7 +262,7 @@ class Sequential:
         # A diverging run overflows; that is detected just below and reported with where it
         # happened, so NumPy's overflow warnings would only repeat it.
         with np.errstate(over="ignore", invalid="ignore"):
-            self._forward(x)
+            self._forward(x, training=True)
             value = self._loss_and_backward(y)
         if not math.isfinite(value):
             self._restore_last_good(params)
