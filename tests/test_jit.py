@@ -34,8 +34,12 @@ def test_bias_relu_and_its_backward_equal_numpy_bit_for_bit(shape, dtype):
         db_np = delta_np.sum(axis=0)
         delta, db = np.empty(shape, dtype), np.empty(shape[1], dtype)
         assert jit.relu_delta_bias(a_jit, g, delta, db) is delta
+        g_over, db_over = g.copy(), np.empty(shape[1], dtype)   # δ written over ∂E/∂a
+        assert jit.relu_delta_bias(a_jit, g_over, g_over, db_over) is g_over
     np.testing.assert_array_equal(delta, delta_np)
     np.testing.assert_array_equal(db, db_np)
+    np.testing.assert_array_equal(g_over, delta_np)
+    np.testing.assert_array_equal(db_over, db_np)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

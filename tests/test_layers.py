@@ -76,3 +76,19 @@ def test_a_training_forward_gives_the_same_output_and_only_it_may_drop_z(compile
     dx = layer.backward(g).copy()
     layer.forward(x)
     np.testing.assert_array_equal(layer.backward(g), dx)    # backward needs only a
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_only_a_scratch_gradient_may_be_written_over(compiled, monkeypatch):
+    layer = _dense("relu", compiled=compiled, monkeypatch=monkeypatch)
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((N, 16)).astype(np.float32)
+    g = rng.standard_normal((N, 64)).astype(np.float32)
+    layer.forward(x)
+    given = g.copy()
+    dx = layer.backward(given).copy()
+    grads = [a.copy() for a in layer.grads]
+    np.testing.assert_array_equal(given, g)                  # a caller's array is left alone
+    np.testing.assert_array_equal(layer.backward(given, scratch_grad=True), dx)
+    for a, b in zip(layer.grads, grads):
+        np.testing.assert_array_equal(a, b)

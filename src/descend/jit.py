@@ -88,46 +88,37 @@ def _pairwise_sum() -> Any:
 
 
 # ------------------------------------------------------------------------ Dense + ReLU
+# In a training step the model lets these loops write their result over their input (a over z,
+# δ over ∂E/∂a): one array less to write. A loop of its own for that case (``over`` is a
+# constant of the loop), which LLVM vectorises without the runtime check for overlapping arrays.
 @cache
-def _bias_relu() -> Any:
+def _bias_relu(over: bool) -> Any:
     @numba().njit(cache=True)
     def bias_relu(z, b, a):
         n, k = z.shape
         for r in range(n):
             for j in range(k):
                 zj = z[r, j] + b[j]                  # z += b
-                z[r, j] = zj
                 # np.maximum(z, 0): z where z ≥ 0 or NaN (NaN propagates), else 0
-                a[r, j] = zj if (zj >= 0 or zj != zj) else 0
+                aj = zj if (zj >= 0 or zj != zj) else 0
+                if over:
+                    z[r, j] = aj
+                else:
+                    z[r, j] = zj
+                    a[r, j] = aj
     return bias_relu
-
-
-@cache
-def _bias_relu_over_z() -> Any:
-    @numba().njit(cache=True)
-    def bias_relu_over_z(z, b):
-        n, k = z.shape
-        for r in range(n):
-            for j in range(k):
-                zj = z[r, j] + b[j]
-                z[r, j] = zj if (zj >= 0 or zj != zj) else 0
-    return bias_relu_over_z
 
 
 def bias_relu(z: np.ndarray, b: np.ndarray, a: np.ndarray) -> np.ndarray:
     """``z += b; a = max(z, 0)`` (in place, one pass): a Dense layer's bias and ReLU. Returns a.
 
-    ``a`` may be z itself: then z ends up holding a (a loop of its own, which LLVM vectorises
-    without the runtime check for overlapping arrays)."""
-    if a is z:
-        _bias_relu_over_z()(z, b)
-    else:
-        _bias_relu()(z, b, a)
+    ``a`` may be z itself: z then ends up holding a."""
+    _bias_relu(a is z)(z, b, a)
     return a
 
 
 @cache
-def _relu_delta_bias() -> Any:
+def _relu_delta_bias(over: bool) -> Any:
     pairwise_sum = _pairwise_sum()
 
     @numba().njit(cache=True)
@@ -136,19 +127,24 @@ def _relu_delta_bias() -> Any:
         for r in range(n):
             for j in range(k):
                 d = np.sign(a[r, j]) * g[r, j]       # δ = relu′(z) ⊙ ∂E/∂a = sign(a) ⊙ ∂E/∂a
-                delta[r, j] = d
+                if over:
+                    g[r, j] = d
+                else:
+                    delta[r, j] = d
                 if r == 0:                           # ∂E/∂b = Σ_batch δ, row after row as
                     db[j] = d                        # NumPy's sum over axis 0 adds them
                 else:
                     db[j] += d
         if k == 1:                                   # one column: NumPy sums it as a run
-            db[0] = pairwise_sum(delta[:, 0], 0, n, zero)
+            db[0] = pairwise_sum(g[:, 0] if over else delta[:, 0], 0, n, zero)
     return relu_delta_bias
 
 
 def relu_delta_bias(a: np.ndarray, g: np.ndarray, delta: np.ndarray, db: np.ndarray) -> np.ndarray:
-    """``delta = sign(a) * g; db = delta.sum(axis=0)`` in one pass (ReLU′ and ∂E/∂b). Returns delta."""
-    _relu_delta_bias()(a, g, delta, db, a.dtype.type(0))
+    """``delta = sign(a) * g; db = delta.sum(axis=0)`` in one pass (ReLU′ and ∂E/∂b). Returns delta.
+
+    ``delta`` may be g itself: g then ends up holding δ."""
+    _relu_delta_bias(delta is g)(a, g, delta, db, a.dtype.type(0))
     return delta
 
 

@@ -45,9 +45,10 @@ class Layer(WorkArrays):
         layer may then keep only what that needs (its z, say, need not survive)."""
         raise NotImplementedError
 
-    def backward(self, grad: np.ndarray, need_input_grad: bool = True, *,
-                 is_delta: bool = False) -> np.ndarray | None:  # pragma: no cover - abstract
-        """∂E/∂(output) → ∂E/∂(input); ``is_delta``: ``grad`` is already ∂E/∂z (fused loss)."""
+    def backward(self, grad: np.ndarray, need_input_grad: bool = True, *, is_delta: bool = False,
+                 scratch_grad: bool = False) -> np.ndarray | None:  # pragma: no cover - abstract
+        """∂E/∂(output) → ∂E/∂(input); ``is_delta``: ``grad`` is already ∂E/∂z (fused loss);
+        ``scratch_grad``: ``grad`` is the caller's work array, the layer may write over it."""
         raise NotImplementedError
 
     def regularization_loss(self) -> float:
@@ -188,18 +189,19 @@ class Dense(Layer):
         return (self.use_bias and type(self.activation) is activations.Softmax
                 and jit.usable(z, self.params[1], min_size=jit.FEW_CALLS_MIN_SIZE))
 
-    def backward(self, grad: np.ndarray, need_input_grad: bool = True, *,
-                 is_delta: bool = False) -> np.ndarray | None:
+    def backward(self, grad: np.ndarray, need_input_grad: bool = True, *, is_delta: bool = False,
+                 scratch_grad: bool = False) -> np.ndarray | None:
         """∂E/∂a → ∂E/∂x, storing ∂E/∂W (and ∂E/∂b) in ``grads``.
 
-        With ``is_delta=True``, ``grad`` is already δ = ∂E/∂z (a loss fused with f).
+        With ``is_delta=True``, ``grad`` is already δ = ∂E/∂z (a loss fused with f). With
+        ``scratch_grad=True`` (the model's backward pass) a compiled ReLU writes δ over ``grad``.
         """
         work = self._current
         fused = not is_delta and self._relu_kernel(grad)
         if is_delta:
             delta = grad
         elif fused:                                      # δ, and ∂E/∂b below, in one pass
-            delta = jit.relu_delta_bias(self._a, grad, work["delta"], self.grads[1])
+            delta = jit.relu_delta_bias(self._a, grad, grad if scratch_grad else work["delta"], self.grads[1])
         else:
             delta = self.activation.backward(self._z, self._a, grad, out=work["delta"])
         np.matmul(self._x.T, delta, out=self.grads[0])
@@ -246,8 +248,8 @@ class Activation(Layer):
         self._a = self.activation(x, out=self._work(x)["a"])
         return self._a
 
-    def backward(self, grad: np.ndarray, need_input_grad: bool = True, *,
-                 is_delta: bool = False) -> np.ndarray | None:
+    def backward(self, grad: np.ndarray, need_input_grad: bool = True, *, is_delta: bool = False,
+                 scratch_grad: bool = False) -> np.ndarray | None:
         if not need_input_grad:
             return None
         if is_delta:

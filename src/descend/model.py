@@ -227,8 +227,9 @@ class Sequential:
             out = last._a
             value, grad = self.loss(out, y), self.loss.gradient(out, y)
             is_delta = False
+        # every grad handed down is a work array (the loss's, a layer's ∂E/∂x): scratch
         for i in range(len(self.layers) - 1, -1, -1):
-            grad = self.layers[i].backward(grad, need_input_grad=i > 0, is_delta=is_delta)
+            grad = self.layers[i].backward(grad, need_input_grad=i > 0, is_delta=is_delta, scratch_grad=True)
             is_delta = False
         return value + self.regularization_loss()
 
