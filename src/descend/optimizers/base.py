@@ -255,16 +255,17 @@ class Optimizer:
             fused = self.fused_kernel(lr, t, decay) if _kernels.pay_off(params) else None
             scalars, dtype = [], None                                      # (the kernel's, cast)
             for i, (g, w, prev, out) in enumerate(zip(grads, params, kept, self._scratch)):
-                arrays = [a[i] for _, a in slots]
                 n_bad = None
-                if fused is not None and _kernels.contiguous(g, w, prev, *arrays):
-                    if w.dtype is not dtype:
-                        # (a list: tuple() of an iterator grows a fresh tuple each step, whose
-                        # memory then stays in CPython's free list of tuples)
-                        dtype, scalars = w.dtype, [w.dtype.type(x) for x in fused.scalars]
-                    n_bad = fused.kernel(g, w, prev, *arrays, *scalars)    # 5.–7. in one pass, or:
+                if fused is not None:
+                    arrays = [a[i] for _, a in slots]
+                    if _kernels.contiguous(g, w, prev, *arrays):
+                        if w.dtype is not dtype:
+                            # (a list: tuple() of an iterator grows a fresh tuple each step, whose
+                            # memory then stays in CPython's free list of tuples)
+                            dtype, scalars = w.dtype, [w.dtype.type(x) for x in fused.scalars]
+                        n_bad = fused.kernel(g, w, prev, *arrays, *scalars)  # 5.–7. in one pass, or:
                 if n_bad is None:
-                    slot = {name: a for (name, _), a in zip(slots, arrays)}
+                    slot = {name: arrays[i] for name, arrays in slots}
                     np.copyto(prev, w)                                     # (keep w)
                     if not check_finite and slots and not is_finite(given[i]):
                         n_bad = 1                                          # (its slots would take the NaN in)

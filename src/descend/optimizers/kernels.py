@@ -42,7 +42,10 @@ def pay_off(params: Sequence[np.ndarray]) -> bool:
     """Take the kernels for this step's arrays? Where one of them has :data:`MIN_SIZE` elements
     or more (numba is then imported anyway, and a small array's kernel call is cheaper than its
     dozen ufunc calls); a model of lecture size never imports numba."""
-    return any(p.size >= MIN_SIZE for p in params) and enabled()
+    for p in params:                                  # (a loop: cheaper than any() of a generator)
+        if p.size >= MIN_SIZE:
+            return enabled()
+    return False
 
 
 def contiguous(*arrays: np.ndarray) -> bool:
