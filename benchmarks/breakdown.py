@@ -73,23 +73,25 @@ def measure() -> dict[str, float]:
 
     out["bias, ReLU, ReLU′, ∂E/∂b (NumPy, in place)"] = per_epoch(elementwise, BATCHES)
 
-    from descend import jit
+    from descend import jit, losses
 
     delta = [np.empty_like(x) for x in z]
+    vectors = [np.empty(W1_BATCH, f32) for _ in range(2)]
 
-    def compiled() -> None:                     # what the two ReLU layers run since a4b988c
-        for zi, ai, bi, gi, di in zip(z[:-1], a[:-1], bias, gb, delta):
-            jit.bias_relu(zi, bi, ai)
-            jit.relu_delta_bias(ai, zi, di, gi)
-        np.add(z[-1], bias[-1], out=z[-1])
-        np.sum(z[-1], axis=0, out=gb[-1])
+    def compiled() -> None:                     # what a training step runs now (jit.py)
+        for zi, bi, gi, di in zip(z[:-1], bias, gb, delta):
+            jit.bias_relu(zi, bi, zi)           # a written over z
+            jit.relu_delta_bias(zi, di, di, gi)  # δ written over ∂E/∂a
+        jit.bias_softmax(z[-1], bias[-1], a[-1], *vectors)
+        jit.bias_grad(delta[-1], gb[-1])
 
-    out["the same, ReLU layers through jit.py's two loops"] = per_epoch(compiled, BATCHES)
-
-    from descend import losses
+    out["the same, through jit.py's loops (bias+ReLU, ReLU′+∂E/∂b, bias+softmax, ∂E/∂b)"] = per_epoch(
+        compiled, BATCHES)
 
     ce = losses.get("sparse_categorical_crossentropy")
-    out["fused softmax-CE (descend's loss.fused)"] = per_epoch(lambda: ce.fused(z[-1], labels), BATCHES)
+    softmax = a[-1]
+    out["fused softmax-CE (descend's loss.fused, softmax given)"] = per_epoch(
+        lambda: ce.fused(z[-1], labels, softmax), BATCHES)
 
     # the optimizer on W1's six arrays
     grads = [rng.standard_normal(s, dtype=f32) * f32(1e-2) for s in w1_shapes()]
@@ -130,7 +132,9 @@ def measure() -> dict[str, float]:
     out["per-batch np.take(X, idx, out=buf) (whole epoch)"] = per_epoch(
         lambda: [np.take(X, order[s:s + W1_BATCH], axis=0, out=buf[:len(order[s:s + W1_BATCH])])
                  for s in range(0, SAMPLES, W1_BATCH)], 1, reps=1)
-    out["input check isfinite(X).all()"] = per_epoch(lambda: np.isfinite(X).all(), 1, reps=1)
+    from descend import validation
+
+    out["input check validation.is_finite(X)"] = per_epoch(lambda: validation.is_finite(X), 1, reps=1)
     Xt = torch.from_numpy(X)
     tperm = torch.from_numpy(order)
     out["torch: per-batch gather X[idx] (whole epoch)"] = per_epoch(
