@@ -3,9 +3,11 @@ of the training step outside the optimizers (those are in ``optimizers/kernels.p
 
 Every kernel here performs *the same operations in the same order and precision* as the NumPy
 code it stands in for — so the numbers are bit for bit the same (``tests/test_jit.py``) — in one
-pass over memory where NumPy makes one pass per ufunc. The NumPy form stays the definition and
-runs where numba is not installed, where ``DESCEND_KERNELS=numpy`` is set, for arrays too small
-for a compiled call to pay off, and for non-contiguous or mixed-dtype arrays.
+pass over memory where NumPy makes one pass per ufunc. Exponentials and logarithms stay NumPy's
+(numba's differ from its SIMD ones in the last bit): the compiled passes go around one ``np.exp``
+or ``np.log`` call, and the sums reproduce NumPy's pairwise summation. The NumPy form stays the
+definition and runs where numba is not installed, where ``DESCEND_KERNELS=numpy`` is set, for
+arrays too small for a compiled call to pay off, and for non-contiguous or mixed-dtype arrays.
 
 Kernels are single-threaded, as NumPy's element-wise loops are: a second pool of threads next to
 the BLAS threads of a training step only waits for OpenBLAS's spinning worker (a W1 momentum epoch

@@ -257,13 +257,13 @@ class Optimizer:
             for i, (g, w, prev, out) in enumerate(zip(grads, params, kept, self._scratch)):
                 n_bad = None
                 if fused is not None:
-                    arrays = [a[i] for _, a in slots]
-                    if _kernels.contiguous(g, w, prev, *arrays):
+                    slot_arrays = [a[i] for _, a in slots]
+                    if _kernels.contiguous(g, w, prev, *slot_arrays):
                         if w.dtype is not dtype:
                             # (a list: tuple() of an iterator grows a fresh tuple each step, whose
                             # memory then stays in CPython's free list of tuples)
                             dtype, scalars = w.dtype, [w.dtype.type(x) for x in fused.scalars]
-                        n_bad = fused.kernel(g, w, prev, *arrays, *scalars)  # 5.–7. in one pass, or:
+                        n_bad = fused.kernel(g, w, prev, *slot_arrays, *scalars)  # 5.–7. in one pass, or:
                 if n_bad is None:
                     slot = {name: arrays[i] for name, arrays in slots}
                     np.copyto(prev, w)                                     # (keep w)

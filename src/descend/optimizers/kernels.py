@@ -8,8 +8,8 @@ and the same precision* — so they return bit-for-bit the numbers of the NumPy 
 
 The NumPy form stays the definition. The kernels are used when numba can be imported, one array
 of the step is large enough (:func:`pay_off`), the arrays are C-contiguous, and
-``DESCEND_KERNELS`` is not set to ``"numpy"``; numba is imported (and each kernel compiled, with an on-disk cache) on first use
-only, so ``import descend`` stays light.
+``DESCEND_KERNELS`` is not set to ``"numpy"``; numba is imported (and each kernel compiled, with
+an on-disk cache) on first use only, so ``import descend`` stays light.
 
 Scalars are cast to the arrays' dtype before the loop, as NumPy does for a Python float in a
 float32 operation (NEP 50), so float32 arithmetic stays float32.
