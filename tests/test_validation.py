@@ -32,3 +32,15 @@ def test_check_finite_names_the_argument_and_the_index():
     X[3, 2] = np.inf
     with pytest.raises(ValueError, match=r"X: expected finite values, got inf at index \(3, 2\)"):
         validation.check_finite("X", X)
+
+
+def test_the_two_thread_sum_needs_no_affinity_call(monkeypatch):
+    # macOS and Windows have no os.sched_getaffinity: the core count comes from os.cpu_count
+    monkeypatch.delattr(validation.os, "sched_getaffinity", raising=False)
+    validation._cores.cache_clear()
+    try:
+        monkeypatch.setattr(validation, "PARALLEL_BYTES", 0)
+        assert validation._cores() >= 1
+        assert validation.is_finite(np.ones(1000, np.float32))
+    finally:
+        validation._cores.cache_clear()

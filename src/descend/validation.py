@@ -4,6 +4,7 @@ Each error names the argument, what was expected and what came; nothing is silen
 """
 from __future__ import annotations
 
+import functools
 import math
 import os
 import threading
@@ -57,6 +58,13 @@ def _as_numeric(name: str, value: Any) -> np.ndarray:
 PARALLEL_BYTES = 16 * 2 ** 20
 
 
+@functools.cache
+def _cores() -> int:
+    """CPU cores this process may run on (the affinity mask where the platform has one)."""
+    affinity = getattr(os, "sched_getaffinity", None)          # Linux; not macOS or Windows
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
 def is_finite(a: np.ndarray) -> bool:
     """Whether every element of a float array is finite: no NaN, no ±inf.
 
@@ -64,10 +72,10 @@ def is_finite(a: np.ndarray) -> bool:
     may overflow while every element is finite) are the elements looked at one by one. The caller
     holds ``np.errstate(over="ignore", invalid="ignore")`` where warnings matter.
     """
-    if a.nbytes >= PARALLEL_BYTES and a.flags.c_contiguous and len(os.sched_getaffinity(0)) > 1:
+    if a.nbytes >= PARALLEL_BYTES and a.flags.c_contiguous and _cores() > 1:
         flat = a.reshape(-1)
         half = flat.size // 2
-        sums = [0.0]
+        sums = [math.nan]                    # (should the thread fail: the element-wise check)
 
         def second_half() -> None:
             with np.errstate(over="ignore", invalid="ignore"):   # (errstate is per thread)
