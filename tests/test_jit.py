@@ -1,4 +1,8 @@
 """The compiled loops of jit.py give bit for bit the numbers of the NumPy forms they stand in for."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -97,7 +101,8 @@ def test_only_plain_relu_layers_with_a_bias_take_the_loop(monkeypatch):
 
 
 # ------------------------------------------------------------------------ softmax output
-SOFTMAX_SHAPES = [(1, 300), (128, 10), (37, 129), (5, 1000), (64, 7)]   # every branch of the sums
+SOFTMAX_SHAPES = [(1, 128), (128, 10), (37, 127), (5, 8), (64, 7)]   # every branch of the block sum
+LOSS_SHAPES = SOFTMAX_SHAPES + [(1, 300), (37, 129), (5, 1000)]
 
 
 def _logits(shape, dtype, seed=0):
@@ -125,8 +130,14 @@ def test_bias_softmax_equals_numpy_bit_for_bit(shape, dtype):
         np.testing.assert_array_equal(total, np.exp(z_np - z_np.max(axis=1, keepdims=True)).sum(axis=1))
 
 
+def test_bias_softmax_refuses_rows_numpy_would_sum_recursively():
+    z = np.zeros((2, jit.PAIRWISE_BLOCK + 1), np.float32)
+    with pytest.raises(ValueError, match="rows of at most 128 elements, got 129"):
+        jit.bias_softmax(z, z[0], z.copy(), np.empty(2, np.float32), np.empty(2, np.float32))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("shape", SOFTMAX_SHAPES, ids=str)
+@pytest.mark.parametrize("shape", LOSS_SHAPES, ids=str)
 def test_sparse_crossentropy_compiled_equals_numpy_bit_for_bit(shape, dtype, monkeypatch):
     z, _ = _logits(shape, dtype, seed=1)
     labels = np.random.default_rng(2).integers(0, shape[1], shape[0])
@@ -155,8 +166,34 @@ def test_the_compiled_sparse_crossentropy_refuses_labels_outside_the_classes(bad
 
 def test_only_softmax_layers_with_a_bias_take_the_softmax_loops(monkeypatch):
     monkeypatch.setattr(jit, "FEW_CALLS_MIN_SIZE", 0)
-    z = np.zeros((4, 3), np.float32)
     for layer, expected in ((Dense(3, "softmax"), True), (Dense(3, "softmax", use_bias=False), False),
-                            (Dense(3, "sigmoid"), False)):
+                            (Dense(3, "sigmoid"), False), (Dense(129, "softmax"), False)):
         layer.build(2, np.random.default_rng(0), np.dtype(np.float32))
-        assert layer._softmax_kernel(z) is expected
+        assert layer._softmax_kernel(np.zeros((4, layer.units), np.float32)) is expected
+
+
+_EVERY_KERNEL = """
+import numpy as np
+from descend import Dense, Input, Sequential, jit
+from descend.optimizers import kernels
+jit.MIN_SIZE = jit.FEW_CALLS_MIN_SIZE = kernels.MIN_SIZE = 0
+rng = np.random.default_rng(0)
+X = rng.standard_normal((64, 5)).astype(np.float32)
+for out, loss, y, opt in (("softmax", "sparse_categorical_crossentropy", rng.integers(0, 3, 64), "adam"),
+                          ("sigmoid", "binary_crossentropy", rng.integers(0, 2, (64, 1)), "momentum")):
+    model = Sequential([Input(5), Dense(8, "relu"), Dense(3 if out == "softmax" else 1, out)], seed=0)
+    model.compile(opt, loss)
+    model.fit(X, y, epochs=1, batch_size=32, verbose=0)
+    model.predict(X)
+"""
+
+
+def test_a_second_process_takes_every_kernel_from_numba_s_disk_cache(tmp_path):
+    # numba keys its cache on a kernel's closure: a compiled function in a closure changes from
+    # process to process, and every process would compile again (1-2 s a kernel)
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), NUMBA_DEBUG_CACHE="1")
+    runs = [subprocess.run([sys.executable, "-c", _EVERY_KERNEL], env=env, capture_output=True, text=True,
+                           check=True) for _ in range(2)]
+    first, second = (r.stdout + r.stderr for r in runs)
+    assert "data saved" in first
+    assert "data saved" not in second, second

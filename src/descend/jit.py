@@ -52,19 +52,29 @@ def usable(*arrays: np.ndarray, min_size: int | None = None) -> bool:
 
 
 # ------------------------------------------------------------------------ NumPy's sum
-@cache
-def _pairwise_sum() -> Any:
-    @numba().njit(cache=True)
-    def pairwise_sum(x, lo, n, zero):
-        # x[lo:lo + n] summed as NumPy's add.reduce sums a contiguous run (its pairwise_sum):
-        # below 8 one by one from 0; up to 128 in 8 running sums combined as a tree, then the
-        # rest one by one; above, the two halves (cut at a multiple of 8) recursively
-        if n < 8:
-            s = zero
-            for i in range(n):
-                s += x[lo + i]
-            return s
-        if n <= 128:
+#: NumPy sums a contiguous run of up to this many elements in one block (its pairwise_sum
+#: recurses only above); the compiled loops reproduce the block, and leave longer runs to NumPy
+PAIRWISE_BLOCK = 128
+
+# Kernels call the compiled block sum through this module-level name, not through a closure:
+# numba keys its on-disk cache on a closure's contents, and a compiled function among them differs
+# from process to process, so every process would compile those kernels again (~1 s each).
+_block_sum_compiled: Any = None
+
+
+def _block_sum() -> Any:
+    """Bind (once) and return the compiled block sum."""
+    global _block_sum_compiled
+    if _block_sum_compiled is None:
+        def block_sum(x, lo, n, zero):
+            # x[lo:lo + n], n ≤ PAIRWISE_BLOCK, summed as NumPy's add.reduce sums a contiguous run:
+            # below 8 one by one from 0; else in 8 running sums combined as a tree, then the rest
+            # one by one
+            if n < 8:
+                s = zero
+                for i in range(n):
+                    s += x[lo + i]
+                return s
             r0, r1, r2, r3 = x[lo], x[lo + 1], x[lo + 2], x[lo + 3]
             r4, r5, r6, r7 = x[lo + 4], x[lo + 5], x[lo + 6], x[lo + 7]
             i = 8
@@ -83,10 +93,8 @@ def _pairwise_sum() -> Any:
                 s += x[lo + i]
                 i += 1
             return s
-        half = n // 2
-        half -= half % 8
-        return pairwise_sum(x, lo, half, zero) + pairwise_sum(x, lo + half, n - half, zero)
-    return pairwise_sum
+        _block_sum_compiled = numba().njit(cache=True)(block_sum)
+    return _block_sum_compiled
 
 
 # ------------------------------------------------------------------------ Dense + ReLU
@@ -121,10 +129,8 @@ def bias_relu(z: np.ndarray, b: np.ndarray, a: np.ndarray) -> np.ndarray:
 
 @cache
 def _relu_delta_bias(over: bool) -> Any:
-    pairwise_sum = _pairwise_sum()
-
     @numba().njit(cache=True)
-    def relu_delta_bias(a, g, delta, db, zero):
+    def relu_delta_bias(a, g, delta, db):
         n, k = a.shape
         for r in range(n):
             for j in range(k):
@@ -137,8 +143,6 @@ def _relu_delta_bias(over: bool) -> Any:
                     db[j] = d                        # NumPy's sum over axis 0 adds them
                 else:
                     db[j] += d
-        if k == 1:                                   # one column: NumPy sums it as a run
-            db[0] = pairwise_sum(g[:, 0] if over else delta[:, 0], 0, n, zero)
     return relu_delta_bias
 
 
@@ -146,7 +150,9 @@ def relu_delta_bias(a: np.ndarray, g: np.ndarray, delta: np.ndarray, db: np.ndar
     """``delta = sign(a) * g; db = delta.sum(axis=0)`` in one pass (ReLU′ and ∂E/∂b). Returns delta.
 
     ``delta`` may be g itself: g then ends up holding δ."""
-    _relu_delta_bias(delta is g)(a, g, delta, db, a.dtype.type(0))
+    _relu_delta_bias(delta is g)(a, g, delta, db)
+    if a.shape[1] == 1:                              # one column: NumPy sums it as a run (pairwise)
+        np.add.reduce(delta, axis=0, out=db)
     return delta
 
 
@@ -159,17 +165,12 @@ FEW_CALLS_MIN_SIZE = 256
 
 @cache
 def _bias_grad() -> Any:
-    pairwise_sum = _pairwise_sum()
-
     @numba().njit(cache=True)
-    def bias_grad(delta, db, zero):
+    def bias_grad(delta, db):
         n, k = delta.shape
-        if k == 1:                                   # one column: NumPy sums it as a run
-            db[0] = pairwise_sum(delta[:, 0], 0, n, zero)
-            return
         for j in range(k):
             db[j] = delta[0, j]
-        for r in range(1, n):                        # else row after row, as NumPy does
+        for r in range(1, n):                        # row after row, as NumPy's sum over axis 0
             for j in range(k):
                 db[j] += delta[r, j]
     return bias_grad
@@ -177,7 +178,10 @@ def _bias_grad() -> Any:
 
 def bias_grad(delta: np.ndarray, db: np.ndarray) -> np.ndarray:
     """``db = delta.sum(axis=0)`` (∂E/∂b = Σ_batch δ) for a 2-D δ of one row or more. Returns db."""
-    _bias_grad()(delta, db, delta.dtype.type(0))
+    if delta.shape[1] == 1:                          # one column: NumPy sums it as a run (pairwise)
+        np.add.reduce(delta, axis=0, out=db)
+    else:
+        _bias_grad()(delta, db)
     return db
 
 
@@ -203,13 +207,13 @@ def _bias_shift() -> Any:
 
 @cache
 def _normalize() -> Any:
-    pairwise_sum = _pairwise_sum()
+    _block_sum()
 
     @numba().njit(cache=True)
     def normalize(e, total, a, zero):
         n, k = e.shape
         for r in range(n):
-            s = pairwise_sum(e[r], 0, k, zero)       # S = Σ e^(z − max), NumPy's sum
+            s = _block_sum_compiled(e[r], 0, k, zero)   # S = Σ e^(z − max), NumPy's sum (k ≤ 128)
             total[r] = s
             for j in range(k):
                 a[r, j] = e[r, j] / s
@@ -221,7 +225,9 @@ def bias_softmax(z: np.ndarray, b: np.ndarray, a: np.ndarray, zmax: np.ndarray,
     """``z += b; a = softmax(z)`` row by row, as :class:`~descend.activations.Softmax` computes it:
     ``e^(z − max) / Σ e^(z − max)``, the exponential NumPy's own (one ``np.exp`` call between
     two compiled passes), the sums NumPy's pairwise ones. ``zmax`` and ``total`` (shape (N,))
-    receive max and S. Returns a."""
+    receive max and S. Rows of at most :data:`PAIRWISE_BLOCK` elements. Returns a."""
+    if z.shape[1] > PAIRWISE_BLOCK:
+        raise ValueError(f"z: expected rows of at most {PAIRWISE_BLOCK} elements, got {z.shape[1]}")
     _bias_shift()(z, b, a, zmax)
     np.exp(a, out=a)
     _normalize()(a, total, a, a.dtype.type(0))

@@ -186,7 +186,7 @@ class Dense(Layer):
 
     def _softmax_kernel(self, z: np.ndarray) -> bool:
         """Take the compiled bias + softmax (jit.py) for this batch? Only for exactly Softmax."""
-        return (self.use_bias and type(self.activation) is activations.Softmax
+        return (self.use_bias and type(self.activation) is activations.Softmax and self.units <= jit.PAIRWISE_BLOCK
                 and jit.usable(z, self.params[1], min_size=jit.FEW_CALLS_MIN_SIZE))
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True, *, is_delta: bool = False,

@@ -257,7 +257,7 @@ class Optimizer:
             for i, (g, w, prev, out) in enumerate(zip(grads, params, kept, self._scratch)):
                 n_bad = None
                 if fused is not None:
-                    slot_arrays = [a[i] for _, a in slots]
+                    slot_arrays = [self.state[name][i] for name in fused.slots]
                     if _kernels.contiguous(g, w, prev, *slot_arrays):
                         if w.dtype is not dtype:
                             # (a list: tuple() of an iterator grows a fresh tuple each step, whose

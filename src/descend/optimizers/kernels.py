@@ -58,11 +58,12 @@ def contiguous(*arrays: np.ndarray) -> bool:
 
 class Fused(NamedTuple):
     """Steps 5–7 of one update, compiled: ``kernel(g, w, prev, *slots, *scalars)`` per array, the
-    slots in the optimizer's slot order, the scalars cast to the array's dtype. Returns how many
-    elements of Δ are not finite."""
+    slots named by ``slots`` (in that order; a name may repeat), the scalars cast to the array's
+    dtype. Returns how many elements of Δ are not finite."""
 
     kernel: Any
     scalars: tuple[float, ...]
+    slots: tuple[str, ...]
 
 
 # One compiled loop per variant: the variant's flags are constants of the loop (closure
@@ -123,14 +124,7 @@ def _adam_kernel(placement: int, amsgrad: bool, decay: bool) -> Any:
             bad += not np.isfinite(o)
         return bad
 
-    if amsgrad:
-        return adam
-
-    @_numba().njit(cache=True)
-    def adam_without_max(g, w, prev, m, v, c1, c2, bc2, sqrt_bc2, eps_term, scale, c_decay):
-        return adam(g, w, prev, m, v, v, c1, c2, bc2, sqrt_bc2, eps_term, scale, c_decay)
-
-    return adam_without_max
+    return adam
 
 
 @cache
@@ -185,11 +179,13 @@ def adam_step(*, beta_1: float, beta_2: float, epsilon: float, placement: str, a
     root = math.sqrt(bias_correction_2)
     eps_term = epsilon if placement != "hat" else epsilon / root
     return Fused(_adam_kernel(PLACEMENT[placement], amsgrad, bool(decay)),
-                 (1.0 - beta_1, 1.0 - beta_2, bias_correction_2, root, eps_term, lr / (1.0 - beta_1 ** t), decay))
+                 (1.0 - beta_1, 1.0 - beta_2, bias_correction_2, root, eps_term, lr / (1.0 - beta_1 ** t), decay),
+                 ("m", "v", "v_max") if amsgrad else ("m", "v", "v"))     # (without AMSGrad v_max is v)
 
 
 def momentum_step(*, lr: float, gamma: float, dampening: float, velocity: bool, nesterov: bool,
                   first: bool, decay: float) -> Fused:
     """SGD with momentum's steps 5–7: the buffer updated, ``prev`` ← w, w ← w − (Δ + decay·w)."""
     c_damp = (1.0 - dampening) * lr if velocity else 1.0 - dampening
-    return Fused(_momentum_kernel(velocity, nesterov, first, bool(decay)), (lr, gamma, c_damp, decay))
+    return Fused(_momentum_kernel(velocity, nesterov, first, bool(decay)), (lr, gamma, c_damp, decay),
+                 ("velocity",))
