@@ -162,3 +162,25 @@ def test_divergence_raises_with_where_and_keeps_last_good_weights():
         model.fit(X, y, epochs=50, batch_size=None, verbose=0)
     assert info.value.epoch is not None and info.value.update == 0
     assert all(np.isfinite(w).all() for w in model.get_weights())
+
+
+class _Scale(descend.layers.Layer):
+    """A user's layer written against the first contract: forward(x), backward(grad, need, *, is_delta)."""
+
+    kind = "Scale"
+
+    def forward(self, x):
+        self._x = x
+        return 2.0 * x
+
+    def backward(self, grad, need_input_grad=True, *, is_delta=False):
+        return 2.0 * grad if need_input_grad else None
+
+
+def test_a_layer_without_the_training_and_scratch_keywords_still_trains():
+    X = np.random.default_rng(0).standard_normal((64, 3)).astype(np.float32)
+    y = X @ np.array([[1.0], [-2.0], [0.5]], np.float32)
+    model = Sequential([Input(3), Dense(8, "relu"), _Scale(), Dense(1)], seed=0)
+    model.compile(SGD(0.01), "mse")
+    history = model.fit(X, y, epochs=30, batch_size=16, verbose=0)
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]

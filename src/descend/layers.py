@@ -7,12 +7,22 @@ arrays in ``params`` keep their identity for the whole life of the layer.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 from typing import Any
 
 import numpy as np
 
 from . import activations, initializers, jit, regularizers
 from .backend import WorkArrays
+
+
+@functools.cache
+def takes(method: Any, keyword: str) -> bool:
+    """Whether a layer method accepts ``keyword``: the model passes ``training`` and
+    ``scratch_grad`` only to layers that do (a user's layer written against the older contract,
+    ``forward(x)`` and ``backward(grad, need_input_grad, *, is_delta)``, still trains)."""
+    return keyword in inspect.signature(method).parameters
 
 
 class Layer(WorkArrays):

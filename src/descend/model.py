@@ -210,7 +210,8 @@ class Sequential:
     # ------------------------------------------------------------------ forward / backward
     def _forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         for layer in self.layers:
-            x = layer.forward(x, training)
+            forward = layer.forward
+            x = forward(x, training=training) if layers_mod.takes(type(layer).forward, "training") else forward(x)
         return x
 
     def _fused(self) -> bool:
@@ -229,7 +230,11 @@ class Sequential:
             is_delta = False
         # every grad handed down is a work array (the loss's, a layer's ∂E/∂x): scratch
         for i in range(len(self.layers) - 1, -1, -1):
-            grad = self.layers[i].backward(grad, need_input_grad=i > 0, is_delta=is_delta, scratch_grad=True)
+            layer = self.layers[i]
+            if layers_mod.takes(type(layer).backward, "scratch_grad"):
+                grad = layer.backward(grad, need_input_grad=i > 0, is_delta=is_delta, scratch_grad=True)
+            else:
+                grad = layer.backward(grad, need_input_grad=i > 0, is_delta=is_delta)
             is_delta = False
         return value + self.regularization_loss()
 
