@@ -76,13 +76,12 @@ def measure() -> dict[str, float]:
     from descend import jit, losses
 
     delta = [np.empty_like(x) for x in z]
-    vectors = [np.empty(W1_BATCH, f32) for _ in range(2)]
 
     def compiled() -> None:                     # what a training step runs now (jit.py)
         for zi, bi, gi, di in zip(z[:-1], bias, gb, delta):
             jit.bias_relu(zi, bi, zi)           # a written over z
             jit.relu_delta_bias(zi, di, di, gi)  # δ written over ∂E/∂a
-        jit.bias_softmax(z[-1], bias[-1], a[-1], *vectors)
+        jit.bias_softmax(z[-1], bias[-1], a[-1])
         jit.bias_grad(delta[-1], gb[-1])
 
     out["the same, through jit.py's loops (bias+ReLU, ReLU′+∂E/∂b, bias+softmax, ∂E/∂b)"] = per_epoch(

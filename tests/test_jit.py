@@ -122,18 +122,15 @@ def test_bias_softmax_equals_numpy_bit_for_bit(shape, dtype):
         z_np = z0 + b
         a_np = activations.Softmax()(z_np)
         z_jit, a_jit = z0.copy(), np.empty(shape, dtype)
-        zmax, total = np.empty(shape[0], dtype), np.empty(shape[0], dtype)
-        assert jit.bias_softmax(z_jit, b, a_jit, zmax, total) is a_jit
+        assert jit.bias_softmax(z_jit, b, a_jit) is a_jit
     np.testing.assert_array_equal(z_jit, z_np)
-    np.testing.assert_array_equal(a_jit, a_np)
-    with np.errstate(invalid="ignore"):
-        np.testing.assert_array_equal(total, np.exp(z_np - z_np.max(axis=1, keepdims=True)).sum(axis=1))
+    np.testing.assert_array_equal(a_jit, a_np)             # (a = e / S: a different S shows here)
 
 
 def test_bias_softmax_refuses_rows_numpy_would_sum_recursively():
     z = np.zeros((2, jit.PAIRWISE_BLOCK + 1), np.float32)
     with pytest.raises(ValueError, match="rows of at most 128 elements, got 129"):
-        jit.bias_softmax(z, z[0], z.copy(), np.empty(2, np.float32), np.empty(2, np.float32))
+        jit.bias_softmax(z, z[0], z.copy())
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

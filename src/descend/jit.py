@@ -191,7 +191,7 @@ def bias_grad(delta: np.ndarray, db: np.ndarray) -> np.ndarray:
 @cache
 def _bias_shift() -> Any:
     @numba().njit(cache=True)
-    def bias_shift(z, b, e, zmax):
+    def bias_shift(z, b, e):
         n, k = z.shape
         for r in range(n):
             m = z[r, 0] + b[0]
@@ -199,7 +199,6 @@ def _bias_shift() -> Any:
                 zj = z[r, j] + b[j]                  # z += b
                 z[r, j] = zj
                 m = zj if (zj > m or zj != zj) else m   # max, NaN propagating as np.maximum
-            zmax[r] = m
             for j in range(k):
                 e[r, j] = z[r, j] - m                # z − max ≤ 0
     return bias_shift
@@ -210,27 +209,25 @@ def _normalize() -> Any:
     _block_sum()
 
     @numba().njit(cache=True)
-    def normalize(e, total, a, zero):
+    def normalize(e, zero):
         n, k = e.shape
         for r in range(n):
             s = _block_sum_compiled(e[r], 0, k, zero)   # S = Σ e^(z − max), NumPy's sum (k ≤ 128)
-            total[r] = s
             for j in range(k):
-                a[r, j] = e[r, j] / s
+                e[r, j] /= s                         # a = e / S, in place
     return normalize
 
 
-def bias_softmax(z: np.ndarray, b: np.ndarray, a: np.ndarray, zmax: np.ndarray,
-                 total: np.ndarray) -> np.ndarray:
+def bias_softmax(z: np.ndarray, b: np.ndarray, a: np.ndarray) -> np.ndarray:
     """``z += b; a = softmax(z)`` row by row, as :class:`~descend.activations.Softmax` computes it:
     ``e^(z − max) / Σ e^(z − max)``, the exponential NumPy's own (one ``np.exp`` call between
-    two compiled passes), the sums NumPy's pairwise ones. ``zmax`` and ``total`` (shape (N,))
-    receive max and S. Rows of at most :data:`PAIRWISE_BLOCK` elements. Returns a."""
+    two compiled passes), the sums NumPy's pairwise ones. Rows of at most :data:`PAIRWISE_BLOCK`
+    elements. Returns a."""
     if z.shape[1] > PAIRWISE_BLOCK:
         raise ValueError(f"z: expected rows of at most {PAIRWISE_BLOCK} elements, got {z.shape[1]}")
-    _bias_shift()(z, b, a, zmax)
+    _bias_shift()(z, b, a)
     np.exp(a, out=a)
-    _normalize()(a, total, a, a.dtype.type(0))
+    _normalize()(a, a.dtype.type(0))
     return a
 
 

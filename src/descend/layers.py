@@ -158,15 +158,14 @@ class Dense(Layer):
         return self.units
 
     def _work(self, n: int) -> dict[str, np.ndarray]:
-        """The work arrays z, a, δ, ∂E/∂x (and b in every row, a softmax's row maxima and sums)
-        for a batch of n, reused from batch to batch: no per-batch allocation."""
+        """The work arrays z, a, δ, ∂E/∂x (and b in every row) for a batch of n, reused from batch
+        to batch: no per-batch allocation."""
         return self._work_arrays((n, self.params[0].dtype), self._new_work)
 
     def _new_work(self, n: int, dtype: np.dtype) -> dict[str, np.ndarray]:
         shape = (n, self.units)
         return {"z": np.empty(shape, dtype), "a": np.empty(shape, dtype), "delta": np.empty(shape, dtype),
-                "dx": np.empty((n, self.input_dim), dtype), "bias": np.empty(shape, dtype),
-                "max": np.empty(n, dtype), "sum": np.empty(n, dtype)}
+                "dx": np.empty((n, self.input_dim), dtype), "bias": np.empty(shape, dtype)}
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """z = x·W + b, a = f(z). The returned array is reused by the next call with the same batch size.
@@ -180,7 +179,7 @@ class Dense(Layer):
         if self._relu_kernel(z):                         # the else branch, in one pass
             self._a = jit.bias_relu(z, self.params[1], z if training else work["a"])
         elif self._softmax_kernel(z):                    # the else branch, in three calls
-            self._a = jit.bias_softmax(z, self.params[1], work["a"], work["max"], work["sum"])
+            self._a = jit.bias_softmax(z, self.params[1], work["a"])
         else:
             if self.use_bias:
                 # z += b, through b copied to every row: NumPy 2.4 allocates an iteration buffer
