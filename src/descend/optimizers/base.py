@@ -264,31 +264,44 @@ class Optimizer:
                             # memory then stays in CPython's free list of tuples)
                             dtype, scalars = w.dtype, [w.dtype.type(x) for x in fused.scalars]
                         n_bad = fused.kernel(g, w, prev, *slot_arrays, *scalars)  # 5.–7. in one pass, or:
-                if n_bad is None:
-                    slot = {name: arrays[i] for name, arrays in slots}
-                    np.copyto(prev, w)                                     # (keep w)
+                if n_bad is None:                                          # 5.–7. with the rule
                     if not check_finite and slots and not is_finite(given[i]):
+                        np.copyto(prev, w)
                         n_bad = 1                                          # (its slots would take the NaN in)
                     else:
-                        self.rule(g, slot, lr, t, out)                     # 5. the rule
-                        if decay:                                          # 6. decoupled decay
-                            out += decay * w
-                        n_bad = 0 if is_finite(out) else 1
-                        if not n_bad:
-                            w -= out                                       # 7. in-place update
-                if n_bad:                                                  # every weight back
-                    for p, before in zip(params[:i + 1], kept):
-                        np.copyto(p, before)
-                    # a NaN/inf gradient anywhere (clipping by the global norm spreads it) is named
-                    # as such; otherwise the step itself overflowed
-                    j = next((j for j, a in enumerate(given) if not is_finite(a)), None)
-                    if j is not None:
-                        raise ValueError(f"grads[{j}]: expected finite values, got {_count_nonfinite(given[j])} "
-                                         f"NaN/inf element(s); every weight is as before the step")
-                    raise ValueError(f"params[{i}]: the update at step {t} is not finite (overflow); every "
-                                     f"weight is as before the step. Lower the learning rate or clip gradients.")
+                        n_bad = self._rule_step(g, w, prev, out, {name: arrays[i] for name, arrays in slots},
+                                                lr, t, decay)
+                if n_bad:
+                    self._refuse(i, t, given, params, kept)
         self._kept_step = self.iterations
         self.iterations += 1
+
+    def _rule_step(self, g: np.ndarray, w: np.ndarray, prev: np.ndarray, out: np.ndarray,
+                   slot: dict[str, np.ndarray], lr: float, t: int, decay: float) -> int:
+        """Steps 5–7 for one array through :meth:`rule`; returns 1 (w untouched) if Δ is not finite."""
+        np.copyto(prev, w)                                                 # (keep w)
+        self.rule(g, slot, lr, t, out)                                     # 5. the rule
+        if decay:                                                          # 6. decoupled decay
+            out += decay * w
+        if not is_finite(out):
+            return 1
+        w -= out                                                           # 7. in-place update
+        return 0
+
+    @staticmethod
+    def _refuse(i: int, t: int, given: Sequence[np.ndarray], params: Sequence[np.ndarray],
+                kept: list[np.ndarray]) -> None:
+        """Put every weight written so far (params[:i + 1]) back and raise: a NaN/inf gradient
+        anywhere (clipping by the global norm spreads it) is named as such, else the step of
+        params[i] overflowed."""
+        for p, before in zip(params[:i + 1], kept):
+            np.copyto(p, before)
+        j = next((j for j, a in enumerate(given) if not is_finite(a)), None)
+        if j is not None:
+            raise ValueError(f"grads[{j}]: expected finite values, got {_count_nonfinite(given[j])} "
+                             f"NaN/inf element(s); every weight is as before the step")
+        raise ValueError(f"params[{i}]: the update at step {t} is not finite (overflow); every "
+                         f"weight is as before the step. Lower the learning rate or clip gradients.")
 
     def restore_previous(self, params: Sequence[np.ndarray]) -> bool:
         """Put ``params`` back to their values before the last successful :meth:`apply` (the
