@@ -131,9 +131,9 @@ def measure() -> dict[str, float]:
     out["per-batch np.take(X, idx, out=buf) (whole epoch)"] = per_epoch(
         lambda: [np.take(X, order[s:s + W1_BATCH], axis=0, out=buf[:len(order[s:s + W1_BATCH])])
                  for s in range(0, SAMPLES, W1_BATCH)], 1, reps=1)
-    from descend import validation
+    from descend import checks
 
-    out["input check validation.is_finite(X)"] = per_epoch(lambda: validation.is_finite(X), 1, reps=1)
+    out["input check checks.is_finite(X)"] = per_epoch(lambda: validation.is_finite(X), 1, reps=1)
     Xt = torch.from_numpy(X)
     tperm = torch.from_numpy(order)
     out["torch: per-batch gather X[idx] (whole epoch)"] = per_epoch(

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from .backend import WorkArrays
-from .validation import check_number
+from .checks import check_number
 
 
 def row_max_work(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray | None:

@@ -296,7 +296,7 @@ class EarlyStopping(Callback):
 
 
 class ModelCheckpoint(Callback):
-    """Save the model (atomically, see :mod:`descend.io`) at the end of every epoch, or only
+    """Save the model (atomically, see :mod:`descend.saving`) at the end of every epoch, or only
     when the monitored quantity improves (``save_best_only``).
 
     Parameters
@@ -313,7 +313,7 @@ class ModelCheckpoint(Callback):
         Not supported (a descend checkpoint always holds everything needed to resume); must be
         False.
     extra : dict, optional
-        Saved with the model (see :func:`descend.io.save_model`).
+        Saved with the model (see :func:`descend.saving.save_model`).
     """
 
     def __init__(self, filepath: str | os.PathLike, monitor: str = "val_loss", verbose: int = 0,

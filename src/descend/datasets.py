@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from .backend import as_rng
-from .validation import check_number
+from .checks import check_number
 
 __all__ = [
     "Dataset", "DatasetInfo", "DATASETS", "load",

@@ -514,7 +514,7 @@ def compare_activations(activations: Sequence[str] = ("sigmoid", "tanh", "relu",
     """
     from . import Dense, Input, Sequential
     from .optimizers import SGD
-    from .validation import positive_int
+    from .checks import positive_int
 
     depth, width = positive_int("depth", depth), positive_int("width", width)
     n_samples, epochs = positive_int("n_samples", n_samples), positive_int("epochs", epochs, 0)

@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from .backend import resolve_dtype
-from .validation import check_choice
+from .checks import check_choice
 
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",

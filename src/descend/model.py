@@ -16,7 +16,7 @@ from . import layers as layers_mod
 from . import losses, metrics as metrics_mod
 from .backend import as_rng, resolve_dtype
 from .errors import DivergenceError, NotCompiledError
-from .validation import all_finite, as_features, as_targets
+from .checks import all_finite, as_features, as_targets
 
 # optimizers are looked up lazily: the package is imported only when a model is compiled
 
@@ -383,9 +383,9 @@ class Sequential:
     # ------------------------------------------------------------------ saving
     def save(self, path: Any, *, extra: dict[str, Any] | None = None) -> Any:
         """Save weights, architecture, compile config, optimizer and RNG state, epoch and history
-        atomically to ``path`` (a directory, or a ``.safetensors`` file); see :mod:`descend.io`.
+        atomically to ``path`` (a directory, or a ``.safetensors`` file); see :mod:`descend.saving`.
         ``descend.load_model(path)`` restores a model that resumes training bit for bit."""
-        from .io import save_model
+        from .saving import save_model
 
         return save_model(self, path, extra=extra)
 

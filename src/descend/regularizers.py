@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import check_number
+from .checks import check_number
 
 
 class Regularizer:

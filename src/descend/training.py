@@ -17,7 +17,7 @@ import numpy as np
 from . import batching
 from .callbacks import Callback, CallbackList, EpochPrinter, History
 from .errors import DivergenceError
-from .validation import as_features, as_targets, fraction, positive_int
+from .checks import as_features, as_targets, fraction, positive_int
 
 
 def _progress_callback(verbose: int | str) -> Callback | None:

@@ -2,7 +2,7 @@
 pipeline saved with a model (so that evaluate/predict transform inputs exactly as training did),
 the ``--schedule`` parser and the rich tables.
 
-The pipeline is stored in the checkpoint's ``extra["cli"]`` (see :mod:`descend.io`)::
+The pipeline is stored in the checkpoint's ``extra["cli"]`` (see :mod:`descend.saving`)::
 
     {"data": {"name": "moons", "options": {...}} | {"csv": "/abs/path.csv", "target": "y", "task": null},
      "seed": 0, "test_size": 0.2, "standardizer": {"mean": [...], "scale": [...]} | null,
@@ -259,7 +259,7 @@ def metrics_table(title: str, columns: dict[str, dict[str, float]]) -> Any:
 
 def load_trained(path: str) -> tuple[Any, dict[str, Any]]:
     """A model saved by ``descend train`` and its data pipeline."""
-    from ..io import load_checkpoint
+    from ..saving import load_checkpoint
 
     model, extra = load_checkpoint(path)
     cli = extra.get("cli")

@@ -82,7 +82,7 @@ def read_features(path: Path, cli: dict[str, Any]) -> tuple[list[str], list[list
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..io import atomic_write_text
+    from ..saving import atomic_write_text
 
     model, cli = common.load_trained(args.model)
     header, rows, X = read_features(Path(args.csv), cli)

@@ -8,7 +8,7 @@ held out of the training part (``--validation-split``, the last fraction, as Ker
 
 The live progress bar (rich) shows the epoch and batch, the running loss and metrics, the
 learning rate and the time left; it is drawn only on a terminal, and ``--quiet`` turns off all
-output. ``--out DIR`` receives ``model.safetensors`` (see ``descend.io``), ``history.csv``,
+output. ``--out DIR`` receives ``model.safetensors`` (see ``descend.saving``), ``history.csv``,
 ``history.json``, ``curves.png`` (unless ``--no-plot``) and ``results.json``.
 
 Resuming: ``descend train --resume DIR --epochs N`` loads the run saved in DIR and trains **N
@@ -149,7 +149,7 @@ def _optimizer(args: argparse.Namespace) -> Any:
         if getattr(args, dest) is not None:
             kwargs[key] = getattr(args, dest)
     name = _pick(args.optimizer, "adam")
-    cls = optimizers._lookup(name)
+    cls = optimizers.get_class(name)
     accepted = _keywords(cls) | _keywords(optimizers.Optimizer)
     unknown = sorted(set(kwargs) - accepted)
     if unknown:
@@ -280,7 +280,7 @@ def _results(model: Any, X_test: np.ndarray, y_test: np.ndarray, took: float, st
 
 
 def _write_outputs(model: Any, cli: dict[str, Any], out: Path, results: dict[str, Any], plot: bool) -> None:
-    from .. import io
+    from .. import saving
 
     out.mkdir(parents=True, exist_ok=True)
     model.save(out, extra={"cli": cli})
@@ -290,10 +290,10 @@ def _write_outputs(model: Any, cli: dict[str, Any], out: Path, results: dict[str
     for i, epoch in enumerate(history.epoch):
         lines.append(",".join([str(epoch), *(repr(float(history.history[k][i])) if i < len(history.history[k])
                                              else "" for k in keys)]))
-    io.atomic_write_text(out / "history.csv", "\n".join(lines) + "\n")
-    io.atomic_write_text(out / "history.json", json.dumps(
+    saving.atomic_write_text(out / "history.csv", "\n".join(lines) + "\n")
+    saving.atomic_write_text(out / "history.json", json.dumps(
         {"epoch": history.epoch, "history": history.history}, indent=1) + "\n")
-    io.atomic_write_text(out / "results.json", json.dumps(results, indent=1) + "\n")
+    saving.atomic_write_text(out / "results.json", json.dumps(results, indent=1) + "\n")
     if plot and history.epoch:
         from ..plotting import plot_history
 

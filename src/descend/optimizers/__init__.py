@@ -26,11 +26,11 @@ def get(identifier: str | Optimizer | dict, **kwargs: Any) -> Optimizer:
             raise ValueError(f"optimizer: keywords {sorted(kwargs)} cannot be applied to an instance")
         return identifier
     if isinstance(identifier, str):
-        return _lookup(identifier)(**kwargs)
+        return get_class(identifier)(**kwargs)
     if isinstance(identifier, dict):
         if "class_name" not in identifier:
             raise ValueError(f"optimizer: expected a dict with 'class_name' and 'config', got keys {sorted(identifier)}")
-        return _lookup(identifier["class_name"]).from_config({**identifier.get("config", {}), **kwargs})
+        return get_class(identifier["class_name"]).from_config({**identifier.get("config", {}), **kwargs})
     raise TypeError(f"optimizer: expected a name, a config dict or an Optimizer, got {type(identifier).__name__}")
 
 
@@ -41,7 +41,8 @@ def serialize(optimizer: Optimizer) -> dict[str, Any]:
     return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
 
 
-def _lookup(name: Any) -> type[Optimizer]:
+def get_class(name: Any) -> type[Optimizer]:
+    """The optimizer class registered under ``name`` (case-insensitive), e.g. ``"adam"`` → :class:`Adam`."""
     key = str(name).lower()
     if key not in REGISTRY:
         raise ValueError(f"optimizer: expected one of {sorted(REGISTRY)}, got {name!r}")
@@ -49,4 +50,4 @@ def _lookup(name: Any) -> type[Optimizer]:
 
 
 __all__ = ["FLAVORS", "NAG", "REGISTRY", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Momentum", "Nadam",
-           "Optimizer", "RMSprop", "get", "serialize"]
+           "Optimizer", "RMSprop", "get", "get_class", "serialize"]

@@ -39,7 +39,7 @@ import numpy as np
 from .. import clipping as _clipping
 from .. import schedules as _schedules
 from . import kernels as _kernels
-from ..validation import check_choice, check_number, is_finite  # noqa: F401  (re-exported to the rules)
+from ..checks import check_choice, check_number, is_finite  # noqa: F401  (re-exported to the rules)
 
 FLAVORS = ("lecture", "keras", "torch")
 

@@ -1,4 +1,4 @@
-"""descend.io: the on-disk format, atomic saves, and clear errors for every bad file."""
+"""descend.saving: the on-disk format, atomic saves, and clear errors for every bad file."""
 from __future__ import annotations
 
 import json
@@ -14,7 +14,7 @@ import pytest
 from safetensors.numpy import load_file, save_file
 
 import descend
-from descend import Dense, Input, Sequential, io
+from descend import Dense, Input, Sequential, saving
 
 
 def _trained(seed: int = 0, epochs: int = 2) -> Sequential:
@@ -28,7 +28,7 @@ def _trained(seed: int = 0, epochs: int = 2) -> Sequential:
 
 
 def _parts(file: Path) -> tuple[dict, dict]:
-    return io.read_metadata(file), load_file(file)
+    return saving.read_metadata(file), load_file(file)
 
 
 def _write(file: Path, doc: dict, tensors: dict, **meta) -> None:
@@ -41,7 +41,7 @@ def test_directory_round_trip_keeps_everything(tmp_path):
     model = _trained()
     written = model.save(tmp_path / "run", extra={"note": "hello"})
     assert written == tmp_path / "run" / "model.safetensors"
-    loaded, extra = io.load_checkpoint(tmp_path / "run")
+    loaded, extra = saving.load_checkpoint(tmp_path / "run")
     assert extra == {"note": "hello"}
     for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
@@ -65,7 +65,7 @@ def test_file_path_and_plain_safetensors_layout(tmp_path):
                                      [f"optimizer/{k}" for k, v in model.optimizer.get_state().items()
                                       if isinstance(v, np.ndarray)])
     np.testing.assert_array_equal(tensors["weights/dense_1/kernel"], model.get_weights()[0])
-    doc = io.read_metadata(file)
+    doc = saving.read_metadata(file)
     assert doc["compile"]["optimizer"]["class_name"] == "Adam"
     assert doc["optimizer_state"] == {"iterations": 6}
     assert doc["epochs_trained"] == 2
@@ -111,7 +111,7 @@ def test_failure_during_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(io.os, "replace", broken_replace)
+    monkeypatch.setattr(saving.os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
         new.save(tmp_path)
     monkeypatch.undo()
@@ -123,7 +123,7 @@ def test_failure_during_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch
 KILLED = textwrap.dedent("""
     import os, signal, sys
     import numpy as np
-    from descend import Dense, Input, Sequential, io
+    from descend import Dense, Input, Sequential, saving
     model = Sequential([Input(3), Dense(4), Dense(1)], seed=1)
     model.compile(optimizer="sgd", loss="mse")
     model.fit(np.ones((4, 3)), np.ones(4), epochs=1, verbose=0)
@@ -136,7 +136,7 @@ KILLED = textwrap.dedent("""
         def write(self, data):
             self.f.write(data[: len(data) // 2]); self.f.flush()
             os.kill(os.getpid(), signal.SIGKILL)
-    io.os.fdopen = lambda fd, mode: Half(real_write(fd, mode))
+    saving.os.fdopen = lambda fd, mode: Half(real_write(fd, mode))
     model.save(sys.argv[1])
 """)
 

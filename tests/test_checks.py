@@ -1,46 +1,46 @@
-"""validation.is_finite: one Σ (on two threads for large arrays), the elements only on doubt."""
+"""checks.is_finite: one Σ (on two threads for large arrays), the elements only on doubt."""
 import numpy as np
 import pytest
 
-from descend import validation
+from descend import checks
 
 
 @pytest.mark.parametrize("threads", ["one", "two"])
 @pytest.mark.parametrize("where", [0, 1, -1, "middle"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_a_nan_or_inf_anywhere_is_found(bad, where, threads, monkeypatch):
-    monkeypatch.setattr(validation, "PARALLEL_BYTES", 0 if threads == "two" else 10 ** 15)
+    monkeypatch.setattr(checks, "PARALLEL_BYTES", 0 if threads == "two" else 10 ** 15)
     a = np.ones((1001, 3), np.float32)
     a.flat[a.size // 2 if where == "middle" else where] = bad
     with np.errstate(over="ignore", invalid="ignore"):
-        assert not validation.is_finite(a)
-        assert validation.is_finite(np.ones((1001, 3), np.float32))
+        assert not checks.is_finite(a)
+        assert checks.is_finite(np.ones((1001, 3), np.float32))
 
 
 @pytest.mark.parametrize("threads", ["one", "two"])
 def test_finite_values_whose_sum_overflows_are_finite(threads, monkeypatch):
-    monkeypatch.setattr(validation, "PARALLEL_BYTES", 0 if threads == "two" else 10 ** 15)
+    monkeypatch.setattr(checks, "PARALLEL_BYTES", 0 if threads == "two" else 10 ** 15)
     a = np.full(1000, 3e38, np.float32)                       # Σ = inf in float32
     with np.errstate(over="ignore", invalid="ignore"):
-        assert validation.is_finite(a)
+        assert checks.is_finite(a)
         a[999] = np.nan
-        assert not validation.is_finite(a)
+        assert not checks.is_finite(a)
 
 
 def test_check_finite_names_the_argument_and_the_index():
     X = np.zeros((5, 4))
     X[3, 2] = np.inf
     with pytest.raises(ValueError, match=r"X: expected finite values, got inf at index \(3, 2\)"):
-        validation.check_finite("X", X)
+        checks.check_finite("X", X)
 
 
 def test_the_two_thread_sum_needs_no_affinity_call(monkeypatch):
     # macOS and Windows have no os.sched_getaffinity: the core count comes from os.cpu_count
-    monkeypatch.delattr(validation.os, "sched_getaffinity", raising=False)
-    validation._cores.cache_clear()
+    monkeypatch.delattr(checks.os, "sched_getaffinity", raising=False)
+    checks._cores.cache_clear()
     try:
-        monkeypatch.setattr(validation, "PARALLEL_BYTES", 0)
-        assert validation._cores() >= 1
-        assert validation.is_finite(np.ones(1000, np.float32))
+        monkeypatch.setattr(checks, "PARALLEL_BYTES", 0)
+        assert checks._cores() >= 1
+        assert checks.is_finite(np.ones(1000, np.float32))
     finally:
-        validation._cores.cache_clear()
+        checks._cores.cache_clear()
