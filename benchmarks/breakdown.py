@@ -133,7 +133,7 @@ def measure() -> dict[str, float]:
                  for s in range(0, SAMPLES, W1_BATCH)], 1, reps=1)
     from descend import checks
 
-    out["input check checks.is_finite(X)"] = per_epoch(lambda: validation.is_finite(X), 1, reps=1)
+    out["input check checks.is_finite(X)"] = per_epoch(lambda: checks.is_finite(X), 1, reps=1)
     Xt = torch.from_numpy(X)
     tperm = torch.from_numpy(order)
     out["torch: per-batch gather X[idx] (whole epoch)"] = per_epoch(

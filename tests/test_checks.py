@@ -1,15 +1,13 @@
-"""checks.is_finite: one Σ (on two threads for large arrays), the elements only on doubt."""
+"""checks: is_finite (one Σ, the elements only on doubt) and the argument checks."""
 import numpy as np
 import pytest
 
 from descend import checks
 
 
-@pytest.mark.parametrize("threads", ["one", "two"])
 @pytest.mark.parametrize("where", [0, 1, -1, "middle"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-def test_a_nan_or_inf_anywhere_is_found(bad, where, threads, monkeypatch):
-    monkeypatch.setattr(checks, "PARALLEL_BYTES", 0 if threads == "two" else 10 ** 15)
+def test_a_nan_or_inf_anywhere_is_found(bad, where):
     a = np.ones((1001, 3), np.float32)
     a.flat[a.size // 2 if where == "middle" else where] = bad
     with np.errstate(over="ignore", invalid="ignore"):
@@ -17,9 +15,7 @@ def test_a_nan_or_inf_anywhere_is_found(bad, where, threads, monkeypatch):
         assert checks.is_finite(np.ones((1001, 3), np.float32))
 
 
-@pytest.mark.parametrize("threads", ["one", "two"])
-def test_finite_values_whose_sum_overflows_are_finite(threads, monkeypatch):
-    monkeypatch.setattr(checks, "PARALLEL_BYTES", 0 if threads == "two" else 10 ** 15)
+def test_finite_values_whose_sum_overflows_are_finite():
     a = np.full(1000, 3e38, np.float32)                       # Σ = inf in float32
     with np.errstate(over="ignore", invalid="ignore"):
         assert checks.is_finite(a)
@@ -32,15 +28,3 @@ def test_check_finite_names_the_argument_and_the_index():
     X[3, 2] = np.inf
     with pytest.raises(ValueError, match=r"X: expected finite values, got inf at index \(3, 2\)"):
         checks.check_finite("X", X)
-
-
-def test_the_two_thread_sum_needs_no_affinity_call(monkeypatch):
-    # macOS and Windows have no os.sched_getaffinity: the core count comes from os.cpu_count
-    monkeypatch.delattr(checks.os, "sched_getaffinity", raising=False)
-    checks._cores.cache_clear()
-    try:
-        monkeypatch.setattr(checks, "PARALLEL_BYTES", 0)
-        assert checks._cores() >= 1
-        assert checks.is_finite(np.ones(1000, np.float32))
-    finally:
-        checks._cores.cache_clear()

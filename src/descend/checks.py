@@ -4,10 +4,7 @@ Each error names the argument, what was expected and what came; nothing is silen
 """
 from __future__ import annotations
 
-import functools
 import math
-import os
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -53,18 +50,6 @@ def _as_numeric(name: str, value: Any) -> np.ndarray:
     return arr
 
 
-#: float arrays of this many bytes or more are summed in two halves on two threads: the Σ runs
-#: at one core's memory bandwidth (W1's 188 MB input: 15 → 9 ms on 2 cores)
-PARALLEL_BYTES = 16 * 2 ** 20
-
-
-@functools.cache
-def _cores() -> int:
-    """CPU cores this process may run on (the affinity mask where the platform has one)."""
-    affinity = getattr(os, "sched_getaffinity", None)          # Linux; not macOS or Windows
-    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
-
-
 def is_finite(a: np.ndarray) -> bool:
     """Whether every element of a float array is finite: no NaN, no ±inf.
 
@@ -72,23 +57,7 @@ def is_finite(a: np.ndarray) -> bool:
     may overflow while every element is finite) are the elements looked at one by one. The caller
     holds ``np.errstate(over="ignore", invalid="ignore")`` where warnings matter.
     """
-    if a.nbytes >= PARALLEL_BYTES and a.flags.c_contiguous and _cores() > 1:
-        flat = a.reshape(-1)
-        half = flat.size // 2
-        sums = [math.nan]                    # (should the thread fail: the element-wise check)
-
-        def second_half() -> None:
-            with np.errstate(over="ignore", invalid="ignore"):   # (errstate is per thread)
-                sums[0] = flat[half:].sum()
-
-        worker = threading.Thread(target=second_half)
-        worker.start()
-        first = flat[:half].sum()
-        worker.join()
-        total = first + sums[0]
-    else:
-        total = a.sum()
-    return math.isfinite(total) or bool(np.isfinite(a).all())
+    return math.isfinite(a.sum()) or bool(np.isfinite(a).all())
 
 
 def all_finite(arrays: Sequence[np.ndarray]) -> bool:
