@@ -32,6 +32,11 @@ demo: $(STAMP_RUN)
 test: $(STAMP_TEST)
 	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) -q
 
+# ruff (style, bugs, complexity <= 15) and mypy (every function typed), configured in pyproject.toml
+lint: $(STAMP_TEST)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+
 # BENCH_ARGS, e.g. make bench BENCH_ARGS="--quick" or "--only W1,W3 --threads 1"
 bench: $(STAMP_BENCH)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
