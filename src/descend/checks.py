@@ -4,6 +4,8 @@ Each error names the argument, what was expected and what came; nothing is silen
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -112,3 +114,16 @@ def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
     if not isinstance(value, str) or value.lower() not in choices:
         raise ValueError(f"{name}: expected one of {list(choices)}, got {value!r}")
     return value.lower()
+
+
+@functools.cache
+def keywords(cls: type) -> frozenset[str]:
+    """Every named parameter of the ``__init__`` of ``cls`` and of its bases (not ``*args`` or
+    ``**kwargs``): what a call may pass by keyword, for errors that list what is accepted."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is not None and klass is not object:
+            names |= {p.name for p in inspect.signature(init).parameters.values()
+                      if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name != "self"}
+    return frozenset(names)

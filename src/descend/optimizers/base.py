@@ -29,8 +29,6 @@ for ``"lecture"``, ``"keras"`` and ``"torch"``; every entry is also a keyword th
 """
 from __future__ import annotations
 
-import functools
-import inspect
 import math
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
@@ -39,7 +37,7 @@ import numpy as np
 from .. import clipping as _clipping
 from .. import schedules as _schedules
 from . import kernels as _kernels
-from ..checks import check_choice, check_number, is_finite  # noqa: F401  (re-exported to the rules)
+from ..checks import check_choice, check_number, is_finite, keywords  # noqa: F401  (re-exported to the rules)
 
 FLAVORS = ("lecture", "keras", "torch")
 
@@ -73,18 +71,6 @@ def denominator(v: np.ndarray, epsilon: float, placement: str, out: np.ndarray) 
 
 def _count_nonfinite(a: np.ndarray) -> int:
     return int(a.size - np.count_nonzero(np.isfinite(a)))
-
-
-@functools.cache
-def _keywords(cls: type) -> frozenset[str]:
-    """Every named parameter of the ``__init__`` of ``cls`` and its bases (not ``**kwargs``)."""
-    names: set[str] = set()
-    for klass in cls.__mro__:
-        init = klass.__dict__.get("__init__")
-        if init is not None:
-            names |= {p.name for p in inspect.signature(init).parameters.values()
-                      if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name != "self"}
-    return frozenset(names)
 
 
 # ----------------------------------------------------------------------------------- the base class
@@ -140,10 +126,10 @@ class Optimizer:
                  clip_epsilon: float | None = None, clip_norm_type: float = 2.0,
                  **hyper: Any) -> None:
         self.flavor = check_choice("flavor", flavor, FLAVORS)
-        unknown = sorted(set(hyper) - _keywords(type(self)))
+        unknown = sorted(set(hyper) - keywords(type(self)))
         if unknown:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {unknown}; "
-                            f"expected some of {sorted(_keywords(type(self)) | _keywords(Optimizer))}")
+                            f"expected some of {sorted(keywords(type(self)) | keywords(Optimizer))}")
         table = {**PIPELINE_DEFAULTS[self.flavor], **self.defaults[self.flavor]}
 
         def pick(key: str, value: Any) -> Any:
