@@ -1,4 +1,4 @@
-"""flavor="keras" against Keras 3's formulas, written out here from conventions.md (§2–§5).
+"""flavor="keras" against Keras 3's formulas, written out here (docs/conventions.md §2–§5).
 
 Each reference is Keras's ``update_step`` transcribed to NumPy float64 (``keras/src/optimizers``),
 driven by Keras's ``apply`` order (§4): clip → weight decay ``w ← w − ηλw`` on the pre-update w →
@@ -222,7 +222,7 @@ def test_weight_decay_is_taken_at_the_pre_update_weights():
     np.testing.assert_allclose(params[0], w0 - 0.1 * 0.5 * w0 - step, rtol=1e-15)
 
 
-KERAS_DEFAULTS = {  # conventions.md §1, Keras 3 column
+KERAS_DEFAULTS = {  # docs/conventions.md §1, Keras 3 column
     "sgd": {"learning_rate": 0.01, "momentum": 0.0, "nesterov": False},
     "adagrad": {"learning_rate": 1e-3, "initial_accumulator_value": 0.1, "epsilon": 1e-7,
                 "epsilon_placement": "inside"},
@@ -246,7 +246,7 @@ def test_keras_flavor_defaults(name):
 
 
 def test_keras_nadam_schedule_values():
-    # conventions.md §2.8 table: Keras u_t at t = 1, 10, 100, 250, 1000
+    # docs/conventions.md §2.8 table: Keras u_t at t = 1, 10, 100, 250, 1000
     opt = optimizers.Nadam(flavor="keras")
     expected = {1: 0.468000, 10: 0.600825, 100: 0.892408, 250: 0.899983, 1000: 0.900000}
     for t, u in expected.items():

@@ -18,7 +18,7 @@ SHAPES = [(3, 4), (5,)]
 
 @pytest.fixture(autouse=True)
 def _float64():
-    # NAdam's μ-product is created in the default dtype (conventions.md §0).
+    # NAdam's μ-product is created in the default dtype (docs/conventions.md §2.8).
     previous = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
     yield
@@ -220,7 +220,7 @@ def test_schedule_values_match_torch_lr(case):
 
 
 def test_nag_parameters_are_the_lecture_lookahead_points_in_torch_too():
-    """torch's Nesterov SGD keeps p = w − γv of the slides' NAG (conventions.md §2.2)."""
+    """torch's Nesterov SGD keeps p = w − γv of the slides' NAG (docs/conventions.md §2.2)."""
     lr, gamma = 0.05, 0.9
     A = np.diag([1.0, 10.0])
     w, v = np.array([1.5, -2.0]), np.zeros(2)
