@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import descend
-from descend import saving, schedules
+from descend import schedules
+from descend.model import load_checkpoint
 from descend.cli import _common, build_parser, main
 from descend.cli import demo as demo_cli
 
@@ -36,7 +37,7 @@ def test_train_writes_model_history_curves_and_results(tmp_path, capsys):
     assert capsys.readouterr().out == ""  # --quiet
     assert sorted(p.name for p in out.iterdir()) == ["curves.png", "history.csv", "history.json",
                                                     "model.safetensors", "results.json"]
-    model, extra = saving.load_checkpoint(out)
+    model, extra = load_checkpoint(out)
     assert model.epochs_trained == 3 and extra["cli"]["data"]["name"] == "moons"
     history = json.loads((out / "history.json").read_text())
     assert history["epoch"] == [0, 1, 2]
@@ -66,7 +67,7 @@ def test_options_reach_model_and_optimizer(tmp_path):
                   "--gd", "batch", "--flavor", "torch", "--weight-decay", "0.01", "--clip-norm", "1",
                   "--l2", "1e-3", "--dtype", "float64", "--validation-split", "0", "--test-size", "0.25",
                   "--no-standardize", "--seed", "3", "--out", str(out)) == 0
-    model, extra = saving.load_checkpoint(out)
+    model, extra = load_checkpoint(out)
     cfg = model.optimizer.get_config()
     assert type(model.optimizer).__name__ == "Momentum" and cfg["flavor"] == "torch"
     assert cfg["momentum"] == 0.5 and cfg["nesterov"] is True

@@ -1,94 +1,139 @@
-"""Layers reuse their work arrays: a training step's forward and backward allocate nothing."""
+"""Layers: the contract (forward(x), backward(dy)) and Dense as the lecture's δ recursion."""
 import pickle
 
 import numpy as np
 import pytest
 
-from descend import Activation, Dense, jit
+from descend import Activation, Dense, Input, Sequential, activations, gradient_check, layers
+from descend.layers import Layer
 
-N = 2048    # rows: any array of the batch would be 8 kB or more
 
-
-def _dense(activation, width=64, compiled=True, monkeypatch=None):
-    monkeypatch.setattr(jit, "MIN_SIZE", 0 if compiled else 10 ** 12)
-    layer = Dense(width, activation)
-    layer.build(16, np.random.default_rng(0), np.dtype(np.float32))
+def _dense(activation, units=3, inputs=4, use_bias=True, dtype=np.float64, seed=0):
+    layer = Dense(units, activation, use_bias=use_bias)
+    layer.build(inputs, np.random.default_rng(seed), np.dtype(dtype))
+    if use_bias:
+        layer.params[1][:] = np.random.default_rng(seed + 1).standard_normal(units)
     return layer
 
 
-# (softmax's own backward, used only without a cross-entropy loss, and leaky_relu/elu still
-# allocate their temporaries)
-@pytest.mark.parametrize("activation, compiled", [("relu", True), ("relu", False), ("tanh", False),
-                                                  ("sigmoid", False), (None, False)])
-def test_a_dense_step_allocates_nothing_in_the_steady_state(activation, compiled, monkeypatch,
-                                                           allocates_nothing):
-    layer = _dense(activation, compiled=compiled, monkeypatch=monkeypatch)
-    rng = np.random.default_rng(1)
-    x = rng.standard_normal((N, 16)).astype(np.float32)
-    g = rng.standard_normal((N, 64)).astype(np.float32)
-
-    def step():
-        layer.forward(x)
-        layer.backward(g)
-
-    allocates_nothing(step)
-
-
-def test_an_activation_layer_allocates_nothing_in_the_steady_state(allocates_nothing):
-    layer = Activation("tanh")
-    rng = np.random.default_rng(1)
-    x = rng.standard_normal((N, 16)).astype(np.float32)
-    g = rng.standard_normal((N, 16)).astype(np.float32)
-    a = layer.forward(x).copy()
-    np.testing.assert_array_equal(a, np.tanh(x))
-    np.testing.assert_array_equal(layer.backward(g), (1 - a * a) * g)
-    allocates_nothing(lambda: (layer.forward(x), layer.backward(g)))
+@pytest.mark.parametrize("name", sorted(activations.REGISTRY))
+def test_dense_is_the_delta_recursion_written_out(name):
+    layer = _dense(name)
+    rng = np.random.default_rng(2)
+    x, dy = rng.standard_normal((5, 4)), rng.standard_normal((5, 3))
+    W, b = layer.kernel.copy(), layer.bias.copy()
+    a = layer.forward(x)
+    z = x @ W + b                                                # z = xW + b
+    f = activations.get(name)
+    np.testing.assert_array_equal(layer.z, z)
+    np.testing.assert_array_equal(a, f(z))                       # a = f(z)
+    dx = layer.backward(dy)
+    delta = f.backward(z, f(z), dy)                              # δ = ∂E/∂a ⊙ f′(z)
+    np.testing.assert_array_equal(layer.grads[0], x.T @ delta)   # ∂E/∂W = xᵀδ
+    np.testing.assert_array_equal(layer.grads[1], delta.sum(axis=0))   # ∂E/∂b = Σ δ
+    np.testing.assert_array_equal(dx, delta @ W.T)               # ∂E/∂x = δWᵀ
 
 
-def test_the_bias_add_without_broadcasting_gives_the_formula_s_numbers(monkeypatch):
-    layer = _dense("tanh", monkeypatch=monkeypatch)
-    layer.params[1][:] = np.random.default_rng(2).standard_normal(64)
-    x = np.random.default_rng(3).standard_normal((7, 16)).astype(np.float32)
-    np.testing.assert_array_equal(layer.forward(x), np.tanh(x @ layer.params[0] + layer.params[1]))
-
-
-def test_work_arrays_are_kept_for_the_four_latest_batch_sizes_and_not_pickled(monkeypatch):
-    layer = _dense("relu", monkeypatch=monkeypatch)
-    for n in (1, 2, 3, 4, 5, 5, 4):
-        layer.forward(np.ones((n, 16), np.float32))
-    assert sorted(key[0] for key in layer._buffers) == [2, 3, 4, 5]
-    again = pickle.loads(pickle.dumps(layer))
-    assert "_buffers" not in again.__dict__                # no work arrays carried
-    np.testing.assert_array_equal(again.forward(np.ones((3, 16), np.float32)),
-                                  layer.forward(np.ones((3, 16), np.float32)))
-
-
-@pytest.mark.parametrize("compiled", [True, False])
-def test_a_training_forward_gives_the_same_output_and_only_it_may_drop_z(compiled, monkeypatch):
-    layer = _dense("relu", compiled=compiled, monkeypatch=monkeypatch)
-    x = np.random.default_rng(2).standard_normal((N, 16)).astype(np.float32)
-    z = x @ layer.kernel + layer.bias                       # (the same rounding: one matmul, one add)
-    a = layer.forward(x).copy()
-    np.testing.assert_array_equal(layer._z, z)              # outside training z is kept: explain
-    assert (z < 0).any()                                    # and diagnostics read it
-    np.testing.assert_array_equal(layer.forward(x, training=True), a)
-    g = np.random.default_rng(3).standard_normal(a.shape).astype(np.float32)
-    dx = layer.backward(g).copy()
+def test_backward_splits_into_delta_and_backward_delta():
+    layer = _dense("tanh")
+    x, dy = np.ones((2, 4)), np.full((2, 3), 0.5)
     layer.forward(x)
-    np.testing.assert_array_equal(layer.backward(g), dx)    # backward needs only a
+    delta = layer.delta(dy)
+    np.testing.assert_array_equal(delta, dy * (1 - layer.a ** 2))
+    dx = layer.backward_delta(delta)
+    again = layer.backward(dy)
+    np.testing.assert_array_equal(dx, again)
 
 
-@pytest.mark.parametrize("compiled", [True, False])
-def test_only_a_scratch_gradient_may_be_written_over(compiled, monkeypatch):
-    layer = _dense("relu", compiled=compiled, monkeypatch=monkeypatch)
-    rng = np.random.default_rng(4)
-    x = rng.standard_normal((N, 16)).astype(np.float32)
-    g = rng.standard_normal((N, 64)).astype(np.float32)
+def test_backward_overwrites_never_accumulates():
+    layer = _dense("sigmoid")
+    x, dy = np.ones((2, 4)), np.ones((2, 3))
     layer.forward(x)
-    given = g.copy()
-    dx = layer.backward(given).copy()
-    grads = [a.copy() for a in layer.grads]
-    np.testing.assert_array_equal(given, g)                  # a caller's array is left alone
-    np.testing.assert_array_equal(layer.backward(given, scratch_grad=True), dx)
-    for a, b in zip(layer.grads, grads):
+    layer.backward(dy)
+    first = [g.copy() for g in layer.grads]
+    layer.backward(dy)
+    for a, b in zip(layer.grads, first):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_layer_leaves_its_inputs_alone_and_keeps_its_param_arrays():
+    layer = _dense("relu")
+    x, dy = np.random.default_rng(3).standard_normal((4, 4)), np.random.default_rng(4).standard_normal((4, 3))
+    x0, dy0, params = x.copy(), dy.copy(), list(layer.params)
+    layer.forward(x)
+    layer.backward(dy)
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(dy, dy0)
+    assert all(p is q for p, q in zip(layer.params, params))
+
+
+def test_without_bias_and_with_a_regularizer():
+    layer = Dense(2, "linear", use_bias=False, kernel_regularizer="l2")
+    layer.build(3, np.random.default_rng(0), np.dtype(np.float64))
+    assert layer.bias is None and layer.param_names == ["kernel"]
+    x, dy = np.ones((2, 3)), np.ones((2, 2))
+    np.testing.assert_array_equal(layer.forward(x), x @ layer.kernel)
+    layer.backward(dy)
+    expected = x.T @ dy + layer.kernel_regularizer.gradient(layer.kernel)
+    np.testing.assert_array_equal(layer.grads[0], expected)
+
+
+def test_backward_before_forward_is_named():
+    with pytest.raises(RuntimeError, match="backward before any forward pass"):
+        _dense("relu").backward(np.ones((1, 3)))
+    with pytest.raises(RuntimeError, match="backward before any forward pass"):
+        Activation("tanh").backward(np.ones((1, 3)))
+
+
+def test_an_activation_layer_is_f_and_f_prime():
+    layer = Activation("tanh")
+    x, dy = np.random.default_rng(5).standard_normal((3, 2)), np.random.default_rng(6).standard_normal((3, 2))
+    a = layer.forward(x)
+    np.testing.assert_array_equal(a, np.tanh(x))
+    np.testing.assert_array_equal(layer.backward(dy), dy * (1 - a * a))
+    np.testing.assert_array_equal(layer.backward_delta(dy), dy)   # a fused loss hands δ = ∂E/∂x
+
+
+def test_pickles_carry_parameters_not_the_forward_caches():
+    layer = _dense("relu")
+    layer.forward(np.ones((1000, 4)))
+    again = pickle.loads(pickle.dumps(layer))
+    assert again.x is None and again.z is None and again.a is None
+    for p, q in zip(again.params, layer.params):
+        np.testing.assert_array_equal(p, q)
+    np.testing.assert_array_equal(again.forward(np.ones((3, 4))), layer.forward(np.ones((3, 4))))
+
+
+class Doubler(Layer):
+    """A user's layer written against the contract alone: y = 2x."""
+
+    kind = "Doubler"
+
+    def forward(self, x):
+        return 2.0 * x
+
+    def backward(self, dy):
+        return 2.0 * dy
+
+
+def test_a_users_layer_needs_only_forward_and_backward():
+    model = Sequential([Input(2), Dense(3, "tanh"), Doubler(), Dense(1)], dtype="float64", seed=0)
+    model.compile("sgd", "mse")
+    X = np.random.default_rng(7).standard_normal((16, 2))
+    y = X.sum(axis=1)
+    first = model.train_on_batch(X, y)
+    for _ in range(20):
+        last = model.train_on_batch(X, y)
+    assert last < first
+    assert gradient_check(model, X[:3], y[:3]) < 1e-6
+
+
+def test_input_and_registry():
+    assert Input(3).shape == (3,) and Input((5,)).shape == (5,)
+    with pytest.raises(ValueError, match="n_features"):
+        Input(0)
+    assert set(layers.REGISTRY) == {"Dense", "Activation"}
+    rebuilt = layers.from_config("Dense", _dense("elu").get_config())
+    assert isinstance(rebuilt, Dense) and rebuilt.activation.name == "elu"
+    with pytest.raises(ValueError, match="layer kind"):
+        layers.from_config("Conv2D", {})

@@ -10,22 +10,10 @@ import math
 
 import numpy as np
 import pytest
+from oracles import assert_close, gradient_sequence, initial_params
+from oracles import run as run_ours
 
 from descend import optimizers, schedules
-
-STEPS = 200
-SHAPES = [(3, 4), (5,)]
-
-
-def gradient_sequence(steps=STEPS, seed=0):
-    rng = np.random.default_rng(seed)
-    scales = 10.0 ** rng.uniform(-5, 1, size=steps)
-    return [[s * rng.standard_normal(shape) for shape in SHAPES] for s in scales]
-
-
-def initial_params(seed=1):
-    rng = np.random.default_rng(seed)
-    return [rng.uniform(-2, 2, size=shape) for shape in SHAPES]
 
 
 # ------------------------------------------------------------------ Keras update_step, per variable
@@ -145,19 +133,6 @@ def run_keras(update_step, grads_seq, learning_rate=0.01, weight_decay=None, **c
         else:
             params = [update_step(w, g, s, lr, it) for w, g, s in zip(params, grads, slots)]
     return params
-
-
-def run_ours(opt, grads_seq):
-    params = initial_params()
-    for grads in grads_seq:
-        opt.apply(grads, params)
-    return params
-
-
-def assert_close(ours, ref):
-    for i, (a, b) in enumerate(zip(ours, ref)):
-        err = float(np.max(np.abs(a - b))) / max(1.0, float(np.max(np.abs(b))))
-        assert err <= 1e-10, f"params[{i}]: relative error {err:.3e}"
 
 
 def K(name, **kw):

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from oracles import STEPS, assert_close, gradient_sequence, initial_params, require
+from oracles import run as run_ours
 
-torch = pytest.importorskip("torch")
+from descend import clipping, optimizers, schedules
 
-from descend import clipping, optimizers, schedules  # noqa: E402
-
-STEPS = 200
-SHAPES = [(3, 4), (5,)]
+torch = require("torch")
 
 
 @pytest.fixture(autouse=True)
@@ -23,17 +22,6 @@ def _float64():
     torch.set_default_dtype(torch.float64)
     yield
     torch.set_default_dtype(previous)
-
-
-def gradient_sequence(steps: int = STEPS, seed: int = 0) -> list[list[np.ndarray]]:
-    rng = np.random.default_rng(seed)
-    scales = 10.0 ** rng.uniform(-5, 1, size=steps)
-    return [[s * rng.standard_normal(shape) for shape in SHAPES] for s in scales]
-
-
-def initial_params(seed: int = 1) -> list[np.ndarray]:
-    rng = np.random.default_rng(seed)
-    return [rng.uniform(-2, 2, size=shape) for shape in SHAPES]
 
 
 def run_torch(make_opt, grads, *, before_step=None, make_scheduler=None) -> list[np.ndarray]:
@@ -49,21 +37,6 @@ def run_torch(make_opt, grads, *, before_step=None, make_scheduler=None) -> list
         if scheduler:
             scheduler.step()
     return [t.detach().numpy() for t in tensors]
-
-
-def run_ours(opt, grads) -> list[np.ndarray]:
-    params = initial_params()
-    for step_grads in grads:
-        opt.apply(step_grads, params)
-    return params
-
-
-def assert_close(ours, theirs):
-    # Relative 1e-10 on the parameters (their scale is ~1; the start is U(-2, 2)).
-    for i, (a, b) in enumerate(zip(ours, theirs)):
-        scale = max(1.0, float(np.max(np.abs(b))))
-        err = float(np.max(np.abs(a - b))) / scale
-        assert err <= 1e-10, f"params[{i}]: relative error {err:.3e}"
 
 
 def _o(name, **kw):

@@ -41,7 +41,7 @@ def test_directory_round_trip_keeps_everything(tmp_path):
     model = _trained()
     written = model.save(tmp_path / "run", extra={"note": "hello"})
     assert written == tmp_path / "run" / "model.safetensors"
-    loaded, extra = saving.load_checkpoint(tmp_path / "run")
+    loaded, extra = descend.model.load_checkpoint(tmp_path / "run")
     assert extra == {"note": "hello"}
     for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)

@@ -14,14 +14,14 @@ from .errors import DescendError, DivergenceError, NotCompiledError
 from .explain import explain
 from .gradcheck import gradient_check
 from .layers import Activation, Dense, Input
-from .model import Sequential
+from .model import Sequential, load_model
 
 __version__ = "0.1.0"
 
 # submodules that pull in more than NumPy are loaded on first access
 _LAZY = {"optimizers", "schedules", "clipping", "datasets", "lecture", "lab", "plotting", "sklearn",
          "saving", "diagnostics", "diagnostics_plots", "training", "batching", "cli", "callbacks"}
-_LAZY_ATTRS = {"load_model": "saving", "save_model": "saving", "diagnose": "diagnostics",
+_LAZY_ATTRS = {"save_model": "saving", "diagnose": "diagnostics",
                "GradientMonitor": "diagnostics", "record_gradient_flow": "diagnostics"}
 
 
@@ -35,6 +35,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Sequential", "Dense", "Activation", "Input", "Callback", "History", "explain", "gradient_check",
+    "load_model",
     "DescendError", "DivergenceError", "NotCompiledError", "activations", "initializers", "layers",
     "losses", "metrics", "regularizers", *sorted(_LAZY), *sorted(_LAZY_ATTRS),
 ]

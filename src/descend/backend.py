@@ -1,16 +1,11 @@
-"""The one place where the array library is chosen.
+"""The dtypes a model computes in, and random generators from seeds.
 
-Every module takes ``xp`` (and the dtype helpers) from here, so that a GPU array library with
-NumPy's interface (CuPy) could be dropped in later without touching the rest of the package.
+Arrays are NumPy's throughout (the workloads are lecture- to MNIST-sized; there is no GPU
+backend).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
-
-xp = np
 
 #: dtypes a model may compute in. float32 is the default (as in Keras and PyTorch); float64 is
 #: used for gradient checks and for replaying the lecture to the printed digit.
@@ -32,33 +27,3 @@ def as_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
         raise TypeError(f"seed: expected an int, a numpy Generator or None, got {type(seed).__name__}")
     return np.random.default_rng(seed)
-
-
-class WorkArrays:
-    """Mixin: scratch arrays an object owns and reuses from call to call instead of allocating.
-
-    ``self._work_arrays(key, make)`` returns the dict of arrays for ``key`` (the shape and dtype of the
-    input), built by ``make(*key)`` the first time. The few most recent keys are kept (a training
-    run sees the full batches, the last shorter one and the evaluation batches). The arrays are
-    scratch, not state: pickling and deepcopy leave them out and the copy builds its own. One
-    object must not be called from two threads at once.
-    """
-
-    #: how many shapes keep their work arrays (the oldest is dropped beyond that)
-    _MAX_WORK_SETS = 4
-
-    def _work_arrays(self, key: tuple[Any, ...], make: Callable[..., dict[str, Any]]) -> dict[str, Any]:
-        cache = self.__dict__.get("_buffers")
-        if cache is None:
-            cache = self.__dict__["_buffers"] = {}
-        work = cache.get(key)
-        if work is None:
-            if len(cache) >= self._MAX_WORK_SETS:
-                del cache[next(iter(cache))]
-            work = cache[key] = make(*key)
-        return work
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state.pop("_buffers", None)
-        return state

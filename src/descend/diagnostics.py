@@ -117,7 +117,7 @@ def _activation_name(source: Any) -> str:
 
 def _layer_stats(layer: Any, source: Any, update_ratio: float) -> dict[str, float]:
     g, w = layer.grads[0], layer.params[0]
-    a, z = source._a, source._z
+    a, z = source.a, source.z
     name = _activation_name(source)
     with np.errstate(all="ignore"):  # a diverged step is measured too: inf and NaN are data here
         stats = {"grad_norm": _norm(g), "weight_norm": _norm(w), "update_ratio": float(update_ratio),
@@ -361,27 +361,9 @@ def backprop_signals(model: Any, X: Any, y: Any) -> dict[str, Any]:
     Bengio (2010) follow down the network) and ``"loss"`` (E, with any weight penalty, as
     ``compute_gradients``). Arrays are copies; the layers' ``grads`` hold ∂E/∂W afterwards.
     """
-    model._require_compiled("backprop_signals")
-    X, y = model._prepare(X, y, "X", "y")
-    model._forward(X)
-    last = model.layers[-1]
-    if model._fused():
-        value, grad = model.loss.fused(last._z, y)
-        is_delta = True
-    else:
-        value, grad = model.loss(last._a, y), model.loss.gradient(last._a, y)
-        is_delta = False
-    n = len(model.layers)
-    deltas: list[np.ndarray] = [None] * n  # type: ignore[list-item]
-    for i in range(n - 1, -1, -1):
-        layer = model.layers[i]
-        act = getattr(layer, "activation", None)
-        deltas[i] = grad.copy() if is_delta or act is None else act.backward(layer._z, layer._a, grad)
-        grad = layer.backward(grad, need_input_grad=i > 0, is_delta=is_delta)
-        is_delta = False
-    return {"layers": [layer.name for layer in model.layers],
-            "activations": [layer._a.copy() for layer in model.layers],
-            "deltas": deltas, "loss": float(value) + model.regularization_loss()}
+    signals = model.loss_and_gradients(*model.prepare(X, y), signals=True)
+    return {"layers": [layer.name for layer in model.layers], "activations": signals.activations,
+            "deltas": signals.deltas, "loss": signals.loss}
 
 
 # --------------------------------------------------------------------------------------------

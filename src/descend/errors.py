@@ -16,10 +16,12 @@ class DivergenceError(DescendError, FloatingPointError):
     Attributes say where: ``epoch`` (0-based), ``update`` (0-based update within that epoch),
     ``layer`` (where the numbers first blew up: the first layer, input side first, whose outputs
     were not finite, else the first layer going back from the output whose gradient was not
-    finite; None if only the loss was) and ``loss``.
+    finite; None if only the loss was), ``loss``, and ``restored`` (whether the weights went back
+    to those before the previous update, the last with a finite loss and gradients).
     """
 
     def __init__(self, message: str, *, epoch: int | None = None, update: int | None = None,
-                 layer: str | None = None, loss: float | None = None) -> None:
+                 layer: str | None = None, loss: float | None = None, restored: bool = False) -> None:
         super().__init__(message)
         self.epoch, self.update, self.layer, self.loss = epoch, update, layer, loss
+        self.restored = restored

@@ -19,6 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from .layers import Dense
+from .model import Backprop, Sequential
+
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 
@@ -88,7 +91,7 @@ def weight_symbol(layer: int, i: int, j: int) -> str:
     return f"w{f'{i}{j}'.translate(_SUB) if i < 10 and j < 10 else f'_{i},{j}'}{f'({layer})'.translate(_SUP)}"
 
 
-def explain(model: Any, x: Any, y: Any) -> Explanation:
+def explain(model: Sequential, x: Any, y: Any) -> Explanation:
     """Every weight's gradient for one observation, as the product of its chain-rule factors.
 
     Parameters
@@ -99,9 +102,7 @@ def explain(model: Any, x: Any, y: Any) -> Explanation:
     y : array-like
         The target of that observation.
     """
-    from .layers import Dense
-
-    model._require_compiled("explain")
+    loss = model.require_compiled("explain")
     if not all(isinstance(layer, Dense) for layer in model.layers):
         raise ValueError("model: explain() works on models made only of Dense layers")
     x = np.asarray(x, dtype=np.float64)
@@ -110,102 +111,87 @@ def explain(model: Any, x: Any, y: Any) -> Explanation:
     if x.ndim != 2 or x.shape[0] != 1:
         raise ValueError(f"x: expected one observation, shape (n_features,) or (1, n_features), got {x.shape}")
     y = np.asarray(y)
-    y = y.reshape(1) if model.loss.name == "sparse_categorical_crossentropy" else y.reshape(1, -1)
-    loss, grads = model.compute_gradients(x, y)
-    X, Y = model._prepare(x, y, "x", "y")
-    layers = model.layers
-    L = len(layers)
-    acts = [X[0].astype(np.float64)] + [layer._a[0].astype(np.float64) for layer in layers]
-    zs = [None] + [layer._z[0].astype(np.float64) for layer in layers]
-    out_grad = _output_gradient(model, Y)
+    y = y.reshape(1) if loss.name == "sparse_categorical_crossentropy" else y.reshape(1, -1)
+    X, Y = model.prepare(x, y, ("x", "y"))
+    signals = model.loss_and_gradients(X, Y, signals=True)
+    return _Chains(model, X, Y, signals).explanation()
 
-    def names(l: int, j: int) -> tuple[str, str]:
+
+class _Chains:
+    """The chain rule of every weight of a model of Dense layers, for one observation."""
+
+    def __init__(self, model: Sequential, X: np.ndarray, Y: np.ndarray, signals: Backprop) -> None:
+        assert signals.activations is not None and signals.pre_activations is not None \
+            and signals.deltas is not None
+        self.model, self.signals = model, signals
+        self.layers: list[Dense] = [layer for layer in model.layers if isinstance(layer, Dense)]
+        self.L = len(self.layers)
+        first = lambda a: np.asarray(a, dtype=np.float64)[0]  # noqa: E731  (row 0, in float64)
+        self.acts = [first(X)] + [first(a) for a in signals.activations]
+        self.zs = [first(X)] + [first(z) for z in signals.pre_activations]
+        self.deltas = [first(d) for d in signals.deltas]       # δ⁽ˡ⁾ = ∂E/∂Z⁽ˡ⁾, l = 1 … L
+        loss = model.require_compiled("explain")
+        self.fused = model.fused_output() is not None
+        self.loss = loss
+        self.dE_da = first(loss.gradient(signals.activations[-1], Y))
+
+    def names(self, l: int, j: int) -> tuple[str, str]:
         """(pre-activation, activation) symbols of node j (1-based) of layer l (1-based)."""
         sub = str(j).translate(_SUB)
-        if l == L:
-            return ("Z_out", "ŷ") if layers[-1].units == 1 else (f"Z_out{sub}", f"ŷ{sub}")
-        if L == 2:
+        if l == self.L:
+            return ("Z_out", "ŷ") if self.layers[-1].units == 1 else (f"Z_out{sub}", f"ŷ{sub}")
+        if self.L == 2:
             return f"Z{sub}", f"h{sub}"
         sup = f"({l})".translate(_SUP)
         return f"Z{sub}{sup}", f"h{sub}{sup}"
 
-    def input_name(l: int, i: int) -> str:
-        return f"X{i}" if l == 1 else names(l - 1, i)[1]
+    def input_name(self, l: int, i: int) -> str:
+        return f"X{i}" if l == 1 else self.names(l - 1, i)[1]
 
-    def upward(l: int, j: int) -> list[Factor]:
+    def upward(self, l: int, j: int) -> list[Factor]:
         """Factors of ∂E/∂Z_j^(l): ∂a/∂Z, then the path above (or the shared δ where it branches)."""
-        z_sym, a_sym = names(l, j)
-        act = layers[l - 1].activation
-        if l == L and out_grad["delta_only"]:
-            return [Factor(f"∂E/∂{z_sym}", "(ŷ − y)/N" if out_grad["fused"] else "δ", out_grad["delta"][j - 1])]
-        factors = [Factor(f"∂{a_sym}/∂{z_sym}", _derivative_formula(act.name, a_sym),
-                          float(act.derivative(zs[l][j - 1:j], acts[l][j - 1:j])[0]))]
-        if l == L:
-            factors.append(Factor(f"∂E/∂{a_sym}", out_grad["formula"], out_grad["dE_da"][j - 1]))
-            return factors
-        above = layers[l]
+        z_sym, a_sym = self.names(l, j)
+        act = self.layers[l - 1].activation
+        if l == self.L and not act.elementwise:                 # softmax: one factor, δ
+            return [Factor(f"∂E/∂{z_sym}", "(ŷ − y)/N" if self.fused else "δ", self.deltas[l - 1][j - 1])]
+        factors = [Factor(f"∂{a_sym}/∂{z_sym}", act.derivative_formula.format(a=a_sym),
+                          float(act.derivative(self.zs[l][j - 1:j], self.acts[l][j - 1:j])[0]))]
+        if l == self.L:
+            return factors + [Factor(f"∂E/∂{a_sym}", self.loss.gradient_formula, self.dE_da[j - 1])]
+        above = self.layers[l]
         if above.units == 1:
             w = float(above.kernel[j - 1, 0])
-            factors.append(Factor(f"∂{names(l + 1, 1)[0]}/∂{a_sym}", weight_symbol(l + 1, j, 1), w))
-            return factors + upward(l + 1, 1)
-        delta_above = _deltas(model, l + 1, out_grad)
-        shared = float(above.kernel[j - 1] @ delta_above)
+            factors.append(Factor(f"∂{self.names(l + 1, 1)[0]}/∂{a_sym}", weight_symbol(l + 1, j, 1), w))
+            return factors + self.upward(l + 1, 1)
+        shared = float(above.kernel[j - 1] @ self.deltas[l])
         sup = f"({l + 1})".translate(_SUP)
-        factors.append(Factor(f"∂E/∂{a_sym}", f"Σ_k w_{j}k{sup}·δ_k{sup}", shared))
-        return factors
+        return factors + [Factor(f"∂E/∂{a_sym}", f"Σ_k w_{j}k{sup}·δ_k{sup}", shared)]
 
-    weights: list[WeightGradient] = []
-    flat_grads = iter(grads)
-    for l, layer in enumerate(layers, start=1):
-        gW = next(flat_grads)
-        gb = next(flat_grads) if layer.use_bias else None
-        for i in range(1, layer.input_dim + 1):
-            for j in range(1, layer.units + 1):
-                wg = WeightGradient(weight_symbol(l, i, j), l, i, j, float(layer.kernel[i - 1, j - 1]),
-                                    backprop=float(gW[i - 1, j - 1]))
-                wg.factors = [Factor(f"∂{names(l, j)[0]}/∂{wg.name}", input_name(l, i), float(acts[l - 1][i - 1]))]
-                wg.factors += upward(l, j)
-                weights.append(wg)
-        if gb is not None:
-            for j in range(1, layer.units + 1):
-                wg = WeightGradient(weight_symbol(l, 0, j), l, 0, j, float(layer.bias[j - 1]), backprop=float(gb[j - 1]))
-                wg.factors = [Factor(f"∂{names(l, j)[0]}/∂{wg.name}", "1", 1.0)] + upward(l, j)
-                weights.append(wg)
-    forward = [(input_name(1, i), float(v)) for i, v in enumerate(acts[0], start=1)]
-    for l in range(1, L + 1):
-        for j in range(1, layers[l - 1].units + 1):
-            z_sym, a_sym = names(l, j)
-            forward += [(z_sym, float(zs[l][j - 1])), (a_sym, float(acts[l][j - 1]))]
-    return Explanation(forward=forward, loss=float(loss), weights=weights)
+    def weights(self) -> list[WeightGradient]:
+        weights: list[WeightGradient] = []
+        grads = iter(self.signals.grads)
+        for l, layer in enumerate(self.layers, start=1):
+            gW = next(grads)
+            gb = next(grads) if layer.use_bias else None
+            for i in range(1, layer.kernel.shape[0] + 1):
+                for j in range(1, layer.units + 1):
+                    wg = WeightGradient(weight_symbol(l, i, j), l, i, j, float(layer.kernel[i - 1, j - 1]),
+                                        backprop=float(gW[i - 1, j - 1]))
+                    wg.factors = [Factor(f"∂{self.names(l, j)[0]}/∂{wg.name}", self.input_name(l, i),
+                                         float(self.acts[l - 1][i - 1]))] + self.upward(l, j)
+                    weights.append(wg)
+            if gb is not None and layer.bias is not None:
+                for j in range(1, layer.units + 1):
+                    wg = WeightGradient(weight_symbol(l, 0, j), l, 0, j, float(layer.bias[j - 1]),
+                                        backprop=float(gb[j - 1]))
+                    wg.factors = [Factor(f"∂{self.names(l, j)[0]}/∂{wg.name}", "1", 1.0)] + self.upward(l, j)
+                    weights.append(wg)
+        return weights
 
-
-def _derivative_formula(activation: str, a: str) -> str:
-    return {"sigmoid": f"{a}(1 − {a})", "tanh": f"1 − {a}²", "linear": "1",
-            "relu": f"1[{a} > 0]", "leaky_relu": "1 or α", "elu": "1 or a + α",
-            "softmax": f"{a}(1 − {a})"}.get(activation, "f′")
-
-
-def _output_gradient(model, Y: np.ndarray) -> dict[str, Any]:
-    """∂E/∂ŷ at the output, or the fused δ = ∂E/∂Z_out where ŷ's derivative is not elementwise."""
-    last = model.layers[-1]
-    a, z = last._a, last._z
-    fused = model._fused()
-    if not last.activation.elementwise:  # softmax: one factor, δ
-        delta = model.loss.fused(z, Y)[1] if fused else last.activation.backward(z, a, model.loss.gradient(a, Y))
-        return {"delta_only": True, "fused": fused, "delta": delta[0].astype(np.float64)}
-    formula = {"squared_error": "(ŷ − y)", "sum_squared_error": "2(ŷ − y)", "mse": "2(ŷ − y)/K",
-               "binary_crossentropy": "(ŷ − y)/(ŷ(1 − ŷ))/K"}.get(model.loss.name, "∂E/∂ŷ")
-    dE_da = model.loss.gradient(a, Y)
-    return {"delta_only": False, "fused": fused, "formula": formula, "dE_da": dE_da[0].astype(np.float64),
-            "delta": last.activation.backward(z, a, dE_da)[0].astype(np.float64)}
-
-
-def _deltas(model, l: int, out_grad: dict[str, Any]) -> np.ndarray:
-    """δ^(l) = ∂E/∂Z^(l) (1-based layer l), recomputed down from the output for one observation."""
-    layers = model.layers
-    delta = out_grad["delta"]
-    for k in range(len(layers), l, -1):
-        below = layers[k - 2]
-        g = layers[k - 1].kernel @ delta
-        delta = below.activation.backward(below._z[0], below._a[0], g).astype(np.float64)
-    return delta
+    def explanation(self) -> Explanation:
+        forward = [(self.input_name(1, i), float(v)) for i, v in enumerate(self.acts[0], start=1)]
+        for l in range(1, self.L + 1):
+            for j in range(1, self.layers[l - 1].units + 1):
+                z_sym, a_sym = self.names(l, j)
+                forward += [(z_sym, float(self.zs[l][j - 1])), (a_sym, float(self.acts[l][j - 1]))]
+        return Explanation(forward=forward, loss=float(self.signals.loss), weights=self.weights())

@@ -12,17 +12,19 @@ from typing import Any
 
 import numpy as np
 
+from .model import Sequential
 
-def _float64_copy(model):
+
+def _float64_copy(model: Sequential) -> Sequential:
     # a deep copy keeps the user's own layer, activation and loss classes (a config would not)
     clone = copy.deepcopy(model)
-    clone._cast(np.dtype(np.float64))
+    clone.set_dtype("float64")
     return clone
 
 
-def numerical_gradients(model, X: Any, y: Any, eps: float = 1e-6) -> list[np.ndarray]:
+def numerical_gradients(model: Sequential, X: Any, y: Any, eps: float = 1e-6) -> list[np.ndarray]:
     """Central differences (E(w + ε) − E(w − ε)) / 2ε for every weight of a float64 model."""
-    X, y = model._prepare(X, y, "X", "y")
+    X, y = model.prepare(X, y)
     grads = []
     for p in model.params:
         g = np.empty_like(p)
@@ -30,21 +32,16 @@ def numerical_gradients(model, X: Any, y: Any, eps: float = 1e-6) -> list[np.nda
         for k in range(flat.size):
             old = flat[k]
             flat[k] = old + eps
-            plus = _loss(model, X, y)
+            plus = model.compute_loss(X, y)
             flat[k] = old - eps
-            minus = _loss(model, X, y)
+            minus = model.compute_loss(X, y)
             flat[k] = old
             gflat[k] = (plus - minus) / (2 * eps)
         grads.append(g)
     return grads
 
 
-def _loss(model, X: np.ndarray, y: np.ndarray) -> float:
-    model._forward(X)
-    return model._data_loss(y) + model.regularization_loss()
-
-
-def gradient_check(model, X: Any, y: Any, eps: float = 1e-6) -> float:
+def gradient_check(model: Sequential, X: Any, y: Any, eps: float = 1e-6) -> float:
     """The worst relative error between back-propagated and numerical gradients.
 
     For each weight tensor, ``‖g_backprop − g_numeric‖ / max(‖g_backprop‖ + ‖g_numeric‖, 1e-12)``;
@@ -60,14 +57,14 @@ def gradient_check(model, X: Any, y: Any, eps: float = 1e-6) -> float:
     eps : float
         The nudge ε.
     """
-    model._require_compiled("gradient_check")
+    model.require_compiled("gradient_check")
     if not (isinstance(eps, (int, float)) and 0 < eps < 1):
         raise ValueError(f"eps: expected a number in (0, 1), got {eps!r}")
     clone = _float64_copy(model)
     _, analytic = clone.compute_gradients(X, y)
     numeric = numerical_gradients(clone, X, y, eps)
     worst = 0.0
-    for a, n in zip(analytic, numeric):
+    for a, n in zip(analytic, numeric, strict=True):
         denom = max(float(np.linalg.norm(a) + np.linalg.norm(n)), 1e-12)
         worst = max(worst, float(np.linalg.norm(a - n)) / denom)
     return worst

@@ -1,32 +1,33 @@
-"""Layers: the :class:`Layer` contract, :class:`Dense` and :class:`Activation`.
+"""Layers: the :class:`Layer` contract, :class:`Dense` as the lecture's δ recursion, and
+:class:`Activation`.
 
-Contract (design.md): ``forward(x)`` caches only what ``backward`` needs; ``backward(grad)`` takes
-∂E/∂(output) and returns ∂E/∂(input), *overwriting* (never accumulating) the layer's gradients in
-``grads`` (same order as ``params``). Parameters are updated in place by the optimizer, so the
-arrays in ``params`` keep their identity for the whole life of the layer.
+The contract a layer implements (and all a user's own layer needs):
+
+* ``build(input_dim, rng, dtype) -> output_dim`` creates the parameters (``params``, with a
+  ``grads`` array of the same shape for each, in the same order, and their ``param_names``);
+* ``forward(x) -> y`` computes the layer's output and keeps what ``backward`` needs;
+* ``backward(dy) -> dx`` takes ∂E/∂y of the last forward pass and returns ∂E/∂x, *overwriting*
+  (never accumulating) the gradients in ``grads``.
+
+Parameters are updated in place by the optimizer, so the arrays in ``params`` keep their identity
+for the whole life of the layer. ``training`` is True while the model runs a training step
+(a layer that behaves differently in training reads it).
+
+The code here is the reference: plain NumPy, one line per formula. The model's training step
+runs built-in Dense layers through :class:`descend._fast.dense.FastDense`, which computes the
+same numbers on reused work arrays.
 """
 from __future__ import annotations
 
-import functools
-import inspect
 from typing import Any
 
 import numpy as np
 
-from . import activations, initializers, jit, regularizers
-from .backend import WorkArrays
+from . import activations, initializers, regularizers
 
 
-@functools.cache
-def takes(method: Any, keyword: str) -> bool:
-    """Whether a layer method accepts ``keyword``: the model passes ``training`` and
-    ``scratch_grad`` only to layers that do (a user's layer written against the older contract,
-    ``forward(x)`` and ``backward(grad, need_input_grad, *, is_delta)``, still trains)."""
-    return keyword in inspect.signature(method).parameters
-
-
-class Layer(WorkArrays):
-    """Base class of all layers."""
+class Layer:
+    """Base class of all layers (the contract is in the module docstring)."""
 
     #: the registry name used in saved configs
     kind = "Layer"
@@ -40,6 +41,7 @@ class Layer(WorkArrays):
         self.param_names: list[str] = []
         self.input_dim: int | None = None
         self.output_dim: int | None = None
+        self.training = False
 
     @property
     def built(self) -> bool:
@@ -50,29 +52,26 @@ class Layer(WorkArrays):
         self.input_dim = self.output_dim = int(input_dim)
         return self.output_dim
 
-    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:  # pragma: no cover - abstract
-        """x → the layer's output. ``training``: a training step follows with ``backward``; a
-        layer may then keep only what that needs (its z, say, need not survive)."""
+    def forward(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        """x → the layer's output, keeping what :meth:`backward` needs."""
         raise NotImplementedError
 
-    def backward(self, grad: np.ndarray, need_input_grad: bool = True, *, is_delta: bool = False,
-                 scratch_grad: bool = False) -> np.ndarray | None:  # pragma: no cover - abstract
-        """∂E/∂(output) → ∂E/∂(input); ``is_delta``: ``grad`` is already ∂E/∂z (fused loss);
-        ``scratch_grad``: ``grad`` is the caller's work array, the layer may write over it."""
+    def backward(self, dy: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        """∂E/∂(output) → ∂E/∂(input), overwriting ``grads`` with ∂E/∂(each param)."""
         raise NotImplementedError
 
     def regularization_loss(self) -> float:
         """Penalty this layer adds to the loss (0 without a regularizer)."""
         return 0.0
 
-    # The forward pass's caches and work buffers are not part of a layer's state: a pickle
-    # (joblib, deepcopy, multiprocessing) carries the parameters only, and parameters come back
-    # writeable even from a read-only memory map, so the layer can train again.
-    _TRANSIENT = ("_x", "_z", "_a", "_current")
+    # The forward pass's caches are not part of a layer's state: a pickle (joblib, deepcopy,
+    # multiprocessing) carries the parameters only, and parameters come back writeable even from
+    # a read-only memory map, so the layer can train again.
+    _CACHES = ("x", "z", "a")
 
     def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()               # without the work arrays
-        for key in self._TRANSIENT:
+        state = self.__dict__.copy()
+        for key in self._CACHES:
             if key in state:
                 state[key] = None
         return state
@@ -97,9 +96,11 @@ class Dense(Layer):
 
     Backward pass — the lecture's δ recursion, each factor computed once and reused::
 
-        δ      = ∂E/∂a ⊙ f′(z)          (∂E/∂z; given directly when the loss is fused with f)
+        δ      = ∂E/∂a ⊙ f′(z)          (:meth:`delta`; given directly when the loss is fused with f)
         ∂E/∂W  = xᵀ δ        ∂E/∂b = Σ_batch δ
         ∂E/∂x  = δ Wᵀ                   (the layer below multiplies it by its own f′)
+
+    After a forward pass ``x``, ``z`` and ``a`` hold its input, pre-activation and activation.
 
     Parameters
     ----------
@@ -136,7 +137,9 @@ class Dense(Layer):
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self._x = self._z = self._a = self._current = None
+        self.x: np.ndarray | None = None
+        self.z: np.ndarray | None = None
+        self.a: np.ndarray | None = None
 
     @property
     def kernel(self) -> np.ndarray:
@@ -154,79 +157,43 @@ class Dense(Layer):
             self.params.append(np.asarray(self.bias_initializer((self.units,), rng, dtype), dtype=dtype))
             self.param_names.append("bias")
         self.grads = [np.zeros_like(p) for p in self.params]
-        self._buffers = {}
         return self.units
 
-    def _work(self, n: int) -> dict[str, np.ndarray]:
-        """The work arrays z, a, δ, ∂E/∂x (and b in every row) for a batch of n, reused from batch
-        to batch: no per-batch allocation."""
-        return self._work_arrays((n, self.params[0].dtype), self._new_work)
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """z = x·W + b, a = f(z)."""
+        self.x = x
+        z = x @ self.kernel
+        self.z = z + self.params[1] if self.use_bias else z
+        self.a = self.activation(self.z)
+        return self.a
 
-    def _new_work(self, n: int, dtype: np.dtype) -> dict[str, np.ndarray]:
-        shape = (n, self.units)
-        return {"z": np.empty(shape, dtype), "a": np.empty(shape, dtype), "delta": np.empty(shape, dtype),
-                "dx": np.empty((n, self.input_dim), dtype), "bias": np.empty(shape, dtype)}
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        """∂E/∂a → ∂E/∂x, storing ∂E/∂W (and ∂E/∂b) in ``grads``."""
+        return self.backward_delta(self.delta(dy))
 
-    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        """z = x·W + b, a = f(z). The returned array is reused by the next call with the same batch size.
+    def delta(self, dy: np.ndarray) -> np.ndarray:
+        """δ = ∂E/∂z = ∂E/∂a ⊙ f′(z), from ∂E/∂a of the last forward pass."""
+        _, z, a = self._cache()
+        return self.activation.backward(z, a, dy)
 
-        In a training step a compiled ReLU writes a over z (its backward needs only the sign of
-        a, and one array less to write is ~2 % of a W1 epoch); otherwise z is kept as computed.
-        """
-        work = self._work(len(x))
-        z = np.matmul(x, self.params[0], out=work["z"])
-        self._x, self._z, self._current = x, z, work
-        if self._relu_kernel(z):                         # the else branch, in one pass
-            self._a = jit.bias_relu(z, self.params[1], z if training else work["a"])
-        elif self._softmax_kernel(z):                    # the else branch, in three calls
-            self._a = jit.bias_softmax(z, self.params[1], work["a"])
-        else:
-            if self.use_bias:
-                # z += b, through b copied to every row: NumPy 2.4 allocates an iteration buffer
-                # for each broadcasting ufunc call (34 kB at 128 × 256), for a same-shape add none
-                np.copyto(work["bias"], self.params[1])
-                z += work["bias"]
-            self._a = self.activation(z, out=work["a"])
-        return self._a
-
-    def _relu_kernel(self, z: np.ndarray) -> bool:
-        """Take the compiled bias + ReLU loops (jit.py) for this batch? Only for exactly ReLU."""
-        return self.use_bias and type(self.activation) is activations.ReLU and jit.usable(z, self.params[1])
-
-    def _softmax_kernel(self, z: np.ndarray) -> bool:
-        """Take the compiled bias + softmax (jit.py) for this batch? Only for exactly Softmax."""
-        return (self.use_bias and type(self.activation) is activations.Softmax and self.units <= jit.PAIRWISE_BLOCK
-                and jit.usable(z, self.params[1], min_size=jit.FEW_CALLS_MIN_SIZE))
-
-    def backward(self, grad: np.ndarray, need_input_grad: bool = True, *, is_delta: bool = False,
-                 scratch_grad: bool = False) -> np.ndarray | None:
-        """∂E/∂a → ∂E/∂x, storing ∂E/∂W (and ∂E/∂b) in ``grads``.
-
-        With ``is_delta=True``, ``grad`` is already δ = ∂E/∂z (a loss fused with f). With
-        ``scratch_grad=True`` (the model's backward pass) a compiled ReLU writes δ over ``grad``.
-        """
-        work = self._current
-        fused = not is_delta and self._relu_kernel(grad)
-        if is_delta:
-            delta = grad
-        elif fused:                                      # δ, and ∂E/∂b below, in one pass
-            delta = jit.relu_delta_bias(self._a, grad, grad if scratch_grad else work["delta"], self.grads[1])
-        else:
-            delta = self.activation.backward(self._z, self._a, grad, out=work["delta"])
-        np.matmul(self._x.T, delta, out=self.grads[0])
+    def backward_delta(self, delta: np.ndarray) -> np.ndarray:
+        """δ = ∂E/∂z → ∂E/∂x, storing ∂E/∂W = xᵀδ and ∂E/∂b = Σ_batch δ in ``grads``."""
+        x, _, _ = self._cache()
+        grad_w = x.T @ delta                                   # ∂E/∂W = xᵀ δ
         if self.kernel_regularizer is not None:
-            self.grads[0] += self.kernel_regularizer.gradient(self.params[0])
-        if self.use_bias and not fused:
-            if jit.usable(delta, self.grads[1], min_size=jit.FEW_CALLS_MIN_SIZE):
-                jit.bias_grad(delta, self.grads[1])
-            else:
-                np.sum(delta, axis=0, out=self.grads[1])
-        if not need_input_grad:
-            return None
-        return np.matmul(delta, self.params[0].T, out=work["dx"])
+            grad_w += self.kernel_regularizer.gradient(self.kernel)
+        self.grads[0][...] = grad_w
+        if self.use_bias:
+            self.grads[1][...] = delta.sum(axis=0)             # ∂E/∂b = Σ_batch δ
+        return delta @ self.kernel.T                           # ∂E/∂x = δ Wᵀ
+
+    def _cache(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self.x is None or self.z is None or self.a is None:
+            raise RuntimeError(f"layer {self.name!r}: backward before any forward pass")
+        return self.x, self.z, self.a
 
     def regularization_loss(self) -> float:
-        return 0.0 if self.kernel_regularizer is None else self.kernel_regularizer(self.params[0])
+        return 0.0 if self.kernel_regularizer is None else self.kernel_regularizer(self.kernel)
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "units": self.units,
@@ -245,25 +212,22 @@ class Activation(Layer):
     def __init__(self, activation: str | activations.Activation, name: str | None = None) -> None:
         super().__init__(name)
         self.activation = activations.get(activation)
-        self._z = self._a = None
+        self.z: np.ndarray | None = None
+        self.a: np.ndarray | None = None
 
-    def _work(self, x: np.ndarray) -> dict[str, np.ndarray]:
-        """a and ∂E/∂x for inputs shaped as x, reused from batch to batch (as Dense's)."""
-        return self._work_arrays((x.shape, x.dtype), lambda shape, dtype: {
-            "a": np.empty(shape, dtype), "dx": np.empty(shape, dtype)})
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.z = x
+        self.a = self.activation(x)
+        return self.a
 
-    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        self._z = x
-        self._a = self.activation(x, out=self._work(x)["a"])
-        return self._a
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        if self.z is None or self.a is None:
+            raise RuntimeError(f"layer {self.name!r}: backward before any forward pass")
+        return self.activation.backward(self.z, self.a, dy)
 
-    def backward(self, grad: np.ndarray, need_input_grad: bool = True, *, is_delta: bool = False,
-                 scratch_grad: bool = False) -> np.ndarray | None:
-        if not need_input_grad:
-            return None
-        if is_delta:
-            return grad
-        return self.activation.backward(self._z, self._a, grad, out=self._work(self._z)["dx"])
+    def backward_delta(self, delta: np.ndarray) -> np.ndarray:
+        """δ = ∂E/∂z given directly (a loss fused with f): z is this layer's input, so δ is ∂E/∂x."""
+        return delta
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "activation": activations.serialize(self.activation)}

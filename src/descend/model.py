@@ -3,22 +3,51 @@
 One update (lecture §5): forward through the layers, δ at the output, then the δ recursion back
 down (each :class:`~descend.layers.Layer` computes its own ∂E/∂W = aᵀδ and passes δWᵀ below), then
 the optimizer's rule ``w ← w − η ∂E/∂w`` (or a refinement of it) on every weight at once.
+
+Besides Keras's methods (``compile``, ``fit``, ``evaluate``, ``predict``, ``get_weights`` …) the
+model has a small **engine surface** that the rest of descend (training, diagnostics, explain,
+the gradient check, the CLI) uses, on arrays that :meth:`Sequential.prepare` has checked:
+:meth:`~Sequential.forward`, :meth:`~Sequential.compute_loss`,
+:meth:`~Sequential.loss_and_gradients`, :meth:`~Sequential.train_step` and
+:meth:`~Sequential.evaluate_prepared`.
 """
 from __future__ import annotations
 
-import math
+import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from . import layers as layers_mod
-from . import losses, metrics as metrics_mod
+from . import losses, saving
+from . import metrics as metrics_mod
 from .backend import as_rng, resolve_dtype
-from .errors import DivergenceError, NotCompiledError
-from .checks import all_finite, as_features, as_targets
+from .callbacks import History
+from .checks import as_features, as_targets
+from .errors import NotCompiledError
+from .layers import Activation, Dense, Layer
+from .training import TrainingStep
 
-# optimizers are looked up lazily: the package is imported only when a model is compiled
+
+@dataclass
+class Backprop:
+    """What one forward and backward pass computed (:meth:`Sequential.loss_and_gradients`).
+
+    ``loss`` is E with any weight penalty; ``grads`` are ∂E/∂W, ∂E/∂b, … in the order of
+    :attr:`Sequential.params`. With ``signals``, per layer (input side first): ``activations``
+    (its output a), ``pre_activations`` (its z, or None for a layer without one), ``deltas``
+    (δ = ∂E/∂z for a layer with an activation, else ∂E/∂(its output)), and ``output_gradient``
+    (∂E/∂ŷ, or None where the loss hands δ to the output layer directly). Arrays are copies.
+    """
+
+    loss: float
+    grads: list[np.ndarray]
+    activations: list[np.ndarray] | None = None
+    pre_activations: list[np.ndarray | None] | None = None
+    deltas: list[np.ndarray] | None = None
+    output_gradient: np.ndarray | None = None
 
 
 class Sequential:
@@ -38,41 +67,40 @@ class Sequential:
     name : str, optional
     """
 
-    def __init__(self, layers: Sequence[layers_mod.Layer | layers_mod.Input] | None = None, *,
+    def __init__(self, layers: Sequence[Layer | layers_mod.Input] | None = None, *,
                  dtype: str = "float32", seed: int | None = None, name: str | None = None) -> None:
         self.dtype = resolve_dtype(dtype)
         if seed is None:
-            seed = int(np.random.SeedSequence().entropy % (2 ** 63))
+            seed = secrets.randbits(63)
         as_rng(seed)  # type check
         self.seed = int(seed)
         self.name = name or "sequential"
-        self.layers: list[layers_mod.Layer] = []
+        self.layers: list[Layer] = []
         self.input_dim: int | None = None
         self.optimizer: Any = None
         self.loss: losses.Loss | None = None
-        self.metrics: list[metrics_mod.Metric] = []
+        self._metric_ids: list[str | metrics_mod.Metric] = []
+        self._metrics: list[metrics_mod.Metric] | None = None
         self.stop_training = False
         self.epochs_trained = 0
         #: shuffling generator; created on the first fit, kept across fits and in checkpoints
         self.train_rng: np.random.Generator | None = None
-        #: the optimizer step whose weights-before (kept by the optimizer) are the last with a
-        #: finite loss and gradients, -1 if none (see _restore_last_good)
-        self._last_good_step = -1
-        self._restored = False
         #: the History of the last fit (continued, not restarted, by a fit with initial_epoch > 0)
-        self.history: Any = None
+        self.history: History | None = None
+        self._init_rng = np.random.default_rng([self.seed, 0])
+        self._step: TrainingStep | None = None
         for layer in layers or []:
             self.add(layer)
 
     # ------------------------------------------------------------------ structure
-    def add(self, layer: layers_mod.Layer | layers_mod.Input) -> None:
+    def add(self, layer: Layer | layers_mod.Input) -> None:
         """Append a layer (or, first, an :class:`~descend.layers.Input`)."""
         if isinstance(layer, layers_mod.Input):
             if self.layers or self.input_dim is not None:
                 raise ValueError("layers: an Input may only come first")
             self.input_dim = layer.shape[0]
             return
-        if not isinstance(layer, layers_mod.Layer):
+        if not isinstance(layer, Layer):
             raise TypeError(f"layers: expected Layer instances, got {type(layer).__name__}")
         if any(layer is other for other in self.layers):
             raise ValueError(f"layers: the same layer object was added twice ({layer.name})")
@@ -80,11 +108,9 @@ class Sequential:
             kind = layer.kind.lower()
             layer.name = f"{kind}_{sum(1 for other in self.layers if other.kind == layer.kind) + 1}"
         self.layers.append(layer)
-        if self.input_dim is not None and self._built_count() == len(self.layers) - 1:
+        self._step = None
+        if self.input_dim is not None and sum(1 for lay in self.layers if lay.built) == len(self.layers) - 1:
             self._build_from(len(self.layers) - 1)
-
-    def _built_count(self) -> int:
-        return sum(1 for layer in self.layers if layer.built)
 
     @property
     def built(self) -> bool:
@@ -101,10 +127,11 @@ class Sequential:
 
     def _build_from(self, start: int) -> None:
         # one generator for all initialisations, layer by layer: the same seed, the same weights
-        self._last_good_step = -1
+        self._step = None
         if start == 0:
             self._init_rng = np.random.default_rng([self.seed, 0])
         width = self.input_dim if start == 0 else self.layers[start - 1].output_dim
+        assert width is not None
         for layer in self.layers[start:]:
             width = layer.build(width, self._init_rng, self.dtype)
 
@@ -112,7 +139,7 @@ class Sequential:
     def output_dim(self) -> int:
         """Width of the output: the units of the last Dense (activation layers keep the width)."""
         for layer in reversed(self.layers):
-            if hasattr(layer, "units"):
+            if isinstance(layer, Dense):
                 return layer.units
         if self.input_dim is None:
             raise ValueError("model: output width unknown before the model is built")
@@ -148,7 +175,7 @@ class Sequential:
             raise ValueError(f"weights: expected {len(params)} arrays ({', '.join(self.param_names())}), "
                              f"got {len(weights)}")
         new = []
-        for name, p, w in zip(self.param_names(), params, weights):
+        for name, p, w in zip(self.param_names(), params, weights, strict=True):
             w = np.asarray(w)
             if w.shape != p.shape:
                 raise ValueError(f"weights: {name} expected shape {p.shape}, got {w.shape}")
@@ -157,9 +184,9 @@ class Sequential:
             if not np.isfinite(w).all():
                 raise ValueError(f"weights: {name} contains NaN or inf")
             new.append(w)
-        for p, w in zip(params, new):
+        for p, w in zip(params, new, strict=True):
             p[...] = w
-        self._last_good_step = -1
+        self._step = None
 
     def _require_built(self, what: str) -> None:
         if not self.built:
@@ -174,167 +201,142 @@ class Sequential:
 
         ``dtype`` (optional) switches the model's precision, casting any existing weights.
         """
-        from . import optimizers
+        from . import optimizers  # (imported when a model is compiled: `import descend` stays light)
 
         if not self.layers:
             raise ValueError("compile: the model has no layers")
         if dtype is not None:
-            self._cast(resolve_dtype(dtype))
+            self.set_dtype(dtype)
         self.optimizer = optimizers.get(optimizer)
-        self._last_good_step = -1
         self.loss = losses.get(loss)
         if metrics is not None and (isinstance(metrics, (str, metrics_mod.Metric)) or
                                     not isinstance(metrics, Sequence)):
             raise TypeError(f"metrics: expected a list of metric names, got {metrics!r}")
         self._metric_ids = list(metrics or [])
-        self.metrics = []  # resolved when the output width is known (accuracy depends on it)
+        self._metrics = None  # resolved when the output width is known (accuracy depends on it)
+        self._step = None
 
-    def _cast(self, dtype: np.dtype) -> None:
-        if dtype == self.dtype:
+    def set_dtype(self, dtype: str | np.dtype) -> None:
+        """Switch the model's precision ("float32" or "float64"), casting the weights."""
+        new = resolve_dtype(dtype)
+        if new == self.dtype:
             return
-        self.dtype = dtype
-        self._last_good_step = -1
+        self.dtype = new
+        self._step = None
         for layer in self.layers:
-            layer.params = [p.astype(dtype) for p in layer.params]
-            layer.grads = [g.astype(dtype) for g in layer.grads]
+            layer.params = [p.astype(new) for p in layer.params]
+            layer.grads = [g.astype(new) for g in layer.grads]
 
-    def _require_compiled(self, what: str) -> None:
+    @property
+    def metrics(self) -> list[metrics_mod.Metric]:
+        """The compiled metrics (``"accuracy"`` resolved from the loss and the output width)."""
+        if self._metrics is None:
+            loss_name = self.loss.name if self.loss is not None else None
+            self._metrics = [metrics_mod.get(m, loss_name, self.output_dim) for m in self._metric_ids]
+        return self._metrics
+
+    def require_compiled(self, what: str) -> losses.Loss:
+        """The compiled loss; NotCompiledError naming ``what`` before :meth:`compile`."""
         if self.loss is None:
             raise NotCompiledError(f"{what}: call model.compile(optimizer=..., loss=...) first")
+        return self.loss
 
-    def _resolve_metrics(self) -> list[metrics_mod.Metric]:
-        if len(self.metrics) != len(self._metric_ids):
-            self.metrics = [metrics_mod.get(m, self.loss.name, self.output_dim) for m in self._metric_ids]
-        return self.metrics
+    def fused_output(self) -> Dense | Activation | None:
+        """The output layer where the loss takes its z and hands back δ = ∂E/∂z itself (a
+        cross-entropy after the matching sigmoid or softmax, see :mod:`descend.losses`); else None."""
+        last = self.layers[-1]
+        if (isinstance(last, (Dense, Activation)) and self.loss is not None
+                and last.activation.name == self.loss.fused_activation):
+            return last
+        return None
 
-    # ------------------------------------------------------------------ forward / backward
-    def _forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+    # ------------------------------------------------------------------ the engine surface
+    def prepare(self, X: Any, y: Any, names: tuple[str, str] = ("X", "y")) -> tuple[np.ndarray, np.ndarray]:
+        """(X, y) checked and converted for the engine: X a C-contiguous (n, n_features) array of
+        the model's dtype (the model is built on its first data), y as the loss wants its targets."""
+        loss = self.require_compiled("prepare")
+        X = as_features(names[0], X, self.dtype, self.input_dim)
+        if not self.built:
+            self.build(X.shape[1])
+        y = as_targets(names[1], y, len(X))
+        return X, loss.prepare_targets(y, self.output_dim, self.dtype)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """ŷ of a prepared batch, layer by layer; every layer keeps what its backward needs."""
         for layer in self.layers:
-            forward = layer.forward
-            x = forward(x, training=training) if layers_mod.takes(type(layer).forward, "training") else forward(x)
+            x = layer.forward(x)
         return x
 
-    def _fused(self) -> bool:
-        last = getattr(self.layers[-1], "activation", None)
-        return last is not None and last.name == self.loss.fused_activation
+    def compute_loss(self, x: np.ndarray, y: np.ndarray) -> float:
+        """E of a prepared batch at the current weights, with any weight penalty (no backward)."""
+        return self._data_loss(self.forward(x), y) + self.regularization_loss()
 
-    def _loss_and_backward(self, y: np.ndarray) -> float:
-        """E of the last forward pass, and every layer's gradients by the δ recursion."""
-        last = self.layers[-1]
-        if self._fused():
-            value, grad = self.loss.fused(last._z, y, last._a)
-            is_delta = True
-        else:
-            out = last._a
-            value, grad = self.loss(out, y), self.loss.gradient(out, y)
-            is_delta = False
-        # every grad handed down is a work array (the loss's, a layer's ∂E/∂x): scratch
-        for i in range(len(self.layers) - 1, -1, -1):
-            layer = self.layers[i]
-            if layers_mod.takes(type(layer).backward, "scratch_grad"):
-                grad = layer.backward(grad, need_input_grad=i > 0, is_delta=is_delta, scratch_grad=True)
-            else:
-                grad = layer.backward(grad, need_input_grad=i > 0, is_delta=is_delta)
-            is_delta = False
-        return value + self.regularization_loss()
-
-    def _data_loss(self, y: np.ndarray) -> float:
-        """E of the last forward pass without the weight penalties, and without a backward pass."""
-        last = self.layers[-1]
-        return self.loss.fused(last._z, y, last._a)[0] if self._fused() else self.loss(last._a, y)
+    def _data_loss(self, out: np.ndarray, y: np.ndarray) -> float:
+        loss, last = self.require_compiled("compute_loss"), self.fused_output()
+        if last is not None:
+            assert last.z is not None
+            return loss.fused(last.z, y, out)[0]
+        return loss(out, y)
 
     def regularization_loss(self) -> float:
         return float(sum(layer.regularization_loss() for layer in self.layers))
 
-    def compute_gradients(self, X: Any, y: Any) -> tuple[float, list[np.ndarray]]:
-        """(E, [∂E/∂W₁, ∂E/∂b₁, …]) at the current weights, without updating anything."""
-        self._require_compiled("compute_gradients")
-        X, y = self._prepare(X, y, "X", "y")
-        self._forward(X)
-        value = self._loss_and_backward(y)
-        return value, [g.copy() for g in self.grads]
-
-    def train_on_batch(self, x: Any, y: Any) -> float:
-        """One gradient-descent update on the batch (x, y); returns E before the update."""
-        self._require_compiled("train_on_batch")
-        x, y = self._prepare(x, y, "x", "y")
-        return self._train_step(x, y)
-
-    def _train_step(self, x: np.ndarray, y: np.ndarray, params: list[np.ndarray] | None = None,
-                    grads: list[np.ndarray] | None = None) -> float:
-        """Forward, δ recursion, optimizer. ``params``/``grads``: the lists, when the caller holds them."""
-        params = self.params if params is None else params
-        grads = self.grads if grads is None else grads
-        # A diverging run overflows; that is detected just below and reported with where it
-        # happened, so NumPy's overflow warnings would only repeat it.
-        with np.errstate(over="ignore", invalid="ignore"):
-            self._forward(x, training=True)
-            value = self._loss_and_backward(y)
-        if not math.isfinite(value):
-            self._restore_last_good(params)
-            raise self._divergence(value)
-        # The optimizer checks the gradients in its update's own pass (check_finite=False: no
-        # separate scan) and keeps the weights before the step: those of the last update with a
-        # finite loss and gradients. A NaN/inf gradient is refused with every weight as before.
-        step = self.optimizer.iterations
-        try:
-            self.optimizer.apply(grads, params, check_finite=False)
-        except ValueError:
-            with np.errstate(over="ignore", invalid="ignore"):
-                if all_finite(grads):
-                    raise                   # not a divergence: the optimizer's own error (an overflow)
-            self._restore_last_good(params)
-            raise self._divergence(value) from None
-        self._last_good_step = step
-        return value
-
-    def _restore_last_good(self, params: list[np.ndarray]) -> None:
-        """After a non-finite loss or gradient: back to the weights before the previous update
-        (the last ones with a finite loss and gradients), if that update is the one just made
-        and the weights have not been set since."""
-        self._restored = (self.optimizer is not None and self._last_good_step >= 0
-                          and self._last_good_step == self.optimizer.iterations - 1
-                          and self.optimizer.restore_previous(params))
-
-    def _divergence(self, value: float, epoch: int | None = None, update: int | None = None) -> DivergenceError:
-        """The error for a non-finite loss or gradient, naming where the numbers first blew up:
-        the first layer (input side first) whose z or a is not finite, else the first layer going
-        back from the output whose gradient is not finite."""
-        def finite(a: Any) -> bool:
-            return a is None or bool(np.isfinite(a).all())
-
-        layer = next((l.name for l in self.layers
-                      if not (finite(getattr(l, "_z", None)) and finite(getattr(l, "_a", None)))), None)
-        if layer is not None:
-            blame = f"the forward pass overflowed first in layer {layer!r} (its outputs are not finite)"
+    def loss_and_gradients(self, x: np.ndarray, y: np.ndarray, *, signals: bool = False) -> Backprop:
+        """One forward and backward pass on a prepared batch, updating nothing (see :class:`Backprop`)."""
+        loss = self.require_compiled("loss_and_gradients")
+        out = self.forward(x)
+        value = self._data_loss(out, y) + self.regularization_loss()
+        last, below = self.fused_output(), self.layers[::-1]
+        if last is not None:                                    # δ of the output layer, from the loss
+            assert last.z is not None
+            output_gradient, delta = None, loss.fused(last.z, y, out)[1]
+            deltas, grad, below = [delta], last.backward_delta(delta), below[1:]
         else:
-            layer = next((l.name for l in reversed(self.layers) if not all(finite(g) for g in l.grads)), None)
-            blame = (f"the gradient blew up first in layer {layer!r} (going back from the output)"
-                     if layer else "the loss itself is not finite")
-        step = getattr(self.optimizer, "iterations", 0) + 1
-        where = (f" at epoch {epoch + 1}, update {update + 1} of that epoch (optimizer step {step})"
-                 if epoch is not None else f" at optimizer step {step}")
-        kept = ("The weights are back to those before the previous update, the last with a finite "
-                "loss and gradients" if getattr(self, "_restored", False) else
-                "The weights are those before this update (nothing non-finite was written)")
-        return DivergenceError(
-            f"training diverged{where}: the loss is {value}; {blame}. {kept}. Try gradient clipping "
-            f"(clipnorm=...), a smaller initialisation or a smaller learning rate.",
-            epoch=epoch, update=update, layer=layer, loss=value)
+            output_gradient = grad = loss.gradient(out, y)      # ∂E/∂ŷ
+            deltas = []
+        for layer in below:                                     # the δ recursion
+            delta, grad = _backward(layer, grad)
+            deltas.append(delta)
+        result = Backprop(value, [g.copy() for g in self.grads])
+        if signals:
+            result.activations = [np.array(getattr(lay, "a", None)) for lay in self.layers]
+            result.pre_activations = [None if getattr(lay, "z", None) is None else np.array(lay.z)  # type: ignore[attr-defined]
+                                      for lay in self.layers]
+            result.deltas = [np.array(d) for d in reversed(deltas)]
+            result.output_gradient = None if output_gradient is None else np.array(output_gradient)
+        return result
 
-    # ------------------------------------------------------------------ data
-    def _prepare(self, X: Any, y: Any, xname: str, yname: str) -> tuple[np.ndarray, np.ndarray]:
-        X = as_features(xname, X, self.dtype, self.input_dim)
-        if not self.built:
-            self.build(X.shape[1])
-        y = as_targets(yname, y, len(X))
-        return X, self.loss.prepare_targets(y, self.output_dim, self.dtype)
+    def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """One gradient-descent update on a prepared batch; returns E before the update and ŷ.
+
+        The fast forms of built-in layers are used here (:mod:`descend._fast`), with the same
+        numbers; a NaN or inf loss or gradient raises DivergenceError with the weights back to
+        the last ones whose loss and gradients were finite (see :mod:`descend.training`).
+        """
+        self.require_compiled("train_step")
+        if self._step is None:
+            self._step = TrainingStep(self)
+        return self._step(x, y)
+
+    def evaluate_prepared(self, X: np.ndarray, y: np.ndarray, batch_size: int = 4096) -> dict[str, float]:
+        """Loss (with the loss's own reduction over all of X) and metrics of prepared data, as a dict."""
+        loss = self.require_compiled("evaluate")
+        for m in self.metrics:
+            m.reset()
+        total, n = 0.0, len(X)
+        for i in range(0, n, batch_size):
+            xb, yb = X[i:i + batch_size], y[i:i + batch_size]
+            out = self.forward(xb)
+            total += self._data_loss(out, yb) * (len(xb) / n if loss.reduction == "mean" else 1.0)
+            for m in self.metrics:
+                m.update(out, yb)
+        return {"loss": total + self.regularization_loss(), **{m.name: m.result() for m in self.metrics}}
 
     # ------------------------------------------------------------------ public training API
     def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32, shuffle: bool = True,
             validation_data: tuple[Any, Any] | None = None, validation_split: float = 0.0,
             callbacks: Sequence[Any] | None = None, verbose: int | str = "auto",
-            seed: int | None = None, initial_epoch: int = 0):
+            seed: int | None = None, initial_epoch: int = 0) -> History:
         """Train by gradient descent; returns a :class:`~descend.callbacks.History`.
 
         ``batch_size`` picks the kind of gradient descent (lecture §2): None (or ≥ N) is batch GD,
@@ -347,47 +349,38 @@ class Sequential:
         """
         from .training import fit
 
+        self.require_compiled("fit")
         return fit(self, X, y, epochs=epochs, batch_size=batch_size, shuffle=shuffle,
                    validation_data=validation_data, validation_split=validation_split,
                    callbacks=callbacks, verbose=verbose, seed=seed, initial_epoch=initial_epoch)
+
+    def train_on_batch(self, x: Any, y: Any) -> float:
+        """One gradient-descent update on the batch (x, y); returns E before the update."""
+        x, y = self.prepare(x, y, ("x", "y"))
+        return self.train_step(x, y)[0]
+
+    def compute_gradients(self, X: Any, y: Any) -> tuple[float, list[np.ndarray]]:
+        """(E, [∂E/∂W₁, ∂E/∂b₁, …]) at the current weights, without updating anything."""
+        result = self.loss_and_gradients(*self.prepare(X, y))
+        return result.loss, result.grads
 
     def predict(self, X: Any, batch_size: int = 4096) -> np.ndarray:
         """The outputs ŷ for X (probabilities for sigmoid/softmax outputs)."""
         self._require_built("predict")
         X = as_features("X", X, self.dtype, self.input_dim)
-        out = [self._forward(X[i:i + batch_size]).copy() for i in range(0, len(X), batch_size)]
+        out = [self.forward(X[i:i + batch_size]).copy() for i in range(0, len(X), batch_size)]
         return np.concatenate(out) if len(out) > 1 else out[0]
 
     def evaluate(self, X: Any, y: Any, batch_size: int = 4096) -> dict[str, float]:
         """Loss (with the loss's own reduction over all of X) and metrics, as a dict."""
-        self._require_compiled("evaluate")
-        X, y = self._prepare(X, y, "X", "y")
-        return self._evaluate_prepared(X, y, batch_size)
-
-    def _evaluate_prepared(self, X: np.ndarray, y: np.ndarray, batch_size: int = 4096) -> dict[str, float]:
-        metrics = self._resolve_metrics()
-        for m in metrics:
-            m.reset()
-        total, n, penalty = 0.0, len(X), self.regularization_loss()
-        for i in range(0, n, batch_size):
-            xb, yb = X[i:i + batch_size], y[i:i + batch_size]
-            out = self._forward(xb)
-            value = self._data_loss(yb)
-            total += value * (len(xb) / n if self.loss.reduction == "mean" else 1.0)
-            for m in metrics:
-                m.update(out, yb)
-        logs = {"loss": total + penalty}
-        logs.update({m.name: m.result() for m in metrics})
-        return logs
+        return self.evaluate_prepared(*self.prepare(X, y), batch_size=batch_size)
 
     # ------------------------------------------------------------------ saving
     def save(self, path: Any, *, extra: dict[str, Any] | None = None) -> Any:
         """Save weights, architecture, compile config, optimizer and RNG state, epoch and history
         atomically to ``path`` (a directory, or a ``.safetensors`` file); see :mod:`descend.saving`.
         ``descend.load_model(path)`` restores a model that resumes training bit for bit."""
-        from .saving import save_model
-
-        return save_model(self, path, extra=extra)
+        return saving.save_model(self, path, extra=extra)
 
     # ------------------------------------------------------------------ description
     def get_config(self) -> dict[str, Any]:
@@ -396,7 +389,7 @@ class Sequential:
                 "layers": [{"kind": layer.kind, "config": layer.get_config()} for layer in self.layers]}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "Sequential":
+    def from_config(cls, config: dict[str, Any]) -> Sequential:
         model = cls(dtype=config.get("dtype", "float32"), seed=config.get("seed"), name=config.get("name"))
         if config.get("input_dim"):
             model.add(layers_mod.Input(shape=(config["input_dim"],)))
@@ -423,3 +416,33 @@ class Sequential:
 
     def __repr__(self) -> str:
         return f"Sequential({len(self.layers)} layers, {self.dtype.name}, seed={self.seed})"
+
+
+def _backward(layer: Layer, dy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(δ, ∂E/∂x) of one layer: δ = ∂E/∂z for a layer with an activation, else ∂E/∂(its output)."""
+    if isinstance(layer, Dense):
+        delta = layer.delta(dy)                                 # δ = ∂E/∂a ⊙ f′(z)
+        return delta, layer.backward_delta(delta)
+    dx = layer.backward(dy)
+    return (dx if isinstance(layer, Activation) else dy), dx   # (an Activation's z is its input)
+
+
+def load_checkpoint(path: saving.PathLike) -> tuple[Sequential, dict[str, Any]]:
+    """Load a model saved by :meth:`Sequential.save`, and the ``extra`` data saved with it.
+
+    Raises FileNotFoundError (nothing at ``path``) or a ValueError naming the file and the defect
+    (truncated, corrupted or foreign, a missing key, arrays whose shapes do not match the
+    architecture).
+    """
+    checkpoint = saving.read_checkpoint(path)
+    try:
+        model = Sequential.from_config(checkpoint.key("architecture", dict))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise checkpoint.fail(f"architecture: cannot rebuild the model ({type(exc).__name__}: {exc})") from None
+    return model, saving.restore(model, checkpoint)
+
+
+def load_model(path: saving.PathLike) -> Sequential:
+    """Load a model saved by :meth:`Sequential.save`, ready to predict, evaluate or resume
+    training (see :func:`load_checkpoint` for the errors)."""
+    return load_checkpoint(path)[0]

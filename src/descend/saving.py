@@ -43,6 +43,10 @@ new History, as Keras does.
 Loading checks everything before building anything: a truncated, corrupted or foreign file, a
 missing key or an array whose shape does not match the architecture is a :class:`ValueError` that
 names the file and what is wrong.
+
+This module knows the file format and how a model's state goes in and out of it; building the
+model from its architecture is :func:`descend.model.load_checkpoint`'s (so that this module does
+not import the model, which imports it for :meth:`~descend.model.Sequential.save`).
 """
 from __future__ import annotations
 
@@ -52,9 +56,13 @@ import os
 import struct
 import tempfile
 from pathlib import Path
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
+
+from . import optimizers
+from .callbacks import History
 
 FORMAT = "descend"
 FORMAT_VERSION = "1"
@@ -140,11 +148,7 @@ def _jsonable(value: Any) -> Any:
 def _compile_config(model: Any) -> dict[str, Any] | None:
     if model.loss is None:
         return None
-    from . import optimizers
-
-    metrics = []
-    for m in getattr(model, "_metric_ids", []):
-        metrics.append(m if isinstance(m, str) else m.name)
+    metrics = [m.name for m in model.metrics]
     try:
         optimizer = optimizers.serialize(model.optimizer)
     except TypeError as exc:
@@ -171,9 +175,7 @@ def to_bytes(model: Any, extra: Mapping[str, Any] | None = None) -> bytes:
     """The checkpoint of ``model`` as the bytes of a safetensors file (see the module docstring)."""
     from safetensors.numpy import save
 
-    from .model import Sequential
-
-    if not isinstance(model, Sequential):
+    if not all(hasattr(model, key) for key in ("get_config", "param_names", "params", "optimizer")):
         raise TypeError(f"model: expected a descend Sequential, got {type(model).__name__}")
     tensors: dict[str, np.ndarray] = {}
     weight_names: list[str] = []
@@ -237,20 +239,19 @@ def save_model(model: Any, path: PathLike, *, extra: Mapping[str, Any] | None = 
     return atomic_write_bytes(file, to_bytes(model, extra))
 
 
-save = save_model
-
-
 # ------------------------------------------------------------------------------------------ load
-class _Reader:
-    """Checks one checkpoint file and hands out its parts, every error naming the file."""
+class Checkpoint:
+    """One checked checkpoint file: its JSON document (``doc``) and its arrays (``tensors``);
+    :meth:`fail` and :meth:`key` give errors that name the file."""
 
     def __init__(self, file: Path) -> None:
         self.file = file
+        self.doc, self.tensors = self._read()
 
     def fail(self, what: str) -> ValueError:
         return ValueError(f"{self.file}: {what}")
 
-    def read(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    def _read(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         try:
             data = self.file.read_bytes()
         except FileNotFoundError:
@@ -305,7 +306,9 @@ class _Reader:
                             f"the file holds {len(data) - 8 - n}")
         return header
 
-    def key(self, doc: Mapping[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+    def key(self, key: str, kind: type | tuple[type, ...], doc: Mapping[str, Any] | None = None) -> Any:
+        """``doc[key]`` (default: the whole document's) of type ``kind``, or the error naming both."""
+        doc = self.doc if doc is None else doc
         if key not in doc:
             raise self.fail(f"missing key {key!r} in the descend metadata")
         value = doc[key]
@@ -315,12 +318,87 @@ class _Reader:
         return value
 
 
-def _rng_from_state(state: Any, reader: _Reader) -> np.random.Generator | None:
+def read_checkpoint(path: PathLike) -> Checkpoint:
+    """The checkpoint at ``path`` (a directory or a ``.safetensors`` file), its container checked."""
+    return Checkpoint(checkpoint_file(path))
+
+
+def read_metadata(path: PathLike) -> dict[str, Any]:
+    """The JSON document of a checkpoint (architecture, compile, history, …) without building it."""
+    return read_checkpoint(path).doc
+
+
+def restore(model: Any, checkpoint: Checkpoint) -> dict[str, Any]:
+    """Put the checkpoint's state into ``model``, built from its architecture: weights, compile
+    and optimizer state, the shuffling generator, epochs and history. Returns the ``extra`` data.
+    Every defect is a ValueError naming the file (see :func:`descend.model.load_checkpoint`)."""
+    has_weights = _restore_weights(model, checkpoint)
+    compile_config = checkpoint.key("compile", (dict, type(None)))
+    if compile_config is not None:
+        _restore_compile(model, compile_config, checkpoint, has_weights)
+    model.train_rng = _rng_from_state(checkpoint.doc.get("train_rng"), checkpoint)
+    epochs = checkpoint.key("epochs_trained", int)
+    if epochs < 0:
+        raise checkpoint.fail(f"epochs_trained: expected an int >= 0, got {epochs}")
+    model.epochs_trained = epochs
+    _restore_history(model, checkpoint.key("history", dict), checkpoint)
+    extra = checkpoint.doc.get("extra") or {}
+    if not isinstance(extra, dict):
+        raise checkpoint.fail("extra: expected a JSON object")
+    return extra
+
+
+def _restore_weights(model: Any, checkpoint: Checkpoint) -> bool:
+    weight_names = checkpoint.key("weights", list)
+    if not weight_names:
+        return False
+    if not model.built:
+        raise checkpoint.fail("architecture: weights are stored but the architecture has no input width")
+    expected = [f"weights/{n}" for n in model.param_names()]
+    if weight_names != expected:
+        raise checkpoint.fail(f"weights: expected the arrays {expected}, the file lists {weight_names}")
+    for key, p in zip(expected, model.params, strict=True):
+        if key not in checkpoint.tensors:
+            raise checkpoint.fail(f"weights: missing array {key!r}")
+        w = checkpoint.tensors[key]
+        if w.shape != p.shape:
+            raise checkpoint.fail(f"weights: {key!r} has shape {w.shape}, the architecture needs {p.shape}")
+        if w.dtype != p.dtype:
+            raise checkpoint.fail(f"weights: {key!r} has dtype {w.dtype}, the model is {p.dtype}")
+        if not np.isfinite(w).all():
+            raise checkpoint.fail(f"weights: {key!r} contains NaN or inf")
+        p[...] = w
+    return True
+
+
+def _restore_compile(model: Any, config: dict[str, Any], checkpoint: Checkpoint, has_weights: bool) -> None:
+    for key in ("loss", "metrics", "optimizer"):
+        checkpoint.key(key, (str, list, dict), config)
+    try:
+        model.compile(optimizer=optimizers.get(config["optimizer"]), loss=config["loss"],
+                      metrics=config["metrics"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise checkpoint.fail(f"compile: cannot restore the optimizer, loss or metrics "
+                              f"({type(exc).__name__}: {exc})") from None
+    state: dict[str, Any] = dict(checkpoint.key("optimizer_state", dict))
+    for key in checkpoint.key("optimizer_arrays", list):
+        if key not in checkpoint.tensors:
+            raise checkpoint.fail(f"optimizer: missing array {key!r}")
+        state[key[len("optimizer/"):]] = checkpoint.tensors[key]
+    if state.get("iterations", 0) and has_weights:
+        _check_optimizer_shapes(state, model, checkpoint)
+    try:
+        model.optimizer.set_state(state)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise checkpoint.fail(f"optimizer state: {exc}") from None
+
+
+def _rng_from_state(state: Any, checkpoint: Checkpoint) -> np.random.Generator | None:
     if state is None:
         return None
     name = state.get("bit_generator") if isinstance(state, dict) else None
     if name not in _RNG_CLASSES:
-        raise reader.fail(f"train_rng: expected a numpy bit generator state, got {str(state)[:80]!r}")
+        raise checkpoint.fail(f"train_rng: expected a numpy bit generator state, got {str(state)[:80]!r}")
     bit_generator = getattr(np.random, name)()
     try:
         if name == "MT19937":
@@ -328,16 +406,14 @@ def _rng_from_state(state: Any, reader: _Reader) -> np.random.Generator | None:
                                         "key": np.asarray(state["state"]["key"], dtype=np.uint32)}}
         bit_generator.state = state
     except (KeyError, TypeError, ValueError) as exc:
-        raise reader.fail(f"train_rng: the generator state does not restore ({exc})") from None
+        raise checkpoint.fail(f"train_rng: the generator state does not restore ({exc})") from None
     return np.random.Generator(bit_generator)
 
 
-def _restore_history(model: Any, record: Any, reader: _Reader) -> None:
-    from .callbacks import History
-
+def _restore_history(model: Any, record: Any, checkpoint: Checkpoint) -> None:
     if not isinstance(record, dict) or not isinstance(record.get("epoch"), list) or \
             not isinstance(record.get("history"), dict):
-        raise reader.fail("history: expected {'epoch': [...], 'history': {...}}")
+        raise checkpoint.fail("history: expected {'epoch': [...], 'history': {...}}")
     history = History()
     history.epoch = [int(e) for e in record["epoch"]]
     history.history = {str(k): [_number(v) for v in vals] if isinstance(vals, list) else vals
@@ -346,111 +422,22 @@ def _restore_history(model: Any, record: Any, reader: _Reader) -> None:
     model.history = history
 
 
-def load_checkpoint(path: PathLike) -> tuple[Any, dict[str, Any]]:
-    """Load a model saved by :func:`save_model`, and the ``extra`` data saved with it.
-
-    Returns
-    -------
-    (Sequential, dict)
-
-    Raises
-    ------
-    FileNotFoundError
-        Nothing at ``path``.
-    ValueError
-        The file is truncated, corrupted, foreign, lacks a key, or holds arrays whose shapes do
-        not match its architecture; the message names the file and the defect.
-    """
-    from . import optimizers
-    from .model import Sequential
-
-    file = checkpoint_file(path)
-    reader = _Reader(file)
-    doc, tensors = reader.read()
-    architecture = reader.key(doc, "architecture", dict)
-    weight_names = reader.key(doc, "weights", list)
-    try:
-        model = Sequential.from_config(architecture)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise reader.fail(f"architecture: cannot rebuild the model ({type(exc).__name__}: {exc})") from None
-    if weight_names:
-        if not model.built:
-            raise reader.fail("architecture: weights are stored but the architecture has no input width")
-        expected = [f"weights/{n}" for n in model.param_names()]
-        if weight_names != expected:
-            raise reader.fail(f"weights: expected the arrays {expected}, the file lists {weight_names}")
-        for key, p in zip(expected, model.params):
-            if key not in tensors:
-                raise reader.fail(f"weights: missing array {key!r}")
-            w = tensors[key]
-            if w.shape != p.shape:
-                raise reader.fail(f"weights: {key!r} has shape {w.shape}, the architecture needs {p.shape}")
-            if w.dtype != p.dtype:
-                raise reader.fail(f"weights: {key!r} has dtype {w.dtype}, the model is {p.dtype}")
-            if not np.isfinite(w).all():
-                raise reader.fail(f"weights: {key!r} contains NaN or inf")
-            p[...] = w
-    compile_config = reader.key(doc, "compile", (dict, type(None)))
-    if compile_config is not None:
-        for key in ("loss", "metrics", "optimizer"):
-            reader.key(compile_config, key, (str, list, dict))
-        try:
-            model.compile(optimizer=optimizers.get(compile_config["optimizer"]),
-                          loss=compile_config["loss"], metrics=compile_config["metrics"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise reader.fail(f"compile: cannot restore the optimizer, loss or metrics "
-                              f"({type(exc).__name__}: {exc})") from None
-        state: dict[str, Any] = dict(reader.key(doc, "optimizer_state", dict))
-        for key in reader.key(doc, "optimizer_arrays", list):
-            if key not in tensors:
-                raise reader.fail(f"optimizer: missing array {key!r}")
-            state[key[len("optimizer/"):]] = tensors[key]
-        if state.get("iterations", 0) and weight_names:
-            _check_optimizer_shapes(state, model, reader)
-        try:
-            model.optimizer.set_state(state)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise reader.fail(f"optimizer state: {exc}") from None
-    model.train_rng = _rng_from_state(doc.get("train_rng"), reader)
-    epochs = reader.key(doc, "epochs_trained", int)
-    if epochs < 0:
-        raise reader.fail(f"epochs_trained: expected an int >= 0, got {epochs}")
-    model.epochs_trained = epochs
-    _restore_history(model, reader.key(doc, "history", dict), reader)
-    extra = doc.get("extra") or {}
-    if not isinstance(extra, dict):
-        raise reader.fail("extra: expected a JSON object")
-    return model, extra
-
-
-def _check_optimizer_shapes(state: Mapping[str, Any], model: Any, reader: _Reader) -> None:
+def _check_optimizer_shapes(state: Mapping[str, Any], model: Any, checkpoint: Checkpoint) -> None:
     params = model.params
     for key, value in state.items():
         if not isinstance(value, np.ndarray):
             if isinstance(value, float) and not math.isfinite(value):
-                raise reader.fail(f"optimizer state: {key!r} is {value}")
+                raise checkpoint.fail(f"optimizer state: {key!r} is {value}")
             continue
-        slot, _, index = key.rpartition("/")
+        _, _, index = key.rpartition("/")
         if not index.isdigit() or int(index) >= len(params):
-            raise reader.fail(f"optimizer state: array {key!r} does not belong to any of the "
-                              f"{len(params)} weights")
+            raise checkpoint.fail(f"optimizer state: array {key!r} does not belong to any of the "
+                                  f"{len(params)} weights")
         p = params[int(index)]
         if value.shape != p.shape or value.dtype != p.dtype:
-            raise reader.fail(f"optimizer state: {key!r} has shape {value.shape} and dtype {value.dtype}, "
-                              f"weight {index} has {p.shape} and {p.dtype}")
+            raise checkpoint.fail(f"optimizer state: {key!r} has shape {value.shape} and dtype {value.dtype}, "
+                                  f"weight {index} has {p.shape} and {p.dtype}")
 
 
-def load_model(path: PathLike) -> Any:
-    """Load a model saved by :meth:`Sequential.save` / :func:`save_model`, ready to predict,
-    evaluate or resume training (see :func:`load_checkpoint` for the errors)."""
-    return load_checkpoint(path)[0]
-
-
-def read_metadata(path: PathLike) -> dict[str, Any]:
-    """The JSON document of a checkpoint (architecture, compile, history, …) without building it."""
-    file = checkpoint_file(path)
-    return _Reader(file).read()[0]
-
-
-__all__ = ["save_model", "load_model", "load_checkpoint", "read_metadata", "checkpoint_file",
-           "atomic_write_bytes", "atomic_write_text", "FILENAME"]
+__all__ = ["Checkpoint", "FILENAME", "atomic_write_bytes", "atomic_write_text", "checkpoint_file",
+           "read_checkpoint", "read_metadata", "restore", "save_model"]

@@ -1,25 +1,150 @@
-"""The epoch loop behind :meth:`Sequential.fit`.
+"""One update and the epoch loop behind :meth:`Sequential.fit`.
 
-Per epoch: choose the order (see :mod:`descend.batching`), then for each batch one update
-(forward, δ recursion, optimizer); the epoch's loss is the batch losses combined with the loss's
-own reduction — for a mean loss the batch-size-weighted mean, for a sum loss (the slides'
-E = Σ E_i) the sum — so that batch, stochastic and mini-batch runs report comparable numbers.
-Metrics accumulate over the batches as in Keras; validation is evaluated at the end of the epoch.
+**One update** (:class:`TrainingStep`, lecture §5): forward through the layers, the loss and δ at
+the output, the δ recursion back down, then the optimizer's rule on every weight at once. This is
+the one place where the fast forms of built-in layers and of the fused loss
+(:mod:`descend._fast`) are chosen, and where a divergence is handled: a NaN or inf loss or
+gradient raises :class:`~descend.errors.DivergenceError` naming where the numbers first blew up,
+with the weights back to the last ones whose loss and gradients were finite.
+
+**One epoch** (:func:`fit`): choose the order (see :mod:`descend.batching`), then one update per
+batch; the epoch's loss is the batch losses combined with the loss's own reduction — for a mean
+loss the batch-size-weighted mean, for a sum loss (the slides' E = Σ E_i) the sum — so that batch,
+stochastic and mini-batch runs report comparable numbers. Metrics accumulate over the batches as
+in Keras; validation is evaluated at the end of the epoch.
 """
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import batching
-from .callbacks import Callback, CallbackList, EpochPrinter, History
+from . import _fast, batching
+from .callbacks import Callback, CallbackList, EpochPrinter, History, ProgressBar
+from .checks import all_finite, as_features, as_targets, fraction, positive_int
 from .errors import DivergenceError
-from .checks import as_features, as_targets, fraction, positive_int
+from .layers import Dense, Layer
+
+if TYPE_CHECKING:
+    from .model import Sequential
+
+Batch = tuple[np.ndarray, np.ndarray]
 
 
+# ================================================================================= one update
+class TrainingStep:
+    """The update ``model.train_step(x, y)`` makes, with what it keeps from step to step: the fast
+    forms of the layers and the loss, and the weights before the last two updates.
+
+    Built by the model for its current layers, dtype and optimizer (the model makes a new one
+    when any of them changes, or when its weights are set).
+    """
+
+    def __init__(self, model: Sequential) -> None:
+        from ._fast.dense import FastDense
+        from ._fast.losses import fast_loss
+
+        self.model = model
+        fast = _fast.enabled()
+        self.layers: list[Any] = [FastDense(layer, input_grad=i > 0) if fast and type(layer) is Dense
+                                  else layer for i, layer in enumerate(model.layers)]
+        self.loss: Any = fast_loss(model.require_compiled("train_step")) \
+            if fast and model.fused_output() is not None else None
+        # The weights before each of the last two updates, alternately (update s writes
+        # kept[s % 2]); good_step is the last update with a finite loss and gradients (-1: none).
+        self.kept = [[np.empty_like(p) for p in model.params] for _ in range(2)]
+        self.good_step = -1
+
+    def __call__(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """One update on a prepared batch; returns E before the update and ŷ (a work array)."""
+        model = self.model
+        # A diverging run overflows; that is detected just below and reported with where it
+        # happened, so NumPy's overflow warnings would only repeat it.
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = self._forward(x)
+            value = self._backward(out, y) + model.regularization_loss()
+        if not math.isfinite(value):
+            raise self.diverged(value)
+        # The optimizer refuses a step whose Δ is not finite (a NaN/inf gradient makes it so),
+        # with every weight as before the step.
+        step = model.optimizer.iterations
+        try:
+            model.optimizer.apply(model.grads, model.params, keep=self.kept[step % 2])
+        except ValueError:
+            with np.errstate(over="ignore", invalid="ignore"):
+                if all_finite(model.grads):
+                    raise                   # not a divergence: the optimizer's own error (an overflow)
+            raise self.diverged(value) from None
+        self.good_step = step
+        return value, out
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def _backward(self, out: np.ndarray, y: np.ndarray) -> float:
+        """E of the forward pass, and every layer's gradients by the δ recursion."""
+        model, last, loss = self.model, self.layers[-1], self.model.require_compiled("train_step")
+        output = model.fused_output()
+        if output is not None:                            # δ = ∂E/∂z straight from the loss
+            value, grad = (self.loss or loss).fused(output.z, y, out)
+            grad = last.backward_delta(grad)
+        else:
+            value, grad = loss(out, y), loss.gradient(out, y)
+            grad = last.backward(grad)
+        for above, layer in zip(self.layers[:0:-1], self.layers[-2::-1], strict=True):
+            if isinstance(layer, Layer):
+                grad = layer.backward(grad)
+            else:   # a fast form may write over ∂E/∂a where a fast form above handed it down
+                grad = layer.backward(grad, scratch=not isinstance(above, Layer))
+        return value
+
+    def diverged(self, value: float) -> DivergenceError:
+        """Back to the weights before the previous update (the last with a finite loss and
+        gradients), where that update is the one just made; the error naming where it blew up."""
+        optimizer = self.model.optimizer
+        restored = self.good_step >= 0 and self.good_step == optimizer.iterations - 1
+        if restored:
+            for p, before in zip(self.model.params, self.kept[self.good_step % 2], strict=True):
+                np.copyto(p, before)
+            self.good_step = -1
+        return divergence(self.model, value, restored=restored)
+
+
+def divergence(model: Sequential, value: float, epoch: int | None = None, update: int | None = None,
+               restored: bool = False) -> DivergenceError:
+    """The error for a non-finite loss or gradient, naming where the numbers first blew up: the
+    first layer (input side first) whose z or a is not finite, else the first layer going back
+    from the output whose gradient is not finite."""
+    def finite(a: Any) -> bool:
+        return a is None or bool(np.isfinite(a).all())
+
+    layer = next((lay.name for lay in model.layers
+                  if not (finite(getattr(lay, "z", None)) and finite(getattr(lay, "a", None)))), None)
+    if layer is not None:
+        blame = f"the forward pass overflowed first in layer {layer!r} (its outputs are not finite)"
+    else:
+        layer = next((lay.name for lay in reversed(model.layers) if not all(finite(g) for g in lay.grads)),
+                     None)
+        blame = (f"the gradient blew up first in layer {layer!r} (going back from the output)"
+                 if layer else "the loss itself is not finite")
+    step = model.optimizer.iterations + 1
+    where = (f" at epoch {epoch + 1}, update {update + 1} of that epoch (optimizer step {step})"
+             if epoch is not None and update is not None else f" at optimizer step {step}")
+    kept = ("The weights are back to those before the previous update, the last with a finite "
+            "loss and gradients" if restored else
+            "The weights are those before this update (nothing non-finite was written)")
+    return DivergenceError(
+        f"training diverged{where}: the loss is {value}; {blame}. {kept}. Try gradient clipping "
+        f"(clipnorm=...), a smaller initialisation or a smaller learning rate.",
+        epoch=epoch, update=update, layer=layer, loss=value, restored=restored)
+
+
+# ================================================================================= the epoch loop
 def _progress_callback(verbose: int | str) -> Callback | None:
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
@@ -27,13 +152,7 @@ def _progress_callback(verbose: int | str) -> Callback | None:
         raise ValueError(f"verbose: expected 0, 1, 2 or 'auto', got {verbose!r}")
     if verbose == 0:
         return None
-    if verbose == 1:
-        try:
-            from .callbacks import ProgressBar  # the live bar, where available
-        except ImportError:
-            return EpochPrinter()
-        return ProgressBar()
-    return EpochPrinter()
+    return ProgressBar() if verbose == 1 else EpochPrinter()
 
 
 def _has_batch_hooks(callback: Callback) -> bool:
@@ -42,7 +161,10 @@ def _has_batch_hooks(callback: Callback) -> bool:
             or kind.on_batch_end is not Callback.on_batch_end)
 
 
-def _split_validation(model, X, y, validation_data, validation_split):
+def split_validation(model: Sequential, X: np.ndarray, y: np.ndarray, validation_data: Any,
+                     validation_split: float) -> tuple[np.ndarray, np.ndarray, Batch | None]:
+    """(X, y) for training and the validation part: ``validation_data`` checked and prepared, or
+    the *last* ``validation_split`` fraction of (X, y), held out before shuffling as in Keras."""
     if validation_data is not None:
         if validation_split:
             raise ValueError("validation_split: give either validation_data or validation_split, not both")
@@ -50,7 +172,7 @@ def _split_validation(model, X, y, validation_data, validation_split):
             raise ValueError("validation_data: expected a tuple (X_val, y_val)")
         Xv = as_features("validation_data[0]", validation_data[0], model.dtype, X.shape[1])
         yv = as_targets("validation_data[1]", validation_data[1], len(Xv))
-        return X, y, (Xv, model.loss.prepare_targets(yv, model.output_dim, model.dtype))
+        return X, y, (Xv, model.require_compiled("fit").prepare_targets(yv, model.output_dim, model.dtype))
     split = fraction("validation_split", validation_split)
     if not split:
         return X, y, None
@@ -62,11 +184,71 @@ def _split_validation(model, X, y, validation_data, validation_split):
     return X[:cut], y[:cut], (X[cut:], y[cut:])
 
 
-def fit(model, X: Any, y: Any, *, epochs: int, batch_size: int | None, shuffle: bool,
+class _Loop:
+    """The state of one :func:`fit`: data, callbacks, the epoch's loss and metrics."""
+
+    def __init__(self, model: Sequential, X: np.ndarray, y: np.ndarray, validation: Batch | None,
+                 batch_size: int | None, shuffle: bool, callbacks: CallbackList) -> None:
+        self.model, self.X, self.y, self.validation = model, X, y, validation
+        self.batch_size, self.shuffle, self.callbacks = batch_size, shuffle, callbacks
+        # Per-batch hooks cost a call per update (the lecture's SGD makes thousands of tiny
+        # updates): only the callbacks that define them are called.
+        self.batch_callbacks = CallbackList([c for c in callbacks.callbacks if _has_batch_hooks(c)])
+        n = len(X)
+        mean = model.require_compiled("fit").reduction == "mean"
+        self.weight = (lambda size: size / n) if mean else (lambda size: 1.0)
+
+    def epoch(self, epoch: int) -> dict[str, Any]:
+        """Train one epoch; returns its logs."""
+        model, metrics = self.model, self.model.metrics
+        for m in metrics:
+            m.reset()
+        assert model.train_rng is not None
+        order = batching.epoch_order(len(self.X), self.batch_size, self.shuffle, model.train_rng)
+        epoch_loss = 0.0
+        for b, (xb, yb) in enumerate(batching.iterate(self.X, self.y, self.batch_size, order)):
+            value = self.update(epoch, b, xb, yb)
+            if value is None:
+                epoch_loss = math.nan
+                break
+            epoch_loss += value * self.weight(len(xb))
+        model.epochs_trained += 1
+        logs: dict[str, Any] = {"loss": epoch_loss, **{m.name: m.result() for m in metrics}}
+        if self.validation is not None:
+            val = model.evaluate_prepared(*self.validation)
+            logs.update({f"val_{k}": v for k, v in val.items()})
+        logs["learning_rate"] = float(model.optimizer.current_learning_rate)
+        return logs
+
+    def update(self, epoch: int, b: int, xb: np.ndarray, yb: np.ndarray) -> float | None:
+        """One update with its batch hooks; None where it diverged and a callback chose to stop."""
+        model, hooks = self.model, self.batch_callbacks
+        if hooks.callbacks:
+            hooks.on_batch_begin(b, {"size": len(xb)})
+            lr = model.optimizer.current_learning_rate
+        try:
+            value, out = model.train_step(xb, yb)
+        except DivergenceError as exc:  # say where it happened
+            error = divergence(model, exc.loss if exc.loss is not None else math.nan, epoch, b, exc.restored)
+            # a callback may choose to stop instead (TerminateOnNaN); the weights are the last
+            # ones with a finite loss and gradients. "diverged" also flags a non-finite gradient
+            # under a finite loss.
+            hooks.on_batch_end(b, {"loss": exc.loss, "size": len(xb),
+                                   "lr": model.optimizer.current_learning_rate, "diverged": True})
+            if not model.stop_training:
+                raise error from None
+            return None
+        for m in model.metrics:
+            m.update(out, yb)
+        if hooks.callbacks:
+            hooks.on_batch_end(b, {"loss": value, "size": len(xb), "lr": lr})
+        return value
+
+
+def fit(model: Sequential, X: Any, y: Any, *, epochs: int, batch_size: int | None, shuffle: bool,
         validation_data: Any, validation_split: float, callbacks: Sequence[Callback] | None,
         verbose: int | str, seed: int | None, initial_epoch: int) -> History:
     """See :meth:`descend.model.Sequential.fit`."""
-    model._require_compiled("fit")
     epochs = positive_int("epochs", epochs)
     initial_epoch = positive_int("initial_epoch", initial_epoch, minimum=0)
     if initial_epoch >= epochs:
@@ -74,69 +256,26 @@ def fit(model, X: Any, y: Any, *, epochs: int, batch_size: int | None, shuffle: 
     batch_size = batching.check_batch_size(batch_size)
     if not isinstance(shuffle, (bool, np.bool_)):
         raise TypeError(f"shuffle: expected True or False, got {shuffle!r}")
-    X, y = model._prepare(X, y, "X", "y")
-    X, y, validation = _split_validation(model, X, y, validation_data, validation_split)
+    X, y = model.prepare(X, y)
+    X, y, validation = split_validation(model, X, y, validation_data, validation_split)
     if seed is not None or model.train_rng is None:
         from .backend import as_rng
         model.train_rng = as_rng(seed) if seed is not None else np.random.default_rng([model.seed, 1])
 
-    history = History.continuing(getattr(model, "history", None), initial_epoch)
-    cbs = [history, *(callbacks or [])]
+    history = History.continuing(model.history, initial_epoch)
     progress = _progress_callback(verbose)
-    if progress is not None:
-        cbs.append(progress)
-    cb = CallbackList(cbs)
+    cb = CallbackList([history, *(callbacks or []), *([progress] if progress is not None else [])])
     model.history = history
-    n = len(X)
     cb.set_model(model)
-    cb.set_params({"epochs": epochs, "steps": batching.n_batches(n, batch_size), "samples": n,
-                   "batch_size": batch_size or n, "gd": batching.gd_kind(batch_size, n),
+    cb.set_params({"epochs": epochs, "steps": batching.n_batches(len(X), batch_size), "samples": len(X),
+                   "batch_size": batch_size or len(X), "gd": batching.gd_kind(batch_size, len(X)),
                    "verbose": verbose})
-    metrics = model._resolve_metrics()
-    # Per-batch hooks cost a call per update (the lecture's SGD makes thousands of tiny updates):
-    # only the callbacks that define them are called.
-    batch_cb = CallbackList([c for c in cbs if _has_batch_hooks(c)])
-    params, grads = model.params, model.grads
-    weight_of_batch = (lambda size: size / n) if model.loss.reduction == "mean" else (lambda size: 1.0)
+    loop = _Loop(model, X, y, validation, batch_size, bool(shuffle), cb)
     model.stop_training = False
     cb.on_train_begin({})
     for epoch in range(initial_epoch, epochs):
         cb.on_epoch_begin(epoch, {})
-        for m in metrics:
-            m.reset()
-        order = batching.epoch_order(n, batch_size, shuffle, model.train_rng)
-        epoch_loss = 0.0
-        for b, (xb, yb) in enumerate(batching.iterate(X, y, batch_size, order)):
-            if batch_cb.callbacks:
-                batch_cb.on_batch_begin(b, {"size": len(xb)})
-                lr = model.optimizer.current_learning_rate
-            try:
-                value = model._train_step(xb, yb, params, grads)
-            except DivergenceError as exc:  # say where it happened
-                error = model._divergence(exc.loss, epoch, b)
-                # a callback may choose to stop instead (TerminateOnNaN); the model has put back
-                # the last weights with a finite loss and gradients. "diverged" also flags a
-                # non-finite gradient under a finite loss.
-                batch_cb.on_batch_end(b, {"loss": exc.loss, "size": len(xb),
-                                          "lr": model.optimizer.current_learning_rate, "diverged": True})
-                if not model.stop_training:
-                    raise error from None
-                epoch_loss = float("nan")
-                break
-            out = model.layers[-1]._a
-            for m in metrics:
-                m.update(out, yb)
-            epoch_loss += value * weight_of_batch(len(xb))
-            if batch_cb.callbacks:
-                batch_cb.on_batch_end(b, {"loss": value, "size": len(xb), "lr": lr})
-        model.epochs_trained += 1
-        logs: dict[str, Any] = {"loss": epoch_loss}
-        logs.update({m.name: m.result() for m in metrics})
-        if validation is not None:
-            val = model._evaluate_prepared(*validation)
-            logs.update({f"val_{k}": v for k, v in val.items()})
-        logs["learning_rate"] = float(model.optimizer.current_learning_rate)
-        cb.on_epoch_end(epoch, logs)
+        cb.on_epoch_end(epoch, loop.epoch(epoch))
         if model.stop_training:
             break
     cb.on_train_end({})

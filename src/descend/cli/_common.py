@@ -259,7 +259,7 @@ def metrics_table(title: str, columns: dict[str, dict[str, float]]) -> Any:
 
 def load_trained(path: str) -> tuple[Any, dict[str, Any]]:
     """A model saved by ``descend train`` and its data pipeline."""
-    from ..saving import load_checkpoint
+    from ..model import load_checkpoint
 
     model, extra = load_checkpoint(path)
     cli = extra.get("cli")

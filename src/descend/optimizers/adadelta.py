@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import EPSILON_PLACEMENTS, LearningRate, Optimizer, check_choice, check_number, denominator
+from .base import EPSILON_PLACEMENTS, LearningRate, Optimizer, Slots, check_choice, check_number, root
 
 
 class Adadelta(Optimizer):
@@ -33,6 +33,7 @@ class Adadelta(Optimizer):
     """
 
     name = "adadelta"
+    hyperparameters = ("rho", "epsilon", "epsilon_placement")
     defaults = {
         "lecture": {"learning_rate": 1.0, "rho": 0.95, "epsilon": 1e-6, "epsilon_placement": "inside"},
         "keras": {"learning_rate": 1e-3, "rho": 0.95, "epsilon": 1e-7, "epsilon_placement": "inside"},
@@ -42,26 +43,19 @@ class Adadelta(Optimizer):
     def __init__(self, learning_rate: LearningRate | None = None, rho: float | None = None,
                  epsilon: float | None = None, *, epsilon_placement: str | None = None,
                  flavor: str = "lecture", **kwargs: Any) -> None:
-        super().__init__(learning_rate, flavor=flavor, rho=rho, epsilon=epsilon,
-                         epsilon_placement=epsilon_placement, **kwargs)
-
-    def validate(self) -> None:
-        self.rho = check_number("rho", self.rho, low=0.0, high=1.0, high_open=True)
-        self.epsilon = check_number("epsilon", self.epsilon, low=0.0)
-        self.epsilon_placement = check_choice("epsilon_placement", self.epsilon_placement, EPSILON_PLACEMENTS)
+        super().__init__(learning_rate, flavor=flavor, **kwargs)
+        self.rho = check_number("rho", self.default("rho", rho), low=0.0, high=1.0, high_open=True)
+        self.epsilon = check_number("epsilon", self.default("epsilon", epsilon), low=0.0)
+        self.epsilon_placement = check_choice("epsilon_placement",
+                                              self.default("epsilon_placement", epsilon_placement),
+                                              EPSILON_PLACEMENTS)
 
     def slots(self) -> dict[str, float]:
         return {"accumulated_grad": 0.0, "accumulated_delta": 0.0}
 
-    def rule(self, g: np.ndarray, slots: dict[str, np.ndarray], lr: float, t: int, out: np.ndarray) -> None:
+    def rule(self, g: np.ndarray, slots: Slots, lr: float, t: int) -> tuple[np.ndarray, Slots]:
         rho, eps, where = self.rho, self.epsilon, self.epsilon_placement
-        eg, ed = slots["accumulated_grad"], slots["accumulated_delta"]
-        eg *= rho
-        eg += (1.0 - rho) * np.square(g)                      # E[g²]_t
-        rms_g = denominator(eg, eps, where, np.empty_like(g))  # RMS[g]_t
-        denominator(ed, eps, where, out)                      # RMS[Δw]_{t−1}
-        out /= rms_g
-        out *= g                                              # Δw_t (before η)
-        ed *= rho
-        ed += (1.0 - rho) * np.square(out)                    # E[Δw²]_t
-        out *= lr
+        eg = rho * slots["accumulated_grad"] + (1 - rho) * g**2        # E[g²]_t
+        delta = root(slots["accumulated_delta"], eps, where) / root(eg, eps, where) * g   # RMS[Δw]_{t−1}/RMS[g]_t · g
+        ed = rho * slots["accumulated_delta"] + (1 - rho) * delta**2   # E[Δw²]_t (Δw before η)
+        return lr * delta, {"accumulated_grad": eg, "accumulated_delta": ed}

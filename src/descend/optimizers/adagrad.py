@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import EPSILON_PLACEMENTS, LearningRate, Optimizer, check_choice, check_number, denominator
+from .base import EPSILON_PLACEMENTS, LearningRate, Optimizer, Slots, check_choice, check_number, root
 
 
 class Adagrad(Optimizer):
@@ -36,6 +36,7 @@ class Adagrad(Optimizer):
     """
 
     name = "adagrad"
+    hyperparameters = ("initial_accumulator_value", "epsilon", "epsilon_placement", "lr_decay")
     defaults = {
         "lecture": {"learning_rate": 0.01, "initial_accumulator_value": 0.0, "epsilon": 1e-8,
                     "epsilon_placement": "inside"},
@@ -49,23 +50,20 @@ class Adagrad(Optimizer):
                  initial_accumulator_value: float | None = None, epsilon: float | None = None, *,
                  epsilon_placement: str | None = None, lr_decay: float = 0.0, flavor: str = "lecture",
                  **kwargs: Any) -> None:
-        super().__init__(learning_rate, flavor=flavor, initial_accumulator_value=initial_accumulator_value,
-                         epsilon=epsilon, epsilon_placement=epsilon_placement, lr_decay=lr_decay, **kwargs)
-
-    def validate(self) -> None:
-        self.initial_accumulator_value = check_number("initial_accumulator_value",
-                                                      self.initial_accumulator_value, low=0.0)
-        self.epsilon = check_number("epsilon", self.epsilon, low=0.0)
-        self.epsilon_placement = check_choice("epsilon_placement", self.epsilon_placement, EPSILON_PLACEMENTS)
-        self.lr_decay = check_number("lr_decay", self.lr_decay, low=0.0)
+        super().__init__(learning_rate, flavor=flavor, **kwargs)
+        self.initial_accumulator_value = check_number(
+            "initial_accumulator_value", self.default("initial_accumulator_value", initial_accumulator_value),
+            low=0.0)
+        self.epsilon = check_number("epsilon", self.default("epsilon", epsilon), low=0.0)
+        self.epsilon_placement = check_choice("epsilon_placement",
+                                              self.default("epsilon_placement", epsilon_placement),
+                                              EPSILON_PLACEMENTS)
+        self.lr_decay = check_number("lr_decay", lr_decay, low=0.0)
 
     def slots(self) -> dict[str, float]:
         return {"accumulator": self.initial_accumulator_value}
 
-    def rule(self, g: np.ndarray, slots: dict[str, np.ndarray], lr: float, t: int, out: np.ndarray) -> None:
-        G = slots["accumulator"]
-        np.multiply(g, g, out=out)
-        G += out                                                # G_t = G_{t−1} + g²
-        denominator(G, self.epsilon, self.epsilon_placement, out)
-        np.divide(g, out, out=out)
-        out *= lr / (1.0 + (t - 1) * self.lr_decay)             # Δ = η_t g / √(G + ε)
+    def rule(self, g: np.ndarray, slots: Slots, lr: float, t: int) -> tuple[np.ndarray, Slots]:
+        G = slots["accumulator"] + g**2                         # G_t = G_{t−1} + g_t²
+        lr_t = lr / (1 + (t - 1) * self.lr_decay)               # (PyTorch's lr_decay; 0: η_t = η)
+        return lr_t * g / root(G, self.epsilon, self.epsilon_placement), {"accumulator": G}

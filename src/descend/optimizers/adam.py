@@ -6,42 +6,25 @@ from typing import Any
 
 import numpy as np
 
-from . import kernels
-from .base import LearningRate, Optimizer, check_choice, check_number
+from .base import LearningRate, Optimizer, Slots, check_bool, check_choice, check_number, root
 
 #: "inside": √(v̂ + ε) (the slides); "outside": √v̂ + ε (PyTorch); "hat": √v̂ + ε/√(1 − β₂ᵗ), i.e.
 #: ε added to the *uncorrected* √v (Keras's "epsilon hat", Kingma & Ba §2).
 ADAM_EPSILON_PLACEMENTS = ("inside", "outside", "hat")
 
 
-def _check_betas(opt: Optimizer) -> None:
-    opt.beta_1 = check_number("beta_1", opt.beta_1, low=0.0, high=1.0, high_open=True)
-    opt.beta_2 = check_number("beta_2", opt.beta_2, low=0.0, high=1.0, high_open=True)
-    opt.epsilon = check_number("epsilon", opt.epsilon, low=0.0)
+def _betas(opt: Optimizer, beta_1: float | None, beta_2: float | None, epsilon: float | None
+           ) -> tuple[float, float, float]:
+    """β₁, β₂ in [0, 1) and ε ≥ 0, given or the flavor's."""
+    return (check_number("beta_1", opt.default("beta_1", beta_1), low=0.0, high=1.0, high_open=True),
+            check_number("beta_2", opt.default("beta_2", beta_2), low=0.0, high=1.0, high_open=True),
+            check_number("epsilon", opt.default("epsilon", epsilon), low=0.0))
 
 
-def _moments(g: np.ndarray, m: np.ndarray, v: np.ndarray, beta_1: float, beta_2: float, out: np.ndarray) -> None:
-    """m ← β₁m + (1 − β₁)g and v ← β₂v + (1 − β₂)g², written as m += (1 − β₁)(g − m) (in place)."""
-    np.subtract(g, m, out=out)
-    out *= 1.0 - beta_1
-    m += out
-    np.multiply(g, g, out=out)
-    out -= v
-    out *= 1.0 - beta_2
-    v += out
-
-
-def _corrected_sqrt(v: np.ndarray, bias_correction_2: float, epsilon: float, placement: str,
-                    out: np.ndarray) -> np.ndarray:
-    """out ← the denominator built from v̂ = v / (1 − β₂ᵗ) and ε at ``placement``."""
-    if placement == "inside":
-        np.divide(v, bias_correction_2, out=out)
-        out += epsilon
-        return np.sqrt(out, out=out)
-    np.sqrt(v, out=out)
-    out /= math.sqrt(bias_correction_2)
-    out += epsilon if placement == "outside" else epsilon / math.sqrt(bias_correction_2)
-    return out
+def _moments(opt: Adam | Nadam, g: np.ndarray, slots: Slots) -> tuple[np.ndarray, np.ndarray]:
+    """m_t = β₁ m_{t−1} + (1 − β₁) g_t and v_t = β₂ v_{t−1} + (1 − β₂) g_t²."""
+    b1, b2 = opt.beta_1, opt.beta_2
+    return b1 * slots["m"] + (1 - b1) * g, b2 * slots["v"] + (1 - b2) * g**2
 
 
 class Adam(Optimizer):
@@ -75,6 +58,8 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    kernel = "adam"
+    hyperparameters = ("beta_1", "beta_2", "epsilon", "amsgrad", "epsilon_placement")
     defaults = {
         "lecture": {"learning_rate": 1e-3, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8,
                     "epsilon_placement": "inside"},
@@ -87,33 +72,28 @@ class Adam(Optimizer):
     def __init__(self, learning_rate: LearningRate | None = None, beta_1: float | None = None,
                  beta_2: float | None = None, epsilon: float | None = None, amsgrad: bool = False, *,
                  epsilon_placement: str | None = None, flavor: str = "lecture", **kwargs: Any) -> None:
-        super().__init__(learning_rate, flavor=flavor, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
-                         amsgrad=amsgrad, epsilon_placement=epsilon_placement, **kwargs)
-
-    def validate(self) -> None:
-        _check_betas(self)
-        if not isinstance(self.amsgrad, (bool, np.bool_)):
-            raise TypeError(f"amsgrad: expected a bool, got {type(self.amsgrad).__name__}")
-        self.amsgrad = bool(self.amsgrad)
-        self.epsilon_placement = check_choice("epsilon_placement", self.epsilon_placement, ADAM_EPSILON_PLACEMENTS)
+        super().__init__(learning_rate, flavor=flavor, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = _betas(self, beta_1, beta_2, epsilon)
+        self.amsgrad = check_bool("amsgrad", amsgrad)
+        self.epsilon_placement = check_choice("epsilon_placement",
+                                              self.default("epsilon_placement", epsilon_placement),
+                                              ADAM_EPSILON_PLACEMENTS)
 
     def slots(self) -> dict[str, float]:
         return {"m": 0.0, "v": 0.0, "v_max": 0.0} if self.amsgrad else {"m": 0.0, "v": 0.0}
 
-    def rule(self, g: np.ndarray, slots: dict[str, np.ndarray], lr: float, t: int,
-             out: np.ndarray) -> None:
-        m, v = slots["m"], slots["v"]
-        _moments(g, m, v, self.beta_1, self.beta_2, out)
-        if self.amsgrad:
-            v = np.maximum(slots["v_max"], v, out=slots["v_max"])   # max of the raw v
-        _corrected_sqrt(v, 1.0 - self.beta_2 ** t, self.epsilon, self.epsilon_placement, out)
-        np.divide(m, out, out=out)
-        out *= lr / (1.0 - self.beta_1 ** t)                         # Δ = η m̂ / denominator
-
-    def fused_kernel(self, lr: float, t: int, decay: float) -> kernels.Fused | None:
-        return kernels.adam_step(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
-                                 placement=self.epsilon_placement, amsgrad=self.amsgrad, lr=lr, t=t,
-                                 decay=decay)
+    def rule(self, g: np.ndarray, slots: Slots, lr: float, t: int) -> tuple[np.ndarray, Slots]:
+        m, v = _moments(self, g, slots)                        # m_t, v_t
+        new = {"m": m, "v": v}
+        if self.amsgrad:                                       # the running maximum of the raw v_t
+            v = new["v_max"] = np.maximum(slots["v_max"], v)
+        m_hat = m / (1 - self.beta_1**t)                       # m̂_t = m_t / (1 − β₁ᵗ)
+        v_hat = v / (1 - self.beta_2**t)                       # v̂_t = v_t / (1 − β₂ᵗ)
+        if self.epsilon_placement == "hat":
+            den = np.sqrt(v_hat) + self.epsilon / math.sqrt(1 - self.beta_2**t)
+        else:
+            den = root(v_hat, self.epsilon, self.epsilon_placement)
+        return lr * m_hat / den, new                           # Δ = η m̂_t / √(v̂_t + ε)
 
 
 class AdamW(Adam):
@@ -146,9 +126,6 @@ class AdamW(Adam):
                  amsgrad: bool = False, **kwargs: Any) -> None:
         # Keras's positional order: weight_decay comes second.
         super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay=weight_decay, **kwargs)
-
-    def validate(self) -> None:
-        super().validate()
         if self.weight_decay_mode == "coupled":
             raise ValueError("weight_decay_mode: AdamW's decay is decoupled, expected 'lecture' or "
                              "'decoupled', got 'coupled' (use Adam for an L2 penalty through the moments)")
@@ -195,26 +172,24 @@ class Nadam(Optimizer):
         "torch": {"learning_rate": 2e-3, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8,
                   "momentum_decay": 0.004, "epsilon_placement": "outside"},
     }
+    hyperparameters = ("beta_1", "beta_2", "epsilon", "momentum_decay", "epsilon_placement")
     scalar_state = {"mu_product": 1.0}
-    none_is_a_value = ("momentum_decay",)
-    _UNSET = object()
+    _UNSET: Any = object()
 
     def __init__(self, learning_rate: LearningRate | None = None, beta_1: float | None = None,
                  beta_2: float | None = None, epsilon: float | None = None, *,
-                 momentum_decay: float | None | object = _UNSET, epsilon_placement: str | None = None,
+                 momentum_decay: float | None = _UNSET, epsilon_placement: str | None = None,
                  flavor: str = "lecture", **kwargs: Any) -> None:
-        # None is a meaningful momentum_decay (constant μ), so "not given" needs its own marker.
+        super().__init__(learning_rate, flavor=flavor, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = _betas(self, beta_1, beta_2, epsilon)
+        # None is a meaningful momentum_decay (constant μ), so "not given" has its own marker
         if momentum_decay is Nadam._UNSET:
-            momentum_decay = self.defaults[str(flavor).lower()]["momentum_decay"] if \
-                str(flavor).lower() in self.defaults else None
-        super().__init__(learning_rate, flavor=flavor, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
-                         momentum_decay=momentum_decay, epsilon_placement=epsilon_placement, **kwargs)
-
-    def validate(self) -> None:
-        _check_betas(self)
-        if self.momentum_decay is not None:
-            self.momentum_decay = check_number("momentum_decay", self.momentum_decay, low=0.0)
-        self.epsilon_placement = check_choice("epsilon_placement", self.epsilon_placement, ("inside", "outside"))
+            momentum_decay = self.defaults[self.flavor]["momentum_decay"]
+        self.momentum_decay = None if momentum_decay is None else \
+            check_number("momentum_decay", momentum_decay, low=0.0)
+        self.epsilon_placement = check_choice("epsilon_placement",
+                                              self.default("epsilon_placement", epsilon_placement),
+                                              ("inside", "outside"))
 
     def slots(self) -> dict[str, float]:
         return {"m": 0.0, "v": 0.0}
@@ -226,15 +201,11 @@ class Nadam(Optimizer):
         return self.beta_1 * (1.0 - 0.5 * 0.96 ** (t * self.momentum_decay))
 
     def begin_step(self, t: int) -> None:
-        self.scalars["mu_product"] *= self.mu(t)                    # Π_t, once per step
+        self.scalars["mu_product"] *= self.mu(t)                # Π_t, once per step
 
-    def rule(self, g: np.ndarray, slots: dict[str, np.ndarray], lr: float, t: int,
-             out: np.ndarray) -> None:
-        m, v = slots["m"], slots["v"]
-        _moments(g, m, v, self.beta_1, self.beta_2, out)
+    def rule(self, g: np.ndarray, slots: Slots, lr: float, t: int) -> tuple[np.ndarray, Slots]:
+        m, v = _moments(self, g, slots)                         # m_t, v_t as Adam
         mu_t, mu_next, prod = self.mu(t), self.mu(t + 1), self.scalars["mu_product"]
-        numerator = np.multiply(m, lr * mu_next / (1.0 - prod * mu_next))   # η μ_{t+1} m/(1 − Π_{t+1})
-        np.multiply(g, lr * (1.0 - mu_t) / (1.0 - prod), out=out)          # η (1 − μ_t) g/(1 − Π_t)
-        numerator += out
-        _corrected_sqrt(v, 1.0 - self.beta_2 ** t, self.epsilon, self.epsilon_placement, out)
-        np.divide(numerator, out, out=out)
+        m_hat = mu_next * m / (1 - prod * mu_next) + (1 - mu_t) * g / (1 - prod)
+        v_hat = v / (1 - self.beta_2**t)                        # v̂_t = v_t / (1 − β₂ᵗ)
+        return lr * m_hat / root(v_hat, self.epsilon, self.epsilon_placement), {"m": m, "v": v}

@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import EPSILON_PLACEMENTS, LearningRate, Optimizer, check_choice, check_number, denominator
+from .base import EPSILON_PLACEMENTS, LearningRate, Optimizer, Slots, check_bool, check_choice, check_number, root
 from .sgd import MOMENTUM_BUFFERS
 
 
@@ -44,6 +44,7 @@ class RMSprop(Optimizer):
     """
 
     name = "rmsprop"
+    hyperparameters = ("rho", "momentum", "epsilon", "centered", "epsilon_placement", "momentum_buffer")
     defaults = {
         "lecture": {"learning_rate": 1e-3, "rho": 0.9, "momentum": 0.0, "epsilon": 1e-8,
                     "epsilon_placement": "inside", "momentum_buffer": "velocity"},
@@ -57,19 +58,16 @@ class RMSprop(Optimizer):
                  momentum: float | None = None, epsilon: float | None = None, centered: bool = False, *,
                  epsilon_placement: str | None = None, momentum_buffer: str | None = None,
                  flavor: str = "lecture", **kwargs: Any) -> None:
-        super().__init__(learning_rate, flavor=flavor, rho=rho, momentum=momentum, epsilon=epsilon,
-                         centered=centered, epsilon_placement=epsilon_placement,
-                         momentum_buffer=momentum_buffer, **kwargs)
-
-    def validate(self) -> None:
-        self.rho = check_number("rho", self.rho, low=0.0, high=1.0, high_open=True)
-        self.momentum = check_number("momentum", self.momentum, low=0.0, high=1.0)
-        self.epsilon = check_number("epsilon", self.epsilon, low=0.0)
-        if not isinstance(self.centered, (bool, np.bool_)):
-            raise TypeError(f"centered: expected a bool, got {type(self.centered).__name__}")
-        self.centered = bool(self.centered)
-        self.epsilon_placement = check_choice("epsilon_placement", self.epsilon_placement, EPSILON_PLACEMENTS)
-        self.momentum_buffer = check_choice("momentum_buffer", self.momentum_buffer, MOMENTUM_BUFFERS)
+        super().__init__(learning_rate, flavor=flavor, **kwargs)
+        self.rho = check_number("rho", self.default("rho", rho), low=0.0, high=1.0, high_open=True)
+        self.momentum = check_number("momentum", self.default("momentum", momentum), low=0.0, high=1.0)
+        self.epsilon = check_number("epsilon", self.default("epsilon", epsilon), low=0.0)
+        self.centered = check_bool("centered", centered)
+        self.epsilon_placement = check_choice("epsilon_placement",
+                                              self.default("epsilon_placement", epsilon_placement),
+                                              EPSILON_PLACEMENTS)
+        self.momentum_buffer = check_choice("momentum_buffer", self.default("momentum_buffer", momentum_buffer),
+                                            MOMENTUM_BUFFERS)
 
     def slots(self) -> dict[str, float]:
         names = {"rms": 0.0}
@@ -79,32 +77,19 @@ class RMSprop(Optimizer):
             names["velocity"] = 0.0
         return names
 
-    def rule(self, g: np.ndarray, slots: dict[str, np.ndarray], lr: float, t: int, out: np.ndarray) -> None:
-        rho = self.rho
-        v = slots["rms"]
-        np.multiply(g, g, out=out)
-        v *= rho
-        out *= 1.0 - rho
-        v += out                                              # E[g²] = ρ E[g²] + (1 − ρ) g²
-        if self.centered:
-            a = slots["average_gradient"]
-            a *= rho
-            a += (1.0 - rho) * g                              # E[g] = ρ E[g] + (1 − ρ) g
-            np.multiply(a, a, out=out)
-            np.subtract(v, out, out=out)                      # E[g²] − E[g]²
-            denominator(out, self.epsilon, self.epsilon_placement, out)
-        else:
-            denominator(v, self.epsilon, self.epsilon_placement, out)
-        np.divide(g, out, out=out)                            # g / √(E[g²] + ε)
-        if not self.momentum:
-            out *= lr
-            return
-        b = slots["velocity"]
-        b *= self.momentum
+    def rule(self, g: np.ndarray, slots: Slots, lr: float, t: int) -> tuple[np.ndarray, Slots]:
+        rho, mu = self.rho, self.momentum
+        rms = rho * slots["rms"] + (1 - rho) * g**2           # E[g²]_t = ρ E[g²]_{t−1} + (1 − ρ) g_t²
+        new = {"rms": rms}
+        variance = rms
+        if self.centered:                                     # E[g]_t = ρ E[g]_{t−1} + (1 − ρ) g_t
+            mean = new["average_gradient"] = rho * slots["average_gradient"] + (1 - rho) * g
+            variance = rms - mean**2                          # E[g²] − E[g]²
+        scaled = g / root(variance, self.epsilon, self.epsilon_placement)   # g / √(E[g²] + ε)
+        if not mu:
+            return lr * scaled, new                           # Δ = η g / √(E[g²] + ε)
         if self.momentum_buffer == "velocity":                # m = μ m + η g/√…;  Δ = m
-            out *= lr
-            b += out
-            out[...] = b
-        else:                                                 # b = μ b + g/√…;  Δ = η b
-            b += out
-            np.multiply(b, lr, out=out)
+            step = new["velocity"] = mu * slots["velocity"] + lr * scaled
+            return step, new
+        new["velocity"] = mu * slots["velocity"] + scaled     # b = μ b + g/√…;  Δ = η b
+        return lr * new["velocity"], new

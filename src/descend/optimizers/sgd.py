@@ -5,8 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from . import kernels
-from .base import LearningRate, Optimizer, check_choice, check_number
+from .base import LearningRate, Optimizer, Slots, check_bool, check_choice, check_number
 
 MOMENTUM_BUFFERS = ("velocity", "direction")
 
@@ -53,6 +52,8 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
+    kernel = "momentum"
+    hyperparameters = ("momentum", "nesterov", "dampening", "momentum_buffer")
     defaults = {
         "lecture": {"learning_rate": 0.01, "momentum": 0.0, "momentum_buffer": "velocity"},
         "keras": {"learning_rate": 0.01, "momentum": 0.0, "momentum_buffer": "velocity"},
@@ -62,16 +63,12 @@ class SGD(Optimizer):
     def __init__(self, learning_rate: LearningRate | None = None, momentum: float | None = None,
                  nesterov: bool = False, *, dampening: float = 0.0, momentum_buffer: str | None = None,
                  flavor: str = "lecture", **kwargs: Any) -> None:
-        super().__init__(learning_rate, flavor=flavor, momentum=momentum, nesterov=nesterov,
-                         dampening=dampening, momentum_buffer=momentum_buffer, **kwargs)
-
-    def validate(self) -> None:
-        self.momentum = check_number("momentum", self.momentum, low=0.0, high=1.0)
-        self.dampening = check_number("dampening", self.dampening, low=0.0, high=1.0)
-        self.momentum_buffer = check_choice("momentum_buffer", self.momentum_buffer, MOMENTUM_BUFFERS)
-        if not isinstance(self.nesterov, (bool, np.bool_)):
-            raise TypeError(f"nesterov: expected a bool, got {type(self.nesterov).__name__}")
-        self.nesterov = bool(self.nesterov)
+        super().__init__(learning_rate, flavor=flavor, **kwargs)
+        self.momentum = check_number("momentum", self.default("momentum", momentum), low=0.0, high=1.0)
+        self.nesterov = check_bool("nesterov", nesterov)
+        self.dampening = check_number("dampening", dampening, low=0.0, high=1.0)
+        self.momentum_buffer = check_choice("momentum_buffer", self.default("momentum_buffer", momentum_buffer),
+                                            MOMENTUM_BUFFERS)
         if self.nesterov and (self.momentum == 0 or self.dampening != 0):
             raise ValueError(f"nesterov: needs momentum > 0 and dampening == 0, got momentum={self.momentum} "
                              f"and dampening={self.dampening}")
@@ -79,40 +76,17 @@ class SGD(Optimizer):
     def slots(self) -> dict[str, float]:
         return {"velocity": 0.0} if self.momentum else {}
 
-    def rule(self, g: np.ndarray, slots: dict[str, np.ndarray], lr: float, t: int,
-             out: np.ndarray) -> None:
-        gamma = self.momentum
-        if not gamma:                                   # w ← w − η g
-            np.multiply(g, lr, out=out)
-            return
-        v = slots["velocity"]
-        if self.momentum_buffer == "velocity":          # v = γ v + (1 − τ) η g
-            v *= gamma
-            np.multiply(g, (1.0 - self.dampening) * lr, out=out)
-            v += out
-            if self.nesterov:                           # Δ = γ v_t + η g (τ = 0: out holds η g)
-                out += gamma * v
-            else:                                       # Δ = v_t
-                out[...] = v
-        else:                                           # PyTorch: b = γ b + (1 − τ) g, b₁ = g
-            if t == 1:
-                v[...] = g
-            else:
-                v *= gamma
-                v += (1.0 - self.dampening) * g
-            if self.nesterov:                           # Δ = η (g + γ b)
-                np.multiply(v, gamma, out=out)
-                out += g
-                out *= lr
-            else:                                       # Δ = η b
-                np.multiply(v, lr, out=out)
-
-    def fused_kernel(self, lr: float, t: int, decay: float) -> kernels.Fused | None:
-        if not self.momentum:
-            return None
-        return kernels.momentum_step(lr=lr, gamma=self.momentum, dampening=self.dampening,
-                                     velocity=self.momentum_buffer == "velocity", nesterov=self.nesterov,
-                                     first=t == 1, decay=decay)
+    def rule(self, g: np.ndarray, slots: Slots, lr: float, t: int) -> tuple[np.ndarray, Slots]:
+        gamma, damp = self.momentum, self.dampening
+        if not gamma:
+            return lr * g, {}                                   # w ← w − η g
+        if self.momentum_buffer == "velocity":
+            v = gamma * slots["velocity"] + (1 - damp) * lr * g  # v_t = γ v_{t−1} + η g   (τ = 0)
+            step = gamma * v + lr * g if self.nesterov else v   # NAG: γ v_t + η g;  else v_t
+        else:                                                   # PyTorch: b_t = γ b_{t−1} + (1 − τ) g, b₁ = g
+            v = g if t == 1 else gamma * slots["velocity"] + (1 - damp) * g
+            step = lr * (g + gamma * v) if self.nesterov else lr * v
+        return step, {"velocity": v}
 
     def slides_weights(self, params: list[np.ndarray]) -> list[np.ndarray]:
         """The slides' w for NAG, ``w = p + γ v``, from the look-ahead params p this optimizer keeps.
@@ -136,8 +110,9 @@ class Momentum(SGD):
     name = "momentum"
     defaults = {f: {**d, "momentum": 0.9} for f, d in SGD.defaults.items()}
 
-    def validate(self) -> None:
-        super().validate()
+    def __init__(self, learning_rate: LearningRate | None = None, momentum: float | None = None,
+                 nesterov: bool = False, **kwargs: Any) -> None:
+        super().__init__(learning_rate, momentum, nesterov, **kwargs)
         if self.momentum == 0:
             raise ValueError("momentum: expected a number in (0, 1] for Momentum, got 0.0 (use SGD)")
 

@@ -1,64 +1,36 @@
-"""Compiled loops behind the readable NumPy forms: numba, loaded on first use, and the kernels
-of the training step outside the optimizers (those are in ``optimizers/kernels.py``).
+"""The compiled loops of a Dense layer's training step and of the sparse cross-entropy (numba).
 
-Every kernel here performs *the same operations in the same order and precision* as the NumPy
-code it stands in for — so the numbers are bit for bit the same (``tests/test_jit.py``) — in one
-pass over memory where NumPy makes one pass per ufunc. Exponentials and logarithms stay NumPy's
-(numba's differ from its SIMD ones in the last bit): the compiled passes go around one ``np.exp``
-or ``np.log`` call, and the sums reproduce NumPy's pairwise summation. The NumPy form stays the
-definition and runs where numba is not installed, where ``DESCEND_KERNELS=numpy`` is set, for
-arrays too small for a compiled call to pay off, and for non-contiguous or mixed-dtype arrays.
+Each loop performs *the same operations in the same order and precision* as the reference NumPy
+expression it stands in for — so the numbers are bit for bit the same (``tests/test__fast.py``)
+— in one pass over memory where NumPy makes one pass per ufunc. Exponentials and logarithms
+stay NumPy's (numba's differ from its SIMD ones in the last bit): the compiled passes go around
+one ``np.exp`` or ``np.log`` call, and the sums reproduce NumPy's pairwise summation.
 
-Kernels are single-threaded, as NumPy's element-wise loops are: a second pool of threads next to
-the BLAS threads of a training step only waits for OpenBLAS's spinning worker (a W1 momentum epoch
-with the optimizer step on numba's threads, 2 cores: 1.2–5.6× slower, whatever the threading
-layer; benchmarks/README.md).
+Loops are single-threaded, as NumPy's element-wise loops are: a second pool of threads next to
+the BLAS threads of a training step only waits for the BLAS library's spinning workers
+(``benchmarks/README.md`` has the measurements).
+
+Each loop is compiled on its first call, with numba's on-disk cache. A loop calls another
+compiled function through a module-level name, never a closure: numba keys its disk cache on a
+closure's contents, and a compiled function among them differs from process to process.
 """
 from __future__ import annotations
 
-import os
 from functools import cache
 from typing import Any
 
 import numpy as np
 
-#: below this many elements the NumPy form is used (numba's dispatch costs a few µs)
-MIN_SIZE = 4096
+from . import numba
 
+#: below this many elements a loop does not pay for its call (numba's dispatch costs a few µs):
+#: the reference NumPy expression is used
+MIN_SIZE = 256
 
-@cache
-def numba() -> Any | None:
-    """The numba module, or None where it is missing or ``DESCEND_KERNELS=numpy`` switches it off."""
-    if os.environ.get("DESCEND_KERNELS", "").lower() == "numpy":
-        return None
-    try:
-        import numba as module
-    except ImportError:  # the readable NumPy form is complete without it
-        return None
-    return module
-
-
-def usable(*arrays: np.ndarray, min_size: int | None = None) -> bool:
-    """Take a kernel for these arrays? (numba available, the first array at least ``min_size``
-    elements — default :data:`MIN_SIZE` — all C-contiguous and of the first array's float dtype)."""
-    a = arrays[0]
-    if a.size < (MIN_SIZE if min_size is None else min_size) or a.dtype.kind != "f" or numba() is None:
-        return False
-    dtype = a.dtype
-    for x in arrays:                                 # (a loop: ~3x cheaper than all() of a generator)
-        if not x.flags.c_contiguous or x.dtype != dtype:
-            return False
-    return True
-
-
-# ------------------------------------------------------------------------ NumPy's sum
-#: NumPy sums a contiguous run of up to this many elements in one block (its pairwise_sum
-#: recurses only above); the compiled loops reproduce the block, and leave longer runs to NumPy
+#: NumPy sums a contiguous run of up to this many elements in one block (its pairwise sum
+#: recurses only above); the loops reproduce the block, and leave longer rows to NumPy
 PAIRWISE_BLOCK = 128
 
-# Kernels call the compiled block sum through this module-level name, not through a closure:
-# numba keys its on-disk cache on a closure's contents, and a compiled function among them differs
-# from process to process, so every process would compile those kernels again (~1 s each).
 _block_sum_compiled: Any = None
 
 
@@ -66,7 +38,7 @@ def _block_sum() -> Any:
     """Bind (once) and return the compiled block sum."""
     global _block_sum_compiled
     if _block_sum_compiled is None:
-        def block_sum(x, lo, n, zero):
+        def block_sum(x, lo, n, zero):  # type: ignore[no-untyped-def]  # (numba infers the types)
             # x[lo:lo + n], n ≤ PAIRWISE_BLOCK, summed as NumPy's add.reduce sums a contiguous run:
             # below 8 one by one from 0; else in 8 running sums combined as a tree, then the rest
             # one by one
@@ -98,43 +70,35 @@ def _block_sum() -> Any:
 
 
 # ------------------------------------------------------------------------ Dense + ReLU
-# In a training step the model lets these loops write their result over their input (a over z,
-# δ over ∂E/∂a): one array less to write. A loop of its own for that case (``over`` is a
-# constant of the loop), which LLVM vectorises without the runtime check for overlapping arrays.
 @cache
-def _bias_relu(over: bool) -> Any:
+def _bias_relu() -> Any:
     @numba().njit(cache=True)
-    def bias_relu(z, b, a):
+    def bias_relu(z, b, a):  # type: ignore[no-untyped-def]
         n, k = z.shape
         for r in range(n):
             for j in range(k):
-                zj = z[r, j] + b[j]                  # z += b
+                zj = z[r, j] + b[j]                  # z = xW + b
+                z[r, j] = zj
                 # np.maximum(z, 0): z where z ≥ 0 or NaN (NaN propagates), else 0
-                aj = zj if (zj >= 0 or zj != zj) else 0
-                if over:
-                    z[r, j] = aj
-                else:
-                    z[r, j] = zj
-                    a[r, j] = aj
+                a[r, j] = zj if (zj >= 0 or zj != zj) else 0
     return bias_relu
 
 
 def bias_relu(z: np.ndarray, b: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """``z += b; a = max(z, 0)`` (in place, one pass): a Dense layer's bias and ReLU. Returns a.
-
-    ``a`` may be z itself: z then ends up holding a."""
-    _bias_relu(a is z)(z, b, a)
+    """``z += b; a = max(z, 0)`` in one pass: a Dense layer's bias and ReLU. Returns a."""
+    _bias_relu()(z, b, a)
     return a
 
 
 @cache
 def _relu_delta_bias(over: bool) -> Any:
     @numba().njit(cache=True)
-    def relu_delta_bias(a, g, delta, db):
-        n, k = a.shape
+    def relu_delta_bias(z, g, delta, db):  # type: ignore[no-untyped-def]
+        n, k = z.shape
+        one, zero = g.dtype.type(1), g.dtype.type(0)
         for r in range(n):
             for j in range(k):
-                d = np.sign(a[r, j]) * g[r, j]       # δ = relu′(z) ⊙ ∂E/∂a = sign(a) ⊙ ∂E/∂a
+                d = g[r, j] * (one if z[r, j] > 0 else zero)   # δ = ∂E/∂a ⊙ relu′(z)
                 if over:
                     g[r, j] = d
                 else:
@@ -146,27 +110,21 @@ def _relu_delta_bias(over: bool) -> Any:
     return relu_delta_bias
 
 
-def relu_delta_bias(a: np.ndarray, g: np.ndarray, delta: np.ndarray, db: np.ndarray) -> np.ndarray:
-    """``delta = sign(a) * g; db = delta.sum(axis=0)`` in one pass (ReLU′ and ∂E/∂b). Returns delta.
+def relu_delta_bias(z: np.ndarray, g: np.ndarray, delta: np.ndarray, db: np.ndarray) -> np.ndarray:
+    """``delta = g * (z > 0); db = delta.sum(axis=0)`` in one pass (ReLU′ and ∂E/∂b). Returns delta.
 
-    ``delta`` may be g itself: g then ends up holding δ."""
-    _relu_delta_bias(delta is g)(a, g, delta, db)
-    if a.shape[1] == 1:                              # one column: NumPy sums it as a run (pairwise)
+    ``delta`` may be ``g`` itself (a work array the caller lets go of): g then holds δ."""
+    _relu_delta_bias(delta is g)(z, g, delta, db)
+    if z.shape[1] == 1:                              # one column: NumPy sums it as a run (pairwise)
         np.add.reduce(delta, axis=0, out=db)
     return delta
 
 
 # ------------------------------------------------------------------------ ∂E/∂b of a given δ
-#: the kernels below stand in for a reduction (5–15 µs in NumPy on a batch, ~2 µs compiled) or
-#: for about ten NumPy calls: they pay off from a few hundred elements (a lecture-sized layer
-#: stays NumPy, without numba's import)
-FEW_CALLS_MIN_SIZE = 256
-
-
 @cache
 def _bias_grad() -> Any:
     @numba().njit(cache=True)
-    def bias_grad(delta, db):
+    def bias_grad(delta, db):  # type: ignore[no-untyped-def]
         n, k = delta.shape
         for j in range(k):
             db[j] = delta[0, j]
@@ -186,17 +144,15 @@ def bias_grad(delta: np.ndarray, db: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------ softmax output
-
-
 @cache
 def _bias_shift() -> Any:
     @numba().njit(cache=True)
-    def bias_shift(z, b, e):
+    def bias_shift(z, b, e):  # type: ignore[no-untyped-def]
         n, k = z.shape
         for r in range(n):
             m = z[r, 0] + b[0]
             for j in range(k):
-                zj = z[r, j] + b[j]                  # z += b
+                zj = z[r, j] + b[j]                  # z = xW + b
                 z[r, j] = zj
                 m = zj if (zj > m or zj != zj) else m   # max, NaN propagating as np.maximum
             for j in range(k):
@@ -209,7 +165,7 @@ def _normalize() -> Any:
     _block_sum()
 
     @numba().njit(cache=True)
-    def normalize(e, zero):
+    def normalize(e, zero):  # type: ignore[no-untyped-def]
         n, k = e.shape
         for r in range(n):
             s = _block_sum_compiled(e[r], 0, k, zero)   # S = Σ e^(z − max), NumPy's sum (k ≤ 128)
@@ -231,10 +187,11 @@ def bias_softmax(z: np.ndarray, b: np.ndarray, a: np.ndarray) -> np.ndarray:
     return a
 
 
+# ------------------------------------------------------------------------ sparse cross-entropy
 @cache
 def _sparse_ce_parts() -> Any:
     @numba().njit(cache=True)
-    def sparse_ce_parts(z, a, labels, one, scale, picked, a_max, delta):
+    def sparse_ce_parts(z, a, labels, one, scale, picked, a_max, delta):  # type: ignore[no-untyped-def]
         n, k = z.shape
         bad = 0
         for r in range(n):
@@ -249,7 +206,7 @@ def _sparse_ce_parts() -> Any:
                 zm = zj if (zj > zm or zj != zj) else zm
                 am = aj if (aj > am or aj != aj) else am
                 d = aj - one if j == y else aj        # ŷ − onehot(y)
-                delta[r, j] = d * scale               # ... / N
+                delta[r, j] = d * scale               # ... · (1/N)
             picked[r] = (z[r, y] if y >= 0 else zm) - zm   # z_y − max
             a_max[r] = am
         return bad
@@ -259,9 +216,9 @@ def _sparse_ce_parts() -> Any:
 def sparse_ce_parts(z: np.ndarray, a: np.ndarray, labels: np.ndarray, picked: np.ndarray,
                     a_max: np.ndarray, delta: np.ndarray) -> int:
     """For softmax outputs ``a`` of logits ``z`` (N, K) and integer labels (N,):
-    ``picked = z_y − max_k z``, ``a_max = max_k a``, ``delta = (a − onehot(y)) / N``.
+    ``picked = z_y − max_k z``, ``a_max = max_k a``, ``delta = (a − onehot(y)) · (1/N)``.
 
     Returns how many labels lie outside [0, K) (their rows are not read: the caller raises).
     """
     dt = a.dtype.type
-    return _sparse_ce_parts()(z, a, labels, dt(1), dt(1.0 / max(len(z), 1)), picked, a_max, delta)
+    return int(_sparse_ce_parts()(z, a, labels, dt(1), dt(1.0 / max(len(z), 1)), picked, a_max, delta))

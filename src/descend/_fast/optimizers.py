@@ -1,0 +1,164 @@
+"""Optimizer kernels: an optimizer's rule, its decoupled decay and the update in one compiled pass.
+
+Through its rule (``optimizers/*.py``) and the pipeline (``optimizers/base.py``), one Adam step
+makes about fifteen passes over each array (one per NumPy operation, each allocating its
+result); for arrays larger than the CPU cache each pass is a trip to memory. A kernel here does,
+element by element, *the same operations in the same order and the same precision* as the rule
+— so it returns bit for bit the rule's numbers (``tests/test__fast.py``) — in one pass: it reads
+g, w and the slots once and writes w, the slots and the kept w once.
+
+Scalars are cast to the arrays' dtype before the loop, as NumPy does for a Python float in a
+float32 operation (NEP 50), so float32 arithmetic stays float32. Each variant (an ε placement,
+AMSGrad, a decay term or not) is a loop of its own whose flags are constants: the loop has no
+branches and LLVM vectorises it. ``error_model="numpy"``: a division by zero gives inf, as in
+NumPy, instead of raising.
+
+A kernel returns how many elements of Δ are not finite; the pipeline then puts every weight back
+from the kept copy. An element whose gradient is not finite keeps its slots (a select, not a
+branch), so no NaN or inf enters a slot.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import numba
+
+if TYPE_CHECKING:
+    from ..optimizers.base import Optimizer
+
+#: a step takes the kernel where one of its arrays has this many elements (then all its arrays
+#: do: a kernel call is cheaper than a rule's dozen NumPy calls even on 10 elements; below it the
+#: model is lecture-sized and should not pay numba's import)
+MIN_SIZE = 128
+
+#: ε placements of Adam (see adam.py), as small ints for the kernel
+PLACEMENT = {"inside": 0, "outside": 1, "hat": 2}
+
+
+def pays_off(params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> bool:
+    """Take the kernel for this step? Where one array has :data:`MIN_SIZE` elements or more and
+    every array is C-contiguous (a kernel walks each array's memory as one flat run)."""
+    large = False
+    for w, g in zip(params, grads, strict=True):     # (a loop: cheaper than any() of a generator)
+        if not (w.flags.c_contiguous and g.flags.c_contiguous):
+            return False
+        large = large or w.size >= MIN_SIZE
+    return large
+
+
+class Step:
+    """One step's kernel: ``step(g, w, prev, slots)`` does steps 5–7 for one array (``prev``
+    receives w before the update; ``slots`` in the order of :attr:`slots`) and returns how many
+    elements of Δ are not finite."""
+
+    def __init__(self, kernel: Callable[..., int], scalars: tuple[float, ...], slots: tuple[str, ...]) -> None:
+        self.kernel, self.scalars, self.slots = kernel, scalars, slots
+        self._dtype: np.dtype | None = None
+        self._cast: list[Any] = []
+
+    def __call__(self, g: np.ndarray, w: np.ndarray, prev: np.ndarray, slots: list[np.ndarray]) -> int:
+        if w.dtype is not self._dtype:
+            self._dtype, self._cast = w.dtype, [w.dtype.type(x) for x in self.scalars]
+        return int(self.kernel(g, w, prev, *slots, *self._cast))
+
+
+def prepare(optimizer: Optimizer, lr: float, t: int, decay: float) -> Step | None:
+    """The kernel of ``optimizer`` (its ``kernel`` name) at step t, its scalars worked out once;
+    None where the rule has no kernel in this configuration (plain SGD)."""
+    return _PREPARE[optimizer.kernel](optimizer, lr, t, decay) if optimizer.kernel else None
+
+
+# -------------------------------------------------------------------------------------------- Adam
+@cache
+def _adam_kernel(placement: int, amsgrad: bool, decay: bool) -> Any:
+    @numba().njit(cache=True, error_model="numpy")
+    def adam(g_, w_, prev_, m_, v_, v_max_, b1, c1, b2, c2, bc1, bc2, eps, lr, c_decay):  # type: ignore[no-untyped-def]
+        # per element, exactly Adam.rule, then steps 6–7 of the pipeline
+        g, m, v, v_max = g_.reshape(g_.size), m_.reshape(m_.size), v_.reshape(v_.size), v_max_.reshape(v_max_.size)
+        w, prev = w_.reshape(w_.size), prev_.reshape(prev_.size)      # (views: the arrays are C-contiguous)
+        bad = 0
+        for i in range(g.size):
+            gi = g[i]
+            ok = np.isfinite(gi)
+            mo, vo = m[i], v[i]
+            mi = b1 * mo + c1 * gi                    # m = β₁m + (1 − β₁)g
+            vi = b2 * vo + c2 * (gi * gi)             # v = β₂v + (1 − β₂)g²
+            m[i] = mi if ok else mo
+            v[i] = vi if ok else vo
+            if amsgrad:                               # v_max = max(v_max, v), as np.maximum
+                vm = v_max[i]
+                vi = vm if (vm >= vi or vm != vm) else vi
+                v_max[i] = vi if ok else vm
+            m_hat = mi / bc1
+            v_hat = vi / bc2
+            if placement == 0:
+                den = np.sqrt(v_hat + eps)            # √(v̂ + ε)
+            else:
+                den = np.sqrt(v_hat) + eps            # √v̂ + ε  (Keras: ε/√(1 − β₂ᵗ))
+            o = lr * m_hat / den
+            wi = w[i]
+            if decay:
+                o = o + c_decay * wi
+            prev[i] = wi
+            w[i] = wi - o
+            bad += not np.isfinite(o)
+        return bad
+
+    return adam
+
+
+def _adam(opt: Any, lr: float, t: int, decay: float) -> Step:
+    b1, b2, eps, placement = opt.beta_1, opt.beta_2, opt.epsilon, opt.epsilon_placement
+    if placement == "hat":
+        eps = eps / math.sqrt(1 - b2 ** t)
+    kernel = _adam_kernel(PLACEMENT[placement], opt.amsgrad, bool(decay))
+    return Step(kernel, (b1, 1 - b1, b2, 1 - b2, 1 - b1 ** t, 1 - b2 ** t, eps, lr, decay),
+                ("m", "v", "v_max") if opt.amsgrad else ("m", "v", "v"))   # (without AMSGrad v_max is v)
+
+
+# ---------------------------------------------------------------------------------------- momentum
+@cache
+def _momentum_kernel(velocity: bool, nesterov: bool, first: bool, decay: bool) -> Any:
+    @numba().njit(cache=True, error_model="numpy")
+    def momentum(g_, w_, prev_, buf_, lr, gamma, c_grad, c_decay):  # type: ignore[no-untyped-def]
+        # per element, exactly SGD.rule with momentum > 0, then steps 6–7 as adam's
+        g, buf = g_.reshape(g_.size), buf_.reshape(buf_.size)
+        w, prev = w_.reshape(w_.size), prev_.reshape(prev_.size)      # (views: the arrays are C-contiguous)
+        bad = 0
+        for i in range(g.size):
+            gi = g[i]
+            ok = np.isfinite(gi)                      # a non-finite g leaves its buffer as it was
+            bo = buf[i]
+            if velocity:                              # v = γv + (1 − τ)ηg;  Δ = γv + ηg  or  v
+                b = gamma * bo + c_grad * gi
+                o = gamma * b + lr * gi if nesterov else b
+            else:                                     # PyTorch: b = γb + (1 − τ)g (b₁ = g);  Δ = η(g + γb) or ηb
+                b = gi if first else gamma * bo + c_grad * gi
+                o = lr * (gi + gamma * b) if nesterov else lr * b
+            buf[i] = b if ok else bo
+            wi = w[i]
+            if decay:
+                o = o + c_decay * wi
+            prev[i] = wi
+            w[i] = wi - o
+            bad += not np.isfinite(o)
+        return bad
+
+    return momentum
+
+
+def _momentum(opt: Any, lr: float, t: int, decay: float) -> Step | None:
+    if not opt.momentum:
+        return None
+    velocity = opt.momentum_buffer == "velocity"
+    c_grad = (1 - opt.dampening) * lr if velocity else 1 - opt.dampening
+    kernel = _momentum_kernel(velocity, opt.nesterov, t == 1, bool(decay))
+    return Step(kernel, (lr, opt.momentum, c_grad, decay), ("velocity",))
+
+
+_PREPARE: dict[str, Callable[[Any, float, int, float], Step | None]] = {"adam": _adam, "momentum": _momentum}

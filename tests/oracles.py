@@ -1,0 +1,69 @@
+"""What the optimizer tests share: one gradient sequence, one start, the drivers, one tolerance,
+and the oracles' imports (a missing oracle fails under CI=true, and skips the module elsewhere).
+"""
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Sequence
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+#: steps of every optimizer comparison
+STEPS = 200
+#: two parameter tensors, a matrix and a vector
+SHAPES = ((3, 4), (5,))
+
+
+def require(module: str) -> ModuleType:
+    """Import an oracle (torch, hypothesis, …): under ``CI=true`` its absence is a failure, on a
+    developer's machine the module's tests are skipped with the reason."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"the oracle {module!r} is missing under CI=true: {exc}", pytrace=False)
+        pytest.skip(f"the oracle {module!r} is not installed ({exc}); `make test` installs it",
+                    allow_module_level=True)
+
+
+def gradient_sequence(steps: int = STEPS, seed: int = 0,
+                      shapes: Sequence[tuple[int, ...]] = SHAPES) -> list[list[np.ndarray]]:
+    """Gradients of scales 1e-5 … 10 (so that where ε sits matters), one list per step."""
+    rng = np.random.default_rng(seed)
+    scales = 10.0 ** rng.uniform(-5, 1, size=steps)
+    return [[s * rng.standard_normal(shape) for shape in shapes] for s in scales]
+
+
+def initial_params(seed: int = 1, shapes: Sequence[tuple[int, ...]] = SHAPES) -> list[np.ndarray]:
+    """The start: U(−2, 2) float64."""
+    rng = np.random.default_rng(seed)
+    return [rng.uniform(-2, 2, size=shape) for shape in shapes]
+
+
+def run(opt: Any, grads_seq: Sequence[Sequence[np.ndarray]],
+        params: list[np.ndarray] | None = None) -> list[np.ndarray]:
+    """A descend optimizer applied to the gradient sequence from :func:`initial_params`."""
+    params = initial_params() if params is None else params
+    for grads in grads_seq:
+        opt.apply(grads, params)
+    return params
+
+
+def run_formula(step: Callable[..., np.ndarray], grads_seq: Sequence[Sequence[np.ndarray]]) -> list[np.ndarray]:
+    """A hand-written per-array rule ``step(w, g, state, t) -> w``, t = 1, 2, …, from the same start."""
+    params = initial_params()
+    states: list[dict[str, Any]] = [{} for _ in params]
+    for t, grads in enumerate(grads_seq, start=1):
+        params = [step(w, g, s, t) for w, g, s in zip(params, grads, states, strict=True)]
+    return params
+
+
+def assert_close(ours: Sequence[np.ndarray], ref: Sequence[np.ndarray], rtol: float = 1e-10) -> None:
+    """Every array within ``rtol`` of the reference, relative to max(1, its largest entry)."""
+    for i, (a, b) in enumerate(zip(ours, ref, strict=True)):
+        err = float(np.max(np.abs(a - b))) / max(1.0, float(np.max(np.abs(b))))
+        assert err <= rtol, f"params[{i}]: relative error {err:.3e}"

@@ -1,0 +1,25 @@
+"""Adagrad in the lecture flavor against the slides' formula written by hand (slides §8)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from oracles import assert_close, gradient_sequence, run, run_formula
+
+from descend.optimizers import Adagrad
+
+
+def slides_adagrad(eta=0.01, eps=1e-8):
+    def step(w, g, s, t):
+        s["G"] = s.get("G", 0.0) + g * g                   # G_t: every squared gradient so far, from 0
+        return w - eta / np.sqrt(s["G"] + eps) * g
+    return step
+
+
+CASES = {"adagrad": (slides_adagrad(), lambda: Adagrad())}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_lecture_flavor_matches_the_slides(case):
+    formula, make = CASES[case]
+    grads = gradient_sequence()
+    assert_close(run(make(), grads), run_formula(formula, grads))

@@ -1,0 +1,307 @@
+"""The pipeline every optimizer shares (optimizers/base.py): step count, learning rate, clipping,
+decay, rule and update in order; the state; and bad input."""
+from __future__ import annotations
+
+import json
+import math
+import pickle
+
+import numpy as np
+import pytest
+from oracles import assert_close, gradient_sequence, initial_params, run
+
+from descend import optimizers, schedules
+from descend.optimizers import SGD, Adam, Momentum, Nadam
+
+NAMES = sorted(optimizers.REGISTRY)
+FLAVORS = optimizers.FLAVORS
+
+
+def test_zero_dimensional_params_work():
+    w = [np.array(3.0)]
+    SGD(learning_rate=0.5).apply([np.array(2.0)], w)
+    assert w[0].shape == () and float(w[0]) == 2.0
+
+
+# =================================================================================== pipeline
+def test_iterations_and_current_learning_rate_follow_the_0_based_step():
+    sched = schedules.PiecewiseConstantDecay([0, 1], [0.3, 0.2, 0.1])
+    opt = SGD(learning_rate=sched)
+    w = [np.zeros(1)]
+    seen = []
+    for _ in range(3):
+        seen.append(opt.current_learning_rate)
+        opt.apply([np.ones(1)], w)
+    assert seen == [0.3, 0.2, 0.1] and opt.iterations == 3
+    assert w[0][0] == pytest.approx(-0.6, abs=1e-15)          # the first update used schedule(0)
+
+
+def test_slots_are_created_lazily_with_the_params_shapes_and_dtypes():
+    opt = Adam(amsgrad=True)
+    assert opt.state == {} and opt.get_state() == {"iterations": 0}
+    params = [np.ones((2, 3), np.float32), np.ones(4, np.float64)]
+    opt.apply([np.ones((2, 3), np.float32), np.ones(4)], params)
+    assert sorted(opt.state) == ["m", "v", "v_max"]
+    assert [a.dtype for a in opt.state["m"]] == [np.float32, np.float64]
+    assert [p.dtype for p in params] == [np.float32, np.float64]
+    assert opt.state["v"][0].shape == (2, 3)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_float32_params_are_computed_in_float32(name):
+    grads = [[g.astype(np.float32) for g in step] for step in gradient_sequence(steps=20)]
+    params = [p.astype(np.float32) for p in initial_params()]
+    ref = [p.astype(np.float64) for p in params]
+    run(optimizers.get(name), grads, params)
+    run(optimizers.get(name), [[g.astype(np.float64) for g in s] for s in grads], ref)
+    assert all(p.dtype == np.float32 for p in params)
+    assert_close(params, ref, rtol=1e-4)
+
+
+def test_coupled_decay_passes_through_the_moments_and_decoupled_does_not():
+    g = [np.array([0.0])]                                    # only the decay moves w
+    coupled, decoupled = [np.array([1.0])], [np.array([1.0])]
+    Adam(0.1, flavor="torch", weight_decay=0.5).apply(g, coupled)
+    Adam(0.1, flavor="torch", weight_decay=0.5, decoupled_weight_decay=True).apply(g, decoupled)
+    assert coupled[0][0] == pytest.approx(1.0 - 0.1 / (1 + 1e-8 / 0.5), rel=1e-12)   # Adam step of g = λw
+    assert decoupled[0][0] == pytest.approx(1.0 - 0.1 * 0.5, rel=1e-15)             # w(1 − ηλ)
+
+
+# ====================================================================================== state
+@pytest.mark.parametrize("flavor", FLAVORS)
+@pytest.mark.parametrize("name", NAMES)
+def test_save_and_resume_is_bit_for_bit(name, flavor):
+    kw = {"amsgrad": True} if name in ("adam", "adamw") else {}
+    kw |= {"centered": True, "momentum": 0.5} if name == "rmsprop" else {}
+    grads = gradient_sequence(steps=60)
+    make = lambda: optimizers.get(name, flavor=flavor, **kw)   # noqa: E731
+    straight = run(make(), grads)
+
+    first = make()
+    params = run(first, grads[:30])
+    saved = json.loads(json.dumps({k: v.tolist() if isinstance(v, np.ndarray) else v
+                                   for k, v in first.get_state().items()}))
+    second = optimizers.get(json.loads(json.dumps(optimizers.serialize(first))))
+    second.set_state({k: np.asarray(v) if isinstance(v, list) else v for k, v in saved.items()})
+    resumed = run(second, grads[30:], params)
+    for a, b in zip(resumed, straight):
+        assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", ["adam", "nadam", "rmsprop", "momentum"])
+def test_float32_state_resumes_bit_for_bit_through_json_lists(name):
+    grads = [[g.astype(np.float32) for g in s] for s in gradient_sequence(steps=20)]
+    straight = run(optimizers.get(name), grads, [p.astype(np.float32) for p in initial_params()])
+    first = optimizers.get(name)
+    params = run(first, grads[:10], [p.astype(np.float32) for p in initial_params()])
+    saved = json.loads(json.dumps({k: v.tolist() if isinstance(v, np.ndarray) else v
+                                   for k, v in first.get_state().items()}))
+    second = optimizers.get(name)
+    second.set_state({k: np.asarray(v) if isinstance(v, list) else v for k, v in saved.items()})
+    resumed = run(second, grads[10:], params)
+    assert all(np.array_equal(a, b) and a.dtype == np.float32 for a, b in zip(resumed, straight))
+    assert all(a.dtype == np.float32 for arrays in second.state.values() for a in arrays)
+
+
+def test_state_of_another_dtype_that_would_lose_digits_is_rejected():
+    opt = Momentum()
+    opt.set_state({"iterations": 1, "velocity/0": np.array([0.1, 0.2])})   # float64, not float32-exact
+    with pytest.raises(ValueError, match=r"params\[0\].*dtype"):
+        opt.apply([np.ones(2, np.float32)], [np.zeros(2, np.float32)])
+
+
+def test_state_keys_are_flat_and_named():
+    opt = Nadam()
+    opt.apply([np.ones(2), np.ones(3)], [np.zeros(2), np.zeros(3)])
+    state = opt.get_state()
+    assert sorted(state) == ["iterations", "m/0", "m/1", "mu_product", "v/0", "v/1"]
+    assert state["iterations"] == 1 and state["mu_product"] == pytest.approx(0.9)
+    assert opt.state["m"][1] is not state["m/1"]              # get_state copies
+    mom = Momentum()
+    mom.apply([np.ones(2)], [np.zeros(2)])
+    np.testing.assert_array_equal(mom.state["velocity"][0], [0.01, 0.01])
+
+
+def test_set_state_copies_and_works_before_the_first_apply():
+    opt = Momentum(learning_rate=0.1)
+    state = {"iterations": 3, "velocity/0": np.array([1.0, -1.0])}
+    opt.set_state(state)
+    state["velocity/0"][0] = 99.0
+    w = [np.zeros(2)]
+    opt.apply([np.zeros(2)], w)
+    np.testing.assert_array_equal(w[0], [-0.9, 0.9])
+    assert opt.iterations == 4
+
+
+@pytest.mark.parametrize("state, match", [
+    ({"velocity/0": np.zeros(2)}, "iterations"),
+    ({"iterations": 1, "m/0": np.zeros(2)}, "keys"),
+    ({"iterations": -1, "velocity/0": np.zeros(2)}, "iterations"),
+    ({"iterations": 1.5, "velocity/0": np.zeros(2)}, "iterations"),
+])
+def test_set_state_rejects_bad_states(state, match):
+    with pytest.raises(ValueError, match=match):
+        Momentum().set_state(state)
+
+
+def test_state_for_other_params_is_rejected_at_apply():
+    opt = Adam()
+    opt.apply([np.ones(2)], [np.zeros(2)])
+    with pytest.raises(ValueError, match=r"params\[0\]"):
+        opt.apply([np.ones(3)], [np.zeros(3)])
+    with pytest.raises(ValueError, match="params"):
+        opt.apply([np.ones(2), np.ones(2)], [np.zeros(2), np.zeros(2)])
+
+
+# ================================================================================== bad input
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_non_finite_gradient_is_rejected_before_anything_is_written(name, bad):
+    opt = optimizers.get(name)
+    params = [np.ones(3), np.ones(2)]
+    opt.apply([np.ones(3), np.ones(2)], params)
+    before_params, before_state = [p.copy() for p in params], opt.get_state()
+    grads = [np.ones(3), np.array([0.5, bad])]
+    with pytest.raises(ValueError, match=r"grads\[1\]"):
+        opt.apply(grads, params)
+    for a, b in zip(params, before_params):
+        np.testing.assert_array_equal(a, b)
+    after = opt.get_state()
+    assert after.keys() == before_state.keys() and all(np.array_equal(after[k], before_state[k]) for k in after)
+
+
+def test_a_finite_gradient_whose_sum_overflows_is_accepted():
+    g = np.full(4, np.finfo(np.float32).max / 2, dtype=np.float32)
+    w = [np.zeros(4, np.float32)]
+    SGD(learning_rate=1e-3).apply([g], w)                       # sum() is inf, every element finite
+    assert np.isfinite(w[0]).all()
+
+
+def test_an_update_that_overflows_is_rejected_with_every_weight_as_before():
+    w = [np.ones(2, np.float32), np.ones(2, np.float32)]
+    g = [np.ones(2, np.float32), np.full(2, 3e38, np.float32)]
+    with pytest.raises(ValueError, match=r"params\[1\].*not finite.*as before the step"):
+        SGD(learning_rate=10.0).apply(g, w)
+    for a in w:
+        np.testing.assert_array_equal(a, [1.0, 1.0])
+
+
+@pytest.mark.parametrize("grads, params, error, match", [
+    ([np.ones(2)], [np.ones(2), np.ones(2)], ValueError, "same length"),
+    ([np.ones(2), np.ones(3)], [np.ones(2), np.ones(2)], ValueError, r"grads\[1\].*shape"),
+    ([np.ones(2, np.float32)], [np.ones(2)], ValueError, r"grads\[0\].*dtype"),
+    ([np.ones(2)], [np.ones(2, dtype=int)], ValueError, r"params\[0\]"),
+    ([[1.0, 2.0]], [np.ones(2)], ValueError, r"grads\[0\]"),
+    ([np.ones(2)], [[1.0, 2.0]], ValueError, r"params\[0\]"),
+    (np.ones((1, 2)), [np.ones(2)], TypeError, "grads"),
+    ([np.ones(2)], np.ones((1, 2)), TypeError, "params"),
+    ([], [], ValueError, "empty"),
+])
+def test_apply_rejects_mismatched_inputs(grads, params, error, match):
+    with pytest.raises(error, match=match):
+        Adam().apply(grads, params)
+
+
+def test_apply_rejects_read_only_params():
+    w = np.ones(2)
+    w.flags.writeable = False
+    with pytest.raises(ValueError, match=r"params\[0\].*writeable"):
+        SGD().apply([np.ones(2)], [w])
+
+
+@pytest.mark.parametrize("value", [-0.1, float("nan"), float("inf"), "x"])
+def test_a_schedule_returning_a_bad_rate_is_named(value):
+    opt = SGD(learning_rate=lambda step: value)
+    w = [np.ones(2)]
+    with pytest.raises(ValueError, match="learning_rate.*step 0"):
+        opt.apply([np.ones(2)], w)
+    np.testing.assert_array_equal(w[0], [1.0, 1.0])
+
+
+@pytest.mark.parametrize("value", [-0.1, float("nan"), "x", None])
+def test_a_bad_rate_assigned_after_construction_is_named(value):
+    opt = Adam()
+    opt.learning_rate = value                                  # e.g. by a callback
+    w = [np.ones(2)]
+    with pytest.raises(ValueError, match="learning_rate.*step 0"):
+        opt.apply([np.ones(2)], w)
+    np.testing.assert_array_equal(w[0], [1.0, 1.0])
+
+
+def test_a_schedule_may_reach_zero():
+    opt = SGD(learning_rate=schedules.CosineDecay(0.1, 1))
+    w = [np.ones(2)]
+    opt.apply([np.ones(2)], w)
+    opt.apply([np.ones(2)], w)                                 # step 1: η = 0
+    np.testing.assert_allclose(w[0], [0.9, 0.9], rtol=1e-15)
+    assert math.isclose(opt.current_learning_rate, 0.0, abs_tol=1e-18)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_keep_receives_the_weights_before_the_step(name):
+    rng = np.random.default_rng(0)
+    params = [rng.normal(size=(40, 30)).astype(np.float32), rng.normal(size=30).astype(np.float32)]
+    keep = [np.full_like(p, np.nan) for p in params]
+    opt = optimizers.get(name, learning_rate=0.1)
+    for _ in range(3):
+        before = [p.copy() for p in params]
+        opt.apply([rng.normal(size=p.shape).astype(np.float32) for p in params], params, keep=keep)
+        assert not all(np.array_equal(a, b) for a, b in zip(params, before))
+        for k, b in zip(keep, before):
+            np.testing.assert_array_equal(k, b)
+    with pytest.raises(ValueError, match=r"keep\[1\]: expected an array of shape \(30,\) and dtype float32"):
+        opt.apply([np.zeros_like(p) for p in params], params, keep=[keep[0], np.zeros(30)])
+
+
+@pytest.mark.fast_paths
+def test_a_pickled_optimizer_carries_its_slots_and_they_come_back_writeable():
+    params = [np.ones((20, 10), np.float32)]
+    opt = optimizers.get("adam")
+    opt.apply([np.full((20, 10), 0.5, np.float32)], params)
+    assert opt._before                                         # the kernel's own copy of w ...
+    again = pickle.loads(pickle.dumps(opt))
+    assert again._before == []                                 # ... is scratch, not state
+    np.testing.assert_array_equal(again.state["m"][0], opt.state["m"][0])
+    # slots unpickled read-only (as from a joblib memory map) come back writeable: training goes on
+    state = opt.__getstate__()
+    for arrays in state["state"].values():
+        arrays[0] = arrays[0].copy()
+        arrays[0].flags.writeable = False
+    again = object.__new__(type(opt))
+    again.__setstate__(state)
+    assert all(a.flags.writeable for arrays in again.state.values() for a in arrays)
+    again.apply([np.full((20, 10), 0.5, np.float32)], params)
+    assert again.iterations == 2
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_refused_step_through_the_rules_changes_nothing_not_even_scalar_state(name):
+    opt = optimizers.get(name, learning_rate=0.1)
+    w = [np.ones(3), np.ones(2)]
+    opt.apply([np.full(3, 0.5), np.full(2, 0.5)], w)
+    before_w, before_state = [a.copy() for a in w], opt.get_state()
+    with pytest.raises(ValueError, match=r"grads\[0\]: expected finite values, got 1 NaN/inf .*as before the step"):
+        opt.apply([np.array([1.0, np.nan, 0.0]), np.ones(2)], w)
+    for a, b in zip(w, before_w):
+        np.testing.assert_array_equal(a, b)
+    after = opt.get_state()
+    assert after.keys() == before_state.keys()
+    assert all(np.array_equal(after[k], before_state[k]) for k in after)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_rule_is_pure(name):
+    opt = optimizers.get(name)
+    rng = np.random.default_rng(3)
+    g = rng.normal(size=4)
+    slots = {k: np.full(4, 0.25) for k in opt.slots()}
+    g0, slots0 = g.copy(), {k: v.copy() for k, v in slots.items()}
+    if name == "nadam":
+        opt.begin_step(1)
+    first = opt.rule(g, slots, 0.01, 1)
+    np.testing.assert_array_equal(g, g0)
+    for k in slots:
+        np.testing.assert_array_equal(slots[k], slots0[k])
+    second = opt.rule(g, slots, 0.01, 1)
+    np.testing.assert_array_equal(first[0], second[0])
+    assert first[1].keys() == set(opt.slots())

@@ -1,0 +1,25 @@
+"""RMSprop in the lecture flavor against the slides' formula written by hand (slides §8)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from oracles import assert_close, gradient_sequence, run, run_formula
+
+from descend.optimizers import RMSprop
+
+
+def slides_rmsprop(eta=1e-3, rho=0.9, eps=1e-8):
+    def step(w, g, s, t):
+        s["E"] = rho * s.get("E", 0.0) + (1 - rho) * g * g
+        return w - eta / np.sqrt(s["E"] + eps) * g
+    return step
+
+
+CASES = {"rmsprop": (slides_rmsprop(), lambda: RMSprop())}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_lecture_flavor_matches_the_slides(case):
+    formula, make = CASES[case]
+    grads = gradient_sequence()
+    assert_close(run(make(), grads), run_formula(formula, grads))
