@@ -73,33 +73,36 @@ def measure() -> dict[str, float]:
 
     out["bias, ReLU, ReLU′, ∂E/∂b (NumPy, in place)"] = per_epoch(elementwise, BATCHES)
 
-    from descend import jit, losses
+    from descend import losses
+    from descend._fast import loops
+    from descend._fast.losses import FastSparseCrossentropy
 
     delta = [np.empty_like(x) for x in z]
 
-    def compiled() -> None:                     # what a training step runs now (jit.py)
-        for zi, bi, gi, di in zip(z[:-1], bias, gb, delta):
-            jit.bias_relu(zi, bi, zi)           # a written over z
-            jit.relu_delta_bias(zi, di, di, gi)  # δ written over ∂E/∂a
-        jit.bias_softmax(z[-1], bias[-1], a[-1])
-        jit.bias_grad(delta[-1], gb[-1])
+    def compiled() -> None:                     # what a training step runs now (descend/_fast/loops.py)
+        for zi, ai, bi, gi, di in zip(z[:-1], a[:-1], bias, gb, delta):
+            loops.bias_relu(zi, bi, ai)
+            loops.relu_delta_bias(zi, di, di, gi)  # δ written over ∂E/∂a
+        loops.bias_softmax(z[-1], bias[-1], a[-1])
+        loops.bias_grad(delta[-1], gb[-1])
 
-    out["the same, through jit.py's loops (bias+ReLU, ReLU′+∂E/∂b, bias+softmax, ∂E/∂b)"] = per_epoch(
+    out["the same, through the compiled loops (bias+ReLU, ReLU′+∂E/∂b, bias+softmax, ∂E/∂b)"] = per_epoch(
         compiled, BATCHES)
 
-    ce = losses.get("sparse_categorical_crossentropy")
+    ce = FastSparseCrossentropy(losses.SparseCategoricalCrossentropy())
     softmax = a[-1]
-    out["fused softmax-CE (descend's loss.fused, softmax given)"] = per_epoch(
+    out["fused softmax-CE (the training step's, softmax given)"] = per_epoch(
         lambda: ce.fused(z[-1], labels, softmax), BATCHES)
 
     # the optimizer on W1's six arrays
     grads = [rng.standard_normal(s, dtype=f32) * f32(1e-2) for s in w1_shapes()]
     params = [rng.standard_normal(s, dtype=f32) for s in w1_shapes()]
+    keep = [np.empty_like(p) for p in params]
     for kind in ("adam", "momentum"):
         opt = descend_optimizer(kind)
         out[f"descend {kind} apply (6 arrays, 235k params)"] = per_epoch(lambda: opt.apply(grads, params), BATCHES)
-        out[f"descend {kind} apply, check_finite=False (the training loop's)"] = per_epoch(
-            lambda: opt.apply(grads, params, check_finite=False), BATCHES)
+        out[f"descend {kind} apply, keep= (the training step's)"] = per_epoch(
+            lambda: opt.apply(grads, params, keep=keep), BATCHES)
     tparams = []
     for g, p in zip(grads, params):
         t = torch.from_numpy(p.copy()).requires_grad_()

@@ -31,13 +31,13 @@ def limit_threads(threads: int, torch: bool = True) -> None:
 
 
 def descend_kernels() -> dict[str, Any]:
-    """Whether descend's optimizers run their fused (numba) kernels in this process."""
-    try:
-        from descend.optimizers import kernels
-    except ImportError:
-        return {"available": False}
-    out: dict[str, Any] = {"available": True, "enabled": kernels.enabled(),
-                           "min_size": getattr(kernels, "MIN_SIZE", None)}
+    """Whether descend's fast paths (numba loops and kernels) run in this process."""
+    from descend import _fast
+    from descend._fast import loops
+    from descend._fast import optimizers as kernels
+
+    out: dict[str, Any] = {"available": True, "enabled": _fast.enabled(),
+                           "min_size": kernels.MIN_SIZE, "loops_min_size": loops.MIN_SIZE}
     if out["enabled"]:
         import numba
 

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from descend.errors import DivergenceError
-from descend.lab.classic import (compare_methods, example_a, gd_kinds_curves, gradient,
+from descend.examples import example_a_data as example_a
+from descend.lab.classic import (compare_methods, gd_kinds_curves, gradient,
                                  gradient_descent, hessian, linear_data, logistic_data, loss,
                                  newton_raphson, normal_equation)
 
@@ -41,7 +42,7 @@ def test_example_a_all_methods_agree():
     X, y = example_a()
     cmp = compare_methods(X, y, learning_rate=0.01, tol=1e-4, batch_size=2)
     assert [r.method for r in cmp.rows] == ["normal equation", "Newton–Raphson", "batch GD",
-                                            "stochastic GD", "minibatch GD"]
+                                            "stochastic GD", "mini-batch GD"]
     for row in cmp.rows:
         assert row.converged, row.method
         np.testing.assert_allclose(row.weights, [B1], atol=1.8e-4)
@@ -77,7 +78,7 @@ def test_linear_regression_comparison(fit_intercept):
     assert it["Newton–Raphson"] == 1
     # same tolerance, very different numbers of updates: one pass per update costs batch GD
     # memory and time, but it needs the fewest updates; stochastic GD the most
-    assert it["batch GD"] < it["minibatch GD"] < it["stochastic GD"]
+    assert it["batch GD"] < it["mini-batch GD"] < it["stochastic GD"]
 
 
 def test_logistic_regression_newton_is_irls_and_gd_agrees():
@@ -95,7 +96,7 @@ def test_logistic_regression_newton_is_irls_and_gd_agrees():
         assert row.converged, row.method
         np.testing.assert_allclose(row.weights, nr.weights, atol=2e-4 * np.linalg.norm(nr.weights))
     it = {r.method: r.iterations for r in cmp.rows}
-    assert it["Newton–Raphson"] < it["batch GD"] < it["minibatch GD"] < it["stochastic GD"]
+    assert it["Newton–Raphson"] < it["batch GD"] < it["mini-batch GD"] < it["stochastic GD"]
 
 
 @pytest.mark.parametrize("model", ["linear", "logistic"])
@@ -103,15 +104,15 @@ def test_loss_curves_show_the_stability_claim(model):
     data = linear_data(200, seed=3) if model == "linear" else logistic_data(200, seed=3)
     k = gd_kinds_curves(*data, model=model, batch_size=10, epochs=20, seed=0)
     assert {kind: len(c) for kind, c in k.curves.items()} == {
-        "batch": 21, "stochastic": 20 * 200 + 1, "minibatch": 20 * 20 + 1}
+        "batch": 21, "stochastic": 20 * 200 + 1, "mini-batch": 20 * 20 + 1}
     assert k.epochs["stochastic"][-1] == pytest.approx(20.0)
     # batch GD: the loss never goes up; its path length equals its net descent
     assert k.increases["batch"] == 0
     assert k.roughness["batch"] == pytest.approx(1.0, abs=1e-9)
     # stochastic GD: a large share of the updates make the full-data loss go up
     assert k.increases["stochastic"] / 4000 > 0.3
-    assert k.increases["minibatch"] > 0
-    assert k.roughness["stochastic"] > k.roughness["minibatch"] > k.roughness["batch"]
+    assert k.increases["mini-batch"] > 0
+    assert k.roughness["stochastic"] > k.roughness["mini-batch"] > k.roughness["batch"]
     assert k.roughness["stochastic"] > 1.15
     # and yet all three end near the same minimum
     finals = [c[-1] for c in k.curves.values()]
@@ -127,7 +128,7 @@ def test_bad_input_names_the_argument():
     with pytest.raises(ValueError, match="kind"):
         gradient_descent(X, y, kind="online")
     with pytest.raises(ValueError, match="batch_size"):
-        gradient_descent(X, y, kind="minibatch", batch_size=4)
+        gradient_descent(X, y, kind="mini-batch", batch_size=4)
     with pytest.raises(ValueError, match="learning_rate"):
         gradient_descent(X, y, learning_rate=-1.0)
     with pytest.raises(ValueError, match="labels 0 or 1"):

@@ -47,10 +47,10 @@ def test_example_a_batch_update_uses_all_four_points(a):
 
 
 def test_example_a_minibatch_two_points_per_update_covering_all(a):
-    assert [len(u.points) for u in a.minibatch] == [2, 2]
-    assert sorted(p for u in a.minibatch for p in u.points) == [1, 2, 3, 4]
+    assert [len(u.points) for u in a.mini_batch] == [2, 2]
+    assert sorted(p for u in a.mini_batch for p in u.points) == [1, 2, 3, 4]
     b1 = 10.0
-    for u in a.minibatch:
+    for u in a.mini_batch:
         idx = np.array(u.points) - 1
         X, y = lecture.EXAMPLE_A_X[idx], lecture.EXAMPLE_A_Y[idx]
         grad = float(np.sum(-X * (y - b1 * X)))
@@ -124,7 +124,7 @@ def test_cli_lecture_prints_the_trace():
 
 def test_classic_methods_section_same_answer_and_stability_claim():
     text = lecture.classic_methods()
-    for method in ["normal equation", "Newton–Raphson", "batch GD", "stochastic GD", "minibatch GD"]:
+    for method in ["normal equation", "Newton–Raphson", "batch GD", "stochastic GD", "mini-batch GD"]:
         assert method in text
     assert "[1.8]" in text                     # example A's closed form, b₁ = Σxy/Σx² = 54/30
     ups = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\w+)\s+(\d+) of", text, re.M)}

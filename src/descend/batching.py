@@ -27,6 +27,10 @@ from collections.abc import Iterator
 import numpy as np
 
 
+#: the three kinds of gradient descent, by how many observations one update uses
+GD_KINDS = ("batch", "stochastic", "mini-batch")
+
+
 def gd_kind(batch_size: int | None, n_samples: int) -> str:
     """``"batch"``, ``"stochastic"`` or ``"mini-batch"`` for a batch size and a data size."""
     if batch_size is None or batch_size >= n_samples:

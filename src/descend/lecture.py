@@ -16,16 +16,12 @@ from typing import Any
 import numpy as np
 
 from . import batching
+from .examples import (EXAMPLE_A_B1, EXAMPLE_A_ETA, EXAMPLE_A_X, EXAMPLE_A_Y, EXAMPLE_B_ETA, EXAMPLE_B_WEIGHTS,
+                       EXAMPLE_B_X, EXAMPLE_B_Y, example_a_data)
 from .explain import Explanation, explain
 from .layers import Dense, Input
 from .model import Sequential
 
-EXAMPLE_A_X = np.array([2.0, 1.0, 3.0, 4.0])
-EXAMPLE_A_Y = np.array([5.0, 2.0, 6.0, 6.0])
-EXAMPLE_B_X = np.array([[1.0, 1.0], [2.0, 2.0]])
-EXAMPLE_B_Y = np.array([1.0, 0.0])
-#: [w₁₁⁽¹⁾, w₁₂⁽¹⁾, w₂₁⁽¹⁾, w₂₂⁽¹⁾, w₁₁⁽²⁾, w₂₁⁽²⁾] as on the slide
-EXAMPLE_B_WEIGHTS = [0.3, 0.4, 0.2, 0.1, 0.1, 0.2]
 
 
 def _sgd(learning_rate: float):
@@ -58,7 +54,7 @@ class ExampleA:
     b1: float
     sgd: list[Update] = field(default_factory=list)
     bgd: Update | None = None
-    minibatch: list[Update] = field(default_factory=list)
+    mini_batch: list[Update] = field(default_factory=list)
 
     def __str__(self) -> str:
         def pts(u: Update) -> str:
@@ -82,7 +78,7 @@ class ExampleA:
                   f"    With η = {self.eta:g} one batch step overshoots: η·ΣX² = {self.eta * (EXAMPLE_A_X ** 2).sum():g} > 2, "
                   "so batch GD on this summed cost diverges — a smaller η (or a mean cost) is needed.",
                   "", "  Mini-batch GD, h = 2 — shuffle at random, then two points at a time from the front:"]
-        for u in self.minibatch:
+        for u in self.mini_batch:
             lines.append(f"    points {u.points} {pts(u)}: ∂(E_a + E_b)/∂b₁ = {u.gradient:g};  "
                          f"b₁ = {u.before:g} − {self.eta:g}·{u.gradient:g} = {u.after:g}")
         return "\n".join(lines)
@@ -96,7 +92,7 @@ def _update(model: Sequential, idx: list[int]) -> Update:
     return Update([int(i) + 1 for i in idx], float(grad[0, 0]), before, float(model.get_weights()[0][0, 0]))
 
 
-def example_a(eta: float = 0.1, b1: float = 10.0, seed: int = 0) -> ExampleA:
+def example_a(eta: float = EXAMPLE_A_ETA, b1: float = EXAMPLE_A_B1, seed: int = 0) -> ExampleA:
     """Replay example A: SGD on points 1 then 2, one BGD update, one epoch of mini-batches h = 2."""
     result = ExampleA(eta=eta, b1=b1)
     model = linear_model(b1, eta)
@@ -104,11 +100,11 @@ def example_a(eta: float = 0.1, b1: float = 10.0, seed: int = 0) -> ExampleA:
     result.bgd = _update(linear_model(b1, eta), [0, 1, 2, 3])
     model = linear_model(b1, eta)
     order = batching.epoch_order(4, 2, True, np.random.default_rng(seed))
-    result.minibatch = [_update(model, list(order[k:k + 2])) for k in range(0, 4, 2)]
+    result.mini_batch = [_update(model, list(order[k:k + 2])) for k in range(0, 4, 2)]
     return result
 
 
-def network_model(weights: list[float] | None = None, eta: float = 0.01) -> Sequential:
+def network_model(weights: list[float] | None = None, eta: float = EXAMPLE_B_ETA) -> Sequential:
     """The 2-2-1 sigmoid network without bias, with the slide's weight vector, cost ½(y − ŷ)², SGD."""
     w = EXAMPLE_B_WEIGHTS if weights is None else weights
     model = Sequential([Input(2), Dense(2, "sigmoid", use_bias=False), Dense(1, "sigmoid", use_bias=False)],
@@ -152,7 +148,7 @@ def slide_rounded_gradient() -> float:
     return 0.622 * 0.547 * (1 - 0.547) * (0.547 - 1)
 
 
-def example_b(eta: float = 0.01) -> ExampleB:
+def example_b(eta: float = EXAMPLE_B_ETA) -> ExampleB:
     """Replay example B: the forward pass, every chain rule, and the SGD update on point 1."""
     model = network_model(eta=eta)
     explanation = explain(model, EXAMPLE_B_X[0], EXAMPLE_B_Y[0])
@@ -171,7 +167,7 @@ def classic_methods(seed: int = 0) -> str:
     """
     from .lab import classic
 
-    X, y = classic.example_a()
+    X, y = example_a_data()
     parts = ["Classic methods (lecture §1) — the same answer, different costs", "",
              classic.compare_methods(X, y, learning_rate=0.01, seed=seed).to_text(), ""]
     X, y = classic.logistic_data(seed=seed)

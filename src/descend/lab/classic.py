@@ -30,37 +30,26 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..backend import as_rng
+from ..batching import GD_KINDS, epoch_order, iterate
+from ..checks import positive_int
 from ..errors import DivergenceError
 
 __all__ = [
-    "EXAMPLE_A", "example_a", "linear_data", "logistic_data", "loss", "gradient", "hessian",
+    "linear_data", "logistic_data", "loss", "gradient", "hessian",
     "normal_equation", "newton_raphson", "gradient_descent", "default_learning_rate",
     "compare_methods", "gd_kinds_curves", "NewtonResult", "GDResult", "MethodResult",
     "Comparison", "GDKindsCurves", "GD_KINDS",
 ]
 
-#: Worked example A (lecture §4): (X, y) pairs for ŷ = b₁·X, no intercept.
-EXAMPLE_A: tuple[tuple[float, float], ...] = ((2.0, 5.0), (1.0, 2.0), (3.0, 6.0), (4.0, 6.0))
 MODELS = ("linear", "logistic")
-#: the three kinds of gradient descent, by how many observations one update uses (lecture §2)
-GD_KINDS = ("batch", "stochastic", "minibatch")
 
 
-# -- data ---------------------------------------------------------------------------------------
-def example_a() -> tuple[np.ndarray, np.ndarray]:
-    """Worked example A as arrays: ``X`` of shape (4, 1) and ``y`` of shape (4,).
-
-    Its least-squares slope is ``b₁ = Σxy / Σx² = 61 / 30 ≈ 2.0333``.
-    """
-    data = np.array(EXAMPLE_A)
-    return data[:, :1].copy(), data[:, 1].copy()
-
-
+# -- data (worked example A: descend.examples.example_a_data) --------------------------------------
 def linear_data(n: int = 200, *, features: int = 2, noise: float = 0.5,
                 seed: int | np.random.Generator | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """Noisy linear data ``y = Xw + 1 + noise·N(0, 1)`` with ``X ~ N(0, 1)``, ``w = (1, 2, …)``."""
-    _check_int(n, "n", 2)
-    _check_int(features, "features", 1)
+    positive_int("n", n, 2)
+    positive_int("features", features, 1)
     rng = as_rng(seed)
     X = rng.standard_normal((n, features))
     y = X @ np.arange(1.0, features + 1.0) + 1.0 + noise * rng.standard_normal(n)
@@ -73,8 +62,8 @@ def logistic_data(n: int = 200, *, features: int = 2,
 
     The classes overlap, so the maximum-likelihood weights are finite and Newton–Raphson converges.
     """
-    _check_int(n, "n", 2)
-    _check_int(features, "features", 1)
+    positive_int("n", n, 2)
+    positive_int("features", features, 1)
     rng = as_rng(seed)
     X = rng.standard_normal((n, features))
     w = np.where(np.arange(features) % 2 == 0, 1.0, -1.0)
@@ -114,12 +103,6 @@ def hessian(w: np.ndarray, X: np.ndarray, y: np.ndarray, model: str = "linear") 
 
 
 # -- checks -------------------------------------------------------------------------------------
-def _check_int(value: object, argument: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{argument}: expected an int >= {low}, got {value!r}")
-    return int(value)
-
-
 def _design(X: object, y: object, model: str, fit_intercept: bool) -> tuple[np.ndarray, np.ndarray]:
     """Checked float64 copies; a leading column of ones when ``fit_intercept`` (weight ``b₀``)."""
     if model not in MODELS:
@@ -156,7 +139,7 @@ def normal_equation(X: object, y: object, *, fit_intercept: bool = False) -> np.
     """Least-squares weights in closed form: ``w = (XᵀX)⁻¹ Xᵀy``.
 
     Solves ``XᵀX w = Xᵀy`` (no explicit inverse). With ``fit_intercept`` the first weight is the
-    intercept ``b₀``. Example A gives ``b₁ = Σxy / Σx² = 61/30``.
+    intercept ``b₀``. Example A gives ``b₁ = Σxy / Σx² = 54/30 = 1.8``.
 
     Raises
     ------
@@ -193,7 +176,7 @@ def newton_raphson(X: object, y: object, *, model: str = "linear", fit_intercept
     quadratically (a handful of steps).
     """
     X, y = _design(X, y, model, fit_intercept)
-    _check_int(max_iter, "max_iter", 1)
+    positive_int("max_iter", max_iter, 1)
     w = _start(w0, X.shape[1])
     scale = 1.0 + float(np.max(np.abs(X.T @ y)))
     losses = [loss(w, X, y, model)]
@@ -242,26 +225,20 @@ class GDResult:
     seconds: float
 
 
-def _batches(kind: str, n: int, batch_size: int, rng: np.random.Generator):
-    """Index arrays of one epoch: all (batch), one at a time (stochastic) or h at a time."""
-    if kind == "batch":
-        yield np.arange(n)
-        return
-    order = rng.permutation(n)
-    h = 1 if kind == "stochastic" else batch_size
-    for i in range(0, n, h):
-        yield order[i:i + h]
+def _batch_size(kind: str, batch_size: int) -> int | None:
+    """The ``batch_size`` of :mod:`descend.batching` that makes ``kind``: all N, one, or h."""
+    return {"batch": None, "stochastic": 1, "mini-batch": batch_size}[kind]
 
 
 def _descend(state: dict, X, y, model, kind, eta0, decay, batch_size, epochs, rng, losses, ref,
              radius) -> None:
     """The update loop of :func:`gradient_descent`; progress lives in ``state`` (for errors)."""
-    n = X.shape[0]
+    h = _batch_size(kind, batch_size)
     for epoch in range(epochs):
         state["epoch"], state["in_epoch"] = epoch, 0
         eta = eta0 / (1.0 + decay * epoch)
-        for idx in _batches(kind, n, batch_size, rng):
-            w = state["w"] = state["w"] - eta * gradient(state["w"], X[idx], y[idx], model)
+        for xb, yb in iterate(X, y, h, epoch_order(X.shape[0], h, True, rng)):
+            w = state["w"] = state["w"] - eta * gradient(state["w"], xb, yb, model)
             state["updates"] += 1
             state["in_epoch"] += 1
             if losses is not None:
@@ -283,7 +260,7 @@ def gradient_descent(X: object, y: object, *, model: str = "linear", kind: str =
 
     Parameters
     ----------
-    kind : {"batch", "stochastic", "minibatch"}
+    kind : {"batch", "stochastic", "mini-batch"}
         How many observations one update uses: all N, one, or ``batch_size`` (1 < h < N).
     learning_rate : float, optional
         η₀; default :func:`default_learning_rate`.
@@ -304,9 +281,9 @@ def gradient_descent(X: object, y: object, *, model: str = "linear", kind: str =
     if kind not in GD_KINDS:
         raise ValueError(f"kind: expected one of {GD_KINDS}, got {kind!r}")
     n, d = X.shape
-    _check_int(epochs, "epochs", 1)
-    if kind == "minibatch":
-        _check_int(batch_size, "batch_size", 2)
+    positive_int("epochs", epochs, 1)
+    if kind == "mini-batch":
+        positive_int("batch_size", batch_size, 2)
         if batch_size >= n:
             raise ValueError(f"batch_size: expected 1 < h < N = {n} for mini-batch GD, "
                              f"got {batch_size}")
@@ -335,7 +312,7 @@ def gradient_descent(X: object, y: object, *, model: str = "linear", kind: str =
     w, updates, converged = state["w"], state["updates"], state["converged"]
     epoch, per_epoch = state["epoch"], state["in_epoch"]
     seconds = time.perf_counter() - t0
-    n_per_epoch = {"batch": 1, "stochastic": n, "minibatch": math.ceil(n / max(batch_size, 1))}[kind]
+    n_per_epoch = {"batch": 1, "stochastic": n, "mini-batch": math.ceil(n / max(batch_size, 1))}[kind]
     done_epochs = epoch + per_epoch / n_per_epoch
     return GDResult(kind, w, updates, float(done_epochs), np.asarray(losses), converged, seconds)
 
