@@ -26,7 +26,6 @@ from collections.abc import Iterator
 
 import numpy as np
 
-
 #: the three kinds of gradient descent, by how many observations one update uses
 GD_KINDS = ("batch", "stochastic", "mini-batch")
 
@@ -76,15 +75,16 @@ def iterate(X: np.ndarray, y: np.ndarray, batch_size: int | None, order: np.ndar
         return
     xbuf = np.empty((h,) + X.shape[1:], dtype=X.dtype)
     # the targets are small beside X (labels: 8 bytes a sample): gathered once for the epoch
-    y_epoch = y[order] if y.nbytes <= EPOCH_COPY_BYTES else None
-    ybuf = np.empty((h,) + y.shape[1:], dtype=y.dtype) if y_epoch is None else None
+    gather_y = y.nbytes > EPOCH_COPY_BYTES
+    y_epoch = y if gather_y else y[order]
+    ybuf = np.empty((h,) + y.shape[1:], dtype=y.dtype)[:0 if not gather_y else h]
     for start in range(0, n, h):
         idx = order[start:start + h]
         k = len(idx)
         # mode="clip": the indices are valid; the default "raise" makes a temporary copy first
-        yield (np.take(X, idx, axis=0, out=xbuf[:k], mode="clip"),
-               y_epoch[start:start + h] if y_epoch is not None
-               else np.take(y, idx, axis=0, out=ybuf[:k], mode="clip"))
+        xb = np.take(X, idx, axis=0, out=xbuf[:k], mode="clip")
+        yield xb, (np.take(y, idx, axis=0, out=ybuf[:k], mode="clip") if gather_y
+                   else y_epoch[start:start + h])
 
 
 def n_batches(n_samples: int, batch_size: int | None) -> int:

@@ -40,8 +40,9 @@ record at the current weights without training.
   (1: one step larger than the weights themselves), or its gradient norm is at least
   :data:`EXPLODING_RATIO` (1e3) times that of the output layer;
 * **vanishing** if its gradient is exactly 0, or its norm is at most :data:`VANISHING_RATIO`
-  (1e-3) times that of the output layer — back-propagation starts at the output, so the ratio is how much of the signal
-  is left when δ reaches this layer (measured relative, so a converged net is not "vanishing");
+  (1e-3) times that of the output layer — back-propagation starts at the output, so the ratio is
+  how much of the signal is left when δ reaches this layer (measured relative, so a converged net
+  is not "vanishing");
 * **healthy** otherwise.
 
 These thresholds are rules of thumb (three orders of magnitude either way), not laws.
@@ -55,7 +56,7 @@ from typing import Any
 
 import numpy as np
 
-from .callbacks import Callback, History
+from .callbacks import Callback, History, Logs
 from .errors import DivergenceError
 
 __all__ = [
@@ -173,7 +174,7 @@ class GradientFlow:
         self._data: dict[str, list[list[float]]] = {s: [] for s in STATS}
 
     @classmethod
-    def for_model(cls, model: Any) -> "GradientFlow":
+    def for_model(cls, model: Any) -> GradientFlow:
         pairs = _monitored(model)
         if not pairs:
             raise ValueError("model: it has no layer with weights to monitor")
@@ -189,7 +190,7 @@ class GradientFlow:
         for s in STATS:
             self._data[s].append([float(d[s]) for d in stats])
 
-    def extend(self, other: "GradientFlow") -> None:
+    def extend(self, other: GradientFlow) -> None:
         """Append the records of another flow of the same layers."""
         if other.layers != self.layers:
             raise ValueError(f"other: expected the layers {self.layers}, got {other.layers}")
@@ -224,7 +225,7 @@ class GradientFlow:
                 **{s: [list(row) for row in self._data[s]] for s in STATS}}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "GradientFlow":
+    def from_dict(cls, data: dict[str, Any]) -> GradientFlow:
         flow = cls(data["layers"], data["activations"])
         for i in range(len(data["steps"])):
             flow.append(data["steps"][i], data["epochs"][i], data["losses"][i],
@@ -276,13 +277,13 @@ class GradientMonitor(Callback):
         self._epoch = 0
         self._before: list[np.ndarray] | None = None
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: Logs | None = None) -> None:
         self.flow = GradientFlow.for_model(self.model)
         history = getattr(self.model, "history", None)
         if isinstance(history, History):
             history.gradient_flow = self.flow
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         self._epoch = epoch
 
     def _due(self, batch: int) -> bool:
@@ -290,11 +291,11 @@ class GradientMonitor(Callback):
             return batch == self.params.get("steps", 1) - 1
         return (self.model.optimizer.iterations + 1) % self.every == 0
 
-    def on_batch_begin(self, batch, logs=None):
+    def on_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
         self._before = ([layer.params[0].copy() for layer, _ in _monitored(self.model)]
                         if self._due(batch) else None)
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: Logs | None = None) -> None:
         logs = logs or {}
         loss = float(logs.get("loss", math.nan))
         # the loop flags an update it refused ("diverged": a non-finite loss or gradient)
@@ -311,6 +312,7 @@ class GradientMonitor(Callback):
             stats.append(_layer_stats(layer, source, ratio))
         # the optimizer counted the update if it happened; a diverged one was not applied
         step = self.model.optimizer.iterations + (0 if finite else 1)
+        assert self.flow is not None, "on_train_begin made it"
         self.flow.append(step, self._epoch, loss, stats)
         self._before = None
 
@@ -428,14 +430,15 @@ def diagnose(history_or_records: Any, at: int = -1) -> list[Verdict]:
     rec = flow.record(at)
     out_norm = rec[flow.layers[-1]]["grad_norm"]
     verdicts = []
-    for name, act in zip(flow.layers, flow.activations):
+    for name, act in zip(flow.layers, flow.activations, strict=True):
         s = rec[name]
         g, upd = s["grad_norm"], s["update_ratio"]
         rel = g / out_norm if out_norm > 0 and math.isfinite(out_norm) else math.nan
         if not math.isfinite(g):
             label, reason = "exploding", f"‖∂E/∂W‖ is {g} (not finite)"
         elif math.isfinite(upd) and upd >= EXPLODING_UPDATE_RATIO:
-            label, reason = "exploding", f"one update moves W by {upd:.2g}× its size (≥ {EXPLODING_UPDATE_RATIO:g})"
+            label = "exploding"
+            reason = f"one update moves W by {upd:.2g}× its size (≥ {EXPLODING_UPDATE_RATIO:g})"
         elif math.isfinite(rel) and rel >= EXPLODING_RATIO:
             label, reason = "exploding", f"‖∂E/∂W‖ is {rel:.2g}× the output layer's (≥ {EXPLODING_RATIO:g})"
         elif g == 0:
@@ -495,8 +498,8 @@ def compare_activations(activations: Sequence[str] = ("sigmoid", "tanh", "relu",
         activation name → :class:`GradientFlow`.
     """
     from . import Dense, Input, Sequential
-    from .optimizers import SGD
     from .checks import positive_int
+    from .optimizers import SGD
 
     depth, width = positive_int("depth", depth), positive_int("width", width)
     n_samples, epochs = positive_int("n_samples", n_samples), positive_int("epochs", epochs, 0)
@@ -513,6 +516,7 @@ def compare_activations(activations: Sequence[str] = ("sigmoid", "tanh", "relu",
         if epochs:
             monitor = GradientMonitor()
             model.fit(X, y, epochs=epochs, batch_size=32, verbose=0, seed=seed, callbacks=[monitor])
+            assert monitor.flow is not None
             flow.extend(monitor.flow)
         out[act] = flow
     return out
@@ -523,7 +527,7 @@ class _BatchLosses(Callback):
         super().__init__()
         self.losses: list[float] = []
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: Logs | None = None) -> None:
         self.losses.append(float((logs or {}).get("loss", math.nan)))
 
 
@@ -578,4 +582,5 @@ def exploding_run(clipnorm: float | None = None, *, stddev: float = 1.0, depth: 
     except DivergenceError as exc:
         error = exc
     epoch_losses = list(model.history.history.get("loss", [])) if model.history is not None else []
+    assert monitor.flow is not None
     return ExplodingRun(clipnorm, losses.losses, epoch_losses, error, accuracy, initial, monitor.flow, model)

@@ -109,7 +109,8 @@ def explain(model: Sequential, x: Any, y: Any) -> Explanation:
     if x.ndim == 1:
         x = x.reshape(1, -1)
     if x.ndim != 2 or x.shape[0] != 1:
-        raise ValueError(f"x: expected one observation, shape (n_features,) or (1, n_features), got {x.shape}")
+        raise ValueError(f"x: expected one observation, shape (n_features,) or (1, n_features), "
+                         f"got {x.shape}")
     y = np.asarray(y)
     y = y.reshape(1) if loss.name == "sparse_categorical_crossentropy" else y.reshape(1, -1)
     X, Y = model.prepare(x, y, ("x", "y"))
@@ -129,69 +130,70 @@ class _Chains:
         first = lambda a: np.asarray(a, dtype=np.float64)[0]  # noqa: E731  (row 0, in float64)
         self.acts = [first(X)] + [first(a) for a in signals.activations]
         self.zs = [first(X)] + [first(z) for z in signals.pre_activations]
-        self.deltas = [first(d) for d in signals.deltas]       # δ⁽ˡ⁾ = ∂E/∂Z⁽ˡ⁾, l = 1 … L
+        self.deltas = [first(d) for d in signals.deltas]       # δ⁽ˡ⁾ = ∂E/∂Z⁽ˡ⁾, li = 1 … L
         loss = model.require_compiled("explain")
         self.fused = model.fused_output() is not None
         self.loss = loss
         self.dE_da = first(loss.gradient(signals.activations[-1], Y))
 
-    def names(self, l: int, j: int) -> tuple[str, str]:
-        """(pre-activation, activation) symbols of node j (1-based) of layer l (1-based)."""
+    def names(self, li: int, j: int) -> tuple[str, str]:
+        """(pre-activation, activation) symbols of node j (1-based) of layer li (1-based)."""
         sub = str(j).translate(_SUB)
-        if l == self.L:
+        if li == self.L:
             return ("Z_out", "ŷ") if self.layers[-1].units == 1 else (f"Z_out{sub}", f"ŷ{sub}")
         if self.L == 2:
             return f"Z{sub}", f"h{sub}"
-        sup = f"({l})".translate(_SUP)
+        sup = f"({li})".translate(_SUP)
         return f"Z{sub}{sup}", f"h{sub}{sup}"
 
-    def input_name(self, l: int, i: int) -> str:
-        return f"X{i}" if l == 1 else self.names(l - 1, i)[1]
+    def input_name(self, li: int, i: int) -> str:
+        return f"X{i}" if li == 1 else self.names(li - 1, i)[1]
 
-    def upward(self, l: int, j: int) -> list[Factor]:
-        """Factors of ∂E/∂Z_j^(l): ∂a/∂Z, then the path above (or the shared δ where it branches)."""
-        z_sym, a_sym = self.names(l, j)
-        act = self.layers[l - 1].activation
-        if l == self.L and not act.elementwise:                 # softmax: one factor, δ
-            return [Factor(f"∂E/∂{z_sym}", "(ŷ − y)/N" if self.fused else "δ", self.deltas[l - 1][j - 1])]
+    def upward(self, li: int, j: int) -> list[Factor]:
+        """Factors of ∂E/∂Z_j^(li): ∂a/∂Z, then the path above (or the shared δ where it branches)."""
+        z_sym, a_sym = self.names(li, j)
+        act = self.layers[li - 1].activation
+        if li == self.L and not act.elementwise:                 # softmax: one factor, δ
+            return [Factor(f"∂E/∂{z_sym}", "(ŷ − y)/N" if self.fused else "δ", self.deltas[li - 1][j - 1])]
         factors = [Factor(f"∂{a_sym}/∂{z_sym}", act.derivative_formula.format(a=a_sym),
-                          float(act.derivative(self.zs[l][j - 1:j], self.acts[l][j - 1:j])[0]))]
-        if l == self.L:
+                          float(act.derivative(self.zs[li][j - 1:j], self.acts[li][j - 1:j])[0]))]
+        if li == self.L:
             return factors + [Factor(f"∂E/∂{a_sym}", self.loss.gradient_formula, self.dE_da[j - 1])]
-        above = self.layers[l]
+        above = self.layers[li]
         if above.units == 1:
             w = float(above.kernel[j - 1, 0])
-            factors.append(Factor(f"∂{self.names(l + 1, 1)[0]}/∂{a_sym}", weight_symbol(l + 1, j, 1), w))
-            return factors + self.upward(l + 1, 1)
-        shared = float(above.kernel[j - 1] @ self.deltas[l])
-        sup = f"({l + 1})".translate(_SUP)
+            factors.append(Factor(f"∂{self.names(li + 1, 1)[0]}/∂{a_sym}", weight_symbol(li + 1, j, 1), w))
+            return factors + self.upward(li + 1, 1)
+        shared = float(above.kernel[j - 1] @ self.deltas[li])
+        sup = f"({li + 1})".translate(_SUP)
         return factors + [Factor(f"∂E/∂{a_sym}", f"Σ_k w_{j}k{sup}·δ_k{sup}", shared)]
 
     def weights(self) -> list[WeightGradient]:
         weights: list[WeightGradient] = []
         grads = iter(self.signals.grads)
-        for l, layer in enumerate(self.layers, start=1):
+        for li, layer in enumerate(self.layers, start=1):
             gW = next(grads)
             gb = next(grads) if layer.use_bias else None
             for i in range(1, layer.kernel.shape[0] + 1):
                 for j in range(1, layer.units + 1):
-                    wg = WeightGradient(weight_symbol(l, i, j), l, i, j, float(layer.kernel[i - 1, j - 1]),
+                    wg = WeightGradient(weight_symbol(li, i, j), li, i, j, float(layer.kernel[i - 1, j - 1]),
                                         backprop=float(gW[i - 1, j - 1]))
-                    wg.factors = [Factor(f"∂{self.names(l, j)[0]}/∂{wg.name}", self.input_name(l, i),
-                                         float(self.acts[l - 1][i - 1]))] + self.upward(l, j)
+                    wg.factors = [Factor(f"∂{self.names(li, j)[0]}/∂{wg.name}", self.input_name(li, i),
+                                         float(self.acts[li - 1][i - 1]))] + self.upward(li, j)
                     weights.append(wg)
             if gb is not None and layer.bias is not None:
                 for j in range(1, layer.units + 1):
-                    wg = WeightGradient(weight_symbol(l, 0, j), l, 0, j, float(layer.bias[j - 1]),
+                    wg = WeightGradient(weight_symbol(li, 0, j), li, 0, j, float(layer.bias[j - 1]),
                                         backprop=float(gb[j - 1]))
-                    wg.factors = [Factor(f"∂{self.names(l, j)[0]}/∂{wg.name}", "1", 1.0)] + self.upward(l, j)
+                    z_sym = self.names(li, j)[0]
+                    wg.factors = [Factor(f"∂{z_sym}/∂{wg.name}", "1", 1.0)] + self.upward(li, j)
                     weights.append(wg)
         return weights
 
     def explanation(self) -> Explanation:
         forward = [(self.input_name(1, i), float(v)) for i, v in enumerate(self.acts[0], start=1)]
-        for l in range(1, self.L + 1):
-            for j in range(1, self.layers[l - 1].units + 1):
-                z_sym, a_sym = self.names(l, j)
-                forward += [(z_sym, float(self.zs[l][j - 1])), (a_sym, float(self.acts[l][j - 1]))]
+        for li in range(1, self.L + 1):
+            for j in range(1, self.layers[li - 1].units + 1):
+                z_sym, a_sym = self.names(li, j)
+                forward += [(z_sym, float(self.zs[li][j - 1])), (a_sym, float(self.acts[li][j - 1]))]
         return Explanation(forward=forward, loss=float(self.signals.loss), weights=self.weights())

@@ -131,11 +131,11 @@ class Dense(Layer):
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        if kernel_initializer is None or bias_initializer is None:
+        kernel_init, bias_init = initializers.get(kernel_initializer), initializers.get(bias_initializer)
+        if kernel_init is None or bias_init is None:
             raise ValueError("kernel_initializer, bias_initializer: expected a name, an Initializer or "
                              "a callable, got None")
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_initializer, self.bias_initializer = kernel_init, bias_init
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.x: np.ndarray | None = None
         self.z: np.ndarray | None = None
@@ -241,7 +241,8 @@ class Input:
 
     def __init__(self, shape: tuple[int] | int) -> None:
         dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-        if len(dims) != 1 or isinstance(dims[0], bool) or not isinstance(dims[0], (int, np.integer)) or dims[0] < 1:
+        width = dims[0] if len(dims) == 1 else None
+        if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
             raise ValueError(f"shape: expected (n_features,) with n_features >= 1, got {shape!r}")
         self.shape = (int(dims[0]),)
 

@@ -16,15 +16,23 @@ from typing import Any
 import numpy as np
 
 from . import batching
-from .examples import (EXAMPLE_A_B1, EXAMPLE_A_ETA, EXAMPLE_A_X, EXAMPLE_A_Y, EXAMPLE_B_ETA, EXAMPLE_B_WEIGHTS,
-                       EXAMPLE_B_X, EXAMPLE_B_Y, example_a_data)
+from .examples import (
+    EXAMPLE_A_B1,
+    EXAMPLE_A_ETA,
+    EXAMPLE_A_X,
+    EXAMPLE_A_Y,
+    EXAMPLE_B_ETA,
+    EXAMPLE_B_WEIGHTS,
+    EXAMPLE_B_X,
+    EXAMPLE_B_Y,
+    example_a_data,
+)
 from .explain import Explanation, explain
 from .layers import Dense, Input
 from .model import Sequential
 
 
-
-def _sgd(learning_rate: float):
+def _sgd(learning_rate: float) -> Any:
     from .optimizers import SGD
 
     return SGD(learning_rate=learning_rate)
@@ -69,13 +77,15 @@ class ExampleA:
             xb = "b₁" if x == 1 else f"{x:g}b₁"
             lines.append(f"    point {i} {pts(u)}: ∂E_{i}/∂b₁ = −{x:g}({EXAMPLE_A_Y[i - 1]:g} − {xb}) "
                          f"= {u.gradient:g};  b₁ = {u.before:g} − {self.eta:g}·{u.gradient:g} = {u.after:g}")
-        u = self.bgd
+        bgd = self.bgd
+        assert bgd is not None
         lines += ["", "  BGD — one update uses all four points: ∂E/∂b₁ = Σ_i −X_i(y_i − b₁X_i)",
-                  f"    with E = Σ ½(y_i − ŷ_i)²: ∂E/∂b₁ = {u.gradient:g};  "
-                  f"b₁ = {u.before:g} − {self.eta:g}·{u.gradient:g} = {u.after:g}",
+                  f"    with E = Σ ½(y_i − ŷ_i)²: ∂E/∂b₁ = {bgd.gradient:g};  "
+                  f"b₁ = {bgd.before:g} − {self.eta:g}·{bgd.gradient:g} = {bgd.after:g}",
                   "    (the slide writes the derivative of the un-halved sum, 2{…} = "
-                  f"{2 * u.gradient:g}, then updates with η{{…}}: that is the halved cost used here.)",
-                  f"    With η = {self.eta:g} one batch step overshoots: η·ΣX² = {self.eta * (EXAMPLE_A_X ** 2).sum():g} > 2, "
+                  f"{2 * bgd.gradient:g}, then updates with η{{…}}: that is the halved cost used here.)",
+                  f"    With η = {self.eta:g} one batch step overshoots: "
+                  f"η·ΣX² = {self.eta * (EXAMPLE_A_X ** 2).sum():g} > 2, "
                   "so batch GD on this summed cost diverges — a smaller η (or a mean cost) is needed.",
                   "", "  Mini-batch GD, h = 2 — shuffle at random, then two points at a time from the front:"]
         for u in self.mini_batch:
@@ -100,6 +110,7 @@ def example_a(eta: float = EXAMPLE_A_ETA, b1: float = EXAMPLE_A_B1, seed: int = 
     result.bgd = _update(linear_model(b1, eta), [0, 1, 2, 3])
     model = linear_model(b1, eta)
     order = batching.epoch_order(4, 2, True, np.random.default_rng(seed))
+    assert order is not None
     result.mini_batch = [_update(model, list(order[k:k + 2])) for k in range(0, 4, 2)]
     return result
 
@@ -130,16 +141,20 @@ class ExampleB:
         e = self.explanation
         lines = ["Example B — 2-2-1 network, sigmoid everywhere, no bias, η = "
                  f"{self.eta:g}, first point (X1, X2, y) = (1, 1, 1)",
-                 "  weights [w₁₁⁽¹⁾, w₁₂⁽¹⁾, w₂₁⁽¹⁾, w₂₂⁽¹⁾, w₁₁⁽²⁾, w₂₁⁽²⁾] = [0.3, 0.4, 0.2, 0.1, 0.1, 0.2]", ""]
+                 "  weights [w₁₁⁽¹⁾, w₁₂⁽¹⁾, w₂₁⁽¹⁾, w₂₂⁽¹⁾, w₁₁⁽²⁾, w₂₁⁽²⁾] = "
+                 f"[{', '.join(f'{w:g}' for w in EXAMPLE_B_WEIGHTS)}]", ""]
         lines += ["  " + line for line in str(e).splitlines()]
         lines += ["", "  Update w_new = w − η ∂E/∂w:"]
         for w in e.weights:
-            lines.append(f"    {w.name}: {w.weight:g} − {self.eta:g}·({w.product:.6g}) = {self.updated[w.name]:.10g}")
+            lines.append(f"    {w.name}: {w.weight:g} − {self.eta:g}·({w.product:.6g}) "
+                         f"= {self.updated[w.name]:.10g}")
         w111 = self.updated["w₁₁⁽¹⁾"]
-        lines += ["", f"  Note: the slide prints w₁₁⁽¹⁾ = 0.30026; the arithmetic gives 0.3 − 0.01·(−0.00264) = "
-                  f"{w111:.7f}… — the slide's figure is a rounding slip (one digit shifted).",
+        lines += ["", "  Note: the slide prints w₁₁⁽¹⁾ = 0.30026; the arithmetic gives "
+                  f"0.3 − 0.01·(−0.00264) = {w111:.7f}… — the slide's figure is a rounding slip "
+                  "(one digit shifted).",
                   "  The slide rounds intermediates to 3 digits (h = 0.622, ŷ = 0.547), which gives "
-                  f"∂E/∂w₁₁⁽²⁾ = {slide_rounded_gradient():.4f}; the exact value is {e['w₁₁⁽²⁾'].product:.8f}."]
+                  f"∂E/∂w₁₁⁽²⁾ = {slide_rounded_gradient():.4f}; the exact value is "
+                  f"{e['w₁₁⁽²⁾'].product:.8f}."]
         return "\n".join(lines)
 
 
@@ -155,7 +170,7 @@ def example_b(eta: float = EXAMPLE_B_ETA) -> ExampleB:
     model.train_on_batch(EXAMPLE_B_X[:1], EXAMPLE_B_Y[:1])
     flat = [w for arr in model.get_weights() for w in arr.ravel()]
     names = [w.name for w in explanation.weights]
-    return ExampleB(eta=eta, explanation=explanation, updated=dict(zip(names, flat)))
+    return ExampleB(eta=eta, explanation=explanation, updated=dict(zip(names, flat, strict=True)))
 
 
 def classic_methods(seed: int = 0) -> str:

@@ -245,8 +245,8 @@ class CategoricalCrossentropy(Loss):
         if z.ndim != 2:
             raise ValueError(f"z: loss {self.name!r} expects logits of shape (N, K), got shape {z.shape}")
         n = max(len(z), 1)
-        shifted = z - z.max(axis=-1, keepdims=True)                          # z − max ≤ 0: e^(z − max) never overflows
-        log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))   # log ŷ = (z − max) − log S
+        shifted = z - z.max(axis=-1, keepdims=True)          # z − max ≤ 0: e^(z − max) never overflows
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))   # (z − max) − log S
         p = a if a is not None else np.exp(log_p)
         return -float(np.vdot(y, log_p)) / n, ((p - y) * (1.0 / n)).astype(out_dtype, copy=False)
 

@@ -438,7 +438,8 @@ def load_checkpoint(path: saving.PathLike) -> tuple[Sequential, dict[str, Any]]:
     try:
         model = Sequential.from_config(checkpoint.key("architecture", dict))
     except (KeyError, TypeError, ValueError) as exc:
-        raise checkpoint.fail(f"architecture: cannot rebuild the model ({type(exc).__name__}: {exc})") from None
+        raise checkpoint.fail(f"architecture: cannot rebuild the model ({type(exc).__name__}: {exc})") \
+            from None
     return model, saving.restore(model, checkpoint)
 
 

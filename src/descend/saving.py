@@ -50,13 +50,14 @@ not import the model, which imports it for :meth:`~descend.model.Sequential.save
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import struct
 import tempfile
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -113,10 +114,8 @@ def atomic_write_bytes(path: PathLike, data: bytes) -> Path:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
     fsync_directory(path.parent)
     return path
@@ -180,7 +179,7 @@ def to_bytes(model: Any, extra: Mapping[str, Any] | None = None) -> bytes:
     tensors: dict[str, np.ndarray] = {}
     weight_names: list[str] = []
     if model.built:
-        for name, p in zip(model.param_names(), model.params):
+        for name, p in zip(model.param_names(), model.params, strict=True):
             key = f"weights/{name}"
             if key in tensors:
                 raise ValueError(f"model: two parameters are both named {name!r}; give the layers "
@@ -435,8 +434,8 @@ def _check_optimizer_shapes(state: Mapping[str, Any], model: Any, checkpoint: Ch
                                   f"{len(params)} weights")
         p = params[int(index)]
         if value.shape != p.shape or value.dtype != p.dtype:
-            raise checkpoint.fail(f"optimizer state: {key!r} has shape {value.shape} and dtype {value.dtype}, "
-                                  f"weight {index} has {p.shape} and {p.dtype}")
+            raise checkpoint.fail(f"optimizer state: {key!r} has shape {value.shape} and dtype "
+                                  f"{value.dtype}, weight {index} has {p.shape} and {p.dtype}")
 
 
 __all__ = ["Checkpoint", "FILENAME", "atomic_write_bytes", "atomic_write_text", "checkpoint_file",

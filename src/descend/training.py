@@ -90,7 +90,7 @@ class TrainingStep:
         """E of the forward pass, and every layer's gradients by the δ recursion."""
         model, last, loss = self.model, self.layers[-1], self.model.require_compiled("train_step")
         output = model.fused_output()
-        if output is not None:                            # δ = ∂E/∂z straight from the loss
+        if output is not None and output.z is not None:   # δ = ∂E/∂z straight from the loss
             value, grad = (self.loss or loss).fused(output.z, y, out)
             grad = last.backward_delta(grad)
         else:

@@ -51,7 +51,4 @@ def contiguous_like(first: np.ndarray, *others: np.ndarray) -> bool:
     dtype = first.dtype
     if dtype.kind != "f" or not first.flags.c_contiguous:
         return False
-    for a in others:                                 # (a loop: cheaper than all() of a generator)
-        if not a.flags.c_contiguous or a.dtype != dtype:
-            return False
-    return True
+    return all(a.flags.c_contiguous and a.dtype == dtype for a in others)

@@ -77,7 +77,7 @@ class FastDense:
         ``scratch``: ``dy`` is a work array nobody reads again; δ may be written over it.
         """
         layer = self.layer
-        if self.relu and self._compiled(dy, layer.grads[1]):
+        if self.relu and layer.z is not None and self._compiled(dy, layer.grads[1]):
             work = self._arrays(len(dy), dy.dtype)
             delta = loops.relu_delta_bias(layer.z, dy, dy if scratch else work["delta"], layer.grads[1])
             return self._weight_grads(delta, bias=False)
@@ -89,6 +89,7 @@ class FastDense:
 
     def _weight_grads(self, delta: np.ndarray, bias: bool) -> np.ndarray | None:
         layer = self.layer
+        assert layer.x is not None, "backward before forward"
         np.matmul(layer.x.T, delta, out=layer.grads[0])            # ∂E/∂W = xᵀδ
         if layer.kernel_regularizer is not None:
             layer.grads[0] += layer.kernel_regularizer.gradient(layer.params[0])

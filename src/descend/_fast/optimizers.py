@@ -56,7 +56,8 @@ class Step:
     receives w before the update; ``slots`` in the order of :attr:`slots`) and returns how many
     elements of Δ are not finite."""
 
-    def __init__(self, kernel: Callable[..., int], scalars: tuple[float, ...], slots: tuple[str, ...]) -> None:
+    def __init__(self, kernel: Callable[..., int], scalars: tuple[float, ...],
+                 slots: tuple[str, ...]) -> None:
         self.kernel, self.scalars, self.slots = kernel, scalars, slots
         self._dtype: np.dtype | None = None
         self._cast: list[Any] = []
@@ -79,8 +80,9 @@ def _adam_kernel(placement: int, amsgrad: bool, decay: bool) -> Any:
     @numba().njit(cache=True, error_model="numpy")
     def adam(g_, w_, prev_, m_, v_, v_max_, b1, c1, b2, c2, bc1, bc2, eps, lr, c_decay):  # type: ignore[no-untyped-def]
         # per element, exactly Adam.rule, then steps 6–7 of the pipeline
-        g, m, v, v_max = g_.reshape(g_.size), m_.reshape(m_.size), v_.reshape(v_.size), v_max_.reshape(v_max_.size)
-        w, prev = w_.reshape(w_.size), prev_.reshape(prev_.size)      # (views: the arrays are C-contiguous)
+        # flat views (the arrays are C-contiguous)
+        g, m, v, v_max = g_.reshape(g_.size), m_.reshape(m_.size), v_.reshape(v_.size), v_max_.reshape(-1)
+        w, prev = w_.reshape(w_.size), prev_.reshape(prev_.size)
         bad = 0
         for i in range(g.size):
             gi = g[i]
@@ -96,10 +98,8 @@ def _adam_kernel(placement: int, amsgrad: bool, decay: bool) -> Any:
                 v_max[i] = vi if ok else vm
             m_hat = mi / bc1
             v_hat = vi / bc2
-            if placement == 0:
-                den = np.sqrt(v_hat + eps)            # √(v̂ + ε)
-            else:
-                den = np.sqrt(v_hat) + eps            # √v̂ + ε  (Keras: ε/√(1 − β₂ᵗ))
+            # √(v̂ + ε), or √v̂ + ε (Keras: ε/√(1 − β₂ᵗ))
+            den = np.sqrt(v_hat + eps) if placement == 0 else np.sqrt(v_hat) + eps
             o = lr * m_hat / den
             wi = w[i]
             if decay:
@@ -128,7 +128,7 @@ def _momentum_kernel(velocity: bool, nesterov: bool, first: bool, decay: bool) -
     def momentum(g_, w_, prev_, buf_, lr, gamma, c_grad, c_decay):  # type: ignore[no-untyped-def]
         # per element, exactly SGD.rule with momentum > 0, then steps 6–7 as adam's
         g, buf = g_.reshape(g_.size), buf_.reshape(buf_.size)
-        w, prev = w_.reshape(w_.size), prev_.reshape(prev_.size)      # (views: the arrays are C-contiguous)
+        w, prev = w_.reshape(w_.size), prev_.reshape(prev_.size)
         bad = 0
         for i in range(g.size):
             gi = g[i]
@@ -137,7 +137,7 @@ def _momentum_kernel(velocity: bool, nesterov: bool, first: bool, decay: bool) -
             if velocity:                              # v = γv + (1 − τ)ηg;  Δ = γv + ηg  or  v
                 b = gamma * bo + c_grad * gi
                 o = gamma * b + lr * gi if nesterov else b
-            else:                                     # PyTorch: b = γb + (1 − τ)g (b₁ = g);  Δ = η(g + γb) or ηb
+            else:                                     # PyTorch: b = γb + (1 − τ)g, b₁ = g; Δ = η(g + γb), ηb
                 b = gi if first else gamma * bo + c_grad * gi
                 o = lr * (gi + gamma * b) if nesterov else lr * b
             buf[i] = b if ok else bo

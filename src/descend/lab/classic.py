@@ -230,23 +230,34 @@ def _batch_size(kind: str, batch_size: int) -> int | None:
     return {"batch": None, "stochastic": 1, "mini-batch": batch_size}[kind]
 
 
-def _descend(state: dict, X, y, model, kind, eta0, decay, batch_size, epochs, rng, losses, ref,
-             radius) -> None:
-    """The update loop of :func:`gradient_descent`; progress lives in ``state`` (for errors)."""
-    h = _batch_size(kind, batch_size)
+@dataclass
+class _Progress:
+    """Where a :func:`gradient_descent` run is (kept outside the loop, for its errors)."""
+
+    w: np.ndarray
+    updates: int = 0
+    epoch: int = 0
+    in_epoch: int = 0
+    converged: bool = False
+
+
+def _descend(state: _Progress, X: np.ndarray, y: np.ndarray, model: str, h: int | None, eta0: float,
+             decay: float, epochs: int, rng: np.random.Generator, losses: list[float] | None,
+             ref: np.ndarray | None, radius: float) -> None:
+    """The update loop of :func:`gradient_descent`: ``w ← w − η_e Σ_batch ∇E_i``."""
     for epoch in range(epochs):
-        state["epoch"], state["in_epoch"] = epoch, 0
+        state.epoch, state.in_epoch = epoch, 0
         eta = eta0 / (1.0 + decay * epoch)
         for xb, yb in iterate(X, y, h, epoch_order(X.shape[0], h, True, rng)):
-            w = state["w"] = state["w"] - eta * gradient(state["w"], xb, yb, model)
-            state["updates"] += 1
-            state["in_epoch"] += 1
+            state.w = state.w - eta * gradient(state.w, xb, yb, model)
+            state.updates += 1
+            state.in_epoch += 1
             if losses is not None:
-                losses.append(loss(w, X, y, model))
-            if ref is not None and float(np.linalg.norm(w - ref)) <= radius:
-                state["converged"] = True
+                losses.append(loss(state.w, X, y, model))
+            if ref is not None and float(np.linalg.norm(state.w - ref)) <= radius:
+                state.converged = True
                 return
-        if not np.all(np.abs(state["w"]) < 1e150):   # growing without bound, not yet overflowing
+        if not np.all(np.abs(state.w) < 1e150):   # growing without bound, not yet overflowing
             raise FloatingPointError
 
 
@@ -298,23 +309,22 @@ def gradient_descent(X: object, y: object, *, model: str = "linear", kind: str =
     rng = as_rng(seed)
     losses = [loss(w, X, y, model)] if record_losses else []
     t0 = time.perf_counter()
-    state = {"w": w, "updates": 0, "epoch": 0, "in_epoch": 0, "converged": False}
+    state = _Progress(w)
     try:
         with np.errstate(over="raise", invalid="raise"):
-            _descend(state, X, y, model, kind, eta0, decay, batch_size, epochs, rng,
+            _descend(state, X, y, model, _batch_size(kind, batch_size), eta0, decay, epochs, rng,
                      losses if record_losses else None, ref, radius)
     except FloatingPointError:
         raise DivergenceError(
-            f"learning_rate: {kind} GD diverged at update {state['updates']} (epoch "
-            f"{state['epoch']}) with η₀ = {eta0:g}; use a smaller learning rate "
+            f"learning_rate: {kind} GD diverged at update {state.updates} (epoch "
+            f"{state.epoch}) with η₀ = {eta0:g}; use a smaller learning rate "
             f"(stable below 2/λ_max(H) ≈ {2 * default_learning_rate(X, model):g} for batch GD)",
-            epoch=state["epoch"], update=state["updates"]) from None
-    w, updates, converged = state["w"], state["updates"], state["converged"]
-    epoch, per_epoch = state["epoch"], state["in_epoch"]
+            epoch=state.epoch, update=state.updates) from None
     seconds = time.perf_counter() - t0
     n_per_epoch = {"batch": 1, "stochastic": n, "mini-batch": math.ceil(n / max(batch_size, 1))}[kind]
-    done_epochs = epoch + per_epoch / n_per_epoch
-    return GDResult(kind, w, updates, float(done_epochs), np.asarray(losses), converged, seconds)
+    done_epochs = state.epoch + state.in_epoch / n_per_epoch
+    return GDResult(kind, state.w, state.updates, float(done_epochs), np.asarray(losses), state.converged,
+                    seconds)
 
 
 # -- comparison ---------------------------------------------------------------------------------
@@ -465,6 +475,7 @@ def gd_kinds_curves(X: object, y: object, *, model: str = "linear", fit_intercep
         inc[kind] = int(np.sum(diffs > 1e-12 * max(1.0, float(c[0]))))
         net = float(c[0] - c[-1])
         rough[kind] = float(np.sum(np.abs(diffs)) / net) if net > 0 else math.inf
+    optimum: float | None
     if model == "linear":
         optimum = loss(normal_equation(Xd, yd), Xd, yd)
     else:

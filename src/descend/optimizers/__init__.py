@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import FLAVORS, Optimizer
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW, Nadam
+from .base import FLAVORS, Optimizer
 from .rmsprop import RMSprop
 from .sgd import NAG, SGD, Momentum
 
-REGISTRY: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Momentum, NAG, Adagrad, RMSprop, Adadelta,
-                                                                Adam, AdamW, Nadam)}
+REGISTRY: dict[str, type[Optimizer]] = {
+    cls.name: cls for cls in (SGD, Momentum, NAG, Adagrad, RMSprop, Adadelta, Adam, AdamW, Nadam)}
 
 
 def get(identifier: str | Optimizer | dict, **kwargs: Any) -> Optimizer:
@@ -29,9 +29,11 @@ def get(identifier: str | Optimizer | dict, **kwargs: Any) -> Optimizer:
         return get_class(identifier)(**kwargs)
     if isinstance(identifier, dict):
         if "class_name" not in identifier:
-            raise ValueError(f"optimizer: expected a dict with 'class_name' and 'config', got keys {sorted(identifier)}")
+            raise ValueError(f"optimizer: expected a dict with 'class_name' and 'config', "
+                             f"got keys {sorted(identifier)}")
         return get_class(identifier["class_name"]).from_config({**identifier.get("config", {}), **kwargs})
-    raise TypeError(f"optimizer: expected a name, a config dict or an Optimizer, got {type(identifier).__name__}")
+    raise TypeError(f"optimizer: expected a name, a config dict or an Optimizer, "
+                    f"got {type(identifier).__name__}")
 
 
 def serialize(optimizer: Optimizer) -> dict[str, Any]:

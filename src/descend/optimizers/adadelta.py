@@ -56,6 +56,6 @@ class Adadelta(Optimizer):
     def rule(self, g: np.ndarray, slots: Slots, lr: float, t: int) -> tuple[np.ndarray, Slots]:
         rho, eps, where = self.rho, self.epsilon, self.epsilon_placement
         eg = rho * slots["accumulated_grad"] + (1 - rho) * g**2        # E[g²]_t
-        delta = root(slots["accumulated_delta"], eps, where) / root(eg, eps, where) * g   # RMS[Δw]_{t−1}/RMS[g]_t · g
+        delta = root(slots["accumulated_delta"], eps, where) / root(eg, eps, where) * g  # RMS[Δw]/RMS[g]·g
         ed = rho * slots["accumulated_delta"] + (1 - rho) * delta**2   # E[Δw²]_t (Δw before η)
         return lr * delta, {"accumulated_grad": eg, "accumulated_delta": ed}

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 
@@ -154,8 +154,9 @@ class Optimizer:
                  clip_epsilon: float | None = None, clip_norm_type: float = 2.0,
                  **unknown: Any) -> None:
         if unknown:
+            accepted = sorted(keywords(cast(type, type(self))))
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(unknown)}; "
-                            f"expected some of {sorted(keywords(type(self)) - {'unknown', 'kwargs'})}")
+                            f"expected some of {accepted}")
         self.flavor = check_choice("flavor", flavor, FLAVORS)
         self.learning_rate = self._check_learning_rate(self.default("learning_rate", learning_rate))
         self.weight_decay = check_number("weight_decay", self.default("weight_decay", weight_decay) or 0.0,
@@ -273,8 +274,7 @@ class Optimizer:
         if step is None:
             return False
         if keep is None:
-            if any(b.shape != w.shape or b.dtype != w.dtype for b, w in zip(self._before, params, strict=False)) \
-                    or len(self._before) != len(params):
+            if [(b.shape, b.dtype) for b in self._before] != [(w.shape, w.dtype) for w in params]:
                 self._before = [np.empty_like(w) for w in params]
             keep = self._before
         for i, (g, w) in enumerate(zip(grads, params, strict=True)):
@@ -339,7 +339,8 @@ class Optimizer:
     def _check(self, grads: Sequence[np.ndarray], params: Sequence[np.ndarray],
                keep: Sequence[np.ndarray] | None) -> None:
         """Validate the arguments of :meth:`apply` (nothing is written before this passes)."""
-        for arg, seq in (("grads", grads), ("params", params), ("keep", keep)):
+        given: tuple[tuple[str, object], ...] = (("grads", grads), ("params", params), ("keep", keep))
+        for arg, seq in given:
             if seq is not None and (isinstance(seq, np.ndarray) or not isinstance(seq, Sequence)):
                 raise TypeError(f"{arg}: expected a list of arrays, got {type(seq).__name__}")
         if len(grads) != len(params) or (keep is not None and len(keep) != len(params)):
@@ -362,10 +363,12 @@ class Optimizer:
     def _build(self, params: Sequence[np.ndarray]) -> None:
         """Create the slots on first use, with the params' shapes and dtypes; else check they match."""
         if not self.state and self.slots():
-            self.state = {name: [np.full_like(w, fill) for w in params] for name, fill in self.slots().items()}
+            self.state = {name: [np.full_like(w, fill) for w in params]
+                          for name, fill in self.slots().items()}
         for name, arrays in self.state.items():
             if len(arrays) != len(params):
-                raise ValueError(f"params: this optimizer holds state for {len(arrays)} arrays, got {len(params)}")
+                raise ValueError(f"params: this optimizer holds state for {len(arrays)} arrays, "
+                                 f"got {len(params)}")
             for i, (a, w) in enumerate(zip(arrays, params, strict=True)):
                 if a.shape == w.shape and a.dtype != w.dtype and np.array_equal(a.astype(w.dtype), a):
                     # State restored through JSON comes back as float64; a lossless cast is safe.
@@ -420,7 +423,7 @@ class Optimizer:
         """Every resolved hyperparameter and convention; :meth:`from_config` rebuilds the optimizer."""
         lr = self.learning_rate
         return {
-            "learning_rate": lr if isinstance(lr, float) else _schedules.serialize(lr),
+            "learning_rate": lr if isinstance(lr, float) else _schedules.serialize(lr),  # type: ignore[arg-type]
             "flavor": self.flavor,
             **{k: getattr(self, k) for k in self.hyperparameters},
             "weight_decay": self.weight_decay, "weight_decay_mode": self.weight_decay_mode,

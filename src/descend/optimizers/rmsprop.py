@@ -5,7 +5,16 @@ from typing import Any
 
 import numpy as np
 
-from .base import EPSILON_PLACEMENTS, LearningRate, Optimizer, Slots, check_bool, check_choice, check_number, root
+from .base import (
+    EPSILON_PLACEMENTS,
+    LearningRate,
+    Optimizer,
+    Slots,
+    check_bool,
+    check_choice,
+    check_number,
+    root,
+)
 from .sgd import MOMENTUM_BUFFERS
 
 
@@ -66,8 +75,8 @@ class RMSprop(Optimizer):
         self.epsilon_placement = check_choice("epsilon_placement",
                                               self.default("epsilon_placement", epsilon_placement),
                                               EPSILON_PLACEMENTS)
-        self.momentum_buffer = check_choice("momentum_buffer", self.default("momentum_buffer", momentum_buffer),
-                                            MOMENTUM_BUFFERS)
+        buffer = self.default("momentum_buffer", momentum_buffer)
+        self.momentum_buffer = check_choice("momentum_buffer", buffer, MOMENTUM_BUFFERS)
 
     def slots(self) -> dict[str, float]:
         names = {"rms": 0.0}

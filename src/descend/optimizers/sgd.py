@@ -67,8 +67,8 @@ class SGD(Optimizer):
         self.momentum = check_number("momentum", self.default("momentum", momentum), low=0.0, high=1.0)
         self.nesterov = check_bool("nesterov", nesterov)
         self.dampening = check_number("dampening", dampening, low=0.0, high=1.0)
-        self.momentum_buffer = check_choice("momentum_buffer", self.default("momentum_buffer", momentum_buffer),
-                                            MOMENTUM_BUFFERS)
+        buffer = self.default("momentum_buffer", momentum_buffer)
+        self.momentum_buffer = check_choice("momentum_buffer", buffer, MOMENTUM_BUFFERS)
         if self.nesterov and (self.momentum == 0 or self.dampening != 0):
             raise ValueError(f"nesterov: needs momentum > 0 and dampening == 0, got momentum={self.momentum} "
                              f"and dampening={self.dampening}")
@@ -97,7 +97,7 @@ class SGD(Optimizer):
         if not self.nesterov or "velocity" not in self.state:
             return [np.array(p, copy=True) for p in params]
         scale = self.momentum * (1.0 if self.momentum_buffer == "velocity" else self.current_learning_rate)
-        return [p + scale * v for p, v in zip(params, self.state["velocity"])]
+        return [p + scale * v for p, v in zip(params, self.state["velocity"], strict=True)]
 
 
 class Momentum(SGD):
@@ -130,5 +130,6 @@ class NAG(SGD):
     def __init__(self, learning_rate: LearningRate | None = None, momentum: float | None = None,
                  nesterov: bool = True, **kwargs: Any) -> None:
         if nesterov is not True:
-            raise ValueError(f"nesterov: NAG is Nesterov momentum, expected True, got {nesterov!r} (use Momentum)")
+            raise ValueError(f"nesterov: NAG is Nesterov momentum, expected True, got {nesterov!r} "
+                             f"(use Momentum)")
         super().__init__(learning_rate, momentum, nesterov=True, **kwargs)
