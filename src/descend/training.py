@@ -53,6 +53,10 @@ class TrainingStep:
                                   else layer for i, layer in enumerate(model.layers)]
         self.loss: Any = fast_loss(model.require_compiled("train_step")) \
             if fast and model.fused_output() is not None else None
+        # below the output, top down: each layer, and for a fast form whether the ∂E/∂a it is
+        # handed is a fast form's work array (which it may write over), None for a layer itself
+        self.down = [(layer, None if isinstance(layer, Layer) else not isinstance(above, Layer))
+                     for above, layer in zip(self.layers[:0:-1], self.layers[-2::-1], strict=True)]
         # The weights before each of the last two updates, alternately (update s writes
         # kept[s % 2]); good_step is the last update with a finite loss and gradients (-1: none).
         self.kept = [[np.empty_like(p) for p in model.params] for _ in range(2)]
@@ -96,11 +100,8 @@ class TrainingStep:
         else:
             value, grad = loss(out, y), loss.gradient(out, y)
             grad = last.backward(grad)
-        for above, layer in zip(self.layers[:0:-1], self.layers[-2::-1], strict=True):
-            if isinstance(layer, Layer):
-                grad = layer.backward(grad)
-            else:   # a fast form may write over ∂E/∂a where a fast form above handed it down
-                grad = layer.backward(grad, scratch=not isinstance(above, Layer))
+        for layer, scratch in self.down:
+            grad = layer.backward(grad) if scratch is None else layer.backward(grad, scratch=scratch)
         return value
 
     def diverged(self, value: float) -> DivergenceError:
