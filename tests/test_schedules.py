@@ -145,3 +145,18 @@ def test_a_bad_step_is_named(step):
 
 def test_numpy_integer_steps_work():
     assert StepDecay(0.1, 5, 0.5)(np.int64(10)) == pytest.approx(0.025)
+
+
+def test_numpy_scalars_are_accepted_as_arguments_and_kept_as_python_numbers():
+    sched = StepDecay(np.float64(0.1), np.int64(5), np.float32(0.5))
+    assert sched.get_config() == {"initial_learning_rate": 0.1, "step_size": 5, "gamma": 0.5}
+    assert all(type(v) in (int, float) for v in sched.get_config().values())
+    assert sched == StepDecay(0.1, 5, 0.5)
+    assert json.loads(json.dumps(schedules.serialize(sched)))["config"]["step_size"] == 5
+
+
+def test_schedules_compare_by_config_and_are_not_hashable():
+    assert ExponentialDecay(0.1, 10, 0.5) == ExponentialDecay(0.1, 10.0, 0.5)
+    assert ExponentialDecay(0.1, 10, 0.5) != InverseTimeDecay(0.1, 10, 0.5)
+    with pytest.raises(TypeError):
+        hash(ExponentialDecay(0.1, 10, 0.5))
