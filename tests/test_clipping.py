@@ -93,3 +93,14 @@ def test_optimizer_clips_before_the_rule():
 def test_bad_arguments_are_named(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_numpy_scalars_are_thresholds_and_norm_types():
+    g = [np.array([3.0, 4.0])]
+    np.testing.assert_allclose(clipping.clip_by_norm(g, np.float32(1.0), norm_type=np.int64(2))[0], [0.6, 0.8])
+    assert clipping.check_norm_type(np.inf) == math.inf
+    for bad in (float("nan"), 0.5, -np.inf):
+        with pytest.raises(ValueError, match=r"norm_type: expected a number in \[1\.0, inf\]"):
+            clipping.check_norm_type(bad)
+    with pytest.raises(TypeError, match="norm_type: expected a number, got str"):
+        clipping.check_norm_type("2")

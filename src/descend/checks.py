@@ -134,7 +134,8 @@ class Interval(Generic[N]):
             raise TypeError(f"{name}: expected {what}, got {type(value).__name__} {value!r}")
         number = self.kind(value)
         if math.isnan(number) or (self.finite and not math.isfinite(number)):
-            raise ValueError(f"{name}: expected a finite number{self.bounds()}, got {number!r}")
+            what = f"a finite number{self.bounds()}" if self.finite else str(self)
+            raise ValueError(f"{name}: expected {what}, got {number!r}")
         if not self._within(number):
             raise ValueError(f"{name}: expected {self}, got {number!r}")
         return number
