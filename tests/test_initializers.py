@@ -323,3 +323,15 @@ def test_get_rejects_bad_identifiers(bad, exc, pattern):
 def test_serialize_rejects_non_initializers():
     with pytest.raises(TypeError, match="expected an Initializer, got str"):
         I.serialize("zeros")
+
+
+def test_numpy_scalars_are_arguments_and_shapes():
+    init = I.VarianceScaling(np.float32(2.0), "FAN_IN", "uniform")
+    assert init.get_config() == {"scale": 2.0, "mode": "fan_in", "distribution": "uniform"}
+    assert type(init.scale) is float
+    assert I.RandomNormal(np.int64(0), np.float64(0.5)) == I.RandomNormal(0.0, 0.5)
+    w = I.get("he_normal")((np.int64(4), np.int32(3)), np.random.default_rng(0))
+    assert w.shape == (4, 3)
+    assert I.get("zeros")(np.int64(5), np.random.default_rng(0)).shape == (5,)
+    with pytest.raises(ValueError, match="shape: expected a tuple of non-negative ints"):
+        I.get("zeros")((2, True), np.random.default_rng(0))
