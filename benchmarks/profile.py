@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     from .machine import limit_threads
 
     limit_threads(args.threads)
-    from .workloads import W1_BATCH, descend_mlp, W1_WIDTHS, w1_data, w2_data, w2_model
+    from .workloads import W1_BATCH, W1_WIDTHS, descend_mlp, w1_data, w2_data, w2_model
 
     n1 = 6_000 if args.quick else 30_000
     X, y = w1_data(n1)

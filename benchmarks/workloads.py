@@ -46,13 +46,13 @@ class Sizes:
     memory_samples: int
 
     @classmethod
-    def full(cls) -> "Sizes":
+    def full(cls) -> Sizes:
         return cls(w1_samples=60_000, w1_reps=5, w2_updates=10_000, w2_reps=5, w3_single=10_000_000,
                    w3_arrays=100, w3_array_size=100_000, w3_reps=15, w4_max_epochs=100, w4_reps=5,
                    roofline_batches=60, copy_elements=32_000_000, memory_samples=60_000)
 
     @classmethod
-    def quick(cls) -> "Sizes":
+    def quick(cls) -> Sizes:
         return cls(w1_samples=3_000, w1_reps=2, w2_updates=1_000, w2_reps=2, w3_single=1_000_000,
                    w3_arrays=10, w3_array_size=100_000, w3_reps=3, w4_max_epochs=5, w4_reps=1,
                    roofline_batches=5, copy_elements=4_000_000, memory_samples=3_000)

@@ -10,9 +10,18 @@ import pytest
 
 import descend
 from descend import Dense, Input, Sequential, optimizers, schedules
-from descend.callbacks import (Callback, CSVLogger, EarlyStopping, EpochPrinter, History,
-                               LearningRateScheduler, ModelCheckpoint, ProgressBar, ReduceLROnPlateau,
-                               TerminateOnNaN)
+from descend.callbacks import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    EpochPrinter,
+    History,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ProgressBar,
+    ReduceLROnPlateau,
+    TerminateOnNaN,
+)
 from descend.errors import DivergenceError
 
 

@@ -6,8 +6,16 @@ import math
 import numpy as np
 import pytest
 
-from descend.lab.functions import (FUNCTIONS, Function2D, beale, get_function, himmelblau,
-                                   quadratic_bowl, rosenbrock, saddle)
+from descend.lab.functions import (
+    FUNCTIONS,
+    Function2D,
+    beale,
+    get_function,
+    himmelblau,
+    quadratic_bowl,
+    rosenbrock,
+    saddle,
+)
 
 ALL = [saddle(), beale(), rosenbrock(), rosenbrock(a=0.5, b=10), himmelblau(),
        quadratic_bowl(), quadratic_bowl(condition=50, angle=0.6)]

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 pytest.importorskip("matplotlib")
-from PIL import Image  # noqa: E402  (pillow comes with matplotlib)
+from PIL import Image
 
-from descend import plotting  # noqa: E402
-from descend.lab.classic import gd_kinds_curves, linear_data  # noqa: E402
-from descend.lab.functions import get_function  # noqa: E402
-from descend.lab.trajectories import race  # noqa: E402
+from descend import plotting
+from descend.lab.classic import gd_kinds_curves, linear_data
+from descend.lab.functions import get_function
+from descend.lab.trajectories import race
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

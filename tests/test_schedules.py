@@ -10,8 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from descend import schedules
-from descend.schedules import (CosineDecay, CosineDecayRestarts, ExponentialDecay, InverseTimeDecay,
-                               PiecewiseConstantDecay, PolynomialDecay, StepDecay)
+from descend.schedules import (
+    CosineDecay,
+    CosineDecayRestarts,
+    ExponentialDecay,
+    InverseTimeDecay,
+    PiecewiseConstantDecay,
+    PolynomialDecay,
+    StepDecay,
+)
 
 
 def test_slides_exponential_decay_is_integer_division():

@@ -34,8 +34,9 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 Logs = dict[str, Any]
 
@@ -120,7 +121,7 @@ class History(Callback):
         self._start: tuple[list[int], dict[str, list[float]]] = ([], {})
 
     @classmethod
-    def continuing(cls, previous: "History | None", initial_epoch: int) -> "History":
+    def continuing(cls, previous: History | None, initial_epoch: int) -> History:
         """A History for a fit starting at ``initial_epoch``: empty when it is 0, else holding
         ``previous``'s records of the epochs before ``initial_epoch``."""
         history = cls()
@@ -552,8 +553,14 @@ class ProgressBar(Callback):
 
     def on_train_begin(self, logs=None):
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         console = Console(file=self.file or sys.stdout, force_terminal=self.force_terminal)
         if not (console.is_terminal or console.is_jupyter):

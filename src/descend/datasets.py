@@ -742,7 +742,7 @@ class Standardizer:
             raise ValueError(f"{name}: contains NaN or inf")
         return X
 
-    def fit(self, X: np.ndarray) -> "Standardizer":
+    def fit(self, X: np.ndarray) -> Standardizer:
         """Learn the per-feature mean and standard deviation of ``X`` (n_samples ≥ 1)."""
         X = self._check(X)
         if X.shape[0] == 0:
@@ -784,7 +784,7 @@ class Standardizer:
                 "scale": None if self.scale is None else self.scale.tolist()}
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> "Standardizer":
+    def from_config(cls, config: Mapping[str, Any]) -> Standardizer:
         """Rebuild a (fitted) Standardizer from :meth:`get_config`'s output."""
         self = cls()
         mean, scale = config.get("mean"), config.get("scale")

@@ -407,7 +407,7 @@ class _BaseMLP(BaseEstimator):
         self.validation_loss_curve_ = self.history_.get("val_loss")
         self.best_validation_loss_ = None if callbacks == [] else float(callbacks[0].best)
 
-    def _fit(self, X: Any, y: Any, *, partial: bool, classes: Any = None) -> "_BaseMLP":
+    def _fit(self, X: Any, y: Any, *, partial: bool, classes: Any = None) -> _BaseMLP:
         warm = _bool("warm_start", self.warm_start)
         first = not hasattr(self, "model_") or not (partial or warm)
         checked = self._check_params(first)
@@ -485,7 +485,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     True
     """
 
-    def fit(self, X: Any, y: Any) -> "MLPClassifier":
+    def fit(self, X: Any, y: Any) -> MLPClassifier:
         """Build a fresh network and train it for ``epochs`` epochs (or until it stops early).
 
         Parameters
@@ -500,7 +500,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         """
         return self._fit(X, y, partial=False)
 
-    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> "MLPClassifier":
+    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> MLPClassifier:
         """One epoch over (X, y); the first call builds the network and needs ``classes``.
 
         The optimizer's state (moments, step count, schedule) carries over from call to call, so
@@ -611,7 +611,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             verbose=verbose, warm_start=warm_start)
         self.loss = loss
 
-    def fit(self, X: Any, y: Any) -> "MLPRegressor":
+    def fit(self, X: Any, y: Any) -> MLPRegressor:
         """Build a fresh network and train it for ``epochs`` epochs (or until it stops early).
 
         Parameters
@@ -625,7 +625,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         """
         return self._fit(X, y, partial=False)
 
-    def partial_fit(self, X: Any, y: Any) -> "MLPRegressor":
+    def partial_fit(self, X: Any, y: Any) -> MLPRegressor:
         """One epoch over (X, y); the first call builds the network.
 
         As :meth:`MLPClassifier.partial_fit`: the optimizer's state carries over, the network and

@@ -75,10 +75,9 @@ def _out_dir(text: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
     from rich.console import Console
     from rich.table import Table
-
-    import numpy as np
 
     from .. import diagnostics, diagnostics_plots
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 EPILOG = """examples:
   descend schedules                          1000 steps, η₀ = 0.1, picture in runs/schedules/

@@ -19,8 +19,8 @@ Any other surface: :meth:`Function2D.from_callables`.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -154,7 +154,7 @@ class Function2D:
                        xlim: object = (-2.0, 2.0), ylim: object = (-2.0, 2.0),
                        minima: tuple[Point, ...] = (), saddles: tuple[Point, ...] = (),
                        min_value: float | None = None, log_levels: bool | None = None,
-                       learning_rates: dict | None = None) -> "Function2D":
+                       learning_rates: dict | None = None) -> Function2D:
         """A surface from any function of two variables and its gradient.
 
         Parameters
@@ -185,12 +185,12 @@ class Function2D:
         probe = np.zeros((2, 2))
         try:
             vectorised = np.shape(f(probe, probe)) == (2, 2)
-        except Exception:  # noqa: BLE001 - any failure on arrays means "scalar-only"
+        except Exception:
             vectorised = False
         fv: ScalarField = f if vectorised else np.vectorize(f, otypes=[np.float64])
         try:
             g0 = np.asarray(gradient(*start_arr), dtype=np.float64)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise TypeError(f"gradient: calling gradient(x, y) at the start failed: {exc}") from exc
         if g0.size != 2:
             raise ValueError(f"gradient: expected gradient(x, y) to return two numbers, "

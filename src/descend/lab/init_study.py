@@ -157,8 +157,8 @@ def _deep(activation: str, init: Any, depth: int, width: int, seed: int, dtype: 
 def _study(title: str, activation: str, inits: dict[str, Any], *, depth: int, width: int,
            n_samples: int, seed: int, epochs: int = 0, learning_rate: float = 0.01,
            momentum: float = 0.9) -> InitStudy:
-    from ..optimizers import SGD
     from ..checks import positive_int
+    from ..optimizers import SGD
 
     depth, width = positive_int("depth", depth, 2), positive_int("width", width)
     n_samples, epochs = positive_int("n_samples", n_samples, 2), positive_int("epochs", epochs, 0)
