@@ -253,10 +253,20 @@ def test_reduce_lr_on_plateau_in_fit_changes_the_logged_rate():
     assert model.optimizer.learning_rate == 0.025
 
 
-@pytest.mark.parametrize("factor", [1.0, 0.0, 2, "x"])
-def test_reduce_lr_on_plateau_factor_must_be_below_one(factor):
-    with pytest.raises(ValueError, match="factor"):
+@pytest.mark.parametrize("factor, error", [(1.0, ValueError), (0.0, ValueError), (2, ValueError),
+                                           ("x", TypeError)])
+def test_reduce_lr_on_plateau_factor_must_be_below_one(factor, error):
+    with pytest.raises(error, match="factor"):
         ReduceLROnPlateau(factor=factor)
+
+
+def test_numpy_scalars_are_arguments():
+    es = EarlyStopping(patience=np.int64(3), min_delta=np.float32(0.5), start_from_epoch=np.int32(1))
+    assert (es.patience, es.min_delta, es.start_from_epoch) == (3, 0.5, 1)
+    assert type(es.patience) is int
+    assert ReduceLROnPlateau(factor=np.float32(0.5), cooldown=np.int64(2)).factor == 0.5
+    with pytest.raises(TypeError, match="patience: expected an int >= 0, got float"):
+        EarlyStopping(patience=2.0)
 
 
 # ------------------------------------------------------------------------------------ protocol
