@@ -386,3 +386,13 @@ def test_standardizer_keeps_float32_and_validates():
         s.fit(np.array([["a"]]))
     with pytest.raises(ValueError, match="every scale > 0"):
         D.Standardizer.from_config({"mean": [0.0], "scale": [0.0]})
+
+
+def test_numpy_scalars_are_arguments():
+    X, y = D.make_moons(n_samples=np.int64(40), noise=np.float32(0.1), seed=np.int64(3))
+    np.testing.assert_array_equal(X, D.make_moons(n_samples=40, noise=float(np.float32(0.1)), seed=3)[0])
+    X, y = D.make_spiral(n_samples=np.int32(30), n_classes=np.int8(3))
+    assert X.shape == (30, 2) and set(y.tolist()) == {0, 1, 2}
+    data = np.arange(20.0).reshape(10, 2), np.arange(10) % 2
+    for size, n_test in ((np.int64(3), 3), (np.float32(0.25), 3)):
+        assert len(D.train_test_split(*data, test_size=size)[1]) == n_test
