@@ -32,8 +32,9 @@ from descend.sklearn import MLPClassifier, MLPRegressor
 # - check_decision_proba_consistency: there is no decision_function;
 # - check_non_transformer_estimators_n_iter: the parameter is ``epochs`` (Keras), not max_iter;
 #   ``n_iter_`` is still set, and tested below.
-# scikit-learn itself skips its pandas checks when pandas is absent and its array-API checks
-# unless SCIPY_ARRAY_API is set; those show as "skipped" with scikit-learn's reason.
+# scikit-learn skips its pandas checks when pandas is absent (it is a test dependency here) and
+# its array-API check unless SCIPY_ARRAY_API=1: with NumPy as the namespace that check needs
+# nothing else, so the test sets the variable for it and it runs.
 # ----------------------------------------------------------------------------------------------
 CHECKED = [
     MLPClassifier((8,), learning_rate=0.05, epochs=30, dtype="float64", random_state=0),
@@ -52,7 +53,9 @@ def expected_failed_checks(estimator):
 
 
 @parametrize_with_checks(CHECKED, expected_failed_checks=expected_failed_checks)
-def test_sklearn_estimator_checks(estimator, check):
+def test_sklearn_estimator_checks(estimator, check, monkeypatch):
+    if getattr(check, "func", check).__name__.startswith("check_array_api"):
+        monkeypatch.setenv("SCIPY_ARRAY_API", "1")
     check(estimator)
 
 
@@ -350,3 +353,16 @@ def test_early_stopping_on_too_few_samples_names_validation_fraction():
         reg.fit(np.ones((1, 2)), [1.0])
     with pytest.raises(NotFittedError):  # a failed fit leaves no half-fitted estimator
         reg.predict(np.ones((1, 2)))
+
+
+def test_numpy_scalars_are_parameters():
+    X, y = _regression(20)
+    numpy_params = {"hidden_layer_sizes": (np.int64(4),), "epochs": np.int64(2), "l2": np.float32(1e-3),
+                    "tol": np.float64(1e-4), "shuffle": np.bool_(True), "verbose": np.int64(0),
+                    "random_state": np.int64(3)}
+    plain = {k: (tuple(int(u) for u in v) if isinstance(v, tuple) else v.item()) for k, v in numpy_params.items()}
+    a = MLPRegressor(**numpy_params).fit(X, y)
+    b = MLPRegressor(**plain).fit(X, y)
+    assert a.n_iter_ == 2 and a.seed_ == 3
+    for u, v in zip(a.coefs_, b.coefs_, strict=True):
+        np.testing.assert_array_equal(u, v)
