@@ -7,9 +7,7 @@ import sys
 
 import numpy as np
 import pytest
-
-pytest.importorskip("matplotlib")
-from PIL import Image
+from PIL import Image  # pillow comes with matplotlib, a runtime dependency
 
 from descend import plotting
 from descend.lab.classic import gd_kinds_curves, linear_data
@@ -135,3 +133,18 @@ def test_import_descend_does_not_import_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_plot_history_colours_every_panel_beyond_ten():
+    hist = {f"m{i}": [float(i), float(i) + 1.0] for i in range(12)}
+    fig = plotting.plot_history(hist)
+    assert len(fig.axes) == 12 and all(ax.get_lines() for ax in fig.axes)
+    assert fig.axes[10].get_lines()[0].get_color() == fig.axes[0].get_lines()[0].get_color()
+
+
+def test_animation_arguments_are_checked(small_race, tmp_path):
+    with pytest.raises(ValueError, match=r"frames: expected an int in \[2, 41\], got 42"):
+        plotting.animate_trajectories(small_race.function, small_race, tmp_path / "r.gif", frames=42)
+    with pytest.raises(ValueError, match="fps: expected an int >= 1"):
+        plotting.animate_trajectories(small_race.function, small_race, tmp_path / "r.gif", frames=3, fps=0)
+    assert not list(tmp_path.iterdir())

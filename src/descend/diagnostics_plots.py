@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
 # the figure and the atomic write are plotting's: one Agg canvas and one file rule for every picture
-from .plotting import _figure, _finish
+from .plotting import PathLike, _figure, _finish
 
 __all__ = ["plot_gradient_flow", "plot_exploding", "plot_init_study"]
-
-PathLike = str | Path
 
 
 def plot_gradient_flow(flows: Mapping[str, Any], path: PathLike | None = None, *, record: int = 0,
@@ -46,7 +43,7 @@ def plot_gradient_flow(flows: Mapping[str, Any], path: PathLike | None = None, *
     fig = _figure(12.5, 5.2)
     ax, hm = fig.subplots(1, 2, width_ratios=[1.25, 1])
     x = np.arange(1, n_layers + 1)
-    for k, row in zip(labels, norms):
+    for k, row in zip(labels, norms, strict=True):
         ax.plot(x, row, marker="o", label=k)
     ax.set_yscale("log")
     ax.set_xticks(x)
@@ -109,7 +106,8 @@ def plot_exploding(runs: Sequence[Any], path: PathLike | None = None, *, title: 
     finite = [v for run in runs for v in run.losses if math.isfinite(v) and v > 0]
     if finite:  # a batch classified perfectly has a loss near 0: do not let it squash the plot
         ax.set_ylim(bottom=max(min(finite), 1e-2))
-    ax.set_xlabel("update (mini-batch SGD step); clipped run: faint = each batch, solid = running mean over 13 updates")
+    ax.set_xlabel("update (mini-batch SGD step); clipped run: faint = each batch, "
+                  "solid = running mean over 13 updates")
     ax.set_ylabel("loss E of the batch (log scale)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
@@ -127,7 +125,7 @@ def plot_init_study(study: Any, path: PathLike | None = None) -> Figure:
     x = np.arange(1, len(study.layers) + 1)
     panels = (("activation_var", "Var(a) of the activations\n(forward: the signal going up)"),
               ("delta_var", "Var(∂E/∂z) of the back-propagated gradients\n(backward: δ going down)"))
-    for ax, (attr, heading) in zip(axes, panels):
+    for ax, (attr, heading) in zip(axes, panels, strict=False):  # a third axes, if any, is the loss
         for lab in study.labels:
             signal = "activation" if attr == "activation_var" else "delta"
             ax.plot(x, getattr(study, attr)[lab], marker="o", ms=3,
