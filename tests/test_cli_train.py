@@ -200,7 +200,7 @@ def test_parse_values_and_layers():
 
 # --------------------------------------------------------------------------------------- demo
 def test_demo_is_descend_train_on_digits_and_reaches_95_percent(tmp_path, capsys):
-    args = build_parser().parse_args(["demo", "--out", str(tmp_path), "--quiet"])
+    args = build_parser("demo").parse_args(["demo", "--out", str(tmp_path), "--quiet"])
     argv = demo_cli.train_argv(args)
     assert argv[:2] == ["--data", "digits"] and "--out" in argv
     assert main(["demo", "--out", str(tmp_path), "--quiet"]) == 0

@@ -105,19 +105,6 @@ def parse_layers(text: str) -> list[int]:
     return units
 
 
-def formatter(base: type) -> type:
-    """``base`` (the CLI's help formatter) without "(default: None)" for options whose default
-    is decided later (their help says what it will be)."""
-
-    class Formatter(base):
-        def _get_help_string(self, action: argparse.Action) -> str | None:
-            if action.default is None:
-                return action.help
-            return super()._get_help_string(action)
-
-    return Formatter
-
-
 # --------------------------------------------------------------------------------------- data
 def add_data_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
     from ..datasets import DATASETS

@@ -27,9 +27,7 @@ files: <out>/gradient_flow.png (per-layer gradient norms) and <out>/exploding.pn
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
 
 
-def add_parser(sub, formatter_class) -> argparse.ArgumentParser:
-    p = sub.add_parser("diagnose", help="vanishing and exploding gradients measured: pictures and tables",
-                       description=__doc__, epilog=EPILOG, formatter_class=formatter_class)
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--activations", default=",".join(ACTIVATIONS), help="comma-separated hidden activations")
     p.add_argument("--depth", type=int, default=10, help="hidden layers")
     p.add_argument("--width", type=int, default=32, help="units per hidden layer")
@@ -40,7 +38,6 @@ def add_parser(sub, formatter_class) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="runs/diagnose", metavar="DIR",
                    help="folder for the pictures (created if missing)")
-    return p
 
 
 _COLOURS = {"vanishing": "blue", "exploding": "red", "healthy": "green"}

@@ -21,15 +21,12 @@ EPILOG = """examples:
 """
 
 
-def add_parser(sub: Any, formatter_class: type) -> argparse.ArgumentParser:
-    p = sub.add_parser("evaluate", help="loss and metrics of a saved model on a data set",
-                       description=__doc__, epilog=EPILOG, formatter_class=common.formatter(formatter_class))
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", required=True, metavar="DIR", help="a directory written by 'descend train --out'")
     common.add_data_arguments(p, required=False)
     p.add_argument("--split", choices=("auto", "test", "train", "all"), default="auto",
                    help="which part: auto = test for the training data, all for other data")
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")
-    return p
 
 
 def run(args: argparse.Namespace) -> int:

@@ -23,9 +23,7 @@ files: <out>/glorot_tanh.png and <out>/he_relu.png.
 """
 
 
-def add_parser(sub, formatter_class) -> argparse.ArgumentParser:
-    p = sub.add_parser("init-study", help="Xavier vs the old uniform (tanh), He vs Xavier (deep ReLU)",
-                       description=__doc__, epilog=EPILOG, formatter_class=formatter_class)
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--study", choices=["glorot", "he", "both"], default="both")
     p.add_argument("--tanh-depth", type=int, default=10, help="hidden tanh layers (Glorot study)")
     p.add_argument("--relu-depth", type=int, default=30, help="hidden ReLU layers (He study)")
@@ -35,7 +33,6 @@ def add_parser(sub, formatter_class) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="runs/init-study", metavar="DIR",
                    help="folder for the pictures (created if missing)")
-    return p
 
 
 def _table(study):

@@ -13,13 +13,10 @@ EPILOG = """examples:
 """
 
 
-def add_parser(sub, formatter_class) -> argparse.ArgumentParser:
-    p = sub.add_parser("lecture", help="replay the slides' worked examples as a readable trace",
-                       description=__doc__, epilog=EPILOG, formatter_class=formatter_class)
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--example", choices=["a", "b", "classic", "all"], default="all",
                    help="which part to replay")
     p.add_argument("--out", metavar="DIR", help="also write gd_kinds.png (the three GD kinds' loss curves) here")
-    return p
 
 
 def run(args: argparse.Namespace) -> int:

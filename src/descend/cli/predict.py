@@ -28,14 +28,11 @@ EPILOG = """examples:
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "-"}
 
 
-def add_parser(sub: Any, formatter_class: type) -> argparse.ArgumentParser:
-    p = sub.add_parser("predict", help="predict the rows of a CSV file with a saved model",
-                       description=__doc__, epilog=EPILOG, formatter_class=common.formatter(formatter_class))
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", required=True, metavar="DIR", help="a directory written by 'descend train --out'")
     p.add_argument("--csv", required=True, metavar="IN", help="input CSV with a header row")
     p.add_argument("--output", required=True, metavar="OUT", help="output CSV (written atomically)")
     p.add_argument("--include-input", action="store_true", help="copy the input columns into the output")
-    return p
 
 
 def read_features(path: Path, cli: dict[str, Any]) -> tuple[list[str], list[list[str]], np.ndarray]:

@@ -17,15 +17,12 @@ EPILOG = """examples:
 """
 
 
-def add_parser(sub, formatter_class) -> argparse.ArgumentParser:
-    p = sub.add_parser("schedules", help="plot every learning-rate schedule over N steps",
-                       description=__doc__, epilog=EPILOG, formatter_class=formatter_class)
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=int, default=1000, help="number of update steps N")
     p.add_argument("--lr", type=float, default=0.1, help="initial learning rate η₀")
     p.add_argument("--log", action="store_true", help="log scale for the learning rate")
     p.add_argument("--out", default="runs/schedules", metavar="DIR",
                    help="folder for schedules.png (created if missing)")
-    return p
 
 
 def default_schedules(steps: int, lr: float = 0.1) -> dict[str, Callable[[int], float]]:

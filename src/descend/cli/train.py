@@ -55,11 +55,9 @@ _FIXED_ON_RESUME = {
 }
 
 
-def add_parser(sub: Any, formatter_class: type) -> argparse.ArgumentParser:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     from .. import losses, optimizers
 
-    p = sub.add_parser("train", help="train an MLP by gradient descent (progress bar, checkpoints, curves)",
-                       description=__doc__, epilog=EPILOG, formatter_class=common.formatter(formatter_class))
     common.add_data_arguments(p, required=True)
     p.add_argument("--test-size", type=float, default=None, help="fraction held out for the test (0: none) (default: 0.2)")
     p.add_argument("--no-standardize", action="store_true", default=None,
@@ -109,7 +107,6 @@ def add_parser(sub: Any, formatter_class: type) -> argparse.ArgumentParser:
     g.add_argument("--no-plot", action="store_true", help="skip curves.png (matplotlib is slow to start)")
     g.add_argument("--resume", default=None, metavar="DIR", help="continue the run saved in DIR")
     g.add_argument("--quiet", action="store_true", help="no progress bar, no tables")
-    return p
 
 
 # ------------------------------------------------------------------------------------- building

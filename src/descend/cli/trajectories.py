@@ -23,12 +23,10 @@ see descend.lab.trajectories.RACE_LEARNING_RATES; override with --lr name=value,
 """
 
 
-def add_parser(sub, formatter_class) -> argparse.ArgumentParser:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     from ..lab.functions import FUNCTIONS
     from ..lab.trajectories import RACE_OPTIMIZERS
 
-    p = sub.add_parser("trajectories", help="optimizers race on a 2-D surface: PNG, GIF and a table",
-                       description=__doc__, epilog=EPILOG, formatter_class=formatter_class)
     p.add_argument("--function", default="saddle", choices=list(FUNCTIONS),
                    help="the surface")
     p.add_argument("--optimizers", default=",".join(RACE_OPTIMIZERS),
@@ -44,7 +42,6 @@ def add_parser(sub, formatter_class) -> argparse.ArgumentParser:
     p.add_argument("--out", default="runs/trajectories", metavar="DIR",
                    help="folder for <function>.png and <function>.gif (created if missing)")
     p.add_argument("--frames", type=int, default=60, help="GIF frames (0: no GIF)")
-    return p
 
 
 def parse_point(text: str, argument: str = "--start") -> tuple[float, float]:
