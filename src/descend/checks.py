@@ -271,10 +271,14 @@ def check_finite(name: str, arr: np.ndarray) -> None:
 
 
 # ------------------------------------------------------------------------------- introspection
-@functools.cache
 def keywords(cls: type) -> frozenset[str]:
     """Every named parameter of the ``__init__`` of ``cls`` and of its bases (not ``*args`` or
     ``**kwargs``): what a call may pass by keyword, for errors that list what is accepted."""
+    return _keywords(cls)
+
+
+@functools.cache
+def _keywords(cls: type) -> frozenset[str]:
     names: set[str] = set()
     for klass in cls.__mro__:
         init = klass.__dict__.get("__init__")

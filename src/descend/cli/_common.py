@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import keywords
+
 #: ``--schedule`` short names -> descend.schedules class names
 SCHEDULE_ALIASES = {
     "exponential": "exponentialdecay", "step": "stepdecay", "piecewise": "piecewiseconstantdecay",
@@ -78,7 +80,7 @@ def parse_schedule(text: str, learning_rate: float | None) -> Any:
         raise ValueError(f"--schedule: unknown schedule {name!r}; known: {', '.join(known)}")
     config = parse_key_values("--schedule", rest)
     cls = schedules.REGISTRY[key]
-    if "initial_learning_rate" in cls.__init__.__code__.co_varnames and "initial_learning_rate" not in config:
+    if "initial_learning_rate" in keywords(cls) and "initial_learning_rate" not in config:
         if learning_rate is None:
             raise ValueError(f"--schedule: {name} needs initial_learning_rate=... in the schedule or --lr")
         config["initial_learning_rate"] = learning_rate
@@ -200,7 +202,7 @@ def encode_targets(cli: dict[str, Any], data: Any, source: str) -> np.ndarray:
         return data.y
     labels = list(cli["target_names"])
     names = list(data.target_names)
-    unknown = sorted(set(names[k] for k in np.unique(data.y)) - set(labels))
+    unknown = sorted({names[k] for k in np.unique(data.y)} - set(labels))
     if unknown:
         raise ValueError(f"{source}: class labels {unknown} were not seen in training (known: {labels})")
     mapping = np.array([labels.index(n) if n in labels else -1 for n in names])

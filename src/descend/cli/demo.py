@@ -14,7 +14,6 @@ accuracy about 0.97) and writes the model, the history and the loss/accuracy cur
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 EPILOG = """examples:
   descend demo                      train, then see runs/demo/curves.png

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
 
 from . import _common as common
 
@@ -22,7 +21,8 @@ EPILOG = """examples:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", required=True, metavar="DIR", help="a directory written by 'descend train --out'")
+    p.add_argument("--model", required=True, metavar="DIR",
+                   help="a directory written by 'descend train --out'")
     common.add_data_arguments(p, required=False)
     p.add_argument("--split", choices=("auto", "test", "train", "all"), default="auto",
                    help="which part: auto = test for the training data, all for other data")
@@ -52,8 +52,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"data": spec, "split": part, "samples": len(X), **result}))
         return 0
-    name = source if "csv" not in spec else spec["csv"]
     con = common.console()
-    con.print(f"descend evaluate: {name} ({part}, {len(X)} samples)", soft_wrap=True)
+    con.print(f"descend evaluate: {source} ({part}, {len(X)} samples)", soft_wrap=True)
     con.print(common.table("", list(result.items()), header=("quantity", "value")))
     return 0
