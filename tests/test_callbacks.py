@@ -40,7 +40,8 @@ class StubModel:
         self.weights = [w.copy() for w in weights]
 
 
-def drive(cb: Callback, values: list[float], key: str = "val_loss", model: StubModel | None = None) -> StubModel:
+def drive(cb: Callback, values: list[float], key: str = "val_loss",
+          model: StubModel | None = None) -> StubModel:
     """Run ``cb`` through epochs whose logs hold ``values``; weights = epoch index; stop like fit."""
     model = model or StubModel()
     cb.set_model(model)
@@ -131,7 +132,7 @@ def test_early_stopping_in_a_real_fit_with_restore():
     # the weights are those at the end of epoch 0: replay one epoch to check
     replay = _model("sgd", learning_rate=0.5)
     replay.fit(X, y, epochs=1, batch_size=4, seed=0, verbose=0)
-    for a, b in zip(model.get_weights(), replay.get_weights()):
+    for a, b in zip(model.get_weights(), replay.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 

@@ -42,7 +42,7 @@ def test_plot_trajectories_png(tmp_path, small_race):
     assert any(lbl.startswith("start") for lbl in labels)
     assert "x" in ax.get_xlabel() and "y" in ax.get_ylabel() and "x² − y²" in ax.get_title()
     # the path drawn is the path computed
-    line = next(l for l in ax.get_lines() if l.get_label() == "sgd, η = 0.01")
+    line = next(ln for ln in ax.get_lines() if ln.get_label() == "sgd, η = 0.01")
     np.testing.assert_array_equal(line.get_xydata(), small_race["sgd"].path)
 
 
@@ -76,7 +76,7 @@ def test_plot_history(tmp_path):
     assert_png(tmp_path / "h.png", min_side=250)
     loss_ax, acc_ax = fig.axes
     assert loss_ax.get_title() == "loss" and acc_ax.get_title() == "accuracy"
-    styles = {l.get_label(): l.get_linestyle() for l in loss_ax.get_lines()}
+    styles = {ln.get_label(): ln.get_linestyle() for ln in loss_ax.get_lines()}
     assert styles == {"training (loss)": "-", "validation (val_loss)": "--"}
 
     class History:  # Keras-like object
