@@ -77,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, (title, fn) in jobs.items():
         tree, flat, seconds = profile(fn)
         path = args.out / f"profile_{name}.txt"
-        path.write_text(f"{title}: {seconds:.3f} s\n\n== self time by function ==\n{flat}\n== call tree ==\n{tree}")
+        path.write_text(f"{title}: {seconds:.3f} s\n\n== self time by function ==\n{flat}\n"
+                        f"== call tree ==\n{tree}")
         print(f"{title}: {seconds:.3f} s -> {path}")
         print("\n".join(flat.splitlines()[:30]))
     return 0

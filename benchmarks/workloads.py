@@ -6,6 +6,7 @@ descend's public API is used: ``Sequential.fit``, ``predict`` and ``Optimizer.ap
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,7 +90,7 @@ def w4_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
 def w1_flops_per_sample(widths: tuple[int, ...] = W1_WIDTHS) -> dict[str, int]:
     """Multiply-add FLOPs (2 per MAC) of one sample: forward, ∂E/∂W, and ∂E/∂x for every layer
     but the first (the input needs no gradient)."""
-    macs = [a * b for a, b in zip(widths[:-1], widths[1:])]
+    macs = [a * b for a, b in itertools.pairwise(widths)]
     return {"forward": 2 * sum(macs), "grad_W": 2 * sum(macs), "grad_x": 2 * sum(macs[1:])}
 
 
