@@ -1,4 +1,4 @@
-"""Gradient clipping by value, per-tensor norm and global norm (slides §7; conventions.md §3)."""
+"""Gradient clipping by value, per-tensor norm and global norm (slides §7; docs/conventions.md §3)."""
 from __future__ import annotations
 
 import math

@@ -14,7 +14,7 @@ SHAPE = (N_IN, N_OUT)
 SIZE = N_IN * N_OUT
 C = 0.87962566103423978
 
-# name -> (kind, target standard deviation) on a (500, 300) kernel, from the slides / conventions §6
+# name -> (kind, target standard deviation) on a (500, 300) kernel, from the slides and docs/conventions.md §6
 UNIFORM = {
     "glorot_uniform": math.sqrt(6 / (N_IN + N_OUT)),     # bound, lecture's Xavier uniform
     "xavier_uniform": math.sqrt(6 / (N_IN + N_OUT)),

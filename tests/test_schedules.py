@@ -27,7 +27,7 @@ def test_slides_exponential_decay_is_integer_division():
     sched = ExponentialDecay(eta0, T, delta, staircase=True)
     for t in range(100):
         assert sched(t) == delta ** (t // T) * eta0
-    assert [sched(t) for t in (0, 9, 10, 25)] == [0.1, 0.1, 0.05, 0.025]   # conventions.md §5
+    assert [sched(t) for t in (0, 9, 10, 25)] == [0.1, 0.1, 0.05, 0.025]   # docs/conventions.md §5
 
 
 def test_step_decay_equals_the_staircase():
@@ -65,7 +65,7 @@ def test_inverse_time_decay():
 def test_cosine_decay_with_warmup_matches_the_checked_keras_values():
     sched = CosineDecay(0.0, 100, alpha=0.1, warmup_target=1.0, warmup_steps=10)
     got = [sched(t) for t in (0, 5, 10, 60, 200)]
-    assert got == pytest.approx([0.0, 0.5, 1.0, 0.55, 0.1], abs=1e-15)   # conventions.md §5
+    assert got == pytest.approx([0.0, 0.5, 1.0, 0.55, 0.1], abs=1e-15)   # docs/conventions.md §5
 
 
 def test_cosine_decay_without_warmup():

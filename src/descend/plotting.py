@@ -5,7 +5,8 @@ returns a :class:`matplotlib.figure.Figure` and, when ``path`` is given, also wr
 file — atomically (a temporary file in the same folder, then :func:`os.replace`), so a reader never
 sees half a picture. Figures are built on the Agg canvas directly (no pyplot, no display, no
 global figure list), so this module works on servers and in threads. matplotlib is imported only
-here: ``import descend`` does not load it.
+by this module and :mod:`descend.diagnostics_plots`, which draws on its canvas: ``import descend``
+does not load it.
 
 - :func:`plot_trajectories` — optimizers' paths on a contour plot (lecture §8);
 - :func:`animate_trajectories` — the same as a GIF "race";
@@ -201,7 +202,7 @@ def animate_trajectories(function: Any, race_result: Any, path: PathLike, frames
     path written.
 
     The static part (contours, markers, legend, colour bar) is drawn once into a picture; the
-    frames draw only the paths over it (redrawing the contours every frame is ~20 times slower).
+    frames draw only the paths over it (the contours, redrawn for every frame, would cost most of the time).
     """
     from matplotlib.animation import FuncAnimation, PillowWriter
 

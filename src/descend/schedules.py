@@ -1,10 +1,10 @@
 """Learning-rate schedules: ``η_t = schedule(t)`` with t the **0-based** optimizer step.
 
-Step semantics follow Keras: an optimizer evaluates its schedule at ``iterations`` (0 before the
-first update), so the first update uses ``schedule(0)``. PyTorch's ``StepLR``/``ExponentialLR``
-count ``scheduler.step()`` calls instead (usually epochs); ``StepDecay(η0, T, γ)`` evaluated at the
-number of such calls is ``StepLR(step_size=T, gamma=γ)``, and ``ExponentialDecay(η0, 1, γ)`` is
-``ExponentialLR(gamma=γ)``.
+Step semantics follow Keras (``docs/conventions.md`` §5): an optimizer evaluates its schedule at
+``iterations`` (0 before the first update), so the first update uses ``schedule(0)``. PyTorch's
+``StepLR``/``ExponentialLR`` count ``scheduler.step()`` calls instead (usually epochs);
+``StepDecay(η0, T, γ)`` evaluated at the number of such calls is ``StepLR(step_size=T, gamma=γ)``,
+and ``ExponentialDecay(η0, 1, γ)`` is ``ExponentialLR(gamma=γ)``.
 
 The slides' learning-rate decay (§9) ``η_t = δ^(t // T) · η₀`` is
 ``ExponentialDecay(η₀, T, δ, staircase=True)`` — or, the same numbers, ``StepDecay(η₀, T, δ)``.

@@ -23,7 +23,7 @@ from ..checks import Interval, check
 from ..lab.init_study import InitStudy, glorot_study, he_study
 
 EPILOG = """examples:
-  descend init-study                             both studies (about 5 s)
+  descend init-study                             both studies
   descend init-study --study he --epochs 20      the ReLU study, trained longer
   descend init-study --study glorot --tanh-depth 5 --width 100   closer to the paper's 5 × 1000
 

@@ -191,12 +191,12 @@ class Function2D:
         probe = np.zeros((2, 2))
         try:
             vectorised = np.shape(f(probe, probe)) == (2, 2)
-        except Exception:
+        except Exception:  # any failure on arrays means "scalar-only": numpy.vectorize it
             vectorised = False
         fv: ScalarField = f if vectorised else np.vectorize(f, otypes=[np.float64])
         try:
             g0 = np.asarray(gradient(*start_arr), dtype=np.float64)
-        except Exception as exc:
+        except Exception as exc:  # whatever the user's function raised, said as the argument's fault
             raise TypeError(f"gradient: calling gradient(x, y) at the start failed: {exc}") from exc
         if g0.size != 2:
             raise ValueError(f"gradient: expected gradient(x, y) to return two numbers, "

@@ -96,7 +96,7 @@ class Trajectory:
 
 
 def _optimizer(spec: Any, learning_rate: float | None = None,
-               function: Function2D | None = None) -> tuple[Any, str]:
+               function: Function2D | None = None) -> tuple[Optimizer, str]:
     """An optimizer instance and its label, from a name or an instance.
 
     η for a name: ``learning_rate`` if given, else the surface's suggestion, else
@@ -112,7 +112,7 @@ def _optimizer(spec: Any, learning_rate: float | None = None,
         if learning_rate is not None:
             raise ValueError(f"learning_rates: cannot override η of an optimizer instance "
                              f"({type(spec).__name__}); configure the instance instead")
-        return spec, getattr(spec, "name", type(spec).__name__.lower())
+        return spec, spec.name
     raise TypeError(f"optimizer: expected a name or a descend.optimizers.Optimizer, "
                     f"got {type(spec).__name__}")
 
@@ -149,7 +149,7 @@ def run_trajectory(function: Function2D | str, optimizer: Any,
     steps, tol = check("steps", steps, _STEPS), check("tol", tol, _TOL)
     xy = _point(fn.start if start is None else start, "start").copy()
     opt, name = _optimizer(optimizer, None, fn)
-    lr = getattr(opt, "learning_rate", None)
+    lr = opt.learning_rate
     path = np.full((steps + 1, 2), np.nan)
     path[0] = xy
     diverged = None
