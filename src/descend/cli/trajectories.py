@@ -71,7 +71,7 @@ def parse_learning_rates(text: str) -> dict[str, float]:
             lr = float(value)
         except ValueError:
             lr = math.nan
-        if not sep or not name.strip() or not (math.isfinite(lr) and lr > 0):
+        if not sep or not name.strip() or lr not in Interval(float, 0, closed="neither"):
             raise ValueError(f"--lr: expected NAME=VALUE with VALUE > 0 (e.g. adam=0.1), got {item!r}")
         rates[name.strip().lower()] = lr
     return rates
