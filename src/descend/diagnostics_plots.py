@@ -84,24 +84,7 @@ def plot_exploding(runs: Sequence[Any], path: PathLike | None = None, *, title: 
     fig = _figure(8.5, 5.0)
     ax = fig.subplots()
     for run in runs:
-        losses = np.asarray(run.losses, dtype=float)
-        steps = np.arange(1, len(losses) + 1)
-        ok = np.isfinite(losses)
-        label = "no clipping" if run.clipnorm is None else f"clipnorm={run.clipnorm:g}"
-        if run.diverged:
-            label += f" — NaN at update {len(losses)}"
-        elif run.accuracy is not None:
-            label += f" — accuracy {run.accuracy:.2f}"
-        # each batch's loss is noisy (faint); the solid line is its running mean over an epoch
-        window = 1 if run.diverged else max(1, min(13, int(ok.sum())))
-        (line,) = ax.plot(steps[ok], losses[ok], lw=0.8, alpha=0.3 if window > 1 else 1.0)
-        smooth = np.convolve(losses[ok], np.ones(window) / window, mode="valid")
-        ax.plot(steps[ok][window - 1:], smooth, color=line.get_color(), lw=1.8, label=label)
-        if run.diverged and ok.any():
-            last = np.flatnonzero(ok)[-1]
-            ax.plot(steps[last], losses[last], "x", color="red", ms=12, mew=3)
-            ax.annotate(f"loss = NaN at update {len(losses)}", (steps[last], losses[last]),
-                        textcoords="offset points", xytext=(10, -5), color="red")
+        _exploding_curve(ax, run)
     ax.set_yscale("log")
     finite = [v for run in runs for v in run.losses if math.isfinite(v) and v > 0]
     if finite:  # a batch classified perfectly has a loss near 0: do not let it squash the plot
@@ -114,6 +97,28 @@ def plot_exploding(runs: Sequence[Any], path: PathLike | None = None, *, title: 
     ax.set_title(title or "Large initial weights: the gradients explode and the loss becomes NaN;\n"
                           "gradient clipping (clipnorm) keeps the steps bounded and the run converges")
     return _finish(fig, path)
+
+
+def _exploding_curve(ax: Any, run: Any) -> None:
+    """One run: each batch's loss faint, its running mean over an epoch (13 updates) solid; a
+    diverged run ends with a red × and a note where its loss became NaN."""
+    losses = np.asarray(run.losses, dtype=float)
+    steps = np.arange(1, len(losses) + 1)
+    ok = np.isfinite(losses)
+    label = "no clipping" if run.clipnorm is None else f"clipnorm={run.clipnorm:g}"
+    if run.diverged:
+        label += f" — NaN at update {len(losses)}"
+    elif run.accuracy is not None:
+        label += f" — accuracy {run.accuracy:.2f}"
+    window = 1 if run.diverged else max(1, min(13, int(ok.sum())))
+    (line,) = ax.plot(steps[ok], losses[ok], lw=0.8, alpha=0.3 if window > 1 else 1.0)
+    smooth = np.convolve(losses[ok], np.ones(window) / window, mode="valid")
+    ax.plot(steps[ok][window - 1:], smooth, color=line.get_color(), lw=1.8, label=label)
+    if run.diverged and ok.any():
+        last = np.flatnonzero(ok)[-1]
+        ax.plot(steps[last], losses[last], "x", color="red", ms=12, mew=3)
+        ax.annotate(f"loss = NaN at update {len(losses)}", (steps[last], losses[last]),
+                    textcoords="offset points", xytext=(10, -5), color="red")
 
 
 def plot_init_study(study: Any, path: PathLike | None = None) -> Figure:

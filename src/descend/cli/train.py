@@ -179,6 +179,19 @@ def _model(args: argparse.Namespace, n_features: int, data: Any) -> Sequential:
     activation = _pick(args.activation, "relu")
     init = args.init or ("he_normal" if activation in ("relu", "leaky_relu", "elu") else "glorot_uniform")
     reg = regularizers.L1L2(l1=args.l1 or 0.0, l2=args.l2 or 0.0) if (args.l1 or args.l2) else None
+    units, out_act, loss, metrics = _output(args, data)
+    hidden: list[Layer] = [Dense(u, activation, kernel_initializer=init, kernel_regularizer=reg)
+                           for u in common.parse_layers(_pick(args.layers, "64"))]
+    output = Dense(units, out_act, kernel_regularizer=reg)
+    model = Sequential([Input(n_features), *hidden, output], seed=_pick(args.seed, 0),
+                       dtype=_pick(args.dtype, "float32"))
+    model.compile(optimizer=_optimizer(args), loss=loss, metrics=metrics)
+    return model
+
+
+def _output(args: argparse.Namespace, data: Any) -> tuple[int, str, str, list[str]]:
+    """(units, activation, loss, metrics) of the output layer: the options given, else the task's
+    defaults (one sigmoid for two classes, a softmax for more, one linear unit for regression)."""
     if data.task == "classification":
         binary = data.n_classes == 2
         units = 1 if binary else data.n_classes
@@ -190,13 +203,7 @@ def _model(args: argparse.Namespace, n_features: int, data: Any) -> Sequential:
         metrics = ["mae", "rmse", "r2"]
     if args.metrics is not None:
         metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
-    hidden: list[Layer] = [Dense(u, activation, kernel_initializer=init, kernel_regularizer=reg)
-                           for u in common.parse_layers(_pick(args.layers, "64"))]
-    output = Dense(units, out_act, kernel_regularizer=reg)
-    model = Sequential([Input(n_features), *hidden, output], seed=_pick(args.seed, 0),
-                       dtype=_pick(args.dtype, "float32"))
-    model.compile(optimizer=_optimizer(args), loss=loss, metrics=metrics)
-    return model
+    return units, out_act, loss, metrics
 
 
 def _fresh(args: argparse.Namespace) -> tuple[Any, dict[str, Any], Any]:
