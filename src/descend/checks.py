@@ -61,7 +61,7 @@ class Interval(Generic[N]):
     ----------
     kind : int or float
         ``int``: integers (Python or NumPy); ``float``: real numbers (int, float or a NumPy
-        scalar), finite unless ``finite=False`` (NaN never is a number here).
+        scalar), finite unless ``finite=False``; NaN is always refused.
     low, high : number or None
         The ends; None leaves that side open, and the message then states the other bound
         (``"an int >= 4"``); with both given it states the range (``"in [0.0, inf]"``).
