@@ -26,7 +26,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--only", default=",".join(WORKLOADS),
                    help=f"comma-separated subset of {','.join(WORKLOADS)} (default: all)")
     p.add_argument("--threads", type=int, default=cores_available(),
-                   help="BLAS/OpenMP threads for every system, torch.set_num_threads too (default: the cores available)")
+                   help="BLAS/OpenMP threads for every system, torch.set_num_threads too "
+                        "(default: the cores available)")
     p.add_argument("--out", type=Path, default=None,
                    help="JSON output (default: benchmarks/results/latest.json; quick runs: a file in the "
                         "temporary directory, so a smoke run never replaces the published results)")
@@ -65,7 +66,8 @@ def update_readme(table: str, doc: dict) -> None:
     """Put ``table`` (Markdown), with the run's machine and settings, between the README's markers."""
     m, c = doc["machine"], doc["config"]
     roof = doc.get("roofline", {})
-    head = (f"Run of {c['started_utc']} ({'quick' if c['quick'] else 'full'} sizes, {c['wall_seconds']:.0f} s): "
+    head = (f"Run of {c['started_utc']} ({'quick' if c['quick'] else 'full'} sizes, "
+            f"{c['wall_seconds']:.0f} s): "
             f"{m['cpu_model']}, {m['cores_available']} cores, {c['threads']} thread(s) for every system; "
             f"NumPy {m['versions']['numpy']} with {numpy_blas(m['threadpools'])}, "
             f"torch {m['versions']['torch']}, scikit-learn {m['versions']['scikit-learn']}; descend at "
@@ -74,14 +76,16 @@ def update_readme(table: str, doc: dict) -> None:
     if roof:
         lb = roof["w1_lower_bound"]
         head += (f"\n\nRoofline: sgemm on W1's shapes {roof['sgemm_w1_gflops']:.0f} GFLOP/s (2048² square: "
-                 f"{roof['sgemm_square_gflops']:.0f}); copy bandwidth {roof['copy_gbps']:.1f} GB/s with one thread, "
+                 f"{roof['sgemm_square_gflops']:.0f}); "
+                 f"copy bandwidth {roof['copy_gbps']:.1f} GB/s with one thread, "
                  f"{roof.get('copy_gbps_all_threads', float('nan')):.1f} GB/s with all; W1 epoch = "
                  f"{lb['epoch_gflop']:.1f} GFLOP → matmul-only lower bound {lb['seconds']:.2f} s.")
     mem = doc.get("memory")
     if mem:
         head += "\n\nMemory (one W1 Adam epoch, a fresh process per system): " + "; ".join(
-            f"{k} peak RSS {v.get('peak_rss_mb', float('nan')):.0f} MB ({v.get('training_mb', float('nan')):+.0f} MB "
-            f"over the process before training)" for k, v in mem.items())
+            f"{k} peak RSS {v.get('peak_rss_mb', float('nan')):.0f} MB "
+            f"({v.get('training_mb', float('nan')):+.0f} MB over the process before training)"
+            for k, v in mem.items())
         kb = mem.get("descend", {}).get("transient_peak_kb")
         if kb is not None:
             head += f"; descend's steady-state batches allocate up to {kb:.1f} kB at once (tracemalloc)"
@@ -135,13 +139,17 @@ def main(argv: list[str] | None = None) -> int:
     from .workloads import Sizes
 
     console = Console(width=max(Console().width, 150))
-    log = (lambda msg: console.print(msg, markup=False, highlight=False))
+
+    def log(msg: str) -> None:
+        console.print(msg, markup=False, highlight=False)
+
     sizes = Sizes.quick() if args.quick else Sizes.full()
     repo = HERE.parent
     load_before = os.getloadavg()
     started = time.time()
     suite = Suite(sizes=sizes, threads=args.threads, only=args.only, log=log)
-    log(f"descend benchmarks: {args.only}, {args.threads} thread(s), {'quick' if args.quick else 'full'} sizes")
+    log(f"descend benchmarks: {args.only}, {args.threads} thread(s), "
+        f"{'quick' if args.quick else 'full'} sizes")
     suite.run()
     info = {"machine": machine.info(args.threads, repo), **suite.info}
     info["machine"]["loadavg_before"] = load_before

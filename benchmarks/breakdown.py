@@ -10,6 +10,7 @@ matmul lower bound goes, not a substitute for the profile.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 from collections.abc import Callable
@@ -40,7 +41,7 @@ def per_epoch(fn: Callable[[], object], calls_per_epoch: int, reps: int = 50, ro
 
 def w1_shapes() -> list[tuple[int, ...]]:
     shapes: list[tuple[int, ...]] = []
-    for a, b in zip(W1_WIDTHS[:-1], W1_WIDTHS[1:]):
+    for a, b in itertools.pairwise(W1_WIDTHS):
         shapes += [(a, b), (b,)]
     return shapes
 
@@ -53,7 +54,8 @@ def measure() -> dict[str, float]:
     out: dict[str, float] = {}
 
     products = w1_products()
-    out["matmuls (8 per batch)"] = per_epoch(lambda: [np.matmul(a, b, out=o) for _, a, b, o in products], BATCHES)
+    out["matmuls (8 per batch)"] = per_epoch(lambda: [np.matmul(a, b, out=o) for _, a, b, o in products],
+                                             BATCHES)
 
     # element-wise work of one batch: bias adds, ReLU, ReLU′ (sign(a)·g), ∂E/∂b sums, fused softmax-CE
     z = [rng.standard_normal((W1_BATCH, w), dtype=f32) for w in W1_WIDTHS[1:]]
@@ -63,10 +65,10 @@ def measure() -> dict[str, float]:
     labels = rng.integers(0, 10, W1_BATCH)
 
     def elementwise() -> None:
-        for zi, ai, bi, gi in zip(z, a, bias, gb):
+        for zi, bi, gi in zip(z, bias, gb, strict=True):
             zi += bi
             np.sum(zi, axis=0, out=gi)
-        for zi, ai in zip(z[:-1], a[:-1]):
+        for zi, ai in zip(z[:-1], a[:-1], strict=True):
             np.maximum(zi, 0, out=ai)
             np.sign(ai, out=ai)
             ai *= zi
@@ -80,8 +82,8 @@ def measure() -> dict[str, float]:
     delta = [np.empty_like(x) for x in z]
 
     def compiled() -> None:                     # what a training step runs now (descend/_fast/loops.py)
-        for zi, ai, bi, gi, di in zip(z[:-1], a[:-1], bias, gb, delta):
-            loops.bias_relu(zi, bi, ai)
+        for zi, ai, bi, gi, di in zip(z[:-1], a[:-1], bias[:-1], gb[:-1], delta[:-1], strict=True):
+            loops.bias_relu(zi, bi, ai)                     # hidden layers
             loops.relu_delta_bias(zi, di, di, gi)  # δ written over ∂E/∂a
         loops.bias_softmax(z[-1], bias[-1], a[-1])
         loops.bias_grad(delta[-1], gb[-1])
@@ -100,24 +102,26 @@ def measure() -> dict[str, float]:
     keep = [np.empty_like(p) for p in params]
     for kind in ("adam", "momentum"):
         opt = descend_optimizer(kind)
-        out[f"descend {kind} apply (6 arrays, 235k params)"] = per_epoch(lambda: opt.apply(grads, params), BATCHES)
+        out[f"descend {kind} apply (6 arrays, 235k params)"] = per_epoch(
+            lambda opt=opt: opt.apply(grads, params), BATCHES)
         out[f"descend {kind} apply, keep= (the training step's)"] = per_epoch(
-            lambda: opt.apply(grads, params, keep=keep), BATCHES)
+            lambda opt=opt: opt.apply(grads, params, keep=keep), BATCHES)
     tparams = []
-    for g, p in zip(grads, params):
+    for g, p in zip(grads, params, strict=True):
         t = torch.from_numpy(p.copy()).requires_grad_()
         t.grad = torch.from_numpy(g.copy())
         tparams.append(t)
     for name, make in (("torch Adam (default: foreach)", lambda: torch.optim.Adam(tparams, lr=1e-3)),
                        ("torch Adam fused", lambda: torch.optim.Adam(tparams, lr=1e-3, fused=True)),
-                       ("torch SGD momentum (default)", lambda: torch.optim.SGD(tparams, lr=0.01, momentum=0.9))):
+                       ("torch SGD momentum (default)",
+                        lambda: torch.optim.SGD(tparams, lr=0.01, momentum=0.9))):
         topt = make()
         out[name] = per_epoch(topt.step, BATCHES)
 
     # the divergence guard before a4b988c: a copy of every weight, a Σ of every gradient
     kept = [np.empty_like(p) for p in params]
     out["(before a4b988c) copy of all weights"] = per_epoch(
-        lambda: [np.copyto(k, p) for k, p in zip(kept, params)], BATCHES)
+        lambda: [np.copyto(k, p) for k, p in zip(kept, params, strict=True)], BATCHES)
     out["(before a4b988c) finite check Σg of all gradients"] = per_epoch(
         lambda: [float(g.sum()) for g in grads], BATCHES)
     def errstate() -> None:

@@ -25,7 +25,8 @@ def _git(*args: str) -> str:
 def row(doc: dict[str, Any]) -> list[str]:
     m = doc["machine"]
     ratios = {(r["workload"], r["descend_over"]): r["ratio_of_medians"] for r in doc["ratios"]}
-    cells = [doc["config"]["started_utc"][5:16].replace("T", " "), m["git"]["commit"][:7] + ("+" if m["git"]["src_dirty"] else ""),
+    commit = m["git"]["commit"][:7] + ("+" if m["git"]["src_dirty"] else "")
+    cells = [doc["config"]["started_utc"][5:16].replace("T", " "), commit,
              f"{m['loadavg_before'][0]:.1f}→{m['loadavg_after'][0]:.1f}"]
     for prefix, peer in COLUMNS:
         value = next((v for (w, p), v in ratios.items() if w.startswith(prefix) and p == peer), None)

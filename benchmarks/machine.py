@@ -111,7 +111,8 @@ def info(threads: int, repo: Path) -> dict[str, Any]:
                       "parallel": torch.__config__.parallel_info()}
     except ImportError:
         pass
-    return {"cpu_model": cpu_model(), "cores_logical": os.cpu_count(), "cores_physical": psutil.cpu_count(logical=False),
+    return {"cpu_model": cpu_model(), "cores_logical": os.cpu_count(),
+            "cores_physical": psutil.cpu_count(logical=False),
             "cores_available": cores_available(), "threads_used": threads, "platform": platform.platform(),
             "memory_gb": psutil.virtual_memory().total / 1e9, "env": {k: os.environ.get(k) for k in ENV_VARS},
             "threadpools": threadpool_info(), "numpy_config": numpy_config, "torch": torch_info,

@@ -27,9 +27,10 @@ def _peak_mb() -> float:
     """The high-water mark of this process's RSS. Linux's VmHWM belongs to this address space;
     ``ru_maxrss`` would also count the parent's RSS at fork (it survives exec)."""
     try:
-        for line in open("/proc/self/status"):
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1e3                        # kB
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1e3                    # kB
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3     # kB on Linux
@@ -85,10 +86,11 @@ def measure(system: str, optimizer: str, samples: int, threads: int) -> dict[str
     return result
 
 
-def in_subprocess(system: str, optimizer: str, samples: int, threads: int, timeout: float = 600) -> dict[str, Any]:
+def in_subprocess(system: str, optimizer: str, samples: int, threads: int, timeout: float = 600
+                  ) -> dict[str, Any]:
     """:func:`measure` in a fresh interpreter (so no other system's memory is counted)."""
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.memory", system, optimizer, str(samples), str(threads)],
-                          capture_output=True, text=True, timeout=timeout)
+    command = [sys.executable, "-m", "benchmarks.memory", system, optimizer, str(samples), str(threads)]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     if proc.returncode:
         return {"system": system, "error": proc.stderr.strip().splitlines()[-1:]}
     return json.loads(proc.stdout.strip().splitlines()[-1])

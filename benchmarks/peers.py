@@ -7,6 +7,7 @@ descend's BLAS uses.
 """
 from __future__ import annotations
 
+import itertools
 import warnings
 from typing import Any
 
@@ -23,7 +24,7 @@ def torch_mlp(widths: tuple[int, ...], seed: int = 0) -> Any:
 
     torch.manual_seed(seed)
     layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+    for i, (a, b) in enumerate(itertools.pairwise(widths)):
         layers.append(nn.Linear(a, b))
         if i < len(widths) - 2:
             layers.append(nn.ReLU())
@@ -75,7 +76,7 @@ def w2_torch(X: np.ndarray, y: np.ndarray) -> Runner:
 
     net = nn.Sequential(nn.Linear(2, 2, bias=False), nn.Sigmoid(), nn.Linear(2, 1, bias=False), nn.Sigmoid())
     with torch.no_grad():
-        for layer, kernel in zip((net[0], net[2]), W2_KERNELS):
+        for layer, kernel in zip((net[0], net[2]), W2_KERNELS, strict=True):
             layer.weight.copy_(torch.from_numpy(kernel.T.astype(np.float32)))
     opt = torch.optim.SGD(net.parameters(), lr=W2_LEARNING_RATE)
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y).reshape(-1, 1)
@@ -102,7 +103,7 @@ def w3_torch(sizes: list[int], mode: str) -> Runner:
 
     grads, params = w3_arrays(sizes)
     tparams = []
-    for g, p in zip(grads, params):
+    for g, p in zip(grads, params, strict=True):
         t = torch.from_numpy(p).requires_grad_()
         t.grad = torch.from_numpy(g)
         tparams.append(t)

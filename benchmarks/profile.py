@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     from .machine import limit_threads
 
     limit_threads(args.threads)
-    from .workloads import W1_BATCH, descend_mlp, W1_WIDTHS, w1_data, w2_data, w2_model
+    from .workloads import W1_BATCH, W1_WIDTHS, descend_mlp, w1_data, w2_data, w2_model
 
     n1 = 6_000 if args.quick else 30_000
     X, y = w1_data(n1)
@@ -77,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, (title, fn) in jobs.items():
         tree, flat, seconds = profile(fn)
         path = args.out / f"profile_{name}.txt"
-        path.write_text(f"{title}: {seconds:.3f} s\n\n== self time by function ==\n{flat}\n== call tree ==\n{tree}")
+        path.write_text(f"{title}: {seconds:.3f} s\n\n== self time by function ==\n{flat}\n"
+                        f"== call tree ==\n{tree}")
         print(f"{title}: {seconds:.3f} s -> {path}")
         print("\n".join(flat.splitlines()[:30]))
     return 0

@@ -28,7 +28,8 @@ class Ratio:
     def to_json(self) -> dict[str, Any]:
         return {"workload": self.workload, "descend_over": self.peer, "ratio_of_medians": self.median_ratio,
                 "ratio_of_minimums": self.min_ratio,
-                "paired_min": min(self.paired, default=math.nan), "paired_max": max(self.paired, default=math.nan),
+                "paired_min": min(self.paired, default=math.nan),
+                "paired_max": max(self.paired, default=math.nan),
                 "paired": self.paired}
 
 
@@ -43,8 +44,8 @@ def ratios(measurements: list[Measurement]) -> list[Ratio]:
             continue
         for peer, m in systems.items():
             if peer != "descend":
-                out.append(Ratio(workload, peer, ratio(d.median, m.median),
-                                 [ratio(a, b) for a, b in zip(d.values, m.values)], ratio(d.min, m.min)))
+                paired = [ratio(a, b) for a, b in zip(d.values, m.values, strict=True)]
+                out.append(Ratio(workload, peer, ratio(d.median, m.median), paired, ratio(d.min, m.min)))
     return out
 
 
@@ -102,8 +103,8 @@ def print_tables(measurements: list[Measurement], rs: list[Ratio], tg: list[dict
     console = console or Console()
     by = {(x.workload, x.peer): x for x in rs}
     table = Table(title="descend vs peers — medians (min–max); ratio = descend ÷ peer, lower is better")
-    for col in ("workload", "system", "unit", "median", "min–max", "n", "descend ÷ this (paired min–max)", "min ÷ min",
-                "extra"):
+    for col in ("workload", "system", "unit", "median", "min–max", "n", "descend ÷ this (paired min–max)",
+                "min ÷ min", "extra"):
         table.add_column(col, justify="right" if col in ("median", "n") else "left")
     for m in measurements:
         rr = by.get((m.workload, m.system))
@@ -117,16 +118,19 @@ def print_tables(measurements: list[Measurement], rs: list[Ratio], tg: list[dict
     if roof:
         lb = roof["w1_lower_bound"]
         console.print(f"Roofline: sgemm (W1 shapes) {roof['sgemm_w1_gflops']:.1f} GFLOP/s, square "
-                      f"{roof['sgemm_square_gflops']:.1f} GFLOP/s; copy {roof['copy_gbps']:.1f} GB/s (1 thread), "
+                      f"{roof['sgemm_square_gflops']:.1f} GFLOP/s; "
+                      f"copy {roof['copy_gbps']:.1f} GB/s (1 thread), "
                       f"{roof.get('copy_gbps_all_threads', float('nan')):.1f} GB/s (all threads). "
                       f"W1 epoch = {lb['epoch_gflop']:.1f} GFLOP → matmul lower bound {lb['seconds']:.3g} s.")
     mem = info.get("memory")
     if mem:
         mt = Table(title="Memory: one W1 Adam epoch, fresh process per system")
-        for col in ("system", "RSS before training MB", "peak RSS MB", "peak − before MB", "per-batch transient kB"):
+        for col in ("system", "RSS before training MB", "peak RSS MB", "peak − before MB",
+                    "per-batch transient kB"):
             mt.add_column(col)
         for system, r in mem.items():
-            mt.add_row(system, _fmt(r.get("rss_before_mb")), _fmt(r.get("peak_rss_mb")), _fmt(r.get("training_mb")),
+            mt.add_row(system, _fmt(r.get("rss_before_mb")), _fmt(r.get("peak_rss_mb")),
+                       _fmt(r.get("training_mb")),
                        _fmt(r.get("transient_peak_kb")) if "transient_peak_kb" in r else "")
         console.print(mt)
     tt = Table(title="Targets of issue 6 (measured on medians; best-of = the same ratio on minimums)")
@@ -148,19 +152,23 @@ def write_json(path: Path, measurements: list[Measurement], rs: list[Ratio], tg:
     tmp.replace(path)
 
 
-def markdown(measurements: list[Measurement], rs: list[Ratio], tg: list[dict[str, Any]], info: dict[str, Any]) -> str:
+def markdown(measurements: list[Measurement], rs: list[Ratio], tg: list[dict[str, Any]],
+             info: dict[str, Any]) -> str:
     """The same tables in Markdown, for the README."""
     by = {(x.workload, x.peer): x for x in rs}
-    lines = ["| workload | system | unit | median | min–max | n | descend ÷ this: medians (paired min–max) | min ÷ min "
+    lines = ["| workload | system | unit | median | min–max | n "
+             "| descend ÷ this: medians (paired min–max) | min ÷ min "
              "| extra |", "|---|---|---|--:|---|--:|---|--:|---|"]
     for m in measurements:
         rr = by.get((m.workload, m.system))
         rtxt = f"{rr.median_ratio:.2f}× ({min(rr.paired):.2f}–{max(rr.paired):.2f})" if rr else ""
         extra = ", ".join(f"{k}={_fmt(v) if isinstance(v, float) else v}" for k, v in m.extra.items()
                           if k in ("gbps", "of_copy_bw", "epochs_to_target", "s_per_epoch"))
-        lines.append(f"| {m.workload} | {m.system} | {m.unit} | {_fmt(m.median)} | {_fmt(m.min)}–{_fmt(m.max)} | "
+        lines.append(f"| {m.workload} | {m.system} | {m.unit} | {_fmt(m.median)} | "
+                     f"{_fmt(m.min)}–{_fmt(m.max)} | "
                      f"{len(m.values)} | {rtxt} | {f'{rr.min_ratio:.2f}×' if rr else ''} | {extra} |")
-    lines += ["", "| target | measured (medians) | best-of (minimums) | goal | met |", "|---|--:|--:|---|---|"]
+    lines += ["", "| target | measured (medians) | best-of (minimums) | goal | met |",
+              "|---|--:|--:|---|---|"]
     for t in tg:
         lines.append(f"| {t['target']} | {_fmt(t['value'])} | {_fmt(t.get('best_of_value'))} | {t['goal']} | "
                      f"{ {True: 'yes', False: '**no**', None: '—'}[t['met']] } |")

@@ -10,6 +10,7 @@ epoch cannot take less time unless the products themselves got faster.
 """
 from __future__ import annotations
 
+import itertools
 import statistics
 from typing import Any
 
@@ -25,7 +26,7 @@ def w1_products(batch: int = W1_BATCH, widths: tuple[int, ...] = W1_WIDTHS, seed
     rng = np.random.default_rng(seed)
     f32 = np.float32
     products = []
-    for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:])):
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
         x = rng.standard_normal((batch, n_in), dtype=f32)
         W = rng.standard_normal((n_in, n_out), dtype=f32)
         delta = rng.standard_normal((batch, n_out), dtype=f32)
@@ -50,8 +51,11 @@ def sgemm_w1(batches: int, rounds: int = 7) -> dict[str, Any]:
     times = [timed(one_pass) for _ in range(rounds)]
     per_product = {}
     for name, a, b, out in products:
-        t = statistics.median(timed(lambda: [np.matmul(a, b, out=out) for _ in range(batches)])
-                              for _ in range(3))
+        def run(a: np.ndarray = a, b: np.ndarray = b, out: np.ndarray = out) -> None:
+            for _ in range(batches):
+                np.matmul(a, b, out=out)
+
+        t = statistics.median(timed(run) for _ in range(3))
         per_product[name] = 2 * a.shape[0] * a.shape[1] * b.shape[1] * batches / t / 1e9
     rates = [flops_batch * batches / t / 1e9 for t in times]
     return {"gflops": statistics.median(rates), "gflops_min": min(rates), "gflops_max": max(rates),
@@ -64,7 +68,8 @@ def sgemm_square(n: int = 2048, rounds: int = 3) -> float:
     a, b = rng.standard_normal((n, n), dtype=np.float32), rng.standard_normal((n, n), dtype=np.float32)
     out = np.empty((n, n), np.float32)
     np.matmul(a, b, out=out)
-    return 2 * n ** 3 / statistics.median(timed(lambda: np.matmul(a, b, out=out)) for _ in range(rounds)) / 1e9
+    seconds = statistics.median(timed(lambda: np.matmul(a, b, out=out)) for _ in range(rounds))
+    return 2 * n ** 3 / seconds / 1e9
 
 
 def copy_bandwidth(elements: int, rounds: int = 7) -> dict[str, float]:

@@ -72,7 +72,8 @@ class Suite:
         cases = {f"W3 adam 1×{s.w3_single / 1e6:g}M": [s.w3_single],
                  f"W3 adam {s.w3_arrays}×{s.w3_array_size / 1e3:g}k": [s.w3_array_size] * s.w3_arrays}
         for workload, sizes in cases.items():
-            runners = {"descend": workloads.w3_descend(sizes), "torch foreach": peers.w3_torch(sizes, "foreach"),
+            runners = {"descend": workloads.w3_descend(sizes),
+                       "torch foreach": peers.w3_torch(sizes, "foreach"),
                        "torch fused": peers.w3_torch(sizes, "fused")}
             samples = alternate(runners, s.w3_reps, warmup=1)
             bytes_moved = ADAM_BYTES_PER_PARAM * sum(sizes)
@@ -89,19 +90,22 @@ class Suite:
         s_run, s_epochs = peers.w4_sklearn(data, cap)
         samples = alternate({"descend": d_run, "sklearn": s_run}, self.sizes.w4_reps, warmup=1, log=self.log)
         reps = self.sizes.w4_reps
-        extra = {"descend": {"epochs_to_target": d_epochs[-reps:]}, "sklearn": {"epochs_to_target": s_epochs[-reps:]}}
+        extra = {"descend": {"epochs_to_target": d_epochs[-reps:]},
+                 "sklearn": {"epochs_to_target": s_epochs[-reps:]}}
         for system, e in extra.items():
             e.update({"target_accuracy": workloads.W4_TARGET, "max_epochs": cap,
                       "reached": all(x is not None for x in e["epochs_to_target"]),
                       # the per-epoch cost, which does not depend on how lucky the seed was
-                      "s_per_epoch": statistics.median(t / (ep or cap) for t, ep in
-                                                       zip(samples[system], e["epochs_to_target"]))})
+                      "s_per_epoch": statistics.median(
+                          t / (ep or cap)
+                          for t, ep in zip(samples[system], e["epochs_to_target"], strict=True))})
         self.add(f"W4 digits→{workloads.W4_TARGET:.0%}", samples, "s", 1.0, extra)
 
     # ------------------------------------------------------------------------------- roofline
     def ceilings(self) -> dict[str, Any]:
         return {"sgemm_w1": roofline.sgemm_w1(self.sizes.roofline_batches),
-                "sgemm_square_gflops": roofline.sgemm_square(2048 if self.sizes.roofline_batches > 10 else 512),
+                "sgemm_square_gflops": roofline.sgemm_square(
+                    2048 if self.sizes.roofline_batches > 10 else 512),
                 "copy": roofline.copy_bandwidth(self.sizes.copy_elements)}
 
     def pooled_ceilings(self) -> dict[str, Any]:
@@ -111,7 +115,8 @@ class Suite:
         gflops = max(before["sgemm_w1"]["gflops"], after["sgemm_w1"]["gflops"])
         return {"sgemm_w1_gflops": gflops,
                 "copy_gbps": max(before["copy"]["gbps"], after["copy"]["gbps"]),
-                "copy_gbps_all_threads": max(before["copy"]["gbps_all_threads"], after["copy"]["gbps_all_threads"]),
+                "copy_gbps_all_threads": max(before["copy"]["gbps_all_threads"],
+                                             after["copy"]["gbps_all_threads"]),
                 "sgemm_square_gflops": max(before["sgemm_square_gflops"], after["sgemm_square_gflops"]),
                 "w1_lower_bound": roofline.w1_lower_bound(self.sizes.w1_samples, gflops)}
 

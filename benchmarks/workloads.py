@@ -6,6 +6,7 @@ descend's public API is used: ``Sequential.fit``, ``predict`` and ``Optimizer.ap
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,13 +47,13 @@ class Sizes:
     memory_samples: int
 
     @classmethod
-    def full(cls) -> "Sizes":
+    def full(cls) -> Sizes:
         return cls(w1_samples=60_000, w1_reps=5, w2_updates=10_000, w2_reps=5, w3_single=10_000_000,
                    w3_arrays=100, w3_array_size=100_000, w3_reps=15, w4_max_epochs=100, w4_reps=5,
                    roofline_batches=60, copy_elements=32_000_000, memory_samples=60_000)
 
     @classmethod
-    def quick(cls) -> "Sizes":
+    def quick(cls) -> Sizes:
         return cls(w1_samples=3_000, w1_reps=2, w2_updates=1_000, w2_reps=2, w3_single=1_000_000,
                    w3_arrays=10, w3_array_size=100_000, w3_reps=3, w4_max_epochs=5, w4_reps=1,
                    roofline_batches=5, copy_elements=4_000_000, memory_samples=3_000)
@@ -89,7 +90,7 @@ def w4_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
 def w1_flops_per_sample(widths: tuple[int, ...] = W1_WIDTHS) -> dict[str, int]:
     """Multiply-add FLOPs (2 per MAC) of one sample: forward, ∂E/∂W, and ∂E/∂x for every layer
     but the first (the input needs no gradient)."""
-    macs = [a * b for a, b in zip(widths[:-1], widths[1:])]
+    macs = [a * b for a, b in itertools.pairwise(widths)]
     return {"forward": 2 * sum(macs), "grad_W": 2 * sum(macs), "grad_x": 2 * sum(macs[1:])}
 
 

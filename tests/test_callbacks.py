@@ -10,9 +10,18 @@ import pytest
 
 import descend
 from descend import Dense, Input, Sequential, optimizers, schedules
-from descend.callbacks import (Callback, CSVLogger, EarlyStopping, EpochPrinter, History,
-                               LearningRateScheduler, ModelCheckpoint, ProgressBar, ReduceLROnPlateau,
-                               TerminateOnNaN)
+from descend.callbacks import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    EpochPrinter,
+    History,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ProgressBar,
+    ReduceLROnPlateau,
+    TerminateOnNaN,
+)
 from descend.errors import DivergenceError
 
 
@@ -31,7 +40,8 @@ class StubModel:
         self.weights = [w.copy() for w in weights]
 
 
-def drive(cb: Callback, values: list[float], key: str = "val_loss", model: StubModel | None = None) -> StubModel:
+def drive(cb: Callback, values: list[float], key: str = "val_loss",
+          model: StubModel | None = None) -> StubModel:
     """Run ``cb`` through epochs whose logs hold ``values``; weights = epoch index; stop like fit."""
     model = model or StubModel()
     cb.set_model(model)
@@ -122,7 +132,7 @@ def test_early_stopping_in_a_real_fit_with_restore():
     # the weights are those at the end of epoch 0: replay one epoch to check
     replay = _model("sgd", learning_rate=0.5)
     replay.fit(X, y, epochs=1, batch_size=4, seed=0, verbose=0)
-    for a, b in zip(model.get_weights(), replay.get_weights()):
+    for a, b in zip(model.get_weights(), replay.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -244,10 +254,20 @@ def test_reduce_lr_on_plateau_in_fit_changes_the_logged_rate():
     assert model.optimizer.learning_rate == 0.025
 
 
-@pytest.mark.parametrize("factor", [1.0, 0.0, 2, "x"])
-def test_reduce_lr_on_plateau_factor_must_be_below_one(factor):
-    with pytest.raises(ValueError, match="factor"):
+@pytest.mark.parametrize("factor, error", [(1.0, ValueError), (0.0, ValueError), (2, ValueError),
+                                           ("x", TypeError)])
+def test_reduce_lr_on_plateau_factor_must_be_below_one(factor, error):
+    with pytest.raises(error, match="factor"):
         ReduceLROnPlateau(factor=factor)
+
+
+def test_numpy_scalars_are_arguments():
+    es = EarlyStopping(patience=np.int64(3), min_delta=np.float32(0.5), start_from_epoch=np.int32(1))
+    assert (es.patience, es.min_delta, es.start_from_epoch) == (3, 0.5, 1)
+    assert type(es.patience) is int
+    assert ReduceLROnPlateau(factor=np.float32(0.5), cooldown=np.int64(2)).factor == 0.5
+    with pytest.raises(TypeError, match="patience: expected an int >= 0, got float"):
+        EarlyStopping(patience=2.0)
 
 
 # ------------------------------------------------------------------------------------ protocol

@@ -1,4 +1,6 @@
-"""checks: is_finite (one Σ, the elements only on doubt) and the argument checks."""
+"""checks: is_finite (one Σ, the elements only on doubt), the declared constraints and the argument checks."""
+import math
+
 import numpy as np
 import pytest
 
@@ -28,3 +30,101 @@ def test_check_finite_names_the_argument_and_the_index():
     X[3, 2] = np.inf
     with pytest.raises(ValueError, match=r"X: expected finite values, got inf at index \(3, 2\)"):
         checks.check_finite("X", X)
+
+
+# ------------------------------------------------------------------------------- constraints
+@pytest.mark.parametrize("value, kind", [(np.int64(3), int), (np.int8(3), int), (3, int),
+                                         (np.float32(2.5), float), (np.float64(2.5), float),
+                                         (np.int32(2), float), (2, float)])
+def test_numpy_scalars_are_numbers_and_come_back_as_python_numbers(value, kind):
+    out = checks.check("x", value, checks.Interval(kind, 0))
+    assert type(out) is kind and out == value
+
+
+@pytest.mark.parametrize("value", [True, np.bool_(False), "3", None, [1], 1 + 0j])
+@pytest.mark.parametrize("kind", [int, float])
+def test_a_non_number_is_a_type_error_naming_the_argument(value, kind):
+    with pytest.raises(TypeError, match=r"^x: expected (an int|a number), got "):
+        checks.check("x", value, checks.Interval(kind))
+    assert value not in checks.Interval(kind)
+
+
+def test_a_float_is_not_an_int_even_when_whole():
+    with pytest.raises(TypeError, match=r"^n: expected an int >= 4, got float 4\.0$"):
+        checks.check("n", 4.0, checks.Interval(int, 4))
+
+
+@pytest.mark.parametrize("interval, text", [
+    (checks.Interval(int, 4), "an int >= 4"),
+    (checks.Interval(int, 1, 9), "an int in [1, 9]"),
+    (checks.Interval(int, None, 9, closed="left"), "an int < 9"),
+    (checks.Interval(float, 0, closed="neither"), "a finite number > 0"),
+    (checks.Interval(float, 0.0, math.inf), "a finite number in [0.0, inf]"),
+    (checks.Interval(float, 0.0, 1.0, closed="left", noun="a number"), "a number in [0.0, 1.0)"),
+    (checks.Interval(float, 1.0, math.inf, finite=False), "a number in [1.0, inf]"),
+    (checks.Interval(float), "a finite number"),
+])
+def test_an_interval_says_what_it_holds(interval, text):
+    assert str(interval) == text
+
+
+@pytest.mark.parametrize("closed, inside, outside", [
+    ("both", [0.0, 0.5, 1.0], [-0.1, 1.1]), ("left", [0.0, 0.5], [1.0]),
+    ("right", [0.5, 1.0], [0.0]), ("neither", [0.5], [0.0, 1.0]),
+])
+def test_closed_says_which_ends_belong(closed, inside, outside):
+    interval = checks.Interval(float, 0.0, 1.0, closed=closed)
+    for x in inside:
+        assert x in interval and checks.check("x", x, interval) == x
+    for x in outside:
+        assert x not in interval
+        with pytest.raises(ValueError, match=rf"^x: expected a finite number in .*, got {x}$"):
+            checks.check("x", x, interval)
+
+
+def test_nan_and_inf_are_refused_unless_inf_is_allowed():
+    with pytest.raises(ValueError, match=r"^x: expected a finite number > 0, got nan$"):
+        checks.check("x", math.nan, checks.Interval(float, 0, closed="neither", noun="a number"))
+    with pytest.raises(ValueError, match=r"^x: expected a finite number >= 0, got inf$"):
+        checks.check("x", np.inf, checks.Interval(float, 0))
+    p_norms = checks.Interval(float, 1.0, math.inf, finite=False)
+    assert checks.check("p", np.inf, p_norms) == math.inf and math.nan not in p_norms
+
+
+def test_options_are_case_insensitive_and_come_back_lower_case():
+    modes = checks.Options(("fan_in", "fan_out"))
+    assert checks.check("mode", "FAN_In", modes) == "fan_in"
+    for bad in ("fan_avg", 3, None):
+        assert bad not in modes
+        with pytest.raises(ValueError, match=r"^mode: expected one of \['fan_in', 'fan_out'\], got "):
+            checks.check("mode", bad, modes)
+
+
+def test_boolean():
+    assert checks.check("shuffle", np.bool_(True), checks.BOOLEAN) is True
+    with pytest.raises(TypeError, match=r"^shuffle: expected True or False, got 'yes'$"):
+        checks.check("shuffle", "yes", checks.BOOLEAN)
+    with pytest.raises(TypeError, match="shuffle"):
+        checks.check("shuffle", 1, checks.BOOLEAN)
+
+
+def test_the_common_constraints_by_name():
+    assert checks.check_number("a", np.float32(0.5), low=0.0, high=1.0) == 0.5
+    with pytest.raises(ValueError, match=r"^a: expected a finite number in \(0\.0, inf\], got 0\.0$"):
+        checks.check_number("a", 0.0, low=0.0, low_open=True)
+    assert checks.positive_int("epochs", np.int64(3)) == 3
+    with pytest.raises(ValueError, match=r"^epochs: expected an integer >= 1, got 0$"):
+        checks.positive_int("epochs", 0)
+    with pytest.raises(ValueError, match=r"^split: expected a number in \[0\.0, 1\.0\), got 1\.0$"):
+        checks.fraction("split", 1.0)
+    assert checks.check_choice("flavor", "Keras", ("keras", "torch")) == "keras"
+
+
+def test_keywords_collects_the_named_parameters_up_the_bases():
+    class Base:
+        def __init__(self, a, *args, b=1, **kwargs): ...
+
+    class Child(Base):
+        def __init__(self, c, **kwargs): ...
+
+    assert checks.keywords(Child) == {"a", "b", "c"}

@@ -1,4 +1,4 @@
-"""``descend train`` / ``demo``: options reach the model, --out writes everything, --resume is bit
+"""``descend train``: options reach the model, --out writes everything, --resume is bit
 for bit, and user errors are one line with exit status 2."""
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ import numpy as np
 import pytest
 
 import descend
-from descend import schedules
+from descend.cli import main
 from descend.model import load_checkpoint
-from descend.cli import _common, build_parser, main
-from descend.cli import demo as demo_cli
 
 MOONS = ["--data", "moons", "--n-samples", "60", "--layers", "6", "--quiet", "--no-plot"]
 
@@ -54,15 +52,17 @@ def test_train_writes_model_history_curves_and_results(tmp_path, capsys):
 def test_summary_tables_are_printed(tmp_path, capsys):
     assert _train(*MOONS[:-2], "--epochs", "2") == 0
     text = capsys.readouterr().out
-    for piece in ("moons", "2 → 6 relu → 1 sigmoid", "binary_crossentropy", "Adam", "mini-batch, batch size 32",
+    for piece in ("moons", "2 → 6 relu → 1 sigmoid", "binary_crossentropy", "Adam",
+                  "mini-batch, batch size 32",
                   "accuracy", "validation", "test"):
         assert piece in text, piece
 
 
 def test_options_reach_model_and_optimizer(tmp_path):
     out = tmp_path / "opts"
-    assert _train(*MOONS, "--epochs", "2", "--layers", "5,4", "--activation", "tanh", "--init", "glorot_normal",
-                  "--optimizer", "momentum", "--opt", "momentum=0.5", "--opt", "nesterov=true",
+    assert _train(*MOONS, "--epochs", "2", "--layers", "5,4", "--activation", "tanh",
+                  "--init", "glorot_normal", "--optimizer", "momentum", "--opt", "momentum=0.5",
+                  "--opt", "nesterov=true",
                   "--schedule", "exponential:decay_rate=0.96,decay_steps=100,staircase=true", "--lr", "0.05",
                   "--gd", "batch", "--flavor", "torch", "--weight-decay", "0.01", "--clip-norm", "1",
                   "--l2", "1e-3", "--dtype", "float64", "--validation-split", "0", "--test-size", "0.25",
@@ -106,15 +106,16 @@ def test_resume_is_bit_for_bit(tmp_path):
         np.testing.assert_array_equal(wa, wb)
     sa, sb = a.optimizer.get_state(), b.optimizer.get_state()
     assert sorted(sa) == sorted(sb) and all(np.array_equal(sa[k], sb[k]) for k in sa)
-    assert (tmp_path / "straight" / "history.json").read_text() == (tmp_path / "split" / "history.json").read_text()
-    assert (tmp_path / "straight" / "history.csv").read_text() == (tmp_path / "split" / "history.csv").read_text()
+    for name in ("history.json", "history.csv"):
+        assert (tmp_path / "straight" / name).read_text() == (tmp_path / "split" / name).read_text()
     results = json.loads((tmp_path / "split" / "results.json").read_text())
     assert results["epochs_this_run"] == 2 and results["epochs_trained"] == 4
 
 
 def test_resume_to_another_directory_keeps_the_original(tmp_path):
     assert _train(*MOONS, "--epochs", "1", "--out", str(tmp_path / "a")) == 0
-    assert _train("--resume", str(tmp_path / "a"), "--epochs", "2", "--out", str(tmp_path / "b"), "--quiet", "--no-plot") == 0
+    assert _train("--resume", str(tmp_path / "a"), "--epochs", "2", "--out", str(tmp_path / "b"), "--quiet",
+                  "--no-plot") == 0
     assert descend.load_model(tmp_path / "a").epochs_trained == 1
     assert descend.load_model(tmp_path / "b").epochs_trained == 3
 
@@ -148,7 +149,8 @@ def test_early_stopping_option(tmp_path):
     (["--data", "moons", "--gd", "stochastic", "--batch-size", "8"], "stochastic GD uses one sample"),
     (["--data", "moons", "--schedule", "wobbly:rate=1"], "--schedule: unknown schedule 'wobbly'"),
     (["--data", "moons", "--schedule", "exponential:decay_rate"], "--schedule: expected KEY=VALUE"),
-    (["--data", "moons", "--schedule", "exponential:decay_rate=0.5,decay_steps=10"], "needs initial_learning_rate"),
+    (["--data", "moons", "--schedule", "exponential:decay_rate=0.5,decay_steps=10"],
+     "needs initial_learning_rate"),
     (["--data", "moons", "--opt", "bogus=1"], "--opt: Adam takes no keyword 'bogus'"),
     (["--data", "moons", "--optimizer", "lion"], "optimizer: expected one of"),
     (["--data", "moons", "--layers", "8,x"], "--layers: expected comma-separated"),
@@ -168,44 +170,5 @@ def test_error_in_a_real_process_has_no_traceback():
                            "--batch-size", "3"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "descend train: error: --batch-size: batch GD uses all samples per update; got --batch-size 3 with --gd batch"]
-
-
-@pytest.mark.parametrize("command", ["train", "evaluate", "predict", "demo"])
-def test_help_has_examples(capsys, command):
-    with pytest.raises(SystemExit) as exc:
-        main([command, "--help"])
-    assert exc.value.code == 0
-    text = capsys.readouterr().out
-    assert "examples:" in text and f"descend {command}" in text
-
-
-# ---------------------------------------------------------------------------------- parsers
-def test_parse_schedule_forms():
-    s = _common.parse_schedule("exponential:decay_rate=0.96,decay_steps=100,staircase=true", 0.1)
-    assert s == schedules.ExponentialDecay(0.1, 100, 0.96, staircase=True)
-    assert s(250) == pytest.approx(0.1 * 0.96 ** 2)
-    s = _common.parse_schedule("piecewise:boundaries=10|20,values=0.1|0.01|0.001", None)
-    assert s == schedules.PiecewiseConstantDecay([10, 20], [0.1, 0.01, 0.001])
-    s = _common.parse_schedule("StepDecay:initial_learning_rate=0.5,step_size=3,gamma=0.5", 0.1)
-    assert s(3) == 0.25
-    with pytest.raises(ValueError, match="--schedule: .*unexpected keyword|--schedule"):
-        _common.parse_schedule("cosine:decay_steps=10,bogus=1", 0.1)
-
-
-def test_parse_values_and_layers():
-    assert _common.parse_key_values("--opt", "a=1, b=true,c=0.5,d=x,e=none") == {
-        "a": 1, "b": True, "c": 0.5, "d": "x", "e": None}
-    assert _common.parse_layers("64,32") == [64, 32] and _common.parse_layers("") == []
-
-
-# --------------------------------------------------------------------------------------- demo
-def test_demo_is_descend_train_on_digits_and_reaches_95_percent(tmp_path, capsys):
-    args = build_parser().parse_args(["demo", "--out", str(tmp_path), "--quiet"])
-    argv = demo_cli.train_argv(args)
-    assert argv[:2] == ["--data", "digits"] and "--out" in argv
-    assert main(["demo", "--out", str(tmp_path), "--quiet"]) == 0
-    results = json.loads((tmp_path / "results.json").read_text())
-    assert results["test"]["accuracy"] >= 0.95
-    assert results["epochs_trained"] == 40
-    assert (tmp_path / "curves.png").exists()
+        "descend train: error: --batch-size: batch GD uses all samples per update; got --batch-size 3 with "
+        "--gd batch"]

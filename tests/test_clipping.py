@@ -48,7 +48,7 @@ def test_clip_by_global_norm_keras_and_torch():
     assert at[1][0, 1] == pytest.approx(12.0 * 13.0 / (13.0 + 1e-6), rel=1e-15) and at[1][0, 1] < 12.0
     g = grads3()
     same, _ = clipping.clip_by_global_norm(g, 13.0)
-    assert all(a is b for a, b in zip(same, g))                          # no copy when nothing clips
+    assert all(a is b for a, b in zip(same, g, strict=True))             # no copy when nothing clips
 
 
 def test_clipping_keeps_float32():
@@ -68,7 +68,7 @@ def test_clipped_norms_never_exceed_the_threshold_and_inputs_are_untouched(grads
     assert clipping.global_norm(glob) <= c * (1 + 1e-12)
     assert all(clipping.tensor_norm(g) <= c * (1 + 1e-12) for g in per)
     assert all(np.abs(g).max(initial=0) <= c for g in val)
-    for g, k in zip(grads, copies):
+    for g, k in zip(grads, copies, strict=True):
         assert np.array_equal(g, k)
 
 
@@ -93,3 +93,15 @@ def test_optimizer_clips_before_the_rule():
 def test_bad_arguments_are_named(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_numpy_scalars_are_thresholds_and_norm_types():
+    g = [np.array([3.0, 4.0])]
+    clipped = clipping.clip_by_norm(g, np.float32(1.0), norm_type=np.int64(2))
+    np.testing.assert_allclose(clipped[0], [0.6, 0.8])
+    assert clipping.check_norm_type(np.inf) == math.inf
+    for bad in (float("nan"), 0.5, -np.inf):
+        with pytest.raises(ValueError, match=r"norm_type: expected a number in \[1\.0, inf\]"):
+            clipping.check_norm_type(bad)
+    with pytest.raises(TypeError, match="norm_type: expected a number, got str"):
+        clipping.check_norm_type("2")

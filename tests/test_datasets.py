@@ -159,7 +159,8 @@ def test_load_errors():
         D.load("mnist")
     with pytest.raises(ValueError, match=r"'digits' does not take \['noise'\]; accepted: none"):
         D.load("digits", noise=0.1)
-    with pytest.raises(ValueError, match=r"'moons' does not take \['factor'\]; accepted: \['n_samples', 'noise', 'seed'\]"):
+    with pytest.raises(ValueError, match=r"'moons' does not take \['factor'\]; "
+                                         r"accepted: \['n_samples', 'noise', 'seed'\]"):
         D.load("moons", factor=0.3)
     with pytest.raises(ValueError, match="noise: expected a finite number"):
         D.load("circles", noise=-1)
@@ -195,7 +196,8 @@ def test_csv_round_trip_with_text_labels(tmp_path):
 
 def test_csv_written_from_a_dataset_reads_back(tmp_path):
     X, y = D.load_iris()
-    lines = ["f1,f2,f3,f4,species"] + [",".join(map(repr, row.tolist())) + f",{c}" for row, c in zip(X, y)]
+    lines = ["f1,f2,f3,f4,species"] + [",".join(map(repr, row.tolist())) + f",{c}"
+                                       for row, c in zip(X, y, strict=True)]
     ds = D.load_csv(write(tmp_path, "\n".join(lines) + "\n"), "species")
     assert np.array_equal(ds.X, X) and np.array_equal(ds.y, y)
     assert ds.task == "classification" and ds.target_names == ("0", "1", "2")
@@ -277,7 +279,7 @@ def test_split_shapes_determinism_and_no_overlap():
     b = D.train_test_split(X, y, test_size=0.25, seed=1)
     c = D.train_test_split(X, y, test_size=0.25, seed=2)
     assert [p.shape for p in a] == [(75, 2), (25, 2), (75,), (25,)]
-    assert all(np.array_equal(p, q) for p, q in zip(a, b))
+    assert all(np.array_equal(p, q) for p, q in zip(a, b, strict=True))
     assert not np.array_equal(a[1], c[1])
     rows = np.concatenate([a[0][:, 0], a[1][:, 0]])
     assert sorted(rows.tolist()) == X[:, 0].tolist()             # a partition of the rows
@@ -386,3 +388,13 @@ def test_standardizer_keeps_float32_and_validates():
         s.fit(np.array([["a"]]))
     with pytest.raises(ValueError, match="every scale > 0"):
         D.Standardizer.from_config({"mean": [0.0], "scale": [0.0]})
+
+
+def test_numpy_scalars_are_arguments():
+    X, y = D.make_moons(n_samples=np.int64(40), noise=np.float32(0.1), seed=np.int64(3))
+    np.testing.assert_array_equal(X, D.make_moons(n_samples=40, noise=float(np.float32(0.1)), seed=3)[0])
+    X, y = D.make_spiral(n_samples=np.int32(30), n_classes=np.int8(3))
+    assert X.shape == (30, 2) and set(y.tolist()) == {0, 1, 2}
+    data = np.arange(20.0).reshape(10, 2), np.arange(10) % 2
+    for size, n_test in ((np.int64(3), 3), (np.float32(0.25), 3)):
+        assert len(D.train_test_split(*data, test_size=size)[1]) == n_test

@@ -5,9 +5,19 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from descend.lab.functions import (FUNCTIONS, Function2D, beale, get_function, himmelblau,
-                                   quadratic_bowl, rosenbrock, saddle)
+from descend.lab.functions import (
+    FUNCTIONS,
+    Function2D,
+    beale,
+    get_function,
+    himmelblau,
+    quadratic_bowl,
+    rosenbrock,
+    saddle,
+)
 
 ALL = [saddle(), beale(), rosenbrock(), rosenbrock(a=0.5, b=10), himmelblau(),
        quadratic_bowl(), quadratic_bowl(condition=50, angle=0.6)]
@@ -117,20 +127,24 @@ def test_registry():
     assert get_function(fn) is fn
 
 
-def test_quadratic_bowl_properties():
-    hypothesis = pytest.importorskip("hypothesis")
-    st = hypothesis.strategies
+@given(kappa=st.floats(1.0, 1e4), angle=st.floats(-3.2, 3.2), x=st.floats(-10, 10),
+       y=st.floats(-10, 10))
+def test_quadratic_bowl_properties(kappa, angle, x, y):
+    fn = quadratic_bowl(condition=kappa, angle=angle)
+    g = fn.gradient((x, y))
+    # f is quadratic with minimum 0 at the origin: f(p) = ½ pᵀ∇f(p) ≥ 0
+    assert fn((x, y)) == pytest.approx(0.5 * (x * g[0] + y * g[1]), rel=1e-9, abs=1e-9)
+    assert fn((x, y)) >= 0
+    # and ‖∇f‖ lies between λ_min‖p‖ = ‖p‖ and λ_max‖p‖ = κ‖p‖
+    r = np.hypot(x, y)
+    assert r * (1 - 1e-9) - 1e-12 <= np.hypot(*g) <= kappa * r * (1 + 1e-9) + 1e-12
 
-    @hypothesis.given(kappa=st.floats(1.0, 1e4), angle=st.floats(-3.2, 3.2),
-                      x=st.floats(-10, 10), y=st.floats(-10, 10))
-    def check(kappa, angle, x, y):
-        fn = quadratic_bowl(condition=kappa, angle=angle)
-        g = fn.gradient((x, y))
-        # f is quadratic with minimum 0 at the origin: f(p) = ½ pᵀ∇f(p) ≥ 0
-        assert fn((x, y)) == pytest.approx(0.5 * (x * g[0] + y * g[1]), rel=1e-9, abs=1e-9)
-        assert fn((x, y)) >= 0
-        # and ‖∇f‖ lies between λ_min‖p‖ = ‖p‖ and λ_max‖p‖ = κ‖p‖
-        r = np.hypot(x, y)
-        assert r * (1 - 1e-9) - 1e-12 <= np.hypot(*g) <= kappa * r * (1 + 1e-9) + 1e-12
 
-    check()
+def test_numpy_scalars_are_surface_parameters():
+    assert quadratic_bowl(np.float32(4.0), np.int64(0)).params == {"condition": 4.0, "angle": 0.0}
+    assert rosenbrock(np.int64(1), np.float64(10.0)).params == {"a": 1.0, "b": 10.0}
+    assert saddle().grid(np.int64(3))[2].shape == (3, 3)
+    with pytest.raises(ValueError, match="b: expected a finite number > 0"):
+        rosenbrock(b=0.0)
+    with pytest.raises(ValueError, match="angle: expected a finite number, got inf"):
+        quadratic_bowl(angle=math.inf)

@@ -6,8 +6,7 @@ import pytest
 
 from descend import optimizers
 from descend.lab.functions import Function2D, get_function, quadratic_bowl
-from descend.lab.trajectories import (RACE_LEARNING_RATES, RACE_OPTIMIZERS, race,
-                                      run_trajectory)
+from descend.lab.trajectories import RACE_LEARNING_RATES, RACE_OPTIMIZERS, race, run_trajectory
 
 ORIGIN = (0.0, 0.0)
 

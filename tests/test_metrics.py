@@ -96,3 +96,13 @@ def test_model_reports_every_metric_per_epoch():
     pred = model.predict(X).ravel()
     assert result["r2"] == pytest.approx(skm.r2_score(y, pred))
     assert result["rmse"] == pytest.approx(math.sqrt(skm.mean_squared_error(y, pred)))
+
+
+def test_binary_accuracy_threshold_is_a_checked_number():
+    from descend.metrics import BinaryAccuracy
+
+    assert BinaryAccuracy(np.float32(0.25))(np.array([0.3, 0.2]), np.array([1.0, 0.0])) == 1.0
+    with pytest.raises(TypeError, match="threshold: expected a number"):
+        BinaryAccuracy("0.5")
+    with pytest.raises(ValueError, match="threshold: expected a finite number"):
+        BinaryAccuracy(float("nan"))

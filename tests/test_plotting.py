@@ -7,14 +7,12 @@ import sys
 
 import numpy as np
 import pytest
+from PIL import Image  # pillow comes with matplotlib, a runtime dependency
 
-pytest.importorskip("matplotlib")
-from PIL import Image  # noqa: E402  (pillow comes with matplotlib)
-
-from descend import plotting  # noqa: E402
-from descend.lab.classic import gd_kinds_curves, linear_data  # noqa: E402
-from descend.lab.functions import get_function  # noqa: E402
-from descend.lab.trajectories import race  # noqa: E402
+from descend import plotting
+from descend.lab.classic import gd_kinds_curves, linear_data
+from descend.lab.functions import get_function
+from descend.lab.trajectories import race
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -44,7 +42,7 @@ def test_plot_trajectories_png(tmp_path, small_race):
     assert any(lbl.startswith("start") for lbl in labels)
     assert "x" in ax.get_xlabel() and "y" in ax.get_ylabel() and "x² − y²" in ax.get_title()
     # the path drawn is the path computed
-    line = next(l for l in ax.get_lines() if l.get_label() == "sgd, η = 0.01")
+    line = next(ln for ln in ax.get_lines() if ln.get_label() == "sgd, η = 0.01")
     np.testing.assert_array_equal(line.get_xydata(), small_race["sgd"].path)
 
 
@@ -78,7 +76,7 @@ def test_plot_history(tmp_path):
     assert_png(tmp_path / "h.png", min_side=250)
     loss_ax, acc_ax = fig.axes
     assert loss_ax.get_title() == "loss" and acc_ax.get_title() == "accuracy"
-    styles = {l.get_label(): l.get_linestyle() for l in loss_ax.get_lines()}
+    styles = {ln.get_label(): ln.get_linestyle() for ln in loss_ax.get_lines()}
     assert styles == {"training (loss)": "-", "validation (val_loss)": "--"}
 
     class History:  # Keras-like object
@@ -135,3 +133,18 @@ def test_import_descend_does_not_import_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_plot_history_colours_every_panel_beyond_ten():
+    hist = {f"m{i}": [float(i), float(i) + 1.0] for i in range(12)}
+    fig = plotting.plot_history(hist)
+    assert len(fig.axes) == 12 and all(ax.get_lines() for ax in fig.axes)
+    assert fig.axes[10].get_lines()[0].get_color() == fig.axes[0].get_lines()[0].get_color()
+
+
+def test_animation_arguments_are_checked(small_race, tmp_path):
+    with pytest.raises(ValueError, match=r"frames: expected an int in \[2, 41\], got 42"):
+        plotting.animate_trajectories(small_race.function, small_race, tmp_path / "r.gif", frames=42)
+    with pytest.raises(ValueError, match="fps: expected an int >= 1"):
+        plotting.animate_trajectories(small_race.function, small_race, tmp_path / "r.gif", frames=3, fps=0)
+    assert not list(tmp_path.iterdir())

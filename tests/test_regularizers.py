@@ -7,7 +7,6 @@ import pytest
 from descend import regularizers
 from descend.regularizers import L1, L1L2, L2
 
-
 W = np.array([[0.5, -2.0], [0.0, 3.0]])
 
 

@@ -10,8 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from descend import schedules
-from descend.schedules import (CosineDecay, CosineDecayRestarts, ExponentialDecay, InverseTimeDecay,
-                               PiecewiseConstantDecay, PolynomialDecay, StepDecay)
+from descend.schedules import (
+    CosineDecay,
+    CosineDecayRestarts,
+    ExponentialDecay,
+    InverseTimeDecay,
+    PiecewiseConstantDecay,
+    PolynomialDecay,
+    StepDecay,
+)
 
 
 def test_slides_exponential_decay_is_integer_division():
@@ -31,7 +38,8 @@ def test_step_decay_equals_the_staircase():
 
 def test_smooth_exponential_decay():
     sched = ExponentialDecay(0.1, 10, 0.5)
-    assert sched(0) == 0.1 and sched(5) == pytest.approx(0.1 * 0.5 ** 0.5) and sched(20) == pytest.approx(0.025)
+    assert sched(0) == 0.1 and sched(5) == pytest.approx(0.1 * 0.5 ** 0.5)
+    assert sched(20) == pytest.approx(0.025)
 
 
 def test_piecewise_constant_boundaries_belong_to_the_left_interval():
@@ -145,3 +153,18 @@ def test_a_bad_step_is_named(step):
 
 def test_numpy_integer_steps_work():
     assert StepDecay(0.1, 5, 0.5)(np.int64(10)) == pytest.approx(0.025)
+
+
+def test_numpy_scalars_are_accepted_as_arguments_and_kept_as_python_numbers():
+    sched = StepDecay(np.float64(0.1), np.int64(5), np.float32(0.5))
+    assert sched.get_config() == {"initial_learning_rate": 0.1, "step_size": 5, "gamma": 0.5}
+    assert all(type(v) in (int, float) for v in sched.get_config().values())
+    assert sched == StepDecay(0.1, 5, 0.5)
+    assert json.loads(json.dumps(schedules.serialize(sched)))["config"]["step_size"] == 5
+
+
+def test_schedules_compare_by_config_and_are_not_hashable():
+    assert ExponentialDecay(0.1, 10, 0.5) == ExponentialDecay(0.1, 10.0, 0.5)
+    assert ExponentialDecay(0.1, 10, 0.5) != InverseTimeDecay(0.1, 10, 0.5)
+    with pytest.raises(TypeError):
+        hash(ExponentialDecay(0.1, 10, 0.5))

@@ -32,8 +32,9 @@ from descend.sklearn import MLPClassifier, MLPRegressor
 # - check_decision_proba_consistency: there is no decision_function;
 # - check_non_transformer_estimators_n_iter: the parameter is ``epochs`` (Keras), not max_iter;
 #   ``n_iter_`` is still set, and tested below.
-# scikit-learn itself skips its pandas checks when pandas is absent and its array-API checks
-# unless SCIPY_ARRAY_API is set; those show as "skipped" with scikit-learn's reason.
+# scikit-learn skips its pandas checks when pandas is absent (it is a test dependency here) and
+# its array-API check unless SCIPY_ARRAY_API=1: with NumPy as the namespace that check needs
+# nothing else, so the test sets the variable for it and it runs.
 # ----------------------------------------------------------------------------------------------
 CHECKED = [
     MLPClassifier((8,), learning_rate=0.05, epochs=30, dtype="float64", random_state=0),
@@ -52,7 +53,9 @@ def expected_failed_checks(estimator):
 
 
 @parametrize_with_checks(CHECKED, expected_failed_checks=expected_failed_checks)
-def test_sklearn_estimator_checks(estimator, check):
+def test_sklearn_estimator_checks(estimator, check, monkeypatch):
+    if getattr(check, "func", check).__name__.startswith("check_array_api"):
+        monkeypatch.setenv("SCIPY_ARRAY_API", "1")
     check(estimator)
 
 
@@ -114,7 +117,7 @@ def test_regressor_equals_a_hand_built_sequential(batch_size):
     model = Sequential([Input(3), Dense(5, "tanh"), Dense(1)], dtype="float64", seed=7)
     model.compile(optimizer=SGD(learning_rate=0.05, momentum=0.9), loss="mse")
     history = model.fit(X, y, epochs=4, batch_size=batch_size, verbose=0)
-    for a, b in zip(est.model_.get_weights(), model.get_weights()):
+    for a, b in zip(est.model_.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert est.loss_curve_ == history.history["loss"]
     assert est.t_ == model.optimizer.iterations
@@ -124,7 +127,7 @@ def test_same_random_state_same_fit_and_none_records_its_seed():
     X, y = datasets.load_iris()
     a = MLPClassifier((8,), epochs=5, random_state=3).fit(X, y)
     b = MLPClassifier((8,), epochs=5, random_state=3).fit(X, y)
-    for wa, wb in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+    for wa, wb in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_, strict=True):
         np.testing.assert_array_equal(wa, wb)
     assert a.seed_ == 3
     free = MLPClassifier((8,), epochs=5).fit(X, y)
@@ -140,7 +143,7 @@ def test_partial_fit_equals_fit_epoch_by_epoch():
     inc = MLPClassifier((8,), epochs=3, random_state=1)
     for _ in range(3):
         inc.partial_fit(X, y, classes=[0, 1, 2])
-    for a, b in zip(full.model_.get_weights(), inc.model_.get_weights()):
+    for a, b in zip(full.model_.get_weights(), inc.model_.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert inc.n_iter_ == 3 and inc.loss_curve_ == full.loss_curve_
 
@@ -149,7 +152,7 @@ def test_warm_start_continues_where_fit_stopped():
     X, y = _regression()
     full = MLPRegressor((4,), epochs=4, random_state=2).fit(X, y)
     warm = MLPRegressor((4,), epochs=2, warm_start=True, random_state=2).fit(X, y).fit(X, y)
-    for a, b in zip(full.model_.get_weights(), warm.model_.get_weights()):
+    for a, b in zip(full.model_.get_weights(), warm.model_.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert warm.n_iter_ == 4 and warm.loss_curve_ == full.loss_curve_ and warm.t_ == full.t_
     stopped = MLPRegressor((4,), epochs=3, warm_start=True, early_stopping=True, random_state=2)
@@ -320,7 +323,8 @@ def test_unfitted_estimator_raises_not_fitted():
     ({"optimizer_params": {"centered": True}}, "optimizer_params: optimizer 'adam' has no keyword"),
     ({"optimizer_params": {"beta_1": 0.5}}, "optimizer_params: .*beta_1"),
     ({"optimizer_params": ["amsgrad"]}, "optimizer_params: expected a dict"),
-    ({"schedule": ExponentialDecay(0.1, 10, 0.9), "learning_rate": 0.1}, "schedule: .*learning_rate must be None"),
+    ({"schedule": ExponentialDecay(0.1, 10, 0.9), "learning_rate": 0.1},
+     "schedule: .*learning_rate must be None"),
     ({"schedule": 3}, "schedule"),
     ({"optimizer": SGD(), "learning_rate": 0.1}, "optimizer: an Optimizer instance"),
     ({"flavor": "jax"}, "flavor"),
@@ -350,3 +354,17 @@ def test_early_stopping_on_too_few_samples_names_validation_fraction():
         reg.fit(np.ones((1, 2)), [1.0])
     with pytest.raises(NotFittedError):  # a failed fit leaves no half-fitted estimator
         reg.predict(np.ones((1, 2)))
+
+
+def test_numpy_scalars_are_parameters():
+    X, y = _regression(20)
+    numpy_params = {"hidden_layer_sizes": (np.int64(4),), "epochs": np.int64(2), "l2": np.float32(1e-3),
+                    "tol": np.float64(1e-4), "shuffle": np.bool_(True), "verbose": np.int64(0),
+                    "random_state": np.int64(3)}
+    plain = {k: (tuple(int(u) for u in v) if isinstance(v, tuple) else v.item())
+             for k, v in numpy_params.items()}
+    a = MLPRegressor(**numpy_params).fit(X, y)
+    b = MLPRegressor(**plain).fit(X, y)
+    assert a.n_iter_ == 2 and a.seed_ == 3
+    for u, v in zip(a.coefs_, b.coefs_, strict=True):
+        np.testing.assert_array_equal(u, v)

@@ -34,8 +34,11 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
+
+from .checks import Interval, Options, check
 
 Logs = dict[str, Any]
 
@@ -79,27 +82,27 @@ class CallbackList(Callback):
         for cb in self.callbacks:
             cb.set_params(params)
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: Logs | None = None) -> None:
         for cb in self.callbacks:
             cb.on_train_begin(logs)
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: Logs | None = None) -> None:
         for cb in self.callbacks:
             cb.on_train_end(logs)
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         for cb in self.callbacks:
             cb.on_epoch_begin(epoch, logs)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         for cb in self.callbacks:
             cb.on_epoch_end(epoch, logs)
 
-    def on_batch_begin(self, batch, logs=None):
+    def on_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
         for cb in self.callbacks:
             cb.on_batch_begin(batch, logs)
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: Logs | None = None) -> None:
         for cb in self.callbacks:
             cb.on_batch_end(batch, logs)
 
@@ -120,7 +123,7 @@ class History(Callback):
         self._start: tuple[list[int], dict[str, list[float]]] = ([], {})
 
     @classmethod
-    def continuing(cls, previous: "History | None", initial_epoch: int) -> "History":
+    def continuing(cls, previous: History | None, initial_epoch: int) -> History:
         """A History for a fit starting at ``initial_epoch``: empty when it is 0, else holding
         ``previous``'s records of the epochs before ``initial_epoch``."""
         history = cls()
@@ -130,12 +133,12 @@ class History(Callback):
                               {k: [v[i] for i in keep if i < len(v)] for k, v in previous.history.items()})
         return history
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: Logs | None = None) -> None:
         epochs, records = self._start
         self.epoch = list(epochs)
         self.history = {k: list(v) for k, v in records.items()}
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
@@ -148,7 +151,7 @@ class EpochPrinter(Callback):
         super().__init__()
         self.stream = stream
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         total = self.params.get("epochs", "?")
         parts = [f"{k}: {v:.4g}" for k, v in (logs or {}).items() if isinstance(v, float)]
         print(f"Epoch {epoch + 1}/{total} - " + " - ".join(parts), file=self.stream or sys.stdout, flush=True)
@@ -158,10 +161,17 @@ class EpochPrinter(Callback):
 _MAX_IS_BETTER = ("acc", "accuracy", "auc", "r2", "precision", "recall", "f1")
 
 
+#: a count of epochs
+_EPOCHS = Interval(int, 0)
+#: a threshold on a logged quantity
+_NON_NEGATIVE = Interval(float, 0.0)
+#: a learning rate a callback sets
+_LEARNING_RATE = Interval(float, 0.0, closed="neither")
+
+
 def _monitor_mode(monitor: str, mode: str) -> str:
     """"min" or "max": ``mode`` itself, or for "auto" "max" for accuracy-like names (Keras)."""
-    if mode not in ("auto", "min", "max"):
-        raise ValueError(f"mode: expected 'auto', 'min' or 'max', got {mode!r}")
+    mode = check("mode", mode, Options(("auto", "min", "max")))
     if mode != "auto":
         return mode
     name = monitor[4:] if monitor.startswith("val_") else monitor
@@ -174,21 +184,14 @@ def _check_monitor(monitor: Any) -> str:
     return monitor
 
 
-def _non_negative(name: str, value: Any, integer: bool = False) -> float:
-    kinds = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value) or value < 0:
-        what = "an int" if integer else "a number"
-        raise ValueError(f"{name}: expected {what} >= 0, got {value!r}")
-    return value
-
-
 def _set_learning_rate(model: Any, value: float, who: str) -> None:
     """Set the optimizer's constant learning rate (a schedule cannot be overridden)."""
     optimizer = model.optimizer
     if callable(optimizer.learning_rate):
         raise ValueError(f"{who}: the optimizer's learning rate is a schedule "
                          f"({optimizer.learning_rate!r}); a callback cannot change it as well")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+    # a ValueError whatever is wrong: the value comes from the callback's rule, not from the caller
+    if value not in _LEARNING_RATE:
         raise ValueError(f"{who}: expected a new learning rate > 0, got {value!r}")
     optimizer.learning_rate = float(value)
 
@@ -199,7 +202,7 @@ class _Monitor:
     def __init__(self, monitor: str, mode: str, min_delta: float) -> None:
         self.monitor = _check_monitor(monitor)
         self.mode = _monitor_mode(monitor, mode)
-        self.min_delta = abs(_non_negative("min_delta", min_delta))
+        self.min_delta = check("min_delta", min_delta, _NON_NEGATIVE)
 
     def initial(self) -> float:
         return math.inf if self.mode == "min" else -math.inf
@@ -252,22 +255,23 @@ class EarlyStopping(Callback):
                  start_from_epoch: int = 0, verbose: int = 0) -> None:
         super().__init__()
         self._monitor = _Monitor(monitor, mode, min_delta)
-        self.monitor, self.mode, self.min_delta = self._monitor.monitor, self._monitor.mode, self._monitor.min_delta
-        self.patience = int(_non_negative("patience", patience, integer=True))
-        self.baseline = baseline
+        self.monitor, self.mode = self._monitor.monitor, self._monitor.mode
+        self.min_delta = self._monitor.min_delta
+        self.patience = check("patience", patience, _EPOCHS)
+        self.baseline = None if baseline is None else check("baseline", baseline, Interval(float))
         self.restore_best_weights = bool(restore_best_weights)
-        self.start_from_epoch = int(_non_negative("start_from_epoch", start_from_epoch, integer=True))
+        self.start_from_epoch = check("start_from_epoch", start_from_epoch, _EPOCHS)
         self.verbose = verbose
         self.on_train_begin()
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: Logs | None = None) -> None:
         self.wait = 0
         self.stopped_epoch = 0
         self.best = self._monitor.initial()
         self.best_epoch = 0
         self.best_weights: list | None = None
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         current = self._monitor.value(logs, "EarlyStopping")
         if current is None or epoch < self.start_from_epoch:
             return
@@ -286,7 +290,7 @@ class EarlyStopping(Callback):
             self.stopped_epoch = epoch
             self.model.stop_training = True
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: Logs | None = None) -> None:
         if self.stopped_epoch and self.verbose:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
@@ -334,7 +338,7 @@ class ModelCheckpoint(Callback):
         self.best = self._monitor.initial()
         self.last_saved: Path | None = None
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         logs = logs or {}
         if self.save_best_only:
             current = self._monitor.value(logs, "ModelCheckpoint")
@@ -354,7 +358,7 @@ class ModelCheckpoint(Callback):
 class CSVLogger(Callback):
     """Write the epoch logs to a CSV file, one row per epoch (``epoch`` first, 0-based as Keras).
 
-    The file is flushed after every row, so it can be watched during training. With
+    Each row is on disk when its epoch ends, so the file can be watched during training. With
     ``append=True`` a resumed run adds its rows below the existing ones (no second header).
     """
 
@@ -365,35 +369,31 @@ class CSVLogger(Callback):
         self.filename = Path(filename)
         self.separator = separator
         self.append = bool(append)
-        self._file: TextIO | None = None
-        self._writer: Any = None
         self._keys: list[str] | None = None
 
-    def on_train_begin(self, logs=None):
-        has_rows = self.append and self.filename.exists() and self.filename.stat().st_size > 0
-        self._keys = None
-        if has_rows:
-            with open(self.filename, newline="", encoding="utf-8") as f:
-                header = next(csv.reader(f, delimiter=self.separator), None)
-            self._keys = header[1:] if header else None
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        self._keys = self._header() if self.append else None
         self.filename.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.filename, "a" if self.append else "w", newline="", encoding="utf-8")
+        if not self.append:
+            self.filename.write_text("", encoding="utf-8")
 
-    def on_epoch_end(self, epoch, logs=None):
+    def _header(self) -> list[str] | None:
+        """The columns of an existing file after ``epoch`` (None if there is no row yet)."""
+        if not self.filename.exists() or self.filename.stat().st_size == 0:
+            return None
+        with open(self.filename, newline="", encoding="utf-8") as f:
+            header = next(csv.reader(f, delimiter=self.separator), None)
+        return header[1:] if header else None
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         logs = logs or {}
-        if self._keys is None:
-            self._keys = list(logs)
-            self._writer = csv.writer(self._file, delimiter=self.separator)
-            self._writer.writerow(["epoch", *self._keys])
-        if self._writer is None:
-            self._writer = csv.writer(self._file, delimiter=self.separator)
-        self._writer.writerow([epoch, *(_csv_value(logs.get(k, "")) for k in self._keys)])
-        self._file.flush()
-
-    def on_train_end(self, logs=None):
-        if self._file is not None:
-            self._file.close()
-            self._file = self._writer = None
+        # opened for each row: the row is on disk when the epoch ends, and no file stays open
+        with open(self.filename, "a", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f, delimiter=self.separator)
+            if self._keys is None:
+                self._keys = list(logs)
+                writer.writerow(["epoch", *self._keys])
+            writer.writerow([epoch, *(_csv_value(logs.get(k, "")) for k in self._keys)])
 
 
 def _csv_value(value: Any) -> Any:
@@ -413,10 +413,10 @@ class TerminateOnNaN(Callback):
         self.terminated_at: tuple[int, int] | None = None
         self._epoch = 0
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         self._epoch = epoch
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: Logs | None = None) -> None:
         logs = logs or {}
         loss = logs.get("loss")
         # "diverged" also flags a non-finite gradient under a finite loss
@@ -442,7 +442,7 @@ class LearningRateScheduler(Callback):
         self.schedule = schedule
         self.verbose = verbose
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         lr = self.model.optimizer.current_learning_rate
         try:
             new = self.schedule(epoch, lr)
@@ -477,23 +477,21 @@ class ReduceLROnPlateau(Callback):
                  verbose: int = 0, mode: str = "auto", min_delta: float = 1e-4, cooldown: int = 0,
                  min_lr: float = 0.0) -> None:
         super().__init__()
-        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor < 1:
-            raise ValueError(f"factor: expected a number in (0, 1), got {factor!r}")
         self._monitor = _Monitor(monitor, mode, min_delta)
         self.monitor = self._monitor.monitor
-        self.factor = float(factor)
-        self.patience = int(_non_negative("patience", patience, integer=True))
-        self.cooldown = int(_non_negative("cooldown", cooldown, integer=True))
-        self.min_lr = float(_non_negative("min_lr", min_lr))
+        self.factor = check("factor", factor, Interval(float, 0.0, 1.0, closed="neither"))
+        self.patience = check("patience", patience, _EPOCHS)
+        self.cooldown = check("cooldown", cooldown, _EPOCHS)
+        self.min_lr = check("min_lr", min_lr, _NON_NEGATIVE)
         self.verbose = verbose
         self.on_train_begin()
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: Logs | None = None) -> None:
         self.best = self._monitor.initial()
         self.wait = 0
         self.cooldown_counter = 0
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         current = self._monitor.value(logs, "ReduceLROnPlateau")
         if current is None:
             return
@@ -550,10 +548,16 @@ class ProgressBar(Callback):
     def active(self) -> bool:
         return self._progress is not None
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: Logs | None = None) -> None:
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         console = Console(file=self.file or sys.stdout, force_terminal=self.force_terminal)
         if not (console.is_terminal or console.is_jupyter):
@@ -570,7 +574,7 @@ class ProgressBar(Callback):
         self._last = 0.0
         self._loss_sum = self._loss_weight = 0.0
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         if not self.active:
             return
         self._epoch = epoch
@@ -580,7 +584,7 @@ class ProgressBar(Callback):
                              info="")
         self._loss_sum = self._loss_weight = 0.0
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: Logs | None = None) -> None:
         if not self.active:
             return
         logs = logs or {}
@@ -603,7 +607,7 @@ class ProgressBar(Callback):
             parts.append(f"lr {float(logs['lr']):.3g}")
         self._progress.update(self._batches, completed=batch + 1, info=" · ".join(parts))
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         if not self.active:
             return
         self._progress.update(self._epochs, completed=epoch + 1)
@@ -612,7 +616,7 @@ class ProgressBar(Callback):
             self._progress.console.print(f"epoch {epoch + 1}/{self.params.get('epochs', '?')}  "
                                          + "  ".join(parts), highlight=False)
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: Logs | None = None) -> None:
         if self.active:
             self._progress.stop()
             self._progress = None

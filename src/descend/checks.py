@@ -1,18 +1,207 @@
 """Checks of user input, shared by every public entry point.
 
 Each error names the argument, what was expected and what came; nothing is silently broadcast.
+
+An argument is checked against a declared constraint, name first::
+
+    noise = check("noise", noise, Interval(float, 0.0, math.inf))   # a finite number in [0.0, inf]
+    n = check("n_samples", n, Interval(int, 4))                     # an int >= 4
+    mode = check("mode", mode, Options(("fan_in", "fan_out")))      # one of ['fan_in', 'fan_out']
+    shuffle = check("shuffle", shuffle, BOOLEAN)                    # True or False
+
+:func:`check` returns the value normalised — a Python ``int`` or ``float``, a lower-case option,
+a ``bool`` — so NumPy scalars are accepted wherever a Python number is (a bool is never a
+number). A wrong type is a :class:`TypeError`, a wrong value a :class:`ValueError`. Where a
+message must say more than the constraint (a step "of the optimizer"), ``value in constraint``
+tests without raising. :func:`check_number`, :func:`positive_int`, :func:`fraction` and
+:func:`check_choice` are the common constraints by name.
 """
 from __future__ import annotations
 
 import functools
 import inspect
 import math
-from collections.abc import Sequence
-from typing import Any
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any, Generic, Literal, Protocol, TypeVar, overload
 
 import numpy as np
 
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+N = TypeVar("N", int, float)
+Closed = Literal["both", "left", "right", "neither"]
 
+#: the abstract number type each ``Interval`` kind accepts (NumPy's scalars register with both)
+_ACCEPTS: dict[type, type] = {int: numbers.Integral, float: numbers.Real}
+
+
+class Constraint(Protocol[T_co]):
+    """What :func:`check` needs of a constraint: the value checked and normalised, or an error."""
+
+    def validate(self, name: str, value: Any) -> T_co: ...
+
+
+def check(name: str, value: Any, constraint: Constraint[T]) -> T:
+    """``value`` normalised if it meets ``constraint``; else a TypeError or ValueError that names
+    ``name``, says what was expected and what came."""
+    return constraint.validate(name, value)
+
+
+def is_number(value: Any, kind: type = float) -> bool:
+    """Whether ``value`` is a number of ``kind`` (``int``: an integer, ``float``: any real number),
+    NumPy scalars included, bools not."""
+    return isinstance(value, _ACCEPTS[kind]) and not isinstance(value, (bool, np.bool_))
+
+
+class Interval(Generic[N]):
+    """Numbers from ``low`` to ``high``: ``Interval(float, 0, 1, closed="left")`` is 0 ≤ x < 1.
+
+    Parameters
+    ----------
+    kind : int or float
+        ``int``: integers (Python or NumPy); ``float``: real numbers (int, float or a NumPy
+        scalar), finite unless ``finite=False``; NaN is always refused.
+    low, high : number or None
+        The ends; None leaves that side open, and the message then states the other bound
+        (``"an int >= 4"``); with both given it states the range (``"in [0.0, inf]"``).
+    closed : {"both", "left", "right", "neither"}
+        Which ends belong to the interval.
+    noun : str, optional
+        How the message names what is expected; default "an int" for ``int``, "a finite number"
+        (or "a number" when not ``finite``) for ``float``.
+    finite : bool
+        Whether ±inf are refused (``float`` only).
+    """
+
+    @overload
+    def __init__(self: Interval[int], kind: type[int], low: float | None = None,
+                 high: float | None = None, *, closed: Closed = "both", noun: str | None = None,
+                 finite: bool = True) -> None: ...
+
+    @overload
+    def __init__(self: Interval[float], kind: type[float], low: float | None = None,
+                 high: float | None = None, *, closed: Closed = "both", noun: str | None = None,
+                 finite: bool = True) -> None: ...
+
+    def __init__(self, kind: type[Any], low: float | None = None, high: float | None = None, *,
+                 closed: Closed = "both", noun: str | None = None, finite: bool = True) -> None:
+        if kind not in _ACCEPTS:
+            raise TypeError(f"kind: expected int or float, got {kind!r}")
+        if closed not in ("both", "left", "right", "neither"):
+            raise ValueError(f"closed: expected 'both', 'left', 'right' or 'neither', got {closed!r}")
+        self.kind: type[N] = kind
+        self.low, self.high, self.closed = low, high, closed
+        self.finite = finite or kind is int
+        self.noun = noun or ("an int" if kind is int else "a finite number" if finite else "a number")
+
+    def bounds(self) -> str:
+        """The bounds in words: ``" in [0.0, 1.0)"``, ``" >= 4"``, ``" > 0"`` or ``""``."""
+        left = self.closed in ("both", "left")
+        right = self.closed in ("both", "right")
+        if self.low is not None and self.high is not None:
+            return f" in {'[' if left else '('}{self.low}, {self.high}{']' if right else ')'}"
+        if self.low is not None:
+            return f" {'>=' if left else '>'} {self.low}"
+        if self.high is not None:
+            return f" {'<=' if right else '<'} {self.high}"
+        return ""
+
+    def __str__(self) -> str:
+        return self.noun + self.bounds()
+
+    def __repr__(self) -> str:
+        return (f"Interval({self.kind.__name__}, {self.low!r}, {self.high!r}, closed={self.closed!r}"
+                f", noun={self.noun!r}, finite={self.finite!r})")
+
+    def _within(self, x: float) -> bool:
+        low_ok = self.low is None or (x >= self.low if self.closed in ("both", "left") else x > self.low)
+        high_ok = self.high is None or (x <= self.high if self.closed in ("both", "right") else x < self.high)
+        return low_ok and high_ok
+
+    def __contains__(self, value: Any) -> bool:
+        """Whether ``value`` is a number of this kind in the interval (never raises)."""
+        if not is_number(value, self.kind):
+            return False
+        x = float(value)
+        return not math.isnan(x) and (math.isfinite(x) or not self.finite) and self._within(x)
+
+    def validate(self, name: str, value: Any) -> N:
+        if not is_number(value, self.kind):
+            # a wrong type says the kind: for an integer the whole rule (a float, even 4.0, is
+            # not an int), for a real "a number" (the range is worth saying once it is one)
+            what = str(self) if self.kind is int else "a number"
+            raise TypeError(f"{name}: expected {what}, got {type(value).__name__} {value!r}")
+        number = self.kind(value)
+        if math.isnan(number) or (self.finite and not math.isfinite(number)):
+            what = f"a finite number{self.bounds()}" if self.finite else str(self)
+            raise ValueError(f"{name}: expected {what}, got {number!r}")
+        if not self._within(number):
+            raise ValueError(f"{name}: expected {self}, got {number!r}")
+        return number
+
+
+class Options:
+    """One of a few names, case-insensitive: ``check`` returns it in lower case."""
+
+    def __init__(self, options: Iterable[str]) -> None:
+        self.options = tuple(options)
+
+    def __str__(self) -> str:
+        return f"one of {list(self.options)}"
+
+    def __contains__(self, value: Any) -> bool:
+        return isinstance(value, str) and value.lower() in self.options
+
+    def validate(self, name: str, value: Any) -> str:
+        if value not in self:
+            raise ValueError(f"{name}: expected {self}, got {value!r}")
+        return str(value).lower()
+
+
+class Boolean:
+    """True or False (a NumPy bool too); ``check`` returns a Python bool."""
+
+    def validate(self, name: str, value: Any) -> bool:
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name}: expected True or False, got {value!r}")
+        return bool(value)
+
+
+BOOLEAN = Boolean()
+
+
+# ---------------------------------------------------------------------- the common constraints
+#: which ends are closed, from whether each is open
+_CLOSED: dict[tuple[bool, bool], Closed] = {(False, False): "both", (False, True): "left",
+                                            (True, False): "right", (True, True): "neither"}
+
+
+def check_number(name: str, value: Any, *, low: float | None = None, high: float | None = None,
+                 low_open: bool = False, high_open: bool = False) -> float:
+    """``value`` as a finite float in [low, high] (an end open if asked; None: unbounded)."""
+    closed: Closed = _CLOSED[(low_open, high_open)]
+    span = Interval(float, -math.inf if low is None else low, math.inf if high is None else high,
+                    closed=closed)
+    return check(name, value, span)
+
+
+def positive_int(name: str, value: Any, minimum: int = 1) -> int:
+    """``value`` as an int >= ``minimum`` (the message says "an integer", as ``fit``'s always has)."""
+    return check(name, value, Interval(int, minimum, noun="an integer"))
+
+
+def fraction(name: str, value: Any, *, low: float = 0.0, high: float = 1.0) -> float:
+    """``value`` as a float in [low, high)."""
+    return check(name, value, Interval(float, low, high, closed="left", noun="a number"))
+
+
+def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
+    """``value`` lower-cased if it is one of ``choices`` (case-insensitive)."""
+    return check(name, value, Options(choices))
+
+
+# ------------------------------------------------------------------------------------- arrays
 def as_features(name: str, X: Any, dtype: np.dtype, n_features: int | None = None) -> np.ndarray:
     """``X`` as a C-contiguous (n_samples, n_features) array of ``dtype``, checked."""
     arr = _as_numeric(name, X)
@@ -31,9 +220,11 @@ def as_targets(name: str, y: Any, n_samples: int) -> np.ndarray:
     """``y`` as a numeric array with ``n_samples`` rows, checked (the loss checks its shape)."""
     arr = _as_numeric(name, y)
     if arr.ndim == 0 or arr.ndim > 2:
-        raise ValueError(f"{name}: expected a 1-D or 2-D array with one row per sample, got shape {arr.shape}")
+        raise ValueError(f"{name}: expected a 1-D or 2-D array with one row per sample, "
+                         f"got shape {arr.shape}")
     if arr.shape[0] != n_samples:
-        raise ValueError(f"{name}: expected {n_samples} rows to match X, got {arr.shape[0]} (shape {arr.shape})")
+        raise ValueError(f"{name}: expected {n_samples} rows to match X, got {arr.shape[0]} "
+                         f"(shape {arr.shape})")
     check_finite(name, arr)
     return arr
 
@@ -68,6 +259,7 @@ def all_finite(arrays: Sequence[np.ndarray]) -> bool:
 
 
 def check_finite(name: str, arr: np.ndarray) -> None:
+    """A ValueError naming ``name`` and the first NaN or inf of a float array; other dtypes pass."""
     if not np.issubdtype(arr.dtype, np.floating):
         return
     with np.errstate(over="ignore", invalid="ignore"):
@@ -78,48 +270,15 @@ def check_finite(name: str, arr: np.ndarray) -> None:
         raise ValueError(f"{name}: expected finite values, got {kind} at index {tuple(int(i) for i in bad)}")
 
 
-def positive_int(name: str, value: Any, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def fraction(name: str, value: Any, *, low: float = 0.0, high: float = 1.0) -> float:
-    """A float in [low, high)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name}: expected a number in [{low}, {high}), got {type(value).__name__}")
-    if not (low <= value < high):
-        raise ValueError(f"{name}: expected a number in [{low}, {high}), got {value!r}")
-    return float(value)
-
-
-def check_number(name: str, value: Any, *, low: float | None = None, high: float | None = None,
-                 low_open: bool = False, high_open: bool = False) -> float:
-    """``value`` as a float, or a ValueError/TypeError naming ``name``, the range, and what came."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name}: expected a number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    lo = "(" if low_open else "["
-    hi = ")" if high_open else "]"
-    span = f"{lo}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi}"
-    bad = not math.isfinite(value)
-    bad |= low is not None and (value <= low if low_open else value < low)
-    bad |= high is not None and (value >= high if high_open else value > high)
-    if bad:
-        raise ValueError(f"{name}: expected a finite number in {span}, got {value!r}")
-    return value
-
-
-def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
-    if not isinstance(value, str) or value.lower() not in choices:
-        raise ValueError(f"{name}: expected one of {list(choices)}, got {value!r}")
-    return value.lower()
-
-
-@functools.cache
+# ------------------------------------------------------------------------------- introspection
 def keywords(cls: type) -> frozenset[str]:
     """Every named parameter of the ``__init__`` of ``cls`` and of its bases (not ``*args`` or
     ``**kwargs``): what a call may pass by keyword, for errors that list what is accepted."""
+    return _keywords(cls)
+
+
+@functools.cache
+def _keywords(cls: type) -> frozenset[str]:
     names: set[str] = set()
     for klass in cls.__mro__:
         init = klass.__dict__.get("__init__")

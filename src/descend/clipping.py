@@ -7,7 +7,7 @@ needs no clipping is returned as is)::
     clip_by_norm(grads, c):           g ← g · c / max(‖g‖ + ε, c)              each tensor alone
     clip_by_global_norm(grads, c):    g ← g · c / max(‖G‖ + ε, c)              ‖G‖ = ‖(‖g₁‖, …, ‖g_k‖)‖
 
-``c / max(n + ε, c)`` is 1 (no change) while ``n + ε ≤ c``. Conventions (conventions.md §3):
+``c / max(n + ε, c)`` is 1 (no change) while ``n + ε ≤ c``. Conventions (``docs/conventions.md`` §3):
 
 * Keras ``clipnorm`` is per tensor, ``global_clipnorm`` global, both with ε = 0
   (``g·c/max(‖g‖, c)``, ``g·c·min(1/‖G‖, 1/c)``).
@@ -18,30 +18,25 @@ needs no clipping is returned as is)::
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+
+from .checks import Interval, check
+
+#: p of a p-norm: any p ≥ 1, inf included (the largest |g|)
+_P = Interval(float, 1.0, math.inf, finite=False)
+#: a clipping threshold c
+_THRESHOLD = Interval(float, 0.0, closed="neither")
 
 
 def check_norm_type(norm_type: float) -> float:
     """p of a p-norm: a number ≥ 1 or inf (ValueError otherwise)."""
-    if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float, np.integer, np.floating)):
-        raise TypeError(f"norm_type: expected a number >= 1 or inf, got {type(norm_type).__name__}")
-    p = float(norm_type)
-    if math.isnan(p) or p < 1:
-        raise ValueError(f"norm_type: expected a number >= 1 or inf, got {norm_type!r}")
-    return p
+    return check("norm_type", norm_type, _P)
 
 
-def _check_threshold(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name}: expected a number > 0, got {type(value).__name__}")
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")
-    return float(value)
-
-
-def _check_grads(grads: Sequence[np.ndarray]) -> list[np.ndarray]:
+def _check_grads(grads: Any) -> list[np.ndarray]:
     if isinstance(grads, np.ndarray) or not isinstance(grads, Sequence):
         raise TypeError(f"grads: expected a list of arrays, got {type(grads).__name__}")
     for i, g in enumerate(grads):
@@ -82,7 +77,7 @@ def _scaled(g: np.ndarray, clip: float, norm: float, epsilon: float) -> np.ndarr
 def clip_by_value(grads: Sequence[np.ndarray], clipvalue: float) -> list[np.ndarray]:
     """``g ← clip(g, −c, c)`` element-wise (Keras ``clipvalue``, PyTorch ``clip_grad_value_``)."""
     grads = _check_grads(grads)
-    c = _check_threshold("clipvalue", clipvalue)
+    c = check("clipvalue", clipvalue, _THRESHOLD)
     return [np.clip(g, -c, c) if np.abs(g).max(initial=0.0) > c else g for g in grads]
 
 
@@ -90,7 +85,7 @@ def clip_by_norm(grads: Sequence[np.ndarray], clipnorm: float, *, epsilon: float
                  norm_type: float = 2.0) -> list[np.ndarray]:
     """Each tensor alone: ``g ← g · c / max(‖g‖ + ε, c)`` (Keras ``clipnorm``, ε = 0)."""
     grads = _check_grads(grads)
-    c = _check_threshold("clipnorm", clipnorm)
+    c = check("clipnorm", clipnorm, _THRESHOLD)
     p = check_norm_type(norm_type)
     return [_scaled(g, c, tensor_norm(g, p), epsilon) for g in grads]
 
@@ -103,6 +98,6 @@ def clip_by_global_norm(grads: Sequence[np.ndarray], global_clipnorm: float, *, 
     ``clip_grad_norm_(params, c, norm_type)``, whose return value is the same ‖G‖.
     """
     grads = _check_grads(grads)
-    c = _check_threshold("global_clipnorm", global_clipnorm)
+    c = check("global_clipnorm", global_clipnorm, _THRESHOLD)
     total = global_norm(grads, norm_type)
     return [_scaled(g, c, total, epsilon) for g in grads], total

@@ -29,7 +29,8 @@ from __future__ import annotations
 import csv
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from .backend import as_rng
-from .checks import check_number
+from .checks import Interval, check, is_number
 
 __all__ = [
     "Dataset", "DatasetInfo", "DATASETS", "load",
@@ -80,7 +81,7 @@ class Dataset:
     name: str
     target: str = field(default="target")
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[np.ndarray]:
         return iter((self.X, self.y))
 
     @property
@@ -100,12 +101,13 @@ class Dataset:
 # --------------------------------------------------------------------------------------------
 # argument checks
 # --------------------------------------------------------------------------------------------
-def _int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name}: expected an int >= {minimum}, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name}: expected an int >= {minimum}, got {value}")
-    return int(value)
+#: noise level of a generated data set: ≥ 0
+_NOISE = Interval(float, 0.0, math.inf)
+
+
+def _count(minimum: int) -> Interval[int]:
+    """At least ``minimum`` (samples, classes)."""
+    return Interval(int, minimum)
 
 
 def _sklearn_seed(seed: Seed) -> int | None:
@@ -128,39 +130,46 @@ def _bundled(name: str) -> Dataset:
     import sklearn.datasets as skd  # lazy: keeps `import descend` light
 
     bunch = getattr(skd, f"load_{name}")()
-    regression = name == "diabetes"
-    X, y = _as_xy(bunch.data, bunch.target, classification=not regression)
-    target_names = None if regression else tuple(str(t) for t in bunch.target_names)
-    return Dataset(X=X, y=y, task="regression" if regression else "classification",
-                   n_classes=None if regression else len(target_names),
+    if name == "diabetes":
+        X, y = _as_xy(bunch.data, bunch.target, classification=False)
+        return Dataset(X=X, y=y, task="regression", n_classes=None,
+                       feature_names=tuple(str(f) for f in bunch.feature_names), target_names=None,
+                       name=name, target="progression")
+    X, y = _as_xy(bunch.data, bunch.target)
+    target_names = tuple(str(t) for t in bunch.target_names)
+    return Dataset(X=X, y=y, task="classification", n_classes=len(target_names),
                    feature_names=tuple(str(f) for f in bunch.feature_names),
-                   target_names=target_names, name=name,
-                   target="progression" if regression else "class")
+                   target_names=target_names, name=name, target="class")
+
+
+def _bundled_xy(name: str) -> tuple[np.ndarray, np.ndarray]:
+    data = _bundled(name)
+    return data.X, data.y
 
 
 def load_digits() -> tuple[np.ndarray, np.ndarray]:
     """Handwritten digits: X (1797, 64) float64 pixel intensities 0–16, y int64 digit 0–9."""
-    return tuple(_bundled("digits"))  # type: ignore[return-value]
+    return _bundled_xy("digits")
 
 
 def load_iris() -> tuple[np.ndarray, np.ndarray]:
     """Iris: X (150, 4) float64 (sepal/petal length and width, cm), y int64 species 0–2."""
-    return tuple(_bundled("iris"))  # type: ignore[return-value]
+    return _bundled_xy("iris")
 
 
 def load_wine() -> tuple[np.ndarray, np.ndarray]:
     """Wine: X (178, 13) float64 chemical measurements, y int64 cultivar 0–2."""
-    return tuple(_bundled("wine"))  # type: ignore[return-value]
+    return _bundled_xy("wine")
 
 
 def load_breast_cancer() -> tuple[np.ndarray, np.ndarray]:
     """Breast cancer Wisconsin: X (569, 30) float64, y int64 (0 = malignant, 1 = benign)."""
-    return tuple(_bundled("breast_cancer"))  # type: ignore[return-value]
+    return _bundled_xy("breast_cancer")
 
 
 def load_diabetes() -> tuple[np.ndarray, np.ndarray]:
     """Diabetes (regression): X (442, 10) float64 as scikit-learn scales it, y float64 25–346."""
-    return tuple(_bundled("diabetes"))  # type: ignore[return-value]
+    return _bundled_xy("diabetes")
 
 
 # --------------------------------------------------------------------------------------------
@@ -186,8 +195,8 @@ def make_moons(n_samples: int = 200, noise: float = 0.1, seed: Seed = 0
     """
     from sklearn.datasets import make_moons as _make_moons
 
-    n_samples = _int("n_samples", n_samples, 4)
-    noise = check_number("noise", noise, low=0.0)
+    n_samples = check("n_samples", n_samples, _count(4))
+    noise = check("noise", noise, _NOISE)
     return _as_xy(*_make_moons(n_samples=n_samples, noise=noise, random_state=_sklearn_seed(seed)))
 
 
@@ -212,9 +221,9 @@ def make_circles(n_samples: int = 200, noise: float = 0.05, factor: float = 0.5,
     """
     from sklearn.datasets import make_circles as _make_circles
 
-    n_samples = _int("n_samples", n_samples, 4)
-    noise = check_number("noise", noise, low=0.0)
-    factor = check_number("factor", factor, low=0.0, high=1.0, low_open=True, high_open=True)
+    n_samples = check("n_samples", n_samples, _count(4))
+    noise = check("noise", noise, _NOISE)
+    factor = check("factor", factor, Interval(float, 0.0, 1.0, closed="neither"))
     return _as_xy(*_make_circles(n_samples=n_samples, noise=noise, factor=factor,
                                  random_state=_sklearn_seed(seed)))
 
@@ -245,8 +254,8 @@ def make_xor(n_samples: int = 200, noise: float = 0.1, seed: Seed = 0
     X : ndarray of float64, shape (n_samples, 2)
     y : ndarray of int64, shape (n_samples,)
     """
-    n_samples = _int("n_samples", n_samples, 4)
-    noise = check_number("noise", noise, low=0.0)
+    n_samples = check("n_samples", n_samples, _count(4))
+    noise = check("noise", noise, _NOISE)
     rng = as_rng(seed)
     X = rng.uniform(-1.0, 1.0, size=(n_samples, 2))
     y = (X[:, 0] > 0) != (X[:, 1] > 0)
@@ -277,9 +286,9 @@ def make_spiral(n_samples: int = 300, n_classes: int = 2, noise: float = 0.2, se
     X : ndarray of float64, shape (n_samples, 2)
     y : ndarray of int64, shape (n_samples,)
     """
-    n_classes = _int("n_classes", n_classes, 2)
-    n_samples = _int("n_samples", n_samples, 2 * n_classes)
-    noise = check_number("noise", noise, low=0.0)
+    n_classes = check("n_classes", n_classes, _count(2))
+    n_samples = check("n_samples", n_samples, _count(2 * n_classes))
+    noise = check("noise", noise, _NOISE)
     rng = as_rng(seed)
     X_parts, y_parts = [], []
     for k, size in enumerate(_class_sizes(n_samples, n_classes)):
@@ -322,9 +331,9 @@ def make_gaussians(n_samples: int = 300, n_classes: int = 3, std: float = 1.0, s
             raise ValueError("centers: expected finite coordinates of shape (n_classes >= 2, 2), "
                              f"got shape {centers.shape}")
         n_classes = centers.shape[0]
-    n_classes = _int("n_classes", n_classes, 2)
-    n_samples = _int("n_samples", n_samples, 2 * n_classes)
-    std = check_number("std", std, low=0.0, low_open=True)
+    n_classes = check("n_classes", n_classes, _count(2))
+    n_samples = check("n_samples", n_samples, _count(2 * n_classes))
+    std = check("std", std, Interval(float, 0.0, math.inf, closed="right"))
     X, y = make_blobs(n_samples=n_samples, n_features=2,
                       centers=centers if centers is not None else n_classes,
                       cluster_std=std, random_state=_sklearn_seed(seed))
@@ -392,8 +401,9 @@ def load(name: str, **options: Any) -> Dataset:
     **options
         The generated data sets take ``n_samples``, ``noise`` and ``seed`` (plus ``factor`` for
         circles, ``n_classes`` for spiral and gaussians, ``centers`` for gaussians, whose
-        ``noise`` is the blobs' standard deviation, also accepted as ``std``). An option given as None keeps its default,
-        so a command line can pass every flag through. The bundled data sets take none.
+        ``noise`` is the blobs' standard deviation, also accepted as ``std``). An option given as
+        None keeps its default, so a command line can pass every flag through. The bundled data
+        sets take none.
 
     Returns
     -------
@@ -513,23 +523,47 @@ def load_csv(path: str | os.PathLike[str], target: str, *, task: str | None = No
         raise ValueError(f"task: expected 'classification', 'regression' or None, got {task!r}")
     if not isinstance(target, str):
         raise TypeError(f"target: expected a column name (str), got {type(target).__name__}")
+    path = _csv_file(path)
+    header, rows, where = _read_rows(path)
+    _check_target_column(path, header, target)
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    _check_no_missing(path, header, columns, where)
+    t = header.index(target)
+    features = [name for j, name in enumerate(header) if j != t]
+    if not features:
+        raise ValueError(f"{path.name}: no feature columns besides the target {target!r}")
+    X = np.column_stack([_parse_numeric(name, columns[j], where)
+                         for j, name in enumerate(header) if j != t])
+    y, kind, target_names = _parse_target(target, columns[t], where, task)
+    return Dataset(X=X, y=y, task=kind,
+                   n_classes=None if target_names is None else len(target_names),
+                   feature_names=tuple(features), target_names=target_names,
+                   name=path.stem, target=target)
+
+
+def _csv_file(path: str | os.PathLike[str]) -> Path:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"CSV file not found: {str(path)!r}")
     if path.is_dir():
         raise ValueError(f"path: expected a CSV file, got the directory {str(path)!r}")
+    return path
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[list[str]], list[tuple[int, int]]]:
+    """The header, the data rows (fields stripped, blank lines skipped) and, per row, its data row
+    number and line in the file (for messages)."""
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    where: list[tuple[int, int]] = []
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
-        header: list[str] | None = None
-        rows: list[list[str]] = []
-        where: list[tuple[int, int]] = []
         for fields in reader:
-            if not fields or all(not f.strip() for f in fields):
+            if all(not f.strip() for f in fields):
                 continue
             fields = [f.strip() for f in fields]
             if header is None:
-                header = fields
-                _check_header(header, path)
+                header = _check_header(fields, path)
                 continue
             if len(fields) != len(header):
                 raise ValueError(f"{path.name}: {_where(len(rows) + 1, reader.line_num)} has "
@@ -540,42 +574,36 @@ def load_csv(path: str | os.PathLike[str], target: str, *, task: str | None = No
         raise ValueError(f"{path.name}: the file is empty; expected a header row and data rows")
     if not rows:
         raise ValueError(f"{path.name}: the file has a header but no data rows")
-    if target not in header:
-        hint = ""
-        if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
-            hint = " (the file does not look comma-separated)"
-        raise ValueError(f"target: column {target!r} not found in {path.name}; "
-                         f"columns: {header}{hint}")
+    return header, rows, where
 
-    columns = list(zip(*rows))
-    for j, name in enumerate(header):
-        missing = [i for i, text in enumerate(columns[j]) if text.lower() in MISSING]
+
+def _check_header(header: list[str], path: Path) -> list[str]:
+    empty = [i + 1 for i, name in enumerate(header) if not name]
+    if empty:
+        raise ValueError(f"{path.name}: the header has an empty column name at position(s) {empty}")
+    duplicates = sorted(name for name, count in Counter(header).items() if count > 1)
+    if duplicates:
+        raise ValueError(f"{path.name}: duplicate column names in the header: {duplicates}")
+    return header
+
+
+def _check_target_column(path: Path, header: list[str], target: str) -> None:
+    if target in header:
+        return
+    hint = ""
+    if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
+        hint = " (the file does not look comma-separated)"
+    raise ValueError(f"target: column {target!r} not found in {path.name}; columns: {header}{hint}")
+
+
+def _check_no_missing(path: Path, header: list[str], columns: list[list[str]],
+                      where: list[tuple[int, int]]) -> None:
+    for name, cells in zip(header, columns, strict=True):
+        missing = [i for i, text in enumerate(cells) if text.lower() in MISSING]
         if missing:
             more = f" ({len(missing)} missing in this column)" if len(missing) > 1 else ""
             raise ValueError(f"{path.name}: missing value in column {name!r} at "
                              f"{_where(*where[missing[0]])}{more}")
-    t = header.index(target)
-    features = [name for j, name in enumerate(header) if j != t]
-    if not features:
-        raise ValueError(f"{path.name}: no feature columns besides the target {target!r}")
-    X = np.empty((len(rows), len(features)))
-    for col, (j, name) in enumerate((j, n) for j, n in enumerate(header) if j != t):
-        X[:, col] = _parse_numeric(name, list(columns[j]), where)
-    y, kind, target_names = _parse_target(target, list(columns[t]), where, task)
-    return Dataset(X=X, y=y, task=kind,
-                   n_classes=None if target_names is None else len(target_names),
-                   feature_names=tuple(features), target_names=target_names,
-                   name=path.stem, target=target)
-
-
-def _check_header(header: list[str], path: Path) -> None:
-    empty = [i + 1 for i, name in enumerate(header) if not name]
-    if empty:
-        raise ValueError(f"{path.name}: the header has an empty column name at position(s) {empty}")
-    seen: set[str] = set()
-    duplicates = sorted({name for name in header if name in seen or seen.add(name)})
-    if duplicates:
-        raise ValueError(f"{path.name}: duplicate column names in the header: {duplicates}")
 
 
 def _parse_target(column: str, cells: list[str], where: list[tuple[int, int]], task: str | None
@@ -658,6 +686,20 @@ def train_test_split(X: np.ndarray, y: np.ndarray, test_size: float | int = 0.2,
     """
     X = np.asarray(X)
     y = np.asarray(y)
+    n = _check_split_arrays(X, y)
+    n_test = _test_count(test_size, n)
+    rng = as_rng(seed)
+    labels = _stratify_labels(stratify, y, n)
+    if labels is None:
+        order = rng.permutation(n)
+        test, train = order[:n_test], order[n_test:]
+    else:
+        train, test = _stratified_indices(labels, n_test, rng)
+    return X[train], X[test], y[train], y[test]
+
+
+def _check_split_arrays(X: np.ndarray, y: np.ndarray) -> int:
+    """The number of samples of X and y, which must agree and be at least 2."""
     if X.ndim == 0 or y.ndim == 0:
         raise ValueError(f"X, y: expected arrays with a first (sample) axis, got shapes "
                          f"{X.shape} and {y.shape}")
@@ -666,48 +708,51 @@ def train_test_split(X: np.ndarray, y: np.ndarray, test_size: float | int = 0.2,
         raise ValueError(f"y: expected {n} samples (as many as X), got {y.shape[0]}")
     if n < 2:
         raise ValueError(f"X: expected at least 2 samples to split, got {n}")
-    if isinstance(test_size, bool) or not isinstance(test_size, (int, float, np.integer, np.floating)):
-        raise TypeError(f"test_size: expected a float in (0, 1) or an int, got "
-                        f"{type(test_size).__name__}")
-    if isinstance(test_size, (int, np.integer)):
-        if not 1 <= test_size <= n - 1:
-            raise ValueError(f"test_size: expected an int in [1, {n - 1}], got {test_size}")
-        n_test = int(test_size)
-    else:
-        if not 0.0 < test_size < 1.0:
-            raise ValueError(f"test_size: expected a float in (0, 1), got {test_size}")
-        n_test = min(max(1, math.ceil(test_size * n)), n - 1)
-    rng = as_rng(seed)
+    return int(n)
 
-    if stratify is None:
-        labels = y if (y.ndim == 1 and y.dtype.kind in "iubUSO") else None
-    elif stratify is True:
+
+def _test_count(test_size: Any, n: int) -> int:
+    """Samples in the test part: ``test_size`` itself (an int) or ``ceil(test_size · n)`` (a
+    fraction), both parts keeping at least one."""
+    if is_number(test_size, int):
+        return check("test_size", test_size, Interval(int, 1, n - 1))
+    if is_number(test_size):
+        share = check("test_size", test_size, Interval(float, 0, 1, closed="neither", noun="a float"))
+        return min(max(1, math.ceil(share * n)), n - 1)
+    raise TypeError(f"test_size: expected a float in (0, 1) or an int, got {type(test_size).__name__}")
+
+
+def _stratify_labels(stratify: bool | np.ndarray | None, y: np.ndarray, n: int) -> np.ndarray | None:
+    """The labels to stratify on, or None for a plain random split (see train_test_split)."""
+    if stratify is None:  # class labels (integer, bool or text) are stratified, float targets not
+        return y if (y.ndim == 1 and y.dtype.kind in "iubUSO") else None
+    if stratify is True:
         if y.ndim != 1:
             raise ValueError(f"stratify: needs 1-D class labels in y, got shape {y.shape}")
-        labels = y
-    elif stratify is False:
-        labels = None
-    else:
-        labels = np.asarray(stratify)
-        if labels.shape != (n,):
-            raise ValueError(f"stratify: expected {n} labels, got shape {labels.shape}")
+        return y
+    if stratify is False:
+        return None
+    labels = np.asarray(stratify)
+    if labels.shape != (n,):
+        raise ValueError(f"stratify: expected {n} labels, got shape {labels.shape}")
+    return labels
 
-    if labels is None:
-        order = rng.permutation(n)
-        test, train = order[:n_test], order[n_test:]
-    else:
-        classes, codes = np.unique(labels, return_inverse=True)
-        codes = codes.reshape(-1)
-        members = [np.flatnonzero(codes == k) for k in range(len(classes))]
-        alloc = _allocate(np.array([len(m) for m in members]), n_test)
-        test_parts, train_parts = [], []
-        for idx, k in zip(members, alloc):
-            idx = rng.permutation(idx)
-            test_parts.append(idx[:k])
-            train_parts.append(idx[k:])
-        test = rng.permutation(np.concatenate(test_parts))
-        train = rng.permutation(np.concatenate(train_parts))
-    return X[train], X[test], y[train], y[test]
+
+def _stratified_indices(labels: np.ndarray, n_test: int, rng: np.random.Generator
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """(train, test) indices with each class's share in both parts (see :func:`_allocate`)."""
+    classes, codes = np.unique(labels, return_inverse=True)
+    codes = codes.reshape(-1)
+    members = [np.flatnonzero(codes == k) for k in range(len(classes))]
+    alloc = _allocate(np.array([len(m) for m in members]), n_test)
+    test_parts, train_parts = [], []
+    for idx, k in zip(members, alloc, strict=True):
+        idx = rng.permutation(idx)
+        test_parts.append(idx[:k])
+        train_parts.append(idx[k:])
+    test = rng.permutation(np.concatenate(test_parts))
+    train = rng.permutation(np.concatenate(train_parts))
+    return train, test
 
 
 class Standardizer:
@@ -742,7 +787,7 @@ class Standardizer:
             raise ValueError(f"{name}: contains NaN or inf")
         return X
 
-    def fit(self, X: np.ndarray) -> "Standardizer":
+    def fit(self, X: np.ndarray) -> Standardizer:
         """Learn the per-feature mean and standard deviation of ``X`` (n_samples ≥ 1)."""
         X = self._check(X)
         if X.shape[0] == 0:
@@ -784,7 +829,7 @@ class Standardizer:
                 "scale": None if self.scale is None else self.scale.tolist()}
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> "Standardizer":
+    def from_config(cls, config: Mapping[str, Any]) -> Standardizer:
         """Rebuild a (fitted) Standardizer from :meth:`get_config`'s output."""
         self = cls()
         mean, scale = config.get("mean"), config.get("scale")

@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
 # the figure and the atomic write are plotting's: one Agg canvas and one file rule for every picture
-from .plotting import _figure, _finish
+from .plotting import PathLike, _figure, _finish
 
 __all__ = ["plot_gradient_flow", "plot_exploding", "plot_init_study"]
-
-PathLike = str | Path
 
 
 def plot_gradient_flow(flows: Mapping[str, Any], path: PathLike | None = None, *, record: int = 0,
@@ -46,7 +43,7 @@ def plot_gradient_flow(flows: Mapping[str, Any], path: PathLike | None = None, *
     fig = _figure(12.5, 5.2)
     ax, hm = fig.subplots(1, 2, width_ratios=[1.25, 1])
     x = np.arange(1, n_layers + 1)
-    for k, row in zip(labels, norms):
+    for k, row in zip(labels, norms, strict=True):
         ax.plot(x, row, marker="o", label=k)
     ax.set_yscale("log")
     ax.set_xticks(x)
@@ -87,35 +84,41 @@ def plot_exploding(runs: Sequence[Any], path: PathLike | None = None, *, title: 
     fig = _figure(8.5, 5.0)
     ax = fig.subplots()
     for run in runs:
-        losses = np.asarray(run.losses, dtype=float)
-        steps = np.arange(1, len(losses) + 1)
-        ok = np.isfinite(losses)
-        label = "no clipping" if run.clipnorm is None else f"clipnorm={run.clipnorm:g}"
-        if run.diverged:
-            label += f" — NaN at update {len(losses)}"
-        elif run.accuracy is not None:
-            label += f" — accuracy {run.accuracy:.2f}"
-        # each batch's loss is noisy (faint); the solid line is its running mean over an epoch
-        window = 1 if run.diverged else max(1, min(13, int(ok.sum())))
-        (line,) = ax.plot(steps[ok], losses[ok], lw=0.8, alpha=0.3 if window > 1 else 1.0)
-        smooth = np.convolve(losses[ok], np.ones(window) / window, mode="valid")
-        ax.plot(steps[ok][window - 1:], smooth, color=line.get_color(), lw=1.8, label=label)
-        if run.diverged and ok.any():
-            last = np.flatnonzero(ok)[-1]
-            ax.plot(steps[last], losses[last], "x", color="red", ms=12, mew=3)
-            ax.annotate(f"loss = NaN at update {len(losses)}", (steps[last], losses[last]),
-                        textcoords="offset points", xytext=(10, -5), color="red")
+        _exploding_curve(ax, run)
     ax.set_yscale("log")
     finite = [v for run in runs for v in run.losses if math.isfinite(v) and v > 0]
     if finite:  # a batch classified perfectly has a loss near 0: do not let it squash the plot
         ax.set_ylim(bottom=max(min(finite), 1e-2))
-    ax.set_xlabel("update (mini-batch SGD step); clipped run: faint = each batch, solid = running mean over 13 updates")
+    ax.set_xlabel("update (mini-batch SGD step); clipped run: faint = each batch, "
+                  "solid = running mean over 13 updates")
     ax.set_ylabel("loss E of the batch (log scale)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     ax.set_title(title or "Large initial weights: the gradients explode and the loss becomes NaN;\n"
                           "gradient clipping (clipnorm) keeps the steps bounded and the run converges")
     return _finish(fig, path)
+
+
+def _exploding_curve(ax: Any, run: Any) -> None:
+    """One run: each batch's loss faint, its running mean over an epoch (13 updates) solid; a
+    diverged run ends with a red × and a note where its loss became NaN."""
+    losses = np.asarray(run.losses, dtype=float)
+    steps = np.arange(1, len(losses) + 1)
+    ok = np.isfinite(losses)
+    label = "no clipping" if run.clipnorm is None else f"clipnorm={run.clipnorm:g}"
+    if run.diverged:
+        label += f" — NaN at update {len(losses)}"
+    elif run.accuracy is not None:
+        label += f" — accuracy {run.accuracy:.2f}"
+    window = 1 if run.diverged else max(1, min(13, int(ok.sum())))
+    (line,) = ax.plot(steps[ok], losses[ok], lw=0.8, alpha=0.3 if window > 1 else 1.0)
+    smooth = np.convolve(losses[ok], np.ones(window) / window, mode="valid")
+    ax.plot(steps[ok][window - 1:], smooth, color=line.get_color(), lw=1.8, label=label)
+    if run.diverged and ok.any():
+        last = np.flatnonzero(ok)[-1]
+        ax.plot(steps[last], losses[last], "x", color="red", ms=12, mew=3)
+        ax.annotate(f"loss = NaN at update {len(losses)}", (steps[last], losses[last]),
+                    textcoords="offset points", xytext=(10, -5), color="red")
 
 
 def plot_init_study(study: Any, path: PathLike | None = None) -> Figure:
@@ -127,7 +130,7 @@ def plot_init_study(study: Any, path: PathLike | None = None) -> Figure:
     x = np.arange(1, len(study.layers) + 1)
     panels = (("activation_var", "Var(a) of the activations\n(forward: the signal going up)"),
               ("delta_var", "Var(∂E/∂z) of the back-propagated gradients\n(backward: δ going down)"))
-    for ax, (attr, heading) in zip(axes, panels):
+    for ax, (attr, heading) in zip(axes, panels, strict=False):  # a third axes, if any, is the loss
         for lab in study.labels:
             signal = "activation" if attr == "activation_var" else "delta"
             ax.plot(x, getattr(study, attr)[lab], marker="o", ms=3,

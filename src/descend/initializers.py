@@ -8,7 +8,7 @@ the variance so that a layer's inputs and outputs keep the same variance. Throug
 Kernels are stored as ``(inputs, units)`` like Keras, so ``fan_in = shape[0]`` (see
 :func:`compute_fans`; torch's ``(out, in)`` weights swap the two).
 
-Names, formulas and frameworks (``conventions.md`` §6):
+Names, formulas and frameworks (``docs/conventions.md`` §6):
 
 ===================  ====================================  =====================  ====================
 name                 distribution                          Keras                  torch
@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from .backend import resolve_dtype
-from .checks import check_choice
+from .checks import Interval, Options, check, is_number
 
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
@@ -71,17 +71,25 @@ ShapeLike = Sequence[int] | int
 # --------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------
+#: a dimension of a shape
+_DIM = Interval(int, 0)
+#: any finite real number; ≥ 0 and > 0 (the initializers' messages say "a number >= 0")
+_REAL = Interval(float)
+_NON_NEGATIVE = Interval(float, 0, noun="a number")
+_POSITIVE = Interval(float, 0, closed="neither", noun="a number")
+
+
 def _as_shape(shape: ShapeLike) -> tuple[int, ...]:
-    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
-        shape = (int(shape),)
-    if not isinstance(shape, (tuple, list)):
+    dims: Sequence[Any]
+    if isinstance(shape, (tuple, list)):
+        dims = shape
+    elif is_number(shape, int):
+        dims = (shape,)
+    else:
         raise TypeError(f"shape: expected a tuple of non-negative ints, got {type(shape).__name__}")
-    out = []
-    for dim in shape:
-        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 0:
-            raise ValueError(f"shape: expected a tuple of non-negative ints, got {tuple(shape)!r}")
-        out.append(int(dim))
-    return tuple(out)
+    if not all(dim in _DIM for dim in dims):
+        raise ValueError(f"shape: expected a tuple of non-negative ints, got {tuple(dims)!r}")
+    return tuple(int(dim) for dim in dims)
 
 
 def _as_rng(rng: Any) -> np.random.Generator:
@@ -91,17 +99,11 @@ def _as_rng(rng: Any) -> np.random.Generator:
     return rng
 
 
-def _real(name: str, value: Any, *, positive: bool = False, nonnegative: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+def _real(name: str, value: Any, interval: Interval[float] = _REAL) -> float:
+    """``value`` as a float in ``interval``; a wrong type is "a real number" in these messages."""
+    if not is_number(value):
         raise TypeError(f"{name}: expected a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name}: expected a finite number, got {value!r}")
-    if positive and value <= 0:
-        raise ValueError(f"{name}: expected a number > 0, got {value!r}")
-    if nonnegative and value < 0:
-        raise ValueError(f"{name}: expected a number >= 0, got {value!r}")
-    return value
+    return check(name, value, interval)
 
 
 def _truncated_standard_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -134,7 +136,7 @@ def compute_fans(shape: ShapeLike) -> tuple[int, int]:
     Notes
     -----
     torch stores weights as ``(out, in, *kernel)`` and computes ``fan_in = shape[1]·rf``; applying
-    its rule to an ``(in, out)`` array would swap the fans (``conventions.md`` §6).
+    its rule to an ``(in, out)`` array would swap the fans (``docs/conventions.md`` §6).
     """
     shape = _as_shape(shape)
     if len(shape) == 0:
@@ -182,7 +184,7 @@ class Initializer:
         return {}
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> "Initializer":
+    def from_config(cls, config: Mapping[str, Any]) -> Initializer:
         """Rebuild an initializer from :meth:`get_config`'s output."""
         return cls(**dict(config))
 
@@ -191,7 +193,8 @@ class Initializer:
         return f"{type(self).__name__}({args})"
 
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.get_config() == other.get_config()  # type: ignore[union-attr]
+        return isinstance(other, Initializer) and type(self) is type(other) \
+            and self.get_config() == other.get_config()
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, tuple(sorted(self.get_config().items()))))
@@ -200,14 +203,14 @@ class Initializer:
 class Zeros(Initializer):
     """All zeros: ``w = 0``. Keras's and the lecture's default bias initializer."""
 
-    def sample(self, shape, rng):
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         return np.zeros(shape)
 
 
 class Ones(Initializer):
     """All ones: ``w = 1``."""
 
-    def sample(self, shape, rng):
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         return np.ones(shape)
 
 
@@ -222,10 +225,10 @@ class Constant(Initializer):
     def __init__(self, value: float = 0.0) -> None:
         self.value = _real("value", value)
 
-    def sample(self, shape, rng):
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         return np.full(shape, self.value)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"value": self.value}
 
 
@@ -241,12 +244,12 @@ class RandomNormal(Initializer):
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05) -> None:
         self.mean = _real("mean", mean)
-        self.stddev = _real("stddev", stddev, nonnegative=True)
+        self.stddev = _real("stddev", stddev, _NON_NEGATIVE)
 
-    def sample(self, shape, rng):
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         return self.mean + self.stddev * rng.standard_normal(shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"mean": self.mean, "stddev": self.stddev}
 
 
@@ -266,12 +269,12 @@ class TruncatedNormal(Initializer):
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05) -> None:
         self.mean = _real("mean", mean)
-        self.stddev = _real("stddev", stddev, nonnegative=True)
+        self.stddev = _real("stddev", stddev, _NON_NEGATIVE)
 
-    def sample(self, shape, rng):
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         return self.mean + self.stddev * _truncated_standard_normal(rng, shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"mean": self.mean, "stddev": self.stddev}
 
 
@@ -292,10 +295,10 @@ class RandomUniform(Initializer):
             raise ValueError(f"maxval: expected a number >= minval ({self.minval!r}), "
                              f"got {self.maxval!r}")
 
-    def sample(self, shape, rng):
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         return rng.uniform(self.minval, self.maxval, size=shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"minval": self.minval, "maxval": self.maxval}
 
 
@@ -333,9 +336,9 @@ class VarianceScaling(Initializer):
 
     def __init__(self, scale: float = 1.0, mode: str = "fan_in",
                  distribution: str = "truncated_normal") -> None:
-        self.scale = _real("scale", scale, positive=True)
-        self.mode = check_choice("mode", mode, self.MODES)
-        distribution = check_choice("distribution", distribution, self.DISTRIBUTIONS)
+        self.scale = _real("scale", scale, _POSITIVE)
+        self.mode = check("mode", mode, Options(self.MODES))
+        distribution = check("distribution", distribution, Options(self.DISTRIBUTIONS))
         self.distribution = "truncated_normal" if distribution == "normal" else distribution
 
     def variance(self, shape: ShapeLike) -> float:
@@ -344,7 +347,7 @@ class VarianceScaling(Initializer):
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         return self.scale / max(1.0, fan)
 
-    def sample(self, shape, rng):
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         variance = self.variance(shape)
         if self.distribution == "uniform":
             limit = math.sqrt(3.0 * variance)
@@ -354,7 +357,7 @@ class VarianceScaling(Initializer):
         stddev = math.sqrt(variance) / TRUNCATION_STDDEV_CORRECTION
         return stddev * _truncated_standard_normal(rng, shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution}
 
 
@@ -366,7 +369,7 @@ class _Preset(VarianceScaling):
     def __init__(self) -> None:
         super().__init__(*self._ARGS)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {}
 
 
@@ -443,10 +446,10 @@ class XavierUniform(VarianceScaling):
     """
 
     def __init__(self, gain: float = 1.0) -> None:
-        self.gain = _real("gain", gain, positive=True)
+        self.gain = _real("gain", gain, _POSITIVE)
         super().__init__(self.gain ** 2, "fan_avg", "uniform")
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain}
 
 
@@ -463,10 +466,10 @@ class XavierNormal(VarianceScaling):
     """
 
     def __init__(self, gain: float = 1.0) -> None:
-        self.gain = _real("gain", gain, positive=True)
+        self.gain = _real("gain", gain, _POSITIVE)
         super().__init__(self.gain ** 2, "fan_avg", "untruncated_normal")
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain}
 
 
@@ -475,11 +478,11 @@ class _Kaiming(VarianceScaling):
 
     def __init__(self, negative_slope: float = 0.0, mode: str = "fan_in") -> None:
         self.negative_slope = _real("negative_slope", negative_slope)
-        mode = check_choice("mode", mode, ("fan_in", "fan_out"))
+        mode = check("mode", mode, Options(("fan_in", "fan_out")))
         # torch's calculate_gain("leaky_relu", a)² = 2 / (1 + a²); a = 0 is plain ReLU.
         super().__init__(2.0 / (1.0 + self.negative_slope ** 2), mode, self._DISTRIBUTION)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"negative_slope": self.negative_slope, "mode": self.mode}
 
 
@@ -523,7 +526,8 @@ class FunctionInitializer(Initializer):
             raise TypeError(f"function: expected a callable, got {type(function).__name__}")
         self.function = function
 
-    def __call__(self, shape, rng, dtype="float32"):
+    def __call__(self, shape: ShapeLike, rng: np.random.Generator,
+                 dtype: Any = "float32") -> np.ndarray:
         shape = _as_shape(shape)
         rng = _as_rng(rng)
         dtype = resolve_dtype(dtype)
@@ -536,7 +540,7 @@ class FunctionInitializer(Initializer):
             raise TypeError(f"initializer {name}: expected a real numeric array, got dtype {out.dtype}")
         return out.astype(dtype, copy=False)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         raise TypeError(f"initializer: a plain function ({self.function!r}) cannot be serialized; "
                         "subclass descend.initializers.Initializer and implement get_config")
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import Interval, check
+
 
 class Metric:
     """Streaming metric: ``reset()``, ``update(y_pred, y_true)``, ``result() -> float``."""
@@ -57,38 +59,38 @@ class BinaryAccuracy(Metric):
     name = "binary_accuracy"
 
     def __init__(self, threshold: float = 0.5) -> None:
-        self.threshold = threshold
+        self.threshold = check("threshold", threshold, Interval(float))
         super().__init__()
 
-    def _values(self, y_pred, y_true):
+    def _values(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         return (y_pred > self.threshold) == (y_true > 0.5)
 
 
 class CategoricalAccuracy(Metric):
     name = "categorical_accuracy"
 
-    def _values(self, y_pred, y_true):
+    def _values(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         return y_pred.argmax(axis=-1) == y_true.argmax(axis=-1)
 
 
 class SparseCategoricalAccuracy(Metric):
     name = "sparse_categorical_accuracy"
 
-    def _values(self, y_pred, y_true):
+    def _values(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         return y_pred.argmax(axis=-1) == np.asarray(y_true).reshape(-1)
 
 
 class MeanAbsoluteError(Metric):
     name = "mae"
 
-    def _values(self, y_pred, y_true):
+    def _values(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         return np.abs(y_pred - y_true)
 
 
 class MeanSquaredError(Metric):
     name = "mse"
 
-    def _values(self, y_pred, y_true):
+    def _values(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         return np.square(y_pred - y_true)
 
 
@@ -141,7 +143,8 @@ def get(identifier: str | Metric, loss_name: str | None = None, n_outputs: int =
     if isinstance(identifier, Metric):
         return identifier
     if not isinstance(identifier, str):
-        raise TypeError(f"metrics: expected metric names or Metric instances, got {type(identifier).__name__}")
+        raise TypeError(f"metrics: expected metric names or Metric instances, "
+                        f"got {type(identifier).__name__}")
     key = ALIASES.get(identifier.lower(), identifier.lower())
     if key == "accuracy":
         key = _ACCURACY_FOR_LOSS.get(loss_name or "",
@@ -150,5 +153,6 @@ def get(identifier: str | Metric, loss_name: str | None = None, n_outputs: int =
         metric.name = "accuracy"
         return metric
     if key not in REGISTRY:
-        raise ValueError(f"metrics: expected names from {sorted(REGISTRY) + ['accuracy']}, got {identifier!r}")
+        raise ValueError(f"metrics: expected names from {sorted(REGISTRY) + ['accuracy']}, "
+                         f"got {identifier!r}")
     return REGISTRY[key]()

@@ -5,7 +5,8 @@ returns a :class:`matplotlib.figure.Figure` and, when ``path`` is given, also wr
 file — atomically (a temporary file in the same folder, then :func:`os.replace`), so a reader never
 sees half a picture. Figures are built on the Agg canvas directly (no pyplot, no display, no
 global figure list), so this module works on servers and in threads. matplotlib is imported only
-here: ``import descend`` does not load it.
+by this module and :mod:`descend.diagnostics_plots`, which draws on its canvas: ``import descend``
+does not load it.
 
 - :func:`plot_trajectories` — optimizers' paths on a contour plot (lecture §8);
 - :func:`animate_trajectories` — the same as a GIF "race";
@@ -18,14 +19,17 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogFormatterSciNotation, LogLocator
+
+from .checks import Interval, check
 
 __all__ = ["plot_trajectories", "animate_trajectories", "plot_history", "plot_schedules",
            "plot_gd_kinds", "save_figure"]
@@ -198,16 +202,13 @@ def animate_trajectories(function: Any, race_result: Any, path: PathLike, frames
     path written.
 
     The static part (contours, markers, legend, colour bar) is drawn once into a picture; the
-    frames draw only the paths over it (redrawing the contours every frame is ~20 times slower).
+    frames draw only the paths over it (the contours, redrawn for every frame, would cost most of the time).
     """
     from matplotlib.animation import FuncAnimation, PillowWriter
 
     steps = race_result.steps
-    if isinstance(frames, bool) or not isinstance(frames, (int, np.integer)) or not (
-            2 <= frames <= steps + 1):
-        raise ValueError(f"frames: expected an int from 2 to steps + 1 = {steps + 1}, got {frames!r}")
-    if isinstance(fps, bool) or not isinstance(fps, (int, np.integer)) or fps < 1:
-        raise ValueError(f"fps: expected an int >= 1, got {fps!r}")
+    frames = check("frames", frames, Interval(int, 2, steps + 1))   # each frame a different step
+    fps = check("fps", fps, Interval(int, 1))
     # 1. the background: everything but the paths, with the legend of the paths
     back, ax, pairs = _trajectory_axes(function, race_result, grid)
     back.set_dpi(dpi)
@@ -216,8 +217,9 @@ def animate_trajectories(function: Any, race_result: Any, path: PathLike, frames
     _legend(back, ax)
     ax.set_title(_title(function, race_result).replace("same start, ", "same start, race of "),
                  fontsize=10)
-    back.canvas.draw()
-    image = np.asarray(back.canvas.buffer_rgba()).copy()
+    canvas = FigureCanvasAgg(back)
+    canvas.draw()
+    image = np.asarray(canvas.buffer_rgba()).copy()
     box, xlim, ylim = ax.get_position().bounds, ax.get_xlim(), ax.get_ylim()
     # 2. the frames: the background as an image, an invisible axes on top at the same place
     fig = Figure(figsize=(image.shape[1] / dpi, image.shape[0] / dpi), dpi=dpi)
@@ -237,11 +239,11 @@ def animate_trajectories(function: Any, race_result: Any, path: PathLike, frames
                                zorder=z)[0])
     clock = over.text(0.02, 0.02, "", transform=over.transAxes, fontsize=10, ha="left",
                       va="bottom", bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"})
-    at = np.rint(np.linspace(0, steps, int(frames))).astype(int)
+    at = np.rint(np.linspace(0, steps, frames)).astype(int)
 
     def draw(i: int) -> list:
         k = int(at[i])
-        for (t, _), line, head in zip(pairs, lines, heads):
+        for (t, _), line, head in zip(pairs, lines, heads, strict=True):
             seg = t.path[:k + 1]
             line.set_data(seg[:, 0], seg[:, 1])
             last = seg[np.all(np.isfinite(seg), axis=1)][-1:]
@@ -249,9 +251,8 @@ def animate_trajectories(function: Any, race_result: Any, path: PathLike, frames
         clock.set_text(f"step {k} of {steps}")
         return [*lines, *heads, clock]
 
-    anim = FuncAnimation(fig, draw, frames=int(frames), blit=False, repeat=False)
-    return _atomic_write(path, lambda tmp: anim.save(tmp, writer=PillowWriter(fps=int(fps)),
-                                                      dpi=dpi))
+    anim = FuncAnimation(fig, draw, frames=frames, blit=False, repeat=False)
+    return _atomic_write(path, lambda tmp: anim.save(tmp, writer=PillowWriter(fps=fps), dpi=dpi))
 
 
 # -- training history ---------------------------------------------------------------------------
@@ -263,6 +264,19 @@ def plot_history(history: Mapping[str, Sequence[float]] | Any, path: PathLike | 
     ``.history`` dict, like Keras's History). The loss panel uses a log scale when the loss spans
     more than two decades.
     """
+    curves = _history_curves(history)
+    bases = list(dict.fromkeys(n[4:] if n.startswith("val_") else n for n in curves))
+    bases = [b for b in bases if b == "loss"] + [b for b in bases if b != "loss"]
+    fig = _figure(5.0 * len(bases), 4.0)
+    axes = fig.subplots(1, len(bases), squeeze=False)[0]
+    for i, (ax, base) in enumerate(zip(axes, bases, strict=True)):
+        _history_panel(ax, base, curves, COLORS[i % len(COLORS)])
+    fig.suptitle(title)
+    return _finish(fig, path)
+
+
+def _history_curves(history: Mapping[str, Sequence[float]] | Any) -> dict[str, np.ndarray]:
+    """name → per-epoch values, checked: a non-empty dict of non-empty 1-D lists of numbers."""
     data = getattr(history, "history", history)
     if not isinstance(data, Mapping) or not data:
         raise ValueError(f"history: expected a non-empty dict of name -> list of floats, got {history!r}")
@@ -270,29 +284,29 @@ def plot_history(history: Mapping[str, Sequence[float]] | Any, path: PathLike | 
     for name, values in data.items():
         arr = np.asarray(values, dtype=np.float64)
         if arr.ndim != 1 or arr.size == 0:
-            raise ValueError(f"history[{name!r}]: expected a non-empty list of numbers, got shape {arr.shape}")
+            raise ValueError(f"history[{name!r}]: expected a non-empty list of numbers, "
+                             f"got shape {arr.shape}")
         curves[str(name)] = arr
-    bases = list(dict.fromkeys(n[4:] if n.startswith("val_") else n for n in curves))
-    bases = [b for b in bases if b == "loss"] + [b for b in bases if b != "loss"]
-    fig = _figure(5.0 * len(bases), 4.0)
-    axes = fig.subplots(1, len(bases), squeeze=False)[0]
-    for ax, base, color in zip(axes, bases, COLORS):
-        for name, style, who in ((base, "-", "training"), (f"val_{base}", "--", "validation")):
-            if name in curves:
-                c = curves[name]
-                ax.plot(np.arange(1, len(c) + 1), c, style, color=color, marker="o" if len(c) < 30 else None,
-                        markersize=3, label=f"{who} ({name})")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(base)
-        ax.set_title(base)
-        both = np.concatenate([curves[n] for n in (base, f"val_{base}") if n in curves])
-        finite = both[np.isfinite(both)]
-        if base == "loss" and finite.size and finite.min() > 0 and finite.max() / finite.min() > 100:
-            ax.set_yscale("log")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.suptitle(title)
-    return _finish(fig, path)
+    return curves
+
+
+def _history_panel(ax: Any, base: str, curves: dict[str, np.ndarray], color: str) -> None:
+    """One quantity: training solid, validation (``val_<base>``) dashed; log scale for a loss
+    spanning more than two decades."""
+    for name, style, who in ((base, "-", "training"), (f"val_{base}", "--", "validation")):
+        if name in curves:
+            c = curves[name]
+            ax.plot(np.arange(1, len(c) + 1), c, style, color=color, marker="o" if len(c) < 30 else None,
+                    markersize=3, label=f"{who} ({name})")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(base)
+    ax.set_title(base)
+    both = np.concatenate([curves[n] for n in (base, f"val_{base}") if n in curves])
+    finite = both[np.isfinite(both)]
+    if base == "loss" and finite.size and finite.min() > 0 and finite.max() / finite.min() > 100:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
 
 
 # -- schedules ----------------------------------------------------------------------------------
@@ -306,8 +320,7 @@ def plot_schedules(schedules: Mapping[str, Callable[[int], float]], steps: int,
     """
     import textwrap
 
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
-        raise ValueError(f"steps: expected an int >= 2, got {steps!r}")
+    steps = check("steps", steps, Interval(int, 2))
     if not isinstance(schedules, Mapping) or not schedules:
         raise ValueError(f"schedules: expected a non-empty dict of name -> callable(step), got {schedules!r}")
     t = np.arange(int(steps))
@@ -322,7 +335,7 @@ def plot_schedules(schedules: Mapping[str, Callable[[int], float]], steps: int,
     rows = math.ceil(n / cols)
     fig = _figure(3.6 * cols, 2.9 * rows + 0.6)
     axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
-    for i, (ax, (name, lr)) in enumerate(zip(axes, values.items())):
+    for i, (ax, (name, lr)) in enumerate(zip(axes, values.items(), strict=False)):  # rows·cols ≥ n
         ax.plot(t, lr, color=COLORS[i % len(COLORS)], linewidth=1.8)
         ax.set_title("\n".join(textwrap.wrap(name, 34)), fontsize=8.5)
         ax.grid(alpha=0.3)

@@ -16,7 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from .checks import check_number
+from .checks import Interval, check
+
+#: a penalty factor
+_FACTOR = Interval(float, 0.0)
 
 
 class Regularizer:
@@ -40,8 +43,8 @@ class L1L2(Regularizer):
     """R(W) = l1·Σ|w| + l2·Σw²; ∂R/∂w = l1·sign(w) + 2·l2·w."""
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
-        self.l1 = check_number("l1", l1, low=0.0)
-        self.l2 = check_number("l2", l2, low=0.0)
+        self.l1 = check("l1", l1, _FACTOR)
+        self.l2 = check("l2", l2, _FACTOR)
 
     def __call__(self, w: np.ndarray) -> float:
         penalty = 0.0
@@ -100,7 +103,8 @@ def get(identifier: str | Regularizer | dict | None) -> Regularizer | None:
         if name not in REGISTRY:
             raise ValueError(f"kernel_regularizer: unknown class_name {identifier.get('class_name')!r}")
         return REGISTRY[name](**identifier.get("config", {}))
-    raise TypeError(f"kernel_regularizer: expected a name, a Regularizer or None, got {type(identifier).__name__}")
+    raise TypeError(f"kernel_regularizer: expected a name, a Regularizer or None, "
+                    f"got {type(identifier).__name__}")
 
 
 def serialize(reg: Regularizer | None) -> dict | None:

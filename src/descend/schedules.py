@@ -1,10 +1,10 @@
 """Learning-rate schedules: ``η_t = schedule(t)`` with t the **0-based** optimizer step.
 
-Step semantics follow Keras: an optimizer evaluates its schedule at ``iterations`` (0 before the
-first update), so the first update uses ``schedule(0)``. PyTorch's ``StepLR``/``ExponentialLR``
-count ``scheduler.step()`` calls instead (usually epochs); ``StepDecay(η0, T, γ)`` evaluated at the
-number of such calls is ``StepLR(step_size=T, gamma=γ)``, and ``ExponentialDecay(η0, 1, γ)`` is
-``ExponentialLR(gamma=γ)``.
+Step semantics follow Keras (``docs/conventions.md`` §5): an optimizer evaluates its schedule at
+``iterations`` (0 before the first update), so the first update uses ``schedule(0)``. PyTorch's
+``StepLR``/``ExponentialLR`` count ``scheduler.step()`` calls instead (usually epochs);
+``StepDecay(η0, T, γ)`` evaluated at the number of such calls is ``StepLR(step_size=T, gamma=γ)``,
+and ``ExponentialDecay(η0, 1, γ)`` is ``ExponentialLR(gamma=γ)``.
 
 The slides' learning-rate decay (§9) ``η_t = δ^(t // T) · η₀`` is
 ``ExponentialDecay(η₀, T, δ, staircase=True)`` — or, the same numbers, ``StepDecay(η₀, T, δ)``.
@@ -16,26 +16,22 @@ other callable of the step works as a learning rate too (it just cannot be seria
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-import numpy as np
+from .checks import Interval, check
 
-
-def _number(name: str, value: Any, *, low: float | None = None, low_open: bool = False,
-            high: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name}: expected a number, got {type(value).__name__} {value!r}")
-    v = float(value)
-    if not math.isfinite(v) or (low is not None and (v <= low if low_open else v < low)) or \
-            (high is not None and v > high):
-        rng = f"{'(' if low_open else '['}{low}, {high if high is not None else 'inf'}]"
-        raise ValueError(f"{name}: expected a finite number in {rng}, got {value!r}")
-    return v
+#: a learning rate, or a factor it is multiplied by: ≥ 0
+_RATE = Interval(float, 0.0)
+#: a number of steps something takes: > 0
+_DURATION = Interval(float, 0.0, closed="neither")
+#: the 0-based optimizer step a schedule is evaluated at
+_STEP = Interval(float, 0.0)
 
 
 def _step(step: Any) -> float:
-    if isinstance(step, bool) or not isinstance(step, (int, float, np.integer, np.floating)) or \
-            not math.isfinite(step) or step < 0:
+    # a ValueError whatever is wrong: the step comes from the optimizer, not from a user's choice
+    if step not in _STEP:
         raise ValueError(f"step: expected a number >= 0 (the 0-based optimizer step), got {step!r}")
     return float(step)
 
@@ -46,20 +42,20 @@ class LearningRateSchedule:
     def __call__(self, step: int) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def get_config(self) -> dict[str, Any]:
-        return dict(self._config)
+    def get_config(self) -> dict[str, Any]:  # pragma: no cover - abstract
+        """The constructor's keyword arguments: ``type(self)(**get_config())`` is an equal schedule."""
+        raise NotImplementedError
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "LearningRateSchedule":
+    def from_config(cls, config: dict[str, Any]) -> LearningRateSchedule:
         return cls(**config)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._config.items())})"
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.get_config() == self.get_config()
-
-    __hash__ = None  # type: ignore[assignment]
+        return isinstance(other, LearningRateSchedule) and type(other) is type(self) \
+            and other.get_config() == self.get_config()
 
 
 class ExponentialDecay(LearningRateSchedule):
@@ -70,33 +66,38 @@ class ExponentialDecay(LearningRateSchedule):
     ``decay_steps=1``.
     """
 
-    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
+    def __init__(self, initial_learning_rate: float, decay_steps: float, decay_rate: float,
                  staircase: bool = False) -> None:
-        self._config = {"initial_learning_rate": _number("initial_learning_rate", initial_learning_rate, low=0.0),
-                        "decay_steps": _number("decay_steps", decay_steps, low=0.0, low_open=True),
-                        "decay_rate": _number("decay_rate", decay_rate, low=0.0),
-                        "staircase": bool(staircase)}
+        self.initial_learning_rate = check("initial_learning_rate", initial_learning_rate, _RATE)
+        self.decay_steps = check("decay_steps", decay_steps, _DURATION)
+        self.decay_rate = check("decay_rate", decay_rate, _RATE)
+        self.staircase = bool(staircase)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate, "staircase": self.staircase}
 
     def __call__(self, step: int) -> float:
-        c = self._config
-        p = _step(step) / c["decay_steps"]
-        if c["staircase"]:
+        p = _step(step) / self.decay_steps
+        if self.staircase:
             p = math.floor(p)
-        return c["initial_learning_rate"] * c["decay_rate"] ** p
+        return self.initial_learning_rate * self.decay_rate ** p
 
 
 class StepDecay(LearningRateSchedule):
     """``η₀ · γ^(step // step_size)`` — PyTorch ``StepLR``; the slides' decay with δ = γ, T = step_size."""
 
     def __init__(self, initial_learning_rate: float, step_size: int, gamma: float = 0.1) -> None:
-        if isinstance(step_size, bool) or not isinstance(step_size, (int, np.integer)) or step_size < 1:
-            raise ValueError(f"step_size: expected an int >= 1, got {step_size!r}")
-        self._config = {"initial_learning_rate": _number("initial_learning_rate", initial_learning_rate, low=0.0),
-                        "step_size": int(step_size), "gamma": _number("gamma", gamma, low=0.0)}
+        self.initial_learning_rate = check("initial_learning_rate", initial_learning_rate, _RATE)
+        self.step_size = check("step_size", step_size, Interval(int, 1))
+        self.gamma = check("gamma", gamma, _RATE)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"initial_learning_rate": self.initial_learning_rate, "step_size": self.step_size,
+                "gamma": self.gamma}
 
     def __call__(self, step: int) -> float:
-        c = self._config
-        return c["initial_learning_rate"] * c["gamma"] ** (int(_step(step)) // c["step_size"])
+        return self.initial_learning_rate * self.gamma ** (int(_step(step)) // self.step_size)
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -104,20 +105,23 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     ``values[-1]`` after the last boundary (Keras: each boundary belongs to the interval on its left)."""
 
     def __init__(self, boundaries: Sequence[float], values: Sequence[float]) -> None:
-        boundaries = [_number(f"boundaries[{i}]", b) for i, b in enumerate(boundaries)]
-        values = [_number(f"values[{i}]", v, low=0.0) for i, v in enumerate(values)]
-        if len(values) != len(boundaries) + 1:
-            raise ValueError(f"values: expected len(boundaries) + 1 = {len(boundaries) + 1} values, got {len(values)}")
-        if any(b1 <= b0 for b0, b1 in zip(boundaries, boundaries[1:])):
-            raise ValueError(f"boundaries: expected strictly increasing numbers, got {boundaries}")
-        self._config = {"boundaries": boundaries, "values": values}
+        self.boundaries = [check(f"boundaries[{i}]", b, Interval(float)) for i, b in enumerate(boundaries)]
+        self.values = [check(f"values[{i}]", v, _RATE) for i, v in enumerate(values)]
+        if len(self.values) != len(self.boundaries) + 1:
+            raise ValueError(f"values: expected len(boundaries) + 1 = {len(self.boundaries) + 1} values, "
+                             f"got {len(self.values)}")
+        if any(b1 <= b0 for b0, b1 in zip(self.boundaries, self.boundaries[1:], strict=False)):
+            raise ValueError(f"boundaries: expected strictly increasing numbers, got {self.boundaries}")
+
+    def get_config(self) -> dict[str, Any]:
+        return {"boundaries": list(self.boundaries), "values": list(self.values)}
 
     def __call__(self, step: int) -> float:
         s = _step(step)
-        for boundary, value in zip(self._config["boundaries"], self._config["values"]):
+        for boundary, value in zip(self.boundaries, self.values, strict=False):  # one value more
             if s <= boundary:
                 return value
-        return self._config["values"][-1]
+        return self.values[-1]
 
 
 class PolynomialDecay(LearningRateSchedule):
@@ -126,39 +130,47 @@ class PolynomialDecay(LearningRateSchedule):
     With ``cycle=True``, D ← D·ceil(step/D) (multiplier 1 at step 0) instead of capping s.
     """
 
-    def __init__(self, initial_learning_rate: float, decay_steps: int, end_learning_rate: float = 1e-4,
+    def __init__(self, initial_learning_rate: float, decay_steps: float, end_learning_rate: float = 1e-4,
                  power: float = 1.0, cycle: bool = False) -> None:
-        self._config = {"initial_learning_rate": _number("initial_learning_rate", initial_learning_rate, low=0.0),
-                        "decay_steps": _number("decay_steps", decay_steps, low=0.0, low_open=True),
-                        "end_learning_rate": _number("end_learning_rate", end_learning_rate, low=0.0),
-                        "power": _number("power", power, low=0.0), "cycle": bool(cycle)}
+        self.initial_learning_rate = check("initial_learning_rate", initial_learning_rate, _RATE)
+        self.decay_steps = check("decay_steps", decay_steps, _DURATION)
+        self.end_learning_rate = check("end_learning_rate", end_learning_rate, _RATE)
+        self.power = check("power", power, Interval(float, 0.0))
+        self.cycle = bool(cycle)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "end_learning_rate": self.end_learning_rate, "power": self.power, "cycle": self.cycle}
 
     def __call__(self, step: int) -> float:
-        c = self._config
-        s, d = _step(step), c["decay_steps"]
-        if c["cycle"]:
+        s, d = _step(step), self.decay_steps
+        if self.cycle:
             d *= 1.0 if s == 0 else math.ceil(s / d)
         else:
             s = min(s, d)
-        return (c["initial_learning_rate"] - c["end_learning_rate"]) * (1 - s / d) ** c["power"] + \
-            c["end_learning_rate"]
+        return (self.initial_learning_rate - self.end_learning_rate) * (1 - s / d) ** self.power + \
+            self.end_learning_rate
 
 
 class InverseTimeDecay(LearningRateSchedule):
     """``η₀ / (1 + rate · step / decay_steps)``; the quotient is floored if ``staircase`` (Keras)."""
 
-    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
+    def __init__(self, initial_learning_rate: float, decay_steps: float, decay_rate: float,
                  staircase: bool = False) -> None:
-        self._config = {"initial_learning_rate": _number("initial_learning_rate", initial_learning_rate, low=0.0),
-                        "decay_steps": _number("decay_steps", decay_steps, low=0.0, low_open=True),
-                        "decay_rate": _number("decay_rate", decay_rate, low=0.0), "staircase": bool(staircase)}
+        self.initial_learning_rate = check("initial_learning_rate", initial_learning_rate, _RATE)
+        self.decay_steps = check("decay_steps", decay_steps, _DURATION)
+        self.decay_rate = check("decay_rate", decay_rate, _RATE)
+        self.staircase = bool(staircase)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate, "staircase": self.staircase}
 
     def __call__(self, step: int) -> float:
-        c = self._config
-        p = _step(step) / c["decay_steps"]
-        if c["staircase"]:
+        p = _step(step) / self.decay_steps
+        if self.staircase:
             p = math.floor(p)
-        return c["initial_learning_rate"] / (1 + c["decay_rate"] * p)
+        return self.initial_learning_rate / (1 + self.decay_rate * p)
 
 
 class CosineDecay(LearningRateSchedule):
@@ -169,29 +181,31 @@ class CosineDecay(LearningRateSchedule):
     linearly ``η₀ + (target − η₀) · s/W``; then ``target · [(1 − α) · ½(1 + cos(π(s − W)/D)) + α]``.
     """
 
-    def __init__(self, initial_learning_rate: float, decay_steps: int, alpha: float = 0.0,
-                 warmup_target: float | None = None, warmup_steps: int = 0) -> None:
-        self._config = {"initial_learning_rate": _number("initial_learning_rate", initial_learning_rate, low=0.0),
-                        "decay_steps": _number("decay_steps", decay_steps, low=0.0, low_open=True),
-                        "alpha": _number("alpha", alpha, low=0.0, high=1.0),
-                        "warmup_target": None if warmup_target is None else _number("warmup_target", warmup_target, low=0.0),
-                        "warmup_steps": _number("warmup_steps", warmup_steps, low=0.0)}
+    def __init__(self, initial_learning_rate: float, decay_steps: float, alpha: float = 0.0,
+                 warmup_target: float | None = None, warmup_steps: float = 0) -> None:
+        self.initial_learning_rate = check("initial_learning_rate", initial_learning_rate, _RATE)
+        self.decay_steps = check("decay_steps", decay_steps, _DURATION)
+        self.alpha = check("alpha", alpha, Interval(float, 0.0, 1.0))
+        self.warmup_target = None if warmup_target is None else check("warmup_target", warmup_target, _RATE)
+        self.warmup_steps = check("warmup_steps", warmup_steps, Interval(float, 0.0))
+
+    def get_config(self) -> dict[str, Any]:
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "alpha": self.alpha, "warmup_target": self.warmup_target, "warmup_steps": self.warmup_steps}
 
     def _decay(self, s: float, peak: float) -> float:
-        c = self._config
-        cosine = 0.5 * (1.0 + math.cos(math.pi * s / c["decay_steps"]))
-        return peak * ((1 - c["alpha"]) * cosine + c["alpha"])
+        cosine = 0.5 * (1.0 + math.cos(math.pi * s / self.decay_steps))
+        return peak * ((1 - self.alpha) * cosine + self.alpha)
 
     def __call__(self, step: int) -> float:
-        c = self._config
         s = _step(step)
-        if c["warmup_target"] is None:
-            return self._decay(min(s, c["decay_steps"]), c["initial_learning_rate"])
-        w = c["warmup_steps"]
-        s = min(s, c["decay_steps"] + w)
+        if self.warmup_target is None:
+            return self._decay(min(s, self.decay_steps), self.initial_learning_rate)
+        w = self.warmup_steps
+        s = min(s, self.decay_steps + w)
         if s < w:
-            return c["initial_learning_rate"] + (c["warmup_target"] - c["initial_learning_rate"]) * s / w
-        return self._decay(s - w, c["warmup_target"])
+            return self.initial_learning_rate + (self.warmup_target - self.initial_learning_rate) * s / w
+        return self._decay(s - w, self.warmup_target)
 
 
 class CosineDecayRestarts(LearningRateSchedule):
@@ -201,17 +215,22 @@ class CosineDecayRestarts(LearningRateSchedule):
     ``η₀ · [(1 − α) · m_mul^i · ½(1 + cos(π · fraction)) + α]`` (α is not scaled by m_mul).
     """
 
-    def __init__(self, initial_learning_rate: float, first_decay_steps: int, t_mul: float = 2.0,
+    def __init__(self, initial_learning_rate: float, first_decay_steps: float, t_mul: float = 2.0,
                  m_mul: float = 1.0, alpha: float = 0.0) -> None:
-        self._config = {"initial_learning_rate": _number("initial_learning_rate", initial_learning_rate, low=0.0),
-                        "first_decay_steps": _number("first_decay_steps", first_decay_steps, low=0.0, low_open=True),
-                        "t_mul": _number("t_mul", t_mul, low=0.0, low_open=True),
-                        "m_mul": _number("m_mul", m_mul, low=0.0), "alpha": _number("alpha", alpha, low=0.0, high=1.0)}
+        self.initial_learning_rate = check("initial_learning_rate", initial_learning_rate, _RATE)
+        self.first_decay_steps = check("first_decay_steps", first_decay_steps, _DURATION)
+        self.t_mul = check("t_mul", t_mul, Interval(float, 0.0, closed="neither"))
+        self.m_mul = check("m_mul", m_mul, _RATE)
+        self.alpha = check("alpha", alpha, Interval(float, 0.0, 1.0))
+
+    def get_config(self) -> dict[str, Any]:
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "first_decay_steps": self.first_decay_steps, "t_mul": self.t_mul, "m_mul": self.m_mul,
+                "alpha": self.alpha}
 
     def __call__(self, step: int) -> float:
-        c = self._config
-        fraction = _step(step) / c["first_decay_steps"]
-        t_mul = c["t_mul"]
+        fraction = _step(step) / self.first_decay_steps
+        t_mul = self.t_mul
         if t_mul == 1.0:
             i = math.floor(fraction)
             fraction -= i
@@ -219,13 +238,14 @@ class CosineDecayRestarts(LearningRateSchedule):
             i = math.floor(math.log(1.0 - fraction * (1.0 - t_mul)) / math.log(t_mul))
             start = (1.0 - t_mul ** i) / (1.0 - t_mul)
             fraction = (fraction - start) / t_mul ** i
-        cosine = 0.5 * c["m_mul"] ** i * (1.0 + math.cos(math.pi * fraction))
-        return c["initial_learning_rate"] * ((1 - c["alpha"]) * cosine + c["alpha"])
+        cosine = 0.5 * self.m_mul ** i * (1.0 + math.cos(math.pi * fraction))
+        return self.initial_learning_rate * ((1 - self.alpha) * cosine + self.alpha)
 
 
 REGISTRY: dict[str, type[LearningRateSchedule]] = {
-    cls.__name__.lower(): cls for cls in (ExponentialDecay, StepDecay, PiecewiseConstantDecay, PolynomialDecay,
-                                          InverseTimeDecay, CosineDecay, CosineDecayRestarts)}
+    cls.__name__.lower(): cls for cls in (ExponentialDecay, StepDecay, PiecewiseConstantDecay,
+                                          PolynomialDecay, InverseTimeDecay, CosineDecay,
+                                          CosineDecayRestarts)}
 
 
 def get(identifier: LearningRateSchedule | dict | Callable[[int], float]) -> Callable[[int], float]:

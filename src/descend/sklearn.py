@@ -31,12 +31,13 @@ used is kept in ``seed_``. Predictions are float64, whatever ``dtype`` the netwo
 from __future__ import annotations
 
 import copy
-import inspect
-import numbers
+import math
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets
@@ -46,13 +47,10 @@ from . import activations, initializers
 from .backend import resolve_dtype
 from .batching import check_batch_size
 from .callbacks import EarlyStopping
+from .checks import BOOLEAN, Constraint, Interval, Options, check, is_number, keywords
 from .layers import Dense, Input
 from .model import Sequential
 from .regularizers import L1L2
-
-if tuple(int(p) for p in sklearn.__version__.split(".")[:2] if p.isdigit()) < (1, 6):  # pragma: no cover
-    raise ImportError(f"descend.sklearn needs scikit-learn >= 1.6 (validate_data, __sklearn_tags__), "
-                      f"found {sklearn.__version__}")
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -151,18 +149,19 @@ _ATTRIBUTES = """\
         Activation of the output layer."""
 
 
-def _accepted_keywords(cls: type) -> set[str]:
-    """Named keywords of an optimizer class, up its MRO to the shared pipeline's."""
-    from .optimizers import Optimizer
-
-    names: set[str] = set()
-    for klass in cls.__mro__:
-        if "__init__" in vars(klass):
-            names.update(name for name, p in inspect.signature(klass.__init__).parameters.items()
-                         if name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
-        if klass is Optimizer:
-            break
-    return names
+#: a count of epochs (the messages say "an integer", as the estimator's always have)
+_EPOCHS = Interval(int, 1, noun="an integer")
+#: a penalty or a tolerance
+_NON_NEGATIVE = Interval(float, 0.0, math.inf, closed="left")
+#: the plain parameters, each checked against its constraint
+_PLAIN: dict[str, Constraint[Any]] = {
+    "l1": _NON_NEGATIVE, "l2": _NON_NEGATIVE, "tol": _NON_NEGATIVE,
+    "epochs": _EPOCHS, "n_iter_no_change": _EPOCHS,
+    "shuffle": BOOLEAN, "early_stopping": BOOLEAN, "restore_best_weights": BOOLEAN,
+    "validation_fraction": Interval(float, 0.0, 1.0, closed="neither"),
+}
+#: the estimator's parameters an optimizer_params dict must not repeat
+_ESTIMATOR_OPTIMIZER_PARAMETERS = frozenset(OPTIMIZER_KEYWORDS) | {"learning_rate", "flavor", "schedule"}
 
 
 def _renamed(name: str, exc: Exception) -> Exception:
@@ -173,42 +172,64 @@ def _renamed(name: str, exc: Exception) -> Exception:
     return type(exc)(message)
 
 
-def _int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
-    return int(value)
+@dataclass
+class _Settings:
+    """Every constructor parameter checked and normalised: what ``fit`` uses."""
+
+    sizes: tuple[int, ...]
+    activation: Any
+    kernel_initializer: Any
+    bias_initializer: Any
+    batch_size: int | None
+    dtype: np.dtype
+    verbose: int
+    l1: float
+    l2: float
+    tol: float
+    epochs: int
+    n_iter_no_change: int
+    shuffle: bool
+    early_stopping: bool
+    restore_best_weights: bool
+    validation_fraction: float
+    seed: int = 0                  # made for a fresh network, else the fitted one's
+    optimizer: Any = None          # made for a fresh network only
 
 
-def _bool(name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name}: expected True or False, got {value!r}")
-    return bool(value)
+def _hidden_sizes(value: Any) -> tuple[int, ...]:
+    sizes = (value,) if is_number(value, int) else value
+    try:
+        sizes = tuple(sizes)
+    except TypeError:
+        sizes = None
+    if sizes is None or not all(s in Interval(int, 1) for s in sizes):
+        raise ValueError(f"hidden_layer_sizes: expected a positive int or a sequence of positive "
+                         f"ints (() for no hidden layer), got {value!r}")
+    return tuple(int(s) for s in sizes)
 
 
-def _float(name: str, value: Any, low: float, high: float | None = None, *, low_open: bool = False,
-           high_open: bool = True) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}: expected a number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    too_low = value <= low if low_open else value < low
-    too_high = high is not None and (value >= high if high_open else value > high)
-    if not np.isfinite(value) or too_low or too_high:
-        span = f"{'(' if low_open else '['}{low}, {'inf' if high is None else high}{')' if high_open else ']'}"
-        raise ValueError(f"{name}: expected a finite number in {span}, got {value!r}")
-    return value
+def _verbose(value: Any) -> int:
+    if not (isinstance(value, (bool, np.bool_)) or is_number(value, int)) or value not in (0, 1, 2):
+        raise ValueError(f"verbose: expected 0, 1, 2, False or True, got {value!r}")
+    return 2 if value is True else int(value)
 
 
 class _BaseMLP(BaseEstimator):
     """Shared machinery of :class:`MLPClassifier` and :class:`MLPRegressor` (not public)."""
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", optimizer="adam",
-                 learning_rate=None, momentum=None, nesterov=None, rho=None, epsilon=None, beta_1=None,
-                 beta_2=None, optimizer_params=None, flavor=None, schedule=None, weight_decay=None,
-                 l1=0.0, l2=0.0, clipnorm=None, clipvalue=None, global_clipnorm=None, batch_size=32,
-                 epochs=200, shuffle=True, early_stopping=False, validation_fraction=0.1,
-                 n_iter_no_change=10, tol=1e-4, restore_best_weights=True, dtype="float32",
-                 random_state=None, verbose=0, warm_start=False):
+    def __init__(self, hidden_layer_sizes: int | Sequence[int] = (100,), activation: Any = "relu", *,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 optimizer: Any = "adam", learning_rate: Any = None, momentum: float | None = None,
+                 nesterov: bool | None = None, rho: float | None = None, epsilon: float | None = None,
+                 beta_1: float | None = None, beta_2: float | None = None,
+                 optimizer_params: dict[str, Any] | None = None, flavor: str | None = None,
+                 schedule: Any = None, weight_decay: float | None = None, l1: float = 0.0, l2: float = 0.0,
+                 clipnorm: float | None = None, clipvalue: float | None = None,
+                 global_clipnorm: float | None = None, batch_size: int | None = 32, epochs: int = 200,
+                 shuffle: bool = True, early_stopping: bool = False, validation_fraction: float = 0.1,
+                 n_iter_no_change: int = 10, tol: float = 1e-4, restore_best_weights: bool = True,
+                 dtype: Any = "float32", random_state: Any = None, verbose: int | bool = 0,
+                 warm_start: bool = False) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.kernel_initializer = kernel_initializer
@@ -253,86 +274,59 @@ class _BaseMLP(BaseEstimator):
         raise NotImplementedError
 
     # ------------------------------------------------------------------ parameter checks
-    def _check_params(self, first: bool) -> dict[str, Any]:
+    def _check_params(self, first: bool) -> _Settings:
         """Every constructor parameter checked; returns the normalised values fit uses.
 
         The seed and the optimizer are made only for a fresh network (``first``).
         """
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, numbers.Integral) and not isinstance(sizes, (bool, np.bool_)):
-            sizes = (sizes,)
+        settings = _Settings(
+            sizes=_hidden_sizes(self.hidden_layer_sizes),
+            activation=self._built("activation", activations.get),
+            kernel_initializer=self._built("kernel_initializer", initializers.get),
+            bias_initializer=self._built("bias_initializer", initializers.get),
+            batch_size=check_batch_size(self.batch_size), dtype=self._dtype(),
+            verbose=_verbose(self.verbose),
+            **{name: check(name, getattr(self, name), constraint) for name, constraint in _PLAIN.items()})
+        if first:
+            settings.seed = self._seed()
+            settings.optimizer = self._make_optimizer()  # validates its keywords too
+        return settings
+
+    def _built(self, name: str, get: Any) -> Any:
+        """The object the parameter ``name`` names (an activation, an initializer), or its error."""
         try:
-            sizes = tuple(sizes)
-            if any(isinstance(s, (bool, np.bool_)) or not isinstance(s, numbers.Integral) or s < 1 for s in sizes):
-                raise TypeError
-        except TypeError:
-            raise ValueError(f"hidden_layer_sizes: expected a positive int or a sequence of positive "
-                             f"ints (() for no hidden layer), got {self.hidden_layer_sizes!r}") from None
-        checked = {"sizes": tuple(int(s) for s in sizes)}
-        for name, getter in (("activation", activations.get), ("kernel_initializer", initializers.get),
-                             ("bias_initializer", initializers.get)):
-            try:
-                checked[name] = getter(getattr(self, name))
-            except (TypeError, ValueError) as exc:
-                raise _renamed(name, exc) from None
-            if checked[name] is None:
-                raise ValueError(f"{name}: expected a name, an object or a callable, got None")
-        for name in ("l1", "l2"):
-            checked[name] = _float(name, getattr(self, name), 0.0, None)
-        checked["batch_size"] = check_batch_size(self.batch_size)
-        checked["epochs"] = _int("epochs", self.epochs, 1)
-        checked["shuffle"] = _bool("shuffle", self.shuffle)
-        checked["early_stopping"] = _bool("early_stopping", self.early_stopping)
-        checked["restore_best_weights"] = _bool("restore_best_weights", self.restore_best_weights)
-        checked["validation_fraction"] = _float("validation_fraction", self.validation_fraction, 0.0,
-                                                1.0, low_open=True)
-        checked["n_iter_no_change"] = _int("n_iter_no_change", self.n_iter_no_change, 1)
-        checked["tol"] = _float("tol", self.tol, 0.0, None)
+            built = get(getattr(self, name))
+        except (TypeError, ValueError) as exc:
+            raise _renamed(name, exc) from None
+        if built is None:
+            raise ValueError(f"{name}: expected a name, an object or a callable, got None")
+        return built
+
+    def _dtype(self) -> np.dtype:
         try:
-            checked["dtype"] = resolve_dtype(self.dtype)
+            return resolve_dtype(self.dtype)
         except TypeError:
             raise ValueError(f"dtype: expected 'float32' or 'float64', got {self.dtype!r}") from None
-        if not isinstance(self.verbose, (bool, np.bool_, numbers.Integral)) or self.verbose not in (0, 1, 2):
-            raise ValueError(f"verbose: expected 0, 1, 2, False or True, got {self.verbose!r}")
-        checked["verbose"] = 2 if self.verbose is True else int(self.verbose)
-        if first:
-            checked["seed"] = self._seed()
-            checked["optimizer"] = self._make_optimizer()  # validates its keywords too
-        return checked
 
     def _seed(self) -> int:
         rs = self.random_state
         if rs is None:
-            return int(np.random.SeedSequence().entropy % (2 ** 63))
+            return secrets.randbits(63)  # a fresh seed from the operating system
         if isinstance(rs, np.random.RandomState):
             return int(rs.randint(np.iinfo(np.int32).max))
         if isinstance(rs, np.random.Generator):
             return int(rs.integers(2 ** 63))
-        if isinstance(rs, numbers.Integral) and not isinstance(rs, (bool, np.bool_)) and rs >= 0:
+        if rs in Interval(int, 0):
             return int(rs)
         raise ValueError(f"random_state: expected an int >= 0, a numpy RandomState or Generator, or None, "
                          f"got {rs!r}")
 
     def _make_optimizer(self) -> Any:
-        from . import optimizers, schedules
+        from . import optimizers
 
         given = {k: getattr(self, k) for k in OPTIMIZER_KEYWORDS if getattr(self, k) is not None}
-        extra = self.optimizer_params if self.optimizer_params is not None else {}
-        if not isinstance(extra, dict) or not all(isinstance(k, str) for k in extra):
-            raise TypeError(f"optimizer_params: expected a dict of keyword -> value or None, got {extra!r}")
-        clash = sorted(set(extra) & (set(OPTIMIZER_KEYWORDS) | {"learning_rate", "flavor", "schedule"}))
-        if clash:
-            raise ValueError(f"optimizer_params: {clash} are constructor parameters of the estimator; "
-                             f"set them directly (e.g. {clash[0]}=...) instead")
-        lr = self.learning_rate
-        if self.schedule is not None:
-            if lr is not None:
-                raise ValueError(f"schedule: a schedule sets the learning rate itself, so learning_rate must be "
-                                 f"None, got learning_rate={lr!r}")
-            try:
-                lr = schedules.get(self.schedule)
-            except (TypeError, ValueError) as exc:
-                raise _renamed("schedule", exc) from None
+        extra = self._optimizer_params()
+        learning_rate = self._learning_rate()
         if isinstance(self.optimizer, optimizers.Optimizer):
             named = sorted([*given, *extra] + [k for k in ("learning_rate", "flavor", "schedule")
                                                if getattr(self, k) is not None])
@@ -340,11 +334,8 @@ class _BaseMLP(BaseEstimator):
                 raise ValueError(f"optimizer: an Optimizer instance carries its own hyper-parameters; leave "
                                  f"{named} at None or pass the optimizer by name")
             return copy.deepcopy(self.optimizer)  # fit must not change the parameter
-        if not isinstance(self.optimizer, str) or self.optimizer.lower() not in optimizers.REGISTRY:
-            raise ValueError(f"optimizer: expected one of {sorted(optimizers.REGISTRY)} or an Optimizer "
-                             f"instance, got {self.optimizer!r}")
-        cls = optimizers.REGISTRY[self.optimizer.lower()]
-        accepted = _accepted_keywords(cls)
+        cls = self._optimizer_class()
+        accepted = keywords(cls)
         for key in [*given, *extra]:
             if key not in accepted:
                 where = "optimizer_params" if key in extra else key
@@ -353,52 +344,87 @@ class _BaseMLP(BaseEstimator):
         kwargs = {**given, **extra}
         if self.flavor is not None:
             kwargs["flavor"] = self.flavor
-        return cls(learning_rate=lr, **kwargs)
+        return cls(learning_rate=learning_rate, **kwargs)
+
+    def _optimizer_params(self) -> dict[str, Any]:
+        """``optimizer_params`` checked: a dict of further keywords, none of them a parameter of
+        the estimator itself."""
+        extra = self.optimizer_params if self.optimizer_params is not None else {}
+        if not isinstance(extra, dict) or not all(isinstance(k, str) for k in extra):
+            raise TypeError(f"optimizer_params: expected a dict of keyword -> value or None, got {extra!r}")
+        clash = sorted(set(extra) & _ESTIMATOR_OPTIMIZER_PARAMETERS)
+        if clash:
+            raise ValueError(f"optimizer_params: {clash} are constructor parameters of the estimator; "
+                             f"set them directly (e.g. {clash[0]}=...) instead")
+        return extra
+
+    def _learning_rate(self) -> Any:
+        """η for the optimizer: the schedule if one is given (learning_rate must then be None)."""
+        from . import schedules
+
+        if self.schedule is None:
+            return self.learning_rate
+        if self.learning_rate is not None:
+            raise ValueError(f"schedule: a schedule sets the learning rate itself, so learning_rate must be "
+                             f"None, got learning_rate={self.learning_rate!r}")
+        try:
+            return schedules.get(self.schedule)
+        except (TypeError, ValueError) as exc:
+            raise _renamed("schedule", exc) from None
+
+    def _optimizer_class(self) -> type:
+        from . import optimizers
+
+        if not isinstance(self.optimizer, str) or self.optimizer.lower() not in optimizers.REGISTRY:
+            raise ValueError(f"optimizer: expected one of {sorted(optimizers.REGISTRY)} or an Optimizer "
+                             f"instance, got {self.optimizer!r}")
+        return optimizers.REGISTRY[self.optimizer.lower()]
 
     # ------------------------------------------------------------------ building and training
-    def _build(self, checked: dict[str, Any], n_features: int) -> Sequential:
+    def _build(self, checked: _Settings, n_features: int) -> Sequential:
         loss, out_activation, metrics = self._loss_and_output()
-        reg = L1L2(checked["l1"], checked["l2"]) if checked["l1"] or checked["l2"] else None
-        common = {"kernel_initializer": checked["kernel_initializer"],
-                  "bias_initializer": checked["bias_initializer"], "kernel_regularizer": reg}
-        model = Sequential([Input(shape=(n_features,))], dtype=checked["dtype"].name, seed=checked["seed"],
+        reg = L1L2(checked.l1, checked.l2) if checked.l1 or checked.l2 else None
+        common = {"kernel_initializer": checked.kernel_initializer,
+                  "bias_initializer": checked.bias_initializer, "kernel_regularizer": reg}
+        model = Sequential([Input(shape=(n_features,))], dtype=checked.dtype.name, seed=checked.seed,
                            name=type(self).__name__.lower())
-        for units in checked["sizes"]:
-            model.add(Dense(units, activation=checked["activation"], **common))
+        for units in checked.sizes:
+            model.add(Dense(units, activation=checked.activation, **common))
         model.add(Dense(self.n_outputs_, activation=out_activation, **common))
-        model.compile(optimizer=checked["optimizer"], loss=loss, metrics=metrics)
+        model.compile(optimizer=checked.optimizer, loss=loss, metrics=metrics)
         self.out_activation_ = out_activation
-        self.seed_ = checked["seed"]
+        self.seed_ = checked.seed
         return model
 
-    def _validation_split(self, X: np.ndarray, y: np.ndarray, checked: dict[str, Any]):
+    def _validation_split(self, X: np.ndarray, y: np.ndarray, checked: _Settings
+                          ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
         stratify = None
         if isinstance(self, ClassifierMixin):
             # stratified where every class can appear in both parts; a plain shuffled split otherwise
             counts = np.bincount(y)
             counts = counts[counts > 0]
-            n_val = int(np.ceil(checked["validation_fraction"] * len(y)))
+            n_val = int(np.ceil(checked.validation_fraction * len(y)))
             if counts.min() >= 2 and len(counts) <= n_val <= len(y) - len(counts):
                 stratify = y
-        state = int(np.random.default_rng([checked["seed"], 2]).integers(2 ** 31 - 1))
+        state = int(np.random.default_rng([checked.seed, 2]).integers(2 ** 31 - 1))
         try:
             X_train, X_val, y_train, y_val = train_test_split(
-                X, y, test_size=checked["validation_fraction"], random_state=state, stratify=stratify)
+                X, y, test_size=checked.validation_fraction, random_state=state, stratify=stratify)
         except ValueError as exc:
-            raise ValueError(f"validation_fraction: holding out {checked['validation_fraction']} of "
+            raise ValueError(f"validation_fraction: holding out {checked.validation_fraction} of "
                              f"{len(X)} sample(s) for early stopping failed: {exc}") from None
         return X_train, y_train, (X_val, y_val)
 
     def _train(self, X: np.ndarray, y: np.ndarray, validation: tuple[np.ndarray, np.ndarray] | None,
-               checked: dict[str, Any], epochs: int) -> None:
-        callbacks = []
+               checked: _Settings, epochs: int) -> None:
+        callbacks: list[EarlyStopping] = []
         if validation is not None:
-            callbacks.append(EarlyStopping(monitor="val_loss", min_delta=checked["tol"],
-                                           patience=checked["n_iter_no_change"],
-                                           restore_best_weights=checked["restore_best_weights"]))
-        history = self.model_.fit(X, y, epochs=epochs, batch_size=checked["batch_size"],
-                                  shuffle=checked["shuffle"], validation_data=validation,
-                                  callbacks=callbacks, verbose=checked["verbose"])
+            callbacks.append(EarlyStopping(monitor="val_loss", min_delta=checked.tol,
+                                           patience=checked.n_iter_no_change,
+                                           restore_best_weights=checked.restore_best_weights))
+        history = self.model_.fit(X, y, epochs=epochs, batch_size=checked.batch_size,
+                                  shuffle=checked.shuffle, validation_data=validation,
+                                  callbacks=callbacks, verbose=checked.verbose)
         for key, values in history.history.items():
             self.history_.setdefault(key, []).extend(float(v) for v in values)
         self.n_iter_ += len(history.epoch)
@@ -407,27 +433,29 @@ class _BaseMLP(BaseEstimator):
         self.validation_loss_curve_ = self.history_.get("val_loss")
         self.best_validation_loss_ = None if callbacks == [] else float(callbacks[0].best)
 
-    def _fit(self, X: Any, y: Any, *, partial: bool, classes: Any = None) -> "_BaseMLP":
-        warm = _bool("warm_start", self.warm_start)
+    def _fit(self, X: Any, y: Any, *, partial: bool, classes: Any = None) -> _BaseMLP:
+        warm = check("warm_start", self.warm_start, BOOLEAN)
         first = not hasattr(self, "model_") or not (partial or warm)
         checked = self._check_params(first)
-        X, y = self._validate_xy(X, y, reset=first, dtype=checked["dtype"])
+        X, y = self._validate_xy(X, y, reset=first, dtype=checked.dtype)
         y = self._encode_targets(y, classes, reset=first)
         if not first:
-            checked["seed"] = self.seed_
+            checked.seed = self.seed_
         validation = None
-        if checked["early_stopping"] and not partial:
+        if checked.early_stopping and not partial:
             X, y, validation = self._validation_split(X, y, checked)
         if first:
             self.model_ = self._build(checked, X.shape[1])
-            self.history_, self.n_iter_ = {}, 0
-        self._train(X, y, validation, checked, 1 if partial else checked["epochs"])
+            self.history_: dict[str, list[float]] = {}
+            self.n_iter_ = 0
+        self._train(X, y, validation, checked, 1 if partial else checked.epochs)
         return self
 
     def _validate_xy(self, X: Any, y: Any, reset: bool, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
         dtypes = [dtype, np.float64 if dtype == np.float32 else np.float32]
-        return validate_data(self, X, y, reset=reset, dtype=dtypes, multi_output=isinstance(self, RegressorMixin),
-                             y_numeric=isinstance(self, RegressorMixin))
+        regressor = isinstance(self, RegressorMixin)
+        return validate_data(self, X, y, reset=reset, dtype=dtypes, multi_output=regressor,
+                             y_numeric=regressor)
 
     def _forward(self, X: Any) -> np.ndarray:
         """The network's outputs for X, float64, after the checks of a fitted estimator."""
@@ -440,19 +468,20 @@ class _BaseMLP(BaseEstimator):
     def coefs_(self) -> list[np.ndarray]:
         """Copies of the kernels, (inputs, units) per layer — scikit-learn's ``coefs_``."""
         check_is_fitted(self)
-        return [layer.kernel.copy() for layer in self.model_.layers]
+        return [layer.kernel.copy() for layer in self.model_.layers if isinstance(layer, Dense)]
 
     @property
     def intercepts_(self) -> list[np.ndarray]:
         """Copies of the biases per layer — scikit-learn's ``intercepts_``."""
         check_is_fitted(self)
-        return [layer.bias.copy() for layer in self.model_.layers]
+        biases = [layer.bias for layer in self.model_.layers if isinstance(layer, Dense)]
+        return [b.copy() for b in biases if b is not None]  # the estimator's layers all have one
 
     def __sklearn_is_fitted__(self) -> bool:
         # fitted means trained: a fit that failed after checking the data leaves no network
         return hasattr(self, "model_")
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
         return tags
@@ -485,7 +514,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     True
     """
 
-    def fit(self, X: Any, y: Any) -> "MLPClassifier":
+    def fit(self, X: Any, y: Any) -> MLPClassifier:
         """Build a fresh network and train it for ``epochs`` epochs (or until it stops early).
 
         Parameters
@@ -500,7 +529,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         """
         return self._fit(X, y, partial=False)
 
-    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> "MLPClassifier":
+    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> MLPClassifier:
         """One epoch over (X, y); the first call builds the network and needs ``classes``.
 
         The optimizer's state (moments, step count, schedule) carries over from call to call, so
@@ -537,7 +566,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                              f"{self.classes_.tolist()}, got {np.unique(np.asarray(classes)).tolist()}")
         unknown = np.setdiff1d(y, self.classes_)
         if unknown.size:
-            raise ValueError(f"y: labels {unknown.tolist()[:5]} are not among classes_ {self.classes_.tolist()}")
+            raise ValueError(f"y: labels {unknown.tolist()[:5]} are not among classes_ "
+                             f"{self.classes_.tolist()}")
         return np.searchsorted(self.classes_, y)
 
     def _loss_and_output(self) -> tuple[str, str, list[str]]:
@@ -591,14 +621,19 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     1.0
     """
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", optimizer="adam",
-                 learning_rate=None, momentum=None, nesterov=None, rho=None, epsilon=None, beta_1=None,
-                 beta_2=None, optimizer_params=None, flavor=None, schedule=None, weight_decay=None,
-                 l1=0.0, l2=0.0, clipnorm=None, clipvalue=None, global_clipnorm=None, batch_size=32,
-                 epochs=200, shuffle=True, early_stopping=False, validation_fraction=0.1,
-                 n_iter_no_change=10, tol=1e-4, restore_best_weights=True, dtype="float32",
-                 random_state=None, verbose=0, warm_start=False, loss="mse"):
+    def __init__(self, hidden_layer_sizes: int | Sequence[int] = (100,), activation: Any = "relu", *,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 optimizer: Any = "adam", learning_rate: Any = None, momentum: float | None = None,
+                 nesterov: bool | None = None, rho: float | None = None, epsilon: float | None = None,
+                 beta_1: float | None = None, beta_2: float | None = None,
+                 optimizer_params: dict[str, Any] | None = None, flavor: str | None = None,
+                 schedule: Any = None, weight_decay: float | None = None, l1: float = 0.0, l2: float = 0.0,
+                 clipnorm: float | None = None, clipvalue: float | None = None,
+                 global_clipnorm: float | None = None, batch_size: int | None = 32, epochs: int = 200,
+                 shuffle: bool = True, early_stopping: bool = False, validation_fraction: float = 0.1,
+                 n_iter_no_change: int = 10, tol: float = 1e-4, restore_best_weights: bool = True,
+                 dtype: Any = "float32", random_state: Any = None, verbose: int | bool = 0,
+                 warm_start: bool = False, loss: str = "mse") -> None:
         super().__init__(
             hidden_layer_sizes, activation, kernel_initializer=kernel_initializer,
             bias_initializer=bias_initializer, optimizer=optimizer, learning_rate=learning_rate,
@@ -611,7 +646,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             verbose=verbose, warm_start=warm_start)
         self.loss = loss
 
-    def fit(self, X: Any, y: Any) -> "MLPRegressor":
+    def fit(self, X: Any, y: Any) -> MLPRegressor:
         """Build a fresh network and train it for ``epochs`` epochs (or until it stops early).
 
         Parameters
@@ -625,7 +660,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         """
         return self._fit(X, y, partial=False)
 
-    def partial_fit(self, X: Any, y: Any) -> "MLPRegressor":
+    def partial_fit(self, X: Any, y: Any) -> MLPRegressor:
         """One epoch over (X, y); the first call builds the network.
 
         As :meth:`MLPClassifier.partial_fit`: the optimizer's state carries over, the network and
@@ -642,9 +677,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         """
         return self._fit(X, y, partial=True)
 
-    def _check_params(self, first: bool) -> dict[str, Any]:
-        if not isinstance(self.loss, str) or self.loss.lower() not in REGRESSION_LOSSES:
-            raise ValueError(f"loss: expected one of {list(REGRESSION_LOSSES)}, got {self.loss!r}")
+    def _check_params(self, first: bool) -> _Settings:
+        check("loss", self.loss, Options(REGRESSION_LOSSES))
         return super()._check_params(first)
 
     def _encode_targets(self, y: np.ndarray, classes: Any, reset: bool) -> np.ndarray:
@@ -652,7 +686,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         if reset:
             self.n_outputs_, self._y_ndim = width, y.ndim
         elif width != self.n_outputs_:
-            raise ValueError(f"y: expected {self.n_outputs_} target column(s) as in the first fit, got {width}")
+            raise ValueError(f"y: expected {self.n_outputs_} target column(s) as in the first fit, "
+                             f"got {width}")
         return y.reshape(len(y), width)
 
     def _loss_and_output(self) -> tuple[str, str, list[str]]:
@@ -663,7 +698,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         out = self._forward(X)
         return out[:, 0] if self._y_ndim == 1 else out
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags

@@ -14,10 +14,13 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
+
+from ..checks import keywords
 
 #: ``--schedule`` short names -> descend.schedules class names
 SCHEDULE_ALIASES = {
@@ -77,7 +80,7 @@ def parse_schedule(text: str, learning_rate: float | None) -> Any:
         raise ValueError(f"--schedule: unknown schedule {name!r}; known: {', '.join(known)}")
     config = parse_key_values("--schedule", rest)
     cls = schedules.REGISTRY[key]
-    if "initial_learning_rate" in cls.__init__.__code__.co_varnames and "initial_learning_rate" not in config:
+    if "initial_learning_rate" in keywords(cls) and "initial_learning_rate" not in config:
         if learning_rate is None:
             raise ValueError(f"--schedule: {name} needs initial_learning_rate=... in the schedule or --lr")
         config["initial_learning_rate"] = learning_rate
@@ -102,19 +105,6 @@ def parse_layers(text: str) -> list[int]:
             raise ValueError(f"--layers: expected positive layer widths, got {n}")
         units.append(n)
     return units
-
-
-def formatter(base: type) -> type:
-    """``base`` (the CLI's help formatter) without "(default: None)" for options whose default
-    is decided later (their help says what it will be)."""
-
-    class Formatter(base):
-        def _get_help_string(self, action: argparse.Action) -> str | None:
-            if action.default is None:
-                return action.help
-            return super()._get_help_string(action)
-
-    return Formatter
 
 
 # --------------------------------------------------------------------------------------- data
@@ -212,7 +202,7 @@ def encode_targets(cli: dict[str, Any], data: Any, source: str) -> np.ndarray:
         return data.y
     labels = list(cli["target_names"])
     names = list(data.target_names)
-    unknown = sorted(set(names[k] for k in np.unique(data.y)) - set(labels))
+    unknown = sorted({names[k] for k in np.unique(data.y)} - set(labels))
     if unknown:
         raise ValueError(f"{source}: class labels {unknown} were not seen in training (known: {labels})")
     mapping = np.array([labels.index(n) if n in labels else -1 for n in names])

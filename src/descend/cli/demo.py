@@ -14,7 +14,6 @@ accuracy about 0.97) and writes the model, the history and the loss/accuracy cur
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 EPILOG = """examples:
   descend demo                      train, then see runs/demo/curves.png
@@ -23,14 +22,11 @@ EPILOG = """examples:
 """
 
 
-def add_parser(sub: Any, formatter_class: type) -> argparse.ArgumentParser:
-    p = sub.add_parser("demo", help="descend train on the bundled digits: progress bar, ~0.97 test accuracy, curves",
-                       description=__doc__, epilog=EPILOG, formatter_class=formatter_class)
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="runs/demo", metavar="DIR")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no tables")
-    return p
 
 
 def train_argv(args: argparse.Namespace) -> list[str]:
@@ -46,4 +42,4 @@ def run(args: argparse.Namespace) -> int:
     argv = train_argv(args)
     if not args.quiet:
         print("descend train " + " ".join(argv))
-    return train.run(build_parser().parse_args(["train", *argv]))
+    return train.run(build_parser("train").parse_args(["train", *argv]))

@@ -14,6 +14,15 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from .. import diagnostics, diagnostics_plots
+from ..activations import get as get_activation
+from ..checks import Interval, check
 
 EPILOG = """examples:
   descend diagnose                               10 hidden layers; sigmoid, tanh, relu, leaky_relu, elu
@@ -27,9 +36,7 @@ files: <out>/gradient_flow.png (per-layer gradient norms) and <out>/exploding.pn
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
 
 
-def add_parser(sub, formatter_class) -> argparse.ArgumentParser:
-    p = sub.add_parser("diagnose", help="vanishing and exploding gradients measured: pictures and tables",
-                       description=__doc__, epilog=EPILOG, formatter_class=formatter_class)
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--activations", default=",".join(ACTIVATIONS), help="comma-separated hidden activations")
     p.add_argument("--depth", type=int, default=10, help="hidden layers")
     p.add_argument("--width", type=int, default=32, help="units per hidden layer")
@@ -40,15 +47,12 @@ def add_parser(sub, formatter_class) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="runs/diagnose", metavar="DIR",
                    help="folder for the pictures (created if missing)")
-    return p
 
 
 _COLOURS = {"vanishing": "blue", "exploding": "red", "healthy": "green"}
 
 
 def _check_args(args: argparse.Namespace) -> list[str]:
-    from ..activations import get as get_activation
-
     names = [s.strip().lower() for s in args.activations.split(",") if s.strip()]
     if not names:
         raise ValueError(f"--activations: expected comma-separated names, got {args.activations!r}")
@@ -56,13 +60,12 @@ def _check_args(args: argparse.Namespace) -> list[str]:
         try:
             get_activation(name)
         except (ValueError, TypeError):
-            raise ValueError(f"--activations: unknown activation {name!r}; try {', '.join(ACTIVATIONS)}") from None
-    for option, value, low in (("--depth", args.depth, 1), ("--width", args.width, 1),
-                               ("--samples", args.samples, 1), ("--epochs", args.epochs, 1)):
-        if value < low:
-            raise ValueError(f"{option}: expected an int >= {low}, got {value}")
-    if not (math.isfinite(args.clipnorm) and args.clipnorm > 0):
-        raise ValueError(f"--clipnorm: expected a number > 0, got {args.clipnorm}")
+            raise ValueError(f"--activations: unknown activation {name!r}; "
+                             f"try {', '.join(ACTIVATIONS)}") from None
+    for option, value in (("--depth", args.depth), ("--width", args.width), ("--samples", args.samples),
+                          ("--epochs", args.epochs)):
+        check(option, value, Interval(int, 1))
+    check("--clipnorm", args.clipnorm, Interval(float, 0, closed="neither"))
     return names
 
 
@@ -75,22 +78,25 @@ def _out_dir(text: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
-    import numpy as np
-
-    from .. import diagnostics, diagnostics_plots
-
     names = _check_args(args)
     out = _out_dir(args.out)
     console = Console(highlight=False)
+    written = [out / "gradient_flow.png"]
+    _gradient_flow(console, names, args, written[0])
+    if not args.no_explode:
+        written.append(out / "exploding.png")
+        _exploding(console, args, written[-1])
+    for path in written:
+        console.print(f"wrote {path}")
+    return 0
 
+
+def _gradient_flow(console: Any, names: list[str], args: argparse.Namespace, picture: Path) -> None:
+    """Part 1: ‖∂E/∂W‖ per layer at initialisation for each activation — picture, table, verdict."""
     flows = diagnostics.compare_activations(names, depth=args.depth, width=args.width,
                                             n_samples=args.samples, seed=args.seed)
     verdicts = {name: diagnostics.diagnose(flow, at=0) for name, flow in flows.items()}
-    written = [out / "gradient_flow.png"]
-    diagnostics_plots.plot_gradient_flow(flows, written[0])
+    diagnostics_plots.plot_gradient_flow(flows, picture)
 
     inits = {n: diagnostics.DEFAULT_INITIALIZERS.get(n, "glorot_uniform") for n in names}
     table = Table(title=f"‖∂E/∂W‖ per layer at initialisation: {args.depth} hidden layers of "
@@ -98,14 +104,13 @@ def run(args: argparse.Namespace) -> int:
     table.add_column("layer", justify="right")
     for n in names:
         table.add_column(f"{n}\n({inits[n]})", justify="right")
-    layers = flows[names[0]].layers
-    for i, layer in enumerate(layers):
+    n_layers = len(flows[names[0]].layers)
+    for i in range(n_layers):
         cells = []
         for n in names:
             v = verdicts[n][i]
             cells.append(f"{v.grad_norm:.2e} [{_COLOURS[v.label]}]{v.label}[/]")
-        label = f"{i + 1}" + (" (output)" if i == len(layers) - 1 else "")
-        table.add_row(label, *cells)
+        table.add_row(f"{i + 1}" + (" (output)" if i == n_layers - 1 else ""), *cells)
     ratios = {n: verdicts[n][0].relative_grad_norm for n in names}
     table.add_section()
     table.add_row("first / last", *(f"{ratios[n]:.1e}" for n in names))
@@ -119,35 +124,38 @@ def run(args: argparse.Namespace) -> int:
             console.print(f"{n}: the first layer's gradient is {r:.2g} × the output layer's — it reaches "
                           f"the input side intact.")
 
-    if not args.no_explode:
-        console.print()
-        console.print("[bold]Exploding gradients[/]: a ReLU network with initial weights N(0, 1) "
-                      "(He would use N(0, 2/32)), SGD η = 0.003, the two moons.")
-        wild = diagnostics.exploding_run(None, epochs=args.epochs, seed=args.seed)
-        steps = Table(title="without clipping: every update, as the GradientMonitor saw it")
-        for column in ("update", "loss", "largest ‖∂E/∂W‖", "largest ‖ΔW‖/‖W‖", "exploding layers"):
-            steps.add_column(column, justify="right")
-        flow = wild.flow
-        norms, ratios = flow["grad_norm"], flow["update_ratio"]
-        for k in range(len(flow)):
-            labels = [v.label for v in diagnostics.diagnose(flow, at=k)]
-            steps.add_row(str(flow.steps[k]), f"{flow.losses[k]:.3g}", f"{norms[k].max():.3g}",
-                          "—" if np.isnan(ratios[k]).all() else f"{ratios[k].max():.3g}",
-                          f"{labels.count('exploding')} of {len(labels)}")
-        console.print(steps)
-        if wild.diverged:
-            console.print(f"[red]DivergenceError[/]: {wild.error}")
-        else:
-            console.print(f"(this seed did not diverge in {args.epochs} epochs; final accuracy {wild.accuracy:.3f})")
-        tamed = diagnostics.exploding_run(args.clipnorm, epochs=args.epochs, seed=args.seed)
-        if tamed.diverged:
-            console.print(f"with clipnorm={args.clipnorm:g}: [red]diverged too[/]: {tamed.error}")
-        else:
-            console.print(f"with clipnorm={args.clipnorm:g}: loss {tamed.epoch_losses[0]:.4g} after epoch 1 "
-                          f"→ {tamed.epoch_losses[-1]:.4g} after epoch {len(tamed.epoch_losses)}, training "
-                          f"accuracy {tamed.accuracy:.3f} — [green]it converges[/].")
-        written.append(out / "exploding.png")
-        diagnostics_plots.plot_exploding([wild, tamed], written[-1])
-    for path in written:
-        console.print(f"wrote {path}")
-    return 0
+
+def _exploding(console: Any, args: argparse.Namespace, picture: Path) -> None:
+    """Part 2: a run with large initial weights, update by update, then the same run clipped."""
+    console.print()
+    console.print("[bold]Exploding gradients[/]: a ReLU network with initial weights N(0, 1) "
+                  "(He would use N(0, 2/32)), SGD η = 0.003, the two moons.")
+    wild = diagnostics.exploding_run(None, epochs=args.epochs, seed=args.seed)
+    console.print(_updates_table(wild.flow))
+    if wild.diverged:
+        console.print(f"[red]DivergenceError[/]: {wild.error}")
+    else:
+        console.print(f"(this seed did not diverge in {args.epochs} epochs; final accuracy "
+                      f"{wild.accuracy:.3f})")
+    tamed = diagnostics.exploding_run(args.clipnorm, epochs=args.epochs, seed=args.seed)
+    if tamed.diverged:
+        console.print(f"with clipnorm={args.clipnorm:g}: [red]diverged too[/]: {tamed.error}")
+    else:
+        console.print(f"with clipnorm={args.clipnorm:g}: loss {tamed.epoch_losses[0]:.4g} after epoch 1 "
+                      f"→ {tamed.epoch_losses[-1]:.4g} after epoch {len(tamed.epoch_losses)}, training "
+                      f"accuracy {tamed.accuracy:.3f} — [green]it converges[/].")
+    diagnostics_plots.plot_exploding([wild, tamed], picture)
+
+
+def _updates_table(flow: Any) -> Table:
+    """Every update as the GradientMonitor saw it: loss, largest gradient and step, exploding layers."""
+    table = Table(title="without clipping: every update, as the GradientMonitor saw it")
+    for column in ("update", "loss", "largest ‖∂E/∂W‖", "largest ‖ΔW‖/‖W‖", "exploding layers"):
+        table.add_column(column, justify="right")
+    norms, steps = flow["grad_norm"], flow["update_ratio"]
+    for k in range(len(flow)):
+        labels = [v.label for v in diagnostics.diagnose(flow, at=k)]
+        table.add_row(str(flow.steps[k]), f"{flow.losses[k]:.3g}", f"{norms[k].max():.3g}",
+                      "—" if np.isnan(steps[k]).all() else f"{steps[k].max():.3g}",
+                      f"{labels.count('exploding')} of {len(labels)}")
+    return table

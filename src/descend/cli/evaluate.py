@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
 
 from . import _common as common
 
@@ -21,15 +20,13 @@ EPILOG = """examples:
 """
 
 
-def add_parser(sub: Any, formatter_class: type) -> argparse.ArgumentParser:
-    p = sub.add_parser("evaluate", help="loss and metrics of a saved model on a data set",
-                       description=__doc__, epilog=EPILOG, formatter_class=common.formatter(formatter_class))
-    p.add_argument("--model", required=True, metavar="DIR", help="a directory written by 'descend train --out'")
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", required=True, metavar="DIR",
+                   help="a directory written by 'descend train --out'")
     common.add_data_arguments(p, required=False)
     p.add_argument("--split", choices=("auto", "test", "train", "all"), default="auto",
                    help="which part: auto = test for the training data, all for other data")
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")
-    return p
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,8 +52,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"data": spec, "split": part, "samples": len(X), **result}))
         return 0
-    name = source if "csv" not in spec else spec["csv"]
     con = common.console()
-    con.print(f"descend evaluate: {name} ({part}, {len(X)} samples)", soft_wrap=True)
+    con.print(f"descend evaluate: {source} ({part}, {len(X)} samples)", soft_wrap=True)
     con.print(common.table("", list(result.items()), header=("quantity", "value")))
     return 0

@@ -13,9 +13,17 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from .. import diagnostics_plots
+from ..checks import Interval, check
+from ..lab.init_study import InitStudy, glorot_study, he_study
 
 EPILOG = """examples:
-  descend init-study                             both studies (about 5 s)
+  descend init-study                             both studies
   descend init-study --study he --epochs 20      the ReLU study, trained longer
   descend init-study --study glorot --tanh-depth 5 --width 100   closer to the paper's 5 × 1000
 
@@ -23,9 +31,7 @@ files: <out>/glorot_tanh.png and <out>/he_relu.png.
 """
 
 
-def add_parser(sub, formatter_class) -> argparse.ArgumentParser:
-    p = sub.add_parser("init-study", help="Xavier vs the old uniform (tanh), He vs Xavier (deep ReLU)",
-                       description=__doc__, epilog=EPILOG, formatter_class=formatter_class)
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--study", choices=["glorot", "he", "both"], default="both")
     p.add_argument("--tanh-depth", type=int, default=10, help="hidden tanh layers (Glorot study)")
     p.add_argument("--relu-depth", type=int, default=30, help="hidden ReLU layers (He study)")
@@ -35,20 +41,17 @@ def add_parser(sub, formatter_class) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="runs/init-study", metavar="DIR",
                    help="folder for the pictures (created if missing)")
-    return p
 
 
-def _table(study):
-    from rich.table import Table
-
+def _table(study: InitStudy) -> Table:
     labels = study.labels
     table = Table(title=study.title)
     table.add_column("layer", justify="right")
-    for i, lab in enumerate(labels):
+    for i in range(len(labels)):
         table.add_column(f"Var(a)\n({i + 1})", justify="right")
-    for i, lab in enumerate(labels):
+    for i in range(len(labels)):
         table.add_column(f"Var(∂E/∂z)\n({i + 1})", justify="right")
-    for k, name in enumerate(study.layers):
+    for k in range(len(study.layers)):
         table.add_row(str(k + 1), *(f"{study.activation_var[lab][k]:.2e}" for lab in labels),
                       *(f"{study.delta_var[lab][k]:.2e}" for lab in labels))
     table.add_section()
@@ -62,16 +65,10 @@ def _table(study):
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
-    from .. import diagnostics_plots
-    from ..lab.init_study import glorot_study, he_study
-
     for option, value, low in (("--tanh-depth", args.tanh_depth, 2), ("--relu-depth", args.relu_depth, 2),
                                ("--width", args.width, 1), ("--samples", args.samples, 2),
                                ("--epochs", args.epochs, 0)):
-        if value < low:
-            raise ValueError(f"{option}: expected an int >= {low}, got {value}")
+        check(option, value, Interval(int, low))
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out: expected a folder, got the file {str(out)!r}")
@@ -79,31 +76,39 @@ def run(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     written = []
     if args.study in ("glorot", "both"):
-        study = glorot_study(depth=args.tanh_depth, width=args.width, n_samples=args.samples, seed=args.seed)
-        console.print(_table(study))
-        old, new = study.labels
-        console.print(f"The old uniform multiplies Var(a) by {study.per_layer_factor(old):.2f} per layer "
-                      f"(theory: n·Var(W) = 1/3); normalised Xavier by {study.per_layer_factor(new):.2f} "
-                      f"(theory: 1, less tanh's squashing). Over {len(study.layers)} layers: "
-                      f"{study.drift(old):.2g}× vs {study.drift(new):.2g}×.")
-        written.append(out / "glorot_tanh.png")
-        diagnostics_plots.plot_init_study(study, written[-1])
+        written.append(_glorot(console, args, out / "glorot_tanh.png"))
     if args.study in ("he", "both"):
-        study = he_study(depth=args.relu_depth, width=args.width, epochs=args.epochs,
-                         n_samples=args.samples, seed=args.seed)
-        console.print(_table(study))
-        xavier, he = study.labels
-        console.print(f"Xavier multiplies Var(a) by {study.per_layer_factor(xavier):.2f} per layer "
-                      f"(theory: 1/2, a ReLU keeps half the variance); He by "
-                      f"{study.per_layer_factor(he):.2f} (theory: 1).")
-        if args.epochs:
-            for lab in study.labels:
-                losses = study.losses[lab]
-                console.print(f"{lab}: training loss {losses[0]:.4f} → {losses[-1]:.4f} in {len(losses)} "
-                              f"epochs, accuracy {study.accuracy[lab]:.3f} (a constant guess: "
-                              f"{study.baseline_loss:.4f})")
-        written.append(out / "he_relu.png")
-        diagnostics_plots.plot_init_study(study, written[-1])
+        written.append(_he(console, args, out / "he_relu.png"))
     for path in written:
         console.print(f"wrote {path}")
     return 0
+
+
+def _glorot(console: Any, args: argparse.Namespace, picture: Path) -> Path:
+    study = glorot_study(depth=args.tanh_depth, width=args.width, n_samples=args.samples, seed=args.seed)
+    console.print(_table(study))
+    old, new = study.labels
+    console.print(f"The old uniform multiplies Var(a) by {study.per_layer_factor(old):.2f} per layer "
+                  f"(theory: n·Var(W) = 1/3); normalised Xavier by {study.per_layer_factor(new):.2f} "
+                  f"(theory: 1, less tanh's squashing). Over {len(study.layers)} layers: "
+                  f"{study.drift(old):.2g}× vs {study.drift(new):.2g}×.")
+    diagnostics_plots.plot_init_study(study, picture)
+    return picture
+
+
+def _he(console: Any, args: argparse.Namespace, picture: Path) -> Path:
+    study = he_study(depth=args.relu_depth, width=args.width, epochs=args.epochs,
+                     n_samples=args.samples, seed=args.seed)
+    console.print(_table(study))
+    xavier, he = study.labels
+    console.print(f"Xavier multiplies Var(a) by {study.per_layer_factor(xavier):.2f} per layer "
+                  f"(theory: 1/2, a ReLU keeps half the variance); He by "
+                  f"{study.per_layer_factor(he):.2f} (theory: 1).")
+    if args.epochs:
+        for lab in study.labels:
+            losses = study.losses[lab]
+            console.print(f"{lab}: training loss {losses[0]:.4f} → {losses[-1]:.4f} in {len(losses)} "
+                          f"epochs, accuracy {study.accuracy[lab]:.3f} (a constant guess: "
+                          f"{study.baseline_loss:.4f})")
+    diagnostics_plots.plot_init_study(study, picture)
+    return picture

@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from .. import lecture
+from ..lab import classic
 
 EPILOG = """examples:
   descend lecture              both worked examples, every number named as on the slides
@@ -13,31 +18,20 @@ EPILOG = """examples:
 """
 
 
-def add_parser(sub, formatter_class) -> argparse.ArgumentParser:
-    p = sub.add_parser("lecture", help="replay the slides' worked examples as a readable trace",
-                       description=__doc__, epilog=EPILOG, formatter_class=formatter_class)
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--example", choices=["a", "b", "classic", "all"], default="all",
                    help="which part to replay")
-    p.add_argument("--out", metavar="DIR", help="also write gd_kinds.png (the three GD kinds' loss curves) here")
-    return p
+    p.add_argument("--out", metavar="DIR",
+                   help="also write gd_kinds.png (the three GD kinds' loss curves) here")
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import lecture
-
-    if args.example == "a":
-        print(lecture.example_a())
-    elif args.example == "b":
-        print(lecture.example_b())
-    elif args.example == "classic":
-        print(lecture.classic_methods())
-    else:
-        print(lecture.replay())
+    replays: dict[str, Callable[[], object]] = {
+        "a": lecture.example_a, "b": lecture.example_b, "classic": lecture.classic_methods,
+        "all": lecture.replay}
+    print(replays[args.example]())
     if args.out:
-        from pathlib import Path
-
-        from .. import plotting
-        from ..lab import classic
+        from .. import plotting  # matplotlib: only when a picture is asked for
 
         X, y = classic.linear_data(seed=0)
         path = Path(args.out) / "gd_kinds.png"

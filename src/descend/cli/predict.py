@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from ..datasets import MISSING
+from ..saving import atomic_write_text
 from . import _common as common
 
 EPILOG = """examples:
@@ -25,21 +27,28 @@ EPILOG = """examples:
   descend predict --model runs/houses --csv houses.csv --output priced.csv --include-input
 """
 
-MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "-"}
-
-
-def add_parser(sub: Any, formatter_class: type) -> argparse.ArgumentParser:
-    p = sub.add_parser("predict", help="predict the rows of a CSV file with a saved model",
-                       description=__doc__, epilog=EPILOG, formatter_class=common.formatter(formatter_class))
-    p.add_argument("--model", required=True, metavar="DIR", help="a directory written by 'descend train --out'")
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", required=True, metavar="DIR",
+                   help="a directory written by 'descend train --out'")
     p.add_argument("--csv", required=True, metavar="IN", help="input CSV with a header row")
     p.add_argument("--output", required=True, metavar="OUT", help="output CSV (written atomically)")
     p.add_argument("--include-input", action="store_true", help="copy the input columns into the output")
-    return p
 
 
 def read_features(path: Path, cli: dict[str, Any]) -> tuple[list[str], list[list[str]], np.ndarray]:
     """(header, rows, X) of a CSV, X holding the model's features in training order."""
+    header, rows = _read_csv(path)
+    columns = _feature_columns(path, header, list(cli["feature_names"]))
+    X = np.empty((len(rows), len(columns)), dtype=np.float64)
+    for i, row in enumerate(rows):
+        if len(row) != len(header):
+            raise ValueError(f"{path}: data row {i + 1} has {len(row)} cells, the header has {len(header)}")
+        X[i] = [_number(path, header[c], i + 1, row[c]) for c in columns]
+    return header, rows, X
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
+    """The header (names stripped) and the rows that are not blank."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -50,40 +59,38 @@ def read_features(path: Path, cli: dict[str, Any]) -> tuple[list[str], list[list
     header = next(reader, None)
     if not header:
         raise ValueError(f"{path}: the file is empty (expected a header row)")
-    header = [h.strip() for h in header]
     rows = [r for r in reader if any(cell.strip() for cell in r)]
     if not rows:
         raise ValueError(f"{path}: no data rows below the header")
-    wanted = list(cli["feature_names"])
+    return [h.strip() for h in header], rows
+
+
+def _feature_columns(path: Path, header: list[str], wanted: list[str]) -> list[int]:
+    """The column of each feature: by name, or by position when no name matches and the count does."""
     if all(n in header for n in wanted):
-        columns = [header.index(n) for n in wanted]
-    elif len(header) == len(wanted) and not any(n in header for n in wanted):
-        columns = list(range(len(wanted)))
-    else:
-        missing = [n for n in wanted if n not in header]
-        raise ValueError(f"{path}: missing feature column(s) {missing} (the model needs {wanted})")
-    X = np.empty((len(rows), len(columns)), dtype=np.float64)
-    for i, row in enumerate(rows):
-        if len(row) != len(header):
-            raise ValueError(f"{path}: data row {i + 1} has {len(row)} cells, the header has {len(header)}")
-        for j, c in enumerate(columns):
-            cell = row[c].strip()
-            if cell.lower() in MISSING:
-                raise ValueError(f"{path}: missing value in column {header[c]!r}, data row {i + 1}")
-            try:
-                value = float(cell)
-            except ValueError:
-                raise ValueError(f"{path}: column {header[c]!r}, data row {i + 1}: expected a number, "
-                                 f"got {cell!r}") from None
-            if not math.isfinite(value):
-                raise ValueError(f"{path}: column {header[c]!r}, data row {i + 1}: {cell!r} is not finite")
-            X[i, j] = value
-    return header, rows, X
+        return [header.index(n) for n in wanted]
+    if len(header) == len(wanted) and not any(n in header for n in wanted):
+        return list(range(len(wanted)))
+    missing = [n for n in wanted if n not in header]
+    raise ValueError(f"{path}: missing feature column(s) {missing} (the model needs {wanted})")
+
+
+def _number(path: Path, column: str, row: int, cell: str) -> float:
+    """The finite number in a feature cell, or an error naming the column and the data row."""
+    text = cell.strip()
+    if text.lower() in MISSING:
+        raise ValueError(f"{path}: missing value in column {column!r}, data row {row}")
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{path}: column {column!r}, data row {row}: expected a number, "
+                         f"got {text!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{path}: column {column!r}, data row {row}: {text!r} is not finite")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..saving import atomic_write_text
-
     model, cli = common.load_trained(args.model)
     header, rows, X = read_features(Path(args.csv), cli)
     out = model.predict(common.standardize(cli, X)).astype(np.float64)
@@ -93,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         probs = np.column_stack([1.0 - out[:, 0], out[:, 0]]) if out.shape[1] == 1 else out
         predicted = [labels[k] for k in probs.argmax(axis=1)]
         names += [f"p_{label}" for label in labels]
-        values = [[p, *(repr(float(v)) for v in row)] for p, row in zip(predicted, probs)]
+        values = [[p, *(repr(float(v)) for v in row)] for p, row in zip(predicted, probs, strict=True)]
     else:
         values = [[repr(float(v)) for v in row] for row in out]
         if out.shape[1] > 1:
@@ -101,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     buffer = stdio.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow((header if args.include_input else []) + names)
-    for row, value in zip(rows, values):
+    for row, value in zip(rows, values, strict=True):
         writer.writerow((row if args.include_input else []) + value)
     written = atomic_write_text(args.output, buffer.getvalue())
     print(f"wrote {len(rows)} predictions to {written}")

@@ -6,9 +6,15 @@ Each schedule is set up relative to N so that its shape shows (e.g. the slides' 
 from __future__ import annotations
 
 import argparse
-import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+
+from rich.console import Console
+from rich.table import Table
+
+from .. import plotting
+from .. import schedules as S
+from ..checks import Interval, check
 
 EPILOG = """examples:
   descend schedules                          1000 steps, η₀ = 0.1, picture in runs/schedules/
@@ -17,15 +23,12 @@ EPILOG = """examples:
 """
 
 
-def add_parser(sub, formatter_class) -> argparse.ArgumentParser:
-    p = sub.add_parser("schedules", help="plot every learning-rate schedule over N steps",
-                       description=__doc__, epilog=EPILOG, formatter_class=formatter_class)
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=int, default=1000, help="number of update steps N")
     p.add_argument("--lr", type=float, default=0.1, help="initial learning rate η₀")
     p.add_argument("--log", action="store_true", help="log scale for the learning rate")
     p.add_argument("--out", default="runs/schedules", metavar="DIR",
                    help="folder for schedules.png (created if missing)")
-    return p
 
 
 def default_schedules(steps: int, lr: float = 0.1) -> dict[str, Callable[[int], float]]:
@@ -33,12 +36,8 @@ def default_schedules(steps: int, lr: float = 0.1) -> dict[str, Callable[[int], 
 
     Keys are legend labels naming the class and its parameters.
     """
-    from .. import schedules as S
-
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 10:
-        raise ValueError(f"--steps: expected an int >= 10, got {steps!r}")
-    if not (math.isfinite(lr) and lr > 0):
-        raise ValueError(f"--lr: expected a number > 0, got {lr!r}")
+    steps = check("--steps", steps, Interval(int, 10))
+    lr = check("--lr", lr, Interval(float, 0, closed="neither", noun="a number"))
     t5, t10 = max(1, steps // 5), max(1, steps // 10)
     first = max(1, steps // 7)          # restarts after N/7, 3N/7 (t_mul = 2): three cycles fit
     b1, b2 = steps // 3, 2 * steps // 3
@@ -59,11 +58,6 @@ def default_schedules(steps: int, lr: float = 0.1) -> dict[str, Callable[[int], 
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
-    from .. import plotting
-
     sched = default_schedules(args.steps, args.lr)
     out = Path(args.out)
     if out.exists() and not out.is_dir():

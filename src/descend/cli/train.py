@@ -28,6 +28,13 @@ from typing import Any
 
 import numpy as np
 
+from .. import batching, optimizers, regularizers, saving
+from ..callbacks import EarlyStopping, ProgressBar
+from ..checks import Interval, check, keywords
+from ..datasets import Standardizer
+from ..layers import Dense, Input, Layer
+from ..losses import REGISTRY as LOSSES
+from ..model import Sequential
 from . import _common as common
 
 EPILOG = """examples:
@@ -51,34 +58,41 @@ _FIXED_ON_RESUME = {
     "dtype": "--dtype", "optimizer": "--optimizer", "lr": "--lr", "opt": "--opt", "schedule": "--schedule",
     "gd": "--gd", "batch_size": "--batch-size", "weight_decay": "--weight-decay", "l1": "--l1", "l2": "--l2",
     "clip_norm": "--clip-norm", "clip_value": "--clip-value", "global_clip_norm": "--global-clip-norm",
-    "flavor": "--flavor", "validation_split": "--validation-split", "seed": "--seed", "no_shuffle": "--no-shuffle",
+    "flavor": "--flavor", "validation_split": "--validation-split", "seed": "--seed",
+    "no_shuffle": "--no-shuffle",
 }
 
 
-def add_parser(sub: Any, formatter_class: type) -> argparse.ArgumentParser:
-    from .. import losses, optimizers
+#: a batch size, a number of epochs (the messages say "a positive integer")
+_POSITIVE = Interval(int, 1, noun="a positive integer")
 
-    p = sub.add_parser("train", help="train an MLP by gradient descent (progress bar, checkpoints, curves)",
-                       description=__doc__, epilog=EPILOG, formatter_class=common.formatter(formatter_class))
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     common.add_data_arguments(p, required=True)
-    p.add_argument("--test-size", type=float, default=None, help="fraction held out for the test (0: none) (default: 0.2)")
+    p.add_argument("--test-size", type=float, default=None,
+                   help="fraction held out for the test (0: none) (default: 0.2)")
     p.add_argument("--no-standardize", action="store_true", default=None,
                    help="keep the raw inputs (default: standardise with the training part's statistics)")
     g = p.add_argument_group("model")
-    g.add_argument("--layers", default=None, help="hidden layer widths, comma-separated ('' for none) (default: 64)")
-    g.add_argument("--activation", default=None, help="hidden activation (relu, tanh, sigmoid, elu, ...) (default: relu)")
+    g.add_argument("--layers", default=None,
+                   help="hidden layer widths, comma-separated ('' for none) (default: 64)")
+    g.add_argument("--activation", default=None,
+                   help="hidden activation (relu, tanh, sigmoid, elu, ...) (default: relu)")
     g.add_argument("--init", default=None,
-                   help="kernel initializer (he_normal, glorot_uniform, ...) (default: he_normal for the ReLU "
-                        "family, else glorot_uniform)")
+                   help="kernel initializer (he_normal, glorot_uniform, ...) (default: he_normal for the "
+                        "ReLU family, else glorot_uniform)")
     g.add_argument("--output-activation", default=None,
                    help="(default: softmax for several classes, sigmoid for two, linear for regression)")
-    g.add_argument("--loss", default=None, choices=sorted(losses.REGISTRY),
+    g.add_argument("--loss", default=None, choices=sorted(LOSSES),
                    help="(default: sparse_categorical_crossentropy / binary_crossentropy / mse by task)")
-    g.add_argument("--metrics", default=None, help="comma-separated (default: accuracy for classification, mae,rmse,r2 for regression)")
+    g.add_argument("--metrics", default=None,
+                   help="comma-separated (default: accuracy for classification, mae,rmse,r2 for regression)")
     g.add_argument("--dtype", choices=("float32", "float64"), default=None, help="(default: float32)")
     g = p.add_argument_group("training")
-    g.add_argument("--optimizer", default=None, help=f"one of {', '.join(optimizers.REGISTRY)} (default: adam)")
-    g.add_argument("--lr", type=float, default=None, help="learning rate η (default: the optimizer's default)")
+    g.add_argument("--optimizer", default=None,
+                   help=f"one of {', '.join(optimizers.REGISTRY)} (default: adam)")
+    g.add_argument("--lr", type=float, default=None,
+                   help="learning rate η (default: the optimizer's default)")
     g.add_argument("--opt", action="append", default=None, metavar="KEY=VALUE",
                    help="any other optimizer keyword, e.g. --opt momentum=0.9 --opt nesterov=true")
     g.add_argument("--schedule", default=None, metavar="NAME:KEY=VALUE,...",
@@ -86,30 +100,34 @@ def add_parser(sub: Any, formatter_class: type) -> argparse.ArgumentParser:
                         "exponential:decay_rate=0.96,decay_steps=100,staircase=true "
                         "(initial_learning_rate defaults to --lr)")
     g.add_argument("--gd", choices=("batch", "stochastic", "minibatch"), default=None,
-                   help="kind of gradient descent: all samples, one, or --batch-size per update (default: minibatch)")
+                   help="kind of gradient descent: all samples, one, or --batch-size per update "
+                        "(default: minibatch)")
     g.add_argument("--batch-size", type=int, default=None, help="mini-batch size h (default: 32)")
-    g.add_argument("--epochs", type=int, default=None, help="epochs to train (with --resume: more epochs) (default: 20)")
+    g.add_argument("--epochs", type=int, default=None,
+                   help="epochs to train (with --resume: more epochs) (default: 20)")
     g.add_argument("--weight-decay", type=float, default=None, help="λ, as the optimizer's flavor applies it")
     g.add_argument("--l1", type=float, default=None, help="L1 penalty on every kernel")
     g.add_argument("--l2", type=float, default=None, help="L2 penalty on every kernel")
     g.add_argument("--clip-norm", type=float, default=None, help="clip each gradient's norm")
     g.add_argument("--clip-value", type=float, default=None, help="clip gradient elements to ±value")
-    g.add_argument("--global-clip-norm", type=float, default=None, help="clip the norm of all gradients together")
-    g.add_argument("--flavor", choices=optimizers.FLAVORS, default=None, help="optimizer conventions (default: lecture)")
+    g.add_argument("--global-clip-norm", type=float, default=None,
+                   help="clip the norm of all gradients together")
+    g.add_argument("--flavor", choices=optimizers.FLAVORS, default=None,
+                   help="optimizer conventions (default: lecture)")
     g.add_argument("--validation-split", type=float, default=None,
                    help="last fraction of the training part used for validation (default: 0.1)")
     g.add_argument("--early-stopping", type=int, default=None, metavar="PATIENCE",
                    help="stop after PATIENCE epochs without improvement of val_loss (or loss) and "
                         "restore the best weights")
     g.add_argument("--no-shuffle", action="store_true", default=None, help="keep the data's order each epoch")
-    g.add_argument("--seed", type=int, default=None, help="seeds data, split, initialisation and shuffling (default: 0)")
+    g.add_argument("--seed", type=int, default=None,
+                   help="seeds data, split, initialisation and shuffling (default: 0)")
     g = p.add_argument_group("output")
     g.add_argument("--out", default=None, metavar="DIR",
                    help="write model.safetensors, history.csv/json, curves.png, results.json here")
     g.add_argument("--no-plot", action="store_true", help="skip curves.png (matplotlib is slow to start)")
     g.add_argument("--resume", default=None, metavar="DIR", help="continue the run saved in DIR")
     g.add_argument("--quiet", action="store_true", help="no progress bar, no tables")
-    return p
 
 
 # ------------------------------------------------------------------------------------- building
@@ -128,15 +146,10 @@ def _batch_size(args: argparse.Namespace) -> int | None:
         if args.batch_size not in (None, 1):
             raise ValueError(f"--batch-size: stochastic GD uses one sample per update; got {args.batch_size}")
         return 1
-    size = _pick(args.batch_size, 32)
-    if size < 1:
-        raise ValueError(f"--batch-size: expected a positive integer, got {size}")
-    return size
+    return check("--batch-size", _pick(args.batch_size, 32), _POSITIVE)
 
 
 def _optimizer(args: argparse.Namespace) -> Any:
-    from .. import optimizers
-
     kwargs: dict[str, Any] = {}
     for item in args.opt or []:
         kwargs.update(common.parse_key_values("--opt", item))
@@ -144,13 +157,14 @@ def _optimizer(args: argparse.Namespace) -> Any:
         kwargs["learning_rate"] = common.parse_schedule(args.schedule, args.lr)
     elif args.lr is not None:
         kwargs["learning_rate"] = args.lr
-    for dest, key in (("weight_decay", "weight_decay"), ("clip_norm", "clipnorm"), ("clip_value", "clipvalue"),
-                      ("global_clip_norm", "global_clipnorm"), ("flavor", "flavor")):
+    for dest, key in (("weight_decay", "weight_decay"), ("clip_norm", "clipnorm"),
+                      ("clip_value", "clipvalue"), ("global_clip_norm", "global_clipnorm"),
+                      ("flavor", "flavor")):
         if getattr(args, dest) is not None:
             kwargs[key] = getattr(args, dest)
     name = _pick(args.optimizer, "adam")
     cls = optimizers.get_class(name)
-    accepted = _keywords(cls) | _keywords(optimizers.Optimizer)
+    accepted = keywords(cls)
     unknown = sorted(set(kwargs) - accepted)
     if unknown:
         raise ValueError(f"--opt: {cls.__name__} takes no keyword {unknown[0]!r}; it takes "
@@ -161,19 +175,23 @@ def _optimizer(args: argparse.Namespace) -> Any:
         raise ValueError(f"--opt: {exc}") from None
 
 
-def _keywords(cls: type) -> set[str]:
-    import inspect
-
-    return {n for n, p in inspect.signature(cls.__init__).parameters.items()
-            if n != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
-
-
-def _model(args: argparse.Namespace, n_features: int, data: Any) -> Any:
-    from .. import Dense, Input, Sequential, regularizers
-
+def _model(args: argparse.Namespace, n_features: int, data: Any) -> Sequential:
     activation = _pick(args.activation, "relu")
     init = args.init or ("he_normal" if activation in ("relu", "leaky_relu", "elu") else "glorot_uniform")
     reg = regularizers.L1L2(l1=args.l1 or 0.0, l2=args.l2 or 0.0) if (args.l1 or args.l2) else None
+    units, out_act, loss, metrics = _output(args, data)
+    hidden: list[Layer] = [Dense(u, activation, kernel_initializer=init, kernel_regularizer=reg)
+                           for u in common.parse_layers(_pick(args.layers, "64"))]
+    output = Dense(units, out_act, kernel_regularizer=reg)
+    model = Sequential([Input(n_features), *hidden, output], seed=_pick(args.seed, 0),
+                       dtype=_pick(args.dtype, "float32"))
+    model.compile(optimizer=_optimizer(args), loss=loss, metrics=metrics)
+    return model
+
+
+def _output(args: argparse.Namespace, data: Any) -> tuple[int, str, str, list[str]]:
+    """(units, activation, loss, metrics) of the output layer: the options given, else the task's
+    defaults (one sigmoid for two classes, a softmax for more, one linear unit for regression)."""
     if data.task == "classification":
         binary = data.n_classes == 2
         units = 1 if binary else data.n_classes
@@ -181,21 +199,14 @@ def _model(args: argparse.Namespace, n_features: int, data: Any) -> Any:
         loss = args.loss or ("binary_crossentropy" if binary else "sparse_categorical_crossentropy")
         metrics = ["accuracy"]
     else:
-        units, out_act, loss, metrics = 1, args.output_activation or "linear", args.loss or "mse", ["mae", "rmse", "r2"]
+        units, out_act, loss = 1, args.output_activation or "linear", args.loss or "mse"
+        metrics = ["mae", "rmse", "r2"]
     if args.metrics is not None:
         metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
-    layers = [Input(n_features)]
-    layers += [Dense(u, activation, kernel_initializer=init, kernel_regularizer=reg)
-               for u in common.parse_layers(_pick(args.layers, "64"))]
-    layers.append(Dense(units, out_act, kernel_regularizer=reg))
-    model = Sequential(layers, seed=_pick(args.seed, 0), dtype=_pick(args.dtype, "float32"))
-    model.compile(optimizer=_optimizer(args), loss=loss, metrics=metrics)
-    return model
+    return units, out_act, loss, metrics
 
 
 def _fresh(args: argparse.Namespace) -> tuple[Any, dict[str, Any], Any]:
-    from ..datasets import Standardizer
-
     seed = _pick(args.seed, 0)
     spec = common.data_spec(args, seed)
     if spec is None:
@@ -208,8 +219,8 @@ def _fresh(args: argparse.Namespace) -> tuple[Any, dict[str, Any], Any]:
         "batch_size": _batch_size(args), "validation_split": _pick(args.validation_split, 0.1),
         "shuffle": not args.no_shuffle, "standardizer": None,
     }
-    if not 0 <= cli["test_size"] < 1:
-        raise ValueError(f"--test-size: expected a fraction in [0, 1), got {cli['test_size']}")
+    cli["test_size"] = check("--test-size", cli["test_size"],
+                             Interval(float, 0.0, 1.0, closed="left", noun="a fraction"))
     X_train, X_test, y_train, y_test = common.split(cli, data.X, data.y)
     if not args.no_standardize:
         cli["standardizer"] = Standardizer().fit(X_train).get_config()
@@ -221,35 +232,24 @@ def _resumed(args: argparse.Namespace) -> tuple[Any, dict[str, Any], Any]:
     given = [flag for dest, flag in _FIXED_ON_RESUME.items() if getattr(args, dest, None) is not None]
     if given:
         raise ValueError(f"{given[0]}: cannot be changed when resuming; --resume continues the saved run "
-                         f"as it was (only --epochs, --out, --early-stopping, --quiet and --no-plot may be given)")
+                         "as it was (only --epochs, --out, --early-stopping, --quiet and --no-plot may "
+                         "be given)")
     model, cli = common.load_trained(args.resume)
     return model, cli, common.load_spec(cli["data"])
 
 
 # ------------------------------------------------------------------------------------------ run
 def run(args: argparse.Namespace) -> int:
-    from ..callbacks import EarlyStopping, ProgressBar
-
     resuming = args.resume is not None
     model, cli, data = _resumed(args) if resuming else _fresh(args)
-    epochs = _pick(args.epochs, 20)
-    if epochs < 1:
-        raise ValueError(f"--epochs: expected a positive integer, got {epochs}")
-    out = Path(args.out) if args.out is not None else (Path(args.resume) if resuming else None)
-    if out is not None and out.exists() and not out.is_dir():
-        raise ValueError(f"--out: {str(out)!r} exists and is not a directory")
+    epochs = check("--epochs", _pick(args.epochs, 20), _POSITIVE)
+    out = _output_folder(args)
 
     y_all = common.encode_targets(cli, data, "data")
     X_all = common.align_features(cli, data.feature_names, data.X, "data")
     X_train, X_test, y_train, y_test = common.split(cli, X_all, y_all)
     X_train, X_test = common.standardize(cli, X_train), common.standardize(cli, X_test)
 
-    callbacks: list[Any] = []
-    if not args.quiet:
-        callbacks.append(ProgressBar())
-    if args.early_stopping is not None:
-        monitor = "val_loss" if cli["validation_split"] else "loss"
-        callbacks.append(EarlyStopping(monitor=monitor, patience=args.early_stopping, restore_best_weights=True))
     con = common.console(args.quiet)
     if not resuming:
         con.print(f"[bold]{data.name}[/]: {data.n_samples} samples, {data.n_features} features, {data.task}"
@@ -258,7 +258,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     model.fit(X_train, y_train, epochs=start_epoch + epochs, initial_epoch=start_epoch,
               batch_size=cli["batch_size"], shuffle=cli["shuffle"], validation_split=cli["validation_split"],
-              seed=None if resuming else cli["seed"], callbacks=callbacks, verbose=0)
+              seed=None if resuming else cli["seed"], callbacks=_callbacks(args, cli), verbose=0)
     took = time.perf_counter() - started
 
     results = _results(model, X_test, y_test, took, start_epoch)
@@ -268,7 +268,29 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _results(model: Any, X_test: np.ndarray, y_test: np.ndarray, took: float, start_epoch: int) -> dict[str, Any]:
+def _output_folder(args: argparse.Namespace) -> Path | None:
+    """Where to write: --out, else the folder resumed from, else nowhere."""
+    out = args.out if args.out is not None else args.resume
+    if out is None:
+        return None
+    if Path(out).exists() and not Path(out).is_dir():
+        raise ValueError(f"--out: {str(out)!r} exists and is not a directory")
+    return Path(out)
+
+
+def _callbacks(args: argparse.Namespace, cli: dict[str, Any]) -> list[Any]:
+    callbacks: list[Any] = []
+    if not args.quiet:
+        callbacks.append(ProgressBar())
+    if args.early_stopping is not None:
+        monitor = "val_loss" if cli["validation_split"] else "loss"
+        callbacks.append(EarlyStopping(monitor=monitor, patience=args.early_stopping,
+                                       restore_best_weights=True))
+    return callbacks
+
+
+def _results(model: Any, X_test: np.ndarray, y_test: np.ndarray, took: float, start_epoch: int
+             ) -> dict[str, Any]:
     history = model.history.history
     last = {k: v[-1] for k, v in history.items() if v}
     train = {k: v for k, v in last.items() if not k.startswith("val_") and k != "learning_rate"}
@@ -280,8 +302,6 @@ def _results(model: Any, X_test: np.ndarray, y_test: np.ndarray, took: float, st
 
 
 def _write_outputs(model: Any, cli: dict[str, Any], out: Path, results: dict[str, Any], plot: bool) -> None:
-    from .. import saving
-
     out.mkdir(parents=True, exist_ok=True)
     model.save(out, extra={"cli": cli})
     history = model.history
@@ -295,7 +315,7 @@ def _write_outputs(model: Any, cli: dict[str, Any], out: Path, results: dict[str
         {"epoch": history.epoch, "history": history.history}, indent=1) + "\n")
     saving.atomic_write_text(out / "results.json", json.dumps(results, indent=1) + "\n")
     if plot and history.epoch:
-        from ..plotting import plot_history
+        from ..plotting import plot_history  # matplotlib is slow to start: only when drawing
 
         plot_history(history.history, out / "curves.png", title=f"descend train: {_data_name(cli)}")
 
@@ -305,9 +325,8 @@ def _data_name(cli: dict[str, Any]) -> str:
     return Path(spec["csv"]).name if "csv" in spec else spec["name"]
 
 
-def _summary(con: Any, model: Any, cli: dict[str, Any], data: Any, results: dict[str, Any], out: Path | None) -> None:
-    from .. import batching
-
+def _summary(con: Any, model: Any, cli: dict[str, Any], data: Any, results: dict[str, Any],
+             out: Path | None) -> None:
     opt = model.optimizer
     arch = " → ".join([str(model.input_dim)] + [
         f"{layer.units} {layer.activation.name}" for layer in model.layers if hasattr(layer, "units")])

@@ -9,6 +9,15 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from .. import plotting
+from ..checks import Interval, check
+from ..lab.functions import FUNCTIONS, Function2D, get_function
+from ..lab.trajectories import RACE_OPTIMIZERS, RaceResult, race
 
 EPILOG = """examples:
   descend trajectories                                   the saddle x² − y², all eight optimizers
@@ -23,12 +32,7 @@ see descend.lab.trajectories.RACE_LEARNING_RATES; override with --lr name=value,
 """
 
 
-def add_parser(sub, formatter_class) -> argparse.ArgumentParser:
-    from ..lab.functions import FUNCTIONS
-    from ..lab.trajectories import RACE_OPTIMIZERS
-
-    p = sub.add_parser("trajectories", help="optimizers race on a 2-D surface: PNG, GIF and a table",
-                       description=__doc__, epilog=EPILOG, formatter_class=formatter_class)
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--function", default="saddle", choices=list(FUNCTIONS),
                    help="the surface")
     p.add_argument("--optimizers", default=",".join(RACE_OPTIMIZERS),
@@ -44,7 +48,6 @@ def add_parser(sub, formatter_class) -> argparse.ArgumentParser:
     p.add_argument("--out", default="runs/trajectories", metavar="DIR",
                    help="folder for <function>.png and <function>.gif (created if missing)")
     p.add_argument("--frames", type=int, default=60, help="GIF frames (0: no GIF)")
-    return p
 
 
 def parse_point(text: str, argument: str = "--start") -> tuple[float, float]:
@@ -68,7 +71,7 @@ def parse_learning_rates(text: str) -> dict[str, float]:
             lr = float(value)
         except ValueError:
             lr = math.nan
-        if not sep or not name.strip() or not (math.isfinite(lr) and lr > 0):
+        if not sep or not name.strip() or lr not in Interval(float, 0, closed="neither"):
             raise ValueError(f"--lr: expected NAME=VALUE with VALUE > 0 (e.g. adam=0.1), got {item!r}")
         rates[name.strip().lower()] = lr
     return rates
@@ -81,51 +84,60 @@ def _fmt(value: float | None, digits: int = 4) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
+    fn, names = _surface_and_optimizers(args)
+    steps = check("--steps", args.steps, Interval(int, 1))
+    if args.frames != 0:   # 0: no GIF; else each frame a different step
+        check("--frames", args.frames, Interval(int, 2, steps + 1, noun="0 (no GIF) or an int"))
+    start = None if args.start is None else parse_point(args.start)
+    result = race(fn, names, start=start, steps=steps, tol=args.tol,
+                  learning_rates=parse_learning_rates(args.lr))
+    written = _pictures(fn, result, args.out, args.frames)
+    console = Console()
+    console.print(_race_table(fn, result, args.tol))
+    if fn.min_value is None:
+        console.print(f"{fn.name} is unbounded below: there is no minimum to reach, so "
+                      "'steps to tol' does not apply.")
+    for path in written:
+        console.print(f"wrote {path}", highlight=False)
+    return 0
 
-    from .. import plotting
-    from ..lab.functions import get_function
-    from ..lab.trajectories import race
 
+def _surface_and_optimizers(args: argparse.Namespace) -> tuple[Function2D, list[str]]:
     if args.condition is not None and args.function != "quadratic":
         raise ValueError(f"--condition: only for --function quadratic, got --function {args.function}")
-    fn = get_function(args.function, **({} if args.condition is None else
-                                        {"condition": args.condition}))
+    fn = get_function(args.function, **({} if args.condition is None else {"condition": args.condition}))
     names = [s.strip().lower() for s in args.optimizers.split(",") if s.strip()]
     if not names:
         raise ValueError(f"--optimizers: expected comma-separated names, got {args.optimizers!r}")
-    if args.steps < 1:
-        raise ValueError(f"--steps: expected an int >= 1, got {args.steps}")
-    if args.frames != 0 and not 2 <= args.frames <= args.steps + 1:
-        raise ValueError(f"--frames: expected 0 (no GIF) or 2 to steps + 1 = {args.steps + 1}, "
-                         f"got {args.frames}")
-    start = None if args.start is None else parse_point(args.start)
-    result = race(fn, names, start=start, steps=args.steps, tol=args.tol,
-                  learning_rates=parse_learning_rates(args.lr))
+    return fn, names
 
-    out = Path(args.out)
+
+def _pictures(fn: Function2D, result: RaceResult, folder: str, frames: int) -> list[Path]:
+    """<folder>/<surface>.png, and the race as <surface>.gif unless ``frames`` is 0."""
+    out = Path(folder)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out: expected a folder, got the file {str(out)!r}")
     out.mkdir(parents=True, exist_ok=True)
     png = out / f"{fn.name}.png"
     plotting.plot_trajectories(fn, result, png)
-    written = [png]
-    if args.frames:
-        written.append(plotting.animate_trajectories(fn, result, out / f"{fn.name}.gif",
-                                                     frames=args.frames))
+    if not frames:
+        return [png]
+    return [png, plotting.animate_trajectories(fn, result, out / f"{fn.name}.gif", frames=frames)]
 
+
+def _race_table(fn: Function2D, result: RaceResult, tol: float) -> Any:
+    """One row per optimizer: η, final point and value, steps to tol, steps near a saddle, a note."""
     x0, y0 = result.start
-    table = Table(title=f"{fn.formula}\n{args.steps} steps from ({x0:g}, {y0:g})")
+    table = Table(title=f"{fn.formula}\n{result.steps} steps from ({x0:g}, {y0:g})")
     for name in ("optimizer", "η", "final x", "final y", "final f"):
         table.add_column(name, justify="left" if name == "optimizer" else "right")
     if fn.min_value is not None:
-        table.add_column(f"steps to f−f* ≤ {args.tol:g}", justify="right")
+        table.add_column(f"steps to f−f* ≤ {tol:g}", justify="right")
     near = result.steps_near_saddle() if fn.saddles else None
     if near is not None:
         table.add_column("near saddle*", justify="right")
         table.caption = (f"*: steps spent within {result.saddle_radius():g} of a saddle point "
-                         f"(of {args.steps + 1} points)")
+                         f"(of {result.steps + 1} points)")
     table.add_column("note")
     for row in result.table():
         x, y = row["final_point"]
@@ -137,11 +149,4 @@ def run(args: argparse.Namespace) -> int:
             cells.append(str(near[row["optimizer"]]))
         cells.append("" if row["diverged_at"] is None else f"off to ∞ at step {row['diverged_at']}")
         table.add_row(*cells)
-    console = Console()
-    console.print(table)
-    if fn.min_value is None:
-        console.print(f"{fn.name} is unbounded below: there is no minimum to reach, so "
-                      "'steps to tol' does not apply.")
-    for path in written:
-        console.print(f"wrote {path}", highlight=False)
-    return 0
+    return table

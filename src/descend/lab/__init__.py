@@ -10,11 +10,27 @@ Nothing here imports matplotlib; pictures are drawn by :mod:`descend.plotting`.
 """
 from __future__ import annotations
 
-from .classic import (Comparison, GDKindsCurves, GDResult, NewtonResult, compare_methods,
-                      gd_kinds_curves, gradient_descent, newton_raphson,
-                      normal_equation)
-from .functions import (FUNCTIONS, Function2D, beale, get_function, himmelblau, quadratic_bowl,
-                        rosenbrock, saddle)
+from .classic import (
+                      Comparison,
+                      GDKindsCurves,
+                      GDResult,
+                      NewtonResult,
+                      compare_methods,
+                      gd_kinds_curves,
+                      gradient_descent,
+                      newton_raphson,
+                      normal_equation,
+)
+from .functions import (
+                      FUNCTIONS,
+                      Function2D,
+                      beale,
+                      get_function,
+                      himmelblau,
+                      quadratic_bowl,
+                      rosenbrock,
+                      saddle,
+)
 from .trajectories import RACE_LEARNING_RATES, RaceResult, Trajectory, race, run_trajectory
 
 __all__ = [

@@ -19,10 +19,12 @@ Any other surface: :meth:`Function2D.from_callables`.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
+
+from ..checks import Interval, check
 
 __all__ = [
     "Function2D", "saddle", "beale", "rosenbrock", "himmelblau", "quadratic_bowl",
@@ -45,6 +47,11 @@ def _point(value: object, argument: str) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{argument}: expected finite numbers, got {tuple(arr.tolist())}")
     return arr
+
+
+def _pair(value: object, argument: str) -> Point:
+    x, y = _point(value, argument)
+    return float(x), float(y)
 
 
 def _window(value: object, argument: str) -> tuple[float, float]:
@@ -130,8 +137,7 @@ class Function2D:
     def grid(self, n: int = 200, xlim: tuple[float, float] | None = None,
              ylim: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``X, Y, Z`` on an ``n × n`` grid over the window, for contour plots."""
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-            raise ValueError(f"n: expected an int >= 2, got {n!r}")
+        n = check("n", n, Interval(int, 2))
         xlim = self.xlim if xlim is None else _window(xlim, "xlim")
         ylim = self.ylim if ylim is None else _window(ylim, "ylim")
         X, Y = np.meshgrid(np.linspace(*xlim, n), np.linspace(*ylim, n))
@@ -154,7 +160,7 @@ class Function2D:
                        xlim: object = (-2.0, 2.0), ylim: object = (-2.0, 2.0),
                        minima: tuple[Point, ...] = (), saddles: tuple[Point, ...] = (),
                        min_value: float | None = None, log_levels: bool | None = None,
-                       learning_rates: dict | None = None) -> "Function2D":
+                       learning_rates: dict | None = None) -> Function2D:
         """A surface from any function of two variables and its gradient.
 
         Parameters
@@ -185,12 +191,12 @@ class Function2D:
         probe = np.zeros((2, 2))
         try:
             vectorised = np.shape(f(probe, probe)) == (2, 2)
-        except Exception:  # noqa: BLE001 - any failure on arrays means "scalar-only"
+        except Exception:  # any failure on arrays means "scalar-only": numpy.vectorize it
             vectorised = False
         fv: ScalarField = f if vectorised else np.vectorize(f, otypes=[np.float64])
         try:
             g0 = np.asarray(gradient(*start_arr), dtype=np.float64)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # whatever the user's function raised, said as the argument's fault
             raise TypeError(f"gradient: calling gradient(x, y) at the start failed: {exc}") from exc
         if g0.size != 2:
             raise ValueError(f"gradient: expected gradient(x, y) to return two numbers, "
@@ -198,8 +204,8 @@ class Function2D:
         return cls(name=name, f=fv, gradient_xy=gradient, formula=formula or name,
                    start=(float(start_arr[0]), float(start_arr[1])),
                    xlim=_window(xlim, "xlim"), ylim=_window(ylim, "ylim"),
-                   minima=tuple(tuple(map(float, _point(m, "minima"))) for m in minima),
-                   saddles=tuple(tuple(map(float, _point(s, "saddles"))) for s in saddles),
+                   minima=tuple(_pair(m, "minima") for m in minima),
+                   saddles=tuple(_pair(s, "saddles") for s in saddles),
                    min_value=None if min_value is None else float(min_value),
                    log_levels=(min_value is not None) if log_levels is None else bool(log_levels),
                    learning_rates={str(k).lower(): float(v) for k, v in (learning_rates or {}).items()})
@@ -229,10 +235,10 @@ def beale() -> Function2D:
     ``∂f/∂x = 2a(y − 1) + 2b(y² − 1) + 2c(y³ − 1)``, ``∂f/∂y = 2a·x + 2b·2xy + 2c·3xy²``.
     Flat valleys and steep walls; the surface of Ruder's optimizer animations.
     """
-    def f(x, y):
+    def f(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
 
-    def grad(x, y):
+    def grad(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         a, b, c = 1.5 - x + x * y, 2.25 - x + x * y**2, 2.625 - x + x * y**3
         gx = 2 * a * (y - 1) + 2 * b * (y**2 - 1) + 2 * c * (y**3 - 1)
         gy = 2 * a * x + 4 * b * x * y + 6 * c * x * y**2
@@ -251,9 +257,8 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> Function2D:
     ``∂f/∂x = −2(a − x) − 4bx(y − x²)``, ``∂f/∂y = 2b(y − x²)``. Reaching the curved valley is easy;
     following it to the minimum is slow.
     """
-    a, b = float(a), float(b)
-    if not b > 0:
-        raise ValueError(f"b: expected a positive number, got {b}")
+    a = check("a", a, Interval(float))
+    b = check("b", b, Interval(float, 0, closed="neither"))
     return Function2D(
         name="rosenbrock", formula=f"Rosenbrock: ({a:g} − x)² + {b:g}(y − x²)²",
         f=lambda x, y: (a - x) ** 2 + b * (y - x * x) ** 2,
@@ -281,7 +286,7 @@ def himmelblau() -> Function2D:
     Which minimum an optimizer finds depends on its path; a local maximum sits at
     (−0.2708, −0.9230) and four saddle points between the minima.
     """
-    def grad(x, y):
+    def grad(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         a, b = x * x + y - 11, x + y * y - 7
         return 4 * x * a + 2 * b, 2 * a + 4 * y * b
 
@@ -300,18 +305,15 @@ def quadratic_bowl(condition: float = 10.0, angle: float = 0.0) -> Function2D:
     ``H = R diag(1, κ) Rᵀ``, and ``∇f = H (x, y)``. Gradient descent is stable only for
     η < 2/κ, and then creeps along the flat axis: steps to converge grow like κ.
     """
-    k, th = float(condition), float(angle)
-    if not (math.isfinite(k) and k >= 1):
-        raise ValueError(f"condition: expected a number >= 1, got {condition!r}")
-    if not math.isfinite(th):
-        raise ValueError(f"angle: expected a finite number (radians), got {angle!r}")
+    k = check("condition", condition, Interval(float, 1))
+    th = check("angle", angle, Interval(float))
     c, s = math.cos(th), math.sin(th)
 
-    def f(x, y):
+    def f(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         u, v = c * x + s * y, -s * x + c * y
         return 0.5 * (u * u + k * v * v)
 
-    def grad(x, y):
+    def grad(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         u, v = c * x + s * y, -s * x + c * y
         return c * u - s * k * v, s * u + c * k * v   # Rᵀ-back of (u, κv)
 

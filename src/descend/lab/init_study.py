@@ -23,16 +23,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
+
+from .. import datasets
+from ..checks import Interval, check
+from ..diagnostics import backprop_signals
+from ..initializers import VarianceScaling
+from ..layers import Dense, Input
+from ..model import Sequential
+from ..optimizers import SGD
 
 __all__ = ["InitStudy", "STANDARD_UNIFORM", "layer_variances", "glorot_study", "he_study"]
 
 
-def _standard_uniform() -> Any:
-    from ..initializers import VarianceScaling
-
+def _standard_uniform() -> VarianceScaling:
     # U[−√(3·s/n), √(3·s/n)] with s = 1/3 is exactly U[−1/√n, 1/√n]
     return VarianceScaling(scale=1.0 / 3.0, mode="fan_in", distribution="uniform")
 
@@ -103,30 +109,43 @@ class InitStudy:
         """Per-layer variances as plain text (one column per initialisation and signal)."""
         labels = self.labels
         short = {lab: f"({i + 1})" for i, lab in enumerate(labels)}
-        head = f"{'layer':<10}" + "".join(f"{'Var(a) ' + short[l]:>14}" for l in labels) \
-            + "".join(f"{'Var(dE/dz) ' + short[l]:>16}" for l in labels)
-        lines = [self.title, *(f"  {short[l]} {l}" for l in labels), head]
+
+        def row(first: str, activation: list[float], delta: list[float], digits: str) -> str:
+            return (f"{first:<10}" + "".join(f"{v:>14{digits}}" for v in activation)
+                    + "".join(f"{v:>16{digits}}" for v in delta))
+
+        head = (f"{'layer':<10}" + "".join(f"{'Var(a) ' + short[lab]:>14}" for lab in labels)
+                + "".join(f"{'Var(dE/dz) ' + short[lab]:>16}" for lab in labels))
+        lines = [self.title, *(f"  {short[lab]} {lab}" for lab in labels), head]
         for i, name in enumerate(self.layers):
-            lines.append(f"{name:<10}" + "".join(f"{self.activation_var[l][i]:>14.3e}" for l in labels)
-                         + "".join(f"{self.delta_var[l][i]:>16.3e}" for l in labels))
-        lines.append(f"{'per layer':<10}" + "".join(f"{self.per_layer_factor(l, 'activation'):>14.3f}" for l in labels)
-                     + "".join(f"{self.per_layer_factor(l, 'delta'):>16.3f}" for l in labels))
-        for l in labels:
-            if self.losses.get(l):
-                lines.append(f"{short[l]} training loss per epoch: "
-                             + " ".join(f"{v:.3f}" for v in self.losses[l])
-                             + f"  (accuracy {self.accuracy[l]:.3f}; a constant guess: {self.baseline_loss:.3f})")
+            lines.append(row(name, [self.activation_var[lab][i] for lab in labels],
+                             [self.delta_var[lab][i] for lab in labels], ".3e"))
+        lines.append(row("per layer", [self.per_layer_factor(lab, "activation") for lab in labels],
+                         [self.per_layer_factor(lab, "delta") for lab in labels], ".3f"))
+        for lab in labels:
+            if self.losses.get(lab):
+                lines.append(f"{short[lab]} training loss per epoch: "
+                             + " ".join(f"{v:.3f}" for v in self.losses[lab])
+                             + f"  (accuracy {self.accuracy[lab]:.3f}; "
+                               f"a constant guess: {self.baseline_loss:.3f})")
         return "\n".join(lines)
 
 
-def layer_variances(model: Any, X: Any, y: Any) -> dict[str, np.ndarray]:
+class LayerVariances(TypedDict):
+    """What :func:`layer_variances` measures, per hidden layer (input side first)."""
+
+    layers: list[str]
+    activation: np.ndarray
+    delta: np.ndarray
+    weight_grad: np.ndarray
+
+
+def layer_variances(model: Any, X: Any, y: Any) -> LayerVariances:
     """Var(a_l), Var(δ_l = ∂E/∂z_l) and Var(∂E/∂W_l) of every layer with weights except the output.
 
     One forward and one backward pass on (X, y); nothing is updated. Variances are over all
     samples and units of the layer (for ∂E/∂W, over all its weights).
     """
-    from ..diagnostics import backprop_signals
-
     signals = backprop_signals(model, X, y)
     idx = [i for i, layer in enumerate(model.layers) if layer.params][:-1]
     with np.errstate(all="ignore"):
@@ -137,31 +156,24 @@ def layer_variances(model: Any, X: Any, y: Any) -> dict[str, np.ndarray]:
 
 
 def _digits() -> tuple[np.ndarray, np.ndarray]:
-    from .. import datasets
-
     data = datasets.load("digits")
     X = data.X
     X = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
     return X, data.y
 
 
-def _deep(activation: str, init: Any, depth: int, width: int, seed: int, dtype: str) -> Any:
-    from .. import Dense, Input, Sequential
-
-    return Sequential([Input(64)] + [Dense(width, activation, kernel_initializer=init, name=f"dense_{i + 1}")
-                                     for i in range(depth)]
-                      + [Dense(10, "softmax", kernel_initializer=init, name=f"dense_{depth + 1}")],
-                      seed=seed, dtype=dtype)
+def _deep(activation: str, init: Any, depth: int, width: int, seed: int, dtype: str) -> Sequential:
+    hidden = [Dense(width, activation, kernel_initializer=init, name=f"dense_{i + 1}") for i in range(depth)]
+    output = Dense(10, "softmax", kernel_initializer=init, name=f"dense_{depth + 1}")
+    return Sequential([Input(64), *hidden, output], seed=seed, dtype=dtype)
 
 
 def _study(title: str, activation: str, inits: dict[str, Any], *, depth: int, width: int,
            n_samples: int, seed: int, epochs: int = 0, learning_rate: float = 0.01,
            momentum: float = 0.9) -> InitStudy:
-    from ..optimizers import SGD
-    from ..checks import positive_int
-
-    depth, width = positive_int("depth", depth, 2), positive_int("width", width)
-    n_samples, epochs = positive_int("n_samples", n_samples, 2), positive_int("epochs", epochs, 0)
+    depth, width = check("depth", depth, Interval(int, 2)), check("width", width, Interval(int, 1))
+    n_samples = check("n_samples", n_samples, Interval(int, 2))
+    epochs = check("epochs", epochs, Interval(int, 0))
     X, y = _digits()
     batch = np.random.default_rng(seed).permutation(len(X))[:n_samples]
     counts = np.bincount(y, minlength=10) / len(y)

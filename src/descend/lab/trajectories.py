@@ -16,11 +16,15 @@ steps, their flat valleys larger adaptive ones). Override with
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
+from ..checks import Interval, check
+from ..optimizers import Optimizer
+from ..optimizers import get as get_optimizer
 from .functions import Function2D, _point, get_function
 
 __all__ = ["Trajectory", "RaceResult", "run_trajectory", "race", "RACE_LEARNING_RATES",
@@ -92,43 +96,36 @@ class Trajectory:
 
 
 def _optimizer(spec: Any, learning_rate: float | None = None,
-               function: Function2D | None = None) -> tuple[Any, str]:
+               function: Function2D | None = None) -> tuple[Optimizer, str]:
     """An optimizer instance and its label, from a name or an instance.
 
     η for a name: ``learning_rate`` if given, else the surface's suggestion, else
     :data:`RACE_LEARNING_RATES`, else the optimizer's own default.
     """
-    from .. import optimizers  # late: the lab stays importable while optimizers grow
-
     if isinstance(spec, str):
         name = spec.strip().lower()
         suggested = {**RACE_LEARNING_RATES, **(function.learning_rates if function else {})}
         lr = suggested.get(name) if learning_rate is None else learning_rate
-        opt = optimizers.get(name, **({} if lr is None else {"learning_rate": lr}))
+        opt = get_optimizer(name, **({} if lr is None else {"learning_rate": lr}))
         return opt, name
-    if isinstance(spec, optimizers.Optimizer):
+    if isinstance(spec, Optimizer):
         if learning_rate is not None:
             raise ValueError(f"learning_rates: cannot override η of an optimizer instance "
                              f"({type(spec).__name__}); configure the instance instead")
-        return spec, getattr(spec, "name", type(spec).__name__.lower())
+        return spec, spec.name
     raise TypeError(f"optimizer: expected a name or a descend.optimizers.Optimizer, "
                     f"got {type(spec).__name__}")
 
 
-def _check_steps(steps: object) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps: expected an int >= 1, got {steps!r}")
-    return int(steps)
+#: a number of updates
+_STEPS = Interval(int, 1)
+#: a tolerance on f − f*
+_TOL = Interval(float, 0, closed="neither")
 
 
-def _check_tol(tol: object) -> float:
-    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.number)) or not tol > 0:
-        raise ValueError(f"tol: expected a number > 0, got {tol!r}")
-    return float(tol)
-
-
-def run_trajectory(function: Function2D | str, optimizer: Any, start: Sequence[float] | None = None,
-                   steps: int = 300, tol: float = 1e-6, *, label: str | None = None) -> Trajectory:
+def run_trajectory(function: Function2D | str, optimizer: Any,
+                   start: Sequence[float] | np.ndarray | None = None, steps: int = 300,
+                   tol: float = 1e-6, *, label: str | None = None) -> Trajectory:
     """Follow one optimizer for ``steps`` updates: ``xy ← optimizer step with g = ∇f(xy)``.
 
     Parameters
@@ -149,10 +146,10 @@ def run_trajectory(function: Function2D | str, optimizer: Any, start: Sequence[f
     look-ahead point at which the gradient is taken.
     """
     fn = get_function(function)
-    steps, tol = _check_steps(steps), _check_tol(tol)
+    steps, tol = check("steps", steps, _STEPS), check("tol", tol, _TOL)
     xy = _point(fn.start if start is None else start, "start").copy()
     opt, name = _optimizer(optimizer, None, fn)
-    lr = getattr(opt, "learning_rate", None)
+    lr = opt.learning_rate
     path = np.full((steps + 1, 2), np.nan)
     path[0] = xy
     diverged = None
@@ -192,7 +189,7 @@ class RaceResult:
     def __getitem__(self, label: str) -> Trajectory:
         return self.trajectories[label]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Trajectory]:
         return iter(self.trajectories.values())
 
     def __len__(self) -> int:
@@ -247,7 +244,7 @@ def race(function: Function2D | str, optimizers: Sequence[Any] = RACE_OPTIMIZERS
     (101, 2)
     """
     fn = get_function(function)
-    steps, tol = _check_steps(steps), _check_tol(tol)
+    steps, tol = check("steps", steps, _STEPS), check("tol", tol, _TOL)
     if isinstance(optimizers, (str, bytes)) or not len(optimizers):
         raise ValueError(f"optimizers: expected a non-empty list of names or optimizers, "
                          f"got {optimizers!r}")

@@ -1,0 +1,83 @@
+"""``descend evaluate``: the saved pipeline (feature order, standardisation, class labels) is
+applied, the part evaluated is the one asked for, errors are one line."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from cli_runs import train_flowers, write_csv
+from descend.cli import _common, main
+
+
+@pytest.fixture(scope="module")
+def flowers(tmp_path_factory):
+    """(model directory, csv rows) of a trained CSV classification run."""
+    return train_flowers(tmp_path_factory.mktemp("flowers"))
+
+
+def test_evaluate_defaults_to_the_held_out_test_part(flowers, capsys):
+    model_dir, _ = flowers
+    assert main(["evaluate", "--model", str(model_dir), "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    results = json.loads((model_dir / "results.json").read_text())
+    assert got["split"] == "test" and got["samples"] == 12
+    assert got["loss"] == pytest.approx(results["test"]["loss"])
+    assert got["accuracy"] == results["test"]["accuracy"]
+    assert got["accuracy"] >= 0.9
+
+
+def test_evaluate_other_csv_with_reordered_columns_and_a_subset_of_labels(flowers, capsys, tmp_path):
+    model_dir, rows = flowers
+    subset = [[r[2], r[0], r[1]] for r in rows if r[1] != "setosa"]
+    other = write_csv(tmp_path / "other.csv", ["b", "a", "species"], subset)
+    assert main(["evaluate", "--model", str(model_dir), "--csv", str(other), "--target", "species",
+                 "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["split"] == "all" and got["samples"] == 40 and got["accuracy"] >= 0.9
+    # the same numbers by hand: the model's own classes and the saved standardisation
+    model, cli = _common.load_trained(str(model_dir))
+    X = np.array([[float(r[0]), float(r[2])] for r in rows if r[1] != "setosa"])
+    y = np.array([cli["target_names"].index(r[1]) for r in rows if r[1] != "setosa"])
+    assert model.evaluate(_common.standardize(cli, X), y)["accuracy"] == got["accuracy"]
+
+
+def test_evaluate_table_and_errors(flowers, capsys, tmp_path):
+    model_dir, rows = flowers
+    assert main(["evaluate", "--model", str(model_dir), "--split", "all"]) == 0
+    out = capsys.readouterr().out
+    assert "accuracy" in out and "(all, 60 samples)" in out
+    unknown = write_csv(tmp_path / "u.csv", ["a", "species", "b"],
+                        [["1", "rose", "2"], ["2", "rose", "3"]])
+    for argv, message in [
+        (["--csv", str(unknown), "--target", "species"], "class labels ['rose'] were not seen in training"),
+        (["--csv", str(unknown), "--target", "species", "--split", "test"], "only defined for the data"),
+        (["--data", "moons"], "moons: class labels ['0', '1'] were not seen in training"),
+    ]:
+        assert main(["evaluate", "--model", str(model_dir), *argv]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("descend evaluate: error:") and message in err and err.count("\n") == 1, err
+    assert main(["evaluate", "--model", str(tmp_path / "none")]) == 2
+    assert "no saved model" in capsys.readouterr().err
+
+
+def test_evaluate_reads_a_csv_target_as_the_model_task(tmp_path, capsys):
+    rows = [[i % 7, (i * 3) % 5, (i % 7) + (i * 3) % 5] for i in range(40)]  # integer targets
+    data = write_csv(tmp_path / "d.csv", ["u", "v", "y"], rows)
+    assert main(["train", "--csv", str(data), "--target", "y", "--task", "regression", "--epochs", "1",
+                 "--quiet", "--no-plot", "--out", str(tmp_path / "m")]) == 0
+    other = write_csv(tmp_path / "o.csv", ["u", "v", "y"], rows[:10])  # would be inferred as classes
+    assert main(["evaluate", "--model", str(tmp_path / "m"), "--csv", str(other), "--target", "y",
+                 "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["samples"] == 10 and set(got) >= {"loss", "mae", "rmse", "r2"}
+
+
+def test_the_train_part_and_all_of_it_add_up(flowers, capsys):
+    model_dir, _ = flowers
+    samples = {}
+    for split in ("train", "test", "all"):
+        assert main(["evaluate", "--model", str(model_dir), "--split", split, "--json"]) == 0
+        samples[split] = json.loads(capsys.readouterr().out)["samples"]
+    assert samples == {"train": 48, "test": 12, "all": 60}

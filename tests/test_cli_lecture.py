@@ -1,0 +1,35 @@
+"""``descend lecture``: each part of the replay prints its trace (the slides' numbers), and --out
+writes the picture of the three kinds of gradient descent."""
+from __future__ import annotations
+
+import pytest
+
+from descend import lecture
+from descend.cli import main
+
+
+@pytest.mark.parametrize("example, piece", [
+    ("a", "b₁ = 10 − 0.1·30 = 7"),
+    ("b", "w₁₁⁽¹⁾: 0.3 − 0.01·(-0.00264097) = 0.3000264097"),
+    ("classic", "normal equation"),
+])
+def test_each_example_prints_its_trace(capsys, example, piece):
+    assert main(["lecture", "--example", example]) == 0
+    out = capsys.readouterr().out
+    assert piece in out
+    if example != "classic":   # the classic comparison prints timings, which differ from run to run
+        assert out.strip() == str({"a": lecture.example_a, "b": lecture.example_b}[example]()).strip()
+
+
+def test_the_default_replays_everything(capsys):
+    assert main(["lecture"]) == 0
+    out = capsys.readouterr().out
+    for piece in ("b₁ = 10 − 0.1·30 = 7", "0.3000264097", "normal equation", "Newton–Raphson"):
+        assert piece in out
+
+
+def test_out_writes_the_gd_kinds_picture(tmp_path, capsys):
+    folder = tmp_path / "new"
+    assert main(["lecture", "--example", "a", "--out", str(folder)]) == 0
+    assert (folder / "gd_kinds.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"wrote {folder / 'gd_kinds.png'}" in capsys.readouterr().out
