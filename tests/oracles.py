@@ -53,7 +53,8 @@ def run(opt: Any, grads_seq: Sequence[Sequence[np.ndarray]],
     return params
 
 
-def run_formula(step: Callable[..., np.ndarray], grads_seq: Sequence[Sequence[np.ndarray]]) -> list[np.ndarray]:
+def run_formula(step: Callable[..., np.ndarray],
+                grads_seq: Sequence[Sequence[np.ndarray]]) -> list[np.ndarray]:
     """A hand-written per-array rule ``step(w, g, state, t) -> w``, t = 1, 2, …, from the same start."""
     params = initial_params()
     states: list[dict[str, Any]] = [{} for _ in params]

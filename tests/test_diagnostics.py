@@ -11,9 +11,18 @@ import pytest
 
 import descend
 from descend import Dense, Input, Sequential
-from descend.diagnostics import (EXPLODING_RATIO, EXPLODING_UPDATE_RATIO, STATS, VANISHING_RATIO,
-                                 GradientFlow, GradientMonitor, backprop_signals, compare_activations,
-                                 diagnose, record_gradient_flow)
+from descend.diagnostics import (
+    EXPLODING_RATIO,
+    EXPLODING_UPDATE_RATIO,
+    STATS,
+    VANISHING_RATIO,
+    GradientFlow,
+    GradientMonitor,
+    backprop_signals,
+    compare_activations,
+    diagnose,
+    record_gradient_flow,
+)
 from descend.initializers import Constant
 from descend.optimizers import SGD
 
@@ -69,7 +78,8 @@ def test_each_statistic_equals_its_formula(data):
         assert s["grad_norm"] == pytest.approx(np.linalg.norm(g), rel=1e-12)
         assert s["weight_norm"] == pytest.approx(np.linalg.norm(w1[2 * k]), rel=1e-12)
         # plain SGD: ΔW = η ∂E/∂W, so ‖ΔW‖/‖W‖ = 0.1 ‖g‖ / ‖W_before‖
-        assert s["update_ratio"] == pytest.approx(0.1 * np.linalg.norm(g) / np.linalg.norm(w0[2 * k]), rel=1e-9)
+        assert s["update_ratio"] == pytest.approx(0.1 * np.linalg.norm(g) / np.linalg.norm(w0[2 * k]),
+                                                  rel=1e-9)
         assert s["act_mean"] == pytest.approx(a.mean(), rel=1e-12)
         assert s["act_std"] == pytest.approx(a.std(), rel=1e-12)
     assert rec["dense_1"]["saturated"] == pytest.approx(np.mean(np.abs(signals["activations"][0]) >= 0.98))
@@ -80,11 +90,12 @@ def test_record_gradient_flow_updates_nothing_and_uses_eta(data):
     model = small_model()
     before = model.get_weights()
     flow = record_gradient_flow(model, X, y, learning_rate=0.5)
-    for a, b in zip(model.get_weights(), before):
+    for a, b in zip(model.get_weights(), before, strict=True):
         np.testing.assert_array_equal(a, b)
     _, grads = model.compute_gradients(X, y)
     assert flow.steps == [0] and flow.epochs == [0] and len(flow) == 1
-    assert flow["update_ratio"][0, 0] == pytest.approx(0.5 * np.linalg.norm(grads[0]) / np.linalg.norm(before[0]))
+    expected = 0.5 * np.linalg.norm(grads[0]) / np.linalg.norm(before[0])
+    assert flow["update_ratio"][0, 0] == pytest.approx(expected)
     again = record_gradient_flow(model, X, y, flow=flow)          # appends, η from the optimizer
     assert len(again) == 2 and again["update_ratio"][1, 0] == pytest.approx(flow["update_ratio"][0, 0] / 5)
     with pytest.raises(ValueError, match="learning_rate"):
@@ -113,7 +124,7 @@ def flow_with(grad_norms, update_ratios=None):
     ratios = update_ratios or [1e-3] * n
     flow.append(1, 0, 1.0, [{"grad_norm": g, "weight_norm": 1.0, "update_ratio": r, "act_mean": 0.5,
                              "act_std": 0.1, "saturated": 0.0, "dead": math.nan}
-                            for g, r in zip(grad_norms, ratios)])
+                            for g, r in zip(grad_norms, ratios, strict=True)])
     return flow
 
 

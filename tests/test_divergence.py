@@ -49,7 +49,7 @@ def test_large_initial_weights_diverge_with_a_dedicated_error(exploded):
     assert isinstance(err, DivergenceError) and isinstance(err, ValueError)
     # the loss jumps by orders of magnitude, then is NaN at the 6th update of the first epoch
     assert exploded.losses[0] > 1e3 and exploded.losses[4] > 1e20 and math.isnan(exploded.losses[-1])
-    assert all(b > a for a, b in zip(exploded.losses[:4], exploded.losses[1:5]))
+    assert all(b > a for a, b in zip(exploded.losses[:4], exploded.losses[1:5], strict=True))
     assert (err.epoch, err.update) == (0, 5) and math.isnan(err.loss) and len(exploded.losses) == 6
     # the forward pass overflows first in a hidden layer (the signal grows layer by layer)
     assert err.layer == "dense_4"
@@ -69,7 +69,7 @@ def test_the_last_good_weights_are_kept():
         model.fit(X, y, epochs=2, batch_size=32, verbose=0, seed=0, callbacks=[snaps])
     assert len(snaps.weights) == 4
     # back to the weights of update 3 (finite loss and gradients), not those of update 4 (NaN loss)
-    for kept, good in zip(model.get_weights(), snaps.weights[-2]):
+    for kept, good in zip(model.get_weights(), snaps.weights[-2], strict=True):
         np.testing.assert_array_equal(kept, good)
     assert np.isfinite(model.predict(X)).all()
     assert "back to those before the previous update" in str(info.value) and info.value.restored
@@ -88,7 +88,7 @@ def test_a_non_finite_gradient_under_a_finite_loss_is_a_divergence_too():
     assert math.isfinite(err.loss) and err.layer == "dense_1"
     assert "gradient blew up first in layer 'dense_1'" in str(err)
     assert "nothing non-finite was written" in str(err)
-    for w, b in zip(model.get_weights(), before):
+    for w, b in zip(model.get_weights(), before, strict=True):
         np.testing.assert_array_equal(w, b)
     # inside fit: epoch and update named; a stopping callback ends the run cleanly instead
     with pytest.raises(DivergenceError, match="epoch 1, update 1"):
@@ -114,13 +114,13 @@ def test_a_gradient_that_blows_up_after_good_steps_restores_the_step_before(opti
     model.train_on_batch(good, y)
     before_last_good = model.get_weights()
     model.train_on_batch(good, y)
-    assert not all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before_last_good))
+    assert not all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before_last_good, strict=True))
     bad, y = np.full((8, 3), 3e38, np.float32), np.full(8, -100.0, np.float32)
     with pytest.raises(DivergenceError) as info:
         model.train_on_batch(bad, y)
     assert math.isfinite(info.value.loss)
     assert "back to those before the previous update" in str(info.value)
-    for w, b in zip(model.get_weights(), before_last_good):
+    for w, b in zip(model.get_weights(), before_last_good, strict=True):
         np.testing.assert_array_equal(w, b)
     assert all(np.isfinite(a).all() for arrays in model.optimizer.state.values() for a in arrays)
     assert model.optimizer.iterations == 2

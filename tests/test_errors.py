@@ -18,4 +18,5 @@ def test_a_divergence_says_where():
     with pytest.raises(ValueError, match="diverged"):
         raise err
     plain = DivergenceError("x")
-    assert (plain.epoch, plain.update, plain.layer, plain.loss, plain.restored) == (None, None, None, None, False)
+    assert (plain.epoch, plain.update, plain.layer, plain.loss, plain.restored) == (None, None, None, None,
+                                                                                    False)

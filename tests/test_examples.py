@@ -5,7 +5,7 @@ from descend import examples
 
 
 def test_example_a_is_the_four_points_of_the_slide():
-    points = list(zip(examples.EXAMPLE_A_X, examples.EXAMPLE_A_Y))
+    points = list(zip(examples.EXAMPLE_A_X, examples.EXAMPLE_A_Y, strict=True))
     assert points == [(2.0, 5.0), (1.0, 2.0), (3.0, 6.0), (4.0, 6.0)]
     assert (examples.EXAMPLE_A_ETA, examples.EXAMPLE_A_B1) == (0.1, 10.0)
 

@@ -6,7 +6,8 @@ from descend import Dense, Input, Sequential
 
 
 def _random_net(seed, sizes, acts, loss, use_bias=True):
-    model = Sequential([Input(sizes[0])] + [Dense(n, a, use_bias=use_bias) for n, a in zip(sizes[1:], acts)],
+    layers = [Dense(n, a, use_bias=use_bias) for n, a in zip(sizes[1:], acts, strict=True)]
+    model = Sequential([Input(sizes[0]), *layers],
                        dtype="float64", seed=seed)
     model.compile(optimizer="sgd", loss=loss)
     return model

@@ -74,7 +74,7 @@ def test_every_optimizer_kernel_equals_its_rule(name, flavor, kwargs, dtype, mon
     fast, fast_state = _run_optimizer(name, flavor, kwargs, dtype)
     reference_only(monkeypatch)
     ref, ref_state = _run_optimizer(name, flavor, kwargs, dtype)
-    for a, b in zip(fast, ref):
+    for a, b in zip(fast, ref, strict=True):
         np.testing.assert_array_equal(a, b)
     assert fast_state.keys() == ref_state.keys()
     for key in ref_state:
@@ -114,13 +114,13 @@ def test_every_dense_training_form_equals_the_layer(activation, use_bias, first,
         assert (fast_dx is None) == first
         if not first:
             np.testing.assert_array_equal(fast_dx, dx)
-        for g, h in zip(twin.grads, layer.grads):
+        for g, h in zip(twin.grads, layer.grads, strict=True):
             np.testing.assert_array_equal(g, h)
         dx = layer.backward_delta(dy)
         fast_dx = fast.backward_delta(dy)
         if not first:
             np.testing.assert_array_equal(fast_dx, dx)
-        for g, h in zip(twin.grads, layer.grads):
+        for g, h in zip(twin.grads, layer.grads, strict=True):
             np.testing.assert_array_equal(g, h)
 
 
@@ -179,7 +179,7 @@ def test_a_model_trains_to_the_same_numbers_on_either_path(kind, monkeypatch):
     fast = _train(kind)
     reference_only(monkeypatch)
     ref = _train(kind)
-    for a, b in zip(fast[0], ref[0]):
+    for a, b in zip(fast[0], ref[0], strict=True):
         np.testing.assert_array_equal(a, b)
     assert fast[1] == ref[1]
     for key in ref[2]:
@@ -195,7 +195,8 @@ def test_the_environment_switches_every_fast_path_off():
     code = ("import numpy as np, descend\n"
             "from descend import _fast\n"
             "assert not _fast.enabled()\n"
-            "m = descend.Sequential([descend.Input(300), descend.Dense(300, 'relu'), descend.Dense(3, 'softmax')])\n"
+            "m = descend.Sequential([descend.Input(300), descend.Dense(300, 'relu'),\n"
+            "                        descend.Dense(3, 'softmax')])\n"
             "m.compile('adam', 'sparse_categorical_crossentropy')\n"
             "m.fit(np.ones((64, 300)), np.zeros(64, int), epochs=1, verbose=0)\n"
             "import sys; assert 'numba' not in sys.modules, 'numba imported'\n")

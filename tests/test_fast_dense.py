@@ -70,7 +70,7 @@ def test_only_a_scratch_gradient_may_be_written_over(compiled, monkeypatch):
     grads = [a.copy() for a in fast.layer.grads]
     np.testing.assert_array_equal(given, g)                  # a caller's array is left alone
     np.testing.assert_array_equal(fast.backward(given, scratch=True), dx)
-    for a, b in zip(fast.layer.grads, grads):
+    for a, b in zip(fast.layer.grads, grads, strict=True):
         np.testing.assert_array_equal(a, b)
 
 

@@ -55,7 +55,8 @@ def test_a_strided_array_takes_the_rule_with_the_same_numbers(name):
     np.testing.assert_array_equal(base[:, 1::2], np.ascontiguousarray(base[:, 1::2]))
 
 
-@pytest.mark.parametrize("make", [lambda: Adam(learning_rate=1e38), lambda: SGD(learning_rate=1e38, momentum=0.9)])
+@pytest.mark.parametrize("make", [lambda: Adam(learning_rate=1e38), lambda: SGD(learning_rate=1e38,
+                                                                                momentum=0.9)])
 def test_an_overflowing_step_leaves_every_weight_as_before_the_step(make, monkeypatch):
     monkeypatch.setattr(kernels, "MIN_SIZE", 0)
     w = np.ones(100, dtype=np.float32)
@@ -77,14 +78,15 @@ def test_weights_the_kernel_wrote_are_put_back_when_a_later_array_overflows(monk
     g = [rng.normal(size=w[0].shape).astype(np.float32), np.full(3, 3e38, np.float32)]
     with pytest.raises(ValueError, match=r"params\[1\]: the update at step 1 is not finite"):
         SGD(learning_rate=10.0, momentum=0.9).apply(g, w, keep=keep)
-    for a, b in zip(w, before):
+    for a, b in zip(w, before, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("name", ["adam", "amsgrad", "momentum", "momentum torch", "nesterov"])
 def test_a_nan_gradient_is_refused_and_no_nan_enters_a_slot(name, monkeypatch):
     monkeypatch.setattr(kernels, "MIN_SIZE", 0)
-    make = {"adam": lambda: Adam(learning_rate=0.01), "amsgrad": lambda: Adam(learning_rate=0.01, amsgrad=True),
+    make = {"adam": lambda: Adam(learning_rate=0.01),
+            "amsgrad": lambda: Adam(learning_rate=0.01, amsgrad=True),
             "momentum": lambda: SGD(learning_rate=0.01, momentum=0.9),
             "momentum torch": lambda: SGD(learning_rate=0.01, momentum=0.9, flavor="torch"),
             "nesterov": lambda: SGD(learning_rate=0.01, momentum=0.9, nesterov=True)}[name]
@@ -97,7 +99,8 @@ def test_a_nan_gradient_is_refused_and_no_nan_enters_a_slot(name, monkeypatch):
     g[1][[5, 77]] = [np.nan, np.inf]
     with pytest.raises(ValueError, match=r"grads\[1\]: expected finite values, got 2 NaN/inf"):
         opt.apply(g, w)
-    for a, b in zip(w, before):                                                   # all weights back
+    for a, b in zip(w, before,
+                    strict=True):                                                   # all weights back
         np.testing.assert_array_equal(a, b)
     for arrays in opt.state.values():
         assert all(np.isfinite(a).all() for a in arrays)

@@ -82,7 +82,8 @@ def test_every_layer_kind(kind):
 
 def test_regularized_and_bias_free_layers():
     X, y = _data("mse")
-    model = Sequential([Input(3), Dense(4, "sigmoid", kernel_regularizer=descend.regularizers.L1L2(0.01, 0.02)),
+    penalty = descend.regularizers.L1L2(0.01, 0.02)
+    model = Sequential([Input(3), Dense(4, "sigmoid", kernel_regularizer=penalty),
                         Dense(3, use_bias=False, kernel_regularizer="l2")], dtype="float64", seed=6)
     _check(model, "mse", X, y)
 
@@ -93,7 +94,7 @@ def test_float32_model_is_checked_on_a_float64_copy_and_left_untouched():
     before = model.get_weights()
     _check(model, "mse", X, y)
     assert all(b.dtype == np.float32 for b in model.get_weights())
-    for b, a in zip(before, model.get_weights()):
+    for b, a in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 

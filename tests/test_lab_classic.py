@@ -6,9 +6,18 @@ import pytest
 
 from descend.errors import DivergenceError
 from descend.examples import example_a_data as example_a
-from descend.lab.classic import (compare_methods, gd_kinds_curves, gradient,
-                                 gradient_descent, hessian, linear_data, logistic_data, loss,
-                                 newton_raphson, normal_equation)
+from descend.lab.classic import (
+    compare_methods,
+    gd_kinds_curves,
+    gradient,
+    gradient_descent,
+    hessian,
+    linear_data,
+    logistic_data,
+    loss,
+    newton_raphson,
+    normal_equation,
+)
 
 # Example A (lecture §4): Σxy = 2·5 + 1·2 + 3·6 + 4·6 = 54, Σx² = 4 + 1 + 9 + 16 = 30
 B1 = 54 / 30

@@ -52,7 +52,7 @@ def test_backward_overwrites_never_accumulates():
     layer.backward(dy)
     first = [g.copy() for g in layer.grads]
     layer.backward(dy)
-    for a, b in zip(layer.grads, first):
+    for a, b in zip(layer.grads, first, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -64,7 +64,7 @@ def test_a_layer_leaves_its_inputs_alone_and_keeps_its_param_arrays():
     layer.backward(dy)
     np.testing.assert_array_equal(x, x0)
     np.testing.assert_array_equal(dy, dy0)
-    assert all(p is q for p, q in zip(layer.params, params))
+    assert all(p is q for p, q in zip(layer.params, params, strict=True))
 
 
 def test_without_bias_and_with_a_regularizer():
@@ -99,7 +99,7 @@ def test_pickles_carry_parameters_not_the_forward_caches():
     layer.forward(np.ones((1000, 4)))
     again = pickle.loads(pickle.dumps(layer))
     assert again.x is None and again.z is None and again.a is None
-    for p, q in zip(again.params, layer.params):
+    for p, q in zip(again.params, layer.params, strict=True):
         np.testing.assert_array_equal(p, q)
     np.testing.assert_array_equal(again.forward(np.ones((3, 4))), layer.forward(np.ones((3, 4))))
 

@@ -42,7 +42,7 @@ def test_same_seed_same_weights_and_training():
         model.compile(optimizer=SGD(learning_rate=0.1), loss="sparse_categorical_crossentropy")
         model.fit(X, y, epochs=3, batch_size=16, verbose=0)
         runs.append(model.get_weights())
-    for a, b in zip(*runs):
+    for a, b in zip(*runs, strict=True):
         np.testing.assert_array_equal(a, b)
     other = Sequential([Input(2), Dense(8, "tanh"), Dense(2, "softmax")], seed=43)
     assert not np.array_equal(other.get_weights()[0], Sequential(
@@ -79,7 +79,8 @@ def test_batch_gd_epoch_equals_one_update_on_the_summed_gradient():
 
 def test_history_loss_uses_the_loss_reduction():
     X, y = np.arange(6.0).reshape(3, 2), np.array([1.0, 2.0, 3.0])
-    for loss, expected in [("squared_error", lambda r: 0.5 * (r ** 2).sum()), ("mse", lambda r: (r ** 2).mean())]:
+    for loss, expected in [("squared_error", lambda r: 0.5 * (r ** 2).sum()), ("mse",
+                                                                               lambda r: (r ** 2).mean())]:
         model = Sequential([Input(2), Dense(1)], dtype="float64", seed=0)
         model.compile(optimizer=SGD(learning_rate=1e-9), loss=loss)
         residual = model.predict(X)[:, 0] - y
@@ -91,7 +92,8 @@ def test_history_loss_uses_the_loss_reduction():
 def test_fit_learns_xor_and_reports_metrics_and_validation():
     X, y = _xor(400)
     model = Sequential([Input(2), Dense(16, "tanh"), Dense(2, "softmax")], seed=1)
-    model.compile(optimizer=SGD(learning_rate=0.5), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer=SGD(learning_rate=0.5), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
     h = model.fit(X, y, epochs=60, batch_size=32, validation_split=0.25, verbose=0)
     assert set(h.history) >= {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"}
     assert len(h.history["loss"]) == 60 and h.epoch == list(range(60))
@@ -137,9 +139,10 @@ def test_summary_lists_layers_and_params():
 
 
 def test_config_round_trip_rebuilds_the_same_model():
-    model = Sequential([Input(3), Dense(4, "leaky_relu", kernel_regularizer="l2"), Dense(2, "softmax")], seed=5)
+    model = Sequential([Input(3), Dense(4, "leaky_relu", kernel_regularizer="l2"), Dense(2, "softmax")],
+                       seed=5)
     again = Sequential.from_config(model.get_config())
-    for a, b in zip(model.get_weights(), again.get_weights()):
+    for a, b in zip(model.get_weights(), again.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert again.get_config() == model.get_config()
 

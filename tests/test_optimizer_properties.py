@@ -52,7 +52,7 @@ def test_no_optimizer_mutates_the_gradients(name, flavor, grads, extra):
     copies = [g.copy() for g in grads]
     for _ in range(3):
         opt.apply(grads, params)
-    for g, c in zip(grads, copies):
+    for g, c in zip(grads, copies, strict=True):
         assert np.array_equal(g, c)
     assert [p.shape for p in params] == [g.shape for g in grads]
 
@@ -69,7 +69,7 @@ def test_learning_rate_zero_leaves_the_parameters_unchanged(name, flavor, grads,
     before = [p.copy() for p in params]
     for _ in range(3):
         opt.apply(grads, params)
-    for p, b in zip(params, before):
+    for p, b in zip(params, before, strict=True):
         assert p.dtype == dtype and np.array_equal(p, b)
 
 
@@ -92,7 +92,8 @@ def quadratic(x):
 def rosenbrock(p):
     """f = (1 − x)² + 100(y − x²)²: minimum 0 at (1, 1); f = 12.5 at the start (−1.5, 2)."""
     x, y = p
-    return (1 - x) ** 2 + 100 * (y - x * x) ** 2, np.array([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)])
+    return (1 - x) ** 2 + 100 * (y - x * x) ** 2, np.array([-2 * (1 - x) - 400 * x * (y - x * x),
+                                                            200 * (y - x * x)])
 
 
 #: optimizer: (η on the quadratic, steps to reach ‖x‖ < 1e-3 from (3, −2),

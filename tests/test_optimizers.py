@@ -120,7 +120,8 @@ BAD_CONSTRUCTOR = [
     ("adam", {"flavor": "pytorch"}, ValueError, "flavor"),
     ("adam", {"weight_decay": -0.1}, ValueError, "weight_decay"),
     ("adam", {"weight_decay_mode": "l2"}, ValueError, "weight_decay_mode"),
-    ("adam", {"weight_decay_mode": "lecture", "decoupled_weight_decay": True}, ValueError, "decoupled_weight_decay"),
+    ("adam", {"weight_decay_mode": "lecture", "decoupled_weight_decay": True}, ValueError,
+     "decoupled_weight_decay"),
     ("adamw", {"weight_decay_mode": "coupled"}, ValueError, "weight_decay_mode"),
     ("adam", {"epsilon_placement": "middle"}, ValueError, "epsilon_placement"),
     ("rmsprop", {"epsilon_placement": "hat"}, ValueError, "epsilon_placement"),
@@ -134,8 +135,8 @@ BAD_CONSTRUCTOR = [
 
 
 @pytest.mark.parametrize("name, kwargs, error, match", BAD_CONSTRUCTOR,
-                         ids=[f"{n}-{'-'.join(k)}-{v}" for n, k, _, v in
-                              [(n, list(kw), e, str(list(kw.values())[-1])) for n, kw, e, _ in BAD_CONSTRUCTOR]])
+                         ids=[f"{n}-{'-'.join(kw)}-{list(kw.values())[-1]}"
+                              for n, kw, _, _ in BAD_CONSTRUCTOR])
 def test_constructor_rejects_bad_arguments(name, kwargs, error, match):
     with pytest.raises(error, match=match):
         optimizers.get(name, **kwargs)
@@ -147,13 +148,13 @@ def test_the_flavor_table_in_the_docs_is_true():
     import re
     text = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "optimizers.md").read_text()
     table = text.split("<!-- flavor-table -->")[1].split("<!-- /flavor-table -->")[0]
-    rows = [r for r in table.strip().splitlines()[2:]]
+    rows = list(table.strip().splitlines()[2:])
     assert len(rows) > 30
     for row in rows:
         name, key, *values = [c.strip().strip("`") for c in row.strip("|").split("|")]
         names = NAMES if name == "all" else [name]
         for n in names:
-            for flavor, shown in zip(FLAVORS, values):
+            for flavor, shown in zip(FLAVORS, values, strict=True):
                 actual = optimizers.get(n, flavor=flavor).get_config()[key]
                 if n == "adamw" and name == "all" and key == "weight_decay_mode":
                     continue                                   # AdamW's own row says it

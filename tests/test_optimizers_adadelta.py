@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from oracles import assert_close, gradient_sequence, run, run_formula
 
 from descend.optimizers import Adadelta
+from oracles import assert_close, gradient_sequence, run, run_formula
 
 
 def slides_adadelta(eta=1.0, rho=0.95, eps=1e-6):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from oracles import assert_close, gradient_sequence, run, run_formula
 
 from descend.optimizers import Adagrad
+from oracles import assert_close, gradient_sequence, run, run_formula
 
 
 def slides_adagrad(eta=0.01, eps=1e-8):

@@ -1,11 +1,12 @@
-"""Adam, AdamW and Nadam in the lecture flavor against the slides' formulas written by hand (slides §8, §9)."""
+"""Adam, AdamW and Nadam in the lecture flavor against the slides' formulas written by hand
+(slides §8, §9)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from oracles import assert_close, gradient_sequence, run, run_formula
 
 from descend.optimizers import Adam, AdamW, Nadam
+from oracles import assert_close, gradient_sequence, run, run_formula
 
 
 def slides_adam(eta=1e-3, b1=0.9, b2=0.999, eps=1e-8, decay=0.0):

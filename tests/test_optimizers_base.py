@@ -8,10 +8,10 @@ import pickle
 
 import numpy as np
 import pytest
-from oracles import assert_close, gradient_sequence, initial_params, run
 
 from descend import optimizers, schedules
 from descend.optimizers import SGD, Adam, Momentum, Nadam
+from oracles import assert_close, gradient_sequence, initial_params, run
 
 NAMES = sorted(optimizers.REGISTRY)
 FLAVORS = optimizers.FLAVORS
@@ -84,7 +84,7 @@ def test_save_and_resume_is_bit_for_bit(name, flavor):
     second = optimizers.get(json.loads(json.dumps(optimizers.serialize(first))))
     second.set_state({k: np.asarray(v) if isinstance(v, list) else v for k, v in saved.items()})
     resumed = run(second, grads[30:], params)
-    for a, b in zip(resumed, straight):
+    for a, b in zip(resumed, straight, strict=True):
         assert np.array_equal(a, b)
 
 
@@ -99,7 +99,7 @@ def test_float32_state_resumes_bit_for_bit_through_json_lists(name):
     second = optimizers.get(name)
     second.set_state({k: np.asarray(v) if isinstance(v, list) else v for k, v in saved.items()})
     resumed = run(second, grads[10:], params)
-    assert all(np.array_equal(a, b) and a.dtype == np.float32 for a, b in zip(resumed, straight))
+    assert all(np.array_equal(a, b) and a.dtype == np.float32 for a, b in zip(resumed, straight, strict=True))
     assert all(a.dtype == np.float32 for arrays in second.state.values() for a in arrays)
 
 
@@ -164,10 +164,11 @@ def test_a_non_finite_gradient_is_rejected_before_anything_is_written(name, bad)
     grads = [np.ones(3), np.array([0.5, bad])]
     with pytest.raises(ValueError, match=r"grads\[1\]"):
         opt.apply(grads, params)
-    for a, b in zip(params, before_params):
+    for a, b in zip(params, before_params, strict=True):
         np.testing.assert_array_equal(a, b)
     after = opt.get_state()
-    assert after.keys() == before_state.keys() and all(np.array_equal(after[k], before_state[k]) for k in after)
+    assert after.keys() == before_state.keys() and all(np.array_equal(after[k],
+                                                                      before_state[k]) for k in after)
 
 
 def test_a_finite_gradient_whose_sum_overflows_is_accepted():
@@ -246,8 +247,8 @@ def test_keep_receives_the_weights_before_the_step(name):
     for _ in range(3):
         before = [p.copy() for p in params]
         opt.apply([rng.normal(size=p.shape).astype(np.float32) for p in params], params, keep=keep)
-        assert not all(np.array_equal(a, b) for a, b in zip(params, before))
-        for k, b in zip(keep, before):
+        assert not all(np.array_equal(a, b) for a, b in zip(params, before, strict=True))
+        for k, b in zip(keep, before, strict=True):
             np.testing.assert_array_equal(k, b)
     with pytest.raises(ValueError, match=r"keep\[1\]: expected an array of shape \(30,\) and dtype float32"):
         opt.apply([np.zeros_like(p) for p in params], params, keep=[keep[0], np.zeros(30)])
@@ -280,9 +281,10 @@ def test_a_refused_step_through_the_rules_changes_nothing_not_even_scalar_state(
     w = [np.ones(3), np.ones(2)]
     opt.apply([np.full(3, 0.5), np.full(2, 0.5)], w)
     before_w, before_state = [a.copy() for a in w], opt.get_state()
-    with pytest.raises(ValueError, match=r"grads\[0\]: expected finite values, got 1 NaN/inf .*as before the step"):
+    with pytest.raises(ValueError,
+                       match=r"grads\[0\]: expected finite values, got 1 NaN/inf .*as before the step"):
         opt.apply([np.array([1.0, np.nan, 0.0]), np.ones(2)], w)
-    for a, b in zip(w, before_w):
+    for a, b in zip(w, before_w, strict=True):
         np.testing.assert_array_equal(a, b)
     after = opt.get_state()
     assert after.keys() == before_state.keys()

@@ -10,10 +10,10 @@ import math
 
 import numpy as np
 import pytest
-from oracles import assert_close, gradient_sequence, initial_params
-from oracles import run as run_ours
 
 from descend import optimizers, schedules
+from oracles import assert_close, gradient_sequence, initial_params
+from oracles import run as run_ours
 
 
 # ------------------------------------------------------------------ Keras update_step, per variable
@@ -129,9 +129,10 @@ def run_keras(update_step, grads_seq, learning_rate=0.01, weight_decay=None, **c
             params = [w - w * weight_decay * lr for w in params]
         if hasattr(update_step, "begin"):
             update_step.begin(shared, it)
-            params = [update_step(w, g, s, lr, it, shared) for w, g, s in zip(params, grads, slots)]
+            params = [update_step(w, g, s, lr, it, shared) for w, g, s in zip(params, grads, slots,
+                                                                              strict=True)]
         else:
-            params = [update_step(w, g, s, lr, it) for w, g, s in zip(params, grads, slots)]
+            params = [update_step(w, g, s, lr, it) for w, g, s in zip(params, grads, slots, strict=True)]
     return params
 
 
@@ -149,7 +150,8 @@ CASES = {
                               K("sgd", momentum=0.9, learning_rate=ExpDecay)),
     "sgd-weight_decay": (keras_sgd(0.9), {"weight_decay": 0.1}, K("sgd", momentum=0.9, weight_decay=0.1)),
     "adagrad-defaults": (keras_adagrad(), {"learning_rate": 1e-3}, K("adagrad")),
-    "adagrad-accumulator-0": (keras_adagrad(0.0), {"learning_rate": 1e-3}, K("adagrad", initial_accumulator_value=0.0)),
+    "adagrad-accumulator-0": (keras_adagrad(0.0), {"learning_rate": 1e-3}, K("adagrad",
+                                                                             initial_accumulator_value=0.0)),
     "rmsprop-defaults": (keras_rmsprop(), {"learning_rate": 1e-3}, K("rmsprop")),
     "rmsprop-centered": (keras_rmsprop(centered=True), {"learning_rate": 1e-3}, K("rmsprop", centered=True)),
     "rmsprop-momentum": (keras_rmsprop(momentum=0.5), {"learning_rate": 1e-3}, K("rmsprop", momentum=0.5)),
@@ -159,12 +161,15 @@ CASES = {
     "adadelta-lr-1": (keras_adadelta(), {"learning_rate": 1.0}, K("adadelta", learning_rate=1.0)),
     "adam-defaults": (keras_adam(), {"learning_rate": 1e-3}, K("adam")),
     "adam-amsgrad": (keras_adam(amsgrad=True), {"learning_rate": 1e-3}, K("adam", amsgrad=True)),
-    "adam-weight_decay": (keras_adam(), {"learning_rate": 1e-3, "weight_decay": 0.1}, K("adam", weight_decay=0.1)),
+    "adam-weight_decay": (keras_adam(), {"learning_rate": 1e-3, "weight_decay": 0.1}, K("adam",
+                                                                                        weight_decay=0.1)),
     "adamw-defaults": (keras_adam(), {"learning_rate": 1e-3, "weight_decay": 0.004}, K("adamw")),
     "nadam-defaults": (keras_nadam(), {"learning_rate": 1e-3}, K("nadam")),
-    "nadam-weight_decay": (keras_nadam(), {"learning_rate": 1e-3, "weight_decay": 0.1}, K("nadam", weight_decay=0.1)),
+    "nadam-weight_decay": (keras_nadam(), {"learning_rate": 1e-3, "weight_decay": 0.1}, K("nadam",
+                                                                                          weight_decay=0.1)),
     "clipnorm-per-variable": (keras_sgd(0.9), {"clipnorm": 0.5}, K("sgd", momentum=0.9, clipnorm=0.5)),
-    "global_clipnorm": (keras_adam(), {"learning_rate": 1e-3, "global_clipnorm": 0.5}, K("adam", global_clipnorm=0.5)),
+    "global_clipnorm": (keras_adam(), {"learning_rate": 1e-3, "global_clipnorm": 0.5}, K("adam",
+                                                                                         global_clipnorm=0.5)),
     "clipvalue": (keras_rmsprop(), {"learning_rate": 1e-3, "clipvalue": 0.3}, K("rmsprop", clipvalue=0.3)),
 }
 
@@ -206,7 +211,8 @@ KERAS_DEFAULTS = {  # docs/conventions.md §1, Keras 3 column
     "adadelta": {"learning_rate": 1e-3, "rho": 0.95, "epsilon": 1e-7},
     "adam": {"learning_rate": 1e-3, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "amsgrad": False,
              "epsilon_placement": "hat"},
-    "adamw": {"learning_rate": 1e-3, "weight_decay": 0.004, "epsilon": 1e-7, "weight_decay_mode": "decoupled"},
+    "adamw": {"learning_rate": 1e-3, "weight_decay": 0.004, "epsilon": 1e-7,
+              "weight_decay_mode": "decoupled"},
     "nadam": {"learning_rate": 1e-3, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "momentum_decay": 1.0,
               "epsilon_placement": "outside"},
 }

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from oracles import assert_close, gradient_sequence, run, run_formula
 
 from descend import schedules
 from descend.optimizers import NAG, SGD, Momentum
+from oracles import assert_close, gradient_sequence, run, run_formula
 
 STEPS = 200
 
@@ -87,4 +87,4 @@ def test_lecture_momentum_differs_from_torch_only_under_a_schedule():
     sched = schedules.ExponentialDecay(0.01, 1, 0.9)
     a = run(Momentum(learning_rate=sched), grads)
     b = run(Momentum(learning_rate=sched, momentum_buffer="direction"), grads)
-    assert max(float(np.max(np.abs(x - y))) for x, y in zip(a, b)) > 1e-4
+    assert max(float(np.max(np.abs(x - y))) for x, y in zip(a, b, strict=True)) > 1e-4

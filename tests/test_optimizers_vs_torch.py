@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from oracles import STEPS, assert_close, gradient_sequence, initial_params, require
-from oracles import run as run_ours
 
 from descend import clipping, optimizers, schedules
+from oracles import STEPS, assert_close, gradient_sequence, initial_params, require
+from oracles import run as run_ours
 
 torch = require("torch")
 
@@ -29,7 +29,7 @@ def run_torch(make_opt, grads, *, before_step=None, make_scheduler=None) -> list
     opt = make_opt(tensors)
     scheduler = make_scheduler(opt) if make_scheduler else None
     for step_grads in grads:
-        for t, g in zip(tensors, step_grads):
+        for t, g in zip(tensors, step_grads, strict=True):
             t.grad = torch.tensor(g)
         if before_step:
             before_step(tensors)
@@ -58,8 +58,9 @@ CASES = {
     "sgd-momentum-dampening-weight_decay": (
         lambda p: T.SGD(p, lr=0.01, momentum=0.9, dampening=0.3, weight_decay=0.1),
         _o("sgd", learning_rate=0.01, momentum=0.9, dampening=0.3, weight_decay=0.1)),
-    "sgd-nesterov-weight_decay": (lambda p: T.SGD(p, lr=0.01, momentum=0.9, nesterov=True, weight_decay=0.1),
-                                  _o("sgd", learning_rate=0.01, momentum=0.9, nesterov=True, weight_decay=0.1)),
+    "sgd-nesterov-weight_decay": (
+        lambda p: T.SGD(p, lr=0.01, momentum=0.9, nesterov=True, weight_decay=0.1),
+        _o("sgd", learning_rate=0.01, momentum=0.9, nesterov=True, weight_decay=0.1)),
     "momentum-class": (lambda p: T.SGD(p, lr=0.01, momentum=0.9), _o("momentum", learning_rate=0.01)),
     "nag-class": (lambda p: T.SGD(p, lr=0.01, momentum=0.9, nesterov=True), _o("nag", learning_rate=0.01)),
     "adagrad-defaults": (lambda p: T.Adagrad(p), _o("adagrad")),
@@ -78,7 +79,8 @@ CASES = {
         _o("rmsprop", centered=True, momentum=0.5, weight_decay=0.1)),
     "adadelta-defaults": (lambda p: T.Adadelta(p), _o("adadelta")),
     "adadelta-weight_decay": (lambda p: T.Adadelta(p, weight_decay=0.1), _o("adadelta", weight_decay=0.1)),
-    "adadelta-lr-rho": (lambda p: T.Adadelta(p, lr=0.5, rho=0.95), _o("adadelta", learning_rate=0.5, rho=0.95)),
+    "adadelta-lr-rho": (lambda p: T.Adadelta(p, lr=0.5, rho=0.95), _o("adadelta", learning_rate=0.5,
+                                                                      rho=0.95)),
     "adam-defaults": (lambda p: T.Adam(p), _o("adam")),
     "adam-betas-eps": (lambda p: T.Adam(p, lr=0.01, betas=(0.8, 0.99), eps=1e-4),
                        _o("adam", learning_rate=0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-4)),
@@ -136,9 +138,10 @@ def test_clip_by_global_norm_function_matches_torch(norm_type, factor):
     for t in tensors:
         t.grad = t.clone()
     returned = torch.nn.utils.clip_grad_norm_(tensors, factor * total, norm_type=norm_type)
-    clipped, ours_total = clipping.clip_by_global_norm(grads, factor * total, epsilon=1e-6, norm_type=norm_type)
+    clipped, ours_total = clipping.clip_by_global_norm(grads, factor * total, epsilon=1e-6,
+                                                       norm_type=norm_type)
     assert ours_total == pytest.approx(float(returned), rel=1e-14)
-    for a, t in zip(clipped, tensors):
+    for a, t in zip(clipped, tensors, strict=True):
         np.testing.assert_allclose(a, t.grad.numpy(), rtol=1e-14, atol=0)
 
 
@@ -148,7 +151,7 @@ def test_clip_by_value_function_is_bitwise_clip_grad_value():
     for t in tensors:
         t.grad = t.clone()
     torch.nn.utils.clip_grad_value_(tensors, 0.1)
-    for a, t in zip(clipping.clip_by_value(grads, 0.1), tensors):
+    for a, t in zip(clipping.clip_by_value(grads, 0.1), tensors, strict=True):
         assert np.array_equal(a, t.grad.numpy())
 
 
@@ -156,8 +159,9 @@ def test_clip_by_value_function_is_bitwise_clip_grad_value():
 SCHEDULE_CASES = {
     "StepLR-sgd-momentum": (lambda o: T.lr_scheduler.StepLR(o, step_size=7, gamma=0.7),
                             lambda: schedules.StepDecay(0.05, 7, 0.7), "sgd", {"momentum": 0.9}),
-    "ExponentialLR-sgd-momentum": (lambda o: T.lr_scheduler.ExponentialLR(o, gamma=0.99),
-                                   lambda: schedules.ExponentialDecay(0.05, 1, 0.99), "sgd", {"momentum": 0.9}),
+    "ExponentialLR-sgd-momentum": (
+        lambda o: T.lr_scheduler.ExponentialLR(o, gamma=0.99),
+        lambda: schedules.ExponentialDecay(0.05, 1, 0.99), "sgd", {"momentum": 0.9}),
     "StepLR-adam": (lambda o: T.lr_scheduler.StepLR(o, step_size=20, gamma=0.5),
                     lambda: schedules.StepDecay(0.05, 20, 0.5), "adam", {}),
     "ExponentialLR-rmsprop-momentum": (lambda o: T.lr_scheduler.ExponentialLR(o, gamma=0.98),

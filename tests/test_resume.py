@@ -80,8 +80,8 @@ def test_resume_equals_uninterrupted(tmp_path, name, gd):
 
 
 def test_resume_with_schedule_clipping_decay_float64(tmp_path):
-    kwargs = dict(learning_rate=schedules.ExponentialDecay(0.05, 3, 0.5, staircase=True),
-                  momentum=0.9, nesterov=True, global_clipnorm=0.5, weight_decay=1e-3)
+    kwargs = {"learning_rate": schedules.ExponentialDecay(0.05, 3, 0.5, staircase=True),
+                  "momentum": 0.9, "nesterov": True, "global_clipnorm": 0.5, "weight_decay": 1e-3}
 
     def make():
         model = Sequential([Input(3), Dense(4, "relu"), Dense(3, "softmax")], seed=3, dtype="float64")

@@ -48,7 +48,7 @@ def test_directory_round_trip_keeps_everything(tmp_path):
         assert a.dtype == b.dtype
     assert loaded.get_config() == model.get_config()
     assert descend.optimizers.serialize(loaded.optimizer) == descend.optimizers.serialize(model.optimizer)
-    assert loaded.loss.name == "mse" and [m for m in loaded._metric_ids] == ["mae", "r2"]
+    assert loaded.loss.name == "mse" and list(loaded._metric_ids) == ["mae", "r2"]
     assert loaded.epochs_trained == 2 and loaded.history.epoch == [0, 1]
     assert loaded.history.history["loss"] == [float(v) for v in model.history.history["loss"]]
     assert loaded.train_rng.bit_generator.state == model.train_rng.bit_generator.state
@@ -308,7 +308,8 @@ def test_mt19937_generator_round_trips(tmp_path):
     model.train_rng = np.random.Generator(np.random.MT19937(3))
     model.save(tmp_path)
     loaded = descend.load_model(tmp_path)
-    assert loaded.train_rng.integers(1 << 30, size=4).tolist() == model.train_rng.integers(1 << 30, size=4).tolist()
+    assert loaded.train_rng.integers(1 << 30, size=4).tolist() == model.train_rng.integers(1 << 30,
+                                                                                           size=4).tolist()
 
 
 def test_non_numeric_logged_values_survive(tmp_path):

@@ -40,7 +40,7 @@ def test_the_step_keeps_the_weights_before_each_update_alternately():
     step = model._step
     for s, before in enumerate(seen):
         if s >= 1:                                            # updates 1 and 2 wrote kept[1] and kept[0]
-            for kept, w in zip(step.kept[s % 2], before):
+            for kept, w in zip(step.kept[s % 2], before, strict=True):
                 np.testing.assert_array_equal(kept, w)
     assert step.good_step == 2
 
@@ -63,7 +63,7 @@ def test_a_divergence_after_good_steps_goes_back_to_the_last_good_weights():
     with pytest.raises(DivergenceError) as info:
         model.train_on_batch(np.full((4, 2), 3e38, np.float32), np.zeros(4, np.float32))
     assert info.value.restored and "back to those before the previous update" in str(info.value)
-    for w, b in zip(model.get_weights(), before_last_good):
+    for w, b in zip(model.get_weights(), before_last_good, strict=True):
         np.testing.assert_array_equal(w, b)
 
 
@@ -108,7 +108,8 @@ def test_only_callbacks_with_batch_hooks_are_called_per_batch():
             calls["batch"] += 1
 
     model = _model(Dense(1))
-    model.fit(np.ones((6, 3)), np.ones(6), epochs=2, batch_size=2, verbose=0, callbacks=[EpochOnly(), Batches()])
+    model.fit(np.ones((6, 3)), np.ones(6), epochs=2, batch_size=2, verbose=0, callbacks=[EpochOnly(),
+                                                                                         Batches()])
     assert calls == {"epoch": 2, "batch": 6}
 
 
@@ -125,5 +126,5 @@ def test_a_nan_loss_on_the_first_update_keeps_the_weights_and_says_so():
         model.fit(np.full((2, 3), 1e10), np.zeros(2), epochs=1, verbose=0)
     assert not info.value.restored and math.isinf(info.value.loss)
     assert "epoch 1, update 1" in str(info.value) and "nothing non-finite was written" in str(info.value)
-    for w, b in zip(model.get_weights(), before):
+    for w, b in zip(model.get_weights(), before, strict=True):
         np.testing.assert_array_equal(w, b)

@@ -120,6 +120,8 @@ class History(Callback):
         super().__init__()
         self.history: dict[str, list[float]] = {}
         self.epoch: list[int] = []
+        #: the per-layer gradient records of a fit with a GradientMonitor (descend.diagnostics)
+        self.gradient_flow: Any = None
         self._start: tuple[list[int], dict[str, list[float]]] = ([], {})
 
     @classmethod
