@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "schedules": ".schedules",
     "diagnose": ".diagnose",
     "init-study": ".init_study",
+    "sweep": ".sweep",
 }
 
 
