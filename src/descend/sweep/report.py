@@ -19,6 +19,7 @@ the final training loss.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Sequence
@@ -417,9 +418,8 @@ def _levels(values: Any) -> tuple[Any, list[Any]]:
         return values, sorted(values.dropna().unique())
     low, high = float(values.min()), float(values.max())
     edges = (np.geomspace(low, high, 7) if low > 0 else np.linspace(low, high, 7))
-    binned = pd.cut(values, edges, include_lowest=True)
-    labels = [f"{_fmt(iv.left)}–{_fmt(iv.right)}" for iv in binned.cat.categories]
-    return binned.cat.rename_categories(labels).astype(str), labels
+    labels = [f"{_fmt(a)}–{_fmt(b)}" for a, b in itertools.pairwise(edges)]
+    return pd.cut(values, edges, include_lowest=True, labels=labels).astype(str), labels
 
 
 def _heatmap(report: Report, pair: Sequence[str], path: Path) -> Path:

@@ -181,14 +181,18 @@ class InlineBackend:
 
     slots, window, name = 1, 1, "this process"
 
+    class _Ran:
+        def __init__(self, outcome: dict[str, Any]) -> None:
+            self.outcome = outcome
+
     def submit(self, task: dict[str, Any]) -> Any:
-        return run_trial(task)
+        return self._Ran(run_trial(task))
 
     def wait(self, futures: Iterable[Any], timeout: float) -> set[Any]:
         return set(futures)
 
     def outcome(self, future: Any) -> dict[str, Any] | None:
-        outcome: dict[str, Any] = future
+        outcome: dict[str, Any] = future.outcome
         return outcome
 
     def close(self) -> None:
