@@ -98,6 +98,19 @@ def test_an_unreachable_scheduler_is_a_user_error():
         runners.DaskBackend("tcp://127.0.0.1:9", timeout=0.5)
 
 
+def test_a_diverged_trial_is_recorded_and_the_sweep_goes_on(tmp_path):
+    spec = parse_spec({"data": "diabetes", "layers": "8", "optimizer": "sgd", "epochs": 3,
+                       "grid": {"lr": [1.0, 0.001]}})
+    with Store.create(tmp_path, spec.to_json()) as store:
+        state = runners.execute(spec.trials(), store, runners.InlineBackend())
+        rows = {r["options"]["lr"]: r for r in store.rows()}
+    assert (state.done, state.diverged, state.failed) == (2, 1, 0)
+    wild, calm = rows[1.0], rows[0.001]
+    assert wild["status"] == "diverged" and wild["loss"] is None and "diverged" in wild["error"]
+    assert wild["diverged_update"] is not None and wild["diverged_layer"].startswith("dense")
+    assert calm["status"] == "done" and calm["epochs"] == 3
+
+
 def _poll(condition, seconds: float, what: str):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

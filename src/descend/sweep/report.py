@@ -185,13 +185,15 @@ def _learning_rates(report: Report, tolerance: float) -> list[str]:
     cells = t.groupby([*(["optimizer"] if by_opt else []), "lr"])["score"].median()
     best = float(cells[np.isfinite(cells)].min())
     threshold = tolerance * best
-    out = [f"Learning rates: an η counts as good where the median final {_what(report)} is at most "
-           f"{tolerance:g}× the sweep's best median ({best:.4g}), i.e. ≤ {threshold:.4g}."]
+    over = "optimizer and η" if by_opt else "η"
+    out = [f"Learning rates: an η counts as good where the median final {_what(report)} (over every trial "
+           f"with that {over}) is at most {tolerance:g}× the best such median ({best:.4g}), i.e. ≤ "
+           f"{threshold:.4g}."]
     shares: dict[str, tuple[int, int]] = {}
     for opt, group in groups:
         medians = group.groupby("lr")["score"].median().sort_index()
         good = medians[medians <= threshold]
-        name = opt if opt is not None else "the optimizer"
+        name = opt if opt is not None else report.trials.attrs["fixed"].get("optimizer", "the optimizer")
         part = f"{name}: good at {len(good)} of {len(medians)} η tested"
         if len(good):
             low, high = float(good.index.min()), float(good.index.max())

@@ -29,6 +29,8 @@ from .store import Store
 
 #: times a trial may lose its worker before it is recorded as failed
 MAX_ATTEMPTS = 3
+#: how often the Dask path counts the cluster's worker threads again (workers may join or leave)
+RECOUNT_S = 5.0
 
 
 # ------------------------------------------------------------------------------ one trial
@@ -316,12 +318,19 @@ class DaskBackend:
             except (OSError, TimeoutError) as exc:
                 raise ValueError(f"--scheduler: cannot reach the Dask scheduler at {scheduler!r} "
                                  f"({exc})") from None
-        threads = sum(self.client.nthreads().values())
-        if threads < 1:
+        self._counted = 0.0
+        self._count()
+        if self.slots < 1:
             self.close()
             raise ValueError(f"--scheduler: the cluster at {scheduler!r} has no worker")
-        self.slots, self.window = threads, 2 * threads
         self.client.run(warm_up, warm or [])  # workers that join later warm up on their first trial
+
+    def _count(self) -> None:
+        """Slots = the cluster's worker threads now (workers come and go), asked at most every
+        :data:`RECOUNT_S` seconds."""
+        self.slots = sum(self.client.nthreads().values())
+        self.window = max(2 * self.slots, 2)  # with no worker now, two wait at the scheduler
+        self._counted = time.monotonic()
 
     def submit(self, task: dict[str, Any]) -> Any:
         # pure=False: a trial is never taken from a cache; the key names it in Dask's dashboard
@@ -330,6 +339,8 @@ class DaskBackend:
     def wait(self, futures: Iterable[Any], timeout: float) -> set[Any]:
         from distributed import wait as wait_futures
 
+        if time.monotonic() - self._counted > RECOUNT_S:
+            self._count()
         futures = list(futures)
         try:
             done, _ = wait_futures(futures, timeout=timeout, return_when="FIRST_COMPLETED")
