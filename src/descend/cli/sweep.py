@@ -170,8 +170,10 @@ def _with_progress(quiet: bool, trials: list[Any], store: Any, backend: Any) -> 
                rp.TextColumn("running {task.fields[running]} · failed {task.fields[failed]} · "
                              "diverged {task.fields[diverged]}"),
                rp.TimeElapsedColumn(), rp.TextColumn("ETA"), rp.TimeRemainingColumn())
+    finished = store.finished()
+    already = sum(1 for t in trials if t.id in finished)   # from an earlier run: not in the ETA's speed
     with rp.Progress(*columns, console=common.console(), transient=False) as bar:
-        task = bar.add_task("trials", total=len(trials), running=0, failed=0, diverged=0)
+        task = bar.add_task("trials", total=len(trials), completed=already, running=0, failed=0, diverged=0)
 
         def show(state: runners.Progress) -> None:
             bar.update(task, completed=state.done, running=state.running, failed=state.failed,
