@@ -79,7 +79,9 @@ def measure(path: str, trials: int, epochs: int, workers: int, folder: Path) -> 
 
     spec = _spec(trials, epochs)
     todo = spec.trials()
+    t_backend = time.time()
     backend, extra = _backend(path, workers)
+    t_backend = time.time() - t_backend
     try:
         with Store.create(folder, spec.to_json()) as store:
             t0 = time.time()
@@ -94,11 +96,13 @@ def measure(path: str, trials: int, epochs: int, workers: int, folder: Path) -> 
     busy = sum(r["seconds"] for r in rows)
     first = min(r["started_at"] for r in rows) - t0
     trips = [r["received_at"] - r["submitted_at"] - r["seconds"] for r in rows]
-    return {"path": path, "slots": backend.slots, "trials": len(rows), "done": state.done - state.failed,
-            "wall_s": wall, "trials_per_min": 60 * len(rows) / wall, "startup_s": first,
-            "trials_per_min_after_startup": 60 * len(rows) / (wall - first),
+    n, slots = len(rows), backend.slots
+    return {"path": path, "slots": slots, "trials": n, "done": state.done - state.failed,
+            "backend_s": t_backend, "wall_s": wall, "trials_per_min": 60 * n / wall, "startup_s": first,
+            "trials_per_min_after_startup": 60 * n / (wall - first),
             "trial_s_median": statistics.median(r["seconds"] for r in rows),
-            "busy_s": busy, "overhead_ms_per_trial": 1000 * (wall * backend.slots - busy) / len(rows),
+            "busy_s": busy, "overhead_ms_per_trial": 1000 * (wall * slots - busy) / n,
+            "overhead_ms_per_trial_after_startup": 1000 * ((wall - first) * slots - busy) / n,
             "round_trip_ms_median": 1000 * statistics.median(trips)}
 
 
@@ -135,15 +139,17 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
                       f"{result['trials_per_min']:.0f}/min (start-up {result['startup_s']:.2f} s), "
                       f"trial {result['trial_s_median'] * 1000:.0f} ms, overhead "
                       f"{result['overhead_ms_per_trial']:.1f} ms/trial", flush=True)
-    summary = {}
+    summary: dict[str, Any] = {}
     for path in paths:
         mine = [r for r in runs if r["path"] == path]
         summary[path] = {k: statistics.median(r[k] for r in mine) for k in (
-            "trials_per_min", "trials_per_min_after_startup", "wall_s", "startup_s", "overhead_ms_per_trial",
-            "round_trip_ms_median", "trial_s_median")}
-    seq = summary["sequential"]["trials_per_min"]
-    for path in paths:
-        summary[path]["speedup_vs_sequential"] = summary[path]["trials_per_min"] / seq
+            "trials_per_min", "trials_per_min_after_startup", "backend_s", "wall_s", "startup_s",
+            "overhead_ms_per_trial", "overhead_ms_per_trial_after_startup", "round_trip_ms_median",
+            "trial_s_median")}
+        # paired: each round's ratio to that round's sequential run (load hits a round's paths alike)
+        summary[path]["speedup_vs_sequential_per_round"] = [
+            r["trials_per_min"] / s["trials_per_min"] for r in mine for s in runs
+            if s["path"] == "sequential" and s["round"] == r["round"]]
     return {"workload": {"trials": args.trials, "epochs": args.epochs, "spec": SPEC, "workers": args.workers},
             "store_ms_per_trial": store_ms,
             "machine": {"cpu_model": cpu_model(), "cores_available": cores_available(),
@@ -163,9 +169,12 @@ def _recorded(db_path: Path) -> list[tuple[str, int]]:
 
 def kill_test(args: argparse.Namespace) -> dict[str, Any]:
     """Kill the sweep command ``args.kill`` times at random moments, then complete it."""
+    import psutil
+
     rng = random.Random(args.seed)
-    spec_text = ('data = "moons"\nn_samples = 100\nlayers = "8"\nepochs = 20\nseeds = 6\n'
+    spec_text = ('data = "moons"\nn_samples = 100\nlayers = "8"\nepochs = 20\nseeds = 12\n'
                  '[grid]\noptimizer = ["sgd", "momentum", "adam"]\nlr = [0.01, 0.1]\n')
+    total = 72
     events = []
     with tempfile.TemporaryDirectory(prefix="descend-sweep-kill-") as tmp:
         spec, out = Path(tmp) / "kill.toml", Path(tmp) / "out"
@@ -174,32 +183,37 @@ def kill_test(args: argparse.Namespace) -> dict[str, Any]:
         command = [sys.executable, "-m", "descend", "sweep", str(spec), "--out", str(out), "--quiet"]
         for k in range(args.kill):
             before = _recorded(db)
-            target = len(before) + rng.randrange(0, 6)
+            target = len(before) + rng.randrange(0, 4)
             workers = rng.choice(["0", "2"])
             proc = subprocess.Popen([*command, "--workers", workers], stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL, start_new_session=True)
             while proc.poll() is None and len(_recorded(db)) < target:
                 time.sleep(0.002)
+            pool = psutil.Process(proc.pid).children() if proc.poll() is None else []
             proc.send_signal(signal.SIGKILL)
             proc.wait()
+            _, alive = psutil.wait_procs(pool, timeout=5)    # the pool's workers leave by themselves
+            orphans = [p.pid for p in alive]
+            for p in alive:
+                p.kill()
             after = _recorded(db)
             lost = sorted({i for i, _ in before} - {i for i, _ in after})
             partial = [i for i, n in after if n != 20 * 5]
             events.append({"kill": k, "workers": workers, "recorded_before": len(before),
                            "recorded_at_kill": len(after), "lost": lost, "partial": partial,
-                           "killed": proc.returncode == -signal.SIGKILL})
+                           "orphans": orphans, "killed": proc.returncode == -signal.SIGKILL})
             print(f"kill {k}: workers {workers}, {len(before)} → {len(after)} recorded, "
-                  f"lost {len(lost)}, partial {len(partial)}", flush=True)
-            if len(after) == 36:
+                  f"lost {len(lost)}, partial {len(partial)}, orphaned workers {len(orphans)}", flush=True)
+            if len(after) == total:
                 break
         final = subprocess.run([*command, "--workers", "2"], capture_output=True, text=True)
         rows = _recorded(db)
     ids = [i for i, _ in rows]
     result = {"kills": events, "final_status": final.returncode, "recorded": len(ids),
-              "unique": len(set(ids)), "expected": 36, "all_epochs": all(n == 20 * 5 for _, n in rows),
-              "ok": (final.returncode == 0 and len(ids) == len(set(ids)) == 36
-                     and not any(e["lost"] or e["partial"] for e in events))}
-    print(f"after {len(events)} kills and a rerun: {len(ids)} rows, {len(set(ids))} distinct of 36 → "
+              "unique": len(set(ids)), "expected": total, "all_epochs": all(n == 20 * 5 for _, n in rows),
+              "ok": (final.returncode == 0 and len(ids) == len(set(ids)) == total
+                     and not any(e["lost"] or e["partial"] or e["orphans"] for e in events))}
+    print(f"after {len(events)} kills and a rerun: {len(ids)} rows, {len(set(ids))} distinct of {total} → "
           f"{'OK' if result['ok'] else 'FAILED'}")
     return result
 
