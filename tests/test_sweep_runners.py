@@ -12,6 +12,7 @@ import time
 import distributed
 import pytest
 
+from descend.cli import main
 from descend.sweep import runners
 from descend.sweep.spec import parse_spec
 from descend.sweep.store import Store, path_in
@@ -196,3 +197,13 @@ def test_a_dask_worker_killed_mid_trial_has_its_trial_rerun(tmp_path):
         assert killed and killed[0] not in client.run(os.getpid).values()   # it did die mid-sweep
         rerun = [r for r in rows if r["id"] in lost]
         assert rerun and all(not r["worker"].endswith(f":{killed[0]}") for r in rerun)
+
+        # the command's own path: --scheduler with the cluster's address
+        spec_file = tmp_path / "small.toml"
+        spec_file.write_text('data = "xor"\nn_samples = 40\nlayers = "4"\nepochs = 2\nseeds = 3\n')
+        assert main(["sweep", str(spec_file), "--out", str(tmp_path / "cli"), "--quiet",
+                     "--scheduler", cluster.scheduler_address]) == 0
+        with Store.open(tmp_path / "cli") as store:
+            workers = {r["worker"] for r in store.rows()}
+            assert len(store.rows()) == 3 and {r["status"] for r in store.rows()} == {"done"}
+        assert {int(w.rsplit(":", 1)[1]) for w in workers} <= set(client.run(os.getpid).values())
