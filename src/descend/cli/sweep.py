@@ -13,11 +13,11 @@ of values to combine and a seeded ``[random]`` search::
 
     [grid]
     optimizer = ["sgd", "momentum", "adam"]
-    lr = [0.01, 0.1]
 
-    [random]                       # optional: n points, e.g. lr = {log = [1e-4, 1]}
-    n = 20                         # also {uniform = [a, b]}, {int = [a, b]} and lists of values
+    [random]                       # 20 points, each crossed with every grid point
+    n = 20
     seed = 0
+    lr = {log = [1e-4, 1]}         # also {uniform = [a, b]}, {int = [a, b]} and lists of values
 
 Each trial is ``descend train`` with its options and seed — bit for bit (``descend sweep report
 DIR --trial ID`` prints the command). A bad spec (unknown key, wrong type, empty grid, impossible
@@ -46,9 +46,10 @@ EPILOG = """examples:
   descend sweep moons.toml --out runs/sweep              # on a process pool, one worker per core
   descend sweep moons.toml --out runs/sweep --dry-run    # list the trials (and which are done)
   descend sweep moons.toml --out runs/sweep              # again after a kill: runs only what is missing
-  descend sweep moons.toml --out runs/sweep --scheduler tcp://10.0.0.5:8786   # on a Dask cluster
+  descend sweep moons.toml --out runs/sweep --scheduler tcp://scheduler-host:8786   # on a Dask cluster
   descend sweep report runs/sweep                        # ranking, findings, runs/sweep/report/*.png
-  descend sweep report runs/sweep --heatmap optimizer,lr --trial 3    # trial 3's descend train command
+  descend sweep report runs/sweep --heatmap init,lr      # the heatmap over two chosen options
+  descend sweep report runs/sweep --trial 3              # trial 3 and its descend train command
 
 In Python: descend.sweep.load("runs/sweep") is a pandas DataFrame, one row per trial.
 """
