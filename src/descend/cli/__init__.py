@@ -40,6 +40,8 @@ COMMANDS: dict[str, Command] = {
     "schedules": Command(".schedules", "plot every learning-rate schedule over N steps"),
     "diagnose": Command(".diagnose", "vanishing and exploding gradients measured: pictures and tables"),
     "init-study": Command(".init_study", "Xavier vs the old uniform (tanh), He vs Xavier (deep ReLU)"),
+    "sweep": Command(".sweep", "many trainings from one TOML spec (grid, random search), on a pool or a "
+                               "Dask cluster; 'sweep report DIR' ranks them"),
 }
 
 
