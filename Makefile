@@ -29,9 +29,9 @@ $(STAMP_BENCH): pyproject.toml | $(BIN)/python
 demo: $(STAMP_RUN)
 	$(BIN)/descend demo
 
-# The whole suite, then its numbers again on the reference code alone (DESCEND_KERNELS=numpy):
-# every fast path must give the same numbers.
-test: $(STAMP_TEST)
+# Lint and types first; then the whole suite, then its numbers again on the reference code alone
+# (DESCEND_KERNELS=numpy): every fast path must give the same numbers.
+test: lint
 	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) -q
 	DESCEND_KERNELS=numpy MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) -q -m "not fast_paths"
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from descend import Callback, Dense, DivergenceError, Input, Sequential
+from descend import Callback, Dense, DivergenceError, Input, Sequential, _fast
 from descend._fast.dense import FastDense
 from descend.initializers import Constant
 from descend.optimizers import SGD
@@ -22,12 +22,20 @@ def _model(*layers, loss="mse", optimizer="sgd", dtype="float64"):
     return model
 
 
+@pytest.mark.fast_paths
 def test_the_step_takes_the_fast_form_of_built_in_dense_layers_only():
     model = _model(Dense(4, "relu"), MyDense(4, "tanh"), Dense(1))
     step = TrainingStep(model)
     assert [type(layer) for layer in step.layers] == [FastDense, MyDense, FastDense]
     assert step.layers[0].input_grad is False and step.layers[2].input_grad is True
     assert step.loss is None                                  # mse has no fused form
+
+
+def test_with_the_fast_paths_off_the_step_takes_the_layers_themselves(monkeypatch):
+    monkeypatch.setattr(_fast, "enabled", lambda: False)
+    model = _model(Dense(4, "relu"), Dense(3, "softmax"), loss="sparse_categorical_crossentropy")
+    step = TrainingStep(model)
+    assert step.layers == model.layers and step.loss is None
 
 
 def test_the_step_keeps_the_weights_before_each_update_alternately():

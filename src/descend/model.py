@@ -300,8 +300,8 @@ class Sequential:
         result = Backprop(value, [g.copy() for g in self.grads])
         if signals:
             result.activations = [np.array(getattr(lay, "a", None)) for lay in self.layers]
-            result.pre_activations = [None if getattr(lay, "z", None) is None else np.array(lay.z)  # type: ignore[attr-defined]
-                                      for lay in self.layers]
+            zs = [getattr(lay, "z", None) for lay in self.layers]
+            result.pre_activations = [None if z is None else np.array(z) for z in zs]
             result.deltas = [np.array(d) for d in reversed(deltas)]
             result.output_gradient = None if output_gradient is None else np.array(output_gradient)
         return result

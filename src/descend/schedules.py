@@ -262,7 +262,7 @@ def get(identifier: LearningRateSchedule | dict | Callable[[int], float]) -> Cal
                     f"got {type(identifier).__name__}")
 
 
-def serialize(schedule: LearningRateSchedule) -> dict[str, Any]:
+def serialize(schedule: object) -> dict[str, Any]:
     """``{"class_name": ..., "config": ...}`` of a schedule (TypeError for a plain callable)."""
     if not isinstance(schedule, LearningRateSchedule):
         raise TypeError(f"schedule: only descend.schedules objects can be serialized, got "

@@ -38,7 +38,7 @@ def _block_sum() -> Any:
     """Bind (once) and return the compiled block sum."""
     global _block_sum_compiled
     if _block_sum_compiled is None:
-        def block_sum(x, lo, n, zero):  # type: ignore[no-untyped-def]  # (numba infers the types)
+        def block_sum(x: np.ndarray, lo: int, n: int, zero: float) -> float:  # (numba infers the types)
             # x[lo:lo + n], n ≤ PAIRWISE_BLOCK, summed as NumPy's add.reduce sums a contiguous run:
             # below 8 one by one from 0; else in 8 running sums combined as a tree, then the rest
             # one by one
@@ -73,7 +73,7 @@ def _block_sum() -> Any:
 @cache
 def _bias_relu() -> Any:
     @numba().njit(cache=True)
-    def bias_relu(z, b, a):  # type: ignore[no-untyped-def]
+    def bias_relu(z: np.ndarray, b: np.ndarray, a: np.ndarray) -> None:
         n, k = z.shape
         for r in range(n):
             for j in range(k):
@@ -93,7 +93,7 @@ def bias_relu(z: np.ndarray, b: np.ndarray, a: np.ndarray) -> np.ndarray:
 @cache
 def _relu_delta_bias(over: bool) -> Any:
     @numba().njit(cache=True)
-    def relu_delta_bias(z, g, delta, db):  # type: ignore[no-untyped-def]
+    def relu_delta_bias(z: np.ndarray, g: np.ndarray, delta: np.ndarray, db: np.ndarray) -> None:
         n, k = z.shape
         one, zero = g.dtype.type(1), g.dtype.type(0)
         for r in range(n):
@@ -124,7 +124,7 @@ def relu_delta_bias(z: np.ndarray, g: np.ndarray, delta: np.ndarray, db: np.ndar
 @cache
 def _bias_grad() -> Any:
     @numba().njit(cache=True)
-    def bias_grad(delta, db):  # type: ignore[no-untyped-def]
+    def bias_grad(delta: np.ndarray, db: np.ndarray) -> None:
         n, k = delta.shape
         for j in range(k):
             db[j] = delta[0, j]
@@ -147,7 +147,7 @@ def bias_grad(delta: np.ndarray, db: np.ndarray) -> np.ndarray:
 @cache
 def _bias_shift() -> Any:
     @numba().njit(cache=True)
-    def bias_shift(z, b, e):  # type: ignore[no-untyped-def]
+    def bias_shift(z: np.ndarray, b: np.ndarray, e: np.ndarray) -> None:
         n, k = z.shape
         for r in range(n):
             m = z[r, 0] + b[0]
@@ -165,7 +165,7 @@ def _normalize() -> Any:
     _block_sum()
 
     @numba().njit(cache=True)
-    def normalize(e, zero):  # type: ignore[no-untyped-def]
+    def normalize(e: np.ndarray, zero: float) -> None:
         n, k = e.shape
         for r in range(n):
             s = _block_sum_compiled(e[r], 0, k, zero)   # S = Σ e^(z − max), NumPy's sum (k ≤ 128)
@@ -191,7 +191,8 @@ def bias_softmax(z: np.ndarray, b: np.ndarray, a: np.ndarray) -> np.ndarray:
 @cache
 def _sparse_ce_parts() -> Any:
     @numba().njit(cache=True)
-    def sparse_ce_parts(z, a, labels, one, scale, picked, a_max, delta):  # type: ignore[no-untyped-def]
+    def sparse_ce_parts(z: np.ndarray, a: np.ndarray, labels: np.ndarray, one: float, scale: float,
+                        picked: np.ndarray, a_max: np.ndarray, delta: np.ndarray) -> int:
         n, k = z.shape
         bad = 0
         for r in range(n):

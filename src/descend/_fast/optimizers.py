@@ -78,7 +78,9 @@ def prepare(optimizer: Optimizer, lr: float, t: int, decay: float) -> Step | Non
 @cache
 def _adam_kernel(placement: int, amsgrad: bool, decay: bool) -> Any:
     @numba().njit(cache=True, error_model="numpy")
-    def adam(g_, w_, prev_, m_, v_, v_max_, b1, c1, b2, c2, bc1, bc2, eps, lr, c_decay):  # type: ignore[no-untyped-def]
+    def adam(g_: np.ndarray, w_: np.ndarray, prev_: np.ndarray, m_: np.ndarray, v_: np.ndarray,
+             v_max_: np.ndarray, b1: float, c1: float, b2: float, c2: float, bc1: float, bc2: float,
+             eps: float, lr: float, c_decay: float) -> int:
         # per element, exactly Adam.rule, then steps 6–7 of the pipeline
         # flat views (the arrays are C-contiguous)
         g, m, v, v_max = g_.reshape(g_.size), m_.reshape(m_.size), v_.reshape(v_.size), v_max_.reshape(-1)
@@ -125,7 +127,8 @@ def _adam(opt: Any, lr: float, t: int, decay: float) -> Step:
 @cache
 def _momentum_kernel(velocity: bool, nesterov: bool, first: bool, decay: bool) -> Any:
     @numba().njit(cache=True, error_model="numpy")
-    def momentum(g_, w_, prev_, buf_, lr, gamma, c_grad, c_decay):  # type: ignore[no-untyped-def]
+    def momentum(g_: np.ndarray, w_: np.ndarray, prev_: np.ndarray, buf_: np.ndarray, lr: float,
+                 gamma: float, c_grad: float, c_decay: float) -> int:
         # per element, exactly SGD.rule with momentum > 0, then steps 6–7 as adam's
         g, buf = g_.reshape(g_.size), buf_.reshape(buf_.size)
         w, prev = w_.reshape(w_.size), prev_.reshape(prev_.size)

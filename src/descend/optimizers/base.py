@@ -423,7 +423,7 @@ class Optimizer:
         """Every resolved hyperparameter and convention; :meth:`from_config` rebuilds the optimizer."""
         lr = self.learning_rate
         return {
-            "learning_rate": lr if isinstance(lr, float) else _schedules.serialize(lr),  # type: ignore[arg-type]
+            "learning_rate": lr if isinstance(lr, float) else _schedules.serialize(lr),
             "flavor": self.flavor,
             **{k: getattr(self, k) for k in self.hyperparameters},
             "weight_decay": self.weight_decay, "weight_decay_mode": self.weight_decay_mode,

@@ -64,7 +64,7 @@ def load(folder: str | Path) -> Any:
     of diverged and failed trials are missing (NaN). ``df.attrs`` holds the spec (``fixed``,
     ``varied``, ``seeds``, ``planned``: the number of trials the spec names).
     """
-    import pandas as pd  # type: ignore[import-untyped]
+    import pandas as pd
 
     rows, spec = records(folder)
     varied = [*spec["grid"], *spec["random"]]

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped]
+import pandas as pd
 
 #: optimizers that scale each weight's step by its own gradient history (lecture §8)
 ADAPTIVE = ("adagrad", "rmsprop", "adadelta", "adam", "adamw", "nadam")

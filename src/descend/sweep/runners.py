@@ -233,7 +233,7 @@ def _pool_worker_init(parent: int, warm: list[list[str]]) -> None:
     when the sweep process is gone (killed with -9 it cannot tell its pool to stop)."""
     import threading
 
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+    from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
     warm_up(warm)
