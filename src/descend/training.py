@@ -48,6 +48,7 @@ class TrainingStep:
         from ._fast.losses import fast_loss
 
         self.model = model
+        self.params, self.grads = model.params, model.grads   # (the arrays keep their identity)
         fast = _fast.enabled()
         self.layers: list[Any] = [FastDense(layer, input_grad=i > 0) if fast and type(layer) is Dense
                                   else layer for i, layer in enumerate(model.layers)]
@@ -59,7 +60,7 @@ class TrainingStep:
                      for above, layer in zip(self.layers[:0:-1], self.layers[-2::-1], strict=True)]
         # The weights before each of the last two updates, alternately (update s writes
         # kept[s % 2]); good_step is the last update with a finite loss and gradients (-1: none).
-        self.kept = [[np.empty_like(p) for p in model.params] for _ in range(2)]
+        self.kept = [[np.empty_like(p) for p in self.params] for _ in range(2)]
         self.good_step = -1
 
     def __call__(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -76,10 +77,10 @@ class TrainingStep:
         # with every weight as before the step.
         step = model.optimizer.iterations
         try:
-            model.optimizer.apply(model.grads, model.params, keep=self.kept[step % 2])
+            model.optimizer.apply(self.grads, self.params, keep=self.kept[step % 2])
         except ValueError:
             with np.errstate(over="ignore", invalid="ignore"):
-                if all_finite(model.grads):
+                if all_finite(self.grads):
                     raise                   # not a divergence: the optimizer's own error (an overflow)
             raise self.diverged(value) from None
         self.good_step = step
@@ -110,7 +111,7 @@ class TrainingStep:
         optimizer = self.model.optimizer
         restored = self.good_step >= 0 and self.good_step == optimizer.iterations - 1
         if restored:
-            for p, before in zip(self.model.params, self.kept[self.good_step % 2], strict=True):
+            for p, before in zip(self.params, self.kept[self.good_step % 2], strict=True):
                 np.copyto(p, before)
             self.good_step = -1
         return divergence(self.model, value, restored=restored)

@@ -93,6 +93,12 @@ def _decay_mode(mode: str | None, decoupled: bool | None) -> str | None:
     return implied
 
 
+def _mismatch(arg: str, i: int, a: object, w: np.ndarray) -> ValueError:
+    return ValueError(f"{arg}[{i}]: expected an array of shape {w.shape} and dtype {w.dtype} (those of "
+                      f"params[{i}]), got shape {getattr(a, 'shape', None)} and dtype "
+                      f"{getattr(a, 'dtype', type(a).__name__)}")
+
+
 class _Refused(Exception):
     """A step of params[index] is not finite (raised inside the pipeline, reported by apply)."""
 
@@ -341,7 +347,8 @@ class Optimizer:
         """Validate the arguments of :meth:`apply` (nothing is written before this passes)."""
         given: tuple[tuple[str, object], ...] = (("grads", grads), ("params", params), ("keep", keep))
         for arg, seq in given:
-            if seq is not None and (isinstance(seq, np.ndarray) or not isinstance(seq, Sequence)):
+            if type(seq) not in (list, tuple, type(None)) and (isinstance(seq, np.ndarray)
+                                                              or not isinstance(seq, Sequence)):
                 raise TypeError(f"{arg}: expected a list of arrays, got {type(seq).__name__}")
         if len(grads) != len(params) or (keep is not None and len(keep) != len(params)):
             raise ValueError(f"grads, params: expected lists of the same length, got {len(grads)} and "
@@ -354,11 +361,11 @@ class Optimizer:
                                  f"got {getattr(w, 'dtype', type(w).__name__)}")
             if not w.flags.writeable:
                 raise ValueError(f"params[{i}]: expected a writeable array (updated in place)")
-            for arg, a in (("grads", g), ("keep", None if keep is None else keep[i])):
-                if a is not None and (type(a) is not np.ndarray or a.shape != w.shape or a.dtype != w.dtype):
-                    raise ValueError(f"{arg}[{i}]: expected an array of shape {w.shape} and dtype {w.dtype} "
-                                     f"(those of params[{i}]), got shape {getattr(a, 'shape', None)} and "
-                                     f"dtype {getattr(a, 'dtype', type(a).__name__)}")
+            if type(g) is not np.ndarray or g.shape != w.shape or g.dtype != w.dtype:
+                raise _mismatch("grads", i, g, w)
+            if keep is not None and not (type(keep[i]) is np.ndarray and keep[i].shape == w.shape
+                                         and keep[i].dtype == w.dtype):
+                raise _mismatch("keep", i, keep[i], w)
 
     def _build(self, params: Sequence[np.ndarray]) -> None:
         """Create the slots on first use, with the params' shapes and dtypes; else check they match."""
