@@ -1,7 +1,5 @@
 """The slides' worked examples, to the digits printed on the slides and to 1e-12 in float64."""
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -116,12 +114,6 @@ def test_replay_text_names_quantities_as_the_slides():
         assert piece in text, piece
 
 
-def test_cli_lecture_prints_the_trace():
-    out = subprocess.run([sys.executable, "-m", "descend.cli", "lecture", "--example", "b"],
-                         capture_output=True, text=True, check=True).stdout
-    assert "w₁₁⁽¹⁾: 0.3 − 0.01·(-0.00264097) = 0.3000264097" in out
-
-
 def test_classic_methods_section_same_answer_and_stability_claim():
     text = lecture.classic_methods()
     for method in ["normal equation", "Newton–Raphson", "batch GD", "stochastic GD", "mini-batch GD"]:
@@ -130,9 +122,3 @@ def test_classic_methods_section_same_answer_and_stability_claim():
     ups = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\w+)\s+(\d+) of", text, re.M)}
     assert ups["batch"] == 0                   # batch GD's loss never went up
     assert ups["stochastic"] > 100             # SGD's did, many times
-
-
-def test_cli_lecture_writes_the_gd_kinds_picture(tmp_path):
-    subprocess.run([sys.executable, "-m", "descend.cli", "lecture", "--example", "classic", "--out",
-                    str(tmp_path)], capture_output=True, text=True, check=True)
-    assert (tmp_path / "gd_kinds.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import numba
 
-#: below this many elements a loop does not pay for its call (numba's dispatch costs a few µs):
+#: below this many elements a loop does not pay for its call (a compiled call has a fixed cost):
 #: the reference NumPy expression is used
 MIN_SIZE = 256
 

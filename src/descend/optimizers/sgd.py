@@ -24,7 +24,7 @@ class SGD(Optimizer):
     point* ``p = w − γv``, so the gradient the caller computes at them is exactly the slides'
     ``∇E(w − γ v)``. Substituting p gives the update ``v_t = γ v_{t−1} + η g(p)``,
     ``p ← p − (γ v_t + η g(p))`` — which is also Keras's and PyTorch's "reparametrised" Nesterov
-    (conventions.md §2.2). The slides' own w is ``p + γ v``: :meth:`slides_weights`. Both start
+    (``docs/conventions.md`` §2.2). The slides' own w is ``p + γ v``: :meth:`slides_weights`. Both start
     from the same w₀ (v₀ = 0) and converge to the same point.
 
     Parameters
