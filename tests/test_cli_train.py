@@ -86,7 +86,7 @@ def test_options_reach_model_and_optimizer(tmp_path):
     assert model.optimizer.iterations == 2  # batch GD: one update per epoch
 
 
-@pytest.mark.parametrize("gd, size, updates", [("stochastic", None, 36), ("minibatch", "10", 4)])
+@pytest.mark.parametrize("gd, size, updates", [("stochastic", None, 36), ("mini-batch", "10", 4)])
 def test_kind_of_gradient_descent(tmp_path, gd, size, updates):
     argv = [*MOONS, "--epochs", "1", "--gd", gd, "--validation-split", "0.25", "--out", str(tmp_path)]
     assert _train(*argv, *(["--batch-size", size] if size else [])) == 0
@@ -96,7 +96,7 @@ def test_kind_of_gradient_descent(tmp_path, gd, size, updates):
 
 # ------------------------------------------------------------------------------------- resume
 def test_resume_is_bit_for_bit(tmp_path):
-    common = [*MOONS, "--optimizer", "nadam", "--gd", "minibatch", "--batch-size", "7",
+    common = [*MOONS, "--optimizer", "nadam", "--gd", "mini-batch", "--batch-size", "7",
               "--validation-split", "0.2", "--schedule", "cosine:decay_steps=50", "--lr", "0.01"]
     assert _train(*common, "--epochs", "4", "--out", str(tmp_path / "straight")) == 0
     assert _train(*common, "--epochs", "2", "--out", str(tmp_path / "split")) == 0

@@ -109,6 +109,10 @@ def test_plot_gd_kinds(tmp_path):
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert any(lbl.startswith("batch GD: loss rose in 0 of 4 updates") for lbl in labels)
     assert fig.axes[0].get_yscale() == "log"
+    # each kind in its own colour, drawn noisiest first so that batch GD stays on top
+    lines = {line.get_label().split(" GD")[0]: line for line in fig.axes[0].get_lines()}
+    assert list(lines) == ["stochastic", "mini-batch", "batch"]
+    assert [line.get_color() for line in lines.values()] == ["tab:red", "tab:green", "tab:blue"]
 
 
 def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):

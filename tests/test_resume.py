@@ -19,7 +19,7 @@ import descend
 from descend import Dense, Input, Sequential, optimizers, schedules
 
 N_FIRST, N_TOTAL = 2, 4
-GD_KINDS = {"batch": None, "stochastic": 1, "minibatch": 7}
+GD_KINDS = {"batch": None, "stochastic": 1, "mini-batch": 7}
 
 
 def _data():

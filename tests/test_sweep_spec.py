@@ -53,7 +53,7 @@ def test_keys_are_the_train_parsers_destinations():
     kinds = {k: o.kind for k, o in sweep_spec.train_options().items()}
     assert (kinds["lr"], kinds["epochs"], kinds["layers"], kinds["no_shuffle"], kinds["opt"]) == (
         "float", "int", "str", "flag", "list")
-    assert sweep_spec.train_options()["gd"].choices == ("batch", "stochastic", "minibatch")
+    assert sweep_spec.train_options()["gd"].choices == ("batch", "stochastic", "mini-batch")
 
 
 @pytest.mark.parametrize("value, argv", [

@@ -370,10 +370,10 @@ def plot_gd_kinds(curves: Any, path: PathLike | None = None, *,
     best = getattr(curves, "optimum", None) if optimum is None else float(optimum)
     fig = _figure(11.0, 4.8)
     left, right = fig.subplots(1, 2)
-    styles = {"batch": ("tab:blue", 2.2, 1.0), "minibatch": ("tab:green", 1.2, 0.9),
-              "stochastic": ("tab:red", 0.8, 0.7)}
-    order = sorted(losses, key=lambda k: ["stochastic", "minibatch", "batch"].index(k)
-                   if k in styles else -1)
+    # drawn noisiest first, so that batch GD's line stays on top
+    styles = {"stochastic": ("tab:red", 0.8, 0.7), "mini-batch": ("tab:green", 1.2, 0.9),
+              "batch": ("tab:blue", 2.2, 1.0)}
+    order = sorted(losses, key=lambda k: list(styles).index(k) if k in styles else -1)
     for kind in order:
         c = np.asarray(losses[kind], dtype=np.float64)
         x = np.asarray(axes_x[kind]) if axes_x is not None else np.arange(len(c))

@@ -44,7 +44,7 @@ EPILOG = """examples:
                 --schedule exponential:decay_rate=0.96,decay_steps=100,staircase=true
   descend train --data diabetes --layers 32 --optimizer rmsprop --lr 0.01 --l2 1e-4 --early-stopping 10 \\
                 --validation-split 0.2
-  descend train --csv houses.csv --target price --layers 32,16 --gd minibatch --batch-size 64
+  descend train --csv houses.csv --target price --layers 32,16 --gd mini-batch --batch-size 64
   descend train --data xor --gd stochastic --optimizer sgd --lr 0.05 --flavor torch --clip-norm 1
   descend train --resume runs/digits --epochs 10          # 10 more epochs, bit for bit
 """
@@ -99,9 +99,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="learning-rate schedule of the update step, e.g. "
                         "exponential:decay_rate=0.96,decay_steps=100,staircase=true "
                         "(initial_learning_rate defaults to --lr)")
-    g.add_argument("--gd", choices=("batch", "stochastic", "minibatch"), default=None,
+    g.add_argument("--gd", choices=batching.GD_KINDS, default=None,
                    help="kind of gradient descent: all samples, one, or --batch-size per update "
-                        "(default: minibatch)")
+                        "(default: mini-batch)")
     g.add_argument("--batch-size", type=int, default=None, help="mini-batch size h (default: 32)")
     g.add_argument("--epochs", type=int, default=None,
                    help="epochs to train (with --resume: more epochs) (default: 20)")
@@ -136,7 +136,7 @@ def _pick(value: Any, default: Any) -> Any:
 
 
 def _batch_size(args: argparse.Namespace) -> int | None:
-    gd = args.gd or "minibatch"
+    gd = args.gd or "mini-batch"
     if gd == "batch":
         if args.batch_size is not None:
             raise ValueError(f"--batch-size: batch GD uses all samples per update; got --batch-size "
