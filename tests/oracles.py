@@ -68,3 +68,9 @@ def assert_close(ours: Sequence[np.ndarray], ref: Sequence[np.ndarray], rtol: fl
     for i, (a, b) in enumerate(zip(ours, ref, strict=True)):
         err = float(np.max(np.abs(a - b))) / max(1.0, float(np.max(np.abs(b))))
         assert err <= rtol, f"params[{i}]: relative error {err:.3e}"
+
+
+def assert_matches_formula(formula: Callable[..., np.ndarray], make: Callable[[], Any]) -> None:
+    """A descend optimizer (``make()``) takes, over :data:`STEPS` steps, the hand-written rule's path."""
+    grads = gradient_sequence()
+    assert_close(run(make(), grads), run_formula(formula, grads))

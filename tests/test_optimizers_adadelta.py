@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from descend.optimizers import Adadelta
-from oracles import assert_close, gradient_sequence, run, run_formula
+from oracles import assert_matches_formula
 
 
 def slides_adadelta(eta=1.0, rho=0.95, eps=1e-6):
@@ -22,6 +22,4 @@ CASES = {"adadelta": (slides_adadelta(), lambda: Adadelta())}
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_lecture_flavor_matches_the_slides(case):
-    formula, make = CASES[case]
-    grads = gradient_sequence()
-    assert_close(run(make(), grads), run_formula(formula, grads))
+    assert_matches_formula(*CASES[case])

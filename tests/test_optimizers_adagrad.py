@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from descend.optimizers import Adagrad
-from oracles import assert_close, gradient_sequence, run, run_formula
+from oracles import assert_matches_formula
 
 
 def slides_adagrad(eta=0.01, eps=1e-8):
@@ -20,6 +20,4 @@ CASES = {"adagrad": (slides_adagrad(), lambda: Adagrad())}
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_lecture_flavor_matches_the_slides(case):
-    formula, make = CASES[case]
-    grads = gradient_sequence()
-    assert_close(run(make(), grads), run_formula(formula, grads))
+    assert_matches_formula(*CASES[case])

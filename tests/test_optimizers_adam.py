@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from descend.optimizers import Adam, AdamW, Nadam
-from oracles import assert_close, gradient_sequence, run, run_formula
+from oracles import assert_close, assert_matches_formula, gradient_sequence, run
 
 
 def slides_adam(eta=1e-3, b1=0.9, b2=0.999, eps=1e-8, decay=0.0):
@@ -38,9 +38,7 @@ CASES = {
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_lecture_flavor_matches_the_slides(case):
-    formula, make = CASES[case]
-    grads = gradient_sequence()
-    assert_close(run(make(), grads), run_formula(formula, grads))
+    assert_matches_formula(*CASES[case])
 
 
 def test_a_keyword_overrides_its_flavor_bundle():

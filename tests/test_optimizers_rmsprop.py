@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from descend.optimizers import RMSprop
-from oracles import assert_close, gradient_sequence, run, run_formula
+from oracles import assert_matches_formula
 
 
 def slides_rmsprop(eta=1e-3, rho=0.9, eps=1e-8):
@@ -20,6 +20,4 @@ CASES = {"rmsprop": (slides_rmsprop(), lambda: RMSprop())}
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_lecture_flavor_matches_the_slides(case):
-    formula, make = CASES[case]
-    grads = gradient_sequence()
-    assert_close(run(make(), grads), run_formula(formula, grads))
+    assert_matches_formula(*CASES[case])

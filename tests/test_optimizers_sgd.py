@@ -7,7 +7,7 @@ import pytest
 
 from descend import schedules
 from descend.optimizers import NAG, SGD, Momentum
-from oracles import assert_close, gradient_sequence, run, run_formula
+from oracles import assert_close, assert_matches_formula, gradient_sequence, run
 
 STEPS = 200
 
@@ -57,9 +57,7 @@ CASES = {
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_lecture_flavor_matches_the_slides(case):
-    formula, make = CASES[case]
-    grads = gradient_sequence()
-    assert_close(run(make(), grads), run_formula(formula, grads))
+    assert_matches_formula(*CASES[case])
 
 
 def test_nag_keeps_the_lookahead_point_and_recovers_the_slides_w():

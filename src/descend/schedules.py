@@ -58,13 +58,9 @@ class LearningRateSchedule:
             and other.get_config() == self.get_config()
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """``η₀ · rate^(step / decay_steps)``; with ``staircase=True`` the exponent is floored.
-
-    Staircase is the slides' ``η_t = δ^(t // T) · η₀`` (integer division: every T updates the
-    rate is multiplied by δ). Keras ``ExponentialDecay``; PyTorch ``ExponentialLR`` is
-    ``decay_steps=1``.
-    """
+class _RateOverSteps(LearningRateSchedule):
+    """A schedule of η₀, a rate and its number of steps, the exponent or quotient step/decay_steps
+    floored if ``staircase`` (Keras's ExponentialDecay and InverseTimeDecay)."""
 
     def __init__(self, initial_learning_rate: float, decay_steps: float, decay_rate: float,
                  staircase: bool = False) -> None:
@@ -77,11 +73,21 @@ class ExponentialDecay(LearningRateSchedule):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
                 "decay_rate": self.decay_rate, "staircase": self.staircase}
 
-    def __call__(self, step: int) -> float:
+    def _progress(self, step: int) -> float:
         p = _step(step) / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate * self.decay_rate ** p
+        return math.floor(p) if self.staircase else p
+
+
+class ExponentialDecay(_RateOverSteps):
+    """``η₀ · rate^(step / decay_steps)``; with ``staircase=True`` the exponent is floored.
+
+    Staircase is the slides' ``η_t = δ^(t // T) · η₀`` (integer division: every T updates the
+    rate is multiplied by δ). Keras ``ExponentialDecay``; PyTorch ``ExponentialLR`` is
+    ``decay_steps=1``.
+    """
+
+    def __call__(self, step: int) -> float:
+        return self.initial_learning_rate * self.decay_rate ** self._progress(step)
 
 
 class StepDecay(LearningRateSchedule):
@@ -152,25 +158,11 @@ class PolynomialDecay(LearningRateSchedule):
             self.end_learning_rate
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_RateOverSteps):
     """``η₀ / (1 + rate · step / decay_steps)``; the quotient is floored if ``staircase`` (Keras)."""
 
-    def __init__(self, initial_learning_rate: float, decay_steps: float, decay_rate: float,
-                 staircase: bool = False) -> None:
-        self.initial_learning_rate = check("initial_learning_rate", initial_learning_rate, _RATE)
-        self.decay_steps = check("decay_steps", decay_steps, _DURATION)
-        self.decay_rate = check("decay_rate", decay_rate, _RATE)
-        self.staircase = bool(staircase)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase}
-
     def __call__(self, step: int) -> float:
-        p = _step(step) / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate / (1 + self.decay_rate * p)
+        return self.initial_learning_rate / (1 + self.decay_rate * self._progress(step))
 
 
 class CosineDecay(LearningRateSchedule):

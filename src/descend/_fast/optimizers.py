@@ -74,14 +74,38 @@ def prepare(optimizer: Optimizer, lr: float, t: int, decay: float) -> Step | Non
     return _PREPARE[optimizer.kernel](optimizer, lr, t, decay) if optimizer.kernel else None
 
 
+# ------------------------------------------------------------------------------------- steps 6–7
+# Shared by every kernel, inlined into each. The kernels call it through this module-level name,
+# never a closure: numba keys its disk cache on a closure's contents (see loops.py).
+_update_compiled: Any = None
+
+
+def _update() -> Any:
+    """Bind (once) and return the compiled steps 6–7 of one element."""
+    global _update_compiled
+    if _update_compiled is None:
+        def update(w: np.ndarray, prev: np.ndarray, i: int, o: float, decay: bool, c_decay: float) -> int:
+            # Δ ← Δ + c·w where there is a decoupled decay; keep w; w ← w − Δ; 1 if Δ is not finite
+            wi = w[i]
+            if decay:
+                o = o + c_decay * wi
+            prev[i] = wi
+            w[i] = wi - o
+            return 0 if np.isfinite(o) else 1
+        _update_compiled = numba().njit(cache=True, inline="always", error_model="numpy")(update)
+    return _update_compiled
+
+
 # -------------------------------------------------------------------------------------------- Adam
 @cache
 def _adam_kernel(placement: int, amsgrad: bool, decay: bool) -> Any:
+    _update()
+
     @numba().njit(cache=True, error_model="numpy")
     def adam(g_: np.ndarray, w_: np.ndarray, prev_: np.ndarray, m_: np.ndarray, v_: np.ndarray,
              v_max_: np.ndarray, b1: float, c1: float, b2: float, c2: float, bc1: float, bc2: float,
              eps: float, lr: float, c_decay: float) -> int:
-        # per element, exactly Adam.rule, then steps 6–7 of the pipeline
+        # per element, exactly Adam.rule (step 5 of the pipeline), then steps 6–7
         # flat views (the arrays are C-contiguous)
         g, m, v, v_max = g_.reshape(g_.size), m_.reshape(m_.size), v_.reshape(v_.size), v_max_.reshape(-1)
         w, prev = w_.reshape(w_.size), prev_.reshape(prev_.size)
@@ -103,12 +127,7 @@ def _adam_kernel(placement: int, amsgrad: bool, decay: bool) -> Any:
             # √(v̂ + ε), or √v̂ + ε (Keras: ε/√(1 − β₂ᵗ))
             den = np.sqrt(v_hat + eps) if placement == 0 else np.sqrt(v_hat) + eps
             o = lr * m_hat / den
-            wi = w[i]
-            if decay:
-                o = o + c_decay * wi
-            prev[i] = wi
-            w[i] = wi - o
-            bad += not np.isfinite(o)
+            bad += _update_compiled(w, prev, i, o, decay, c_decay)      # steps 6–7
         return bad
 
     return adam
@@ -126,10 +145,12 @@ def _adam(opt: Any, lr: float, t: int, decay: float) -> Step:
 # ---------------------------------------------------------------------------------------- momentum
 @cache
 def _momentum_kernel(velocity: bool, nesterov: bool, first: bool, decay: bool) -> Any:
+    _update()
+
     @numba().njit(cache=True, error_model="numpy")
     def momentum(g_: np.ndarray, w_: np.ndarray, prev_: np.ndarray, buf_: np.ndarray, lr: float,
                  gamma: float, c_grad: float, c_decay: float) -> int:
-        # per element, exactly SGD.rule with momentum > 0, then steps 6–7 as adam's
+        # per element, exactly SGD.rule with momentum > 0 (step 5), then steps 6–7
         g, buf = g_.reshape(g_.size), buf_.reshape(buf_.size)
         w, prev = w_.reshape(w_.size), prev_.reshape(prev_.size)
         bad = 0
@@ -144,12 +165,7 @@ def _momentum_kernel(velocity: bool, nesterov: bool, first: bool, decay: bool) -
                 b = gi if first else gamma * bo + c_grad * gi
                 o = lr * (gi + gamma * b) if nesterov else lr * b
             buf[i] = b if ok else bo
-            wi = w[i]
-            if decay:
-                o = o + c_decay * wi
-            prev[i] = wi
-            w[i] = wi - o
-            bad += not np.isfinite(o)
+            bad += _update_compiled(w, prev, i, o, decay, c_decay)      # steps 6–7
         return bad
 
     return momentum
