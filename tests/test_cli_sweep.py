@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 import random
 import shlex
 import signal
@@ -21,19 +22,8 @@ from descend.cli import main
 from descend.sweep.runners import weights_digest
 from descend.sweep.store import path_in
 
-#: the issue's spec, as written
-MOONS = """\
-# moons.toml — descend sweep moons.toml --out runs/sweep
-data = "moons"
-layers = "16,16"
-activation = "tanh"
-epochs = 50
-seeds = 3                      # seeds 0, 1, 2 for every grid point
-
-[grid]
-optimizer = ["sgd", "momentum", "adam"]
-lr = [0.01, 0.1]
-"""
+#: the issue's spec, as written (the example in docs/sweep/)
+MOONS = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "sweep" / "moons.toml").read_text()
 
 
 def _error(capsys, argv: list[str]) -> str:

@@ -3,6 +3,7 @@ seeded random search name the same trials every time, and a bad spec is refused 
 from __future__ import annotations
 
 import math
+import pathlib
 
 import pytest
 
@@ -10,19 +11,8 @@ from descend.cli import build_parser
 from descend.sweep import spec as sweep_spec
 from descend.sweep.spec import load_spec, parse_spec
 
-#: the issue's spec, as written
-MOONS = """\
-# moons.toml — descend sweep moons.toml --out runs/sweep
-data = "moons"
-layers = "16,16"
-activation = "tanh"
-epochs = 50
-seeds = 3                      # seeds 0, 1, 2 for every grid point
-
-[grid]
-optimizer = ["sgd", "momentum", "adam"]
-lr = [0.01, 0.1]
-"""
+#: the issue's spec, as written (the example in docs/sweep/)
+MOONS = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "sweep" / "moons.toml").read_text()
 
 
 def _train_namespace(trial):
