@@ -5,6 +5,8 @@ import pathlib
 import subprocess
 import sys
 
+from radon.complexity import cc_visit
+
 import descend
 
 SRC = pathlib.Path(descend.__file__).parent
@@ -44,3 +46,17 @@ def test_every_module_has_its_test_file():
     assert len(modules) > 40
     missing = sorted(str(_test_file(m).name) for m in modules if not _test_file(m).exists())
     assert not missing, f"modules without their tests/test_<module>.py: {missing}"
+
+
+def test_no_function_is_above_cyclomatic_complexity_15():
+    """radon's count (decisions and boolean operands); ruff's C901 in make lint counts fewer."""
+    def functions(blocks):
+        for block in blocks:
+            yield from functions(getattr(block, "methods", []) + getattr(block, "closures", []))
+            if type(block).__name__ != "Class":
+                yield block
+
+    complex_ = sorted(f"{module.relative_to(SRC)}:{f.lineno} {f.name} ({f.complexity})"
+                      for module in SRC.rglob("*.py") for f in functions(cc_visit(module.read_text()))
+                      if f.complexity > 15)
+    assert not complex_, complex_

@@ -350,6 +350,16 @@ def plot_schedules(schedules: Mapping[str, Callable[[int], float]], steps: int,
 
 
 # -- the three kinds of GD ----------------------------------------------------------------------
+def _gd_kind_label(kind: str, updates: int, increases: int | None, roughness: float | None) -> str:
+    """"batch GD: loss rose in 0 of 20 updates, path/descent = 1.00" (the numbers where known)."""
+    label = f"{kind} GD"
+    if increases is not None:
+        label += f": loss rose in {increases} of {updates} updates"
+    if roughness is not None and math.isfinite(roughness):
+        label += f", path/descent = {roughness:.2f}"
+    return label
+
+
 def plot_gd_kinds(curves: Any, path: PathLike | None = None, *,
                   title: str = "Batch, stochastic and mini-batch gradient descent, same data, same η",
                   optimum: float | None = None) -> Figure:
@@ -378,11 +388,7 @@ def plot_gd_kinds(curves: Any, path: PathLike | None = None, *,
         c = np.asarray(losses[kind], dtype=np.float64)
         x = np.asarray(axes_x[kind]) if axes_x is not None else np.arange(len(c))
         color, width, alpha = styles.get(kind, (None, 1.2, 0.9))
-        label = f"{kind} GD"
-        if kind in increases:
-            label += f": loss rose in {increases[kind]} of {len(c) - 1} updates"
-        if kind in roughness and math.isfinite(roughness[kind]):
-            label += f", path/descent = {roughness[kind]:.2f}"
+        label = _gd_kind_label(kind, len(c) - 1, increases.get(kind), roughness.get(kind))
         excess = c - best if best is not None else c
         left.plot(x, np.maximum(excess, 1e-16) if best is not None else c, color=color,
                   linewidth=width, alpha=alpha, label=label)

@@ -93,10 +93,30 @@ def _decay_mode(mode: str | None, decoupled: bool | None) -> str | None:
     return implied
 
 
-def _mismatch(arg: str, i: int, a: object, w: np.ndarray) -> ValueError:
-    return ValueError(f"{arg}[{i}]: expected an array of shape {w.shape} and dtype {w.dtype} (those of "
-                      f"params[{i}]), got shape {getattr(a, 'shape', None)} and dtype "
-                      f"{getattr(a, 'dtype', type(a).__name__)}")
+def _check_list(arg: str, seq: object) -> None:
+    """``seq`` is a list of arrays (or None); a lone array or a non-sequence is a TypeError."""
+    if type(seq) in (list, tuple) or seq is None:
+        return
+    if isinstance(seq, np.ndarray) or not isinstance(seq, Sequence):
+        raise TypeError(f"{arg}: expected a list of arrays, got {type(seq).__name__}")
+
+
+def _check_like(arg: str, i: int, a: object, w: np.ndarray) -> None:
+    """``a`` is an array of w's shape and dtype, or a ValueError naming ``arg[i]``."""
+    if type(a) is np.ndarray and a.shape == w.shape and a.dtype == w.dtype:
+        return
+    raise ValueError(f"{arg}[{i}]: expected an array of shape {w.shape} and dtype {w.dtype} (those of "
+                     f"params[{i}]), got shape {getattr(a, 'shape', None)} and dtype "
+                     f"{getattr(a, 'dtype', type(a).__name__)}")
+
+
+def _iterations(value: Any) -> int:
+    """A saved step count: an int >= 0 (also a 0-d array of one, as from a safetensors file)."""
+    if isinstance(value, np.ndarray):
+        value = value.item()
+    if isinstance(value, bool) or int(value) != value or value < 0:
+        raise ValueError(f"state['iterations']: expected an int >= 0, got {value!r}")
+    return int(value)
 
 
 class _Refused(Exception):
@@ -345,11 +365,8 @@ class Optimizer:
     def _check(self, grads: Sequence[np.ndarray], params: Sequence[np.ndarray],
                keep: Sequence[np.ndarray] | None) -> None:
         """Validate the arguments of :meth:`apply` (nothing is written before this passes)."""
-        given: tuple[tuple[str, object], ...] = (("grads", grads), ("params", params), ("keep", keep))
-        for arg, seq in given:
-            if type(seq) not in (list, tuple, type(None)) and (isinstance(seq, np.ndarray)
-                                                              or not isinstance(seq, Sequence)):
-                raise TypeError(f"{arg}: expected a list of arrays, got {type(seq).__name__}")
+        for arg, seq in (("grads", grads), ("params", params), ("keep", keep)):
+            _check_list(arg, seq)
         if len(grads) != len(params) or (keep is not None and len(keep) != len(params)):
             raise ValueError(f"grads, params: expected lists of the same length, got {len(grads)} and "
                              f"{len(params)}" + ("" if keep is None else f" (keep: {len(keep)})"))
@@ -361,11 +378,9 @@ class Optimizer:
                                  f"got {getattr(w, 'dtype', type(w).__name__)}")
             if not w.flags.writeable:
                 raise ValueError(f"params[{i}]: expected a writeable array (updated in place)")
-            if type(g) is not np.ndarray or g.shape != w.shape or g.dtype != w.dtype:
-                raise _mismatch("grads", i, g, w)
-            if keep is not None and not (type(keep[i]) is np.ndarray and keep[i].shape == w.shape
-                                         and keep[i].dtype == w.dtype):
-                raise _mismatch("keep", i, keep[i], w)
+            _check_like("grads", i, g, w)
+            if keep is not None:
+                _check_like("keep", i, keep[i], w)
 
     def _build(self, params: Sequence[np.ndarray]) -> None:
         """Create the slots on first use, with the params' shapes and dtypes; else check they match."""
@@ -415,12 +430,7 @@ class Optimizer:
         expected |= {f"{n}/{i}" for n in names for i in range(count)}
         if set(state) != expected:
             raise ValueError(f"state: expected the keys {sorted(expected)}, got {sorted(state)}")
-        iterations = state["iterations"]
-        if isinstance(iterations, np.ndarray):
-            iterations = iterations.item()
-        if isinstance(iterations, bool) or int(iterations) != iterations or iterations < 0:
-            raise ValueError(f"state['iterations']: expected an int >= 0, got {iterations!r}")
-        self.iterations = int(iterations)
+        self.iterations = _iterations(state["iterations"])
         self.scalars = {k: float(np.asarray(state[k]).item()) for k in self.scalar_state}
         self.state = {n: [np.array(state[f"{n}/{i}"], copy=True) for i in range(count)] for n in names} \
             if count else {}

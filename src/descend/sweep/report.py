@@ -243,27 +243,26 @@ def _paired(report: Report, key: str) -> list[str]:
     others = [k for k in report.varied if k != key] + ["seed"]
     table = t.assign(_key=[json.dumps([_plain(r[k]) for k in others]) for _, r in t.iterrows()])
     wide = table.pivot_table(index="_key", columns=key, values="score", aggfunc="first")
-    out = []
-    for i, a in enumerate(values):
-        for b in values[i + 1:]:
-            if a not in wide or b not in wide:
-                continue
-            pair = wide[[a, b]].dropna()
-            pair = pair[~(np.isinf(pair[a]) & np.isinf(pair[b]))]   # both diverged: no order
-            if pair.empty:
-                continue
-            a_wins, b_wins = int((pair[a] < pair[b]).sum()), int((pair[b] < pair[a]).sum())
-            n = len(pair)
-            ma, mb = float(pair[a].median()), float(pair[b].median())
-            winner, loser, wins = (a, b, a_wins) if a_wins >= b_wins else (b, a, b_wins)
-            if wins >= 0.8 * n and n >= 2:
-                out.append(f"{key}: {winner} ended with the lower {_what(report)} than {loser} in {wins} "
-                           f"of {n} pairs of trials that differ only in {key} (medians {a} {ma:.4g}, "
-                           f"{b} {mb:.4g}).")
-            else:
-                out.append(f"{key}: no consistent order between {a} and {b} ({a} lower in {a_wins}, {b} in "
-                           f"{b_wins} of {n} matched pairs; medians {ma:.4g} vs {mb:.4g}).")
-    return out
+    pairs = [(a, b) for i, a in enumerate(values) for b in values[i + 1:] if a in wide and b in wide]
+    return [line for a, b in pairs if (line := _pair_finding(report, key, wide, a, b))]
+
+
+def _pair_finding(report: Report, key: str, wide: Any, a: Any, b: Any) -> str | None:
+    """What the trials matched on all but ``key`` say of ``a`` against ``b`` (None: no pair)."""
+    pair = wide[[a, b]].dropna()
+    pair = pair[~(np.isinf(pair[a]) & np.isinf(pair[b]))]   # both diverged: no order
+    if pair.empty:
+        return None
+    a_wins, b_wins = int((pair[a] < pair[b]).sum()), int((pair[b] < pair[a]).sum())
+    n = len(pair)
+    ma, mb = float(pair[a].median()), float(pair[b].median())
+    winner, loser, wins = (a, b, a_wins) if a_wins >= b_wins else (b, a, b_wins)
+    if wins >= 0.8 * n and n >= 2:
+        return (f"{key}: {winner} ended with the lower {_what(report)} than {loser} in {wins} "
+                f"of {n} pairs of trials that differ only in {key} (medians {a} {ma:.4g}, "
+                f"{b} {mb:.4g}).")
+    return (f"{key}: no consistent order between {a} and {b} ({a} lower in {a_wins}, {b} in "
+            f"{b_wins} of {n} matched pairs; medians {ma:.4g} vs {mb:.4g}).")
 
 
 def _times(report: Report) -> str:

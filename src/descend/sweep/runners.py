@@ -382,18 +382,15 @@ def execute(trials: list[Trial], store: Store, backend: Backend, progress: Progr
     finished = store.finished()
     todo = deque(t for t in trials if t.id not in finished)
     state = progress or Progress(total=len(trials))
-    state.done = sum(1 for t in trials if t.id in finished)
-    state.failed = sum(1 for t in trials if finished.get(t.id) == "failed")
-    state.diverged = sum(1 for t in trials if finished.get(t.id) == "diverged")
+    statuses = [finished[t.id] for t in trials if t.id in finished]
+    state.done, state.failed, state.diverged = (len(statuses), statuses.count("failed"),
+                                                statuses.count("diverged"))
     attempts: dict[str, int] = {}
     inflight: dict[Any, tuple[Trial, float]] = {}
     update = on_update or (lambda p: None)
     update(state)
     while todo or inflight:
-        while todo and len(inflight) < backend.window:
-            trial = todo.popleft()
-            attempts[trial.id] = attempts.get(trial.id, 0) + 1
-            inflight[backend.submit({"id": trial.id, "argv": trial.argv()})] = (trial, time.time())
+        _fill(backend, todo, inflight, attempts)
         state.running = min(len(inflight), backend.slots)
         update(state)
         for future in backend.wait(list(inflight), timeout=0.5):
@@ -402,17 +399,32 @@ def execute(trials: list[Trial], store: Store, backend: Backend, progress: Progr
             if outcome is None and attempts[trial.id] < MAX_ATTEMPTS:
                 todo.appendleft(trial)          # its worker died: run it again
                 continue
-            if outcome is None:
-                outcome = {"status": "failed", "error": f"its worker process died {MAX_ATTEMPTS} times "
-                                                        f"while running it"}
-            outcome["attempts"] = attempts[trial.id]
-            if store.record(trial, outcome, submitted_at=submitted, received_at=time.time()):
-                state.done += 1
-                state.failed += outcome["status"] == "failed"
-                state.diverged += outcome["status"] == "diverged"
+            _record(store, state, trial, outcome, attempts[trial.id], submitted)
     state.running = 0
     update(state)
     return state
+
+
+def _fill(backend: Backend, todo: deque[Trial], inflight: dict[Any, tuple[Trial, float]],
+          attempts: dict[str, int]) -> None:
+    """Submit trials from ``todo`` until the backend's window is full."""
+    while todo and len(inflight) < backend.window:
+        trial = todo.popleft()
+        attempts[trial.id] = attempts.get(trial.id, 0) + 1
+        inflight[backend.submit({"id": trial.id, "argv": trial.argv()})] = (trial, time.time())
+
+
+def _record(store: Store, state: Progress, trial: Trial, outcome: dict[str, Any] | None, attempts: int,
+            submitted: float) -> None:
+    """Write a trial's outcome (a worker that died on it every time: failed) and count it once."""
+    if outcome is None:
+        outcome = {"status": "failed", "error": f"its worker process died {MAX_ATTEMPTS} times "
+                                                f"while running it"}
+    outcome["attempts"] = attempts
+    if store.record(trial, outcome, submitted_at=submitted, received_at=time.time()):
+        state.done += 1
+        state.failed += outcome["status"] == "failed"
+        state.diverged += outcome["status"] == "diverged"
 
 
 def backend_for(workers: int | None, scheduler: Any | None, warm: list[list[str]] | None = None) -> Backend:

@@ -340,23 +340,33 @@ def _random(value: Any) -> tuple[dict[str, Any], int, int]:
     return ranges, n, seed
 
 
+def _values(key: str, values: list[Any], name: str) -> list[Any]:
+    """A list of values to draw from, each checked as ``descend train`` would."""
+    if not values:
+        raise ValueError(f"{name}: empty list; give at least one value")
+    return [check_value(key, v, name) for v in values]
+
+
+def _check_range_kind(key: str, kind: str, name: str) -> None:
+    """An int range for an int option, a log or uniform range for a float one."""
+    kind_of_option = train_options()[key].kind
+    wanted = "int" if kind == "int" else "float"
+    if kind_of_option != wanted:
+        raise ValueError(f"{name}: a {kind} range needs a {wanted} option; "
+                         f"{train_options()[key].flag} takes {_EXPECTED[kind_of_option]}")
+
+
 def _range(key: str, spec: Any) -> Any:
     name = f"random.{key}"
     if isinstance(spec, list):
-        if not spec:
-            raise ValueError(f"{name}: empty list; give at least one value")
-        return [check_value(key, v, name) for v in spec]
+        return _values(key, spec, name)
     if not isinstance(spec, dict) or len(spec) != 1 or next(iter(spec)) not in RANGE_KINDS:
         raise ValueError(f"{name}: expected a list of values or one of {{log = [low, high]}}, "
                          f"{{uniform = [low, high]}}, {{int = [low, high]}}; got {spec!r}")
     (kind, bounds), = spec.items()
-    kind_of_option = train_options()[key].kind
-    wanted = ("int",) if kind == "int" else ("float",)
-    if kind_of_option not in wanted:
-        raise ValueError(f"{name}: a {kind} range needs a {' or '.join(wanted)} option; "
-                         f"{train_options()[key].flag} takes {_EXPECTED[kind_of_option]}")
-    if (not isinstance(bounds, list) or len(bounds) != 2
-            or not all(type(b) in ((int,) if kind == "int" else (int, float)) for b in bounds)):
+    _check_range_kind(key, kind, name)
+    numbers = (int,) if kind == "int" else (int, float)
+    if not isinstance(bounds, list) or len(bounds) != 2 or not all(type(b) in numbers for b in bounds):
         raise ValueError(f"{name}: expected {{{kind} = [low, high]}} with two numbers, got {spec!r}")
     low, high = (check_value(key, b, name) for b in bounds)
     if not low < high:
