@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import pathlib
 import random
 import shlex
 import signal
@@ -21,11 +20,10 @@ import descend.sweep
 from descend.cli import main
 from descend.sweep.runners import weights_digest
 from descend.sweep.store import path_in
+from sweep_records import MOONS, recorded
+
 
 #: the issue's spec, as written (the example in docs/sweep/)
-MOONS = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "sweep" / "moons.toml").read_text()
-
-
 def _error(capsys, argv: list[str]) -> str:
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -141,15 +139,6 @@ lr = [0.01, 0.1]
 """
 
 
-def _rows(folder) -> list[tuple[str, int]]:
-    try:
-        with sqlite3.connect(path_in(folder)) as db:
-            return db.execute("SELECT id, (SELECT COUNT(*) FROM epochs WHERE trial_id = id) "
-                              "FROM trials").fetchall()
-    except sqlite3.OperationalError:
-        return []
-
-
 def _kill_at(argv: list[str], folder, target: int) -> list[int]:
     """Start the sweep, kill -9 it once ``target`` trials are recorded (or it ends); the pids of
     its pool workers at that moment."""
@@ -157,7 +146,7 @@ def _kill_at(argv: list[str], folder, target: int) -> list[int]:
                             stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 120
     try:
-        while proc.poll() is None and len(_rows(folder)) < target and time.monotonic() < deadline:
+        while proc.poll() is None and len(recorded(folder)) < target and time.monotonic() < deadline:
             time.sleep(0.005)
         workers = [c.pid for c in psutil.Process(proc.pid).children()] if proc.poll() is None else []
         proc.send_signal(signal.SIGKILL)
@@ -178,10 +167,10 @@ def test_kill_9_at_random_moments_then_rerun_completes_exactly_the_missing(tmp_p
     rng = random.Random(seed)
     kept: set[str] = set()
     for workers in ("0", "2", "0"):
-        before = _rows(out)
+        before = recorded(out)
         target = len(before) + rng.randrange(0, 5)
         pool = _kill_at(["sweep", str(spec), "--out", str(out), "--workers", workers, "--quiet"], out, target)
-        after = _rows(out)
+        after = recorded(out)
         assert {i for i, _ in before} <= {i for i, _ in after}, f"seed {seed}: a recorded trial was lost"
         assert all(n == 15 * 5 for _, n in after), f"seed {seed}: a trial without all its epochs"
         kept = {i for i, _ in after}
@@ -191,7 +180,7 @@ def test_kill_9_at_random_moments_then_rerun_completes_exactly_the_missing(tmp_p
                 assert time.monotonic() < deadline, f"pool worker {pid} outlived the killed sweep"
                 time.sleep(0.01)
     assert main(["sweep", str(spec), "--out", str(out), "--workers", "0", "--quiet"]) == 0
-    final = _rows(out)
+    final = recorded(out)
     ids = [i for i, _ in final]
     assert len(ids) == len(set(ids)) == 16 and kept <= set(ids)
     assert all(n == 15 * 5 for _, n in final)

@@ -3,18 +3,16 @@ seeded random search name the same trials every time, and a bad spec is refused 
 from __future__ import annotations
 
 import math
-import pathlib
 
 import pytest
 
 from descend.cli import build_parser
 from descend.sweep import spec as sweep_spec
 from descend.sweep.spec import load_spec, parse_spec
+from sweep_records import MOONS
+
 
 #: the issue's spec, as written (the example in docs/sweep/)
-MOONS = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "sweep" / "moons.toml").read_text()
-
-
 def _train_namespace(trial):
     return build_parser("train").parse_args(["train", *trial.argv()])
 

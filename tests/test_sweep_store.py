@@ -51,6 +51,31 @@ def test_the_folder_keeps_its_sweep(tmp_path):
         Store.create(tmp_path / "file", SPEC.to_json())
 
 
+def test_a_file_that_is_not_a_sweeps_results_is_refused_and_left_as_it_was(tmp_path):
+    foreign, garbage = tmp_path / "foreign", tmp_path / "garbage"
+    foreign.mkdir()
+    garbage.mkdir()
+    with sqlite3.connect(foreign / "sweep.sqlite") as db:
+        db.execute("CREATE TABLE t (x)")
+    db.close()
+    (garbage / "sweep.sqlite").write_bytes(b"not a database at all")
+    for folder in (foreign, garbage):
+        before = (folder / "sweep.sqlite").read_bytes()
+        with pytest.raises(ValueError, match=r"DIR: .* is not a descend sweep's results \(schema None"):
+            Store.open(folder)
+        assert (folder / "sweep.sqlite").read_bytes() == before      # not switched to WAL
+        assert sorted(p.name for p in folder.iterdir()) == ["sweep.sqlite"]
+
+
+def test_the_same_sweep_is_its_spec_in_its_order(tmp_path):
+    spec = parse_spec({"data": "moons", "grid": {"optimizer": ["sgd", "adam"], "lr": [0.1, 0.01]}})
+    swapped = parse_spec({"data": "moons", "grid": {"lr": [0.1, 0.01], "optimizer": ["sgd", "adam"]}})
+    with Store.create(tmp_path, spec.to_json()) as store:
+        assert store.holds(spec.to_json()) and not store.holds(swapped.to_json())
+    with pytest.raises(ValueError, match="another sweep"):     # the trials' order differs
+        Store.create(tmp_path, swapped.to_json())
+
+
 def test_failed_trials_can_be_forgotten_diverged_ones_stay(tmp_path):
     t = SPEC.trials()
     with Store.create(tmp_path, SPEC.to_json()) as store:

@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 # the figure and the atomic write are plotting's: one Agg canvas and one file rule for every picture
-from .plotting import PathLike, _figure, _finish
+from .plotting import PathLike, finish, new_figure
 
 __all__ = ["plot_gradient_flow", "plot_exploding", "plot_init_study"]
 
@@ -40,7 +40,7 @@ def plot_gradient_flow(flows: Mapping[str, Any], path: PathLike | None = None, *
     labels = list(flows)
     norms = np.array([flows[k]["grad_norm"][record] for k in labels])  # (networks, layers)
     n_layers = norms.shape[1]
-    fig = _figure(12.5, 5.2)
+    fig = new_figure(12.5, 5.2)
     ax, hm = fig.subplots(1, 2, width_ratios=[1.25, 1])
     x = np.arange(1, n_layers + 1)
     for k, row in zip(labels, norms, strict=True):
@@ -70,7 +70,7 @@ def plot_gradient_flow(flows: Mapping[str, Any], path: PathLike | None = None, *
             hm.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if light else "black")
     fig.colorbar(image, ax=hm, label="log₁₀ ‖∂E/∂W‖")
     fig.suptitle(title or "Gradient norm per layer of the same deep network with each activation")
-    return _finish(fig, path)
+    return finish(fig, path)
 
 
 def plot_exploding(runs: Sequence[Any], path: PathLike | None = None, *, title: str | None = None) -> Figure:
@@ -81,7 +81,7 @@ def plot_exploding(runs: Sequence[Any], path: PathLike | None = None, *, title: 
     """
     if not runs:
         raise ValueError("runs: expected at least one ExplodingRun, got none")
-    fig = _figure(8.5, 5.0)
+    fig = new_figure(8.5, 5.0)
     ax = fig.subplots()
     for run in runs:
         _exploding_curve(ax, run)
@@ -96,7 +96,7 @@ def plot_exploding(runs: Sequence[Any], path: PathLike | None = None, *, title: 
     ax.legend()
     ax.set_title(title or "Large initial weights: the gradients explode and the loss becomes NaN;\n"
                           "gradient clipping (clipnorm) keeps the steps bounded and the run converges")
-    return _finish(fig, path)
+    return finish(fig, path)
 
 
 def _exploding_curve(ax: Any, run: Any) -> None:
@@ -125,7 +125,7 @@ def plot_init_study(study: Any, path: PathLike | None = None) -> Figure:
     """Variance of the activations and of the back-propagated gradients per layer (log scale),
     one line per initialisation; with a third panel of the training loss when the study trained."""
     trained = any(study.losses.get(lab) for lab in study.labels)
-    fig = _figure(15.0 if trained else 10.5, 4.8)
+    fig = new_figure(15.0 if trained else 10.5, 4.8)
     axes = fig.subplots(1, 3 if trained else 2)
     x = np.arange(1, len(study.layers) + 1)
     panels = (("activation_var", "Var(a) of the activations\n(forward: the signal going up)"),
@@ -154,4 +154,4 @@ def plot_init_study(study: Any, path: PathLike | None = None) -> Figure:
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
     fig.suptitle(f"{study.title}: the variance per layer at initialisation")
-    return _finish(fig, path)
+    return finish(fig, path)

@@ -32,7 +32,7 @@ from matplotlib.ticker import LogFormatterSciNotation, LogLocator
 from .checks import Interval, check
 
 __all__ = ["plot_trajectories", "animate_trajectories", "plot_history", "plot_schedules",
-           "plot_gd_kinds", "save_figure"]
+           "plot_gd_kinds", "save_figure", "new_figure", "finish"]
 
 PathLike = str | os.PathLike
 #: one colour per optimizer, stable across pictures (matplotlib's tab10 order)
@@ -71,13 +71,15 @@ def save_figure(fig: Figure, path: PathLike, *, dpi: int = 110) -> Path:
                                                         bbox_inches="tight"))
 
 
-def _figure(width: float = 7.5, height: float = 6.0) -> Figure:
+def new_figure(width: float = 7.5, height: float = 6.0) -> Figure:
+    """A figure of ``width`` × ``height`` inches on its own Agg canvas (no pyplot, thread-safe)."""
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
 
-def _finish(fig: Figure, path: PathLike | None) -> Figure:
+def finish(fig: Figure, path: PathLike | None) -> Figure:
+    """Save ``fig`` to ``path`` (if given) and return it."""
     if path is not None:
         save_figure(fig, path)
     return fig
@@ -115,7 +117,7 @@ def _trajectory_axes(function: Any, race_result: Any, grid: int) -> tuple[Figure
     """Figure with contours, start, minima and saddles; returns (fig, ax, [(traj, colour)])."""
     xlim, ylim = function.xlim, function.ylim
     ratio = (ylim[1] - ylim[0]) / (xlim[1] - xlim[0])
-    fig = _figure(7.5, min(11.0, max(4.5, 5.4 * ratio + 1.8)))   # room for equal axes + legend
+    fig = new_figure(7.5, min(11.0, max(4.5, 5.4 * ratio + 1.8)))   # room for equal axes + legend
     ax = fig.add_subplot()
     _contours(ax, function, grid, xlim, ylim)
     if function.minima:
@@ -179,7 +181,7 @@ def plot_trajectories(function: Any, race_result: Any, path: PathLike | None = N
     ax.set_title(_title(function, race_result) + f"; a dot every {every} steps "
                  "(crowded dots = slow progress)", fontsize=10)
     _legend(fig, ax)
-    return _finish(fig, path)
+    return finish(fig, path)
 
 
 def _dot_every(steps: int) -> int:
@@ -267,12 +269,12 @@ def plot_history(history: Mapping[str, Sequence[float]] | Any, path: PathLike | 
     curves = _history_curves(history)
     bases = list(dict.fromkeys(n[4:] if n.startswith("val_") else n for n in curves))
     bases = [b for b in bases if b == "loss"] + [b for b in bases if b != "loss"]
-    fig = _figure(5.0 * len(bases), 4.0)
+    fig = new_figure(5.0 * len(bases), 4.0)
     axes = fig.subplots(1, len(bases), squeeze=False)[0]
     for i, (ax, base) in enumerate(zip(axes, bases, strict=True)):
         _history_panel(ax, base, curves, COLORS[i % len(COLORS)])
     fig.suptitle(title)
-    return _finish(fig, path)
+    return finish(fig, path)
 
 
 def _history_curves(history: Mapping[str, Sequence[float]] | Any) -> dict[str, np.ndarray]:
@@ -333,7 +335,7 @@ def plot_schedules(schedules: Mapping[str, Callable[[int], float]], steps: int,
     n = len(values)
     cols = min(4, n)
     rows = math.ceil(n / cols)
-    fig = _figure(3.6 * cols, 2.9 * rows + 0.6)
+    fig = new_figure(3.6 * cols, 2.9 * rows + 0.6)
     axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
     for i, (ax, (name, lr)) in enumerate(zip(axes, values.items(), strict=False)):  # rows·cols ≥ n
         ax.plot(t, lr, color=COLORS[i % len(COLORS)], linewidth=1.8)
@@ -346,7 +348,7 @@ def plot_schedules(schedules: Mapping[str, Callable[[int], float]], steps: int,
     fig.supxlabel("update step t (0-based)")
     fig.supylabel("learning rate η_t")
     fig.suptitle(f"Learning-rate schedules over {steps} updates")
-    return _finish(fig, path)
+    return finish(fig, path)
 
 
 # -- the three kinds of GD ----------------------------------------------------------------------
@@ -378,7 +380,7 @@ def plot_gd_kinds(curves: Any, path: PathLike | None = None, *,
     increases = getattr(curves, "increases", {})
     roughness = getattr(curves, "roughness", {})
     best = getattr(curves, "optimum", None) if optimum is None else float(optimum)
-    fig = _figure(11.0, 4.8)
+    fig = new_figure(11.0, 4.8)
     left, right = fig.subplots(1, 2)
     # drawn noisiest first, so that batch GD's line stays on top
     styles = {"stochastic": ("tab:red", 0.8, 0.7), "mini-batch": ("tab:green", 1.2, 0.9),
@@ -406,4 +408,4 @@ def plot_gd_kinds(curves: Any, path: PathLike | None = None, *,
     fig.legend(*left.get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=8,
                frameon=False)
     fig.suptitle(title)
-    return _finish(fig, path)
+    return finish(fig, path)

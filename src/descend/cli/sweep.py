@@ -131,7 +131,7 @@ def _sweep(args: argparse.Namespace) -> int:
         finished: dict[str, str] = {}
         if path_in(out).is_file():
             with Store.open(out) as store:
-                finished = store.finished() if store.spec_json() == spec.to_json() else {}
+                finished = store.finished() if store.holds(spec.to_json()) else {}
         common.console().print(_trial_table(spec, trials, finished))
         return 0
     with Store.create(out, spec.to_json()) as store:

@@ -31,17 +31,16 @@ def _display(value: Any) -> Any:
     return " ".join(value) if isinstance(value, list) else value
 
 
-def records(folder: str | Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def records(folder: str | Path) -> tuple[list[dict[str, Any]], Spec]:
     """The trials of the sweep in ``folder`` as flat dicts (what :func:`load` tabulates), and the
-    sweep's spec (``fixed``, ``grid``, ``random``, ``seeds``...)."""
+    sweep's spec."""
     from .store import Store
 
     with Store.open(folder) as store:
-        spec, rows = store.spec_json(), store.rows()
-    varied = [*spec["grid"], *spec["random"]]
+        spec, rows = Spec(**store.spec_json()), store.rows()
     out = []
     for row in rows:
-        flat: dict[str, Any] = {k: _display(row["options"].get(k)) for k in varied}
+        flat: dict[str, Any] = {k: _display(row["options"].get(k)) for k in spec.varied}
         flat.update(seed=row["seed"], trial=row["id"], index=row["idx"])
         flat.update({k: row[k] for k in COLUMNS if k in row and k not in ("trial", "index")})
         metrics = row["metrics"]
@@ -67,13 +66,12 @@ def load(folder: str | Path) -> Any:
     import pandas as pd
 
     rows, spec = records(folder)
-    varied = [*spec["grid"], *spec["random"]]
-    first = [*varied, "seed", *COLUMNS]
+    first = [*spec.varied, "seed", *COLUMNS]
     frame = pd.DataFrame(rows)
     if frame.empty:
         frame = pd.DataFrame(columns=first)
     frame = frame[[c for c in first if c in frame] + [c for c in frame if c not in first]]
-    frame.attrs.update(fixed=spec["fixed"], varied=varied, seeds=spec["seeds"], planned=planned(spec))
+    frame.attrs.update(fixed=spec.fixed, varied=spec.varied, seeds=spec.seeds, planned=len(spec.trials()))
     return frame
 
 
@@ -91,10 +89,3 @@ def load_history(folder: str | Path) -> Any:
     wide = long.pivot(index=["trial", "epoch"], columns="key", values="value")  # unique: the primary key
     wide.columns.name = None
     return wide.reset_index()
-
-
-def planned(spec_json: dict[str, Any]) -> int:
-    """The number of trials a stored spec names."""
-    spec = Spec(spec_json["fixed"], spec_json["grid"], spec_json["random"], spec_json["n_random"],
-                spec_json["random_seed"], spec_json["seeds"])
-    return len(spec.trials())

@@ -191,7 +191,7 @@ def _learning_rates(report: Report, tolerance: float) -> list[str]:
            f"{threshold:.4g}."]
     shares: dict[str, tuple[int, int]] = {}
     for opt, group in groups:
-        medians = group.groupby("lr")["score"].median().sort_index()
+        medians = cells.loc[opt] if by_opt else cells            # by η, ascending
         good = medians[medians <= threshold]
         name = opt if opt is not None else report.trials.attrs["fixed"].get("optimizer", "the optimizer")
         part = f"{name}: good at {len(good)} of {len(medians)} η tested"
@@ -318,21 +318,6 @@ def check_heatmap(report: Report, pair: Sequence[str]) -> None:
             raise ValueError(f"--heatmap: {key!r} does not vary in this sweep; varied: {report.varied}")
 
 
-def _figure(width: float, height: float) -> Any:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _save(fig: Any, path: Path) -> Path:
-    from ..plotting import save_figure
-
-    return save_figure(fig, path)
-
-
 def _panels(report: Report, split: str | None) -> list[tuple[Any, Any]]:
     t = report.trials
     if split is None:
@@ -341,12 +326,12 @@ def _panels(report: Report, split: str | None) -> list[tuple[Any, Any]]:
 
 
 def _curves(report: Report, history: Any, split: str | None, path: Path) -> Path:
-    from ..plotting import COLORS
+    from ..plotting import COLORS, new_figure, save_figure
 
     panels = _panels(report, split)
     cols = min(len(panels), 4)
     rows = math.ceil(len(panels) / cols)
-    fig = _figure(4.2 * cols, 3.4 * rows)
+    fig = new_figure(4.2 * cols, 3.4 * rows)
     axes = fig.subplots(rows, cols, sharey=True, squeeze=False).ravel()
     metric = report.metric
     have = history[["trial", "epoch", metric]].dropna() if metric in history else history.iloc[:0]
@@ -376,13 +361,13 @@ def _curves(report: Report, history: Any, split: str | None, path: Path) -> Path
     axes[0].set_ylabel(metric)
     fig.suptitle(f"{metric} per epoch: median and interquartile band over seeds "
                  f"(best {CURVES_PER_PANEL} configurations per panel)", fontsize=10)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _lr(report: Report, split: str | None, path: Path) -> Path:
-    from ..plotting import COLORS
+    from ..plotting import COLORS, new_figure, save_figure
 
-    fig = _figure(7.0, 4.6)
+    fig = new_figure(7.0, 4.6)
     ax = fig.subplots()
     t = report.trials[report.trials["status"] != "failed"]
     finite = t[np.isfinite(t["score"])]
@@ -407,7 +392,7 @@ def _lr(report: Report, split: str | None, path: Path) -> Path:
     ax.set_title(f"final {report.metric} against η: dots = trials, line = median over seeds, "
                  f"× (top) = diverged", fontsize=9)
     ax.legend(fontsize=8, title=split)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _levels(values: Any) -> tuple[Any, list[Any]]:
@@ -426,6 +411,8 @@ def _levels(values: Any) -> tuple[Any, list[Any]]:
 def _heatmap(report: Report, pair: Sequence[str], path: Path) -> Path:
     from matplotlib.colors import LogNorm
 
+    from ..plotting import new_figure, save_figure
+
     t = report.trials[report.trials["status"] != "failed"]
     rows, row_order = _levels(t[pair[0]])
     cols, col_order = _levels(t[pair[1]])
@@ -433,7 +420,7 @@ def _heatmap(report: Report, pair: Sequence[str], path: Path) -> Path:
     grid = frame.groupby(["r", "c"])["s"].median().unstack().reindex(index=row_order, columns=col_order)
     counts = frame.groupby(["r", "c"]).size().unstack().reindex(index=row_order, columns=col_order)
     values = grid.to_numpy(dtype=float)
-    fig = _figure(1.3 * len(col_order) + 3, 0.6 * len(row_order) + 2)
+    fig = new_figure(1.3 * len(col_order) + 3, 0.6 * len(row_order) + 2)
     ax = fig.subplots()
     shown = np.where(np.isfinite(values), values, np.nan)
     positive = np.isfinite(shown).any() and np.nanmin(shown) > 0
@@ -451,11 +438,13 @@ def _heatmap(report: Report, pair: Sequence[str], path: Path) -> Path:
     fig.colorbar(image, ax=ax, label=f"median final {report.metric}")
     ax.set_title(f"median final {report.metric} over all trials of each cell "
                  f"(diverged = its median diverged)", fontsize=9)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _time(report: Report, split: str | None, path: Path) -> Path:
-    fig = _figure(7.0, 3.8)
+    from ..plotting import new_figure, save_figure
+
+    fig = new_figure(7.0, 3.8)
     ax = fig.subplots()
     panels = [(v, g["seconds"].dropna().to_numpy()) for v, g in _panels(report, split)]
     panels = [(v, s) for v, s in panels if len(s)]
@@ -468,4 +457,4 @@ def _time(report: Report, split: str | None, path: Path) -> Path:
     ax.set_ylabel("seconds per trial (wall, in its worker)")
     ax.set_xlabel(split or "")
     ax.set_title("time per trial", fontsize=9)
-    return _save(fig, path)
+    return save_figure(fig, path)

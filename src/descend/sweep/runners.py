@@ -20,7 +20,8 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,16 +35,11 @@ RECOUNT_S = 5.0
 
 
 # ------------------------------------------------------------------------------ one trial
-_PARSER: Any = None
-
-
+@cache
 def _parser() -> Any:
-    global _PARSER
-    if _PARSER is None:
-        from ..cli import build_parser
+    from ..cli import build_parser
 
-        _PARSER = build_parser("train")
-    return _PARSER
+    return build_parser("train")
 
 
 def train_once(argv: list[str], out: str | None) -> None:
@@ -117,9 +113,10 @@ def rehearse(spec: Spec, trials: list[Trial]) -> None:
     seen: set[str] = set()
     for trial in trials:
         short = rehearsal(trial)
-        if short.id in seen:
+        configuration = json.dumps(short.options, sort_keys=True)   # the seed aside
+        if configuration in seen:
             continue
-        seen.add(short.id)
+        seen.add(configuration)
         try:
             train_once(short.argv(), None)
         except DivergenceError:
@@ -130,13 +127,14 @@ def rehearse(spec: Spec, trials: list[Trial]) -> None:
 
 
 def _culprit(spec: Spec, options: dict[str, Any], message: str) -> str:
-    """The spec key a rehearsal error is about: the option its message starts with, else the
-    one whose removal makes it go away, else the one whose value it quotes, else all of them."""
+    """The spec key a rehearsal error is about: the option its message starts with (as a flag,
+    ``--lr``, or by name, ``optimizer``), else the one whose removal makes it go away, else the
+    one whose value it quotes, else all of them."""
     flags = {o.flag: o.dest for o in train_options().values()}
     head = message.split(":", 1)[0].strip()
-    for flag in head.split(", "):
-        if flags.get(flag) in options:
-            return _where(spec, flags[flag])
+    for name in head.split(", "):
+        if flags.get(name, name) in options:
+            return _where(spec, flags.get(name, name))
     from ..errors import DivergenceError
 
     for key in options:
@@ -220,7 +218,7 @@ def warm_ups(trials: list[Trial], most: int = 8) -> list[list[str]]:
 def warm_up(argvs: list[list[str]]) -> None:
     """Import the engine, the data's loader and the compiled loops the sweep uses by running
     ``argvs`` (see :func:`warm_ups`), so that the first trial a worker runs is timed like the
-    others, not charged up to a second of start-up."""
+    others, not charged the process's start-up (imports, compilation)."""
     import contextlib
 
     for argv in argvs:
@@ -373,15 +371,14 @@ class Progress:
     failed: int = 0
     diverged: int = 0
     running: int = 0
-    started: float = field(default_factory=time.time)
 
 
-def execute(trials: list[Trial], store: Store, backend: Backend, progress: Progress | None = None,
+def execute(trials: list[Trial], store: Store, backend: Backend,
             on_update: Callable[[Progress], None] | None = None) -> Progress:
     """Run the ``trials`` not yet in ``store`` on ``backend``, recording each as it finishes."""
     finished = store.finished()
     todo = deque(t for t in trials if t.id not in finished)
-    state = progress or Progress(total=len(trials))
+    state = Progress(total=len(trials))
     statuses = [finished[t.id] for t in trials if t.id in finished]
     state.done, state.failed, state.diverged = (len(statuses), statuses.count("failed"),
                                                 statuses.count("diverged"))

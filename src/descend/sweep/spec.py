@@ -53,8 +53,6 @@ RESERVED = {
 }
 #: spec keys that are not train options
 SPEC_KEYS = ("seeds", "grid", "random")
-#: keys of [random] that are not train options
-RANDOM_KEYS = ("n", "seed")
 RANGE_KINDS = ("log", "uniform", "int")
 
 
@@ -200,7 +198,6 @@ class Spec:
     n_random: int
     random_seed: int
     seeds: list[int]
-    source: str = "<spec>"
 
     @property
     def varied(self) -> list[str]:
@@ -269,10 +266,10 @@ def load_spec(path: str | Path) -> Spec:
         doc = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path}: not valid TOML ({exc})") from None
-    return parse_spec(doc, source=str(path), base=path.parent)
+    return parse_spec(doc, base=path.parent)
 
 
-def parse_spec(doc: dict[str, Any], source: str = "<spec>", base: Path | None = None) -> Spec:
+def parse_spec(doc: dict[str, Any], base: Path | None = None) -> Spec:
     """A :class:`Spec` from the TOML document's dictionary (see the module's docstring)."""
     fixed: dict[str, Any] = {}
     for key, value in doc.items():
@@ -293,7 +290,7 @@ def parse_spec(doc: dict[str, Any], source: str = "<spec>", base: Path | None = 
         raise ValueError(f"{both[0]}: given both under [grid] and [random]")
     if "csv" in fixed and base is not None:
         fixed["csv"] = str((base / fixed["csv"]).resolve())
-    return Spec(fixed, grid, random, n, random_seed, _seeds(doc.get("seeds", 1)), source=source)
+    return Spec(fixed, grid, random, n, random_seed, _seeds(doc.get("seeds", 1)))
 
 
 def _table(value: Any, name: str) -> dict[str, Any]:
@@ -312,9 +309,7 @@ def _grid(value: Any) -> dict[str, list[Any]]:
         _check_key(key, "grid")
         if not isinstance(values, list):
             raise ValueError(f"grid.{key}: expected a list of values, got {values!r}")
-        if not values:
-            raise ValueError(f"grid.{key}: empty list; give at least one value")
-        checked = [check_value(key, v, f"grid.{key}") for v in values]
+        checked = _values(key, values, f"grid.{key}")
         if any(checked.count(v) > 1 for v in checked):
             raise ValueError(f"grid.{key}: a value is listed twice in {values!r}")
         grid[key] = checked

@@ -83,8 +83,7 @@ class Store:
         with store._db:
             store._db.executescript(_SCHEMA)
         meta = store.meta()
-        text = json.dumps(spec_json)  # key order kept: the grid's order is the trials' order
-        if "spec" in meta and meta["spec"] != text:
+        if "spec" in meta and not store.holds(spec_json):
             store.close()
             raise ValueError(f"--out: {str(folder)!r} holds the results of another sweep (its spec differs "
                              f"from this one); give another --out, or the same spec to complete it")
@@ -93,7 +92,7 @@ class Store:
 
             with store._db:
                 store._db.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)", [
-                    ("spec", text), ("schema", SCHEMA_VERSION), ("descend", __version__),
+                    ("spec", _spec_text(spec_json)), ("schema", SCHEMA_VERSION), ("descend", __version__),
                     ("created", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))])
         return store
 
@@ -103,16 +102,21 @@ class Store:
         path = path_in(folder)
         if not path.is_file():
             raise FileNotFoundError(f"DIR: no sweep results in {str(folder)!r} (no {FILENAME})")
-        store = cls._connect(path)
-        if store.meta().get("schema") != SCHEMA_VERSION:
-            store.close()
-            raise ValueError(f"DIR: {path} is not a descend sweep's results (schema "
-                             f"{store.meta().get('schema')!r}, expected {SCHEMA_VERSION})")
-        return store
+        db = sqlite3.connect(path, timeout=30, isolation_level="DEFERRED")
+        try:   # read before anything is set: a file that is not ours is left as it was
+            schema = Store(path, db).meta().get("schema")
+        except sqlite3.DatabaseError:   # not an SQLite file at all
+            schema = None
+        if schema != SCHEMA_VERSION:
+            db.close()
+            raise ValueError(f"DIR: {path} is not a descend sweep's results (schema {schema!r}, "
+                             f"expected {SCHEMA_VERSION})")
+        return cls._connect(path, db)
 
     @classmethod
-    def _connect(cls, path: Path) -> Store:
-        db = sqlite3.connect(path, timeout=30, isolation_level="DEFERRED")
+    def _connect(cls, path: Path, db: sqlite3.Connection | None = None) -> Store:
+        if db is None:
+            db = sqlite3.connect(path, timeout=30, isolation_level="DEFERRED")
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
@@ -133,6 +137,11 @@ class Store:
             return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.OperationalError:
             return {}
+
+    def holds(self, spec_json: dict[str, Any]) -> bool:
+        """Whether these are the results of the sweep ``spec_json`` (compared as stored, key
+        order included: the grid's order is the trials' order)."""
+        return self.meta().get("spec") == _spec_text(spec_json)
 
     def spec_json(self) -> dict[str, Any]:
         spec: dict[str, Any] = json.loads(self.meta()["spec"])
@@ -180,6 +189,10 @@ class Store:
             self._db.executemany("DELETE FROM epochs WHERE trial_id = ?", ids)
             self._db.executemany("DELETE FROM trials WHERE id = ?", ids)
         return len(ids)
+
+
+def _spec_text(spec_json: dict[str, Any]) -> str:
+    return json.dumps(spec_json)  # key order kept
 
 
 def _finite(value: Any) -> float | None:
