@@ -33,3 +33,12 @@ def test_out_writes_the_gd_kinds_picture(tmp_path, capsys):
     assert main(["lecture", "--example", "a", "--out", str(folder)]) == 0
     assert (folder / "gd_kinds.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert f"wrote {folder / 'gd_kinds.png'}" in capsys.readouterr().out
+
+
+def test_out_must_be_a_folder_and_is_checked_first(tmp_path, capsys):
+    file = tmp_path / "file.png"
+    file.write_bytes(b"x")
+    assert main(["lecture", "--example", "a", "--out", str(file)]) == 2
+    captured = capsys.readouterr()
+    assert "--out: expected a folder" in captured.err and "Traceback" not in captured.err
+    assert captured.out == ""                         # nothing replayed before the refusal

@@ -58,3 +58,13 @@ def test_parsers():
     assert parse_learning_rates("") == {}
     with pytest.raises(ValueError, match="finite"):
         parse_point("nan,1")
+
+
+def test_out_must_be_a_folder_and_is_checked_before_the_race(tmp_path, capsys, monkeypatch):
+    file = tmp_path / "file"
+    file.write_bytes(b"x")
+    import descend.cli.trajectories as command
+
+    monkeypatch.setattr(command, "race", lambda *a, **k: pytest.fail("raced before checking --out"))
+    assert main(["trajectories", "--function", "saddle", "--out", str(file)]) == 2
+    assert "--out: expected a folder" in capsys.readouterr().err

@@ -210,6 +210,15 @@ def encode_targets(cli: dict[str, Any], data: Any, source: str) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------- output
+def out_dir(text: str) -> Path:
+    """The ``--out`` folder, created if missing; a file in its place is an error naming --out."""
+    out = Path(text)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out: expected a folder, got the file {str(out)!r}")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def console(quiet: bool = False) -> Any:
     from rich.console import Console
 

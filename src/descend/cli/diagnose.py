@@ -23,6 +23,7 @@ from rich.table import Table
 from .. import diagnostics, diagnostics_plots
 from ..activations import get as get_activation
 from ..checks import Interval, check
+from . import _common as common
 
 EPILOG = """examples:
   descend diagnose                               10 hidden layers; sigmoid, tanh, relu, leaky_relu, elu
@@ -69,17 +70,9 @@ def _check_args(args: argparse.Namespace) -> list[str]:
     return names
 
 
-def _out_dir(text: str) -> Path:
-    out = Path(text)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out: expected a folder, got the file {str(out)!r}")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
 def run(args: argparse.Namespace) -> int:
     names = _check_args(args)
-    out = _out_dir(args.out)
+    out = common.out_dir(args.out)
     console = Console(highlight=False)
     written = [out / "gradient_flow.png"]
     _gradient_flow(console, names, args, written[0])

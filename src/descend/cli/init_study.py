@@ -21,6 +21,7 @@ from rich.table import Table
 from .. import diagnostics_plots
 from ..checks import Interval, check
 from ..lab.init_study import InitStudy, glorot_study, he_study
+from . import _common as common
 
 EPILOG = """examples:
   descend init-study                             both studies
@@ -69,10 +70,7 @@ def run(args: argparse.Namespace) -> int:
                                ("--width", args.width, 1), ("--samples", args.samples, 2),
                                ("--epochs", args.epochs, 0)):
         check(option, value, Interval(int, low))
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out: expected a folder, got the file {str(out)!r}")
-    out.mkdir(parents=True, exist_ok=True)
+    out = common.out_dir(args.out)
     console = Console(highlight=False)
     written = []
     if args.study in ("glorot", "both"):

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from pathlib import Path
 
 from .. import lecture
 from ..lab import classic
+from . import _common as common
 
 EPILOG = """examples:
   descend lecture              both worked examples, every number named as on the slides
@@ -29,13 +29,13 @@ def run(args: argparse.Namespace) -> int:
     replays: dict[str, Callable[[], object]] = {
         "a": lecture.example_a, "b": lecture.example_b, "classic": lecture.classic_methods,
         "all": lecture.replay}
+    out = common.out_dir(args.out) if args.out else None
     print(replays[args.example]())
-    if args.out:
+    if out is not None:
         from .. import plotting  # matplotlib: only when a picture is asked for
 
         X, y = classic.linear_data(seed=0)
-        path = Path(args.out) / "gd_kinds.png"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = out / "gd_kinds.png"
         plotting.plot_gd_kinds(classic.gd_kinds_curves(X, y, seed=0), path)
         print(f"wrote {path}")
     return 0

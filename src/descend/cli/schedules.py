@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -15,6 +14,7 @@ from rich.table import Table
 from .. import plotting
 from .. import schedules as S
 from ..checks import Interval, check
+from . import _common as common
 
 EPILOG = """examples:
   descend schedules                          1000 steps, η₀ = 0.1, picture in runs/schedules/
@@ -59,10 +59,7 @@ def default_schedules(steps: int, lr: float = 0.1) -> dict[str, Callable[[int], 
 
 def run(args: argparse.Namespace) -> int:
     sched = default_schedules(args.steps, args.lr)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out: expected a folder, got the file {str(out)!r}")
-    out.mkdir(parents=True, exist_ok=True)
+    out = common.out_dir(args.out)
     png = out / "schedules.png"
     plotting.plot_schedules(sched, args.steps, png, log=args.log)
 

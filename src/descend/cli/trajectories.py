@@ -18,6 +18,7 @@ from .. import plotting
 from ..checks import Interval, check
 from ..lab.functions import FUNCTIONS, Function2D, get_function
 from ..lab.trajectories import RACE_OPTIMIZERS, RaceResult, race
+from . import _common as common
 
 EPILOG = """examples:
   descend trajectories                                   the saddle x² − y², all eight optimizers
@@ -89,9 +90,10 @@ def run(args: argparse.Namespace) -> int:
     if args.frames != 0:   # 0: no GIF; else each frame a different step
         check("--frames", args.frames, Interval(int, 2, steps + 1, noun="0 (no GIF) or an int"))
     start = None if args.start is None else parse_point(args.start)
+    out = common.out_dir(args.out)
     result = race(fn, names, start=start, steps=steps, tol=args.tol,
                   learning_rates=parse_learning_rates(args.lr))
-    written = _pictures(fn, result, args.out, args.frames)
+    written = _pictures(fn, result, out, args.frames)
     console = Console()
     console.print(_race_table(fn, result, args.tol))
     if fn.min_value is None:
@@ -112,12 +114,8 @@ def _surface_and_optimizers(args: argparse.Namespace) -> tuple[Function2D, list[
     return fn, names
 
 
-def _pictures(fn: Function2D, result: RaceResult, folder: str, frames: int) -> list[Path]:
-    """<folder>/<surface>.png, and the race as <surface>.gif unless ``frames`` is 0."""
-    out = Path(folder)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out: expected a folder, got the file {str(out)!r}")
-    out.mkdir(parents=True, exist_ok=True)
+def _pictures(fn: Function2D, result: RaceResult, out: Path, frames: int) -> list[Path]:
+    """<out>/<surface>.png, and the race as <surface>.gif unless ``frames`` is 0."""
     png = out / f"{fn.name}.png"
     plotting.plot_trajectories(fn, result, png)
     if not frames:
