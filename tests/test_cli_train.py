@@ -86,6 +86,12 @@ def test_options_reach_model_and_optimizer(tmp_path):
     assert model.optimizer.iterations == 2  # batch GD: one update per epoch
 
 
+def test_the_summary_names_the_kind_of_gradient_descent_fit_ran(capsys):
+    # 60 samples, 12 test, 12 validation -> 36 training samples: a batch of 40 is all of them
+    assert _train(*MOONS[:-2], "--epochs", "1", "--validation-split", "0.25", "--batch-size", "40") == 0
+    assert "│ batch, batch size 40" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("gd, size, updates", [("stochastic", None, 36), ("mini-batch", "10", 4)])
 def test_kind_of_gradient_descent(tmp_path, gd, size, updates):
     argv = [*MOONS, "--epochs", "1", "--gd", gd, "--validation-split", "0.25", "--out", str(tmp_path)]

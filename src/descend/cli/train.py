@@ -221,9 +221,6 @@ def _fresh(args: argparse.Namespace) -> tuple[Any, dict[str, Any], Any]:
     }
     cli["test_size"] = check("--test-size", cli["test_size"],
                              Interval(float, 0.0, 1.0, closed="left", noun="a fraction"))
-    X_train, X_test, y_train, y_test = common.split(cli, data.X, data.y)
-    if not args.no_standardize:
-        cli["standardizer"] = Standardizer().fit(X_train).get_config()
     model = _model(args, data.n_features, data)
     return model, cli, data
 
@@ -248,6 +245,8 @@ def run(args: argparse.Namespace) -> int:
     y_all = common.encode_targets(cli, data, "data")
     X_all = common.align_features(cli, data.feature_names, data.X, "data")
     X_train, X_test, y_train, y_test = common.split(cli, X_all, y_all)
+    if not resuming and not args.no_standardize:   # fitted on the training part only
+        cli["standardizer"] = Standardizer().fit(X_train).get_config()
     X_train, X_test = common.standardize(cli, X_train), common.standardize(cli, X_test)
 
     con = common.console(args.quiet)
@@ -330,7 +329,6 @@ def _summary(con: Any, model: Any, cli: dict[str, Any], data: Any, results: dict
     opt = model.optimizer
     arch = " → ".join([str(model.input_dim)] + [
         f"{layer.units} {layer.activation.name}" for layer in model.layers if hasattr(layer, "units")])
-    n_train = int(round(data.n_samples * (1 - cli["test_size"]))) if cli["test_size"] else data.n_samples
     lr = opt.learning_rate
     rows = [
         ("data", f"{_data_name(cli)} ({data.task})"),
@@ -338,7 +336,7 @@ def _summary(con: Any, model: Any, cli: dict[str, Any], data: Any, results: dict
         ("loss", model.loss.name),
         ("optimizer", f"{type(opt).__name__} (flavor {opt.flavor}), "
                       f"learning rate {lr if isinstance(lr, float) else lr!r}"),
-        ("gradient descent", f"{batching.gd_kind(cli['batch_size'], n_train)}"
+        ("gradient descent", f"{model.history.params['gd']}"   # as fit ran it, on its training part
                              + (f", batch size {cli['batch_size']}" if cli["batch_size"] else "")),
         ("epochs", f"{results['epochs_this_run']} this run, {results['epochs_trained']} in all"
                    + (f" ({results['seconds']:.1f} s)")),
