@@ -1,6 +1,7 @@
 """Shared test settings: matplotlib without a display, a modest hypothesis profile, no skip
 passing for a test under CI=true; and the ``allocates_nothing`` fixture for the no-allocation
-tests. (The optimizer oracles' shared helpers are in ``oracles.py``.)"""
+tests; the ``flowers`` run that the evaluate and predict tests share. (The optimizer oracles'
+shared helpers are in ``oracles.py``.)"""
 import os
 import tracemalloc
 
@@ -51,3 +52,12 @@ def allocates_nothing():
         assert current - base < ALLOCATION_LIMIT, f"{current - base} bytes kept"
 
     return check
+
+
+@pytest.fixture(scope="session")
+def flowers(tmp_path_factory):
+    """(model directory, csv rows) of a trained CSV classification run (see ``cli_runs``),
+    trained once for every test that reads it."""
+    from cli_runs import train_flowers
+
+    return train_flowers(tmp_path_factory.mktemp("flowers"))

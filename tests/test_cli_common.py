@@ -43,7 +43,7 @@ def test_parse_schedule_forms():
     assert s == schedules.PiecewiseConstantDecay([10, 20], [0.1, 0.01, 0.001])
     s = _common.parse_schedule("StepDecay:initial_learning_rate=0.5,step_size=3,gamma=0.5", 0.1)
     assert s(3) == 0.25
-    with pytest.raises(ValueError, match="--schedule: .*unexpected keyword|--schedule"):
+    with pytest.raises(ValueError, match="--schedule: CosineDecay.*unexpected keyword argument 'bogus'"):
         _common.parse_schedule("cosine:decay_steps=10,bogus=1", 0.1)
 
 

@@ -5,16 +5,7 @@ from __future__ import annotations
 import pytest
 
 from descend.cli import main
-
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def assert_png(path):
-    from matplotlib.image import imread
-
-    assert path.read_bytes()[:8] == PNG_MAGIC
-    image = imread(path)
-    assert image.ndim == 3 and image.shape[0] > 100 and image.shape[1] > 100
+from pictures import assert_png
 
 
 def test_diagnose_prints_the_claims_and_writes_both_pictures(tmp_path, capsys):

@@ -7,14 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from cli_runs import train_flowers, write_csv
+from cli_runs import write_csv
 from descend.cli import _common, main
-
-
-@pytest.fixture(scope="module")
-def flowers(tmp_path_factory):
-    """(model directory, csv rows) of a trained CSV classification run."""
-    return train_flowers(tmp_path_factory.mktemp("flowers"))
 
 
 def test_evaluate_defaults_to_the_held_out_test_part(flowers, capsys):

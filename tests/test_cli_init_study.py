@@ -3,17 +3,9 @@ study alone; errors in one line."""
 from __future__ import annotations
 
 import pytest
-from matplotlib.image import imread
 
 from descend.cli import main
-
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def assert_png(path):
-    assert path.read_bytes()[:8] == PNG_MAGIC
-    image = imread(path)
-    assert image.ndim == 3 and image.shape[0] > 100 and image.shape[1] > 100
+from pictures import assert_png
 
 
 def test_init_study_prints_tables_and_writes_pictures(tmp_path, capsys):

@@ -6,6 +6,7 @@ import pytest
 
 from descend import lecture
 from descend.cli import main
+from pictures import assert_png
 
 
 @pytest.mark.parametrize("example, piece", [
@@ -31,7 +32,7 @@ def test_the_default_replays_everything(capsys):
 def test_out_writes_the_gd_kinds_picture(tmp_path, capsys):
     folder = tmp_path / "new"
     assert main(["lecture", "--example", "a", "--out", str(folder)]) == 0
-    assert (folder / "gd_kinds.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert_png(folder / "gd_kinds.png")
     assert f"wrote {folder / 'gd_kinds.png'}" in capsys.readouterr().out
 
 

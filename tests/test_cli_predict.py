@@ -8,15 +8,9 @@ import numpy as np
 import pytest
 
 import descend
-from cli_runs import train_flowers, write_csv
+from cli_runs import write_csv
 from descend.cli import main
 from descend.cli.predict import read_features
-
-
-@pytest.fixture(scope="module")
-def flowers(tmp_path_factory):
-    """(model directory, csv rows) of a trained CSV classification run."""
-    return train_flowers(tmp_path_factory.mktemp("flowers"))
 
 
 def test_predict_writes_labels_and_probabilities(flowers, tmp_path, capsys):

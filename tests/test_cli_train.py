@@ -13,6 +13,7 @@ import pytest
 import descend
 from descend.cli import main
 from descend.model import load_checkpoint
+from pictures import assert_png
 
 MOONS = ["--data", "moons", "--n-samples", "60", "--layers", "6", "--quiet", "--no-plot"]
 
@@ -43,7 +44,7 @@ def test_train_writes_model_history_curves_and_results(tmp_path, capsys):
     rows = list(csv.reader((out / "history.csv").open()))
     assert rows[0] == ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"]
     assert [float(x) for x in rows[3][1:]] == [history["history"][k][2] for k in rows[0][1:]]
-    assert (out / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert_png(out / "curves.png")
     results = json.loads((out / "results.json").read_text())
     assert set(results["test"]) == {"loss", "accuracy"} and 0 <= results["test"]["accuracy"] <= 1
     assert results["epochs_trained"] == 3

@@ -6,20 +6,11 @@ import math
 
 import numpy as np
 import pytest
-from matplotlib.image import imread
 
 from descend.diagnostics import compare_activations, exploding_run
 from descend.diagnostics_plots import plot_exploding, plot_gradient_flow, plot_init_study
 from descend.lab.init_study import glorot_study, he_study
-
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def assert_png(path):
-    assert path.read_bytes()[:8] == PNG_MAGIC
-    image = imread(path)
-    assert image.ndim == 3 and image.shape[0] > 100 and image.shape[1] > 100
-    assert not [p.name for p in path.parent.iterdir() if p.name.startswith(".")]   # no temp left
+from pictures import assert_png
 
 
 def test_gradient_flow_picture_carries_the_norms(tmp_path):

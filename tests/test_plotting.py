@@ -13,18 +13,7 @@ from descend import plotting
 from descend.lab.classic import gd_kinds_curves, linear_data
 from descend.lab.functions import get_function
 from descend.lab.trajectories import race
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def assert_png(path, min_side=300):
-    with open(path, "rb") as fh:
-        assert fh.read(8) == PNG_SIGNATURE
-    with Image.open(path) as im:
-        assert im.format == "PNG"
-        assert min(im.size) >= min_side and max(im.size) <= 3000
-        im.verify()
-    assert not [f for f in os.listdir(os.path.dirname(path)) if f.startswith(".")]  # no temp left
+from pictures import assert_png
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +24,7 @@ def small_race():
 def test_plot_trajectories_png(tmp_path, small_race):
     out = tmp_path / "saddle.png"
     fig = plotting.plot_trajectories(get_function("saddle"), small_race, out, grid=40)
-    assert_png(out)
+    assert_png(out, min_side=300)
     ax = fig.axes[0]
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "sgd, η = 0.01" in labels and "saddle point" in labels
@@ -49,7 +38,7 @@ def test_plot_trajectories_png(tmp_path, small_race):
 def test_log_levels_on_a_surface_with_a_minimum(tmp_path):
     r = race("rosenbrock", ["sgd"], steps=10)
     fig = plotting.plot_trajectories(r.function, r, tmp_path / "r.png", grid=40)
-    assert_png(tmp_path / "r.png")
+    assert_png(tmp_path / "r.png", min_side=300)
     cbar_ax = fig.axes[1]
     assert cbar_ax.get_yscale() == "log"
 
@@ -93,7 +82,7 @@ def test_plot_history(tmp_path):
 def test_plot_schedules(tmp_path):
     fig = plotting.plot_schedules({"step": lambda t: 0.1 * 0.5 ** (t // 10),
                                    "constant": lambda t: 0.05}, 50, tmp_path / "s.png")
-    assert_png(tmp_path / "s.png")
+    assert_png(tmp_path / "s.png", min_side=300)
     ys = {ax.get_title(): ax.get_lines()[0].get_ydata() for ax in fig.axes if ax.get_visible()}
     assert ys["step"][0] == 0.1 and ys["step"][10] == 0.05 and len(ys["step"]) == 50
     with pytest.raises(TypeError, match="schedules\\['x'\\]"):
@@ -105,7 +94,7 @@ def test_plot_schedules(tmp_path):
 def test_plot_gd_kinds(tmp_path):
     k = gd_kinds_curves(*linear_data(60, seed=0), batch_size=6, epochs=4)
     fig = plotting.plot_gd_kinds(k, tmp_path / "gd.png")
-    assert_png(tmp_path / "gd.png")
+    assert_png(tmp_path / "gd.png", min_side=300)
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert any(lbl.startswith("batch GD: loss rose in 0 of 4 updates") for lbl in labels)
     assert fig.axes[0].get_yscale() == "log"

@@ -5,8 +5,8 @@ returns a :class:`matplotlib.figure.Figure` and, when ``path`` is given, also wr
 file — atomically (a temporary file in the same folder, then :func:`os.replace`), so a reader never
 sees half a picture. Figures are built on the Agg canvas directly (no pyplot, no display, no
 global figure list), so this module works on servers and in threads. matplotlib is imported only
-by this module and :mod:`descend.diagnostics_plots`, which draws on its canvas: ``import descend``
-does not load it.
+where a picture is drawn — this module, :mod:`descend.diagnostics_plots` and the sweep report,
+which draw on :func:`new_figure` —: ``import descend`` does not load it.
 
 - :func:`plot_trajectories` — optimizers' paths on a contour plot (lecture §8);
 - :func:`animate_trajectories` — the same as a GIF "race";

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..backend import as_rng
-from ..batching import GD_KINDS, epoch_order, iterate
+from ..batching import GD_KINDS, epoch_order, iterate, n_batches
 from ..checks import positive_int
 from ..errors import DivergenceError
 
@@ -307,12 +307,13 @@ def gradient_descent(X: object, y: object, *, model: str = "linear", kind: str =
     ref = None if target is None else np.asarray(target, dtype=np.float64).reshape(d)
     radius = 0.0 if ref is None else tol * max(1.0, float(np.linalg.norm(ref)))
     rng = as_rng(seed)
+    h = _batch_size(kind, batch_size)
     losses = [loss(w, X, y, model)] if record_losses else []
     t0 = time.perf_counter()
     state = _Progress(w)
     try:
         with np.errstate(over="raise", invalid="raise"):
-            _descend(state, X, y, model, _batch_size(kind, batch_size), eta0, decay, epochs, rng,
+            _descend(state, X, y, model, h, eta0, decay, epochs, rng,
                      losses if record_losses else None, ref, radius)
     except FloatingPointError:
         raise DivergenceError(
@@ -321,8 +322,7 @@ def gradient_descent(X: object, y: object, *, model: str = "linear", kind: str =
             f"(stable below 2/λ_max(H) ≈ {2 * default_learning_rate(X, model):g} for batch GD)",
             epoch=state.epoch, update=state.updates) from None
     seconds = time.perf_counter() - t0
-    n_per_epoch = {"batch": 1, "stochastic": n, "mini-batch": math.ceil(n / max(batch_size, 1))}[kind]
-    done_epochs = state.epoch + state.in_epoch / n_per_epoch
+    done_epochs = state.epoch + state.in_epoch / n_batches(n, h)
     return GDResult(kind, state.w, state.updates, float(done_epochs), np.asarray(losses), state.converged,
                     seconds)
 

@@ -157,9 +157,7 @@ def layer_variances(model: Any, X: Any, y: Any) -> LayerVariances:
 
 def _digits() -> tuple[np.ndarray, np.ndarray]:
     data = datasets.load("digits")
-    X = data.X
-    X = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
-    return X, data.y
+    return datasets.Standardizer().fit_transform(data.X), data.y
 
 
 def _deep(activation: str, init: Any, depth: int, width: int, seed: int, dtype: str) -> Sequential:
