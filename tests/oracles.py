@@ -1,5 +1,6 @@
 """What the optimizer tests share: one gradient sequence, one start, the drivers, one tolerance,
-and the oracles' imports (a missing oracle fails under CI=true, and skips the module elsewhere).
+the oracles' imports (a missing oracle fails under CI=true, and skips the module elsewhere), and a
+counter of compiled optimizer steps.
 """
 from __future__ import annotations
 
@@ -74,3 +75,18 @@ def assert_matches_formula(formula: Callable[..., np.ndarray], make: Callable[[]
     """A descend optimizer (``make()``) takes, over :data:`STEPS` steps, the hand-written rule's path."""
     grads = gradient_sequence()
     assert_close(run(make(), grads), run_formula(formula, grads))
+
+
+def count_kernel_calls(monkeypatch) -> list[int]:
+    """A list that grows by one at each compiled optimizer step of one array (from now on)."""
+    calls: list[int] = []
+    from descend._fast import optimizers as kernels
+
+    run = kernels.Step.__call__
+
+    def counted(self, *args):
+        calls.append(1)
+        return run(self, *args)
+
+    monkeypatch.setattr(kernels.Step, "__call__", counted)
+    return calls

@@ -7,7 +7,8 @@ import pytest
 
 from descend import _fast, optimizers
 from descend._fast import optimizers as kernels
-from descend.optimizers import SGD, Adam
+from descend.optimizers import SGD, Adam, Nadam
+from oracles import count_kernel_calls
 
 #: these tests exercise the fast paths themselves: not run with DESCEND_KERNELS=numpy
 pytestmark = pytest.mark.fast_paths
@@ -19,11 +20,43 @@ def test_kernels_pay_off_where_one_array_of_the_step_is_large_and_every_array_is
     assert kernels.pays_off([small, large], [small, large])     # then the small arrays take it too
     strided = np.zeros((kernels.MIN_SIZE, 2))[:, 0]
     assert not kernels.pays_off([strided], [np.zeros(kernels.MIN_SIZE)])
+    assert not kernels.pays_off([large], [large], [strided])     # a kept copy or a slot, too
 
 
-def test_plain_sgd_has_no_kernel():
-    assert kernels.prepare(SGD(), 0.1, 1, 0.0) is None
-    assert kernels.prepare(SGD(momentum=0.9), 0.1, 1, 0.0) is not None
+@pytest.mark.parametrize("where", ["keep", "slots"])
+def test_a_kept_copy_or_slot_in_fortran_order_takes_the_rule_with_the_same_numbers(where, monkeypatch):
+    # the kernel flattens every array it writes: one that is not C-contiguous must not reach it
+    rng = np.random.default_rng(2)
+    w0 = rng.normal(size=(300, 200)).astype(np.float32)
+    grads = [rng.normal(size=w0.shape).astype(np.float32) for _ in range(3)]
+
+    def run(layout):
+        w, opt = [w0.copy()], Adam(learning_rate=0.01)
+        opt.apply([grads[0]], w)
+        keep = [np.empty_like(w0)]
+        if layout == "fortran" and where == "keep":
+            keep = [np.asfortranarray(keep[0])]
+        if layout == "fortran" and where == "slots":
+            opt.set_state({k: np.asfortranarray(v) if isinstance(v, np.ndarray) else v
+                           for k, v in opt.get_state().items()})
+        for g in grads[1:]:
+            opt.apply([g], w, keep=keep)
+        return w[0], keep[0], opt.get_state()
+
+    calls = count_kernel_calls(monkeypatch)
+    reference = run("C")
+    assert len(calls) == 3                                   # C order: every step compiled
+    fortran = run("fortran")
+    assert len(calls) == 4                                   # Fortran order: the first step only
+    for a, b in zip(fortran[:2], reference[:2], strict=True):
+        np.testing.assert_array_equal(a, b)
+    for key, value in reference[2].items():
+        np.testing.assert_array_equal(fortran[2][key], value)
+
+
+def test_plain_sgd_has_a_kernel_without_slots_momentum_one_with_its_velocity():
+    assert kernels.prepare(SGD(), 0.1, 1, 0.0).slots == ()
+    assert kernels.prepare(SGD(momentum=0.9), 0.1, 1, 0.0).slots == ("velocity",)
 
 
 def test_kernels_take_multidimensional_arrays(monkeypatch):
@@ -40,17 +73,21 @@ def test_kernels_take_multidimensional_arrays(monkeypatch):
     np.testing.assert_array_equal(fast, run())
 
 
-@pytest.mark.parametrize("name", ["adam", "momentum"])
-def test_a_strided_array_takes_the_rule_with_the_same_numbers(name):
+@pytest.mark.parametrize("name", sorted(optimizers.REGISTRY))
+def test_a_strided_array_takes_the_rule_with_the_same_numbers(name, monkeypatch):
     # the kernel walks memory as one flat run: a strided view must not reach it
     rng = np.random.default_rng(1)
     base = rng.normal(size=(kernels.MIN_SIZE, 4)).astype(np.float32)
     grads = [rng.normal(size=(kernels.MIN_SIZE, 2)).astype(np.float32) for _ in range(3)]
     strided, contiguous = base[:, ::2], np.ascontiguousarray(base[:, ::2])
     opts = [optimizers.get(name, learning_rate=0.01) for _ in range(2)]
+    calls = count_kernel_calls(monkeypatch)
     for g in grads:
         opts[0].apply([g], [strided])
+        assert not calls
+    for g in grads:
         opts[1].apply([g], [contiguous])
+    assert len(calls) == len(grads)
     np.testing.assert_array_equal(strided, contiguous)
     np.testing.assert_array_equal(base[:, 1::2], np.ascontiguousarray(base[:, 1::2]))
 
@@ -82,11 +119,17 @@ def test_weights_the_kernel_wrote_are_put_back_when_a_later_array_overflows(monk
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("name", ["adam", "amsgrad", "momentum", "momentum torch", "nesterov"])
+@pytest.mark.parametrize("name", ["adam", "amsgrad", "nadam", "adagrad", "rmsprop", "rmsprop centered",
+                                  "adadelta", "momentum", "momentum torch", "nesterov"])
 def test_a_nan_gradient_is_refused_and_no_nan_enters_a_slot(name, monkeypatch):
     monkeypatch.setattr(kernels, "MIN_SIZE", 0)
     make = {"adam": lambda: Adam(learning_rate=0.01),
             "amsgrad": lambda: Adam(learning_rate=0.01, amsgrad=True),
+            "nadam": lambda: Nadam(learning_rate=0.01),
+            "adagrad": lambda: optimizers.Adagrad(learning_rate=0.01),
+            "rmsprop": lambda: optimizers.RMSprop(learning_rate=0.01, momentum=0.9),
+            "rmsprop centered": lambda: optimizers.RMSprop(learning_rate=0.01, centered=True, flavor="torch"),
+            "adadelta": lambda: optimizers.Adadelta(),
             "momentum": lambda: SGD(learning_rate=0.01, momentum=0.9),
             "momentum torch": lambda: SGD(learning_rate=0.01, momentum=0.9, flavor="torch"),
             "nesterov": lambda: SGD(learning_rate=0.01, momentum=0.9, nesterov=True)}[name]

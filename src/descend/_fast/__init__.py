@@ -2,7 +2,7 @@
 
 The reference — what the slides write — lives in the textbook modules (``layers.py``,
 ``activations.py``, ``losses.py``, ``optimizers/``) as plain NumPy. This package computes *the
-same numbers, bit for bit* (``tests/test__fast.py`` checks every path against its reference, in
+same numbers, bit for bit* (``tests/test_fast.py`` checks every path against its reference, in
 float32 and float64) with less memory traffic:
 
 * :mod:`~descend._fast.optimizers` — one compiled pass per array for an optimizer's rule, its

@@ -1,7 +1,7 @@
 """The compiled loops of a Dense layer's training step and of the sparse cross-entropy (numba).
 
 Each loop performs *the same operations in the same order and precision* as the reference NumPy
-expression it stands in for — so the numbers are bit for bit the same (``tests/test__fast.py``)
+expression it stands in for — so the numbers are bit for bit the same (``tests/test_fast.py``)
 — in one pass over memory where NumPy makes one pass per ufunc. Exponentials and logarithms
 stay NumPy's (numba's differ from its SIMD ones in the last bit): the compiled passes go around
 one ``np.exp`` or ``np.log`` call, and the sums reproduce NumPy's pairwise summation.

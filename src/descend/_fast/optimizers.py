@@ -4,7 +4,7 @@ Through its rule (``optimizers/*.py``) and the pipeline (``optimizers/base.py``)
 makes about fifteen passes over each array (one per NumPy operation, each allocating its
 result); for arrays larger than the CPU cache each pass is a trip to memory. A kernel here does,
 element by element, *the same operations in the same order and the same precision* as the rule
-— so it returns bit for bit the rule's numbers (``tests/test__fast.py``) — in one pass: it reads
+— so it returns bit for bit the rule's numbers (``tests/test_fast.py``) — in one pass: it reads
 g, w and the slots once and writes w, the slots and the kept w once.
 
 Scalars are cast to the arrays' dtype before the loop, as NumPy does for a Python float in a
@@ -40,13 +40,19 @@ MIN_SIZE = 128
 PLACEMENT = {"inside": 0, "outside": 1, "hat": 2}
 
 
-def pays_off(params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> bool:
+def pays_off(params: Sequence[np.ndarray], grads: Sequence[np.ndarray],
+             *others: Sequence[np.ndarray]) -> bool:
     """Take the kernel for this step? Where one array has :data:`MIN_SIZE` elements or more and
-    every array is C-contiguous (a kernel walks each array's memory as one flat run)."""
+    every array the kernel reads or writes — params, grads and ``others`` (the kept weights, each
+    slot), each a list parallel to ``params`` — is C-contiguous (a kernel walks each array's memory
+    as one flat run)."""
     large = False
-    for w, g in zip(params, grads, strict=True):     # (a loop: cheaper than any() of a generator)
+    for i, (w, g) in enumerate(zip(params, grads, strict=True)):   # (a loop: cheaper than any())
         if not (w.flags.c_contiguous and g.flags.c_contiguous):
             return False
+        for arrays in others:
+            if not arrays[i].flags.c_contiguous:
+                return False
         large = large or w.size >= MIN_SIZE
     return large
 
@@ -68,10 +74,9 @@ class Step:
         return int(self.kernel(g, w, prev, *slots, *self._cast))
 
 
-def prepare(optimizer: Optimizer, lr: float, t: int, decay: float) -> Step | None:
-    """The kernel of ``optimizer`` (its ``kernel`` name) at step t, its scalars worked out once;
-    None where the rule has no kernel in this configuration (plain SGD)."""
-    return _PREPARE[optimizer.kernel](optimizer, lr, t, decay) if optimizer.kernel else None
+def prepare(optimizer: Optimizer, lr: float, t: int, decay: float) -> Step:
+    """The kernel of ``optimizer`` (its ``kernel`` name) at step t, its scalars worked out once."""
+    return _PREPARE[str(optimizer.kernel)](optimizer, lr, t, decay)
 
 
 # ------------------------------------------------------------------------------------- steps 6–7
@@ -142,6 +147,186 @@ def _adam(opt: Any, lr: float, t: int, decay: float) -> Step:
                 ("m", "v", "v_max") if opt.amsgrad else ("m", "v", "v"))   # (without AMSGrad v_max is v)
 
 
+# ------------------------------------------------------------------------------------------- Nadam
+@cache
+def _nadam_kernel(outside: bool, decay: bool) -> Any:
+    _update()
+
+    @numba().njit(cache=True, error_model="numpy")
+    def nadam(g_: np.ndarray, w_: np.ndarray, prev_: np.ndarray, m_: np.ndarray, v_: np.ndarray,
+              b1: float, c1: float, b2: float, c2: float, mu_next: float, d_next: float, c_mu: float,
+              d_mu: float, bc2: float, eps: float, lr: float, c_decay: float) -> int:
+        # per element, exactly Nadam.rule (step 5 of the pipeline), then steps 6–7
+        g, m, v = g_.reshape(g_.size), m_.reshape(m_.size), v_.reshape(v_.size)
+        w, prev = w_.reshape(w_.size), prev_.reshape(prev_.size)
+        bad = 0
+        for i in range(g.size):
+            gi = g[i]
+            ok = np.isfinite(gi)
+            mo, vo = m[i], v[i]
+            mi = b1 * mo + c1 * gi                    # m = β₁m + (1 − β₁)g
+            vi = b2 * vo + c2 * (gi * gi)             # v = β₂v + (1 − β₂)g²
+            m[i] = mi if ok else mo
+            v[i] = vi if ok else vo
+            m_hat = mu_next * mi / d_next + c_mu * gi / d_mu   # μ_{t+1}m/(1 − Π_{t+1}) + (1 − μ_t)g/(1 − Π_t)
+            v_hat = vi / bc2
+            den = np.sqrt(v_hat) + eps if outside else np.sqrt(v_hat + eps)
+            o = lr * m_hat / den
+            bad += _update_compiled(w, prev, i, o, decay, c_decay)      # steps 6–7
+        return bad
+
+    return nadam
+
+
+def _nadam(opt: Any, lr: float, t: int, decay: float) -> Step:
+    b1, b2, prod = opt.beta_1, opt.beta_2, opt.scalars["mu_product"]
+    mu_t, mu_next = opt.mu(t), opt.mu(t + 1)
+    kernel = _nadam_kernel(opt.epsilon_placement == "outside", bool(decay))
+    return Step(kernel, (b1, 1 - b1, b2, 1 - b2, mu_next, 1 - prod * mu_next, 1 - mu_t, 1 - prod,
+                         1 - b2 ** t, opt.epsilon, lr, decay), ("m", "v"))
+
+
+# ----------------------------------------------------------------------------------------- Adagrad
+@cache
+def _adagrad_kernel(outside: bool, decay: bool) -> Any:
+    _update()
+
+    @numba().njit(cache=True, error_model="numpy")
+    def adagrad(g_: np.ndarray, w_: np.ndarray, prev_: np.ndarray, acc_: np.ndarray, lr: float,
+                eps: float, c_decay: float) -> int:
+        # per element, exactly Adagrad.rule (step 5 of the pipeline), then steps 6–7
+        g, acc = g_.reshape(g_.size), acc_.reshape(acc_.size)
+        w, prev = w_.reshape(w_.size), prev_.reshape(prev_.size)
+        bad = 0
+        for i in range(g.size):
+            gi = g[i]
+            go = acc[i]
+            G = go + gi * gi                          # G = G + g²
+            acc[i] = G if np.isfinite(gi) else go
+            den = np.sqrt(G) + eps if outside else np.sqrt(G + eps)
+            o = lr * gi / den                         # Δ = η g / √(G + ε)
+            bad += _update_compiled(w, prev, i, o, decay, c_decay)      # steps 6–7
+        return bad
+
+    return adagrad
+
+
+def _adagrad(opt: Any, lr: float, t: int, decay: float) -> Step:
+    kernel = _adagrad_kernel(opt.epsilon_placement == "outside", bool(decay))
+    lr_t = lr / (1 + (t - 1) * opt.lr_decay)
+    return Step(kernel, (lr_t, opt.epsilon, decay), ("accumulator",))
+
+
+# ----------------------------------------------------------------------------------------- RMSprop
+#: RMSprop's momentum, as a small int for the kernel: none, η inside the buffer, η outside
+RMSPROP_MOMENTUM = {None: 0, "velocity": 1, "direction": 2}
+
+
+@cache
+def _rmsprop_kernel(outside: bool, centered: bool, momentum: int, decay: bool) -> Any:
+    _update()
+
+    @numba().njit(cache=True, error_model="numpy")
+    def rmsprop(g_: np.ndarray, w_: np.ndarray, prev_: np.ndarray, rms_: np.ndarray, avg_: np.ndarray,
+                vel_: np.ndarray, rho: float, c_rho: float, mu: float, eps: float, lr: float,
+                c_decay: float) -> int:
+        # per element, exactly RMSprop.rule (step 5 of the pipeline), then steps 6–7
+        g, rms, avg, vel = g_.reshape(g_.size), rms_.reshape(rms_.size), avg_.reshape(-1), vel_.reshape(-1)
+        w, prev = w_.reshape(w_.size), prev_.reshape(prev_.size)
+        bad = 0
+        for i in range(g.size):
+            gi = g[i]
+            ok = np.isfinite(gi)
+            ro = rms[i]
+            r = rho * ro + c_rho * (gi * gi)          # E[g²] = ρE[g²] + (1 − ρ)g²
+            rms[i] = r if ok else ro
+            variance = r
+            if centered:                              # E[g] = ρE[g] + (1 − ρ)g; E[g²] − E[g]²
+                ao = avg[i]
+                a = rho * ao + c_rho * gi
+                avg[i] = a if ok else ao
+                variance = r - a * a
+            den = np.sqrt(variance) + eps if outside else np.sqrt(variance + eps)
+            scaled = gi / den                         # g / √(E[g²] + ε)
+            if momentum == 0:
+                o = lr * scaled
+            else:
+                vo = vel[i]
+                if momentum == 1:                     # m = μm + η g/√…;  Δ = m
+                    o = mu * vo + lr * scaled
+                    vel[i] = o if ok else vo
+                else:                                 # b = μb + g/√…;  Δ = ηb
+                    b = mu * vo + scaled
+                    vel[i] = b if ok else vo
+                    o = lr * b
+            bad += _update_compiled(w, prev, i, o, decay, c_decay)      # steps 6–7
+        return bad
+
+    return rmsprop
+
+
+def _rmsprop(opt: Any, lr: float, t: int, decay: float) -> Step:
+    buffer = opt.momentum_buffer if opt.momentum else None
+    kernel = _rmsprop_kernel(opt.epsilon_placement == "outside", opt.centered, RMSPROP_MOMENTUM[buffer],
+                             bool(decay))
+    # a slot the configuration has not is passed as "rms" (and never written)
+    slots = ("rms", "average_gradient" if opt.centered else "rms", "velocity" if opt.momentum else "rms")
+    return Step(kernel, (opt.rho, 1 - opt.rho, opt.momentum, opt.epsilon, lr, decay), slots)
+
+
+# ---------------------------------------------------------------------------------------- Adadelta
+@cache
+def _adadelta_kernel(outside: bool, decay: bool) -> Any:
+    _update()
+
+    @numba().njit(cache=True, error_model="numpy")
+    def adadelta(g_: np.ndarray, w_: np.ndarray, prev_: np.ndarray, eg_: np.ndarray, ed_: np.ndarray,
+                 rho: float, c_rho: float, eps: float, lr: float, c_decay: float) -> int:
+        # per element, exactly Adadelta.rule (step 5 of the pipeline), then steps 6–7
+        g, eg, ed = g_.reshape(g_.size), eg_.reshape(eg_.size), ed_.reshape(ed_.size)
+        w, prev = w_.reshape(w_.size), prev_.reshape(prev_.size)
+        bad = 0
+        for i in range(g.size):
+            gi = g[i]
+            ok = np.isfinite(gi)
+            go, do = eg[i], ed[i]
+            e = rho * go + c_rho * (gi * gi)          # E[g²] = ρE[g²] + (1 − ρ)g²
+            if outside:
+                delta = (np.sqrt(do) + eps) / (np.sqrt(e) + eps) * gi
+            else:                                     # Δw = RMS[Δw]/RMS[g] · g
+                delta = np.sqrt(do + eps) / np.sqrt(e + eps) * gi
+            eg[i] = e if ok else go
+            ed[i] = rho * do + c_rho * (delta * delta) if ok else do   # E[Δw²] = ρE[Δw²] + (1 − ρ)Δw²
+            o = lr * delta
+            bad += _update_compiled(w, prev, i, o, decay, c_decay)      # steps 6–7
+        return bad
+
+    return adadelta
+
+
+def _adadelta(opt: Any, lr: float, t: int, decay: float) -> Step:
+    kernel = _adadelta_kernel(opt.epsilon_placement == "outside", bool(decay))
+    return Step(kernel, (opt.rho, 1 - opt.rho, opt.epsilon, lr, decay),
+                ("accumulated_grad", "accumulated_delta"))
+
+
+# ---------------------------------------------------------------------------------------- plain SGD
+@cache
+def _sgd_kernel(decay: bool) -> Any:
+    _update()
+
+    @numba().njit(cache=True, error_model="numpy")
+    def sgd(g_: np.ndarray, w_: np.ndarray, prev_: np.ndarray, lr: float, c_decay: float) -> int:
+        # per element, exactly SGD.rule without momentum (step 5), then steps 6–7
+        g, w, prev = g_.reshape(g_.size), w_.reshape(w_.size), prev_.reshape(prev_.size)
+        bad = 0
+        for i in range(g.size):
+            bad += _update_compiled(w, prev, i, lr * g[i], decay, c_decay)   # Δ = ηg; steps 6–7
+        return bad
+
+    return sgd
+
+
 # ---------------------------------------------------------------------------------------- momentum
 @cache
 def _momentum_kernel(velocity: bool, nesterov: bool, first: bool, decay: bool) -> Any:
@@ -171,13 +356,15 @@ def _momentum_kernel(velocity: bool, nesterov: bool, first: bool, decay: bool) -
     return momentum
 
 
-def _momentum(opt: Any, lr: float, t: int, decay: float) -> Step | None:
+def _momentum(opt: Any, lr: float, t: int, decay: float) -> Step:
     if not opt.momentum:
-        return None
+        return Step(_sgd_kernel(bool(decay)), (lr, decay), ())
     velocity = opt.momentum_buffer == "velocity"
     c_grad = (1 - opt.dampening) * lr if velocity else 1 - opt.dampening
     kernel = _momentum_kernel(velocity, opt.nesterov, t == 1, bool(decay))
     return Step(kernel, (lr, opt.momentum, c_grad, decay), ("velocity",))
 
 
-_PREPARE: dict[str, Callable[[Any, float, int, float], Step | None]] = {"adam": _adam, "momentum": _momentum}
+_PREPARE: dict[str, Callable[[Any, float, int, float], Step]] = {
+    "adam": _adam, "nadam": _nadam, "adagrad": _adagrad, "rmsprop": _rmsprop, "adadelta": _adadelta,
+    "momentum": _momentum}

@@ -33,6 +33,7 @@ class Adadelta(Optimizer):
     """
 
     name = "adadelta"
+    kernel = "adadelta"
     hyperparameters = ("rho", "epsilon", "epsilon_placement")
     defaults = {
         "lecture": {"learning_rate": 1.0, "rho": 0.95, "epsilon": 1e-6, "epsilon_placement": "inside"},

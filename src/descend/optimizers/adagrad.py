@@ -36,6 +36,7 @@ class Adagrad(Optimizer):
     """
 
     name = "adagrad"
+    kernel = "adagrad"
     hyperparameters = ("initial_accumulator_value", "epsilon", "epsilon_placement", "lr_decay")
     defaults = {
         "lecture": {"learning_rate": 0.01, "initial_accumulator_value": 0.0, "epsilon": 1e-8,

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from .base import LearningRate, Optimizer, Slots, check_bool, check_choice, check_number, root
+from ..checks import BOOLEAN, check
+from .base import LearningRate, Optimizer, Slots, check_choice, check_number, root
 
 #: "inside": √(v̂ + ε) (the slides); "outside": √v̂ + ε (PyTorch); "hat": √v̂ + ε/√(1 − β₂ᵗ), i.e.
 #: ε added to the *uncorrected* √v (Keras's "epsilon hat", Kingma & Ba §2).
@@ -74,7 +75,7 @@ class Adam(Optimizer):
                  epsilon_placement: str | None = None, flavor: str = "lecture", **kwargs: Any) -> None:
         super().__init__(learning_rate, flavor=flavor, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = _betas(self, beta_1, beta_2, epsilon)
-        self.amsgrad = check_bool("amsgrad", amsgrad)
+        self.amsgrad = check("amsgrad", amsgrad, BOOLEAN)
         self.epsilon_placement = check_choice("epsilon_placement",
                                               self.default("epsilon_placement", epsilon_placement),
                                               ADAM_EPSILON_PLACEMENTS)
@@ -164,6 +165,7 @@ class Nadam(Optimizer):
     """
 
     name = "nadam"
+    kernel = "nadam"
     defaults = {
         "lecture": {"learning_rate": 1e-3, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8,
                     "momentum_decay": None, "epsilon_placement": "inside"},

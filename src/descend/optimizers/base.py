@@ -71,12 +71,6 @@ def root(v: np.ndarray, epsilon: float, placement: str) -> np.ndarray:
     return np.sqrt(v + epsilon) if placement == "inside" else np.sqrt(v) + epsilon
 
 
-def check_bool(name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name}: expected a bool, got {type(value).__name__}")
-    return bool(value)
-
-
 def _count_nonfinite(a: np.ndarray) -> int:
     return int(a.size - np.count_nonzero(np.isfinite(a)))
 
@@ -294,11 +288,10 @@ class Optimizer:
                         keep: Sequence[np.ndarray] | None) -> bool:
         """Steps 5–7 in one compiled pass per array, where the rule has a kernel and it pays off;
         False (nothing done) otherwise."""
-        if self.kernel is None or not _fast.enabled() or not _kernels.pays_off(params, grads):
+        if self.kernel is None or not _fast.enabled() or not _kernels.pays_off(
+                params, grads, *([] if keep is None else [keep]), *self.state.values()):
             return False
         step = _kernels.prepare(self, lr, t, self._decoupled_rate(lr))
-        if step is None:
-            return False
         if keep is None:
             if [(b.shape, b.dtype) for b in self._before] != [(w.shape, w.dtype) for w in params]:
                 self._before = [np.empty_like(w) for w in params]

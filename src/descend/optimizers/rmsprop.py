@@ -5,12 +5,12 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import BOOLEAN, check
 from .base import (
     EPSILON_PLACEMENTS,
     LearningRate,
     Optimizer,
     Slots,
-    check_bool,
     check_choice,
     check_number,
     root,
@@ -53,6 +53,7 @@ class RMSprop(Optimizer):
     """
 
     name = "rmsprop"
+    kernel = "rmsprop"
     hyperparameters = ("rho", "momentum", "epsilon", "centered", "epsilon_placement", "momentum_buffer")
     defaults = {
         "lecture": {"learning_rate": 1e-3, "rho": 0.9, "momentum": 0.0, "epsilon": 1e-8,
@@ -71,7 +72,7 @@ class RMSprop(Optimizer):
         self.rho = check_number("rho", self.default("rho", rho), low=0.0, high=1.0, high_open=True)
         self.momentum = check_number("momentum", self.default("momentum", momentum), low=0.0, high=1.0)
         self.epsilon = check_number("epsilon", self.default("epsilon", epsilon), low=0.0)
-        self.centered = check_bool("centered", centered)
+        self.centered = check("centered", centered, BOOLEAN)
         self.epsilon_placement = check_choice("epsilon_placement",
                                               self.default("epsilon_placement", epsilon_placement),
                                               EPSILON_PLACEMENTS)

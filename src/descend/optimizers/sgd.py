@@ -5,7 +5,8 @@ from typing import Any
 
 import numpy as np
 
-from .base import LearningRate, Optimizer, Slots, check_bool, check_choice, check_number
+from ..checks import BOOLEAN, check
+from .base import LearningRate, Optimizer, Slots, check_choice, check_number
 
 MOMENTUM_BUFFERS = ("velocity", "direction")
 
@@ -65,7 +66,7 @@ class SGD(Optimizer):
                  flavor: str = "lecture", **kwargs: Any) -> None:
         super().__init__(learning_rate, flavor=flavor, **kwargs)
         self.momentum = check_number("momentum", self.default("momentum", momentum), low=0.0, high=1.0)
-        self.nesterov = check_bool("nesterov", nesterov)
+        self.nesterov = check("nesterov", nesterov, BOOLEAN)
         self.dampening = check_number("dampening", dampening, low=0.0, high=1.0)
         buffer = self.default("momentum_buffer", momentum_buffer)
         self.momentum_buffer = check_choice("momentum_buffer", buffer, MOMENTUM_BUFFERS)
