@@ -16,7 +16,8 @@ TESTS = pathlib.Path(__file__).parent
 def test_import_descend_loads_numpy_and_the_core_only():
     code = ("import sys, descend\n"
             "heavy = [m for m in ('matplotlib', 'sklearn', 'numba', 'scipy', 'rich', 'torch', 'pandas',\n"
-            "                     'safetensors', 'descend.cli', 'descend.sklearn', 'descend.plotting')\n"
+            "                     'safetensors', 'descend.cli', 'descend.sklearn', 'descend.plotting',\n"
+            "                     'descend.optimizers', 'descend.datasets', 'descend.sweep')\n"
             "         if m in sys.modules]\n"
             "assert not heavy, heavy")
     subprocess.run([sys.executable, "-c", code], check=True)

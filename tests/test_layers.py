@@ -36,13 +36,17 @@ def test_dense_is_the_delta_recursion_written_out(name):
 
 def test_backward_splits_into_delta_and_backward_delta():
     layer = _dense("tanh")
-    x, dy = np.ones((2, 4)), np.full((2, 3), 0.5)
+    x, dy = np.random.default_rng(3).standard_normal((2, 4)), np.full((2, 3), 0.5)
     layer.forward(x)
     delta = layer.delta(dy)
-    np.testing.assert_array_equal(delta, dy * (1 - layer.a ** 2))
-    dx = layer.backward_delta(delta)
-    again = layer.backward(dy)
-    np.testing.assert_array_equal(dx, again)
+    np.testing.assert_array_equal(delta, dy * (1 - layer.a ** 2))               # δ = ∂E/∂a ⊙ f′(z)
+    np.testing.assert_array_equal(layer.backward_delta(delta), delta @ layer.kernel.T)   # ∂E/∂x = δWᵀ
+    np.testing.assert_array_equal(layer.grads[0], x.T @ delta)                 # ∂E/∂W = xᵀδ
+    np.testing.assert_array_equal(layer.grads[1], delta.sum(axis=0))          # ∂E/∂b = Σδ
+    for g in layer.grads:
+        g[...] = 0
+    assert layer.weight_gradients(delta) is None                              # the first layer's part
+    np.testing.assert_array_equal(layer.grads[0], x.T @ delta)
 
 
 def test_backward_overwrites_never_accumulates():

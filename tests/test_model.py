@@ -1,4 +1,5 @@
 import io
+import pickle
 
 import numpy as np
 import pytest
@@ -187,3 +188,20 @@ def test_a_layer_without_the_training_and_scratch_keywords_still_trains():
     model.compile(SGD(0.01), "mse")
     history = model.fit(X, y, epochs=30, batch_size=16, verbose=0)
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+
+
+def test_a_pickled_model_trains_its_own_weights_even_from_read_only_memory():
+    X = np.random.default_rng(0).standard_normal((64, 3))
+    y = (X[:, 0] > 0).astype(int)
+    model = Sequential([Input(3), Dense(300, "relu"), Dense(1, "sigmoid")], seed=0)
+    model.compile("adam", "binary_crossentropy")
+    model.fit(X, y, epochs=1, batch_size=16, verbose=0)
+    buffers: list[pickle.PickleBuffer] = []
+    data = pickle.dumps(model, protocol=5, buffer_callback=buffers.append)
+    # weights, grads, two Adam slots (float32); not the two kept copies of the weights or work arrays
+    assert len(data) + sum(b.raw().nbytes for b in buffers) < 5 * 4 * model.count_params()
+    clone = pickle.loads(data, buffers=[b.raw().toreadonly() for b in buffers])   # as joblib's memory map
+    model.fit(X, y, epochs=2, initial_epoch=1, batch_size=16, verbose=0)
+    clone.fit(X, y, epochs=2, initial_epoch=1, batch_size=16, verbose=0)
+    for mine, theirs in zip(clone.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(mine, theirs)

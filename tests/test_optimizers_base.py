@@ -2,6 +2,7 @@
 decay, rule and update in order; the state; and bad input."""
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import pickle
@@ -157,12 +158,14 @@ def test_state_for_other_params_is_rejected_at_apply():
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_a_non_finite_gradient_is_rejected_before_anything_is_written(name, bad):
+    # (small arrays: through the rules, where nothing at all moves, not even scalar state)
     opt = optimizers.get(name)
     params = [np.ones(3), np.ones(2)]
     opt.apply([np.ones(3), np.ones(2)], params)
     before_params, before_state = [p.copy() for p in params], opt.get_state()
     grads = [np.ones(3), np.array([0.5, bad])]
-    with pytest.raises(ValueError, match=r"grads\[1\]"):
+    with pytest.raises(ValueError,
+                       match=r"grads\[1\]: expected finite values, got 1 NaN/inf .*as before the step"):
         opt.apply(grads, params)
     for a, b in zip(params, before_params, strict=True):
         np.testing.assert_array_equal(a, b)
@@ -276,27 +279,11 @@ def test_a_pickled_optimizer_carries_its_slots_and_they_come_back_writeable():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_a_refused_step_through_the_rules_changes_nothing_not_even_scalar_state(name):
-    opt = optimizers.get(name, learning_rate=0.1)
-    w = [np.ones(3), np.ones(2)]
-    opt.apply([np.full(3, 0.5), np.full(2, 0.5)], w)
-    before_w, before_state = [a.copy() for a in w], opt.get_state()
-    with pytest.raises(ValueError,
-                       match=r"grads\[0\]: expected finite values, got 1 NaN/inf .*as before the step"):
-        opt.apply([np.array([1.0, np.nan, 0.0]), np.ones(2)], w)
-    for a, b in zip(w, before_w, strict=True):
-        np.testing.assert_array_equal(a, b)
-    after = opt.get_state()
-    assert after.keys() == before_state.keys()
-    assert all(np.array_equal(after[k], before_state[k]) for k in after)
-
-
-@pytest.mark.parametrize("name", NAMES)
 def test_the_rule_is_pure(name):
     opt = optimizers.get(name)
     rng = np.random.default_rng(3)
-    g = rng.normal(size=4)
-    slots = {k: np.full(4, 0.25) for k in opt.slots()}
+    g = rng.normal(size=4).astype(np.float32)                 # float32 in, float32 out
+    slots = {k: np.full(4, 0.25, np.float32) for k in opt.slots()}
     g0, slots0 = g.copy(), {k: v.copy() for k, v in slots.items()}
     if name == "nadam":
         opt.begin_step(1)
@@ -307,3 +294,17 @@ def test_the_rule_is_pure(name):
     second = opt.rule(g, slots, 0.01, 1)
     np.testing.assert_array_equal(first[0], second[0])
     assert first[1].keys() == set(opt.slots())
+    assert first[0].dtype == np.float32 and all(v.dtype == np.float32 for v in first[1].values())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_get_config_names_every_constructor_argument(name):
+    # `hyperparameters` is written out by hand: a new keyword left out of it would be lost by a save
+    cls = optimizers.REGISTRY[name]
+    base = set(inspect.signature(optimizers.Optimizer.__init__).parameters)
+    own = {p for klass in cls.__mro__[:-1] if "__init__" in vars(klass)
+           for p, param in inspect.signature(klass.__init__).parameters.items()
+           if param.kind not in (param.VAR_KEYWORD, param.VAR_POSITIONAL)} - base
+    assert own == set(cls.hyperparameters)
+    config = optimizers.get(name).get_config()
+    assert own <= set(config) and type(optimizers.get(name)).from_config(config).get_config() == config

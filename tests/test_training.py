@@ -1,5 +1,6 @@
 """training: one update (TrainingStep: the fast forms chosen, the weights kept for a rollback)
 and the epoch loop (losses reduced as the loss says, validation held out, batch hooks)."""
+import copy
 import math
 
 import numpy as np
@@ -28,14 +29,14 @@ def test_the_step_takes_the_fast_form_of_built_in_dense_layers_only():
     step = TrainingStep(model)
     assert [type(layer) for layer in step.layers] == [FastDense, MyDense, FastDense]
     assert step.layers[0].input_grad is False and step.layers[2].input_grad is True
-    assert step.loss is None                                  # mse has no fused form
+    assert step.fused is None                                 # mse has no fused form
 
 
 def test_with_the_fast_paths_off_the_step_takes_the_layers_themselves(monkeypatch):
     monkeypatch.setattr(_fast, "enabled", lambda: False)
     model = _model(Dense(4, "relu"), Dense(3, "softmax"), loss="sparse_categorical_crossentropy")
     step = TrainingStep(model)
-    assert step.layers == model.layers and step.loss is None
+    assert step.layers == model.layers and step.fused is step.loss       # the loss itself, not a fast form
 
 
 def test_the_step_keeps_the_weights_before_each_update_alternately():
@@ -136,3 +137,24 @@ def test_a_nan_loss_on_the_first_update_keeps_the_weights_and_says_so():
     assert "epoch 1, update 1" in str(info.value) and "nothing non-finite was written" in str(info.value)
     for w, b in zip(model.get_weights(), before, strict=True):
         np.testing.assert_array_equal(w, b)
+
+
+def test_with_the_fast_paths_off_the_first_layer_computes_no_input_gradient(monkeypatch):
+    monkeypatch.setattr(_fast, "enabled", lambda: False)
+    model = _model(Dense(4, "relu"), Dense(3, "softmax"), loss="sparse_categorical_crossentropy")
+    X, y = np.random.default_rng(0).standard_normal((8, 3)), np.arange(8) % 3
+    reference = copy.deepcopy(model)
+    products = []
+    original = Dense.backward_delta
+
+    def counted(layer, delta):
+        products.append(layer.name)
+        return original(layer, delta)
+
+    monkeypatch.setattr(Dense, "backward_delta", counted)
+    model.train_step(*model.prepare(X, y))
+    assert products == [model.layers[1].name]                 # δWᵀ of the output layer only
+    monkeypatch.setattr(Dense, "backward_delta", original)
+    backprop = reference.loss_and_gradients(*reference.prepare(X, y))
+    for mine, theirs in zip(model.grads, backprop.grads, strict=True):   # the same gradients
+        np.testing.assert_array_equal(mine, theirs)

@@ -74,17 +74,17 @@ def iterate(X: np.ndarray, y: np.ndarray, batch_size: int | None, order: np.ndar
             yield X[start:start + h], y[start:start + h]
         return
     xbuf = np.empty((h,) + X.shape[1:], dtype=X.dtype)
-    # the targets are small beside X (labels: 8 bytes a sample): gathered once for the epoch
-    gather_y = y.nbytes > EPOCH_COPY_BYTES
-    y_epoch = y if gather_y else y[order]
-    ybuf = np.empty((h,) + y.shape[1:], dtype=y.dtype)[:0 if not gather_y else h]
+    # the targets are small beside X (labels: 8 bytes a sample): gathered once for the epoch,
+    # unless they too are large
+    ybuf = np.empty((h,) + y.shape[1:], dtype=y.dtype) if y.nbytes > EPOCH_COPY_BYTES else None
+    y_epoch = y[order] if ybuf is None else y
     for start in range(0, n, h):
         idx = order[start:start + h]
         k = len(idx)
         # mode="clip": the indices are valid; the default "raise" makes a temporary copy first
         xb = np.take(X, idx, axis=0, out=xbuf[:k], mode="clip")
-        yield xb, (np.take(y, idx, axis=0, out=ybuf[:k], mode="clip") if gather_y
-                   else y_epoch[start:start + h])
+        yield xb, (y_epoch[start:start + h] if ybuf is None
+                   else np.take(y, idx, axis=0, out=ybuf[:k], mode="clip"))
 
 
 def n_batches(n_samples: int, batch_size: int | None) -> int:

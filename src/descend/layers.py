@@ -10,8 +10,7 @@ The contract a layer implements (and all a user's own layer needs):
   (never accumulating) the gradients in ``grads``.
 
 Parameters are updated in place by the optimizer, so the arrays in ``params`` keep their identity
-for the whole life of the layer. ``training`` is True while the model runs a training step
-(a layer that behaves differently in training reads it).
+for the whole life of the layer.
 
 The code here is the reference: plain NumPy, one line per formula. The model's training step
 runs built-in Dense layers through :class:`descend._fast.dense.FastDense`, which computes the
@@ -41,7 +40,6 @@ class Layer:
         self.param_names: list[str] = []
         self.input_dim: int | None = None
         self.output_dim: int | None = None
-        self.training = False
 
     @property
     def built(self) -> bool:
@@ -177,7 +175,13 @@ class Dense(Layer):
         return self.activation.backward(z, a, dy)
 
     def backward_delta(self, delta: np.ndarray) -> np.ndarray:
-        """δ = ∂E/∂z → ∂E/∂x, storing ∂E/∂W = xᵀδ and ∂E/∂b = Σ_batch δ in ``grads``."""
+        """δ = ∂E/∂z → ∂E/∂x, storing ∂E/∂W and ∂E/∂b in ``grads`` (:meth:`weight_gradients`)."""
+        self.weight_gradients(delta)
+        return delta @ self.kernel.T                           # ∂E/∂x = δ Wᵀ
+
+    def weight_gradients(self, delta: np.ndarray) -> None:
+        """∂E/∂W = xᵀδ (plus the regularizer's gradient) and ∂E/∂b = Σ_batch δ into ``grads``, from
+        δ = ∂E/∂z — all the first layer computes: nothing below it reads ∂E/∂x."""
         x, _, _ = self._cache()
         grad_w = x.T @ delta                                   # ∂E/∂W = xᵀ δ
         if self.kernel_regularizer is not None:
@@ -185,7 +189,6 @@ class Dense(Layer):
         self.grads[0][...] = grad_w
         if self.use_bias:
             self.grads[1][...] = delta.sum(axis=0)             # ∂E/∂b = Σ_batch δ
-        return delta @ self.kernel.T                           # ∂E/∂x = δ Wᵀ
 
     def _cache(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.x is None or self.z is None or self.a is None:

@@ -25,8 +25,8 @@ and evaluates log ŷ as a log-sigmoid / log-softmax of z, so log(0) never happen
 matching activation the loss works on probabilities clipped to [1e-7, 1 − 1e-7], as Keras does.
 
 A loss object holds no state: the same one may serve several models and threads. (The training
-step of a model computes the fused losses on reused work arrays, :mod:`descend._fast.losses`,
-with the same numbers bit for bit.)
+step of a model computes the fused sparse categorical cross-entropy on reused work arrays,
+:mod:`descend._fast.losses`, with the same numbers bit for bit.)
 """
 from __future__ import annotations
 

@@ -38,8 +38,7 @@ class Backprop:
     ``loss`` is E with any weight penalty; ``grads`` are ∂E/∂W, ∂E/∂b, … in the order of
     :attr:`Sequential.params`. With ``signals``, per layer (input side first): ``activations``
     (its output a), ``pre_activations`` (its z, or None for a layer without one), ``deltas``
-    (δ = ∂E/∂z for a layer with an activation, else ∂E/∂(its output)), and ``output_gradient``
-    (∂E/∂ŷ, or None where the loss hands δ to the output layer directly). Arrays are copies.
+    (δ = ∂E/∂z for a layer with an activation, else ∂E/∂(its output)). Arrays are copies.
     """
 
     loss: float
@@ -47,7 +46,6 @@ class Backprop:
     activations: list[np.ndarray] | None = None
     pre_activations: list[np.ndarray | None] | None = None
     deltas: list[np.ndarray] | None = None
-    output_gradient: np.ndarray | None = None
 
 
 class Sequential:
@@ -91,6 +89,12 @@ class Sequential:
         self._step: TrainingStep | None = None
         for layer in layers or []:
             self.add(layer)
+
+    # The training step is a cache (work arrays, the weights before the last two updates, the
+    # arrays it updates): a pickle (joblib, deepcopy) carries the model without it, and the next
+    # train_step builds one for the layers the copy has.
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_step": None}
 
     # ------------------------------------------------------------------ structure
     def add(self, layer: Layer | layers_mod.Input) -> None:
@@ -285,25 +289,23 @@ class Sequential:
         """One forward and backward pass on a prepared batch, updating nothing (see :class:`Backprop`)."""
         loss = self.require_compiled("loss_and_gradients")
         out = self.forward(x)
-        value = self._data_loss(out, y) + self.regularization_loss()
         last, below = self.fused_output(), self.layers[::-1]
         if last is not None:                                    # δ of the output layer, from the loss
             assert last.z is not None
-            output_gradient, delta = None, loss.fused(last.z, y, out)[1]
+            value, delta = loss.fused(last.z, y, out)
             deltas, grad, below = [delta], last.backward_delta(delta), below[1:]
         else:
-            output_gradient = grad = loss.gradient(out, y)      # ∂E/∂ŷ
+            value, grad = loss(out, y), loss.gradient(out, y)   # E and ∂E/∂ŷ
             deltas = []
         for layer in below:                                     # the δ recursion
             delta, grad = _backward(layer, grad)
             deltas.append(delta)
-        result = Backprop(value, [g.copy() for g in self.grads])
+        result = Backprop(value + self.regularization_loss(), [g.copy() for g in self.grads])
         if signals:
             result.activations = [np.array(getattr(lay, "a", None)) for lay in self.layers]
             zs = [getattr(lay, "z", None) for lay in self.layers]
             result.pre_activations = [None if z is None else np.array(z) for z in zs]
             result.deltas = [np.array(d) for d in reversed(deltas)]
-            result.output_gradient = None if output_gradient is None else np.array(output_gradient)
         return result
 
     def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:

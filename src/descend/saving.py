@@ -62,7 +62,6 @@ from typing import Any
 
 import numpy as np
 
-from . import optimizers
 from .callbacks import History
 
 FORMAT = "descend"
@@ -147,6 +146,8 @@ def _jsonable(value: Any) -> Any:
 def _compile_config(model: Any) -> dict[str, Any] | None:
     if model.loss is None:
         return None
+    from . import optimizers  # (loaded by compile; `import descend` does not load the optimizers)
+
     metrics = [m.name for m in model.metrics]
     try:
         optimizer = optimizers.serialize(model.optimizer)
@@ -371,6 +372,8 @@ def _restore_weights(model: Any, checkpoint: Checkpoint) -> bool:
 
 
 def _restore_compile(model: Any, config: dict[str, Any], checkpoint: Checkpoint, has_weights: bool) -> None:
+    from . import optimizers  # (`import descend` does not load the optimizers)
+
     for key in ("loss", "metrics", "optimizer"):
         checkpoint.key(key, (str, list, dict), config)
     try:

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import _fast, batching
 from .callbacks import Callback, CallbackList, EpochPrinter, History, ProgressBar
-from .checks import all_finite, as_features, as_targets, fraction, positive_int
+from .checks import all_finite, fraction, positive_int
 from .errors import DivergenceError
 from .layers import Dense, Layer
 
@@ -52,12 +53,20 @@ class TrainingStep:
         fast = _fast.enabled()
         self.layers: list[Any] = [FastDense(layer, input_grad=i > 0) if fast and type(layer) is Dense
                                   else layer for i, layer in enumerate(model.layers)]
-        self.loss: Any = fast_loss(model.require_compiled("train_step")) \
-            if fast and model.fused_output() is not None else None
-        # below the output, top down: each layer, and for a fast form whether the ∂E/∂a it is
-        # handed is a fast form's work array (which it may write over), None for a layer itself
-        self.down = [(layer, None if isinstance(layer, Layer) else not isinstance(above, Layer))
-                     for above, layer in zip(self.layers[:0:-1], self.layers[-2::-1], strict=True)]
+        self.loss = model.require_compiled("train_step")
+        # Where the loss takes the output layer's z and hands back δ = ∂E/∂z itself: that layer,
+        # and the loss in its fast form where it has one
+        self.output = model.fused_output()
+        self.fused: Any = None
+        if self.output is not None:
+            self.fused = (fast_loss(self.loss) if fast else None) or self.loss
+        last, single = self.layers[-1], len(self.layers) == 1
+        #: the output layer's backward, from δ (fused) or from ∂E/∂ŷ
+        self.output_backward = (_delta_back(last, single) if self.fused is not None
+                                else _backward_of(last, None, single))
+        #: below the output, top down, each layer's backward: ∂E/∂a → ∂E/∂x
+        self.down = [_backward_of(layer, above, i == 0) for i, (above, layer) in
+                     enumerate(zip(self.layers[1:], self.layers[:-1], strict=True))][::-1]
         # The weights before each of the last two updates, alternately (update s writes
         # kept[s % 2]); good_step is the last update with a finite loss and gradients (-1: none).
         self.kept = [[np.empty_like(p) for p in self.params] for _ in range(2)]
@@ -93,16 +102,14 @@ class TrainingStep:
 
     def _backward(self, out: np.ndarray, y: np.ndarray) -> float:
         """E of the forward pass, and every layer's gradients by the δ recursion."""
-        model, last, loss = self.model, self.layers[-1], self.model.require_compiled("train_step")
-        output = model.fused_output()
-        if output is not None and output.z is not None:   # δ = ∂E/∂z straight from the loss
-            value, grad = (self.loss or loss).fused(output.z, y, out)
-            grad = last.backward_delta(grad)
+        if self.fused is not None:                        # δ = ∂E/∂z straight from the loss
+            assert self.output is not None and self.output.z is not None
+            value, grad = self.fused.fused(self.output.z, y, out)
         else:
-            value, grad = loss(out, y), loss.gradient(out, y)
-            grad = last.backward(grad)
-        for layer, scratch in self.down:
-            grad = layer.backward(grad) if scratch is None else layer.backward(grad, scratch=scratch)
+            value, grad = self.loss(out, y), self.loss.gradient(out, y)
+        grad = self.output_backward(grad)
+        for backward in self.down:
+            grad = backward(grad)
         return value
 
     def diverged(self, value: float) -> DivergenceError:
@@ -115,6 +122,25 @@ class TrainingStep:
                 np.copyto(p, before)
             self.good_step = -1
         return divergence(self.model, value, restored=restored)
+
+
+def _backward_of(layer: Any, above: Any, first: bool) -> Callable[[np.ndarray], Any]:
+    """A layer's ∂E/∂a → ∂E/∂x in the training step (``above``: the layer above it, None for the
+    output; ``first``: the bottom layer, whose ∂E/∂x nothing reads)."""
+    if not isinstance(layer, Layer):
+        # a fast form may write δ over the ∂E/∂a a fast form above hands down (its work array,
+        # which nothing reads again)
+        return partial(layer.backward, scratch=above is not None and not isinstance(above, Layer))
+    if first and type(layer) is Dense:         # the reference Dense at the bottom: no ∂E/∂x
+        return lambda dy: layer.weight_gradients(layer.delta(dy))
+    return layer.backward
+
+
+def _delta_back(layer: Any, first: bool) -> Callable[[np.ndarray], Any]:
+    """The output layer's δ = ∂E/∂z → ∂E/∂x, where the loss hands δ over."""
+    if first and type(layer) is Dense:
+        return layer.weight_gradients
+    return layer.backward_delta
 
 
 def divergence(model: Sequential, value: float, epoch: int | None = None, update: int | None = None,
@@ -172,9 +198,8 @@ def split_validation(model: Sequential, X: np.ndarray, y: np.ndarray, validation
             raise ValueError("validation_split: give either validation_data or validation_split, not both")
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError("validation_data: expected a tuple (X_val, y_val)")
-        Xv = as_features("validation_data[0]", validation_data[0], model.dtype, X.shape[1])
-        yv = as_targets("validation_data[1]", validation_data[1], len(Xv))
-        return X, y, (Xv, model.require_compiled("fit").prepare_targets(yv, model.output_dim, model.dtype))
+        Xv, yv = validation_data
+        return X, y, model.prepare(Xv, yv, names=("validation_data[0]", "validation_data[1]"))
     split = fraction("validation_split", validation_split)
     if not split:
         return X, y, None
