@@ -7,9 +7,8 @@ import pytest
 
 from descend import schedules
 from descend.optimizers import NAG, SGD, Momentum
-from oracles import assert_close, assert_matches_formula, gradient_sequence, run
+from oracles import STEPS, assert_close, assert_matches_formula, gradient_sequence, run
 
-STEPS = 200
 
 def test_worked_example_a_sgd_steps_10_to_7_to_6_5():
     """Slides §4: ŷ = b₁X, E_i = ½(y_i − ŷ_i)², η = 0.1, b₁ = 10; points (2, 5) then (1, 2)."""
