@@ -79,32 +79,47 @@ def prepare(optimizer: Optimizer, lr: float, t: int, decay: float) -> Step:
     return _PREPARE[str(optimizer.kernel)](optimizer, lr, t, decay)
 
 
-# ------------------------------------------------------------------------------------- steps 6–7
-# Shared by every kernel, inlined into each. The kernels call it through this module-level name,
-# never a closure: numba keys its disk cache on a closure's contents (see loops.py).
+# --------------------------------------------------------------------- what the kernels share
+# Per-element pieces inlined into every kernel that uses them. The kernels call them through these
+# module-level names, never closures: numba keys its disk cache on a closure's contents (see
+# loops.py).
 _update_compiled: Any = None
+_moments_compiled: Any = None
 
 
-def _update() -> Any:
-    """Bind (once) and return the compiled steps 6–7 of one element."""
-    global _update_compiled
-    if _update_compiled is None:
-        def update(w: np.ndarray, prev: np.ndarray, i: int, o: float, decay: bool, c_decay: float) -> int:
-            # Δ ← Δ + c·w where there is a decoupled decay; keep w; w ← w − Δ; 1 if Δ is not finite
-            wi = w[i]
-            if decay:
-                o = o + c_decay * wi
-            prev[i] = wi
-            w[i] = wi - o
-            return 0 if np.isfinite(o) else 1
-        _update_compiled = numba().njit(cache=True, inline="always", error_model="numpy")(update)
-    return _update_compiled
+def _shared() -> None:
+    """Bind (once) the compiled steps 6–7 of one element and Adam's moments of one element."""
+    global _update_compiled, _moments_compiled
+    if _update_compiled is not None:
+        return
+
+    def update(w: np.ndarray, prev: np.ndarray, i: int, o: float, decay: bool, c_decay: float) -> int:
+        # Δ ← Δ + c·w where there is a decoupled decay; keep w; w ← w − Δ; 1 if Δ is not finite
+        wi = w[i]
+        if decay:
+            o = o + c_decay * wi
+        prev[i] = wi
+        w[i] = wi - o
+        return 0 if np.isfinite(o) else 1
+
+    def moments(m: np.ndarray, v: np.ndarray, i: int, gi: float, ok: bool, b1: float, c1: float,
+                b2: float, c2: float) -> tuple[float, float]:
+        # the new m and v of element i; kept only where g is finite (a select, not a branch)
+        mo, vo = m[i], v[i]
+        mi = b1 * mo + c1 * gi                        # m = β₁m + (1 − β₁)g
+        vi = b2 * vo + c2 * (gi * gi)                 # v = β₂v + (1 − β₂)g²
+        m[i] = mi if ok else mo
+        v[i] = vi if ok else vo
+        return mi, vi
+
+    inlined = numba().njit(cache=True, inline="always", error_model="numpy")
+    _update_compiled, _moments_compiled = inlined(update), inlined(moments)
 
 
 # -------------------------------------------------------------------------------------------- Adam
 @cache
 def _adam_kernel(placement: int, amsgrad: bool, decay: bool) -> Any:
-    _update()
+    _shared()
 
     @numba().njit(cache=True, error_model="numpy")
     def adam(g_: np.ndarray, w_: np.ndarray, prev_: np.ndarray, m_: np.ndarray, v_: np.ndarray,
@@ -118,11 +133,7 @@ def _adam_kernel(placement: int, amsgrad: bool, decay: bool) -> Any:
         for i in range(g.size):
             gi = g[i]
             ok = np.isfinite(gi)
-            mo, vo = m[i], v[i]
-            mi = b1 * mo + c1 * gi                    # m = β₁m + (1 − β₁)g
-            vi = b2 * vo + c2 * (gi * gi)             # v = β₂v + (1 − β₂)g²
-            m[i] = mi if ok else mo
-            v[i] = vi if ok else vo
+            mi, vi = _moments_compiled(m, v, i, gi, ok, b1, c1, b2, c2)      # m, v as Adam
             if amsgrad:                               # v_max = max(v_max, v), as np.maximum
                 vm = v_max[i]
                 vi = vm if (vm >= vi or vm != vm) else vi
@@ -150,7 +161,7 @@ def _adam(opt: Any, lr: float, t: int, decay: float) -> Step:
 # ------------------------------------------------------------------------------------------- Nadam
 @cache
 def _nadam_kernel(outside: bool, decay: bool) -> Any:
-    _update()
+    _shared()
 
     @numba().njit(cache=True, error_model="numpy")
     def nadam(g_: np.ndarray, w_: np.ndarray, prev_: np.ndarray, m_: np.ndarray, v_: np.ndarray,
@@ -163,11 +174,7 @@ def _nadam_kernel(outside: bool, decay: bool) -> Any:
         for i in range(g.size):
             gi = g[i]
             ok = np.isfinite(gi)
-            mo, vo = m[i], v[i]
-            mi = b1 * mo + c1 * gi                    # m = β₁m + (1 − β₁)g
-            vi = b2 * vo + c2 * (gi * gi)             # v = β₂v + (1 − β₂)g²
-            m[i] = mi if ok else mo
-            v[i] = vi if ok else vo
+            mi, vi = _moments_compiled(m, v, i, gi, ok, b1, c1, b2, c2)      # m, v as Adam
             m_hat = mu_next * mi / d_next + c_mu * gi / d_mu   # μ_{t+1}m/(1 − Π_{t+1}) + (1 − μ_t)g/(1 − Π_t)
             v_hat = vi / bc2
             den = np.sqrt(v_hat) + eps if outside else np.sqrt(v_hat + eps)
@@ -189,7 +196,7 @@ def _nadam(opt: Any, lr: float, t: int, decay: float) -> Step:
 # ----------------------------------------------------------------------------------------- Adagrad
 @cache
 def _adagrad_kernel(outside: bool, decay: bool) -> Any:
-    _update()
+    _shared()
 
     @numba().njit(cache=True, error_model="numpy")
     def adagrad(g_: np.ndarray, w_: np.ndarray, prev_: np.ndarray, acc_: np.ndarray, lr: float,
@@ -224,7 +231,7 @@ RMSPROP_MOMENTUM = {None: 0, "velocity": 1, "direction": 2}
 
 @cache
 def _rmsprop_kernel(outside: bool, centered: bool, momentum: int, decay: bool) -> Any:
-    _update()
+    _shared()
 
     @numba().njit(cache=True, error_model="numpy")
     def rmsprop(g_: np.ndarray, w_: np.ndarray, prev_: np.ndarray, rms_: np.ndarray, avg_: np.ndarray,
@@ -277,7 +284,7 @@ def _rmsprop(opt: Any, lr: float, t: int, decay: float) -> Step:
 # ---------------------------------------------------------------------------------------- Adadelta
 @cache
 def _adadelta_kernel(outside: bool, decay: bool) -> Any:
-    _update()
+    _shared()
 
     @numba().njit(cache=True, error_model="numpy")
     def adadelta(g_: np.ndarray, w_: np.ndarray, prev_: np.ndarray, eg_: np.ndarray, ed_: np.ndarray,
@@ -313,7 +320,7 @@ def _adadelta(opt: Any, lr: float, t: int, decay: float) -> Step:
 # ---------------------------------------------------------------------------------------- plain SGD
 @cache
 def _sgd_kernel(decay: bool) -> Any:
-    _update()
+    _shared()
 
     @numba().njit(cache=True, error_model="numpy")
     def sgd(g_: np.ndarray, w_: np.ndarray, prev_: np.ndarray, lr: float, c_decay: float) -> int:
@@ -330,7 +337,7 @@ def _sgd_kernel(decay: bool) -> Any:
 # ---------------------------------------------------------------------------------------- momentum
 @cache
 def _momentum_kernel(velocity: bool, nesterov: bool, first: bool, decay: bool) -> Any:
-    _update()
+    _shared()
 
     @numba().njit(cache=True, error_model="numpy")
     def momentum(g_: np.ndarray, w_: np.ndarray, prev_: np.ndarray, buf_: np.ndarray, lr: float,
