@@ -59,21 +59,58 @@ def test_lecture_flavor_matches_the_slides(case):
     assert_matches_formula(*CASES[case])
 
 
-def test_nag_keeps_the_lookahead_point_and_recovers_the_slides_w():
-    """Slides NAG with the gradient *at* w − γv (a callback), vs descend's NAG fed ∇E at its params."""
+def _slides_nag_on_a_quadratic():
+    """The slides' NAG with the gradient *at* w − γv, on ½xᵀAx − bᵀx: (∇, η, γ, [(w_t, v_t)])."""
     A, b = np.array([[3.0, 1.0], [1.0, 2.0]]), np.array([1.0, -1.0])
-    grad = lambda x: A @ x - b                                    # noqa: E731  (∇ of ½xᵀAx − bᵀx)
+    grad = lambda x: A @ x - b                                    # noqa: E731
     eta, gamma = 0.05, 0.9
-    w, v = np.array([2.0, -3.0]), np.zeros(2)
-    p = [w.copy()]
-    opt = NAG(learning_rate=eta)
+    w, v, path = np.array([2.0, -3.0]), np.zeros(2), []
     for _ in range(STEPS):
         v = gamma * v + eta * grad(w - gamma * v)                 # slides §8
         w = w - v
+        path.append((w, v))
+    np.testing.assert_allclose(w, np.linalg.solve(A, b), atol=1e-10)
+    return grad, eta, gamma, path
+
+
+@pytest.mark.parametrize("flavor", ["keras", "torch"])
+def test_reparametrised_nag_keeps_the_lookahead_point_and_recovers_the_slides_w(flavor):
+    """Keras's and PyTorch's Nesterov keep p = w − γv, fed ∇E at p; slides_weights gives w."""
+    grad, eta, gamma, path = _slides_nag_on_a_quadratic()
+    p = [np.array([2.0, -3.0])]
+    opt = NAG(learning_rate=eta, flavor=flavor)
+    assert opt.nesterov_form == "reparametrised"
+    for w, v in path:
+        assert opt.look_ahead(p) is False                        # the gradient is taken at p
         opt.apply([grad(p[0])], p)
         np.testing.assert_allclose(p[0], w - gamma * v, rtol=0, atol=1e-13)
         np.testing.assert_allclose(opt.slides_weights(p)[0], w, rtol=0, atol=1e-13)
-    np.testing.assert_allclose(w, np.linalg.solve(A, b), atol=1e-10)
+
+
+def test_lecture_nag_keeps_the_slides_w_and_takes_the_gradient_at_the_lookahead_point():
+    """The lecture flavor holds the slides' w itself; gradient_at evaluates ∇E at w − γv and
+    puts w back bit for bit. Same arithmetic as the slides, so equal to the last bit."""
+    grad, eta, gamma, path = _slides_nag_on_a_quadratic()
+    p = [np.array([2.0, -3.0])]
+    opt = NAG(learning_rate=eta)
+    assert opt.nesterov_form == "slides"
+    seen = []
+    for w, _ in path:
+        before = p[0].copy()
+        g = opt.gradient_at(p, lambda q: (seen.append(q[0].copy()), [grad(q[0])])[1])
+        np.testing.assert_array_equal(p[0], before)               # back at w after the gradient
+        opt.apply(g, p)
+        np.testing.assert_array_equal(p[0], w)
+        np.testing.assert_array_equal(opt.slides_weights(p)[0], w)
+    assert np.array_equal(seen[1], path[0][0] - gamma * path[0][1])   # ∇E taken at w₁ − γv₁
+
+
+def test_nesterov_form_is_checked_and_configurable():
+    with pytest.raises(ValueError, match="nesterov_form"):
+        NAG(nesterov_form="lookahead")
+    opt = NAG(flavor="torch", nesterov_form="slides")
+    assert opt.get_config()["nesterov_form"] == "slides" and not opt.reparametrised
+    assert NAG.from_config(opt.get_config()).nesterov_form == "slides"
 
 
 def test_lecture_momentum_differs_from_torch_only_under_a_schedule():

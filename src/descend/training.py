@@ -75,11 +75,18 @@ class TrainingStep:
     def __call__(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """One update on a prepared batch; returns E before the update and ŷ (a work array)."""
         model = self.model
+        # The gradient is taken where the optimizer wants it: the slides' NAG looks ahead to
+        # w − γv for the forward and backward pass, and the weights are w again before the update.
+        moved = model.optimizer.look_ahead(self.params)
         # A diverging run overflows; that is detected just below and reported with where it
         # happened, so NumPy's overflow warnings would only repeat it.
-        with np.errstate(over="ignore", invalid="ignore"):
-            out = self._forward(x)
-            value = self._backward(out, y) + model.regularization_loss()
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                out = self._forward(x)
+                value = self._backward(out, y) + model.regularization_loss()
+        finally:
+            if moved:
+                model.optimizer.look_back(self.params)
         if not math.isfinite(value):
             raise self.diverged(value)
         # The optimizer refuses a step whose Δ is not finite (a NaN/inf gradient makes it so),

@@ -351,6 +351,7 @@ def _momentum_kernel(velocity: bool, nesterov: bool, first: bool, decay: bool) -
             ok = np.isfinite(gi)                      # a non-finite g leaves its buffer as it was
             bo = buf[i]
             if velocity:                              # v = γv + (1 − τ)ηg;  Δ = γv + ηg  or  v
+                # (nesterov: the reparametrised form; the slides' form steps as momentum does)
                 b = gamma * bo + c_grad * gi
                 o = gamma * b + lr * gi if nesterov else b
             else:                                     # PyTorch: b = γb + (1 − τ)g, b₁ = g; Δ = η(g + γb), ηb
@@ -368,7 +369,7 @@ def _momentum(opt: Any, lr: float, t: int, decay: float) -> Step:
         return Step(_sgd_kernel(bool(decay)), (lr, decay), ())
     velocity = opt.momentum_buffer == "velocity"
     c_grad = (1 - opt.dampening) * lr if velocity else 1 - opt.dampening
-    kernel = _momentum_kernel(velocity, opt.nesterov, t == 1, bool(decay))
+    kernel = _momentum_kernel(velocity, opt.reparametrised, t == 1, bool(decay))
     return Step(kernel, (lr, opt.momentum, c_grad, decay), ("velocity",))
 
 

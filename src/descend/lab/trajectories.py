@@ -1,7 +1,8 @@
 """Optimizers moving on a 2-D surface: one path, or a race of several from the same start (§8).
 
 The two coordinates ``xy = [x, y]`` are the only "weights": one float64 array handed to
-``optimizer.apply([∇f(xy)], [xy])``, exactly as a network's weights would be. Any optimizer of
+``optimizer.apply([∇f(xy)], [xy])``, exactly as a network's weights would be (∇f taken where
+``optimizer.gradient_at`` says). Any optimizer of
 :mod:`descend.optimizers` works, by name or as an instance.
 
 Default learning rates of a race (:data:`RACE_LEARNING_RATES`) are chosen so that every optimizer
@@ -142,8 +143,9 @@ def run_trajectory(function: Function2D | str, optimizer: Any,
     tol : float
         Tolerance on ``f − f*`` for :attr:`Trajectory.steps_to_tol`.
 
-    The point recorded for Nesterov momentum is the slides' w (``slides_weights``), not the
-    look-ahead point at which the gradient is taken.
+    The gradient is taken where the optimizer wants it (:meth:`Optimizer.gradient_at`: the
+    look-ahead point ``w − γv`` for the slides' NAG); the point recorded is the slides' w
+    (``slides_weights`` in the reparametrised form of the Keras and torch flavors).
     """
     fn = get_function(function)
     steps, tol = check("steps", steps, _STEPS), check("tol", tol, _TOL)
@@ -155,7 +157,7 @@ def run_trajectory(function: Function2D | str, optimizer: Any,
     diverged = None
     shown = getattr(opt, "slides_weights", None)
     for k in range(1, steps + 1):
-        g = fn.gradient(xy)
+        g = opt.gradient_at([xy], lambda p: [fn.gradient(p[0])])[0]
         if not np.all(np.abs(g) < 1e150):   # NaN, inf, or about to overflow inside the rule
             diverged = k
             break

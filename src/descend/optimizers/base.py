@@ -212,6 +212,28 @@ class Optimizer:
     def begin_step(self, t: int) -> None:
         """Update scalar (optimizer-level) state once per step, before the rules (Nadam's μ-product)."""
 
+    def look_ahead(self, params: Sequence[np.ndarray]) -> bool:
+        """Move ``params`` in place to where the next gradient is to be taken, holding the weights
+        to come back to with :meth:`look_back`; True where they moved. Only the slides' NAG moves
+        them (to ``w − γv``, :class:`~descend.optimizers.SGD`); every other rule takes the
+        gradient at the weights themselves and returns False."""
+        return False
+
+    def look_back(self, params: Sequence[np.ndarray]) -> None:
+        """The params back to the weights held by :meth:`look_ahead`, bit for bit."""
+
+    def gradient_at(self, params: Sequence[np.ndarray],
+                    gradient: Callable[[Sequence[np.ndarray]], Sequence[np.ndarray]]) -> list[np.ndarray]:
+        """``gradient(params)`` taken where this optimizer's rule wants it (the look-ahead point
+        for the slides' NAG), as copies; the params are the weights again afterwards. Call it
+        before :meth:`apply` when computing gradients outside a model."""
+        moved = self.look_ahead(params)
+        try:
+            return [np.array(g, copy=True) for g in gradient(params)]
+        finally:
+            if moved:
+                self.look_back(params)
+
     def rule(self, g: np.ndarray, slots: Slots, lr: float, t: int) -> tuple[np.ndarray, Slots]:
         """The step Δ for one array and its new slots (the pipeline then does w ← w − Δ).
 
@@ -226,7 +248,8 @@ class Optimizer:
               keep: Sequence[np.ndarray] | None = None) -> None:
         """One update: ``params[i] ← params[i] − Δ_i`` in place, in the module docstring's order.
 
-        ``grads`` are ∂E/∂params at the current params and are never modified. A length, shape or
+        ``grads`` are ∂E/∂params at the current params (for the slides' NAG at the look-ahead
+        point: :meth:`gradient_at`) and are never modified. A length, shape or
         dtype mismatch is a ValueError naming the tensor, before anything is written; so is a
         step that is not finite (see the module docstring for what has moved then).
 

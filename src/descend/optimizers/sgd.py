@@ -1,6 +1,7 @@
 """Gradient descent, momentum and Nesterov's accelerated gradient (slides §1, §8)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -9,6 +10,7 @@ from ..checks import BOOLEAN, check
 from .base import LearningRate, Optimizer, Slots, check_choice, check_number
 
 MOMENTUM_BUFFERS = ("velocity", "direction")
+NESTEROV_FORMS = ("slides", "reparametrised")
 
 
 class SGD(Optimizer):
@@ -20,13 +22,15 @@ class SGD(Optimizer):
         momentum:  v_t = γ v_{t−1} + η g;           w ← w − v_t           (Qian 1999)
         NAG:       v_t = γ v_{t−1} + η ∇E(w − γ v_{t−1});  w ← w − v_t     (Nesterov 1983)
 
-    **NAG and the look-ahead point.** :meth:`apply` takes the gradient at the params it is
-    given. With ``nesterov=True`` the params this optimizer keeps are the slides' *look-ahead
-    point* ``p = w − γv``, so the gradient the caller computes at them is exactly the slides'
-    ``∇E(w − γ v)``. Substituting p gives the update ``v_t = γ v_{t−1} + η g(p)``,
-    ``p ← p − (γ v_t + η g(p))`` — which is also Keras's and PyTorch's "reparametrised" Nesterov
-    (``docs/conventions.md`` §2.2). The slides' own w is ``p + γ v``: :meth:`slides_weights`. Both start
-    from the same w₀ (v₀ = 0) and converge to the same point.
+    **NAG and the look-ahead point** (``nesterov_form``). The slides take NAG's gradient at the
+    look-ahead point ``w − γv`` and keep w (``"slides"``, the lecture flavor): the params are the
+    slides' w, and whoever computes the gradient first moves them to ``w − γv`` with
+    :meth:`look_ahead` and back with :meth:`look_back` (the training step does; so does
+    :meth:`gradient_at`); the update is then momentum's, ``v_t = γ v_{t−1} + η g``, ``w ← w − v_t``.
+    Keras and PyTorch keep the look-ahead point itself, ``p = w − γv`` (``"reparametrised"``, their
+    flavors): the gradient is taken at the params and ``p ← p − (γ v_t + η g(p))``, the same
+    trajectory shifted by γv (``docs/conventions.md`` §2.2); the slides' w is then ``p + γ v``,
+    :meth:`slides_weights`. Both start from the same w₀ (v₀ = 0) and converge to the same point.
 
     Parameters
     ----------
@@ -40,6 +44,10 @@ class SGD(Optimizer):
     dampening : float
         PyTorch's τ: ``b_t = γ b_{t−1} + (1 − τ) g`` (its first step is undamped, ``b_1 = g``).
         Default 0; not with nesterov.
+    nesterov_form : {"slides", "reparametrised"}
+        With Nesterov, what the params hold: the slides' w (``"slides"``, lecture; the gradient
+        is taken at :meth:`look_ahead`'s ``w − γv``) or the look-ahead point ``w − γv`` itself
+        (``"reparametrised"``, Keras and PyTorch; the gradient is taken at the params).
     momentum_buffer : {"velocity", "direction"}
         What the slot ``state["velocity"]`` holds. ``"velocity"`` (lecture, Keras; Keras's
         ``m = −v``): v with η inside, ``v_t = γ v_{t−1} + η g``, ``Δ = v_t``.
@@ -54,22 +62,30 @@ class SGD(Optimizer):
 
     name = "sgd"
     kernel = "momentum"
-    hyperparameters = ("momentum", "nesterov", "dampening", "momentum_buffer")
+    hyperparameters = ("momentum", "nesterov", "dampening", "momentum_buffer", "nesterov_form")
     defaults = {
-        "lecture": {"learning_rate": 0.01, "momentum": 0.0, "momentum_buffer": "velocity"},
-        "keras": {"learning_rate": 0.01, "momentum": 0.0, "momentum_buffer": "velocity"},
-        "torch": {"learning_rate": 1e-3, "momentum": 0.0, "momentum_buffer": "direction"},
+        "lecture": {"learning_rate": 0.01, "momentum": 0.0, "momentum_buffer": "velocity",
+                    "nesterov_form": "slides"},
+        "keras": {"learning_rate": 0.01, "momentum": 0.0, "momentum_buffer": "velocity",
+                  "nesterov_form": "reparametrised"},
+        "torch": {"learning_rate": 1e-3, "momentum": 0.0, "momentum_buffer": "direction",
+                  "nesterov_form": "reparametrised"},
     }
 
     def __init__(self, learning_rate: LearningRate | None = None, momentum: float | None = None,
                  nesterov: bool = False, *, dampening: float = 0.0, momentum_buffer: str | None = None,
-                 flavor: str = "lecture", **kwargs: Any) -> None:
+                 nesterov_form: str | None = None, flavor: str = "lecture", **kwargs: Any) -> None:
         super().__init__(learning_rate, flavor=flavor, **kwargs)
         self.momentum = check_number("momentum", self.default("momentum", momentum), low=0.0, high=1.0)
         self.nesterov = check("nesterov", nesterov, BOOLEAN)
         self.dampening = check_number("dampening", dampening, low=0.0, high=1.0)
         buffer = self.default("momentum_buffer", momentum_buffer)
         self.momentum_buffer = check_choice("momentum_buffer", buffer, MOMENTUM_BUFFERS)
+        form = self.default("nesterov_form", nesterov_form)
+        self.nesterov_form = check_choice("nesterov_form", form, NESTEROV_FORMS)
+        #: the params hold the look-ahead point and the rule is the reparametrised Nesterov step
+        self.reparametrised = self.nesterov and self.nesterov_form == "reparametrised"
+        self._held: list[np.ndarray] = []        # the slides' w while the params look ahead
         if self.nesterov and (self.momentum == 0 or self.dampening != 0):
             raise ValueError(f"nesterov: needs momentum > 0 and dampening == 0, got momentum={self.momentum} "
                              f"and dampening={self.dampening}")
@@ -83,21 +99,49 @@ class SGD(Optimizer):
             return lr * g, {}                                   # w ← w − η g
         if self.momentum_buffer == "velocity":
             v = gamma * slots["velocity"] + (1 - damp) * lr * g  # v_t = γ v_{t−1} + η g   (τ = 0)
-            step = gamma * v + lr * g if self.nesterov else v   # NAG: γ v_t + η g;  else v_t
+            step = gamma * v + lr * g if self.reparametrised else v   # p: γ v_t + η g;  w: v_t
         else:                                                   # PyTorch: b_t = γ b_{t−1} + (1 − τ) g, b₁ = g
             v = g if t == 1 else gamma * slots["velocity"] + (1 - damp) * g
-            step = lr * (g + gamma * v) if self.nesterov else lr * v
+            step = lr * (g + gamma * v) if self.reparametrised else lr * v
         return step, {"velocity": v}
 
-    def slides_weights(self, params: list[np.ndarray]) -> list[np.ndarray]:
-        """The slides' w for NAG, ``w = p + γ v``, from the look-ahead params p this optimizer keeps.
+    def _offset_scale(self) -> float:
+        """The slides' look-ahead offset γv as a multiple of the buffer: γ, or γη for PyTorch's
+        buffer b (v = ηb, exact for a constant η)."""
+        return self.momentum * (1.0 if self.momentum_buffer == "velocity" else self.current_learning_rate)
 
-        With ``momentum_buffer="direction"`` v = η·b (exact for a constant η). For plain momentum
-        (no Nesterov) the params already are the slides' w and are returned as copies.
+    def look_ahead(self, params: Sequence[np.ndarray]) -> bool:
+        """NAG in the slides' form: params ← w − γv in place, the slides' w held to come back to
+        (:meth:`look_back`); False (nothing moved) otherwise, or before the first step (v = 0)."""
+        if not self.nesterov or self.reparametrised or "velocity" not in self.state:
+            return False
+        if [(h.shape, h.dtype) for h in self._held] != [(w.shape, w.dtype) for w in params]:
+            self._held = [np.empty_like(w) for w in params]
+        scale = self._offset_scale()
+        for w, held, v in zip(params, self._held, self.state["velocity"], strict=True):
+            np.copyto(held, w)
+            np.subtract(w, scale * v, out=w)                    # w − γ v_{t−1}
+        return True
+
+    def look_back(self, params: Sequence[np.ndarray]) -> None:
+        """The params back to the slides' w after :meth:`look_ahead`, bit for bit."""
+        for w, held in zip(params, self._held, strict=True):
+            np.copyto(w, held)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**super().__getstate__(), "_held": []}
+
+    def slides_weights(self, params: list[np.ndarray]) -> list[np.ndarray]:
+        """The slides' w for NAG, ``w = p + γ v``, from the look-ahead params p kept in the
+        ``"reparametrised"`` form.
+
+        With ``momentum_buffer="direction"`` v = η·b (exact for a constant η). Where the params
+        already are the slides' w (plain momentum, or ``nesterov_form="slides"``) they are
+        returned as copies.
         """
-        if not self.nesterov or "velocity" not in self.state:
+        if not self.reparametrised or "velocity" not in self.state:
             return [np.array(p, copy=True) for p in params]
-        scale = self.momentum * (1.0 if self.momentum_buffer == "velocity" else self.current_learning_rate)
+        scale = self._offset_scale()
         return [p + scale * v for p, v in zip(params, self.state["velocity"], strict=True)]
 
 
@@ -121,8 +165,10 @@ class Momentum(SGD):
 class NAG(SGD):
     """Nesterov's accelerated gradient: ``v_t = γ v_{t−1} + η ∇E(w − γ v_{t−1})``, ``w ← w − v_t``.
 
-    :class:`SGD` with ``nesterov=True`` and γ = 0.9. The params kept are the look-ahead points
-    ``w − γ v`` (see :class:`SGD`); :meth:`slides_weights` gives the slides' w.
+    :class:`SGD` with ``nesterov=True`` and γ = 0.9. In the lecture flavor the params are the
+    slides' w and the gradient is taken at the look-ahead point ``w − γ v`` (:meth:`look_ahead`);
+    in the Keras and torch flavors the params are the look-ahead points themselves and
+    :meth:`slides_weights` gives the slides' w (see :class:`SGD`).
     """
 
     name = "nag"
