@@ -11,7 +11,7 @@ from pictures import assert_png
 
 @pytest.mark.parametrize("example, piece", [
     ("a", "b₁ = 10 − 0.1·30 = 7"),
-    ("b", "w₁₁⁽¹⁾: 0.3 − 0.01·(-0.00264097) = 0.3000264097"),
+    ("b", "w₁₁⁽¹⁾: 0.3 − 0.01·(−0.00264097) = 0.3000264097"),
     ("classic", "normal equation"),
 ])
 def test_each_example_prints_its_trace(capsys, example, piece):
@@ -29,17 +29,28 @@ def test_the_default_replays_everything(capsys):
         assert piece in out
 
 
-def test_out_writes_the_gd_kinds_picture(tmp_path, capsys):
+@pytest.mark.parametrize("example", ["classic", "all"])
+def test_out_writes_the_gd_kinds_picture(tmp_path, capsys, example):
     folder = tmp_path / "new"
-    assert main(["lecture", "--example", "a", "--out", str(folder)]) == 0
+    assert main(["lecture", "--example", example, "--out", str(folder)]) == 0
     assert_png(folder / "gd_kinds.png")
     assert f"wrote {folder / 'gd_kinds.png'}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("example", ["a", "b"])
+def test_out_with_a_worked_example_writes_no_picture(tmp_path, capsys, example):
+    """Examples A and B draw nothing: --out with them is refused, nothing written or replayed."""
+    folder = tmp_path / "new"
+    assert main(["lecture", "--example", example, "--out", str(folder)]) == 2
+    captured = capsys.readouterr()
+    assert f"--out: example {example} draws no picture" in captured.err
+    assert captured.out == "" and not folder.exists()
 
 
 def test_out_must_be_a_folder_and_is_checked_first(tmp_path, capsys):
     file = tmp_path / "file.png"
     file.write_bytes(b"x")
-    assert main(["lecture", "--example", "a", "--out", str(file)]) == 2
+    assert main(["lecture", "--example", "classic", "--out", str(file)]) == 2
     captured = capsys.readouterr()
     assert "--out: expected a folder" in captured.err and "Traceback" not in captured.err
     assert captured.out == ""                         # nothing replayed before the refusal

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -80,3 +82,39 @@ def test_bias_factor_and_errors():
     model2.compile(optimizer="sgd", loss="mse")
     with pytest.raises(ValueError, match="only of Dense"):
         descend.explain(model2, [1.0, 2.0], 0.0)
+
+
+def _two_outputs(loss, activation):
+    """2-2-2 network whose second hidden ReLU is dead at x = (1, 1) (Z₂ = −0.5)."""
+    model = Sequential([Input(2), Dense(2, "relu", use_bias=False), Dense(2, activation, use_bias=False)],
+                       dtype="float64", seed=0)
+    model.set_weights([np.array([[0.3, -0.4], [0.2, -0.1]]), np.array([[0.1, 0.5], [0.2, 0.3]])])
+    model.compile(optimizer="sgd", loss=loss)
+    return model
+
+
+@pytest.mark.parametrize("loss, activation", [("mse", "linear"), ("binary_crossentropy", "sigmoid")])
+def test_a_mean_over_the_outputs_says_what_k_is(loss, activation):
+    text = str(descend.explain(_two_outputs(loss, activation), [1.0, 1.0], [1.0, 0.0]))
+    assert "/K" in text
+    assert "where K = 2, the number of outputs (the loss is their mean)" in text
+
+
+def test_a_sum_loss_has_no_k_to_explain():
+    text = str(descend.explain(_two_outputs("squared_error", "linear"), [1.0, 1.0], [1.0, 0.0]))
+    assert "/K" not in text and "where K" not in text
+
+
+def test_a_dead_relu_prints_zero_not_minus_zero():
+    expl = descend.explain(_two_outputs("mse", "linear"), [1.0, 1.0], [1.0, 0.0])
+    dead = expl["w₁₂⁽¹⁾"]
+    assert dead.factors[1].value == 0 and dead.product == 0          # 1[h₂ > 0] = 0
+    text = str(expl)
+    assert not re.search(r"= [−-]0(?![.\d])", text)                 # no "= −0" anywhere
+    assert str(dead).splitlines()[-1].endswith("= 0")
+
+
+def test_numbers_use_the_formulas_minus_sign():
+    from descend.explain import number
+
+    assert number(-0.5) == "−0.5" and number(-0.0) == "0" and number(-1.5e-7, ".2e") == "−1.50e−07"

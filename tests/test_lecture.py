@@ -122,3 +122,29 @@ def test_classic_methods_section_same_answer_and_stability_claim():
     ups = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\w+)\s+(\d+) of", text, re.M)}
     assert ups["batch"] == 0                   # batch GD's loss never went up
     assert ups["stochastic"] > 100             # SGD's did, many times
+
+
+def test_example_b_prints_h1_to_the_slides_16_digits(b):
+    assert "h₁ = 0.6224593312018546" in str(b)
+
+
+def test_example_b_names_the_slides_typo_in_z_out(b):
+    assert "Z_out = w₁₁⁽²⁾h₁ + w₂₁⁽²⁾h₁" in str(b) and "typo for h₂" in str(b)
+
+
+def test_one_minus_sign_in_the_replay():
+    """Numbers and formulas use the same minus sign − (U+2212): −0.2 − 0.1·(−29.4), never
+    -0.2 − 0.1·-29.4."""
+    text = lecture.replay()
+    assert not re.findall(r"(?<![\w-])-[\d.]|·-|e-\d", text)      # no ASCII minus before a number
+    assert "−0.453451" in text and "−0.2" in text
+    a = str(lecture.example_a())
+    assert "b₁ = −0.2 − 0.1·(−29.4) = 2.74" in a
+
+
+def test_classic_methods_name_their_data_and_one_word_for_roughness():
+    text = lecture.classic_methods()
+    assert "Data: worked example A" in text
+    assert "descend.lab.classic.logistic_data(seed=0)" in text and "not on the slides" in text
+    assert "descend.lab.classic.linear_data(seed=0)" in text
+    assert "roughness" in text and "path/descent" not in text

@@ -23,6 +23,15 @@ from .layers import Dense
 from .model import Backprop, Sequential
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+#: the loss formulas' symbols that are not on the slides, and what they stand for
+_SYMBOLS = {"/K": "K = {outputs}, the number of outputs (the loss is their mean)",
+            "/N": "N = 1, the number of observations (the loss is their mean)"}
+
+
+def number(x: float, spec: str = "g") -> str:
+    """``x`` formatted with ``spec``, written with the formulas' minus sign − (U+2212) and
+    without a negative zero (a dead ReLU's product is 0, not −0)."""
+    return format(float(x) + 0.0, spec).replace("-", "−")
 _SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 
 
@@ -54,10 +63,10 @@ class WeightGradient:
     def __str__(self) -> str:
         symbols = " · ".join(f.symbol for f in self.factors)
         formulas = " · ".join(f.formula for f in self.factors)
-        values = " · ".join(f"{f.value:.6g}" for f in self.factors)
+        values = " · ".join(number(f.value, ".6g") for f in self.factors)
         return (f"∂E/∂{self.name} = {symbols}\n"
                 f"{' ' * (len(self.name) + 6)}= {formulas}\n"
-                f"{' ' * (len(self.name) + 6)}= {values} = {self.product:.10g}")
+                f"{' ' * (len(self.name) + 6)}= {values} = {number(self.product, '.10g')}")
 
 
 @dataclass
@@ -67,6 +76,8 @@ class Explanation:
     forward: list[tuple[str, float]]
     loss: float
     weights: list[WeightGradient]
+    #: the number of outputs K (what ``/K`` in a loss's ∂E/∂ŷ divides by)
+    outputs: int = 1
 
     def __getitem__(self, name: str) -> WeightGradient:
         for w in self.weights:
@@ -75,12 +86,20 @@ class Explanation:
         raise KeyError(name)
 
     def __str__(self) -> str:
+        return self.to_text()
+
+    def to_text(self, digits: int = 10) -> str:
+        """The forward pass to ``digits`` significant digits, then every chain rule; where a
+        formula divides by K or N, what that is."""
         lines = ["Forward pass:"]
-        lines += [f"  {sym} = {val:.10g}" for sym, val in self.forward]
-        lines.append(f"  E = {self.loss:.10g}")
+        lines += [f"  {sym} = {number(val, f'.{digits}g')}" for sym, val in self.forward]
+        lines.append(f"  E = {number(self.loss, f'.{digits}g')}")
         lines.append("Backward pass (chain rule, factor by factor):")
         for w in self.weights:
             lines += ["  " + line for line in str(w).splitlines()]
+        formulas = " ".join(f.formula for w in self.weights for f in w.factors)
+        lines += [f"  where {text.format(outputs=self.outputs)}"
+                  for symbol, text in _SYMBOLS.items() if symbol in formulas]
         return "\n".join(lines)
 
 
@@ -196,4 +215,5 @@ class _Chains:
             for j in range(1, self.layers[li - 1].units + 1):
                 z_sym, a_sym = self.names(li, j)
                 forward += [(z_sym, float(self.zs[li][j - 1])), (a_sym, float(self.acts[li][j - 1]))]
-        return Explanation(forward=forward, loss=float(self.signals.loss), weights=self.weights())
+        return Explanation(forward=forward, loss=float(self.signals.loss), weights=self.weights(),
+                           outputs=self.layers[-1].units)

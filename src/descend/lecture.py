@@ -27,9 +27,14 @@ from .examples import (
     EXAMPLE_B_Y,
     example_a_data,
 )
-from .explain import Explanation, explain
+from .explain import Explanation, explain, number
 from .layers import Dense, Input
 from .model import Sequential
+
+
+def _factor(x: float, spec: str = "g") -> str:
+    """A number as a factor after "·": in parentheses where negative (``0.1·(−29.4)``)."""
+    return f"({number(x, spec)})" if x < 0 else number(x, spec)
 
 
 def _sgd(learning_rate: float) -> Any:
@@ -76,21 +81,23 @@ class ExampleA:
             x = EXAMPLE_A_X[i - 1]
             xb = "b₁" if x == 1 else f"{x:g}b₁"
             lines.append(f"    point {i} {pts(u)}: ∂E_{i}/∂b₁ = −{x:g}({EXAMPLE_A_Y[i - 1]:g} − {xb}) "
-                         f"= {u.gradient:g};  b₁ = {u.before:g} − {self.eta:g}·{u.gradient:g} = {u.after:g}")
+                         f"= {number(u.gradient)};  "
+                         f"b₁ = {number(u.before)} − {self.eta:g}·{_factor(u.gradient)} = {number(u.after)}")
         bgd = self.bgd
         assert bgd is not None
         lines += ["", "  BGD — one update uses all four points: ∂E/∂b₁ = Σ_i −X_i(y_i − b₁X_i)",
-                  f"    with E = Σ ½(y_i − ŷ_i)²: ∂E/∂b₁ = {bgd.gradient:g};  "
-                  f"b₁ = {bgd.before:g} − {self.eta:g}·{bgd.gradient:g} = {bgd.after:g}",
+                  f"    with E = Σ ½(y_i − ŷ_i)²: ∂E/∂b₁ = {number(bgd.gradient)};  "
+                  f"b₁ = {number(bgd.before)} − {self.eta:g}·{_factor(bgd.gradient)} = {number(bgd.after)}",
                   "    (the slide writes the derivative of the un-halved sum, 2{…} = "
-                  f"{2 * bgd.gradient:g}, then updates with η{{…}}: that is the halved cost used here.)",
+                  f"{number(2 * bgd.gradient)}, then updates with η{{…}}: that is the halved cost "
+                  "used here.)",
                   f"    With η = {self.eta:g} one batch step overshoots: "
                   f"η·ΣX² = {self.eta * (EXAMPLE_A_X ** 2).sum():g} > 2, "
                   "so batch GD on this summed cost diverges — a smaller η (or a mean cost) is needed.",
                   "", "  Mini-batch GD, h = 2 — shuffle at random, then two points at a time from the front:"]
         for u in self.mini_batch:
-            lines.append(f"    points {u.points} {pts(u)}: ∂(E_a + E_b)/∂b₁ = {u.gradient:g};  "
-                         f"b₁ = {u.before:g} − {self.eta:g}·{u.gradient:g} = {u.after:g}")
+            lines.append(f"    points {u.points} {pts(u)}: ∂(E_a + E_b)/∂b₁ = {number(u.gradient)};  "
+                         f"b₁ = {number(u.before)} − {self.eta:g}·{_factor(u.gradient)} = {number(u.after)}")
         return "\n".join(lines)
 
 
@@ -143,18 +150,20 @@ class ExampleB:
                  f"{self.eta:g}, first point (X1, X2, y) = (1, 1, 1)",
                  "  weights [w₁₁⁽¹⁾, w₁₂⁽¹⁾, w₂₁⁽¹⁾, w₂₂⁽¹⁾, w₁₁⁽²⁾, w₂₁⁽²⁾] = "
                  f"[{', '.join(f'{w:g}' for w in EXAMPLE_B_WEIGHTS)}]", ""]
-        lines += ["  " + line for line in str(e).splitlines()]
+        lines += ["  " + line for line in e.to_text(digits=16).splitlines()]
         lines += ["", "  Update w_new = w − η ∂E/∂w:"]
         for w in e.weights:
-            lines.append(f"    {w.name}: {w.weight:g} − {self.eta:g}·({w.product:.6g}) "
-                         f"= {self.updated[w.name]:.10g}")
+            lines.append(f"    {w.name}: {number(w.weight)} − {self.eta:g}·{_factor(w.product, '.6g')} "
+                         f"= {number(self.updated[w.name], '.10g')}")
         w111 = self.updated["w₁₁⁽¹⁾"]
         lines += ["", "  Note: the slide prints w₁₁⁽¹⁾ = 0.30026; the arithmetic gives "
                   f"0.3 − 0.01·(−0.00264) = {w111:.7f}… — the slide's figure is a rounding slip "
                   "(one digit shifted).",
                   "  The slide rounds intermediates to 3 digits (h = 0.622, ŷ = 0.547), which gives "
-                  f"∂E/∂w₁₁⁽²⁾ = {slide_rounded_gradient():.4f}; the exact value is "
-                  f"{e['w₁₁⁽²⁾'].product:.8f}."]
+                  f"∂E/∂w₁₁⁽²⁾ = {number(slide_rounded_gradient(), '.4f')}; the exact value is "
+                  f"{number(e['w₁₁⁽²⁾'].product, '.8f')}.",
+                  "  The slide also writes Z_out = w₁₁⁽²⁾h₁ + w₂₁⁽²⁾h₁: the second h₁ is a typo for h₂ "
+                  "(harmless here, where h₁ = h₂)."]
         return "\n".join(lines)
 
 
@@ -176,25 +185,34 @@ def example_b(eta: float = EXAMPLE_B_ETA) -> ExampleB:
 def classic_methods(seed: int = 0) -> str:
     """Lecture §1–§2: normal equation and Newton–Raphson against the three kinds of GD.
 
-    Example A's regression (η = 0.01, where batch GD converges) and a logistic regression, each
-    to the same tolerance; then the loss curves of batch, stochastic and mini-batch GD on the same
-    data, summarised by how often the loss went *up* (the slides: batch is stable, SGD noisy).
+    Example A's regression (η = 0.01, where batch GD converges) and a logistic regression on
+    two overlapping classes (:func:`descend.lab.classic.logistic_data`; the slides have no
+    logistic example), each to the same tolerance; then the loss curves of batch, stochastic and
+    mini-batch GD on the same data (:func:`descend.lab.classic.linear_data`), summarised by how
+    often the loss went *up* and by its roughness (the slides: batch is stable, SGD noisy).
     """
     from .lab import classic
 
     X, y = example_a_data()
     parts = ["Classic methods (lecture §1) — the same answer, different costs", "",
+             "Data: worked example A — ŷ = b₁X on its four points (2, 5), (1, 2), (3, 6), (4, 6), "
+             "no intercept; η₀ = 0.01, where batch GD converges.",
              classic.compare_methods(X, y, learning_rate=0.01, seed=seed).to_text(), ""]
     X, y = classic.logistic_data(seed=seed)
-    parts += [classic.compare_methods(X, y, model="logistic", fit_intercept=True, seed=seed).to_text(), ""]
+    parts += ["Data: not on the slides — 200 points of two overlapping classes, x ~ N(0, I₂), "
+              "y = 1 with probability σ(x₁ − x₂ − 0.5), fitted with an intercept "
+              f"(descend.lab.classic.logistic_data(seed={seed})).",
+              classic.compare_methods(X, y, model="logistic", fit_intercept=True, seed=seed).to_text(), ""]
     X, y = classic.linear_data(seed=seed)
     curves = classic.gd_kinds_curves(X, y, seed=seed)
-    parts.append("Three kinds of GD (lecture §2), same data and η, 20 epochs — "
-                 "updates that made the full-data loss go up / roughness (1 = only downhill):")
+    parts += ["Three kinds of GD (lecture §2), same η, 20 epochs, on 200 points y = 1 + x₁ + 2x₂ + "
+              f"0.5·N(0, 1), no intercept (descend.lab.classic.linear_data(seed={seed})):",
+              "updates that made the full-data loss go up, and the roughness of the loss curve "
+              "(its path length over its net descent: 1 = only downhill)"]
     for kind in curves.curves:
         ups, updates = curves.increases[kind], len(curves.curves[kind]) - 1
         parts.append(f"  {kind:<12} {ups:>5} of {updates:>5} updates went up   roughness "
-                     f"{curves.roughness[kind]:.2f}   final loss {curves.curves[kind][-1]:.4g}")
+                     f"{curves.roughness[kind]:.2f}   final loss {number(curves.curves[kind][-1], '.4g')}")
     return "\n".join(parts)
 
 

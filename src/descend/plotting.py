@@ -353,12 +353,13 @@ def plot_schedules(schedules: Mapping[str, Callable[[int], float]], steps: int,
 
 # -- the three kinds of GD ----------------------------------------------------------------------
 def _gd_kind_label(kind: str, updates: int, increases: int | None, roughness: float | None) -> str:
-    """"batch GD: loss rose in 0 of 20 updates, path/descent = 1.00" (the numbers where known)."""
+    """"batch GD: loss rose in 0 of 20 updates, roughness 1.00" (the numbers where known; the
+    roughness is the loss curve's path length over its net descent, as ``descend lecture`` says)."""
     label = f"{kind} GD"
     if increases is not None:
         label += f": loss rose in {increases} of {updates} updates"
     if roughness is not None and math.isfinite(roughness):
-        label += f", path/descent = {roughness:.2f}"
+        label += f", roughness {roughness:.2f}"
     return label
 
 

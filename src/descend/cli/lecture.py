@@ -14,7 +14,9 @@ EPILOG = """examples:
   descend lecture --example b  only the 2-2-1 network's backprop step
   descend lecture --example classic --out runs/lecture
                                normal equation / Newton–Raphson vs the three kinds of GD,
-                               and a PNG of the three GD kinds' loss curves
+                               and a PNG of the three GD kinds' loss curves (gd_kinds.png)
+  descend lecture --out runs/lecture
+                               everything, and the same PNG
 """
 
 
@@ -22,13 +24,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--example", choices=["a", "b", "classic", "all"], default="all",
                    help="which part to replay")
     p.add_argument("--out", metavar="DIR",
-                   help="also write gd_kinds.png (the three GD kinds' loss curves) here")
+                   help="also write gd_kinds.png (the three GD kinds' loss curves) here; "
+                        "with --example classic or all, the parts that draw it")
+
+
+#: the parts of the replay that have a picture (the three GD kinds' loss curves)
+DRAWN = ("classic", "all")
 
 
 def run(args: argparse.Namespace) -> int:
     replays: dict[str, Callable[[], object]] = {
         "a": lecture.example_a, "b": lecture.example_b, "classic": lecture.classic_methods,
         "all": lecture.replay}
+    if args.out and args.example not in DRAWN:
+        raise ValueError(f"--out: example {args.example} draws no picture; gd_kinds.png belongs "
+                                f"to --example classic or all")
     out = common.out_dir(args.out) if args.out else None
     print(replays[args.example]())
     if out is not None:

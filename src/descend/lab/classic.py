@@ -33,6 +33,7 @@ from ..backend import as_rng
 from ..batching import GD_KINDS, epoch_order, iterate, n_batches
 from ..checks import positive_int
 from ..errors import DivergenceError
+from ..explain import number
 
 __all__ = [
     "linear_data", "logistic_data", "loss", "gradient", "hessian",
@@ -370,10 +371,10 @@ class Comparison:
                f"{'‖w − w*‖':>11}  weights"
         lines = [head, cols, "-" * len(cols)]
         for r in self.rows:
-            weights = ", ".join(f"{w:.6g}" for w in r.weights)
+            weights = ", ".join(number(w, ".6g") for w in r.weights)
             flag = "" if r.converged else "  (not converged)"
-            lines.append(f"{r.method:<17}{r.iterations:>11}{r.epochs:>10.4g}{r.seconds:>11.2e}"
-                         f"{r.loss:>13.6g}{r.error:>11.2e}  [{weights}]{flag}")
+            lines.append(f"{r.method:<17}{r.iterations:>11}{r.epochs:>10.4g}{number(r.seconds, '>11.2e')}"
+                         f"{number(r.loss, '>13.6g')}{number(r.error, '>11.2e')}  [{weights}]{flag}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
