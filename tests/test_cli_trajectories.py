@@ -1,6 +1,9 @@
 """``descend trajectories``: files written, table printed, errors in one line."""
 from __future__ import annotations
 
+import pathlib
+import re
+
 import pytest
 from PIL import Image
 
@@ -68,3 +71,24 @@ def test_out_must_be_a_folder_and_is_checked_before_the_race(tmp_path, capsys, m
     monkeypatch.setattr(command, "race", lambda *a, **k: pytest.fail("raced before checking --out"))
     assert main(["trajectories", "--function", "saddle", "--out", str(file)]) == 2
     assert "--out: expected a folder" in capsys.readouterr().err
+
+
+README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_the_readme_saddle_sentence_is_what_the_command_prints(tmp_path, capsys):
+    """The README's numbers (points near the saddle, the radius, the path length) are read off
+    `descend trajectories --function saddle` with its defaults, not remembered."""
+    sentence = " ".join(README.read_text().split())
+    found = re.search(r"lingers \((\d+) of its (\d+) points within ([\d.]+) of it\); momentum and NAG pass "
+                      r"through it \((\d+) and (\d+) points\), the adaptive methods turn away at once "
+                      r"\((\d+) points\)", sentence)
+    assert found, "the README's saddle sentence has changed shape; update this test with it"
+    sgd, points, radius, momentum, nag, adaptive = found.groups()
+    assert main(["trajectories", "--function", "saddle", "--frames", "0", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"steps spent within {radius} of a saddle point (of {points} points)" in " ".join(out.split())
+    cells = [[c.strip() for c in line.split("│")[1:-1]] for line in out.splitlines() if line.startswith("│")]
+    near = {row[0]: row[-2] for row in cells if row and row[0]}        # optimizer → "near saddle*"
+    assert (near["sgd"], near["momentum"], near["nag"]) == (sgd, momentum, nag)
+    assert {near[name] for name in ("adagrad", "rmsprop", "adadelta", "adam", "nadam")} == {adaptive}
