@@ -35,7 +35,8 @@ def test_exploding_picture_carries_the_losses(tmp_path):
     finite = [v for v in wild.losses if math.isfinite(v)]
     drawn = [list(line.get_ydata()) for line in ax.get_lines()]
     assert finite in drawn                                            # the diverging run's losses
-    assert any(len(d) == len(tamed.losses) and np.allclose(d, tamed.losses) for d in drawn)
+    floor = ax.get_ylim()[0] * 1.5                                    # the axis stops below it
+    assert any(len(d) == len(tamed.losses) and np.allclose(d, np.maximum(tamed.losses, floor)) for d in drawn)
     assert any("NaN at update 6" in t.get_text() for t in ax.texts)
     with pytest.raises(ValueError, match="runs"):
         plot_exploding([])
@@ -61,3 +62,17 @@ def test_init_study_picture_carries_the_variances(tmp_path, trained):
         assert all(study.losses[label] in drawn for label in study.labels)
     assert all(ax.get_title() and ax.get_xlabel() and ax.get_ylabel() for ax in axes)
     assert study.title in fig.get_suptitle()
+
+
+def test_the_faint_per_batch_line_never_runs_below_the_axis():
+    """A batch classified perfectly has a loss of 0 (the clipped run here has 56 of them), which a
+    log axis cannot show: such batches are drawn on the axis's floor, and the label says so."""
+    wild, tamed = exploding_run(None), exploding_run(1.0)
+    assert 0.0 in tamed.losses
+    fig = plot_exploding([wild, tamed])
+    ax = fig.axes[0]
+    bottom = ax.get_ylim()[0]
+    for line in ax.get_lines():
+        y = np.asarray(line.get_ydata(), dtype=float)
+        assert np.all(y[np.isfinite(y)] > bottom), line.get_label()
+    assert "exactly 0" in ax.get_xlabel() and "are drawn at" in ax.get_xlabel()

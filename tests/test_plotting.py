@@ -141,3 +141,83 @@ def test_animation_arguments_are_checked(small_race, tmp_path):
     with pytest.raises(ValueError, match="fps: expected an int >= 1"):
         plotting.animate_trajectories(small_race.function, small_race, tmp_path / "r.gif", frames=3, fps=0)
     assert not list(tmp_path.iterdir())
+
+
+def _rgb(color):
+    from matplotlib.colors import to_rgb
+
+    return tuple(round(255 * v) for v in to_rgb(color))
+
+
+def test_every_gif_frame_shows_each_optimizer_in_its_own_colour(tmp_path, small_race):
+    """One palette for all frames: the first frame (a dot per path, the legend) has each
+    optimizer's exact colour, as the last does (Pillow's palette per frame made momentum salmon
+    and adam purple in the first)."""
+    out = tmp_path / "race.gif"
+    plotting.animate_trajectories(small_race.function, small_race, out, frames=5, grid=30)
+    wanted = {name: _rgb(plotting.OPTIMIZER_COLORS[name]) for name in ("sgd", "momentum", "adam")}
+    with Image.open(out) as im:
+        for k in range(im.n_frames):
+            im.seek(k)
+            pixels = {tuple(p) for p in np.asarray(im.convert("RGB")).reshape(-1, 3)}
+            missing = [name for name, rgb in wanted.items() if rgb not in pixels]
+            assert not missing, f"frame {k}: no pixel of {missing}'s colour"
+
+
+def test_each_optimizer_has_one_colour_in_every_race():
+    assert plotting.optimizer_colors(["adam", "sgd"]) == ["tab:pink", "tab:blue"]
+    assert plotting.optimizer_colors(["sgd", "momentum", "adam"])[2] == "tab:pink"
+    colors = plotting.optimizer_colors(["adam", "adam (2)", "lion"])
+    assert colors[0] == "tab:pink" and len(set(colors)) == 3
+    assert len(set(plotting.OPTIMIZER_COLORS.values())) == len(plotting.OPTIMIZER_COLORS)
+    r = race("saddle", ["adam", "sgd"], steps=5)
+    fig = plotting.plot_trajectories(r.function, r, grid=20)
+    lines = {ln.get_label(): ln.get_color() for ln in fig.axes[0].get_lines()}
+    assert lines["adam, η = 0.05"] == "tab:pink" and lines["sgd, η = 0.01"] == "tab:blue"
+
+
+def test_a_constant_learning_rate_gets_a_title_not_a_panel():
+    hist = {"loss": [1.0, 0.5, 0.3], "learning_rate": [0.01, 0.01, 0.01]}
+    fig = plotting.plot_history(hist, title="run")
+    assert [ax.get_title() for ax in fig.axes] == ["loss"]
+    assert "η = 0.01, constant" in fig.get_suptitle()
+    varying = plotting.plot_history({"loss": [1.0, 0.5, 0.3], "learning_rate": [0.01, 0.005, 0.0025]})
+    assert [ax.get_title() for ax in varying.axes] == ["loss", "learning_rate"]
+
+
+def test_regression_history_is_readable():
+    """Five quantities wrap into rows (not one 2762×452 strip), and MAE, MSE and RMSE that span
+    more than a decade get a log axis, so that their end is not squashed against 0."""
+    decay = np.logspace(0, -3, 30)
+    hist = {name: list(scale * decay) for name, scale in
+            (("loss", 3e4), ("mae", 150), ("mse", 3e4), ("rmse", 170), ("r2", 0.5))}
+    hist["learning_rate"] = list(0.01 * 0.9 ** np.arange(30))
+    fig = plotting.plot_history(hist)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["loss", "mae", "mse", "rmse", "r2", "learning_rate"]
+    rows = {round(ax.get_position().y0, 3) for ax in fig.axes}
+    assert len(rows) == 2                                  # three panels a row
+    width, height = fig.get_size_inches()
+    assert width / height < 3
+    scales = {ax.get_title(): ax.get_yscale() for ax in fig.axes}
+    assert scales["mae"] == scales["rmse"] == scales["mse"] == scales["loss"] == "log"
+    assert scales["r2"] == "linear"
+
+
+def test_history_epochs_count_from_0_as_in_history_csv():
+    hist = {"loss": [1.0, 0.5, 0.3]}
+    fig = plotting.plot_history(hist)
+    np.testing.assert_array_equal(fig.axes[0].get_lines()[0].get_xdata(), [0, 1, 2])
+    assert "from 0" in fig.axes[0].get_xlabel()
+
+    class Resumed:                     # a History that holds epochs 5–7 only: its own numbers
+        history = {"loss": [1.0, 0.5, 0.3]}
+        epoch = [5, 6, 7]
+
+    xs = plotting.plot_history(Resumed()).axes[0].get_lines()[0].get_xdata()
+    np.testing.assert_array_equal(xs, [5, 6, 7])
+
+
+def test_the_gd_kinds_legend_says_roughness_as_the_terminal_does():
+    label = plotting._gd_kind_label("batch", 20, 0, 1.0)
+    assert label == "batch GD: loss rose in 0 of 20 updates, roughness 1.00"

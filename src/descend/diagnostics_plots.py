@@ -83,14 +83,18 @@ def plot_exploding(runs: Sequence[Any], path: PathLike | None = None, *, title: 
         raise ValueError("runs: expected at least one ExplodingRun, got none")
     fig = new_figure(8.5, 5.0)
     ax = fig.subplots()
-    for run in runs:
-        _exploding_curve(ax, run)
-    ax.set_yscale("log")
+    # A batch classified perfectly has a loss near 0, or exactly 0, which a log axis cannot show:
+    # the axis stops at the floor, and such a batch is drawn on it, not below the axis.
     finite = [v for run in runs for v in run.losses if math.isfinite(v) and v > 0]
-    if finite:  # a batch classified perfectly has a loss near 0: do not let it squash the plot
-        ax.set_ylim(bottom=max(min(finite), 1e-2))
+    floor = max(min(finite), 1e-2) if finite else 1e-2
+    floored = sum(_exploding_curve(ax, run, floor) for run in runs)
+    zeros = sum(1 for run in runs for v in run.losses if v == 0)
+    ax.set_yscale("log")
+    ax.set_ylim(bottom=floor / 1.5)
+    note = (f"\n{floored} batch losses below {floor:.2g}{f' ({zeros} of them exactly 0)' if zeros else ''} "
+            f"are drawn at {floor:.2g}" if floored else "")
     ax.set_xlabel("update (mini-batch SGD step); clipped run: faint = each batch, "
-                  "solid = running mean over 13 updates")
+                  "solid = running mean over 13 updates" + note)
     ax.set_ylabel("loss E of the batch (log scale)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
@@ -99,9 +103,10 @@ def plot_exploding(runs: Sequence[Any], path: PathLike | None = None, *, title: 
     return finish(fig, path)
 
 
-def _exploding_curve(ax: Any, run: Any) -> None:
-    """One run: each batch's loss faint, its running mean over an epoch (13 updates) solid; a
-    diverged run ends with a red × and a note where its loss became NaN."""
+def _exploding_curve(ax: Any, run: Any, floor: float) -> int:
+    """One run: each batch's loss faint (at least ``floor``, the axis's bottom), its running mean
+    over an epoch (13 updates) solid; a diverged run ends with a red × and a note where its loss
+    became NaN. Returns how many batch losses were raised to the floor."""
     losses = np.asarray(run.losses, dtype=float)
     steps = np.arange(1, len(losses) + 1)
     ok = np.isfinite(losses)
@@ -111,14 +116,16 @@ def _exploding_curve(ax: Any, run: Any) -> None:
     elif run.accuracy is not None:
         label += f" — accuracy {run.accuracy:.2f}"
     window = 1 if run.diverged else max(1, min(13, int(ok.sum())))
-    (line,) = ax.plot(steps[ok], losses[ok], lw=0.8, alpha=0.3 if window > 1 else 1.0)
-    smooth = np.convolve(losses[ok], np.ones(window) / window, mode="valid")
+    shown = np.maximum(losses[ok], floor)
+    (line,) = ax.plot(steps[ok], shown, lw=0.8, alpha=0.3 if window > 1 else 1.0)
+    smooth = np.maximum(np.convolve(losses[ok], np.ones(window) / window, mode="valid"), floor)
     ax.plot(steps[ok][window - 1:], smooth, color=line.get_color(), lw=1.8, label=label)
     if run.diverged and ok.any():
         last = np.flatnonzero(ok)[-1]
         ax.plot(steps[last], losses[last], "x", color="red", ms=12, mew=3)
         ax.annotate(f"loss = NaN at update {len(losses)}", (steps[last], losses[last]),
                     textcoords="offset points", xytext=(10, -5), color="red")
+    return int(np.sum(losses[ok] < floor))
 
 
 def plot_init_study(study: Any, path: PathLike | None = None) -> Figure:

@@ -35,9 +35,27 @@ __all__ = ["plot_trajectories", "animate_trajectories", "plot_history", "plot_sc
            "plot_gd_kinds", "save_figure", "new_figure", "finish"]
 
 PathLike = str | os.PathLike
-#: one colour per optimizer, stable across pictures (matplotlib's tab10 order)
+#: matplotlib's tab10 colours, in order: panels and curves that are not optimizers
 COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown",
           "tab:pink", "tab:gray", "tab:olive", "tab:cyan")
+#: one fixed colour per optimizer, the same in every picture and every frame of a race
+OPTIMIZER_COLORS = {"sgd": "tab:blue", "momentum": "tab:orange", "nag": "tab:green",
+                    "adagrad": "tab:red", "rmsprop": "tab:purple", "adadelta": "tab:brown",
+                    "adam": "tab:pink", "nadam": "tab:gray", "adamw": "tab:olive"}
+
+
+def optimizer_colors(labels: Sequence[str]) -> list[str]:
+    """A colour for each race label: the optimizer's own (:data:`OPTIMIZER_COLORS`, by the name
+    before any " (2)"), else — and for a second run of the same optimizer — the first colour of
+    :data:`COLORS` not yet taken (cycling once all are)."""
+    taken: list[str] = []
+    for label in labels:
+        color = OPTIMIZER_COLORS.get(str(label).split(" (")[0].strip().lower())
+        if color is None or color in taken:
+            free = [c for c in (*COLORS, *OPTIMIZER_COLORS.values()) if c not in taken]
+            color = free[0] if free else COLORS[len(taken) % len(COLORS)]
+        taken.append(color)
+    return taken
 
 
 # -- files --------------------------------------------------------------------------------------
@@ -136,7 +154,8 @@ def _trajectory_axes(function: Any, race_result: Any, grid: int) -> tuple[Figure
     ax.set_aspect("equal")   # only then is each gradient step perpendicular to its contour line
     ax.set_xlabel("x (first weight)")
     ax.set_ylabel("y (second weight)")
-    pairs = [(t, COLORS[i % len(COLORS)]) for i, t in enumerate(race_result)]
+    trajectories = list(race_result)
+    pairs = list(zip(trajectories, optimizer_colors([t.label for t in trajectories]), strict=True))
     return fig, ax, pairs
 
 
@@ -205,8 +224,9 @@ def animate_trajectories(function: Any, race_result: Any, path: PathLike, frames
 
     The static part (contours, markers, legend, colour bar) is drawn once into a picture; the
     frames draw only the paths over it (the contours, redrawn for every frame, would cost most of the time).
+    Every frame uses the same palette, which holds each optimizer's colour exactly, so a path
+    has one colour from the first frame to the last.
     """
-    from matplotlib.animation import FuncAnimation, PillowWriter
 
     steps = race_result.steps
     frames = check("frames", frames, Interval(int, 2, steps + 1))   # each frame a different step
@@ -225,7 +245,7 @@ def animate_trajectories(function: Any, race_result: Any, path: PathLike, frames
     box, xlim, ylim = ax.get_position().bounds, ax.get_xlim(), ax.get_ylim()
     # 2. the frames: the background as an image, an invisible axes on top at the same place
     fig = Figure(figsize=(image.shape[1] / dpi, image.shape[0] / dpi), dpi=dpi)
-    FigureCanvasAgg(fig)
+    frame_canvas = FigureCanvasAgg(fig)
     under = fig.add_axes((0.0, 0.0, 1.0, 1.0))
     under.imshow(image, interpolation="none")
     under.set_axis_off()
@@ -243,7 +263,7 @@ def animate_trajectories(function: Any, race_result: Any, path: PathLike, frames
                       va="bottom", bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"})
     at = np.rint(np.linspace(0, steps, frames)).astype(int)
 
-    def draw(i: int) -> list:
+    def draw(i: int) -> np.ndarray:
         k = int(at[i])
         for (t, _), line, head in zip(pairs, lines, heads, strict=True):
             seg = t.path[:k + 1]
@@ -251,29 +271,74 @@ def animate_trajectories(function: Any, race_result: Any, path: PathLike, frames
             last = seg[np.all(np.isfinite(seg), axis=1)][-1:]
             head.set_data(last[:, 0], last[:, 1])
         clock.set_text(f"step {k} of {steps}")
-        return [*lines, *heads, clock]
+        frame_canvas.draw()
+        return np.asarray(frame_canvas.buffer_rgba())[..., :3].copy()
 
-    anim = FuncAnimation(fig, draw, frames=frames, blit=False, repeat=False)
-    return _atomic_write(path, lambda tmp: anim.save(tmp, writer=PillowWriter(fps=fps), dpi=dpi))
+    pictures = [draw(i) for i in range(frames)]
+    return _atomic_write(path, lambda tmp: _write_gif(tmp, pictures, image[..., :3],
+                                                      [color for _, color in pairs], fps))
+
+
+def _write_gif(path: str, pictures: Sequence[np.ndarray], background: np.ndarray,
+               colors: Sequence[str], fps: int) -> None:
+    """The RGB ``pictures`` as a looping GIF with one palette for all frames: the background's
+    colours, quantized, plus each of ``colors`` (and black and white) exactly. A palette per
+    frame, as Pillow makes by default, maps a path to another colour in a frame where it is
+    rare (the first, where each path is a dot)."""
+    from matplotlib.colors import to_rgb
+    from PIL import Image
+
+    exact = [tuple(round(255 * v) for v in to_rgb(c)) for c in (*colors, "black", "white")]
+    base = Image.fromarray(background).quantize(colors=256 - len(exact), method=Image.Quantize.MEDIANCUT,
+                                                dither=Image.Dither.NONE)
+    palette = (base.getpalette() or [])[:3 * (256 - len(exact))]
+    palette += [v for rgb in exact for v in rgb]
+    holder = Image.new("P", (1, 1))
+    holder.putpalette(palette + [0] * (768 - len(palette)))
+    frames = [Image.fromarray(p).quantize(palette=holder, dither=Image.Dither.NONE) for p in pictures]
+    frames[0].save(path, format="GIF", save_all=True, append_images=frames[1:],
+                   duration=round(1000 / fps), loop=0, optimize=False)
 
 
 # -- training history ---------------------------------------------------------------------------
+#: quantities that are errors (≥ 0, lower is better): drawn on a log scale once they span a decade
+_ERRORS = ("loss", "mae", "mse", "rmse", "error", "crossentropy", "hinge", "huber", "log_cosh")
+
+
 def plot_history(history: Mapping[str, Sequence[float]] | Any, path: PathLike | None = None, *,
                  title: str = "Training history") -> Figure:
     """Loss and metric curves per epoch: one panel per quantity, ``val_*`` dashed beside it.
 
     ``history`` is a dict of name → list of per-epoch floats (or an object with such a
-    ``.history`` dict, like Keras's History). The loss panel uses a log scale when the loss spans
-    more than two decades.
+    ``.history`` dict and, optionally, its ``.epoch`` list, like Keras's History). Epochs are
+    counted from 0, as in ``history.csv``, Keras's ``History.epoch`` and its ``CSVLogger``: epoch
+    0 is the first. Panels wrap in rows of at most three (two for four panels), so that each
+    stays readable. An error quantity (loss, MAE, MSE, RMSE, …) is drawn on a log scale once it
+    spans more than a decade, so that its end is not squashed against 0. A learning rate that
+    never changed gets no panel: the title says its value.
     """
     curves = _history_curves(history)
+    epochs = _history_epochs(history, curves)
+    subtitle = ""
+    lr = curves.get("learning_rate")
+    if lr is not None and np.all(lr == lr[0]):
+        del curves["learning_rate"]
+        subtitle = f"\nlearning rate η = {lr[0]:g}, constant"
+    if not curves:
+        curves = {"learning_rate": np.asarray(lr)}
+        subtitle = ""
     bases = list(dict.fromkeys(n[4:] if n.startswith("val_") else n for n in curves))
     bases = [b for b in bases if b == "loss"] + [b for b in bases if b != "loss"]
-    fig = new_figure(5.0 * len(bases), 4.0)
-    axes = fig.subplots(1, len(bases), squeeze=False)[0]
-    for i, (ax, base) in enumerate(zip(axes, bases, strict=True)):
-        _history_panel(ax, base, curves, COLORS[i % len(COLORS)])
-    fig.suptitle(title)
+    n = len(bases)
+    cols = 2 if n == 4 else min(3, n)
+    rows = math.ceil(n / cols)
+    fig = new_figure(4.6 * cols, 3.5 * rows + 0.5)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for i, (ax, base) in enumerate(zip(axes, bases, strict=False)):   # rows·cols ≥ n
+        _history_panel(ax, base, curves, epochs, COLORS[i % len(COLORS)])
+    for ax in axes[n:]:
+        fig.delaxes(ax)
+    fig.suptitle(title + subtitle)
     return finish(fig, path)
 
 
@@ -292,22 +357,39 @@ def _history_curves(history: Mapping[str, Sequence[float]] | Any) -> dict[str, n
     return curves
 
 
-def _history_panel(ax: Any, base: str, curves: dict[str, np.ndarray], color: str) -> None:
-    """One quantity: training solid, validation (``val_<base>``) dashed; log scale for a loss
-    spanning more than two decades."""
+def _history_epochs(history: Any, curves: dict[str, np.ndarray]) -> np.ndarray:
+    """The 0-based epoch of each entry: the history's own ``.epoch`` where it has one (a resumed
+    run's start later), else 0, 1, …"""
+    longest = max(len(c) for c in curves.values())
+    epoch = getattr(history, "epoch", None)
+    if epoch is not None and len(epoch) == longest:
+        return np.asarray(epoch, dtype=np.float64)
+    return np.arange(longest, dtype=np.float64)
+
+
+def _is_error(name: str) -> bool:
+    return any(part in name.lower() for part in _ERRORS)
+
+
+def _history_panel(ax: Any, base: str, curves: dict[str, np.ndarray], epochs: np.ndarray,
+                   color: str) -> None:
+    """One quantity: training solid, validation (``val_<base>``) dashed; a log scale for an
+    error spanning more than a decade (a loss: two)."""
     for name, style, who in ((base, "-", "training"), (f"val_{base}", "--", "validation")):
         if name in curves:
             c = curves[name]
-            ax.plot(np.arange(1, len(c) + 1), c, style, color=color, marker="o" if len(c) < 30 else None,
-                    markersize=3, label=f"{who} ({name})")
-    ax.set_xlabel("epoch")
+            label = f"η at the epoch's end ({name})" if base == "learning_rate" else f"{who} ({name})"
+            ax.plot(epochs[:len(c)], c, style, color=color, marker="o" if len(c) < 30 else None,
+                    markersize=3, label=label)
+    ax.set_xlabel("epoch (from 0, as in history.csv)")
     ax.set_ylabel(base)
     ax.set_title(base)
     both = np.concatenate([curves[n] for n in (base, f"val_{base}") if n in curves])
     finite = both[np.isfinite(both)]
-    if base == "loss" and finite.size and finite.min() > 0 and finite.max() / finite.min() > 100:
+    span = 100 if base == "loss" else 10
+    if _is_error(base) and finite.size and finite.min() > 0 and finite.max() / finite.min() > span:
         ax.set_yscale("log")
-    ax.grid(alpha=0.3)
+    ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
 
 
