@@ -176,6 +176,9 @@ MODELS = {
     "one unit": (lambda: [Dense(1, "relu"), Dense(8, "elu"), Dense(1, "sigmoid")], "binary_crossentropy",
                  "momentum", 2),
     "regression": (lambda: [Dense(32, "leaky_relu"), Dense(2)], "mse", "rmsprop", 0),
+    # the slides' NAG: the weights look ahead to w − γv and back around every forward pass
+    "lecture nag": (lambda: [Dense(48, "tanh"), Dense(3, "softmax")], "sparse_categorical_crossentropy",
+                    "nag", 3),
 }
 
 
