@@ -118,3 +118,8 @@ def test_numbers_use_the_formulas_minus_sign():
     from descend.explain import number
 
     assert number(-0.5) == "−0.5" and number(-0.0) == "0" and number(-1.5e-7, ".2e") == "−1.50e−07"
+
+
+def test_a_softmax_output_says_what_n_is():
+    text = str(descend.explain(_two_outputs("categorical_crossentropy", "softmax"), [1.0, 1.0], [1.0, 0.0]))
+    assert "(ŷ − y)/N" in text and "where N = 1, the number of observations" in text
