@@ -2,13 +2,14 @@
 every subcommand, user errors are one line with exit status 2."""
 from __future__ import annotations
 
+import argparse
 import ast
 import subprocess
 import sys
 
 import pytest
 
-from descend.cli import COMMANDS, main
+from descend.cli import COMMANDS, build_parser, main, plain_text
 
 LOADED = "import sys; print(sorted(m for m in sys.modules if m.startswith('descend.cli.')))"
 
@@ -60,10 +61,87 @@ def test_an_unknown_command_is_an_argparse_error(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["tarin"])
     assert exc.value.code == 2
-    assert "invalid choice: 'tarin'" in capsys.readouterr().err
+    assert "COMMAND: expected one of train," in capsys.readouterr().err
 
 
 def test_a_user_error_is_one_line_with_status_2(capsys, tmp_path):
     assert main(["schedules", "--steps", "3", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("descend schedules: error: --steps") and err.count("\n") == 1
+
+
+# ------------------------------------------------------------------------------------ help text
+def _subparser(name):
+    parser = build_parser(name)
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices[name]
+
+
+def _words(text):
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_help_is_plain_text_wrapped_between_words_and_explains_every_option(name, capsys,
+                                                                                  monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")   # the width a pipe gets: long words must not be cut
+    with pytest.raises(SystemExit):
+        main([name, "--help"])
+    text = capsys.readouterr().out
+    assert "``" not in text and "**" not in text and "(default: None)" not in text
+    words = _words(text)
+    parser = _subparser(name)
+    for action in parser._actions:
+        if action.dest == "help":
+            continue
+        assert action.help, f"{name} {action.option_strings or action.dest}: no help"
+        assert action.help.count("(default:") + ("%(default)" in action.help) <= 1, action.help
+        # every word of the help comes out whole: wrapping never breaks a word in two
+        assert _words(plain_text(action.help)) in words, action.help
+    # and so does the description, its markup removed
+    assert _words(plain_text(parser.description)) in words
+
+
+def test_flags_show_no_default_and_numbers_show_theirs(capsys):
+    with pytest.raises(SystemExit):
+        main(["schedules", "--help"])
+    text = _words(capsys.readouterr().out)
+    assert "(default: False)" not in text and "(default: 1000)" in text
+
+
+def test_rst_markup_becomes_plain_text():
+    assert plain_text("the ``--out DIR`` of :class:`~descend.model.Sequential`, **N more**::") == \
+        "the --out DIR of descend.model.Sequential, N more:"
+
+
+def test_the_train_help_groups_the_data_options_and_explains_the_losses(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = capsys.readouterr().out
+    data = text.split("\ndata:\n")[1].split("\n\n")[0]
+    assert "--test-size" in data and "--no-standardize" in data
+    words = _words(text)
+    for loss in ("squared_error", "sum_squared_error", "mse"):
+        assert loss in words
+    assert "½Σ(y − ŷ)²" in words and "expone ntial" not in words
+
+
+# ------------------------------------------------------------------------------- parser errors
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--data", "iris", "--lr", "abc"], "descend train: error: --lr: expected a number, got 'abc'"),
+    (["train", "--data", "iris", "--epochs", "2.5"],
+     "descend train: error: --epochs: expected an integer, got '2.5'"),
+    (["train", "--data", "iris", "--gd", "full"],
+     "descend train: error: --gd: expected one of batch, stochastic, mini-batch; got 'full'"),
+    (["train", "--data", "iris", "--lr"], "descend train: error: --lr: expected one argument"),
+    (["train", "--bogus"],
+     "descend train: error: unrecognized arguments: --bogus (see 'descend train --help')"),
+    (["evaluate"], "descend evaluate: error: the following arguments are required: --model"),
+    (["tarin"], "descend: error: COMMAND: expected one of train, evaluate,"),
+])
+def test_argparse_errors_are_one_line_naming_the_option(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1, err

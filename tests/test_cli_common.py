@@ -145,3 +145,24 @@ def test_numbers_in_tables():
                                               "test": {"loss": 0.7}})
     assert [c.header for c in table.columns] == ["", "train", "test"]
     assert list(table.columns[2].cells) == ["0.7000", ""]
+
+
+def _printed(capsys, table) -> str:
+    _common.console().print(table)
+    return capsys.readouterr().out
+
+
+def test_tables_in_a_pipe_are_wide_and_never_cut(capsys, monkeypatch):
+    monkeypatch.delenv("COLUMNS", raising=False)
+    cells = {f"column {i}": {"initializer": f"(glorot_uniform_{i})"} for i in range(6)}
+    text = _printed(capsys, _common.metrics_table("", cells))
+    assert "…" not in text and all(f"(glorot_uniform_{i})" in text for i in range(6))
+    assert max(map(len, text.splitlines())) > 80
+
+
+def test_tables_on_a_narrow_console_fold_long_words_instead_of_cutting_them(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "40")
+    cells = {f"c{i}": {"initializer": "(glorot_uniform)"} for i in range(3)}
+    text = _printed(capsys, _common.metrics_table("", cells))
+    assert "…" not in text and max(map(len, text.splitlines())) <= 40
+    assert text.count("(glor") == 3     # each cell starts whole, the rest folded below

@@ -47,3 +47,11 @@ def test_out_must_be_a_folder(tmp_path, capsys):
     file.write_bytes(b"x")
     assert main(["diagnose", "--no-explode", "--depth", "2", "--out", str(file)]) == 2
     assert "--out: expected a folder" in capsys.readouterr().err
+
+
+def test_the_table_names_every_initializer_whole_in_a_pipe(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert main(["diagnose", "--activations", "tanh,relu,leaky_relu,sigmoid,elu", "--depth", "2",
+                 "--width", "4", "--samples", "16", "--no-explode", "--out", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert "…" not in text and text.count("(glorot_uniform)") == 2 and text.count("(he_normal)") == 3

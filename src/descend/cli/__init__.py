@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
+import textwrap
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 
 class Command(NamedTuple):
@@ -45,20 +47,77 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+#: reStructuredText markup of the docstrings that become --help text, and its plain form
+_RST = ((re.compile(r":[a-z]+:`~?([^`]+)`"), r"\1"),     # :class:`~descend.x.Y` -> descend.x.Y
+        (re.compile(r"``([^`]+)``"), r"\1"),             # ``--out DIR`` -> --out DIR
+        (re.compile(r"\*\*([^*]+)\*\*"), r"\1"),         # **N more** -> N more
+        (re.compile(r"(\S)::$", re.MULTILINE), r"\1:"))   # "as follows::" -> "as follows:"
+
+
+def plain_text(text: str) -> str:
+    """Help text from a docstring: its reStructuredText markup removed (``x`` is x)."""
+    for pattern, replacement in _RST:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    """Keep the examples in epilogs as written and show defaults — except None, the default of
-    options decided later (their help says what it will be)."""
+    """Keep the examples in epilogs as written, without their docstring markup; wrap option help
+    between words only (a long word such as an example stays whole); show defaults — except
+    None and False, the defaults of options decided later (their help says what it will be) and
+    of flags, and where the help already names its default in words."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
-        if action.default is None:
+        if action.default is None or action.default is False or "(default:" in (action.help or ""):
             return action.help
         return super()._get_help_string(action)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return super()._fill_text(plain_text(text), width, indent)
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        text = " ".join(plain_text(text).split())
+        return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
+
+
+#: how argparse names a value's type, and what descend's messages say instead
+_EXPECTED = {int: "an integer", float: "a number"}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser whose errors are one line, as descend's other user errors: the option,
+    what it expected and what came (``descend train: error: --lr: expected a number, got 'abc'``),
+    not the usage text; exit status 2."""
+
+    #: the command whose --help an "unrecognized arguments" message points to (None: this one's)
+    command: str | None = None
+
+    def _get_value(self, action: argparse.Action, arg_string: str) -> Any:
+        try:
+            return super()._get_value(action, arg_string)
+        except argparse.ArgumentError:
+            expected = _EXPECTED.get(action.type)  # type: ignore[call-overload]
+            if expected is None:
+                raise
+            raise argparse.ArgumentError(action, f"expected {expected}, got {arg_string!r}") from None
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        if action.choices is not None and value not in action.choices:
+            known = ", ".join(map(str, action.choices))
+            raise argparse.ArgumentError(action, f"expected one of {known}; got {value!r}")
+
+    def error(self, message: str) -> NoReturn:
+        prog = self.prog if self.command is None else f"descend {self.command}"
+        message = message.removeprefix("argument ")
+        if message.startswith("unrecognized arguments"):
+            message += f" (see '{prog} --help')"
+        self.exit(2, f"{prog}: error: {message}\n")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The ``descend`` parser, every subcommand listed with its summary; only ``command``'s
     module is imported, to declare its options (None: no module is)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="descend",
         description="Gradient descent in neural networks, as the lecture teaches it.",
         formatter_class=_Formatter,
@@ -73,6 +132,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=summary, description=mod.__doc__, epilog=mod.EPILOG,
                            formatter_class=_Formatter)
         mod.add_arguments(p)
+        parser.command = name   # the subparser leaves unknown options to this parser
     return parser
 
 

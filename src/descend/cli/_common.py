@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -108,7 +109,9 @@ def parse_layers(text: str) -> list[int]:
 
 
 # --------------------------------------------------------------------------------------- data
-def add_data_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
+def add_data_arguments(parser: argparse.ArgumentParser, *, required: bool) -> Any:
+    """Declare the options naming the data; returns their "data" group, for a command's own
+    data options."""
     from ..datasets import DATASETS
 
     g = parser.add_argument_group("data")
@@ -123,6 +126,7 @@ def add_data_arguments(parser: argparse.ArgumentParser, *, required: bool) -> No
     g.add_argument("--noise", type=float, default=None, help="generated data: noise level")
     g.add_argument("--factor", type=float, default=None, help="circles: inner/outer radius ratio")
     g.add_argument("--n-classes", type=int, default=None, help="spiral, gaussians: number of classes")
+    return g
 
 
 def data_spec(args: argparse.Namespace, seed: int | None) -> dict[str, Any] | None:
@@ -219,10 +223,29 @@ def out_dir(text: str) -> Path:
     return out
 
 
-def console(quiet: bool = False) -> Any:
-    from rich.console import Console
+#: the width of the tables written to a file or a pipe (rich would take 80 columns and cut cells)
+PIPE_WIDTH = 200
 
-    return Console(file=sys.stdout, quiet=quiet, highlight=False)
+
+def console(quiet: bool = False, highlight: bool = False) -> Any:
+    """The console a command prints with. Table cells are never cut: on a narrow terminal a word
+    too long for its column folds onto the next line (rich would end it with "…"), and in a
+    file or a pipe the console is :data:`PIPE_WIDTH` wide unless ``COLUMNS`` says otherwise."""
+    from rich.console import Console
+    from rich.table import Table
+
+    class _Console(Console):
+        def print(self, *objects: Any, **kwargs: Any) -> None:
+            for obj in objects:
+                if isinstance(obj, Table):
+                    for column in obj.columns:
+                        column.overflow = "fold" if column.overflow == "ellipsis" else column.overflow
+            super().print(*objects, **kwargs)
+
+    con = _Console(file=sys.stdout, quiet=quiet, highlight=highlight)
+    if not con.is_terminal and "COLUMNS" not in os.environ:
+        con.width = PIPE_WIDTH
+    return con
 
 
 def fmt(value: Any) -> str:

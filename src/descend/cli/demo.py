@@ -23,9 +23,11 @@ EPILOG = """examples:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--epochs", type=int, default=40)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default="runs/demo", metavar="DIR")
+    p.add_argument("--epochs", type=int, default=40, help="epochs to train")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seeds the split, the initialisation and the shuffling")
+    p.add_argument("--out", default="runs/demo", metavar="DIR",
+                   help="write the model, the history and curves.png here")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no tables")
 
 

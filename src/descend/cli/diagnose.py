@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rich.console import Console
 from rich.table import Table
 
 from .. import diagnostics, diagnostics_plots
@@ -45,7 +44,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--clipnorm", type=float, default=1.0, help="clipping of the second exploding run")
     p.add_argument("--epochs", type=int, default=40, help="epochs of the exploding runs")
     p.add_argument("--no-explode", action="store_true", help="skip the exploding runs")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0,
+                   help="seeds the weights, the samples drawn and the exploding runs")
     p.add_argument("--out", default="runs/diagnose", metavar="DIR",
                    help="folder for the pictures (created if missing)")
 
@@ -73,7 +73,7 @@ def _check_args(args: argparse.Namespace) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     names = _check_args(args)
     out = common.out_dir(args.out)
-    console = Console(highlight=False)
+    console = common.console()
     written = [out / "gradient_flow.png"]
     _gradient_flow(console, names, args, written[0])
     if not args.no_explode:

@@ -15,7 +15,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
 from .. import diagnostics_plots
@@ -33,13 +32,15 @@ files: <out>/glorot_tanh.png and <out>/he_relu.png.
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--study", choices=["glorot", "he", "both"], default="both")
+    p.add_argument("--study", choices=["glorot", "he", "both"], default="both",
+                   help="glorot: Xavier vs the old uniform in a deep tanh network; he: He vs Xavier in a "
+                        "deep ReLU network; both")
     p.add_argument("--tanh-depth", type=int, default=10, help="hidden tanh layers (Glorot study)")
     p.add_argument("--relu-depth", type=int, default=30, help="hidden ReLU layers (He study)")
     p.add_argument("--width", type=int, default=64, help="units per hidden layer")
     p.add_argument("--samples", type=int, default=512, help="digits used to measure the variances")
     p.add_argument("--epochs", type=int, default=10, help="training epochs of the He study")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seeds the weights, the digits drawn and the training")
     p.add_argument("--out", default="runs/init-study", metavar="DIR",
                    help="folder for the pictures (created if missing)")
 
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
                                ("--epochs", args.epochs, 0)):
         check(option, value, Interval(int, low))
     out = common.out_dir(args.out)
-    console = Console(highlight=False)
+    console = common.console()
     written = []
     if args.study in ("glorot", "both"):
         written.append(_glorot(console, args, out / "glorot_tanh.png"))

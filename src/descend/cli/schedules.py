@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from rich.console import Console
 from rich.table import Table
 
 from .. import plotting
@@ -70,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         table.add_column(f"t={t}", justify="right")
     for name, schedule in sched.items():
         table.add_row(name, *(f"{schedule(t):.4g}" for t in at))
-    console = Console()
+    console = common.console(highlight=True)
     console.print(table)
     console.print(f"wrote {png}", highlight=False)
     return 0

@@ -68,10 +68,10 @@ _POSITIVE = Interval(int, 1, noun="a positive integer")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    common.add_data_arguments(p, required=True)
-    p.add_argument("--test-size", type=float, default=None,
+    g = common.add_data_arguments(p, required=True)
+    g.add_argument("--test-size", type=float, default=None,
                    help="fraction held out for the test (0: none) (default: 0.2)")
-    p.add_argument("--no-standardize", action="store_true", default=None,
+    g.add_argument("--no-standardize", action="store_true", default=None,
                    help="keep the raw inputs (default: standardise with the training part's statistics)")
     g = p.add_argument_group("model")
     g.add_argument("--layers", default=None,
@@ -82,12 +82,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="kernel initializer (he_normal, glorot_uniform, ...) (default: he_normal for the "
                         "ReLU family, else glorot_uniform)")
     g.add_argument("--output-activation", default=None,
-                   help="(default: softmax for several classes, sigmoid for two, linear for regression)")
-    g.add_argument("--loss", default=None, choices=sorted(LOSSES),
-                   help="(default: sparse_categorical_crossentropy / binary_crossentropy / mse by task)")
+                   help="activation of the output layer (default: softmax for several classes, sigmoid "
+                        "for two, linear for regression)")
+    g.add_argument("--loss", default=None, choices=sorted(LOSSES), metavar="NAME",
+                   help=f"the cost E, one of {', '.join(sorted(LOSSES))}: squared_error is the slides' "
+                        "½Σ(y − ŷ)² and sum_squared_error Σ(y − ŷ)², both sums over the batch (they grow "
+                        "with its size; the results table adds the per-sample mean); mse is Keras's "
+                        "mean 1/(N·K) Σ(y − ŷ)². Class labels are one-hot coded for every loss but "
+                        "sparse_categorical_crossentropy (default: sparse_categorical_crossentropy for "
+                        "several classes, binary_crossentropy for two, mse for regression)")
     g.add_argument("--metrics", default=None,
-                   help="comma-separated (default: accuracy for classification, mae,rmse,r2 for regression)")
-    g.add_argument("--dtype", choices=("float32", "float64"), default=None, help="(default: float32)")
+                   help="quantities reported besides the loss, comma-separated (default: accuracy for "
+                        "classification, mae,rmse,r2 for regression)")
+    g.add_argument("--dtype", choices=("float32", "float64"), default=None,
+                   help="precision of the weights and the arithmetic (default: float32)")
     g = p.add_argument_group("training")
     g.add_argument("--optimizer", default=None,
                    help=f"one of {', '.join(optimizers.REGISTRY)} (default: adam)")

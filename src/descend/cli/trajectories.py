@@ -11,7 +11,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
 from .. import plotting
@@ -94,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     result = race(fn, names, start=start, steps=steps, tol=args.tol,
                   learning_rates=parse_learning_rates(args.lr))
     written = _pictures(fn, result, out, args.frames)
-    console = Console()
+    console = common.console(highlight=True)
     console.print(_race_table(fn, result, args.tol))
     if fn.min_value is None:
         console.print(f"{fn.name} is unbounded below: there is no minimum to reach, so "
