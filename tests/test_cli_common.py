@@ -166,3 +166,20 @@ def test_tables_on_a_narrow_console_fold_long_words_instead_of_cutting_them(caps
     text = _printed(capsys, _common.metrics_table("", cells))
     assert "…" not in text and max(map(len, text.splitlines())) <= 40
     assert text.count("(glor") == 3     # each cell starts whole, the rest folded below
+
+
+@pytest.mark.parametrize("loss, units, one_hot", [
+    ("squared_error", 3, True), ("mse", 3, True), ("categorical_crossentropy", 3, True),
+    ("sparse_categorical_crossentropy", 3, False), ("binary_crossentropy", 1, False),
+    ("squared_error", 1, False)])
+def test_model_targets_one_hot_the_labels_for_losses_on_several_outputs(loss, units, one_hot):
+    from descend import Dense, Input, Sequential
+
+    model = Sequential([Input(2), Dense(units)])
+    model.compile(optimizer="sgd", loss=loss)
+    y = np.array([0, 1, 0] if units == 1 else [2, 0, 1])
+    got = _common.model_targets(model, y)
+    if one_hot:
+        np.testing.assert_array_equal(got, np.eye(3)[y])
+    else:
+        assert got is y

@@ -75,3 +75,15 @@ def test_the_train_part_and_all_of_it_add_up(flowers, capsys):
         assert main(["evaluate", "--model", str(model_dir), "--split", split, "--json"]) == 0
         samples[split] = json.loads(capsys.readouterr().out)["samples"]
     assert samples == {"train": 48, "test": 12, "all": 60}
+
+
+def test_evaluate_a_squared_error_classifier_on_one_hot_labels(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--data", "wine", "--loss", "sum_squared_error", "--layers", "4", "--epochs", "2",
+                 "--quiet", "--no-plot", "--out", str(out)]) == 0
+    assert main(["evaluate", "--model", str(out), "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    results = json.loads((out / "results.json").read_text())
+    assert got["loss"] == pytest.approx(results["test"]["loss"])
+    assert got["loss_per_sample"] == pytest.approx(got["loss"] / got["samples"])
+    assert got["accuracy"] == results["test"]["accuracy"]

@@ -179,3 +179,25 @@ def test_error_in_a_real_process_has_no_traceback():
     assert done.stderr.strip().splitlines() == [
         "descend train: error: --batch-size: batch GD uses all samples per update; got --batch-size 3 with "
         "--gd batch"]
+
+
+# ------------------------------------------------------------------ the slides' cost on classes
+def test_squared_error_on_several_classes_trains_on_one_hot_labels(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _train("--data", "iris", "--loss", "squared_error", "--layers", "8", "--epochs", "40",
+                  "--lr", "0.01", "--out", str(out), "--no-plot") == 0
+    text = capsys.readouterr().out
+    model, _ = load_checkpoint(out)
+    assert model.loss.name == "squared_error" and model.output_dim == 3
+    results = json.loads((out / "results.json").read_text())
+    assert results["test"]["accuracy"] > 0.8      # categorical accuracy on one-hot rows
+    # a summed loss grows with the rows: the per-sample mean is beside it, in the table too
+    rows = {"train": 108, "validation": 12, "test": 30}   # 150 · 0.8 · 0.9, the rest, 150 · 0.2
+    for part, n in rows.items():
+        assert results[part]["loss_per_sample"] == pytest.approx(results[part]["loss"] / n)
+    assert "loss_per_sample" in text and "squared_error sums over the rows of each part" in text
+
+
+def test_a_mean_loss_has_no_per_sample_row(capsys):
+    assert _train(*MOONS[:-2], "--epochs", "1") == 0
+    assert "loss_per_sample" not in capsys.readouterr().out

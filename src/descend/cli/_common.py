@@ -213,6 +213,16 @@ def encode_targets(cli: dict[str, Any], data: Any, source: str) -> np.ndarray:
     return mapping[data.y]
 
 
+def model_targets(model: Any, y: np.ndarray) -> np.ndarray:
+    """Class labels (0..K−1) as the model's loss takes them: one-hot rows for a network of
+    several outputs and every loss but ``sparse_categorical_crossentropy`` (the slides'
+    ``squared_error`` compares the output vector with the target vector); labels otherwise."""
+    width = model.output_dim
+    if width > 1 and y.ndim == 1 and model.loss.name != "sparse_categorical_crossentropy":
+        return np.eye(width)[np.asarray(y, dtype=np.int64)]
+    return y
+
+
 # ------------------------------------------------------------------------------------- output
 def out_dir(text: str) -> Path:
     """The ``--out`` folder, created if missing; a file in its place is an error naming --out."""
@@ -265,11 +275,11 @@ def table(title: str, rows: Sequence[tuple[str, Any]], header: tuple[str, str] |
     return t
 
 
-def metrics_table(title: str, columns: dict[str, dict[str, float]]) -> Any:
+def metrics_table(title: str, columns: dict[str, dict[str, float]], caption: str | None = None) -> Any:
     """One row per quantity (loss, metrics), one column per part (train, validation, test)."""
     from rich.table import Table
 
-    t = Table(title=title, title_justify="left")
+    t = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
     t.add_column("")
     for name in columns:
         t.add_column(name, justify="right")

@@ -256,6 +256,8 @@ def run(args: argparse.Namespace) -> int:
     if not resuming and not args.no_standardize:   # fitted on the training part only
         cli["standardizer"] = Standardizer().fit(X_train).get_config()
     X_train, X_test = common.standardize(cli, X_train), common.standardize(cli, X_test)
+    if cli["task"] == "classification":   # after the split, which stratifies on the labels
+        y_train, y_test = common.model_targets(model, y_train), common.model_targets(model, y_test)
 
     con = common.console(args.quiet)
     if not resuming:
@@ -268,7 +270,7 @@ def run(args: argparse.Namespace) -> int:
               seed=None if resuming else cli["seed"], callbacks=_callbacks(args, cli), verbose=0)
     took = time.perf_counter() - started
 
-    results = _results(model, X_test, y_test, took, start_epoch)
+    results = _results(model, X_test, y_test, took, start_epoch, len(X_train))
     if out is not None:
         _write_outputs(model, cli, out, results, plot=not args.no_plot)
     _summary(con, model, cli, data, results, out)
@@ -296,16 +298,32 @@ def _callbacks(args: argparse.Namespace, cli: dict[str, Any]) -> list[Any]:
     return callbacks
 
 
-def _results(model: Any, X_test: np.ndarray, y_test: np.ndarray, took: float, start_epoch: int
-             ) -> dict[str, Any]:
+def _results(model: Any, X_test: np.ndarray, y_test: np.ndarray, took: float, start_epoch: int,
+             n_fit: int) -> dict[str, Any]:
+    """What the run reached; ``n_fit``: the rows given to fit (training and validation)."""
     history = model.history.history
     last = {k: v[-1] for k, v in history.items() if v}
     train = {k: v for k, v in last.items() if not k.startswith("val_") and k != "learning_rate"}
     val = {k[4:]: v for k, v in last.items() if k.startswith("val_")}
     test = model.evaluate(X_test, y_test) if len(X_test) else {}
+    if model.loss.reduction == "sum":   # a sum grows with the rows: add the per-sample mean
+        n_train = model.history.params["samples"]
+        rows = {"train": n_train, "validation": n_fit - n_train, "test": len(X_test)}
+        train, val, test = (_per_sample(part, rows[name]) for name, part in
+                            (("train", train), ("validation", val), ("test", test)))
     return {"train": train, "validation": val, "test": test, "epochs_trained": model.epochs_trained,
             "epochs_this_run": model.epochs_trained - start_epoch, "seconds": took,
             "learning_rate": last.get("learning_rate")}
+
+
+def _per_sample(part: dict[str, float], rows: int) -> dict[str, float]:
+    """A part's results with ``loss_per_sample`` (its summed loss ÷ its rows) after ``loss``."""
+    out: dict[str, float] = {}
+    for key, value in part.items():
+        out[key] = value
+        if key == "loss" and rows:
+            out["loss_per_sample"] = value / rows
+    return out
 
 
 def _write_outputs(model: Any, cli: dict[str, Any], out: Path, results: dict[str, Any], plot: bool) -> None:
@@ -357,4 +375,8 @@ def _summary(con: Any, model: Any, cli: dict[str, Any], data: Any, results: dict
         columns["validation"] = results["validation"]
     if results["test"]:
         columns["test"] = results["test"]
-    con.print(common.metrics_table("results (train, validation: last epoch)", columns))
+    caption = None
+    if model.loss.reduction == "sum":
+        caption = (f"{model.loss.name} sums over the rows of each part; loss_per_sample "
+                   f"(loss ÷ rows) compares the parts")
+    con.print(common.metrics_table("results (train, validation: last epoch)", columns, caption))
