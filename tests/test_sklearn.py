@@ -20,9 +20,14 @@ from descend.sklearn import MLPClassifier, MLPRegressor
 # ----------------------------------------------------------------------------------------------
 # scikit-learn's estimator checks
 #
-# Small networks and few epochs keep the ~200 fits fast. The instances cover float64 and the
-# default float32, and the three kinds of gradient descent, an SGD-family, an adaptive optimizer,
-# a schedule, clipping, L2 and early stopping.
+# Small networks and few epochs keep the ~500 fits fast. The instances cover float64, float32 and
+# the default (the input's float dtype, as scikit-learn's MLP: the checks' float64 data computed in
+# float64, so a subset of the rows predicts what the whole did — with float32 arithmetic the
+# matrix products round differently with the batch, and check_methods_subset_invariance failed at
+# the default 100 hidden units), the three kinds of gradient descent, an SGD-family, an adaptive
+# optimizer, a schedule, clipping, L2, early stopping, the slides' squared error on one-hot
+# classes, and several random_states (scikit-learn sets random_state=0 itself in the checks
+# that compare two fits; the others run with each instance's own seed).
 #
 # Checks that scikit-learn does not generate for these estimators, and why none applies:
 # - sample-weight checks (check_sample_weights_*, check_sample_weight_equivalence_*): fit takes
@@ -40,10 +45,14 @@ CHECKED = [
     MLPClassifier((8,), learning_rate=0.05, epochs=30, dtype="float64", random_state=0),
     MLPRegressor((8,), learning_rate=0.05, epochs=30, dtype="float64", random_state=0),
     MLPClassifier((6, 4), optimizer="nag", learning_rate=0.1, batch_size=None, epochs=100,
-                  early_stopping=True, n_iter_no_change=20, random_state=0),
+                  early_stopping=True, n_iter_no_change=20, dtype="float32", random_state=1),
     MLPRegressor((8,), activation="tanh", optimizer="rmsprop",
                  schedule=ExponentialDecay(0.02, 50, 0.9), l2=1e-4, clipnorm=5.0, batch_size=16,
-                 epochs=30, random_state=0),
+                 epochs=30, random_state=2),
+    MLPClassifier(epochs=10, random_state=3),
+    MLPRegressor(epochs=20, random_state=4),
+    MLPClassifier((8,), loss="squared_error", optimizer="momentum", learning_rate=0.05, epochs=30,
+                  random_state=5),
 ]
 
 
@@ -368,3 +377,65 @@ def test_numpy_scalars_are_parameters():
     assert a.n_iter_ == 2 and a.seed_ == 3
     for u, v in zip(a.coefs_, b.coefs_, strict=True):
         np.testing.assert_array_equal(u, v)
+
+
+# ----------------------------------------------------------------------------------------------
+# precision: the input's float dtype, as scikit-learn's MLP
+# ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("given, computed", [(np.float64, np.float64), (np.float32, np.float32),
+                                             (np.int64, np.float64)])
+def test_the_network_computes_in_the_input_float_dtype(given, computed):
+    X, y = datasets.load_iris()
+    X = (X * 10).astype(given)
+    clf = MLPClassifier((4,), epochs=2, random_state=0).fit(X, y)
+    assert clf.model_.dtype == computed and clf.coefs_[0].dtype == computed
+    assert clf.predict_proba(X).dtype == np.float64
+    # a fixed dtype is kept whatever comes in, and later data follows the network's dtype
+    assert MLPClassifier((4,), epochs=1, dtype="float32", random_state=0).fit(X, y).model_.dtype == np.float32
+    clf.set_params(warm_start=True).fit(X.astype(np.float32), y)
+    assert clf.model_.dtype == computed
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_predictions_of_a_subset_equal_those_of_the_whole_in_float64(seed):
+    rng = np.random.default_rng(seed)
+    X = 3 * rng.uniform(size=(20, 3))
+    y = X @ [1.0, -2.0, 0.5]
+    reg = MLPRegressor(epochs=5, random_state=seed).fit(X, y)   # 100 hidden units, the default
+    whole = reg.predict(X)
+    assert reg.model_.dtype == np.float64
+    one_by_one = np.concatenate([reg.predict(X[i:i + 1]) for i in range(len(X))])
+    np.testing.assert_allclose(one_by_one, whole, rtol=1e-12, atol=1e-12)   # float32: 2e-7 apart
+
+
+# ----------------------------------------------------------------------------------------------
+# the classifier's loss: the slides' squared error on one-hot classes
+# ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("loss", ["squared_error", "sum_squared_error", "mse", "categorical_crossentropy"])
+def test_classifier_losses_on_several_classes_learn_iris(loss):
+    X, y = datasets.load_iris()
+    X = StandardScaler().fit_transform(X)
+    clf = MLPClassifier((16,), loss=loss, learning_rate=0.01, epochs=60, random_state=0).fit(X, y)
+    assert clf.model_.loss.name == loss and clf.n_outputs_ == 3 and clf.out_activation_ == "softmax"
+    assert clf.score(X, y) > 0.9
+    np.testing.assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("loss, outputs", [("squared_error", 1), ("binary_crossentropy", 1),
+                                           ("sparse_categorical_crossentropy", 2),
+                                           ("categorical_crossentropy", 2)])
+def test_classifier_losses_on_two_classes(loss, outputs):
+    X, y = datasets.load_breast_cancer()
+    X = StandardScaler().fit_transform(X)
+    labels = np.array(["benign", "malignant"])[y]
+    clf = MLPClassifier((8,), loss=loss, learning_rate=0.01, epochs=10, random_state=0).fit(X, labels)
+    assert clf.n_outputs_ == outputs and clf.predict_proba(X).shape == (len(X), 2)
+    assert clf.score(X, labels) > 0.9
+
+
+def test_classifier_loss_with_early_stopping_and_a_bad_loss():
+    X, y = datasets.load_iris()
+    clf = MLPClassifier((8,), loss="squared_error", early_stopping=True, epochs=5, random_state=0).fit(X, y)
+    assert len(clf.validation_loss_curve_) == clf.n_iter_
+    with pytest.raises(ValueError, match="loss"):
+        MLPClassifier(loss="hinge", epochs=1).fit(X, y)

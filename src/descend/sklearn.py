@@ -26,7 +26,13 @@ by ``fit``, with errors that name the parameter. ``random_state`` makes a fit re
 bit: an int is the model's seed itself (``MLPRegressor(random_state=0)`` starts from the same
 weights as ``Sequential(..., seed=0)``), a ``RandomState``/``Generator`` is drawn from, and None
 takes a fresh seed from the operating system — NumPy's global generator is never used. The seed
-used is kept in ``seed_``. Predictions are float64, whatever ``dtype`` the network computes in.
+used is kept in ``seed_``.
+
+**Precision** (scikit-learn's MLP's): by default the network computes in the input's float
+dtype — float32 data in float32, float64 data (and integers) in float64 — so that the same rows
+give the same predictions whatever else is in the batch (float32 matrix products may round
+differently with the batch's size). ``dtype="float32"`` or ``"float64"`` fixes it instead.
+Predictions are float64, whatever dtype the network computes in.
 """
 from __future__ import annotations
 
@@ -59,6 +65,12 @@ OPTIMIZER_KEYWORDS = ("momentum", "nesterov", "rho", "epsilon", "beta_1", "beta_
                       "clipnorm", "clipvalue", "global_clipnorm")
 #: losses the regressor accepts (the reduction is part of the name, see descend.losses)
 REGRESSION_LOSSES = ("mse", "mean_squared_error", "squared_error", "sum_squared_error")
+#: losses the classifier accepts; all but sparse_categorical_crossentropy compare the outputs with
+#: one-hot target rows
+CLASSIFICATION_LOSSES = ("binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
+                         *REGRESSION_LOSSES)
+#: losses that need one output per class, also for two classes
+_PER_CLASS_LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy")
 
 _PARAMETERS = """\
     hidden_layer_sizes : int or sequence of int, default=(100,)
@@ -110,8 +122,9 @@ _PARAMETERS = """\
         Smallest fall of the validation loss that counts as an improvement.
     restore_best_weights : bool, default=True
         With early stopping, end with the weights of the epoch with the lowest validation loss.
-    dtype : {"float32", "float64"}, default="float32"
-        Precision of the network's weights and arithmetic.
+    dtype : {"float32", "float64"} or None, default=None
+        Precision of the network's weights and arithmetic; None: the dtype of the X given to the
+        first fit, float32 if it is float32, else float64 (as scikit-learn's MLP).
     random_state : int, RandomState, Generator or None
         Seed of the weights, the shuffling and the validation split (see the module docstring).
     verbose : int or bool, default=0
@@ -181,7 +194,7 @@ class _Settings:
     kernel_initializer: Any
     bias_initializer: Any
     batch_size: int | None
-    dtype: np.dtype
+    dtype: np.dtype | None        # None: the first fit's X decides
     verbose: int
     l1: float
     l2: float
@@ -217,6 +230,8 @@ def _verbose(value: Any) -> int:
 class _BaseMLP(BaseEstimator):
     """Shared machinery of :class:`MLPClassifier` and :class:`MLPRegressor` (not public)."""
 
+    model_: Sequential   # set by fit
+
     def __init__(self, hidden_layer_sizes: int | Sequence[int] = (100,), activation: Any = "relu", *,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  optimizer: Any = "adam", learning_rate: Any = None, momentum: float | None = None,
@@ -228,8 +243,8 @@ class _BaseMLP(BaseEstimator):
                  global_clipnorm: float | None = None, batch_size: int | None = 32, epochs: int = 200,
                  shuffle: bool = True, early_stopping: bool = False, validation_fraction: float = 0.1,
                  n_iter_no_change: int = 10, tol: float = 1e-4, restore_best_weights: bool = True,
-                 dtype: Any = "float32", random_state: Any = None, verbose: int | bool = 0,
-                 warm_start: bool = False) -> None:
+                 dtype: Any = None, random_state: Any = None, verbose: int | bool = 0,
+                 warm_start: bool = False, loss: str | None = None) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.kernel_initializer = kernel_initializer
@@ -263,6 +278,7 @@ class _BaseMLP(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.loss = loss
 
     # ------------------------------------------------------------------ to fill in subclasses
     def _encode_targets(self, y: np.ndarray, classes: Any, reset: bool) -> np.ndarray:
@@ -272,6 +288,10 @@ class _BaseMLP(BaseEstimator):
     def _loss_and_output(self) -> tuple[str, str, list[str]]:
         """(loss name, output activation, metrics) for the learned output layout."""
         raise NotImplementedError
+
+    def _network_targets(self, y: np.ndarray) -> np.ndarray:
+        """The encoded targets as the network's loss takes them."""
+        return y
 
     # ------------------------------------------------------------------ parameter checks
     def _check_params(self, first: bool) -> _Settings:
@@ -302,11 +322,13 @@ class _BaseMLP(BaseEstimator):
             raise ValueError(f"{name}: expected a name, an object or a callable, got None")
         return built
 
-    def _dtype(self) -> np.dtype:
+    def _dtype(self) -> np.dtype | None:
+        if self.dtype is None:
+            return None
         try:
             return resolve_dtype(self.dtype)
-        except TypeError:
-            raise ValueError(f"dtype: expected 'float32' or 'float64', got {self.dtype!r}") from None
+        except (TypeError, ValueError):
+            raise ValueError(f"dtype: expected 'float32', 'float64' or None, got {self.dtype!r}") from None
 
     def _seed(self) -> int:
         rs = self.random_state
@@ -386,6 +408,7 @@ class _BaseMLP(BaseEstimator):
         reg = L1L2(checked.l1, checked.l2) if checked.l1 or checked.l2 else None
         common = {"kernel_initializer": checked.kernel_initializer,
                   "bias_initializer": checked.bias_initializer, "kernel_regularizer": reg}
+        assert checked.dtype is not None   # the data's, when the parameter is None
         model = Sequential([Input(shape=(n_features,))], dtype=checked.dtype.name, seed=checked.seed,
                            name=type(self).__name__.lower())
         for units in checked.sizes:
@@ -437,13 +460,17 @@ class _BaseMLP(BaseEstimator):
         warm = check("warm_start", self.warm_start, BOOLEAN)
         first = not hasattr(self, "model_") or not (partial or warm)
         checked = self._check_params(first)
-        X, y = self._validate_xy(X, y, reset=first, dtype=checked.dtype)
+        X, y = self._validate_xy(X, y, reset=first, dtype=checked.dtype if first else self.model_.dtype)
+        if checked.dtype is None:
+            checked.dtype = X.dtype   # the input's float dtype (float64 for any other input)
         y = self._encode_targets(y, classes, reset=first)
         if not first:
             checked.seed = self.seed_
         validation = None
         if checked.early_stopping and not partial:
-            X, y, validation = self._validation_split(X, y, checked)
+            X, y, validation = self._validation_split(X, y, checked)   # stratified on the labels
+            validation = (validation[0], self._network_targets(validation[1]))
+        y = self._network_targets(y)
         if first:
             self.model_ = self._build(checked, X.shape[1])
             self.history_: dict[str, list[float]] = {}
@@ -451,8 +478,12 @@ class _BaseMLP(BaseEstimator):
         self._train(X, y, validation, checked, 1 if partial else checked.epochs)
         return self
 
-    def _validate_xy(self, X: Any, y: Any, reset: bool, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
-        dtypes = [dtype, np.float64 if dtype == np.float32 else np.float32]
+    def _validate_xy(self, X: Any, y: Any, reset: bool, dtype: np.dtype | None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        # float32 and float64 pass as they are (the network converts to its own dtype); any other
+        # input becomes ``dtype``, float64 when the parameter is None
+        wanted = np.dtype(np.float64) if dtype is None else dtype
+        dtypes = [wanted, np.float32 if wanted == np.float64 else np.float64]
         regressor = isinstance(self, RegressorMixin)
         return validate_data(self, X, y, reset=reset, dtype=dtypes, multi_output=regressor,
                              y_numeric=regressor)
@@ -497,6 +528,12 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     Parameters
     ----------
 {_PARAMETERS}
+    loss : str, optional
+        None: the defaults above. Else one of {", ".join(CLASSIFICATION_LOSSES)}; every loss but
+        "sparse_categorical_crossentropy" is computed on one-hot target rows, so the slides'
+        "squared_error" ½ Σ(y − ŷ)² classifies as the lecture does. Two classes take one sigmoid
+        output, except with the categorical cross-entropies (two softmax outputs); more classes
+        take a softmax output.
 
     Attributes
     ----------
@@ -560,7 +597,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             if len(self.classes_) < 2:
                 raise ValueError(f"y: expected at least 2 classes, got 1 class ({self.classes_[0]!r}); "
                                  f"a classifier cannot learn from one class")
-            self.n_outputs_ = 1 if len(self.classes_) == 2 else len(self.classes_)
+            one = len(self.classes_) == 2 and self.loss not in _PER_CLASS_LOSSES
+            self.n_outputs_ = 1 if one else len(self.classes_)
         elif classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
             raise ValueError(f"classes: expected the classes of the first partial_fit call "
                              f"{self.classes_.tolist()}, got {np.unique(np.asarray(classes)).tolist()}")
@@ -570,10 +608,20 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                              f"{self.classes_.tolist()}")
         return np.searchsorted(self.classes_, y)
 
+    def _check_params(self, first: bool) -> _Settings:
+        if self.loss is not None:
+            check("loss", self.loss, Options(CLASSIFICATION_LOSSES))
+        return super()._check_params(first)
+
     def _loss_and_output(self) -> tuple[str, str, list[str]]:
         if self.n_outputs_ == 1:
-            return "binary_crossentropy", "sigmoid", ["accuracy"]
-        return "sparse_categorical_crossentropy", "softmax", ["accuracy"]
+            return self.loss or "binary_crossentropy", "sigmoid", ["accuracy"]
+        return self.loss or "sparse_categorical_crossentropy", "softmax", ["accuracy"]
+
+    def _network_targets(self, y: np.ndarray) -> np.ndarray:
+        if self.n_outputs_ > 1 and self.loss not in (None, "sparse_categorical_crossentropy"):
+            return np.eye(self.n_outputs_)[y]   # one-hot rows: the loss compares vectors
+        return y
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes), columns in the order of ``classes_``."""
@@ -632,7 +680,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                  global_clipnorm: float | None = None, batch_size: int | None = 32, epochs: int = 200,
                  shuffle: bool = True, early_stopping: bool = False, validation_fraction: float = 0.1,
                  n_iter_no_change: int = 10, tol: float = 1e-4, restore_best_weights: bool = True,
-                 dtype: Any = "float32", random_state: Any = None, verbose: int | bool = 0,
+                 dtype: Any = None, random_state: Any = None, verbose: int | bool = 0,
                  warm_start: bool = False, loss: str = "mse") -> None:
         super().__init__(
             hidden_layer_sizes, activation, kernel_initializer=kernel_initializer,
@@ -643,8 +691,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             batch_size=batch_size, epochs=epochs, shuffle=shuffle, early_stopping=early_stopping,
             validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change, tol=tol,
             restore_best_weights=restore_best_weights, dtype=dtype, random_state=random_state,
-            verbose=verbose, warm_start=warm_start)
-        self.loss = loss
+            verbose=verbose, warm_start=warm_start, loss=loss)
 
     def fit(self, X: Any, y: Any) -> MLPRegressor:
         """Build a fresh network and train it for ``epochs`` epochs (or until it stops early).
@@ -691,7 +738,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return y.reshape(len(y), width)
 
     def _loss_and_output(self) -> tuple[str, str, list[str]]:
-        return self.loss.lower(), "linear", []
+        return str(self.loss).lower(), "linear", []
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted targets: shape (n_samples,) if y was 1-D in fit, else (n_samples, n_targets)."""
