@@ -2,6 +2,8 @@
 
 The cases are generated from the registries, so a newly registered entry is covered automatically.
 """
+import pickle
+
 import numpy as np
 import pytest
 
@@ -113,3 +115,28 @@ def test_gradient_check_needs_a_compiled_model():
     model = Sequential([Input(3), Dense(3)])
     with pytest.raises(descend.NotCompiledError, match="compile"):
         descend.gradient_check(model, np.zeros((2, 3)), np.zeros((2, 3)))
+
+
+def test_gradient_check_names_the_tensor_with_the_worst_error():
+    class BrokenTanh(activations.Tanh):
+        def derivative(self, z, a):
+            return 1.0 - a  # wrong on purpose: only the layers below this one get wrong gradients
+
+    X, y = _data("mse")
+    model = Sequential([Input(3), Dense(4, BrokenTanh()), Dense(3)], dtype="float64", seed=8)
+    model.compile(optimizer="sgd", loss="mse")
+    result = descend.gradient_check(model, X, y)
+    assert list(result.errors) == ["dense_1/kernel", "dense_1/bias", "dense_2/kernel", "dense_2/bias"]
+    assert result.worst in ("dense_1/kernel", "dense_1/bias") and result == result.errors[result.worst]
+    assert result.errors["dense_2/kernel"] < TOL and result.errors["dense_2/bias"] < TOL
+    report = result.report()
+    assert f"worst: {result.worst} ({'W' if result.worst.endswith('kernel') else 'b'})" in report
+    assert report.count("\n") == 4 and "dense_2/kernel  W" in report
+    assert isinstance(result, float) and result > 1e-2
+    assert pickle.loads(pickle.dumps(result)).worst == result.worst
+    assert "worst='dense_1/" in repr(result)
+
+
+def test_gradient_check_of_something_else_than_a_model_names_the_argument():
+    with pytest.raises(TypeError, match="model: expected a compiled descend Sequential, got int"):
+        descend.gradient_check(5, np.zeros((2, 3)), np.zeros((2, 3)))

@@ -41,8 +41,50 @@ def numerical_gradients(model: Sequential, X: Any, y: Any, eps: float = 1e-6) ->
     return grads
 
 
-def gradient_check(model: Sequential, X: Any, y: Any, eps: float = 1e-6) -> float:
-    """The worst relative error between back-propagated and numerical gradients.
+class GradientCheck(float):
+    """The result of :func:`gradient_check`: the worst relative error — a float, so that
+    ``gradient_check(model, X, y) < 1e-6`` reads as before — that also says where it is.
+
+    Attributes
+    ----------
+    errors : dict of str to float
+        The relative error of every weight tensor, by the model's name for it
+        (``"dense_2/kernel"``: the second Dense layer's W; ``"dense_2/bias"``: its b).
+    worst : str
+        The name of the tensor with the largest error ("" for a model without weights).
+    """
+
+    errors: dict[str, float]
+    worst: str
+
+    def __new__(cls, errors: dict[str, float]) -> GradientCheck:
+        worst = max(errors, key=errors.__getitem__) if errors else ""
+        result = super().__new__(cls, errors[worst] if errors else 0.0)
+        result.errors, result.worst = dict(errors), worst
+        return result
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (GradientCheck, (self.errors,))
+
+    def __repr__(self) -> str:
+        return f"GradientCheck({float(self)!r}, worst={self.worst!r})"
+
+    def report(self) -> str:
+        """One line per weight tensor — its name, W or b, its relative error — and the worst."""
+        width = max(map(len, self.errors), default=0)
+        lines = [f"{name:<{width}}  {_SYMBOLS.get(name.rpartition('/')[2], ''):<2} {error:.3e}"
+                 for name, error in self.errors.items()]
+        lines.append(f"worst: {self.worst} ({_SYMBOLS.get(self.worst.rpartition('/')[2], '?')}), "
+                     f"relative error {float(self):.3e}")
+        return "\n".join(lines)
+
+
+#: how the slides write a Dense layer's parameters
+_SYMBOLS = {"kernel": "W", "bias": "b"}
+
+
+def gradient_check(model: Sequential, X: Any, y: Any, eps: float = 1e-6) -> GradientCheck:
+    """The worst relative error between back-propagated and numerical gradients, and where.
 
     For each weight tensor, ``‖g_backprop − g_numeric‖ / max(‖g_backprop‖ + ‖g_numeric‖, 1e-12)``;
     the largest over all tensors is returned. Below 1e-6 the layers' derivatives are right
@@ -56,15 +98,23 @@ def gradient_check(model: Sequential, X: Any, y: Any, eps: float = 1e-6) -> floa
         A few observations.
     eps : float
         The nudge ε.
+
+    Returns
+    -------
+    GradientCheck
+        A float (the worst error) whose ``worst`` names the tensor it comes from (layer and
+        kernel W or bias b), ``errors`` holds every tensor's error and ``report()`` lists them.
     """
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model: expected a compiled descend Sequential, got {type(model).__name__}")
     model.require_compiled("gradient_check")
     if not (isinstance(eps, (int, float)) and 0 < eps < 1):
         raise ValueError(f"eps: expected a number in (0, 1), got {eps!r}")
     clone = _float64_copy(model)
     _, analytic = clone.compute_gradients(X, y)
     numeric = numerical_gradients(clone, X, y, eps)
-    worst = 0.0
-    for a, n in zip(analytic, numeric, strict=True):
+    errors = {}
+    for name, a, n in zip(clone.param_names(), analytic, numeric, strict=True):
         denom = max(float(np.linalg.norm(a) + np.linalg.norm(n)), 1e-12)
-        worst = max(worst, float(np.linalg.norm(a - n)) / denom)
-    return worst
+        errors[name] = float(np.linalg.norm(a - n)) / denom
+    return GradientCheck(errors)
