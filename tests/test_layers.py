@@ -141,3 +141,41 @@ def test_input_and_registry():
     assert isinstance(rebuilt, Dense) and rebuilt.activation.name == "elu"
     with pytest.raises(ValueError, match="layer kind"):
         layers.from_config("Conv2D", {})
+
+
+# ------------------------------------------------------------------- the contract of a user's layer
+class _Scale(Layer):
+    """A layer of one's own written from Layer's docstring alone: y = x ⊙ s, one weight per input."""
+
+    kind = "Scale"
+
+    def build(self, input_dim, rng, dtype):
+        self.input_dim = self.output_dim = input_dim
+        self.params, self.grads = [rng.normal(size=input_dim).astype(dtype)], [np.zeros(input_dim, dtype)]
+        self.param_names = ["scale"]
+        return input_dim
+
+    def forward(self, x):
+        self.x = x
+        return x * self.params[0]
+
+    def backward(self, dy):
+        self.grads[0][...] = (dy * self.x).sum(axis=0)
+        return dy * self.params[0]
+
+
+def test_the_layer_docstring_states_the_contract_a_user_layer_implements():
+    doc = Layer.__doc__
+    for piece in ("build(input_dim, rng, dtype) -> int", "forward(x) -> y", "backward(dy) -> dx",
+                  "regularization_loss() -> float", "get_config() -> dict", "``params``, ``grads``",
+                  "``param_names``", "``input_dim``, ``output_dim``", "*overwrite*", "in place"):
+        assert piece in doc, piece
+    # and a layer written from it alone trains and passes the gradient check, named by its param
+    model = Sequential([Input(3), _Scale(), Dense(2)], dtype="float64", seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    result = gradient_check(model, X, np.zeros((5, 2)))
+    assert result < 1e-6 and "scale_1/scale" in result.errors
+    before = model.layers[0].params[0].copy()
+    model.fit(X, np.zeros((5, 2)), epochs=2, verbose=0)
+    assert not np.array_equal(before, model.layers[0].params[0])

@@ -26,7 +26,56 @@ from . import activations, initializers, regularizers
 
 
 class Layer:
-    """Base class of all layers (the contract is in the module docstring)."""
+    """Base class of all layers: what a layer of one's own implements, and what the engine reads.
+
+    Subclass it and write ``forward`` and ``backward``, and ``build`` if the layer has weights
+    or changes the width; ``Sequential([Input(3), MyLayer(), Dense(2)])`` then trains, predicts,
+    explains and passes :func:`descend.gradient_check` with it (the check is the way to test a
+    ``backward``).
+
+    **Methods the engine calls**
+
+    ``build(input_dim, rng, dtype) -> int``
+        Once, before the first forward pass: ``input_dim`` is the width of the rows coming in,
+        ``rng`` the model's :class:`numpy.random.Generator` (draw initial weights from it, so
+        that the model's seed fixes them) and ``dtype`` the model's float dtype (create every
+        array in it). Create the parameters, set ``input_dim`` and ``output_dim``, return
+        ``output_dim``. The default keeps the width and creates no parameter.
+    ``forward(x) -> y``
+        ``x`` is a batch, shape (N, input_dim), C-contiguous, of the model's dtype; return
+        ``y`` of shape (N, output_dim) and keep what ``backward`` needs (conventionally in
+        ``self.x``, ``self.z``, ``self.a``: those three are dropped when the layer is pickled).
+        The same method serves training and prediction.
+    ``backward(dy) -> dx``
+        ``dy`` = ∂E/∂y for the batch of the last ``forward``; return ∂E/∂x (same shape as that
+        ``x``) and *overwrite* — never add to — each array of ``grads`` with ∂E/∂(the
+        parameter at the same index of ``params``), in place (``g[...] = ...``): the optimizer
+        holds those very arrays.
+    ``regularization_loss() -> float``
+        The penalty the layer adds to E (default 0); its gradient belongs in ``grads``.
+    ``get_config() -> dict``
+        The constructor's keywords, for saving; a layer kind outside :data:`REGISTRY` can be
+        trained, pickled and saved as weights, not rebuilt from a saved architecture.
+
+    **Attributes the engine reads**
+
+    ``params``, ``grads`` : list of ndarray
+        The weights and their gradients, in the same order and of the same shapes. The arrays
+        keep their identity for the layer's whole life: the optimizer updates ``params`` in
+        place, and saving, ``get_weights`` and clipping walk both lists.
+    ``param_names`` : list of str
+        One name per parameter ("kernel", "bias"): saved files and
+        :func:`~descend.gradcheck.gradient_check` call a tensor ``<layer name>/<param name>``.
+    ``input_dim``, ``output_dim`` : int or None
+        The widths, None until built (``built`` is ``output_dim is not None``).
+    ``name`` : str or None
+        Given by the model ("<kind>_1", ...) when None; ``kind`` (a class attribute) is the
+        layer's type name in saved configs and summaries.
+
+    The model hands the loss's ∂E/∂ŷ to the last layer and each layer's ``dx`` to the layer
+    below; only the built-in :class:`Dense` and :class:`Activation` fuse an output activation
+    with the loss or run compiled, so a layer of one's own always runs as written.
+    """
 
     #: the registry name used in saved configs
     kind = "Layer"
