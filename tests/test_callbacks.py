@@ -320,11 +320,22 @@ def test_progress_bar_draws_epochs_batches_loss_metrics_and_rate():
     assert not bar.active
 
 
-def test_progress_bar_is_silent_when_not_a_terminal():
+def test_progress_bar_prints_a_line_per_epoch_when_not_a_terminal():
     out = stdio.StringIO()
     X, y = _data()
-    _model().fit(X, y, epochs=2, verbose=0, callbacks=[ProgressBar(file=out)])
-    assert out.getvalue() == ""
+    _model().fit(X, y, epochs=3, verbose=0, callbacks=[ProgressBar(file=out)])
+    lines = out.getvalue().splitlines()   # as Keras's verbose=1 in a log: no bar, the epochs
+    assert [line.split(" - ")[0] for line in lines] == ["Epoch 1/3", "Epoch 2/3", "Epoch 3/3"]
+    assert all("loss: " in line and "accuracy: " in line for line in lines)
+    silent = stdio.StringIO()
+    _model().fit(X, y, epochs=2, verbose=0, callbacks=[ProgressBar(file=silent, epoch_lines=False)])
+    assert silent.getvalue() == ""
+
+
+def test_fit_verbose_1_prints_the_epochs_when_the_output_is_not_a_terminal(capsys):
+    X, y = _data()
+    _model().fit(X, y, epochs=2, verbose=1)
+    assert capsys.readouterr().out.count("Epoch ") == 2
 
 
 def test_verbose_1_uses_the_progress_bar_and_2_prints_lines(capsys, monkeypatch):

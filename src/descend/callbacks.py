@@ -522,7 +522,9 @@ class ProgressBar(Callback):
     One bar for the epochs (with the ETA of the run) and one for the batches of the current
     epoch, showing the running loss, the running metrics and the learning rate; a plain line per
     finished epoch stays above the bars. When the output is neither a terminal nor a Jupyter
-    notebook the bar stays silent (set ``force_terminal=True`` to draw anyway).
+    notebook (a file, a pipe, a CI log) no bar is drawn: the finished epochs' lines alone are
+    printed, as :class:`EpochPrinter` writes them — Keras's ``verbose=1`` does the same (set
+    ``force_terminal=True`` to draw the bar anyway).
 
     Parameters
     ----------
@@ -531,7 +533,7 @@ class ProgressBar(Callback):
     force_terminal : bool, optional
         Passed to :class:`rich.console.Console` (None: detect).
     epoch_lines : bool, default True
-        Print each finished epoch's logs above the bars.
+        Print each finished epoch's logs (above the bars, or alone without a terminal).
     refresh_seconds : float, default 0.1
         Minimum time between two redraws of the batch fields (updating rich after every
         stochastic-GD update would cost more than the update).
@@ -545,6 +547,7 @@ class ProgressBar(Callback):
         self.epoch_lines = epoch_lines
         self.refresh_seconds = float(refresh_seconds)
         self._progress: Any = None
+        self._lines: EpochPrinter | None = None   # the lines printed instead, without a terminal
 
     @property
     def active(self) -> bool:
@@ -564,7 +567,11 @@ class ProgressBar(Callback):
         console = Console(file=self.file or sys.stdout, force_terminal=self.force_terminal)
         if not (console.is_terminal or console.is_jupyter):
             self._progress = None
+            self._lines = EpochPrinter(self.file) if self.epoch_lines else None
+            if self._lines is not None:
+                self._lines.set_params(self.params)
             return
+        self._lines = None
         self._progress = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(bar_width=30), MofNCompleteColumn(),
             TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TextColumn("ETA"),
@@ -611,6 +618,8 @@ class ProgressBar(Callback):
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         if not self.active:
+            if self._lines is not None:
+                self._lines.on_epoch_end(epoch, logs)
             return
         self._progress.update(self._epochs, completed=epoch + 1)
         if self.epoch_lines:
