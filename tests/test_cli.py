@@ -88,7 +88,8 @@ def test_every_help_is_plain_text_wrapped_between_words_and_explains_every_optio
     with pytest.raises(SystemExit):
         main([name, "--help"])
     text = capsys.readouterr().out
-    assert "``" not in text and "**" not in text and "(default: None)" not in text
+    assert "``" not in text and "**" not in text
+    assert "(default: None)" not in text and "(default: )" not in text and "(default: False)" not in text
     words = _words(text)
     parser = _subparser(name)
     for action in parser._actions:
@@ -123,7 +124,7 @@ def test_the_train_help_groups_the_data_options_and_explains_the_losses(capsys):
     words = _words(text)
     for loss in ("squared_error", "sum_squared_error", "mse"):
         assert loss in words
-    assert "½Σ(y − ŷ)²" in words and "expone ntial" not in words
+    assert "½Σ(y−ŷ)²" in words and "expone ntial" not in words
 
 
 # ------------------------------------------------------------------------------- parser errors

@@ -64,11 +64,12 @@ def plain_text(text: str) -> str:
 class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
     """Keep the examples in epilogs as written, without their docstring markup; wrap option help
     between words only (a long word such as an example stays whole); show defaults — except
-    None and False, the defaults of options decided later (their help says what it will be) and
-    of flags, and where the help already names its default in words."""
+    None, False and "", the defaults of options decided later (their help says what it will be),
+    of flags and of empty lists, and where the help already names its default in words."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
-        if action.default is None or action.default is False or "(default:" in (action.help or ""):
+        default = action.default
+        if default is None or default is False or default == "" or "(default:" in (action.help or ""):
             return action.help
         return super()._get_help_string(action)
 

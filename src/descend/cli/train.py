@@ -7,9 +7,10 @@ model, so ``evaluate`` and ``predict`` apply the same transform), and a validati
 held out of the training part (``--validation-split``, the last fraction, as Keras).
 
 The live progress bar (rich) shows the epoch and batch, the running loss and metrics, the
-learning rate and the time left; it is drawn only on a terminal, and ``--quiet`` turns off all
-output. ``--out DIR`` receives ``model.safetensors`` (see ``descend.saving``), ``history.csv``,
-``history.json``, ``curves.png`` (unless ``--no-plot``) and ``results.json``.
+learning rate and the time left; it is drawn only on a terminal (elsewhere, one line per
+epoch), and ``--quiet`` turns off all output. ``--out DIR`` receives ``model.safetensors`` (see
+``descend.saving``), ``history.csv``, ``history.json``, ``curves.png`` (unless ``--no-plot``)
+and ``results.json``.
 
 Resuming: ``descend train --resume DIR --epochs N`` loads the run saved in DIR and trains **N
 more** epochs with the same data, split, standardisation, batch size and validation split, the
@@ -86,9 +87,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "for two, linear for regression)")
     g.add_argument("--loss", default=None, choices=sorted(LOSSES), metavar="NAME",
                    help=f"the cost E, one of {', '.join(sorted(LOSSES))}: squared_error is the slides' "
-                        "½Σ(y − ŷ)² and sum_squared_error Σ(y − ŷ)², both sums over the batch (they grow "
+                        "½Σ(y−ŷ)² and sum_squared_error Σ(y−ŷ)², both sums over the batch (they grow "
                         "with its size; the results table adds the per-sample mean); mse is Keras's "
-                        "mean 1/(N·K) Σ(y − ŷ)². Class labels are one-hot coded for every loss but "
+                        "mean 1/(N·K)·Σ(y−ŷ)². Class labels are one-hot coded for every loss but "
                         "sparse_categorical_crossentropy (default: sparse_categorical_crossentropy for "
                         "several classes, binary_crossentropy for two, mse for regression)")
     g.add_argument("--metrics", default=None,
