@@ -201,3 +201,13 @@ def test_squared_error_on_several_classes_trains_on_one_hot_labels(tmp_path, cap
 def test_a_mean_loss_has_no_per_sample_row(capsys):
     assert _train(*MOONS[:-2], "--epochs", "1") == 0
     assert "loss_per_sample" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("loss, units", [
+    ("categorical_crossentropy", 2), ("sparse_categorical_crossentropy", 2), ("squared_error", 1),
+    ("binary_crossentropy", 1)])
+def test_two_classes_take_one_output_per_class_with_the_categorical_losses(tmp_path, loss, units):
+    out = tmp_path / "run"
+    assert _train(*MOONS, "--loss", loss, "--epochs", "1", "--out", str(out)) == 0
+    model, _ = load_checkpoint(out)
+    assert model.output_dim == units and model.loss.name == loss

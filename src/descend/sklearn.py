@@ -128,7 +128,8 @@ _PARAMETERS = """\
     random_state : int, RandomState, Generator or None
         Seed of the weights, the shuffling and the validation split (see the module docstring).
     verbose : int or bool, default=0
-        0 silent, 1 progress bar, 2 (or True) one line per epoch.
+        0 silent, 1 progress bar (one line per epoch when the output is not a terminal), 2 (or
+        True) one line per epoch.
     warm_start : bool, default=False
         ``fit`` on a fitted estimator continues training its network (weights, optimizer state,
         shuffling generator) for ``epochs`` more epochs instead of starting afresh; the curves

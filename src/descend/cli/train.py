@@ -200,9 +200,11 @@ def _model(args: argparse.Namespace, n_features: int, data: Any) -> Sequential:
 
 def _output(args: argparse.Namespace, data: Any) -> tuple[int, str, str, list[str]]:
     """(units, activation, loss, metrics) of the output layer: the options given, else the task's
-    defaults (one sigmoid for two classes, a softmax for more, one linear unit for regression)."""
+    defaults (one sigmoid for two classes, a softmax for more, one linear unit for regression).
+    The categorical cross-entropies take one output per class, also for two classes."""
     if data.task == "classification":
-        binary = data.n_classes == 2
+        binary = data.n_classes == 2 and args.loss not in ("categorical_crossentropy",
+                                                           "sparse_categorical_crossentropy")
         units = 1 if binary else data.n_classes
         out_act = args.output_activation or ("sigmoid" if binary else "softmax")
         loss = args.loss or ("binary_crossentropy" if binary else "sparse_categorical_crossentropy")
