@@ -223,6 +223,18 @@ def model_targets(model: Any, y: np.ndarray) -> np.ndarray:
     return y
 
 
+def evaluate(model: Any, cli: dict[str, Any], X: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """Loss and metrics of the model on raw X and encoded y (standardised, labels as its loss
+    takes them); a summed loss, which grows with the rows, gets its per-sample mean beside it."""
+    if cli["task"] == "classification":
+        y = model_targets(model, y)
+    result = dict(model.evaluate(standardize(cli, X), y))
+    if model.loss.reduction == "sum" and len(X):
+        result = {"loss": result["loss"], "loss_per_sample": result["loss"] / len(X),
+                  **{k: v for k, v in result.items() if k != "loss"}}
+    return result
+
+
 # ------------------------------------------------------------------------------------- output
 def out_dir(text: str) -> Path:
     """The ``--out`` folder, created if missing; a file in its place is an error naming --out."""

@@ -48,12 +48,7 @@ def run(args: argparse.Namespace) -> int:
     if part != "all":
         X_train, X_test, y_train, y_test = common.split(cli, X, y)
         X, y = (X_test, y_test) if part == "test" else (X_train, y_train)
-    if cli["task"] == "classification":
-        y = common.model_targets(model, y)
-    result = model.evaluate(common.standardize(cli, X), y)
-    if model.loss.reduction == "sum" and len(X):   # a sum grows with the rows: the mean beside it
-        result = {"loss": result["loss"], "loss_per_sample": result["loss"] / len(X),
-                  **{k: v for k, v in result.items() if k != "loss"}}
+    result = common.evaluate(model, cli, X, y)
     if args.json:
         print(json.dumps({"data": spec, "split": part, "samples": len(X), **result}))
         return 0
