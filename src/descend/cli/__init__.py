@@ -82,7 +82,7 @@ class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaults
 
 
 #: how argparse names a value's type, and what descend's messages say instead
-_EXPECTED = {int: "an integer", float: "a number"}
+_EXPECTED: dict[Any, str] = {int: "an integer", float: "a number"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -97,7 +97,7 @@ class _Parser(argparse.ArgumentParser):
         try:
             return super()._get_value(action, arg_string)
         except argparse.ArgumentError:
-            expected = _EXPECTED.get(action.type)  # type: ignore[call-overload]
+            expected = _EXPECTED.get(action.type)
             if expected is None:
                 raise
             raise argparse.ArgumentError(action, f"expected {expected}, got {arg_string!r}") from None
