@@ -52,6 +52,10 @@ def _optimizer_cases():
         "momentum": [{}, {"weight_decay": 1e-3}, {"momentum": 0.9}, {"momentum": 0.9, "nesterov": True},
                      {"momentum": 0.9, "dampening": 0.3}, {"momentum": 0.9, "weight_decay": 1e-3},
                      {"momentum": 0.9, "learning_rate": schedules.ExponentialDecay(0.05, 3, 0.5)}],
+        "adamax": [{}, {"weight_decay": 0.01}, *({"epsilon_placement": p} for p in ("inside", "outside")),
+                   {"learning_rate": schedules.ExponentialDecay(0.01, 3, 0.5)}],
+        "lion": [{}, {"weight_decay": 0.01}, {"beta_1": 1.0, "beta_2": 0.0},
+                 {"learning_rate": schedules.ExponentialDecay(0.01, 3, 0.5)}],
     }
     cases = []
     for name, cls in sorted(optimizers.REGISTRY.items()):

@@ -106,6 +106,25 @@ def keras_nadam(beta_1=0.9, beta_2=0.999, epsilon=1e-7):
     return step
 
 
+def keras_adamax(beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    def step(w, g, s, lr, it):  # keras/src/optimizers/adamax.py, update_step
+        m, u = s.setdefault("m", np.zeros_like(w)), s.setdefault("u", np.zeros_like(w))
+        beta_1_power = beta_1 ** (it + 1)
+        m += (g - m) * (1 - beta_1)
+        u[...] = np.maximum(beta_2 * u, np.abs(g))
+        return w - (lr * m) / ((1 - beta_1_power) * (u + epsilon))
+    return step
+
+
+def keras_lion(beta_1=0.9, beta_2=0.99):
+    def step(w, g, s, lr, it):  # keras/src/optimizers/lion.py, update_step
+        m = s.setdefault("m", np.zeros_like(w))
+        w = w - lr * np.sign(m * beta_1 + g * (1.0 - beta_1))
+        m[...] = m * beta_2 + g * (1.0 - beta_2)
+        return w
+    return step
+
+
 # ------------------------------------------------------------------ Keras base_optimizer.apply
 def keras_clip(grads, clipnorm=None, clipvalue=None, global_clipnorm=None):
     if clipvalue is not None:
@@ -167,6 +186,14 @@ CASES = {
     "nadam-defaults": (keras_nadam(), {"learning_rate": 1e-3}, K("nadam")),
     "nadam-weight_decay": (keras_nadam(), {"learning_rate": 1e-3, "weight_decay": 0.1}, K("nadam",
                                                                                           weight_decay=0.1)),
+    "adamax-defaults": (keras_adamax(), {"learning_rate": 1e-3}, K("adamax")),
+    "adamax-betas-weight_decay": (keras_adamax(0.8, 0.95, 1e-6), {"learning_rate": 0.01, "weight_decay": 0.1},
+                                  K("adamax", learning_rate=0.01, beta_1=0.8, beta_2=0.95, epsilon=1e-6,
+                                    weight_decay=0.1)),
+    "lion-defaults": (keras_lion(), {"learning_rate": 1e-3}, K("lion")),
+    "lion-betas-weight_decay-schedule": (
+        keras_lion(0.5, 0.67), {"learning_rate": ExpDecay, "weight_decay": 0.1},
+        K("lion", learning_rate=ExpDecay, beta_1=0.5, beta_2=0.67, weight_decay=0.1)),
     "clipnorm-per-variable": (keras_sgd(0.9), {"clipnorm": 0.5}, K("sgd", momentum=0.9, clipnorm=0.5)),
     "global_clipnorm": (keras_adam(), {"learning_rate": 1e-3, "global_clipnorm": 0.5}, K("adam",
                                                                                          global_clipnorm=0.5)),
@@ -215,6 +242,8 @@ KERAS_DEFAULTS = {  # docs/conventions.md §1, Keras 3 column
               "weight_decay_mode": "decoupled"},
     "nadam": {"learning_rate": 1e-3, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "momentum_decay": 1.0,
               "epsilon_placement": "outside"},
+    "adamax": {"learning_rate": 1e-3, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
+    "lion": {"learning_rate": 1e-3, "beta_1": 0.9, "beta_2": 0.99},
 }
 
 

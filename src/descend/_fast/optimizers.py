@@ -373,6 +373,71 @@ def _momentum(opt: Any, lr: float, t: int, decay: float) -> Step:
     return Step(kernel, (lr, opt.momentum, c_grad, decay), ("velocity",))
 
 
+# ------------------------------------------------------------------------------------------ Adamax
+@cache
+def _adamax_kernel(inside: bool, decay: bool) -> Any:
+    _shared()
+
+    @numba().njit(cache=True, error_model="numpy")
+    def adamax(g_: np.ndarray, w_: np.ndarray, prev_: np.ndarray, m_: np.ndarray, u_: np.ndarray,
+               b1: float, c1: float, b2: float, eps: float, lr_t: float, c_decay: float) -> int:
+        # per element, exactly Adamax.rule (step 5 of the pipeline), then steps 6–7
+        g, m, u = g_.reshape(g_.size), m_.reshape(m_.size), u_.reshape(u_.size)
+        w, prev = w_.reshape(w_.size), prev_.reshape(prev_.size)
+        bad = 0
+        for i in range(g.size):
+            gi = g[i]
+            ok = np.isfinite(gi)
+            mo, uo = m[i], u[i]
+            mi = b1 * mo + c1 * gi                    # m = β₁m + (1 − β₁)g
+            a = b2 * uo
+            b = np.abs(gi) + eps if inside else np.abs(gi)
+            ui = a if (a >= b or a != a) else b       # u = max(β₂u, |g|), NaN-propagating as np.maximum
+            m[i] = mi if ok else mo
+            u[i] = ui if ok else uo
+            o = lr_t * mi / ui if inside else lr_t * mi / (ui + eps)   # Δ = η/(1 − β₁ᵗ) · m/(u + ε)
+            bad += _update_compiled(w, prev, i, o, decay, c_decay)      # steps 6–7
+        return bad
+
+    return adamax
+
+
+def _adamax(opt: Any, lr: float, t: int, decay: float) -> Step:
+    b1 = opt.beta_1
+    kernel = _adamax_kernel(opt.epsilon_placement == "inside", bool(decay))
+    return Step(kernel, (b1, 1 - b1, opt.beta_2, opt.epsilon, lr / (1 - b1 ** t), decay), ("m", "u"))
+
+
+# -------------------------------------------------------------------------------------------- Lion
+@cache
+def _lion_kernel(decay: bool) -> Any:
+    _shared()
+
+    @numba().njit(cache=True, error_model="numpy")
+    def lion(g_: np.ndarray, w_: np.ndarray, prev_: np.ndarray, m_: np.ndarray, b1: float, c1: float,
+             b2: float, c2: float, lr: float, c_decay: float) -> int:
+        # per element, exactly Lion.rule (step 5 of the pipeline), then steps 6–7
+        g, m = g_.reshape(g_.size), m_.reshape(m_.size)
+        w, prev = w_.reshape(w_.size), prev_.reshape(prev_.size)
+        bad = 0
+        for i in range(g.size):
+            gi = g[i]
+            mo = m[i]
+            c = b1 * mo + c1 * gi                     # c = β₁m + (1 − β₁)g
+            mi = b2 * mo + c2 * gi                    # m = β₂m + (1 − β₂)g
+            m[i] = mi if np.isfinite(gi) else mo
+            o = lr * (np.sign(c) + (c - c))           # Δ = η sign(c) (NaN where c is not finite)
+            bad += _update_compiled(w, prev, i, o, decay, c_decay)      # steps 6–7
+        return bad
+
+    return lion
+
+
+def _lion(opt: Any, lr: float, t: int, decay: float) -> Step:
+    b1, b2 = opt.beta_1, opt.beta_2
+    return Step(_lion_kernel(bool(decay)), (b1, 1 - b1, b2, 1 - b2, lr, decay), ("m",))
+
+
 _PREPARE: dict[str, Callable[[Any, float, int, float], Step]] = {
     "adam": _adam, "nadam": _nadam, "adagrad": _adagrad, "rmsprop": _rmsprop, "adadelta": _adadelta,
-    "momentum": _momentum}
+    "momentum": _momentum, "adamax": _adamax, "lion": _lion}

@@ -1,7 +1,7 @@
 """Optimizers of the lecture (§8), each one rule for one array on one shared pipeline (``base``).
 
 Look-up by name is case-insensitive: "sgd", "momentum", "nag", "adagrad", "rmsprop", "adadelta",
-"adam", "adamw", "nadam". ``docs/optimizers.md`` tabulates what each flavor does.
+"adam", "adamw", "nadam", "adamax", "lion". ``docs/optimizers.md`` tabulates what each flavor does.
 """
 from __future__ import annotations
 
@@ -10,12 +10,15 @@ from typing import Any
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW, Nadam
+from .adamax import Adamax
 from .base import FLAVORS, Optimizer
+from .lion import Lion
 from .rmsprop import RMSprop
 from .sgd import NAG, SGD, Momentum
 
 REGISTRY: dict[str, type[Optimizer]] = {
-    cls.name: cls for cls in (SGD, Momentum, NAG, Adagrad, RMSprop, Adadelta, Adam, AdamW, Nadam)}
+    cls.name: cls for cls in (SGD, Momentum, NAG, Adagrad, RMSprop, Adadelta, Adam, AdamW, Nadam, Adamax,
+                             Lion)}
 
 
 def get(identifier: str | Optimizer | dict, **kwargs: Any) -> Optimizer:
@@ -51,5 +54,5 @@ def get_class(name: Any) -> type[Optimizer]:
     return REGISTRY[key]
 
 
-__all__ = ["FLAVORS", "NAG", "REGISTRY", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Momentum", "Nadam",
-           "Optimizer", "RMSprop", "get", "get_class", "serialize"]
+__all__ = ["FLAVORS", "NAG", "REGISTRY", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Lion",
+           "Momentum", "Nadam", "Optimizer", "RMSprop", "get", "get_class", "serialize"]
