@@ -246,3 +246,133 @@ def test_fused_with_targets_of_another_dtype_computes_in_the_common_one(name):
     expected_value, expected_delta = _reference(name, z, y)
     assert value == pytest.approx(expected_value, rel=1e-6)
     np.testing.assert_allclose(delta, expected_delta, rtol=1e-6, atol=1e-8)
+
+
+# ============================================================== called directly: never broadcast
+@pytest.mark.parametrize("name", ["mse", "squared_error", "sum_squared_error", "binary_crossentropy",
+                                  "categorical_crossentropy"])
+def test_a_loss_called_directly_refuses_shapes_that_would_broadcast(name):
+    loss = losses.get(name)
+    y_true, y_pred = np.full((4, 3), 0.5), np.full(3, 0.25)
+    with pytest.raises(ValueError, match=r"y_true: .*predictions' shape \(3,\).*got shape \(4, 3\).*never"):
+        loss(y_pred, y_true)
+    with pytest.raises(ValueError, match=r"y_true: .*never broadcast"):
+        loss.gradient(y_pred, y_true)
+
+
+def test_mse_of_the_issue_is_refused_not_1_111():
+    with pytest.raises(ValueError, match="y_true"):
+        losses.get("mse")(np.arange(3.0), np.arange(12.0).reshape(4, 3))
+
+
+@pytest.mark.parametrize("name", ["mse", "squared_error", "binary_crossentropy"])
+def test_a_vector_against_a_column_is_the_column(name):
+    loss = losses.get(name)
+    y_true, y_pred = np.array([0.0, 1.0, 1.0]), np.array([[0.2], [0.7], [0.9]])
+    assert loss(y_pred, y_true) == loss(y_pred, y_true.reshape(-1, 1))
+    assert loss(y_pred.ravel(), y_true) == loss(y_pred, y_true.reshape(-1, 1))
+    np.testing.assert_array_equal(loss.gradient(y_pred, y_true), loss.gradient(y_pred, y_true.reshape(-1, 1)))
+
+
+def test_categorical_crossentropy_refuses_label_columns_against_probabilities():
+    p = np.full((3, 3), 1 / 3)
+    with pytest.raises(ValueError, match=r"y_true: .*\(3, 3\).*\(3, 1\).*sparse_categorical_crossentropy"):
+        losses.get("categorical_crossentropy")(p, np.array([[0], [1], [2]]))
+
+
+def test_sparse_loss_called_directly_checks_its_labels_with_value_errors():
+    loss = losses.get("sparse_categorical_crossentropy")
+    p = np.full((3, 4), 0.25)
+    for bad, message in (([0, 1], r"y_true: .*labels of shape \(3: one per row of y_pred,\).*shape \(2,\)"),
+                         ([0, 1, 2, 3], r"y_true: .*got shape \(4,\)"),
+                         ([0, 4, 1], r"y_true: labels must lie in \[0, 3\].*from 0 to 4"),
+                         ([0, -1, 1], r"y_true: labels must lie in \[0, 3\].*from -1 to 1"),
+                         ([0.5, 1, 2], "y_true: .*integer class labels")):
+        for call in (loss, loss.gradient):
+            with pytest.raises(ValueError, match=message):
+                call(p, np.array(bad))
+
+
+def test_sparse_labels_as_a_column_or_integer_valued_floats_mean_the_same():
+    loss = losses.get("sparse_categorical_crossentropy")
+    p = activations.Softmax()(np.random.default_rng(0).normal(size=(5, 3)))
+    y = np.array([0, 2, 1, 1, 0])
+    value = loss(p, y)
+    assert loss(p, y.reshape(-1, 1)) == value
+    assert loss(p, y.astype(float)) == value
+    np.testing.assert_array_equal(loss.gradient(p, y.reshape(-1, 1)), loss.gradient(p, y))
+    assert loss.prepare_targets(y.reshape(-1, 1), 3, np.float32).tolist() == y.tolist()
+
+
+def test_sparse_crossentropy_on_one_output_says_to_use_binary_crossentropy():
+    loss = losses.get("sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"1 output.*loss='binary_crossentropy'"):
+        loss.prepare_targets(np.array([0, 1, 1, 0]), 1, np.float32)
+    with pytest.raises(ValueError, match=r"y_true: .*binary_crossentropy"):
+        loss(np.full((4, 1), 0.5), np.array([0, 1, 1, 0]))
+
+
+def test_sparse_crossentropy_on_a_sigmoid_model_says_to_use_binary_crossentropy():
+    from descend import Dense, Input, Sequential
+    model = Sequential([Input(2), Dense(1, "sigmoid")], seed=0)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="binary_crossentropy") as info:
+        model.fit(np.zeros((4, 2)), np.array([0, 1, 1, 0]), verbose=0)
+    assert "[0, 0]" not in str(info.value)
+
+
+# ============================================================== from_logits
+LOGIT_LOSSES = ["binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"]
+
+
+@pytest.mark.parametrize("name", LOGIT_LOSSES)
+def test_from_logits_is_the_fused_loss_of_the_logits(name):
+    rng = np.random.default_rng(7)
+    plain, logits = losses.get(name), losses.REGISTRY[name](from_logits=True)
+    z = rng.normal(size=(6, 3)) * 3
+    y = plain.prepare_targets(_targets(name, rng, n=6), 3, np.float64)
+    value, delta = plain.fused(z, y)
+    assert logits(z, y) == value
+    np.testing.assert_array_equal(logits.gradient(z, y), delta)
+    assert logits.fused_activation is None and plain.fused_activation is not None
+    assert plain(activations.get(plain.fused_activation)(z), y) == pytest.approx(value, rel=1e-9)
+
+
+@pytest.mark.parametrize("name", LOGIT_LOSSES)
+def test_from_logits_gradient_matches_finite_differences(name):
+    rng = np.random.default_rng(8)
+    loss = losses.REGISTRY[name](from_logits=True)
+    y = loss.prepare_targets(_targets(name, rng), 3, np.float64)
+    z = rng.normal(size=(5, 3)) * 5
+    numeric = np.zeros_like(z)
+    for idx in np.ndindex(z.shape):
+        zp, zm = z.copy(), z.copy()
+        zp[idx] += 1e-6
+        zm[idx] -= 1e-6
+        numeric[idx] = (loss(zp, y) - loss(zm, y)) / 2e-6
+    np.testing.assert_allclose(loss.gradient(z, y), numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", LOGIT_LOSSES)
+def test_from_logits_is_numerically_stable_where_probabilities_saturate(name):
+    loss = losses.REGISTRY[name](from_logits=True)
+    z = np.array([[1000.0, -1000.0, 0.0], [-800.0, 800.0, 3.0]])
+    y = loss.prepare_targets(_targets(name, np.random.default_rng(0), n=2), 3, np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, grad = loss(z, y), loss.gradient(z, y)
+    assert np.isfinite(value) and np.isfinite(grad).all()
+    assert value > 100                                          # no clipping at −log(1e−7) = 16.1
+
+
+@pytest.mark.parametrize("name", LOGIT_LOSSES)
+def test_from_logits_round_trips_through_serialize_and_refuses_non_booleans(name):
+    loss = losses.REGISTRY[name](from_logits=True)
+    again = losses.get(losses.serialize(loss))
+    assert type(again) is type(loss) and again.from_logits and again.fused_activation is None
+    assert losses.serialize(losses.get(name)) == name
+    assert "from_logits=True" in repr(loss)
+    with pytest.raises(TypeError, match="from_logits"):
+        losses.REGISTRY[name](from_logits="yes")
+    with pytest.raises(ValueError, match="loss: expected a dict"):
+        losses.get({"name": name})

@@ -24,6 +24,15 @@ pre-activation z (the logits) and the loss returns δ = ∂E/∂z directly::
 and evaluates log ŷ as a log-sigmoid / log-softmax of z, so log(0) never happens. Without the
 matching activation the loss works on probabilities clipped to [1e-7, 1 − 1e-7], as Keras does.
 
+**From logits.** ``BinaryCrossentropy(from_logits=True)`` (and the categorical ones) take the
+model's output as the logits z themselves — a linear output layer, as Keras and PyTorch
+(``binary_cross_entropy_with_logits``, ``cross_entropy``) do it: E and ∂E/∂z are the fused
+formulas above, with no clipping.
+
+**Called directly**, ``loss(y_pred, y_true)`` never broadcasts: the two must have the same shape
+(a vector against an (N, 1) column is the one exception, as in Keras), or a ValueError names the
+argument. Sparse labels may be (N,) or (N, 1), integers or integer-valued floats, in [0, K).
+
 A loss object holds no state: the same one may serve several models and threads. (The training
 step of a model computes the fused sparse categorical cross-entropy on reused work arrays,
 :mod:`descend._fast.losses`, with the same numbers bit for bit.)
@@ -84,11 +93,35 @@ class Loss:
         return {}
 
     def __repr__(self) -> str:
-        return self.name
+        config = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{self.name}({config})" if config else self.name
 
 
 def _size(y: np.ndarray) -> int:
     return max(int(y.size), 1)
+
+
+def same_shape(y_pred: Any, y_true: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """``y_pred`` and ``y_true`` as arrays of one shape, never broadcast: a vector (N,) against a
+    column (N, 1) becomes the column (Keras does the same); any other mismatch is a ValueError."""
+    y_pred, y_true = np.asarray(y_pred), np.asarray(y_true)
+    if y_pred.shape == y_true.shape:
+        return y_pred, y_true
+    if y_true.ndim == 1 and y_pred.shape == (len(y_true), 1):
+        return y_pred, y_true.reshape(-1, 1)
+    if y_pred.ndim == 1 and y_true.shape == (len(y_pred), 1):
+        return y_pred.reshape(-1, 1), y_true
+    hint = ""
+    if name == "categorical_crossentropy" and y_true.ndim == 2 and y_true.shape[1] == 1:
+        hint = "; for integer labels use 'sparse_categorical_crossentropy'"
+    raise ValueError(f"y_true: loss {name!r} expects targets of the predictions' shape {y_pred.shape} "
+                     f"(y_pred), got shape {y_true.shape}; shapes are never broadcast{hint}")
+
+
+def _logits_flag(from_logits: Any) -> bool:
+    if not isinstance(from_logits, (bool, np.bool_)):
+        raise TypeError(f"from_logits: expected True or False, got {from_logits!r}")
+    return bool(from_logits)
 
 
 def _fused_inputs(z: Any, y_true: Any, a: Any,
@@ -118,10 +151,12 @@ class SquaredError(Loss):
     gradient_formula = "(ŷ − y)"
 
     def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        y_pred, y_true = same_shape(y_pred, y_true, self.name)
         d = y_pred - y_true
         return 0.5 * float(np.vdot(d, d))
 
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        y_pred, y_true = same_shape(y_pred, y_true, self.name)
         return y_pred - y_true
 
 
@@ -133,10 +168,12 @@ class SumSquaredError(Loss):
     gradient_formula = "2(ŷ − y)"
 
     def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        y_pred, y_true = same_shape(y_pred, y_true, self.name)
         d = y_pred - y_true
         return float(np.vdot(d, d))
 
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        y_pred, y_true = same_shape(y_pred, y_true, self.name)
         return 2.0 * (y_pred - y_true)
 
 
@@ -148,10 +185,12 @@ class MeanSquaredError(Loss):
     gradient_formula = "2(ŷ − y)/K"
 
     def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        y_pred, y_true = same_shape(y_pred, y_true, self.name)
         d = y_pred - y_true
         return float(np.vdot(d, d)) / _size(d)
 
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        y_pred, y_true = same_shape(y_pred, y_true, self.name)
         return (y_pred - y_true) * (2.0 / _size(y_pred))
 
 
@@ -169,8 +208,16 @@ class BinaryCrossentropy(Loss):
 
     name = "binary_crossentropy"
     reduction = "mean"
-    fused_activation = "sigmoid"
+    fused_activation: str | None = "sigmoid"
     gradient_formula = "(ŷ − y)/(ŷ(1 − ŷ))/K"
+
+    def __init__(self, from_logits: bool = False) -> None:
+        self.from_logits = _logits_flag(from_logits)
+        if self.from_logits:            # ŷ is z: the model's output layer is linear
+            self.fused_activation, self.gradient_formula = None, "(σ(z) − y)/K"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"from_logits": True} if self.from_logits else {}
 
     def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
         y = super().prepare_targets(y, n_outputs, dtype)
@@ -178,10 +225,16 @@ class BinaryCrossentropy(Loss):
         return y
 
     def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        y_pred, y_true = same_shape(y_pred, y_true, self.name)
+        if self.from_logits:
+            return self.fused(y_pred, y_true)[0]
         p = np.clip(y_pred, EPSILON, 1.0 - EPSILON)
         return -float(np.sum(y_true * np.log(p) + (1.0 - y_true) * np.log1p(-p))) / _size(p)
 
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        y_pred, y_true = same_shape(y_pred, y_true, self.name)
+        if self.from_logits:
+            return self.fused(y_pred, y_true)[1]                # ∂E/∂z = (σ(z) − y)/(N·K)
         p = np.clip(y_pred, EPSILON, 1.0 - EPSILON)
         return (p - y_true) / (p * (1.0 - p)) / _size(p)
 
@@ -217,7 +270,15 @@ class CategoricalCrossentropy(Loss):
 
     name = "categorical_crossentropy"
     reduction = "mean"
-    fused_activation = "softmax"
+    fused_activation: str | None = "softmax"
+
+    def __init__(self, from_logits: bool = False) -> None:
+        self.from_logits = _logits_flag(from_logits)
+        if self.from_logits:            # ŷ is z: the model's output layer is linear
+            self.fused_activation, self.gradient_formula = None, "(softmax(z) − y)"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"from_logits": True} if self.from_logits else {}
 
     def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
         y = np.asarray(y)
@@ -231,11 +292,17 @@ class CategoricalCrossentropy(Loss):
         return y
 
     def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        y_pred, y_true = same_shape(y_pred, y_true, self.name)
+        if self.from_logits:
+            return self.fused(y_pred, y_true)[0]
         p = y_pred / y_pred.sum(axis=-1, keepdims=True)
         p = np.clip(p, EPSILON, 1.0 - EPSILON)
         return -float(np.sum(y_true * np.log(p))) / max(len(p), 1)
 
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        y_pred, y_true = same_shape(y_pred, y_true, self.name)
+        if self.from_logits:
+            return self.fused(y_pred, y_true)[1]                # ∂E/∂z = (softmax(z) − y)/N
         return _categorical_gradient(y_pred, y_true)
 
     def fused(self, z: np.ndarray, y_true: np.ndarray,
@@ -260,30 +327,66 @@ class SparseCategoricalCrossentropy(Loss):
 
     name = "sparse_categorical_crossentropy"
     reduction = "mean"
-    fused_activation = "softmax"
+    fused_activation: str | None = "softmax"
+
+    def __init__(self, from_logits: bool = False) -> None:
+        self.from_logits = _logits_flag(from_logits)
+        if self.from_logits:            # ŷ is z: the model's output layer is linear
+            self.fused_activation, self.gradient_formula = None, "(softmax(z) − onehot(y))"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"from_logits": True} if self.from_logits else {}
 
     def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
+        return self._checked_labels("y", y, n_outputs)
+
+    def _checked_labels(self, arg: str, y: Any, n_outputs: int, n_rows: int | None = None) -> np.ndarray:
+        """Labels (N,) or (N, 1), integer-valued, in [0, K): as int64 (N,), or a ValueError
+        naming ``arg``."""
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
-        if y.ndim != 1:
-            raise ValueError(f"y: loss {self.name!r} expects integer labels of shape (n_samples,), "
-                             f"got shape {y.shape}")
+        if y.ndim != 1 or (n_rows is not None and len(y) != n_rows):
+            rows = "n_samples" if n_rows is None else f"{n_rows}: one per row of y_pred"
+            raise ValueError(f"{arg}: loss {self.name!r} expects integer labels of shape ({rows},) "
+                             f"or ({rows}, 1), got shape {y.shape}")
+        if y.dtype.kind not in "iubf":
+            raise TypeError(f"{arg}: loss {self.name!r} expects integer class labels, got dtype {y.dtype}")
         if y.size and not np.all(np.equal(np.mod(y, 1), 0)):
-            raise ValueError(f"y: loss {self.name!r} expects integer class labels, got non-integer values")
+            raise ValueError(f"{arg}: loss {self.name!r} expects integer class labels, got non-integer "
+                             f"values")
         labels = y.astype(np.int64)
         if labels.size and (labels.min() < 0 or labels.max() >= n_outputs):
+            if n_outputs == 1:
+                raise ValueError(
+                    f"{arg}: loss {self.name!r} needs one output per class (a softmax), and the model "
+                    f"has 1 output; for two classes with one sigmoid output use "
+                    f"loss='binary_crossentropy' (labels 0/1), or give the output layer one unit per class")
             raise ValueError(
-                f"y: labels must lie in [0, {n_outputs - 1}] for a model with {n_outputs} outputs, "
+                f"{arg}: labels must lie in [0, {n_outputs - 1}] for a model with {n_outputs} outputs, "
                 f"got labels from {labels.min()} to {labels.max()}")
         return labels
 
+    def _direct(self, y_pred: Any, y_true: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(ŷ as (N, K), labels (N,)) of a direct call, checked: never an IndexError, never a broadcast."""
+        y_pred = np.asarray(y_pred)
+        if y_pred.ndim != 2:
+            raise ValueError(f"y_pred: loss {self.name!r} expects predictions of shape (N, K), got shape "
+                             f"{y_pred.shape}")
+        return y_pred, self._checked_labels("y_true", y_true, y_pred.shape[1], len(y_pred))
+
     def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        y_pred, y_true = self._direct(y_pred, y_true)
+        if self.from_logits:
+            return self.fused(y_pred, y_true)[0]
         rows = np.arange(len(y_pred))
         p = y_pred[rows, y_true] / y_pred.sum(axis=-1)
         return -float(np.sum(np.log(np.clip(p, EPSILON, 1.0 - EPSILON)))) / max(len(p), 1)
 
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        y_pred, y_true = self._direct(y_pred, y_true)
+        if self.from_logits:
+            return self.fused(y_pred, y_true)[1]                # ∂E/∂z = (softmax(z) − onehot(y))/N
         onehot = np.zeros_like(y_pred)
         onehot[np.arange(len(y_pred)), y_true] = 1
         return _categorical_gradient(y_pred, onehot)
@@ -338,13 +441,26 @@ REGISTRY: dict[str, type[Loss]] = {
 ALIASES = {"mean_squared_error": "mse", "sse": "sum_squared_error"}
 
 
-def get(identifier: str | Loss) -> Loss:
-    """A loss from its name (see the table above) or an instance."""
+def get(identifier: str | Loss | dict[str, Any]) -> Loss:
+    """A loss from its name (see the table above), an instance, or what :func:`serialize` gave."""
     if isinstance(identifier, Loss):
         return identifier
-    if isinstance(identifier, str):
-        key = ALIASES.get(identifier.lower(), identifier.lower())
+    config: dict[str, Any] = {}
+    name: Any = identifier
+    if isinstance(identifier, dict):
+        if set(identifier) != {"name", "config"} or not isinstance(identifier["config"], dict):
+            raise ValueError(f"loss: expected a dict with the keys 'name' and 'config', got {identifier!r}")
+        name, config = identifier["name"], identifier["config"]
+    if isinstance(name, str):
+        key = ALIASES.get(name.lower(), name.lower())
         if key not in REGISTRY:
-            raise ValueError(f"loss: expected one of {sorted(REGISTRY)}, got {identifier!r}")
-        return REGISTRY[key]()
+            raise ValueError(f"loss: expected one of {sorted(REGISTRY)}, got {name!r}")
+        return REGISTRY[key](**config)
     raise TypeError(f"loss: expected a loss name or a Loss instance, got {type(identifier).__name__}")
+
+
+def serialize(loss: Loss) -> str | dict[str, Any]:
+    """The loss's name, or ``{"name", "config"}`` where it has options (``from_logits``);
+    :func:`get` turns either back into an equal loss."""
+    config = loss.get_config()
+    return {"name": loss.name, "config": config} if config else loss.name

@@ -153,7 +153,9 @@ def _compile_config(model: Any) -> dict[str, Any] | None:
         optimizer = optimizers.serialize(model.optimizer)
     except TypeError as exc:
         raise ValueError(f"optimizer: cannot be saved ({exc})") from None
-    return {"loss": model.loss.name, "metrics": metrics, "optimizer": optimizer}
+    from .losses import serialize  # (the name, or the name and from_logits)
+
+    return {"loss": serialize(model.loss), "metrics": metrics, "optimizer": optimizer}
 
 
 def _history_record(model: Any) -> dict[str, Any]:
