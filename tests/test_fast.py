@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pytest
 
-from descend import Dense, Input, Sequential, _fast, activations, losses, optimizers, schedules
+from descend import Dense, Dropout, Input, Sequential, _fast, activations, losses, optimizers, schedules
 from descend._fast import loops
 from descend._fast import optimizers as kernels
 from descend._fast.dense import FastDense
@@ -183,6 +183,8 @@ MODELS = {
     # the slides' NAG: the weights look ahead to w − γv and back around every forward pass
     "lecture nag": (lambda: [Dense(48, "tanh"), Dense(3, "softmax")], "sparse_categorical_crossentropy",
                     "nag", 3),
+    "dropout": (lambda: [Dense(64, "relu"), Dropout(0.3, seed=1), Dense(32, "relu"), Dropout(0.5),
+                         Dense(3, "softmax")], "sparse_categorical_crossentropy", "adamax", 3),
 }
 
 

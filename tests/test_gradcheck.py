@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import descend
-from descend import Activation, Dense, Input, Sequential, activations, layers, losses
+from descend import Activation, Dense, Dropout, Flatten, Input, Sequential, activations, layers, losses
 
 TOL = 1e-6
 
@@ -77,7 +77,9 @@ def test_every_fused_loss_without_fusion(loss):
 def test_every_layer_kind(kind):
     X, y = _data("mse")
     stack = {"Dense": [Dense(4, "elu"), Dense(3)],
-             "Activation": [Dense(4), Activation("tanh"), Dense(3)]}[kind]
+             "Activation": [Dense(4), Activation("tanh"), Dense(3)],
+             "Dropout": [Dense(4, "tanh"), Dropout(0.5, seed=0), Dense(3)],    # (the identity here)
+             "Flatten": [Flatten(), Dense(4, "tanh"), Dense(3)]}[kind]
     model = Sequential([Input(3), *stack], dtype="float64", seed=5)
     _check(model, "mse", X, y)
 

@@ -115,4 +115,6 @@ def test_bad_weights_and_structure(model):
     with pytest.raises(ValueError, match="Input may only come first"):
         Sequential([Dense(2), Input(3)])
     with pytest.raises(ValueError, match="shape: expected"):
-        Input(shape=(2, 3))
+        Input(shape=(2, 0))
+    with pytest.raises(ValueError, match=r"Input of shape \(2, 3\) needs Flatten\(\) as the first layer"):
+        Sequential([Input(shape=(2, 3)), Dense(2)])

@@ -13,7 +13,7 @@ from .callbacks import Callback, History
 from .errors import DescendError, DivergenceError, NotCompiledError
 from .explain import explain
 from .gradcheck import gradient_check
-from .layers import Activation, Dense, Input
+from .layers import Activation, Dense, Dropout, Flatten, Input, InputLayer
 from .model import Sequential, load_model
 
 __version__ = "0.1.0"
@@ -35,7 +35,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Sequential", "Dense", "Activation", "Input", "Callback", "History", "explain", "gradient_check",
-    "load_model",
+    "load_model", "Dropout", "Flatten", "InputLayer",
     "DescendError", "DivergenceError", "NotCompiledError", "activations", "initializers", "layers",
     "losses", "metrics", "regularizers", *sorted(_LAZY), *sorted(_LAZY_ATTRS),
 ]

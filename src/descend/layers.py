@@ -18,6 +18,7 @@ same numbers on reused work arrays.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -114,7 +115,7 @@ class Layer:
     # The forward pass's caches are not part of a layer's state: a pickle (joblib, deepcopy,
     # multiprocessing) carries the parameters only, and parameters come back writeable even from
     # a read-only memory map, so the layer can train again.
-    _CACHES = ("x", "z", "a")
+    _CACHES: tuple[str, ...] = ("x", "z", "a")
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -286,17 +287,20 @@ class Activation(Layer):
 
 
 class Input:
-    """Declares the input width of a :class:`~descend.model.Sequential` (``Input(shape=(2,))``).
+    """Declares the input shape of a :class:`~descend.model.Sequential` (``Input(shape=(2,))``).
 
-    Not a layer: it only lets the model build its weights before it sees data.
+    Not a layer: it only lets the model build its weights before it sees data. A shape of more
+    than one axis, ``Input(shape=(28, 28))``, needs :class:`Flatten` as the first layer (the
+    layers take (n_samples, n_features)); the model's input width is then 28·28.
     """
 
-    def __init__(self, shape: tuple[int] | int) -> None:
-        dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-        width = dims[0] if len(dims) == 1 else None
-        if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
-            raise ValueError(f"shape: expected (n_features,) with n_features >= 1, got {shape!r}")
-        self.shape = (int(dims[0]),)
+    def __init__(self, shape: tuple[int, ...] | int) -> None:
+        self.shape = _input_shape("shape", shape)
+
+    @property
+    def width(self) -> int:
+        """The number of features, ∏ shape."""
+        return math.prod(self.shape)
 
 
 #: kind -> class; used to rebuild saved models and walked by the gradient-check tests.
@@ -308,5 +312,193 @@ def from_config(kind: str, config: dict[str, Any]) -> Layer:
     if kind not in REGISTRY:
         raise ValueError(f"layer kind: expected one of {sorted(REGISTRY)}, got {kind!r}")
     config = dict(config)
-    config["activation"] = activations.get(config["activation"])
+    if "activation" in config:
+        config["activation"] = activations.get(config["activation"])
     return REGISTRY[kind](**config)
+
+
+# ============================================================================ Keras's MLP layers
+def _input_shape(arg: str, shape: Any) -> tuple[int, ...]:
+    """A sample's shape: a positive int or a non-empty tuple of them (``(n,)`` for n features)."""
+    dims = (shape,) if isinstance(shape, (int, np.integer)) else shape
+    if (not isinstance(dims, (tuple, list)) or not dims
+            or any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1 for d in dims)):
+        raise ValueError(f"{arg}: expected a tuple of positive integers such as (n_features,), got {shape!r}")
+    return tuple(int(d) for d in dims)
+
+
+class InputLayer(Input):
+    """Keras's spellings of :class:`Input`: ``InputLayer(shape=(n,))``, the older
+    ``InputLayer(input_shape=(n,))``, or ``batch_shape=(None, n)`` (the batch axis is free).
+
+    Give exactly one of ``shape``, ``input_shape``, ``batch_shape`` and ``batch_input_shape``.
+    ``batch_size`` and ``name`` are accepted as in Keras (a Sequential takes any batch size).
+    """
+
+    def __init__(self, shape: tuple[int, ...] | int | None = None, batch_size: int | None = None,
+                 batch_shape: tuple[Any, ...] | None = None, name: str | None = None, *,
+                 input_shape: tuple[int, ...] | int | None = None,
+                 batch_input_shape: tuple[Any, ...] | None = None) -> None:
+        given = {k: v for k, v in (("shape", shape), ("input_shape", input_shape),
+                                   ("batch_shape", batch_shape), ("batch_input_shape", batch_input_shape))
+                 if v is not None}
+        if len(given) != 1:
+            raise ValueError(f"shape, input_shape, batch_shape, batch_input_shape: give exactly one, "
+                             f"got {sorted(given) or 'none'}")
+        (arg, value), = given.items()
+        if arg.startswith("batch"):
+            if not isinstance(value, (tuple, list)) or len(value) < 2:
+                raise ValueError(f"{arg}: expected (batch_size or None, n_features, ...), got {value!r}")
+            value = tuple(value)[1:]
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
+                                       or batch_size < 1):
+            raise ValueError(f"batch_size: expected a positive integer or None, got {batch_size!r}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"name: expected a string or None, got {type(name).__name__}")
+        self.shape = _input_shape(arg, value)
+        self.name = name
+
+
+class Flatten(Layer):
+    """Reshapes each sample to one row: (N, d₁, d₂, …) → (N, d₁·d₂·…); ∂E/∂x is ∂E/∂y reshaped back.
+
+    As the first layer of a model it lets the model take (N, d₁, d₂, …) inputs (images); the
+    model flattens them on the way in (:func:`flatten_input`) and checks their shape against
+    ``input_shape`` (Keras's older keyword) or the shape of the model's :class:`Input`.
+    On (N, n) rows it is the identity.
+    """
+
+    kind = "Flatten"
+    _CACHES = ("x_shape",)
+
+    def __init__(self, input_shape: tuple[int, ...] | None = None, name: str | None = None) -> None:
+        super().__init__(name)
+        self.input_shape = None if input_shape is None else _input_shape("input_shape", input_shape)
+        self.x_shape: tuple[int, ...] | None = None
+
+    def build(self, input_dim: int, rng: np.random.Generator, dtype: np.dtype) -> int:
+        if self.input_shape is not None and math.prod(self.input_shape) != input_dim:
+            raise ValueError(f"input_shape: {self.input_shape} holds {math.prod(self.input_shape)} "
+                             f"features, the model's input has {input_dim}")
+        return super().build(input_dim, rng, dtype)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x_shape = x.shape
+        return x.reshape(len(x), -1)
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        if self.x_shape is None:
+            raise RuntimeError(f"layer {self.name!r}: backward before any forward pass")
+        return dy.reshape(self.x_shape)
+
+    def flatten_input(self, arg: str, X: Any) -> Any:
+        """``X`` of shape (N, d₁, d₂, …) as (N, d₁·d₂·…), its sample shape checked against
+        ``input_shape`` where known; anything of fewer than 3 axes is returned as it is (the
+        model checks it)."""
+        arr = np.asarray(X)
+        if arr.ndim < 3:
+            return X
+        if self.input_shape is not None and arr.shape[1:] != self.input_shape:
+            raise ValueError(f"{arg}: expected samples of shape {self.input_shape} (the model's input), "
+                             f"got shape {arr.shape}")
+        return arr.reshape(len(arr), -1)
+
+    def get_config(self) -> dict[str, Any]:
+        shape = None if self.input_shape is None else list(self.input_shape)
+        return {"name": self.name, "input_shape": shape}
+
+
+def flatten_input(layers: list[Layer], arg: str, X: Any) -> Any:
+    """``X`` flattened to (N, features) where the first of ``layers`` is a :class:`Flatten`; else as it is."""
+    return layers[0].flatten_input(arg, X) if layers and isinstance(layers[0], Flatten) else X
+
+
+def connect_input(shape: tuple[int, ...] | None, layer: Layer, first: bool) -> None:
+    """A layer added to a model whose :class:`Input` has ``shape`` (None: no Input); the
+    ``first`` layer after an Input of several axes must be a Flatten, which learns the shape
+    to check inputs against."""
+    if not first or shape is None or len(shape) == 1:
+        return
+    if not isinstance(layer, Flatten):
+        raise ValueError(f"layers: an Input of shape {shape} needs Flatten() as the first layer (the "
+                         f"layers take (n_samples, n_features)), got {layer.kind}")
+    if layer.input_shape is None:
+        layer.input_shape = shape
+    elif layer.input_shape != shape:
+        raise ValueError(f"layers: Flatten(input_shape={layer.input_shape}) after an Input of shape {shape}")
+
+
+class Dropout(Layer):
+    """Inverted dropout (Srivastava et al. 2014): in training each input is kept with probability
+    1 − p and scaled by 1/(1 − p), else set to 0; at prediction and evaluation the identity.
+
+    Training forward and backward, with the same mask m for both::
+
+        m_i = 1/(1 − p) with probability 1 − p, else 0        y = x ⊙ m        ∂E/∂x = ∂E/∂y ⊙ m
+
+    so E[y] = x, and nothing is rescaled at prediction time — as ``keras.layers.Dropout`` and
+    ``torch.nn.Dropout``. Only the model's training step (:class:`~descend.training.TrainingStep`)
+    calls ``forward(x, training=True)``; ``predict``, ``evaluate``, the gradient check and
+    ``explain`` see the identity.
+
+    Parameters
+    ----------
+    rate : float
+        p, the fraction dropped, in [0, 1] (p = 1 drops everything, as in Keras and PyTorch).
+    seed : int, optional
+        Seeds the layer's own generator. None derives it from the model's seed (a child of the
+        initialisation generator, which draws no number from it: the other layers' weights are
+        those of the model without the Dropout). The generator's state is saved with the model,
+        so a resumed run draws the masks it would have drawn.
+    name : str, optional
+    """
+
+    kind = "Dropout"
+    #: the training step passes ``training=True`` to this layer's forward
+    has_training_mode = True
+    _CACHES = ("a", "mask")
+
+    def __init__(self, rate: float, seed: int | None = None, name: str | None = None) -> None:
+        super().__init__(name)
+        if isinstance(rate, bool) or not isinstance(rate, (int, float, np.integer, np.floating)) \
+                or not 0 <= rate <= 1:
+            raise ValueError(f"rate: expected a number in [0, 1], got {rate!r}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                                 or seed < 0):
+            raise ValueError(f"seed: expected an integer >= 0 or None, got {seed!r}")
+        self.rate = float(rate)
+        self.seed = None if seed is None else int(seed)
+        self.rng: np.random.Generator | None = None
+        self.mask: np.ndarray | None = None
+        self.a: np.ndarray | None = None
+
+    def build(self, input_dim: int, rng: np.random.Generator, dtype: np.dtype) -> int:
+        self.rng = np.random.default_rng(self.seed) if self.seed is not None else rng.spawn(1)[0]
+        return super().build(input_dim, rng, dtype)
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """y = x ⊙ m in training (a new mask m per call), y = x otherwise."""
+        if not training or self.rate == 0.0:
+            self.mask, self.a = None, x
+            return x
+        if self.rng is None:
+            raise RuntimeError(f"layer {self.name!r}: forward before build")
+        keep = 1.0 - self.rate
+        if keep == 0.0:
+            mask = np.zeros_like(x)
+        else:   # kept with probability 1 − p, scaled by 1/(1 − p)
+            mask = (self.rng.random(x.shape, dtype=x.dtype) < keep).astype(x.dtype) / x.dtype.type(keep)
+        self.mask = mask
+        self.a = x * mask
+        return self.a
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        """∂E/∂x = ∂E/∂y ⊙ m, with the mask of the last forward pass (the identity after one
+        outside training)."""
+        return dy if self.mask is None else dy * self.mask
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "rate": self.rate, "seed": self.seed}
+
+
+REGISTRY.update({cls.kind: cls for cls in (Flatten, Dropout)})

@@ -75,6 +75,7 @@ class Sequential:
         self.name = name or "sequential"
         self.layers: list[Layer] = []
         self.input_dim: int | None = None
+        self._input_shape: tuple[int, ...] | None = None
         self.optimizer: Any = None
         self.loss: losses.Loss | None = None
         self._metric_ids: list[str | metrics_mod.Metric] = []
@@ -102,12 +103,13 @@ class Sequential:
         if isinstance(layer, layers_mod.Input):
             if self.layers or self.input_dim is not None:
                 raise ValueError("layers: an Input may only come first")
-            self.input_dim = layer.shape[0]
+            self.input_dim, self._input_shape = layer.width, layer.shape
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"layers: expected Layer instances, got {type(layer).__name__}")
         if any(layer is other for other in self.layers):
             raise ValueError(f"layers: the same layer object was added twice ({layer.name})")
+        layers_mod.connect_input(getattr(self, "_input_shape", None), layer, first=not self.layers)
         if layer.name is None:
             kind = layer.kind.lower()
             layer.name = f"{kind}_{sum(1 for other in self.layers if other.kind == layer.kind) + 1}"
@@ -259,6 +261,7 @@ class Sequential:
         """(X, y) checked and converted for the engine: X a C-contiguous (n, n_features) array of
         the model's dtype (the model is built on its first data), y as the loss wants its targets."""
         loss = self.require_compiled("prepare")
+        X = layers_mod.flatten_input(self.layers, names[0], X)        # (N, d₁, d₂, …) before a Flatten
         X = as_features(names[0], X, self.dtype, self.input_dim)
         if not self.built:
             self.build(X.shape[1])
@@ -369,7 +372,7 @@ class Sequential:
     def predict(self, X: Any, batch_size: int = 4096) -> np.ndarray:
         """The outputs ŷ for X (probabilities for sigmoid/softmax outputs)."""
         self._require_built("predict")
-        X = as_features("X", X, self.dtype, self.input_dim)
+        X = as_features("X", layers_mod.flatten_input(self.layers, "X", X), self.dtype, self.input_dim)
         out = [self.forward(X[i:i + batch_size]).copy() for i in range(0, len(X), batch_size)]
         return np.concatenate(out) if len(out) > 1 else out[0]
 

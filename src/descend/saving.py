@@ -17,6 +17,7 @@ any safetensors reader (``safetensors.numpy.load_file``), and its header is plai
   ``optimizer_state``  the optimizer's scalar state (``iterations``, Nadam's μ-product, …)
   ``weights``, ``optimizer_arrays``  the tensor names in order
   ``train_rng``     ``model.train_rng.bit_generator.state`` (the shuffling generator) or null
+  ``layer_rngs``    ``{layer name: its generator's state}`` for layers that draw (Dropout's masks)
   ``epochs_trained``, ``history`` (``{"epoch": [...], "history": {"loss": [...], ...}}``)
   ``extra``         whatever the caller passed (the CLI stores its data pipeline here)
 
@@ -206,6 +207,8 @@ def to_bytes(model: Any, extra: Mapping[str, Any] | None = None) -> bytes:
         "optimizer_arrays": optimizer_arrays,
         "optimizer_state": optimizer_scalars,
         "train_rng": rng,
+        "layer_rngs": {layer.name: layer.rng.bit_generator.state for layer in model.layers
+                       if isinstance(getattr(layer, "rng", None), np.random.Generator)},
         "epochs_trained": int(model.epochs_trained),
         "history": _history_record(model),
         "extra": dict(extra or {}),
@@ -339,6 +342,7 @@ def restore(model: Any, checkpoint: Checkpoint) -> dict[str, Any]:
     if compile_config is not None:
         _restore_compile(model, compile_config, checkpoint, has_weights)
     model.train_rng = _rng_from_state(checkpoint.doc.get("train_rng"), checkpoint)
+    _restore_layer_rngs(model, checkpoint.doc.get("layer_rngs") or {}, checkpoint)
     epochs = checkpoint.key("epochs_trained", int)
     if epochs < 0:
         raise checkpoint.fail(f"epochs_trained: expected an int >= 0, got {epochs}")
@@ -397,12 +401,24 @@ def _restore_compile(model: Any, config: dict[str, Any], checkpoint: Checkpoint,
         raise checkpoint.fail(f"optimizer state: {exc}") from None
 
 
-def _rng_from_state(state: Any, checkpoint: Checkpoint) -> np.random.Generator | None:
+def _restore_layer_rngs(model: Any, states: Any, checkpoint: Checkpoint) -> None:
+    """Each drawing layer's generator (Dropout's masks) as it was saved."""
+    if not isinstance(states, dict):
+        raise checkpoint.fail("layer_rngs: expected a JSON object")
+    layers = {layer.name: layer for layer in model.layers if hasattr(layer, "rng")}
+    for name, state in states.items():
+        if name not in layers:
+            raise checkpoint.fail(f"layer_rngs: no layer {name!r} that draws random numbers in the "
+                                  f"architecture")
+        layers[name].rng = _rng_from_state(state, checkpoint, f"layer_rngs[{name!r}]")
+
+
+def _rng_from_state(state: Any, checkpoint: Checkpoint, key: str = "train_rng") -> np.random.Generator | None:
     if state is None:
         return None
     name = state.get("bit_generator") if isinstance(state, dict) else None
     if name not in _RNG_CLASSES:
-        raise checkpoint.fail(f"train_rng: expected a numpy bit generator state, got {str(state)[:80]!r}")
+        raise checkpoint.fail(f"{key}: expected a numpy bit generator state, got {str(state)[:80]!r}")
     bit_generator = getattr(np.random, name)()
     try:
         if name == "MT19937":
@@ -410,7 +426,7 @@ def _rng_from_state(state: Any, checkpoint: Checkpoint) -> np.random.Generator |
                                         "key": np.asarray(state["state"]["key"], dtype=np.uint32)}}
         bit_generator.state = state
     except (KeyError, TypeError, ValueError) as exc:
-        raise checkpoint.fail(f"train_rng: the generator state does not restore ({exc})") from None
+        raise checkpoint.fail(f"{key}: the generator state does not restore ({exc})") from None
     return np.random.Generator(bit_generator)
 
 

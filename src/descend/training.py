@@ -53,6 +53,9 @@ class TrainingStep:
         fast = _fast.enabled()
         self.layers: list[Any] = [FastDense(layer, input_grad=i > 0) if fast and type(layer) is Dense
                                   else layer for i, layer in enumerate(model.layers)]
+        # each layer's forward in training: a layer that behaves differently there (Dropout) is told
+        self.forwards = [partial(layer.forward, training=True) if getattr(layer, "has_training_mode", False)
+                         else layer.forward for layer in self.layers]
         self.loss = model.require_compiled("train_step")
         # Where the loss takes the output layer's z and hands back δ = ∂E/∂z itself: that layer,
         # and the loss in its fast form where it has one
@@ -103,8 +106,8 @@ class TrainingStep:
         return value, out
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
-        for layer in self.layers:
-            x = layer.forward(x)
+        for forward in self.forwards:
+            x = forward(x)
         return x
 
     def _backward(self, out: np.ndarray, y: np.ndarray) -> float:
