@@ -159,7 +159,7 @@ def test_early_stopping_option(tmp_path):
     (["--data", "moons", "--schedule", "exponential:decay_rate=0.5,decay_steps=10"],
      "needs initial_learning_rate"),
     (["--data", "moons", "--opt", "bogus=1"], "--opt: Adam takes no keyword 'bogus'"),
-    (["--data", "moons", "--optimizer", "lion"], "optimizer: expected one of"),
+    (["--data", "moons", "--optimizer", "adabelief"], "optimizer: expected one of"),
     (["--data", "moons", "--layers", "8,x"], "--layers: expected comma-separated"),
     (["--data", "moons", "--lr", "-1"], "learning_rate"),
     (["--data", "moons", "--epochs", "0"], "--epochs: expected a positive integer"),

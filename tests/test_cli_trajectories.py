@@ -43,7 +43,7 @@ def test_trajectories_on_a_surface_with_a_minimum(tmp_path, capsys):
     (["--start", "1"], "--start: expected two numbers"),
     (["--lr", "adam"], "--lr: expected NAME=VALUE"),
     (["--lr", "adam=-1"], "--lr: expected NAME=VALUE"),
-    (["--optimizers", "sgd,adamax"], "optimizer: expected one of"),
+    (["--optimizers", "sgd,adabelief"], "optimizer: expected one of"),
     (["--condition", "5"], "--condition: only for --function quadratic"),
     (["--steps", "10", "--frames", "50"], "--frames"),
     (["--lr", "adam=0.1", "--optimizers", "sgd"], "learning_rates"),

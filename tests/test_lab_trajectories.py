@@ -118,7 +118,7 @@ def test_bad_input_names_the_argument():
     with pytest.raises(ValueError, match="optimizers"):
         race("saddle", [], steps=5)
     with pytest.raises(ValueError, match="optimizer: expected one of"):
-        race("saddle", ["adamax"], steps=5)
+        race("saddle", ["adabelief"], steps=5)
     with pytest.raises(ValueError, match="learning_rates"):
         race("saddle", ["sgd"], steps=5, learning_rates={"adam": 0.1})
     with pytest.raises(ValueError, match="start"):
