@@ -382,3 +382,9 @@ def test_input_layer_takes_keras_spellings(kwargs):
 def test_input_layer_refuses_bad_shapes_by_name(kwargs, message):
     with pytest.raises(ValueError, match=message):
         InputLayer(**kwargs)
+
+
+@pytest.mark.parametrize("bad", [2.0, (2.0,), (), "3", None, (3, True)])
+def test_input_refuses_a_shape_that_is_not_positive_integers_by_name(bad):
+    with pytest.raises(ValueError, match="shape: expected a tuple of positive integers"):
+        Input(bad)
