@@ -120,7 +120,8 @@ def test_weights_the_kernel_wrote_are_put_back_when_a_later_array_overflows(monk
 
 
 @pytest.mark.parametrize("name", ["adam", "amsgrad", "nadam", "adagrad", "rmsprop", "rmsprop centered",
-                                  "adadelta", "momentum", "momentum torch", "nesterov"])
+                                  "adadelta", "momentum", "momentum torch", "nesterov", "adamax",
+                                  "adamax torch", "lion"])
 def test_a_nan_gradient_is_refused_and_no_nan_enters_a_slot(name, monkeypatch):
     monkeypatch.setattr(kernels, "MIN_SIZE", 0)
     make = {"adam": lambda: Adam(learning_rate=0.01),
@@ -132,7 +133,10 @@ def test_a_nan_gradient_is_refused_and_no_nan_enters_a_slot(name, monkeypatch):
             "adadelta": lambda: optimizers.Adadelta(),
             "momentum": lambda: SGD(learning_rate=0.01, momentum=0.9),
             "momentum torch": lambda: SGD(learning_rate=0.01, momentum=0.9, flavor="torch"),
-            "nesterov": lambda: SGD(learning_rate=0.01, momentum=0.9, nesterov=True)}[name]
+            "nesterov": lambda: SGD(learning_rate=0.01, momentum=0.9, nesterov=True),
+            "adamax": lambda: optimizers.Adamax(learning_rate=0.01),
+            "adamax torch": lambda: optimizers.Adamax(learning_rate=0.01, flavor="torch"),
+            "lion": lambda: optimizers.Lion(learning_rate=0.01)}[name]
     rng = np.random.default_rng(0)
     w = [rng.normal(size=200).astype(np.float32), rng.normal(size=300).astype(np.float32)]
     opt = make()
@@ -168,3 +172,17 @@ def test_a_kernel_step_copies_the_weights_before_it_into_keep(monkeypatch):
     Adam(learning_rate=0.1).apply([np.ones(5)], w, keep=keep)
     np.testing.assert_array_equal(keep[0], np.arange(5))
     assert not np.array_equal(w[0], keep[0])
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+def test_lions_kernel_refuses_an_infinite_gradient_whose_sign_is_finite(bad, monkeypatch):
+    # sign(±inf) = ±1 would be a finite step: the kernel, as the rule, makes it NaN to refuse it
+    monkeypatch.setattr(kernels, "MIN_SIZE", 0)
+    calls = count_kernel_calls(monkeypatch)
+    w = [np.ones(300, np.float32)]
+    g = np.ones(300, np.float32)
+    g[7] = bad
+    with pytest.raises(ValueError, match=r"grads\[0\]: expected finite values, got 1 NaN/inf"):
+        optimizers.Lion(learning_rate=0.01).apply([g], w)
+    assert calls
+    np.testing.assert_array_equal(w[0], 1.0)
