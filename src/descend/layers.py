@@ -46,7 +46,10 @@ class Layer:
         ``x`` is a batch, shape (N, input_dim), C-contiguous, of the model's dtype; return
         ``y`` of shape (N, output_dim) and keep what ``backward`` needs (conventionally in
         ``self.x``, ``self.z``, ``self.a``: those three are dropped when the layer is pickled).
-        The same method serves training and prediction.
+        The same method serves training and prediction — unless the class sets
+        ``has_training_mode = True`` (as :class:`Dropout`): then the training step alone calls
+        ``forward(x, training=True)``, and prediction, evaluation and the gradient check call
+        ``forward(x)``.
     ``backward(dy) -> dx``
         ``dy`` = ∂E/∂y for the batch of the last ``forward``; return ∂E/∂x (same shape as that
         ``x``) and *overwrite* — never add to — each array of ``grads`` with ∂E/∂(the
