@@ -22,6 +22,8 @@ import functools
 import inspect
 import math
 import numbers
+import os
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Generic, Literal, Protocol, TypeVar, overload
 
@@ -171,6 +173,41 @@ class Boolean:
 BOOLEAN = Boolean()
 
 
+class InstanceOf(Generic[T]):
+    """An instance of ``kind`` (e.g. ``InstanceOf(Sequential, "a compiled Sequential model")``);
+    ``check`` returns it as is. A wrong type is a TypeError that says what came."""
+
+    def __init__(self, kind: type[T], noun: str | None = None) -> None:
+        self.kind, self.noun = kind, noun or f"a {kind.__name__}"
+
+    def __str__(self) -> str:
+        return self.noun
+
+    def validate(self, name: str, value: Any) -> T:
+        if not isinstance(value, self.kind):
+            raise TypeError(f"{name}: expected {self}, got {type(value).__name__} {_short(value)}")
+        return value
+
+
+class ListOf(Generic[T]):
+    """A list or tuple (not a string, not a lone item) whose items each meet ``item``;
+    ``check`` returns a list of the normalised items, each error naming ``name[i]``."""
+
+    def __init__(self, item: Constraint[T], noun: str = "a list") -> None:
+        self.item, self.noun = item, noun
+
+    def validate(self, name: str, value: Any) -> list[T]:
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+            raise TypeError(f"{name}: expected {self.noun}, got {type(value).__name__} {_short(value)}")
+        return [self.item.validate(f"{name}[{i}]", v) for i, v in enumerate(value)]
+
+
+def _short(value: Any) -> str:
+    """``repr(value)``, cut to 80 characters."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 # ---------------------------------------------------------------------- the common constraints
 #: which ends are closed, from whether each is open
 _CLOSED: dict[tuple[bool, bool], Closed] = {(False, False): "both", (False, True): "left",
@@ -189,6 +226,10 @@ def check_number(name: str, value: Any, *, low: float | None = None, high: float
 def positive_int(name: str, value: Any, minimum: int = 1) -> int:
     """``value`` as an int >= ``minimum`` (the message says "an integer", as ``fit``'s always has)."""
     return check(name, value, Interval(int, minimum, noun="an integer"))
+
+
+#: a batch size of predict/evaluate: an int >= 1 (None is fit's batch GD only)
+BATCH_SIZE = Interval(int, 1, noun="an integer")
 
 
 def fraction(name: str, value: Any, *, low: float = 0.0, high: float = 1.0) -> float:
@@ -212,8 +253,24 @@ def as_features(name: str, X: Any, dtype: np.dtype, n_features: int | None = Non
     if n_features is not None and arr.shape[1] != n_features:
         raise ValueError(f"{name}: expected {n_features} feature column(s) to match the model's "
                          f"input, got {arr.shape[1]} (shape {arr.shape})")
+    return as_dtype(name, arr, dtype)
+
+
+def as_dtype(name: str, arr: np.ndarray, dtype: Any) -> np.ndarray:
+    """``arr`` as a C-contiguous array of ``dtype``, every element finite *after* the cast: a
+    value finite in float64 but beyond float32's range (1e300) is refused, not turned into inf."""
     check_finite(name, arr)
-    return np.ascontiguousarray(arr, dtype=dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.ascontiguousarray(arr, dtype=dtype)
+    if out.dtype.kind == "f" and out is not arr and arr.dtype.kind in "fiu":
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = is_finite(out)
+        if not finite:
+            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(out))[0])
+            limit = float(np.finfo(out.dtype).max)
+            raise ValueError(f"{name}: expected values within {out.dtype.name}'s range (|x| <= "
+                             f"{limit:.4g}), got {arr[bad]!r} at index {bad}")
+    return out
 
 
 def as_targets(name: str, y: Any, n_samples: int) -> np.ndarray:
@@ -286,3 +343,52 @@ def _keywords(cls: type) -> frozenset[str]:
             names |= {p.name for p in inspect.signature(init).parameters.values()
                       if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name != "self"}
     return frozenset(names)
+
+
+# -------------------------------------------------------------------------------------- memory
+#: the environment variable that overrides :func:`memory_limit` ("8GiB", "500MB", "2e9" bytes)
+MEMORY_LIMIT_VARIABLE = "DESCEND_MEMORY_LIMIT"
+
+_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 1000**2, "mb": 1000**2, "g": 1000**3,
+          "gb": 1000**3, "t": 1000**4, "tb": 1000**4, "kib": 1024, "mib": 1024**2,
+          "gib": 1024**3, "tib": 1024**4}
+
+
+def memory_limit() -> int:
+    """The most bytes one array (a model's weights, a data set) may take: ``DESCEND_MEMORY_LIMIT``
+    if set (a number of bytes, or with a unit: "8GiB", "500MB"), else half the machine's memory."""
+    text = os.environ.get(MEMORY_LIMIT_VARIABLE, "").strip()
+    if text:
+        match = re.fullmatch(r"([0-9.eE+]+)\s*([a-zA-Z]*)", text)
+        unit = match.group(2).lower() if match else None
+        try:
+            number = float(match.group(1)) if match else math.nan
+        except ValueError:
+            number = math.nan
+        if unit not in _UNITS or not (math.isfinite(number) and number > 0):
+            raise ValueError(f"{MEMORY_LIMIT_VARIABLE}: expected a size such as 8GiB, 500MB or "
+                             f"2e9 (bytes), got {text!r}")
+        return int(number * _UNITS[unit])
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return 8 * 1024**3
+
+
+def format_bytes(n: float) -> str:
+    """``n`` bytes in words: "18.6 GiB", "512.0 MiB", "300 bytes"."""
+    for unit, size in (("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{int(n)} bytes"
+
+
+def check_memory(name: str, nbytes: float, what: str) -> None:
+    """A ValueError naming ``name`` when ``what`` would take more than :func:`memory_limit` bytes
+    (``nbytes``), said before anything is allocated."""
+    limit = memory_limit()
+    if nbytes > limit:
+        source = (f"set by {MEMORY_LIMIT_VARIABLE}" if os.environ.get(MEMORY_LIMIT_VARIABLE)
+                  else f"half of this machine's memory; set {MEMORY_LIMIT_VARIABLE} to change it")
+        raise ValueError(f"{name}: {what} would need {format_bytes(nbytes)}, more than the memory "
+                         f"limit of {format_bytes(limit)} ({source})")

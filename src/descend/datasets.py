@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from .backend import as_rng
-from .checks import Interval, check, is_number
+from .checks import Interval, as_dtype, check, check_memory, is_number
 
 __all__ = [
     "Dataset", "DatasetInfo", "DATASETS", "load",
@@ -108,6 +108,14 @@ _NOISE = Interval(float, 0.0, math.inf)
 def _count(minimum: int) -> Interval[int]:
     """At least ``minimum`` (samples, classes)."""
     return Interval(int, minimum)
+
+
+def _samples(n_samples: Any, minimum: int) -> int:
+    """``n_samples`` checked: at least ``minimum``, and X (n_samples, 2) float64 with its y int64
+    within the memory limit (refused before anything is drawn)."""
+    n = check("n_samples", n_samples, _count(minimum))
+    check_memory("n_samples", n * (2 + 1) * 8, f"{n:,} samples (X of float64 and y)")
+    return n
 
 
 def _sklearn_seed(seed: Seed) -> int | None:
@@ -195,7 +203,7 @@ def make_moons(n_samples: int = 200, noise: float = 0.1, seed: Seed = 0
     """
     from sklearn.datasets import make_moons as _make_moons
 
-    n_samples = check("n_samples", n_samples, _count(4))
+    n_samples = _samples(n_samples, 4)
     noise = check("noise", noise, _NOISE)
     return _as_xy(*_make_moons(n_samples=n_samples, noise=noise, random_state=_sklearn_seed(seed)))
 
@@ -221,7 +229,7 @@ def make_circles(n_samples: int = 200, noise: float = 0.05, factor: float = 0.5,
     """
     from sklearn.datasets import make_circles as _make_circles
 
-    n_samples = check("n_samples", n_samples, _count(4))
+    n_samples = _samples(n_samples, 4)
     noise = check("noise", noise, _NOISE)
     factor = check("factor", factor, Interval(float, 0.0, 1.0, closed="neither"))
     return _as_xy(*_make_circles(n_samples=n_samples, noise=noise, factor=factor,
@@ -254,7 +262,7 @@ def make_xor(n_samples: int = 200, noise: float = 0.1, seed: Seed = 0
     X : ndarray of float64, shape (n_samples, 2)
     y : ndarray of int64, shape (n_samples,)
     """
-    n_samples = check("n_samples", n_samples, _count(4))
+    n_samples = _samples(n_samples, 4)
     noise = check("noise", noise, _NOISE)
     rng = as_rng(seed)
     X = rng.uniform(-1.0, 1.0, size=(n_samples, 2))
@@ -287,7 +295,7 @@ def make_spiral(n_samples: int = 300, n_classes: int = 2, noise: float = 0.2, se
     y : ndarray of int64, shape (n_samples,)
     """
     n_classes = check("n_classes", n_classes, _count(2))
-    n_samples = check("n_samples", n_samples, _count(2 * n_classes))
+    n_samples = _samples(n_samples, 2 * n_classes)
     noise = check("noise", noise, _NOISE)
     rng = as_rng(seed)
     X_parts, y_parts = [], []
@@ -332,7 +340,7 @@ def make_gaussians(n_samples: int = 300, n_classes: int = 3, std: float = 1.0, s
                              f"got shape {centers.shape}")
         n_classes = centers.shape[0]
     n_classes = check("n_classes", n_classes, _count(2))
-    n_samples = check("n_samples", n_samples, _count(2 * n_classes))
+    n_samples = _samples(n_samples, 2 * n_classes)
     std = check("std", std, Interval(float, 0.0, math.inf, closed="right"))
     X, y = make_blobs(n_samples=n_samples, n_features=2,
                       centers=centers if centers is not None else n_classes,
@@ -755,6 +763,30 @@ def _stratified_indices(labels: np.ndarray, n_test: int, rng: np.random.Generato
     return train, test
 
 
+#: columns whose largest |x| lies outside [1e-150, 1e150] are scaled by it before their mean and
+#: standard deviation are taken: (x − mean)² would overflow to inf or underflow to 0 otherwise
+_SAFE = (1e-150, 1e150)
+
+
+def _mean_std(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column mean and population standard deviation in float64, finite for any finite
+    column: a column near the float limits (1e308, or 1e-320) is divided by its largest |x|
+    first, its statistics multiplied back (std ≤ max |x|, so they stay finite)."""
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        mean = X.mean(axis=0, dtype=np.float64)
+        std = X.std(axis=0, dtype=np.float64)
+        if X.shape[0] == 0 or X.shape[1] == 0:
+            return mean, std
+        peak = np.maximum(np.abs(X.max(axis=0).astype(np.float64)), np.abs(X.min(axis=0).astype(np.float64)))
+        risky = np.flatnonzero((peak > 0) & ((peak < _SAFE[0]) | (peak > _SAFE[1])
+                                             | ~np.isfinite(mean) | ~np.isfinite(std)))
+    for j in risky:
+        column = X[:, j].astype(np.float64) / peak[j]
+        mean[j] = column.mean() * peak[j]
+        std[j] = column.std() * peak[j]
+    return mean, std
+
+
 class Standardizer:
     """Feature scaling to mean 0 and standard deviation 1: ``x' = (x − mean) / std``.
 
@@ -792,8 +824,7 @@ class Standardizer:
         X = self._check(X)
         if X.shape[0] == 0:
             raise ValueError("X: expected at least one sample, got 0")
-        self.mean = X.mean(axis=0, dtype=np.float64)
-        std = X.std(axis=0, dtype=np.float64)
+        self.mean, std = _mean_std(X)
         self.scale = np.where(std > 0, std, 1.0)
         return self
 
@@ -810,9 +841,18 @@ class Standardizer:
         return X.dtype if X.dtype.kind == "f" else np.dtype(np.float64)
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        """Return ``(X − mean) / scale`` as a new array (float input keeps its dtype)."""
+        """Return ``(X − mean) / scale`` as a new array (float input keeps its dtype).
+
+        Where ``X − mean`` would overflow (values near ±1.8e308 of both signs) it is computed
+        as ``(X/2 − mean/2) / (scale/2)``, the same quotient; a result beyond the range of the
+        output's dtype is an error, not inf."""
         X = self._fitted(X)
-        return ((X - self.mean) / self.scale).astype(self._dtype(X), copy=False)
+        assert self.mean is not None and self.scale is not None
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = (X - self.mean) / self.scale
+            if not np.all(np.isfinite(Z)):
+                Z = (X * 0.5 - self.mean * 0.5) / (self.scale * 0.5)
+        return as_dtype("X (standardised)", Z, self._dtype(X))
 
     def fit_transform(self, X: np.ndarray) -> np.ndarray:
         """:meth:`fit` then :meth:`transform` on the same data."""

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .checks import InstanceOf, check
 from .layers import Dense
 from .model import Backprop, Sequential
 
@@ -121,6 +122,7 @@ def explain(model: Sequential, x: Any, y: Any) -> Explanation:
     y : array-like
         The target of that observation.
     """
+    check("model", model, InstanceOf(Sequential, "a compiled descend Sequential"))
     loss = model.require_compiled("explain")
     if not all(isinstance(layer, Dense) for layer in model.layers):
         raise ValueError("model: explain() works on models made only of Dense layers")

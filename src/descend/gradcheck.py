@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .checks import Interval, check
 from .model import Sequential
 
 
@@ -108,8 +109,7 @@ def gradient_check(model: Sequential, X: Any, y: Any, eps: float = 1e-6) -> Grad
     if not isinstance(model, Sequential):
         raise TypeError(f"model: expected a compiled descend Sequential, got {type(model).__name__}")
     model.require_compiled("gradient_check")
-    if not (isinstance(eps, (int, float)) and 0 < eps < 1):
-        raise ValueError(f"eps: expected a number in (0, 1), got {eps!r}")
+    eps = check("eps", eps, Interval(float, 0.0, 1.0, closed="neither", noun="a number"))
     clone = _float64_copy(model)
     _, analytic = clone.compute_gradients(X, y)
     numeric = numerical_gradients(clone, X, y, eps)

@@ -40,7 +40,10 @@ correction) and the general :class:`VarianceScaling`.
 Every initializer is called as ``init(shape, rng, dtype)`` and draws only from ``rng`` (a
 :class:`numpy.random.Generator`), never from the global random state: the same generator state
 gives the same array, bit for bit. Samples are drawn in float64 and then cast to ``dtype``, so a
-float32 and a float64 array drawn from the same state hold the same numbers up to rounding.
+float32 and a float64 array drawn from the same state hold the same numbers up to rounding; the
+float64 samples are held a chunk at a time (:func:`_draw`), so a float32 array costs its own size.
+An array larger than the memory limit (:func:`descend.checks.memory_limit`) is refused before
+anything is drawn.
 """
 from __future__ import annotations
 
@@ -51,7 +54,7 @@ from typing import Any
 import numpy as np
 
 from .backend import resolve_dtype
-from .checks import Interval, Options, check, is_number
+from .checks import Interval, Options, check, check_memory, is_number
 
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
@@ -117,6 +120,44 @@ def _truncated_standard_normal(rng: np.random.Generator, shape: tuple[int, ...])
     return out
 
 
+#: samples drawn in float64 at a time before they are cast into the array of the model's dtype
+DRAW_CHUNK = 1 << 20
+
+
+def _draw(rng: np.random.Generator, shape: tuple[int, ...], dtype: np.dtype, kind: str,
+          scale: float, offset: float = 0.0, low: float = 0.0, high: float = 1.0) -> np.ndarray:
+    """``offset + scale · x`` cast to ``dtype``, x standard normal (``kind="normal"``), standard
+    normal redrawn while |x| > 2 (``"truncated"``) or uniform in [low, high) (``"uniform"``).
+
+    The numbers are those of one float64 draw of the whole shape, then cast (the generator fills
+    arrays element after element, and the redraws of the truncated normal come after the whole
+    draw, in index order, as in :func:`_truncated_standard_normal`), but float64 is held for
+    :data:`DRAW_CHUNK` samples at a time only: a float32 array costs its own size, not three times.
+    """
+    out = np.empty(shape, dtype=dtype)
+    flat = out.reshape(-1)
+
+    def put(where: Any, x: np.ndarray) -> None:
+        y = scale * x
+        flat[where] = offset + y if offset else y
+
+    bad = []
+    for start in range(0, flat.size, DRAW_CHUNK):
+        stop = min(flat.size, start + DRAW_CHUNK)
+        x = (rng.uniform(low, high, size=stop - start) if kind == "uniform"
+             else rng.standard_normal(stop - start))
+        if kind == "truncated":
+            bad.append(start + np.flatnonzero(np.abs(x) > 2.0))
+        put(slice(start, stop), x)
+    pending = np.concatenate(bad) if bad else np.empty(0, dtype=np.intp)
+    while pending.size:
+        x = rng.standard_normal(pending.size)
+        ok = np.abs(x) <= 2.0
+        put(pending[ok], x[ok])
+        pending = pending[~ok]
+    return out
+
+
 def compute_fans(shape: ShapeLike) -> tuple[int, int]:
     """Return ``(fan_in, fan_out)`` of a weight array, with Keras's rules.
 
@@ -174,6 +215,12 @@ class Initializer:
         shape = _as_shape(shape)
         rng = _as_rng(rng)
         dtype = resolve_dtype(dtype)
+        check_memory("shape", math.prod(shape) * dtype.itemsize, f"an array of shape {shape} ({dtype.name})")
+        return self.draw(shape, rng, dtype)
+
+    def draw(self, shape: tuple[int, ...], rng: np.random.Generator, dtype: np.dtype) -> np.ndarray:
+        """The array of ``dtype``: :meth:`sample` (float64) cast; the random initializers override
+        it to draw in chunks (:func:`_draw`), the same numbers without a float64 copy."""
         return np.asarray(self.sample(shape, rng), dtype=np.float64).astype(dtype, copy=False)
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
@@ -249,6 +296,9 @@ class RandomNormal(Initializer):
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         return self.mean + self.stddev * rng.standard_normal(shape)
 
+    def draw(self, shape: tuple[int, ...], rng: np.random.Generator, dtype: np.dtype) -> np.ndarray:
+        return _draw(rng, shape, dtype, "normal", self.stddev, self.mean)
+
     def get_config(self) -> dict[str, Any]:
         return {"mean": self.mean, "stddev": self.stddev}
 
@@ -274,6 +324,9 @@ class TruncatedNormal(Initializer):
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         return self.mean + self.stddev * _truncated_standard_normal(rng, shape)
 
+    def draw(self, shape: tuple[int, ...], rng: np.random.Generator, dtype: np.dtype) -> np.ndarray:
+        return _draw(rng, shape, dtype, "truncated", self.stddev, self.mean)
+
     def get_config(self) -> dict[str, Any]:
         return {"mean": self.mean, "stddev": self.stddev}
 
@@ -297,6 +350,9 @@ class RandomUniform(Initializer):
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         return rng.uniform(self.minval, self.maxval, size=shape)
+
+    def draw(self, shape: tuple[int, ...], rng: np.random.Generator, dtype: np.dtype) -> np.ndarray:
+        return _draw(rng, shape, dtype, "uniform", 1.0, low=self.minval, high=self.maxval)
 
     def get_config(self) -> dict[str, Any]:
         return {"minval": self.minval, "maxval": self.maxval}
@@ -356,6 +412,15 @@ class VarianceScaling(Initializer):
             return math.sqrt(variance) * rng.standard_normal(shape)
         stddev = math.sqrt(variance) / TRUNCATION_STDDEV_CORRECTION
         return stddev * _truncated_standard_normal(rng, shape)
+
+    def draw(self, shape: tuple[int, ...], rng: np.random.Generator, dtype: np.dtype) -> np.ndarray:
+        variance = self.variance(shape)
+        if self.distribution == "uniform":
+            limit = math.sqrt(3.0 * variance)
+            return _draw(rng, shape, dtype, "uniform", 1.0, low=-limit, high=limit)
+        if self.distribution == "untruncated_normal":
+            return _draw(rng, shape, dtype, "normal", math.sqrt(variance))
+        return _draw(rng, shape, dtype, "truncated", math.sqrt(variance) / TRUNCATION_STDDEV_CORRECTION)
 
     def get_config(self) -> dict[str, Any]:
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution}

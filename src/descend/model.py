@@ -25,7 +25,7 @@ from . import losses, saving
 from . import metrics as metrics_mod
 from .backend import as_rng, resolve_dtype
 from .callbacks import History
-from .checks import as_features, as_targets
+from .checks import BATCH_SIZE, InstanceOf, ListOf, as_dtype, as_features, as_targets, check, check_memory
 from .errors import NotCompiledError
 from .layers import Activation, Dense, Layer
 from .training import TrainingStep
@@ -88,7 +88,7 @@ class Sequential:
         self.history: History | None = None
         self._init_rng = np.random.default_rng([self.seed, 0])
         self._step: TrainingStep | None = None
-        for layer in layers or []:
+        for layer in [] if layers is None else check("layers", layers, _LAYERS):
             self.add(layer)
 
     # The training step is a cache (work arrays, the weights before the last two updates, the
@@ -138,6 +138,8 @@ class Sequential:
             self._init_rng = np.random.default_rng([self.seed, 0])
         width = self.input_dim if start == 0 else self.layers[start - 1].output_dim
         assert width is not None
+        _check_size(self.layers[start:], width, self.dtype,
+                    sum(p.size for layer in self.layers[:start] for p in layer.params))
         for layer in self.layers[start:]:
             width = layer.build(width, self._init_rng, self.dtype)
 
@@ -177,6 +179,7 @@ class Sequential:
         """Overwrite the weights (same order and shapes as :meth:`get_weights`), in place."""
         self._require_built("set_weights")
         params = self.params
+        weights = check("weights", weights, ListOf(_ANY, "a list of arrays (as get_weights returns)"))
         if len(weights) != len(params):
             raise ValueError(f"weights: expected {len(params)} arrays ({', '.join(self.param_names())}), "
                              f"got {len(weights)}")
@@ -189,7 +192,7 @@ class Sequential:
                 raise TypeError(f"weights: {name} expected numbers, got dtype {w.dtype}")
             if not np.isfinite(w).all():
                 raise ValueError(f"weights: {name} contains NaN or inf")
-            new.append(w)
+            new.append(as_dtype(f"weights: {name}", w, p.dtype))
         for p, w in zip(params, new, strict=True):
             p[...] = w
         self._step = None
@@ -266,6 +269,8 @@ class Sequential:
         if not self.built:
             self.build(X.shape[1])
         y = as_targets(names[1], y, len(X))
+        if y.dtype.kind == "f" and y.dtype != self.dtype:
+            as_dtype(names[1], y, self.dtype)  # finite in float64, and in the model's dtype too
         return X, loss.prepare_targets(y, self.output_dim, self.dtype)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -372,12 +377,14 @@ class Sequential:
     def predict(self, X: Any, batch_size: int = 4096) -> np.ndarray:
         """The outputs ŷ for X (probabilities for sigmoid/softmax outputs)."""
         self._require_built("predict")
+        batch_size = check("batch_size", batch_size, BATCH_SIZE)
         X = as_features("X", layers_mod.flatten_input(self.layers, "X", X), self.dtype, self.input_dim)
         out = [self.forward(X[i:i + batch_size]).copy() for i in range(0, len(X), batch_size)]
         return np.concatenate(out) if len(out) > 1 else out[0]
 
     def evaluate(self, X: Any, y: Any, batch_size: int = 4096) -> dict[str, float]:
         """Loss (with the loss's own reduction over all of X) and metrics, as a dict."""
+        batch_size = check("batch_size", batch_size, BATCH_SIZE)
         return self.evaluate_prepared(*self.prepare(X, y), batch_size=batch_size)
 
     # ------------------------------------------------------------------ saving
@@ -421,6 +428,23 @@ class Sequential:
 
     def __repr__(self) -> str:
         return f"Sequential({len(self.layers)} layers, {self.dtype.name}, seed={self.seed})"
+
+
+#: what a Sequential is built from
+_ANY = InstanceOf(object)
+_LAYERS = ListOf(_ANY, "a list of layers")   # (add() says what each must be)
+
+
+def _check_size(layers: Sequence[Layer], width: int, dtype: np.dtype, count: int = 0) -> None:
+    """Refuse, before anything is allocated, Dense layers whose weights and gradients (with the
+    ``count`` parameters the model holds already) would take more than the memory limit
+    (:func:`descend.checks.memory_limit`)."""
+    for layer in layers:
+        if isinstance(layer, Dense):
+            count += width * layer.units + (layer.units if layer.use_bias else 0)
+            width = layer.units
+    check_memory("layers", 2 * count * dtype.itemsize,
+                 f"the weights ({count:,} parameters, {dtype.name}) and their gradients")
 
 
 def _backward(layer: Layer, dy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

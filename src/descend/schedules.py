@@ -36,6 +36,18 @@ def _step(step: Any) -> float:
     return float(step)
 
 
+def _scaled_power(scale: float, base: float, exponent: float) -> float:
+    """``scale · base^exponent``, +inf where the power overflows (a rate that grows past the float
+    range, which the optimizer then reports as a divergence) — never an OverflowError."""
+    if scale == 0.0:
+        return 0.0
+    try:
+        power = base ** exponent
+    except OverflowError:
+        power = math.inf
+    return scale * power
+
+
 class LearningRateSchedule:
     """Base class: ``schedule(step) -> float``; ``get_config``/``from_config`` for saving."""
 
@@ -87,7 +99,7 @@ class ExponentialDecay(_RateOverSteps):
     """
 
     def __call__(self, step: int) -> float:
-        return self.initial_learning_rate * self.decay_rate ** self._progress(step)
+        return _scaled_power(self.initial_learning_rate, self.decay_rate, self._progress(step))
 
 
 class StepDecay(LearningRateSchedule):
@@ -103,7 +115,7 @@ class StepDecay(LearningRateSchedule):
                 "gamma": self.gamma}
 
     def __call__(self, step: int) -> float:
-        return self.initial_learning_rate * self.gamma ** (int(_step(step)) // self.step_size)
+        return _scaled_power(self.initial_learning_rate, self.gamma, int(_step(step)) // self.step_size)
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -227,10 +239,16 @@ class CosineDecayRestarts(LearningRateSchedule):
             i = math.floor(fraction)
             fraction -= i
         else:  # periods 1, t, t², …: restart i starts at the geometric sum (1 − t^i)/(1 − t)
+            if t_mul < 1.0 and fraction * (1.0 - t_mul) >= 1.0:
+                raise ValueError(
+                    f"t_mul: {t_mul} < 1 makes the periods shrink; all of them together last "
+                    f"first_decay_steps / (1 − t_mul) = {self.first_decay_steps / (1.0 - t_mul):g} "
+                    f"steps, and step {step} lies beyond (use t_mul >= 1 to train this long)")
             i = math.floor(math.log(1.0 - fraction * (1.0 - t_mul)) / math.log(t_mul))
             start = (1.0 - t_mul ** i) / (1.0 - t_mul)
             fraction = (fraction - start) / t_mul ** i
-        cosine = 0.5 * self.m_mul ** i * (1.0 + math.cos(math.pi * fraction))
+        wave = 1.0 + math.cos(math.pi * fraction)
+        cosine = 0.0 if wave == 0.0 else _scaled_power(0.5 * wave, self.m_mul, i)
         return self.initial_learning_rate * ((1 - self.alpha) * cosine + self.alpha)
 
 

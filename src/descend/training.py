@@ -16,6 +16,7 @@ in Keras; validation is evaluated at the end of the epoch.
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -25,7 +26,7 @@ import numpy as np
 
 from . import _fast, batching
 from .callbacks import Callback, CallbackList, EpochPrinter, History, ProgressBar
-from .checks import all_finite, fraction, positive_int
+from .checks import InstanceOf, ListOf, all_finite, check, fraction, positive_int
 from .errors import DivergenceError
 from .layers import Dense, Layer
 
@@ -97,10 +98,12 @@ class TrainingStep:
         step = model.optimizer.iterations
         try:
             model.optimizer.apply(self.grads, self.params, keep=self.kept[step % 2])
-        except ValueError:
+        except ValueError as exc:
             with np.errstate(over="ignore", invalid="ignore"):
-                if all_finite(self.grads):
-                    raise                   # not a divergence: the optimizer's own error (an overflow)
+                if all_finite(self.grads):  # finite gradients: the step or the rate overflowed
+                    if not _OVERFLOW.match(str(exc)):
+                        raise               # not a divergence: the optimizer's own error
+                    raise _overflow(model, value, str(exc)) from None
             raise self.diverged(value) from None
         self.good_step = step
         return value, out
@@ -153,17 +156,42 @@ def _delta_back(layer: Any, first: bool) -> Callable[[np.ndarray], Any]:
     return layer.backward_delta
 
 
+#: the optimizer's refusals that a finite gradient can cause: a step or a learning rate past the range
+_OVERFLOW = re.compile(r"params\[\d+\]|learning_rate: the schedule returned (inf|nan)")
+
+
+def _overflow(model: Sequential, value: float, reason: str) -> DivergenceError:
+    """The error for a step that is not finite under a finite loss and finite gradients: the
+    update of a layer overflowed (η·∂E/∂w beyond the float range), or the learning rate did."""
+    index = re.match(r"params\[(\d+)\]", reason)
+    owners = [layer.name for layer in model.layers for _ in layer.params]
+    layer = owners[int(index.group(1))] if index and int(index.group(1)) < len(owners) else None
+    blame = (f"the update of layer {layer!r} overflowed under a finite gradient" if layer else
+             "the step overflowed under a finite gradient") + f" ({reason.split(';')[0]})"
+    return divergence(model, value, blame=(layer, blame))
+
+
 def divergence(model: Sequential, value: float, epoch: int | None = None, update: int | None = None,
-               restored: bool = False) -> DivergenceError:
-    """The error for a non-finite loss or gradient, naming where the numbers first blew up: the
-    first layer (input side first) whose z or a is not finite, else the first layer going back
-    from the output whose gradient is not finite."""
+               restored: bool = False, blame: tuple[str | None, str] | None = None) -> DivergenceError:
+    """The error for a non-finite loss, gradient or step, naming where the numbers first blew up:
+    the first layer (input side first) whose z or a is not finite, else the first layer going
+    back from the output whose gradient is not finite; ``blame`` (layer, words) says it instead
+    (a step that overflowed, see :func:`_overflow`)."""
+    error = _divergence(model, value, epoch, update, restored, blame)
+    error.blame = blame  # type: ignore[attr-defined]  # (kept when the loop adds where it happened)
+    return error
+
+
+def _divergence(model: Sequential, value: float, epoch: int | None, update: int | None,
+                restored: bool, cause: tuple[str | None, str] | None) -> DivergenceError:
     def finite(a: Any) -> bool:
         return a is None or bool(np.isfinite(a).all())
 
-    layer = next((lay.name for lay in model.layers
+    layer = None if cause is not None else next((lay.name for lay in model.layers
                   if not (finite(getattr(lay, "z", None)) and finite(getattr(lay, "a", None)))), None)
-    if layer is not None:
+    if cause is not None:
+        layer, blame = cause
+    elif layer is not None:
         blame = f"the forward pass overflowed first in layer {layer!r} (its outputs are not finite)"
     else:
         layer = next((lay.name for lay in reversed(model.layers) if not all(finite(g) for g in lay.grads)),
@@ -266,7 +294,8 @@ class _Loop:
         try:
             value, out = model.train_step(xb, yb)
         except DivergenceError as exc:  # say where it happened
-            error = divergence(model, exc.loss if exc.loss is not None else math.nan, epoch, b, exc.restored)
+            error = divergence(model, exc.loss if exc.loss is not None else math.nan, epoch, b, exc.restored,
+                               getattr(exc, "blame", None))
             # a callback may choose to stop instead (TerminateOnNaN); the weights are the last
             # ones with a finite loss and gradients. "diverged" also flags a non-finite gradient
             # under a finite loss.
@@ -282,6 +311,10 @@ class _Loop:
         return value
 
 
+#: fit's callbacks
+_CALLBACKS = ListOf(InstanceOf(Callback, "a Callback"), "a list of callbacks")
+
+
 def fit(model: Sequential, X: Any, y: Any, *, epochs: int, batch_size: int | None, shuffle: bool,
         validation_data: Any, validation_split: float, callbacks: Sequence[Callback] | None,
         verbose: int | str, seed: int | None, initial_epoch: int) -> History:
@@ -293,6 +326,7 @@ def fit(model: Sequential, X: Any, y: Any, *, epochs: int, batch_size: int | Non
     batch_size = batching.check_batch_size(batch_size)
     if not isinstance(shuffle, (bool, np.bool_)):
         raise TypeError(f"shuffle: expected True or False, got {shuffle!r}")
+    callbacks = [] if callbacks is None else check("callbacks", callbacks, _CALLBACKS)
     X, y = model.prepare(X, y)
     X, y, validation = split_validation(model, X, y, validation_data, validation_split)
     if seed is not None or model.train_rng is None:
@@ -301,7 +335,7 @@ def fit(model: Sequential, X: Any, y: Any, *, epochs: int, batch_size: int | Non
 
     history = History.continuing(model.history, initial_epoch)
     progress = _progress_callback(verbose)
-    cb = CallbackList([history, *(callbacks or []), *([progress] if progress is not None else [])])
+    cb = CallbackList([history, *callbacks, *([progress] if progress is not None else [])])
     model.history = history
     cb.set_model(model)
     cb.set_params({"epochs": epochs, "steps": batching.n_batches(len(X), batch_size), "samples": len(X),

@@ -92,8 +92,10 @@ def _gradient_flow(console: Any, names: list[str], args: argparse.Namespace, pic
     diagnostics_plots.plot_gradient_flow(flows, picture)
 
     inits = {n: diagnostics.DEFAULT_INITIALIZERS.get(n, "glorot_uniform") for n in names}
+    used = len(diagnostics._digits(args.samples)[0])  # --samples beyond the 1,797 digits: all of them
+    asked = "" if used == args.samples else f" (all of them; --samples asked for {args.samples:,})"
     table = Table(title=f"‖∂E/∂W‖ per layer at initialisation: {args.depth} hidden layers of "
-                        f"{args.width} units, softmax output, {args.samples} digits")
+                        f"{args.width} units, softmax output, {used:,} digits{asked}")
     table.add_column("layer", justify="right")
     for n in names:
         table.add_column(f"{n}\n({inits[n]})", justify="right")

@@ -223,6 +223,10 @@ def _fresh(args: argparse.Namespace) -> tuple[Any, dict[str, Any], Any]:
     if spec is None:
         raise ValueError("--data or --csv: name the data to train on (or --resume DIR)")
     data = common.load_spec(spec)
+    if data.task == "classification" and (data.n_classes or 0) < 2:
+        raise ValueError(f"--target: the column {data.target!r} holds one class only "
+                         f"({list(data.target_names or [])}); a classifier needs at least 2 "
+                         f"(--task regression for a numeric target)")
     cli: dict[str, Any] = {
         "data": spec, "seed": seed, "test_size": _pick(args.test_size, 0.2), "task": data.task,
         "n_classes": data.n_classes, "feature_names": list(data.feature_names),
