@@ -128,3 +128,63 @@ def test_keywords_collects_the_named_parameters_up_the_bases():
         def __init__(self, c, **kwargs): ...
 
     assert checks.keywords(Child) == {"a", "b", "c"}
+
+
+# ------------------------------------------------------------------ issue 15: casts, memory, types
+def test_values_are_checked_after_the_cast_to_the_dtype():
+    with pytest.raises(ValueError, match=r"X: expected values within float32's range .* 1e\+300 "
+                                         r"at index \(0, 0\)"):
+        checks.as_features("X", [[1e300, 0.0]], np.dtype(np.float32))
+    assert checks.as_features("X", [[1e300, 0.0]], np.dtype(np.float64))[0, 0] == 1e300
+    out = checks.as_features("X", np.array([[3e38, -3e38]]), np.dtype(np.float32))
+    assert out.dtype == np.float32 and np.isfinite(out).all()
+
+
+def test_instance_and_list_constraints_name_the_argument():
+    with pytest.raises(TypeError, match="model: expected a model, got int 5"):
+        checks.check("model", 5, checks.InstanceOf(dict, "a model"))
+    spec = checks.ListOf(checks.Interval(int, 1), "a list of widths")
+    assert checks.check("sizes", (np.int64(2), 3), spec) == [2, 3]
+    for bad in (5, "ab", None):
+        with pytest.raises(TypeError, match="sizes: expected a list of widths"):
+            checks.check("sizes", bad, spec)
+    with pytest.raises(TypeError, match=r"sizes\[1\]: expected an int >= 1"):
+        checks.check("sizes", [2, True], spec)
+
+
+def test_batch_size_takes_numpy_ints_but_not_bools_floats_or_none():
+    assert checks.check("batch_size", np.int32(7), checks.BATCH_SIZE) == 7
+    for bad, error in ((0, ValueError), (-1, ValueError), (2.5, TypeError), (None, TypeError),
+                       (True, TypeError), (np.float64(2.0), TypeError)):
+        with pytest.raises(error, match="batch_size: expected an integer"):
+            checks.check("batch_size", bad, checks.BATCH_SIZE)
+
+
+@pytest.mark.parametrize(("text", "expected"), [("1000", 1000), ("2e9", 2 * 10**9), ("8GiB", 8 * 1024**3),
+                                                ("500MB", 500 * 1000**2), ("1.5 kib", 1536)])
+def test_memory_limit_is_read_from_the_environment(monkeypatch, text, expected):
+    monkeypatch.setenv("DESCEND_MEMORY_LIMIT", text)
+    assert checks.memory_limit() == expected
+
+
+@pytest.mark.parametrize("text", ["lots", "-5", "0", "5 parsecs", "nan"])
+def test_a_bad_memory_limit_is_named(monkeypatch, text):
+    monkeypatch.setenv("DESCEND_MEMORY_LIMIT", text)
+    with pytest.raises(ValueError, match="DESCEND_MEMORY_LIMIT: expected a size"):
+        checks.memory_limit()
+
+
+def test_the_default_memory_limit_is_half_the_machine(monkeypatch):
+    import os
+
+    monkeypatch.delenv("DESCEND_MEMORY_LIMIT", raising=False)
+    assert checks.memory_limit() == os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+
+
+def test_check_memory_says_the_size_and_the_limit(monkeypatch):
+    monkeypatch.setenv("DESCEND_MEMORY_LIMIT", "1GiB")
+    checks.check_memory("n", 1024**3, "it")
+    with pytest.raises(ValueError, match=r"n: it would need 18\.6 GiB, more than the memory limit of "
+                                         r"1\.0 GiB \(set by DESCEND_MEMORY_LIMIT\)"):
+        checks.check_memory("n", 2 * 50000 * 50000 * 4, "it")
+    assert checks.format_bytes(300) == "300 bytes" and checks.format_bytes(1536) == "1.5 KiB"

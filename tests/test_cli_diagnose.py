@@ -55,3 +55,11 @@ def test_the_table_names_every_initializer_whole_in_a_pipe(tmp_path, capsys, mon
                  "--width", "4", "--samples", "16", "--no-explode", "--out", str(tmp_path)]) == 0
     text = capsys.readouterr().out
     assert "…" not in text and text.count("(glorot_uniform)") == 2 and text.count("(he_normal)") == 3
+
+
+def test_the_title_counts_the_digits_used_not_those_asked_for(tmp_path, capsys):
+    assert main(["diagnose", "--activations", "tanh", "--depth", "2", "--width", "4", "--no-explode",
+                 "--samples", "100000", "--out", str(tmp_path)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "1,797 digits (all of them; --samples asked for 100,000)" in out
+    assert "100000 digits" not in out

@@ -93,3 +93,16 @@ def test_read_features_takes_columns_by_name_or_else_by_position(tmp_path):
         read_features(write_csv(tmp_path / "m.csv", ["a", "v", "w"], [["1", "2", "3"]]), cli)
     with pytest.raises(ValueError, match="column 'b', data row 1: 'inf' is not finite"):
         read_features(write_csv(tmp_path / "f.csv", ["a", "b"], [["1", "inf"]]), cli)
+
+
+def test_inputs_beyond_the_models_float32_are_a_one_line_error(tmp_path, capsys):
+    data = write_csv(tmp_path / "t.csv", ["a", "b", "y"], [[i, i % 3, i * 0.5] for i in range(40)])
+    assert main(["train", "--csv", str(data), "--target", "y", "--epochs", "1", "--quiet", "--no-plot",
+                 "--out", str(tmp_path / "run")]) == 0
+    inputs = write_csv(tmp_path / "p.csv", ["a", "b"], [["1e300", 0]])
+    capsys.readouterr()
+    assert main(["predict", "--model", str(tmp_path / "run"), "--csv", str(inputs),
+                 "--output", str(tmp_path / "o.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "expected values within float32's range" in err and err.count("\n") == 1
+    assert not (tmp_path / "o.csv").exists()

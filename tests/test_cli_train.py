@@ -211,3 +211,32 @@ def test_two_classes_take_one_output_per_class_with_the_categorical_losses(tmp_p
     assert _train(*MOONS, "--loss", loss, "--epochs", "1", "--out", str(out)) == 0
     model, _ = load_checkpoint(out)
     assert model.output_dim == units and model.loss.name == loss
+
+
+# ------------------------------------------------------------------ issue 15
+def test_a_target_with_one_class_is_refused(tmp_path, capsys):
+    data = tmp_path / "one.csv"
+    data.write_text("a,b,y\n" + "".join(f"{i},{i % 3},cat\n" for i in range(20)))
+    err = _error(capsys, ["train", "--csv", str(data), "--target", "y", "--quiet", "--no-plot"])
+    assert "--target: the column 'y' holds one class only (['cat'])" in err
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--data", "moons", "--layers", "50000,50000"], "layers: the weights (2,500,"),
+    (["--data", "moons", "--n-samples", str(10**10)], "n_samples: 10,000,000,000 samples"),
+])
+def test_sizes_beyond_the_memory_limit_are_refused_before_allocating(monkeypatch, capsys, argv, message):
+    monkeypatch.delenv("DESCEND_MEMORY_LIMIT", raising=False)
+    err = _error(capsys, ["train", *argv, "--quiet", "--no-plot"])
+    assert message in err and "GiB, more than the memory limit" in err, err
+
+
+def test_csv_columns_near_the_float_limits_are_standardised_to_finite_numbers(tmp_path):
+    data = tmp_path / "huge.csv"
+    data.write_text("a,b,y\n" + "".join(f"{(-1) ** i * 1.7e308},{i % 3},{i * 0.5}\n" for i in range(40)))
+    assert _train("--csv", str(data), "--target", "y", "--epochs", "2", "--quiet", "--no-plot",
+                  "--out", str(tmp_path / "run")) == 0
+    _, extra = load_checkpoint(tmp_path / "run")
+    scaler = extra["cli"]["standardizer"]
+    assert all(np.isfinite(scaler["mean"])) and all(np.isfinite(scaler["scale"]))
+    assert scaler["scale"][0] == pytest.approx(1.7e308)

@@ -398,3 +398,30 @@ def test_numpy_scalars_are_arguments():
     data = np.arange(20.0).reshape(10, 2), np.arange(10) % 2
     for size, n_test in ((np.int64(3), 3), (np.float32(0.25), 3)):
         assert len(D.train_test_split(*data, test_size=size)[1]) == n_test
+
+
+# ------------------------------------------------------------------ issue 15
+@pytest.mark.parametrize("make", [D.make_moons, D.make_circles, D.make_xor, D.make_spiral, D.make_gaussians])
+def test_a_generated_set_larger_than_the_memory_limit_is_refused(monkeypatch, make):
+    monkeypatch.delenv("DESCEND_MEMORY_LIMIT", raising=False)
+    with pytest.raises(ValueError, match=r"n_samples: 10,000,000,000 samples \(X of float64 and y\) would "
+                                         r"need 223\.5 GiB"):
+        make(10**10)
+
+
+def test_the_standardizer_handles_columns_near_the_float_limits():
+    X = np.array([[1.7e308, 1e-320, 1.0, 1e200], [-1.7e308, 3e-320, 2.0, 1e200], [1e308, 2e-320, 3.0, 1e200]])
+    scaler = D.Standardizer().fit(X)
+    assert np.isfinite(scaler.mean).all() and np.isfinite(scaler.scale).all()
+    Z = scaler.transform(X)
+    assert np.isfinite(Z).all()
+    np.testing.assert_allclose(Z.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(Z.std(axis=0), [1.0, 1.0, 1.0, 0.0], rtol=1e-3)  # (subnormals: 3 digits)
+    np.testing.assert_allclose(Z[:, 2], (X[:, 2] - 2.0) / np.std([1.0, 2.0, 3.0]))  # ordinary: as before
+    np.testing.assert_allclose(scaler.inverse_transform(Z)[:, [0, 2, 3]], X[:, [0, 2, 3]], rtol=1e-12)
+
+
+def test_the_standardizer_refuses_a_result_beyond_float32():
+    scaler = D.Standardizer().fit(np.array([[0.0], [1e-30]]))
+    with pytest.raises(ValueError, match="X \\(standardised\\): expected values within float32's range"):
+        scaler.transform(np.array([[1e10]], dtype=np.float32))

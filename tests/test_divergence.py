@@ -177,3 +177,44 @@ def test_terminate_on_nan_also_stops_on_a_non_finite_gradient():
     # the refused update is recorded: the loss was finite, the first layer's gradient was not
     assert monitor.flow.steps == [1] and math.isfinite(monitor.flow.losses[0])
     assert [v.label for v in diagnose(monitor.flow)][0] == "exploding"
+
+
+# ------------------------------------------------------------------ issue 15
+def _overflowing(callbacks=None, learning_rate=1e38):
+    model = Sequential([Input(2), Dense(3, "tanh"), Dense(1)], seed=0)
+    model.compile(optimizer=SGD(learning_rate=learning_rate), loss="mse")
+    before = model.get_weights()
+    model.fit(np.ones((8, 2)), np.full(8, 3.0), epochs=3, verbose=0, callbacks=callbacks)
+    return model, before
+
+
+def test_an_update_that_overflows_under_a_finite_gradient_is_a_divergence():
+    with pytest.raises(DivergenceError, match=r"at epoch 1, update 1 of that epoch .*the update of layer "
+                                              r"'dense_\d' overflowed under a finite gradient") as info:
+        _overflowing()
+    error = info.value
+    assert (error.epoch, error.update) == (0, 0) and error.layer in ("dense_1", "dense_2")
+    assert math.isfinite(error.loss)
+
+
+def test_terminate_on_nan_stops_an_overflowing_update():
+    model, before = _overflowing([TerminateOnNaN()])
+    assert model.stop_training
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before, strict=True))
+
+
+def test_a_learning_rate_that_grows_past_the_float_range_is_a_divergence():
+    from descend.schedules import ExponentialDecay
+
+    with pytest.raises(DivergenceError, match=r"the schedule returned inf at step \d+"):
+        _overflowing(learning_rate=ExponentialDecay(1e-3, 1e-3, 10.0))  # 10^1000 at step 1
+
+
+def test_fit_names_callbacks_that_are_not_a_list_of_callbacks():
+    model = Sequential([Input(2), Dense(1)], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(TypeError, match="callbacks: expected a list of callbacks, got int 5"):
+        model.fit(np.ones((4, 2)), np.ones(4), callbacks=5, verbose=0)
+    with pytest.raises(TypeError, match=r"callbacks: expected Callback instances, got str"):
+        model.fit(np.ones((4, 2)), np.ones(4), callbacks=["early"], verbose=0)
+    assert not model.history or model.epochs_trained == 0

@@ -123,3 +123,8 @@ def test_numbers_use_the_formulas_minus_sign():
 def test_a_softmax_output_says_what_n_is():
     text = str(descend.explain(_two_outputs("categorical_crossentropy", "softmax"), [1.0, 1.0], [1.0, 0.0]))
     assert "(ŷ − y)/N" in text and "where N = 1, the number of observations" in text
+
+
+def test_explain_names_a_model_that_is_not_one():
+    with pytest.raises(TypeError, match="model: expected a compiled descend Sequential, got int 5"):
+        descend.explain(5, [1, 1], 1)

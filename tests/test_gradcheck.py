@@ -142,3 +142,13 @@ def test_gradient_check_names_the_tensor_with_the_worst_error():
 def test_gradient_check_of_something_else_than_a_model_names_the_argument():
     with pytest.raises(TypeError, match="model: expected a compiled descend Sequential, got int"):
         descend.gradient_check(5, np.zeros((2, 3)), np.zeros((2, 3)))
+
+
+def test_gradient_check_names_eps():
+    model = Sequential([Input(2), Dense(1)], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    X, y = np.ones((3, 2)), np.ones(3)
+    assert descend.gradient_check(model, X, y, eps=np.float32(1e-5)) < 1e-6   # a NumPy float is a number
+    for eps in (0, 1.5, True):
+        with pytest.raises((TypeError, ValueError), match="eps: expected a number"):
+            descend.gradient_check(model, X, y, eps=eps)

@@ -340,3 +340,29 @@ def test_numpy_scalars_are_arguments_and_shapes():
     assert I.get("zeros")(np.int64(5), np.random.default_rng(0)).shape == (5,)
     with pytest.raises(ValueError, match="shape: expected a tuple of non-negative ints"):
         I.get("zeros")((2, True), np.random.default_rng(0))
+
+
+# ------------------------------------------------------------------ issue 15: memory
+def test_an_array_larger_than_the_memory_limit_is_refused_before_drawing(monkeypatch):
+    monkeypatch.delenv("DESCEND_MEMORY_LIMIT", raising=False)
+    rng = np.random.default_rng(0)
+    state = rng.bit_generator.state
+    with pytest.raises(ValueError, match=r"shape: an array of shape \(1000000, 100000\) \(float32\) would "
+                                         r"need 372\.5 GiB, more than the memory limit"):
+        I.get("he_normal")((10**6, 10**5), rng)
+    assert rng.bit_generator.state == state                  # nothing drawn
+
+
+@pytest.mark.parametrize("name", ["he_normal", "glorot_uniform", "kaiming_normal", "lecun_normal",
+                                  "random_normal", "truncated_normal", "random_uniform", "xavier_normal"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_drawing_in_chunks_gives_the_numbers_of_one_float64_draw(monkeypatch, name, dtype):
+    init = I.get(name)
+    whole = np.asarray(init.sample((300, 70), np.random.default_rng(5))).astype(dtype)
+    monkeypatch.setattr(I, "DRAW_CHUNK", 997)               # 22 chunks, the last one short
+    rng = np.random.default_rng(5)
+    chunked = init((300, 70), rng, dtype)
+    assert chunked.dtype == dtype and chunked.tobytes() == whole.tobytes()
+    after = np.random.default_rng(5)
+    init.sample((300, 70), after)
+    assert rng.bit_generator.state == after.bit_generator.state   # the same draws, no more, no fewer

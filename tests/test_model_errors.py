@@ -118,3 +118,76 @@ def test_bad_weights_and_structure(model):
         Input(shape=(2, 0))
     with pytest.raises(ValueError, match=r"Input of shape \(2, 3\) needs Flatten\(\) as the first layer"):
         Sequential([Input(shape=(2, 3)), Dense(2)])
+
+
+# ------------------------------------------------------------------ issue 15
+def _small(dtype="float32"):
+    model = Sequential([Input(2), Dense(3, "relu"), Dense(1)], seed=0, dtype=dtype)
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+
+
+X4, Y4 = np.zeros((4, 2)), np.zeros(4)
+
+
+@pytest.mark.parametrize(("batch_size", "error"), [(-1, ValueError), (0, ValueError), (2.5, TypeError),
+                                                   (None, TypeError), (True, TypeError)])
+@pytest.mark.parametrize("method", ["predict", "evaluate"])
+def test_predict_and_evaluate_name_a_bad_batch_size(method, batch_size, error):
+    model = _small()
+    args = (X4,) if method == "predict" else (X4, Y4)
+    with pytest.raises(error, match="batch_size: expected an integer >= 1"):
+        getattr(model, method)(*args, batch_size=batch_size)
+
+
+def test_predict_and_evaluate_take_numpy_batch_sizes():
+    model = _small()
+    assert model.predict(X4, batch_size=np.int64(3)).shape == (4, 1)
+    assert model.evaluate(X4, Y4, batch_size=np.int32(3)) == model.evaluate(X4, Y4)
+
+
+@pytest.mark.parametrize("layers", [5, "dense", Dense(2)])
+def test_sequential_wants_a_list_of_layers(layers):
+    with pytest.raises(TypeError, match="layers: expected a list of layers"):
+        Sequential(layers)
+
+
+def test_set_weights_wants_a_list_and_values_within_the_dtype():
+    model = _small()
+    before = model.get_weights()
+    with pytest.raises(TypeError, match="weights: expected a list of arrays"):
+        model.set_weights(None)
+    big = [w.astype(np.float64) for w in before]
+    big[0][0, 0] = 1e39
+    with pytest.raises(ValueError, match=r"weights: dense_1/kernel: expected values within float32's range"):
+        model.set_weights(big)
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before, strict=True))
+    model64 = _small("float64")
+    big = model64.get_weights()
+    big[0][0, 0] = 1e39
+    model64.set_weights(big)
+    assert model64.get_weights()[0][0, 0] == 1e39
+
+
+def test_inputs_beyond_float32_are_refused_not_turned_into_nan():
+    model = _small()
+    with pytest.raises(ValueError, match=r"X: expected values within float32's range"):
+        model.predict([[1e300, 0.0]])
+    with pytest.raises(ValueError, match=r"y: expected values within float32's range"):
+        model.evaluate(X4, np.full(4, 1e300))
+    with pytest.raises(ValueError, match=r"X: expected values within float32's range"):
+        model.fit(np.full((4, 2), 1e300), Y4, verbose=0)
+    assert _small("float64").predict([[1e300, 0.0]]).shape == (1, 1)  # float64: within its range
+
+
+def test_a_model_too_large_for_memory_is_refused_before_allocating(monkeypatch):
+    monkeypatch.delenv("DESCEND_MEMORY_LIMIT", raising=False)
+    with pytest.raises(ValueError, match=r"layers: the weights \(2,500,050,000 parameters, float32\) and "
+                                         r"their gradients would need 18\.6 GiB, more than the memory limit"):
+        Sequential([Input(50000), Dense(50000)])
+    monkeypatch.setenv("DESCEND_MEMORY_LIMIT", "1MiB")
+    model = Sequential([Input(100), Dense(100)])            # 10,100 parameters: 80 kB
+    with pytest.raises(ValueError, match=r"layers: the weights \(131,300 parameters"):
+        model.add(Dense(1200))          # 969,600 bytes alone; with the model's own weights, over 1 MiB
+    with pytest.raises(ValueError, match="1.0 MiB"):
+        Sequential([Dense(1000)]).build(1000)

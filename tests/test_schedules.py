@@ -168,3 +168,41 @@ def test_schedules_compare_by_config_and_are_not_hashable():
     assert ExponentialDecay(0.1, 10, 0.5) != InverseTimeDecay(0.1, 10, 0.5)
     with pytest.raises(TypeError):
         hash(ExponentialDecay(0.1, 10, 0.5))
+
+
+# ------------------------------------------------------------------ issue 15
+@pytest.mark.parametrize("schedule", [ExponentialDecay(0.1, 1, 2.0), StepDecay(0.1, 1, gamma=10),
+                                      CosineDecayRestarts(0.1, 1, t_mul=1.0, m_mul=10.0)])
+def test_a_rate_that_grows_past_the_float_range_is_inf_not_an_overflow_error(schedule):
+    assert schedule(2000) == math.inf
+
+
+def test_a_zero_rate_stays_zero_where_the_factor_overflows():
+    assert ExponentialDecay(0.0, 1, 2.0)(2000) == 0.0 and StepDecay(0.0, 1, gamma=10)(400) == 0.0
+
+
+def test_restarts_with_shrinking_periods_name_t_mul_beyond_their_end():
+    schedule = CosineDecayRestarts(0.1, 1, t_mul=0.5)
+    assert 0 < schedule(1.99) < 0.1
+    with pytest.raises(ValueError, match=r"t_mul: 0.5 < 1 makes the periods shrink; .* = 2 steps, "
+                                         r"and step 2 "):
+        schedule(2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["exp", "step", "inverse", "poly", "cosine", "restarts"]),
+       st.floats(0, 1e308), st.floats(1e-300, 1e300), st.floats(0, 1e308), st.floats(0, 1e308))
+def test_no_schedule_raises_overflow_or_a_math_domain_error(kind, eta, steps, rate, step):
+    make = {"exp": lambda: ExponentialDecay(eta, steps, rate),
+            "step": lambda: StepDecay(eta, max(1, int(min(steps, 1e9))), rate),
+            "inverse": lambda: InverseTimeDecay(eta, steps, rate),
+            "poly": lambda: PolynomialDecay(eta, steps, power=min(rate, 1e6)),
+            "cosine": lambda: CosineDecay(eta, steps),
+            "restarts": lambda: CosineDecayRestarts(eta, steps, t_mul=1.0 + min(rate, 10.0),
+                                                    m_mul=min(rate, 10.0))}[kind]
+    try:
+        value = make()(step)
+    except ValueError as exc:
+        assert "math domain" not in str(exc) and ":" in str(exc)
+        return
+    assert value >= 0 and not math.isnan(value)

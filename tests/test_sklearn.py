@@ -439,3 +439,10 @@ def test_classifier_loss_with_early_stopping_and_a_bad_loss():
     assert len(clf.validation_loss_curve_) == clf.n_iter_
     with pytest.raises(ValueError, match="loss"):
         MLPClassifier(loss="hinge", epochs=1).fit(X, y)
+
+
+def test_hidden_layers_beyond_the_memory_limit_are_refused_before_allocating(monkeypatch):
+    monkeypatch.delenv("DESCEND_MEMORY_LIMIT", raising=False)
+    with pytest.raises(ValueError, match=r"the weights \([\d,]+ parameters, float32\) and their "
+                                         r"gradients would need 745\.\d GiB"):
+        MLPRegressor(hidden_layer_sizes=(10**6, 10**5), epochs=1).fit(np.zeros((4, 2)), np.zeros(4))

@@ -269,7 +269,7 @@ def as_dtype(name: str, arr: np.ndarray, dtype: Any) -> np.ndarray:
             bad = tuple(int(i) for i in np.argwhere(~np.isfinite(out))[0])
             limit = float(np.finfo(out.dtype).max)
             raise ValueError(f"{name}: expected values within {out.dtype.name}'s range (|x| <= "
-                             f"{limit:.4g}), got {arr[bad]!r} at index {bad}")
+                             f"{limit:.4g}), got {arr[bad].item()!r} at index {bad}")
     return out
 
 

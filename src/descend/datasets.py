@@ -861,7 +861,12 @@ class Standardizer:
     def inverse_transform(self, X: np.ndarray) -> np.ndarray:
         """Undo :meth:`transform`: ``X · scale + mean``."""
         X = self._fitted(X)
-        return (X * self.scale + self.mean).astype(self._dtype(X), copy=False)
+        assert self.mean is not None and self.scale is not None
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = X * self.scale + self.mean
+            if not np.all(np.isfinite(out)):       # X·scale past the range, the sum within it
+                out = (X * (self.scale * 0.5) + self.mean * 0.5) * 2.0
+        return as_dtype("X (restored)", out, self._dtype(X))
 
     def get_config(self) -> dict[str, Any]:
         """``{"mean": [...], "scale": [...]}`` (lists of floats, or None before fit)."""

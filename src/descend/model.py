@@ -431,8 +431,8 @@ class Sequential:
 
 
 #: what a Sequential is built from
-_ANY = InstanceOf(object)
-_LAYERS = ListOf(_ANY, "a list of layers")   # (add() says what each must be)
+_ANY: InstanceOf[Any] = InstanceOf(object)
+_LAYERS: ListOf[Any] = ListOf(_ANY, "a list of layers")   # (add() says what each must be)
 
 
 def _check_size(layers: Sequence[Layer], width: int, dtype: np.dtype, count: int = 0) -> None:

@@ -48,6 +48,16 @@ def _scaled_power(scale: float, base: float, exponent: float) -> float:
     return scale * power
 
 
+def _ratio(step: float, steps: float, name: str) -> float:
+    """``step / steps``, a ValueError naming ``name`` where it is beyond the float range (a period
+    whose count and phase cannot be told apart)."""
+    ratio = step / steps
+    if not math.isfinite(ratio):
+        raise ValueError(f"{name}: step {step!r} / {name} {steps!r} is beyond the float range; "
+                         f"expected {name} large enough to count its periods")
+    return ratio
+
+
 class LearningRateSchedule:
     """Base class: ``schedule(step) -> float``; ``get_config``/``from_config`` for saving."""
 
@@ -86,8 +96,8 @@ class _RateOverSteps(LearningRateSchedule):
                 "decay_rate": self.decay_rate, "staircase": self.staircase}
 
     def _progress(self, step: int) -> float:
-        p = _step(step) / self.decay_steps
-        return math.floor(p) if self.staircase else p
+        p = _step(step) / self.decay_steps   # inf where decay_steps is tiny: rate^inf, rate·inf hold
+        return math.floor(p) if self.staircase and math.isfinite(p) else p
 
 
 class ExponentialDecay(_RateOverSteps):
@@ -163,7 +173,7 @@ class PolynomialDecay(LearningRateSchedule):
     def __call__(self, step: int) -> float:
         s, d = _step(step), self.decay_steps
         if self.cycle:
-            d *= 1.0 if s == 0 else math.ceil(s / d)
+            d *= 1.0 if s == 0 else math.ceil(_ratio(s, d, "decay_steps"))
         else:
             s = min(s, d)
         return (self.initial_learning_rate - self.end_learning_rate) * (1 - s / d) ** self.power + \
@@ -174,7 +184,8 @@ class InverseTimeDecay(_RateOverSteps):
     """``η₀ / (1 + rate · step / decay_steps)``; the quotient is floored if ``staircase`` (Keras)."""
 
     def __call__(self, step: int) -> float:
-        return self.initial_learning_rate / (1 + self.decay_rate * self._progress(step))
+        progress = self._progress(step)
+        return self.initial_learning_rate / (1 + (self.decay_rate * progress if self.decay_rate else 0.0))
 
 
 class CosineDecay(LearningRateSchedule):
@@ -233,7 +244,7 @@ class CosineDecayRestarts(LearningRateSchedule):
                 "alpha": self.alpha}
 
     def __call__(self, step: int) -> float:
-        fraction = _step(step) / self.first_decay_steps
+        fraction = _ratio(_step(step), self.first_decay_steps, "first_decay_steps")
         t_mul = self.t_mul
         if t_mul == 1.0:
             i = math.floor(fraction)
@@ -244,9 +255,14 @@ class CosineDecayRestarts(LearningRateSchedule):
                     f"t_mul: {t_mul} < 1 makes the periods shrink; all of them together last "
                     f"first_decay_steps / (1 − t_mul) = {self.first_decay_steps / (1.0 - t_mul):g} "
                     f"steps, and step {step} lies beyond (use t_mul >= 1 to train this long)")
-            i = math.floor(math.log(1.0 - fraction * (1.0 - t_mul)) / math.log(t_mul))
-            start = (1.0 - t_mul ** i) / (1.0 - t_mul)
-            fraction = (fraction - start) / t_mul ** i
+            try:
+                i = math.floor(math.log(1.0 - fraction * (1.0 - t_mul)) / math.log(t_mul))
+                start = (1.0 - t_mul ** i) / (1.0 - t_mul)
+                fraction = (fraction - start) / t_mul ** i
+            except OverflowError:   # a period count past the float range
+                raise ValueError(f"first_decay_steps: step {step!r} is {fraction:g} periods of "
+                                 f"{self.first_decay_steps!r} steps, more than t_mul={t_mul} can "
+                                 f"count within the float range") from None
         wave = 1.0 + math.cos(math.pi * fraction)
         cosine = 0.0 if wave == 0.0 else _scaled_power(0.5 * wave, self.m_mul, i)
         return self.initial_learning_rate * ((1 - self.alpha) * cosine + self.alpha)

@@ -156,6 +156,16 @@ def _delta_back(layer: Any, first: bool) -> Callable[[np.ndarray], Any]:
     return layer.backward_delta
 
 
+def _rate(optimizer: Any) -> float:
+    """The learning rate of the next update, for the logs: as the schedule returns it, even past
+    the float range (the update itself then stops as a divergence, see :func:`_overflow`)."""
+    try:
+        return float(optimizer.current_learning_rate)
+    except ValueError:
+        lr = optimizer.learning_rate
+        return float(lr(optimizer.iterations) if callable(lr) else lr)
+
+
 #: the optimizer's refusals that a finite gradient can cause: a step or a learning rate past the range
 _OVERFLOW = re.compile(r"params\[\d+\]|learning_rate: the schedule returned (inf|nan)")
 
@@ -282,7 +292,7 @@ class _Loop:
         if self.validation is not None:
             val = model.evaluate_prepared(*self.validation)
             logs.update({f"val_{k}": v for k, v in val.items()})
-        logs["learning_rate"] = float(model.optimizer.current_learning_rate)
+        logs["learning_rate"] = _rate(model.optimizer)
         return logs
 
     def update(self, epoch: int, b: int, xb: np.ndarray, yb: np.ndarray) -> float | None:
@@ -290,7 +300,7 @@ class _Loop:
         model, hooks = self.model, self.batch_callbacks
         if hooks.callbacks:
             hooks.on_batch_begin(b, {"size": len(xb)})
-            lr = model.optimizer.current_learning_rate
+            lr = _rate(model.optimizer)
         try:
             value, out = model.train_step(xb, yb)
         except DivergenceError as exc:  # say where it happened
@@ -300,7 +310,7 @@ class _Loop:
             # ones with a finite loss and gradients. "diverged" also flags a non-finite gradient
             # under a finite loss.
             hooks.on_batch_end(b, {"loss": exc.loss, "size": len(xb),
-                                   "lr": model.optimizer.current_learning_rate, "diverged": True})
+                                   "lr": _rate(model.optimizer), "diverged": True})
             if not model.stop_training:
                 raise error from None
             return None
@@ -312,7 +322,7 @@ class _Loop:
 
 
 #: fit's callbacks
-_CALLBACKS = ListOf(InstanceOf(Callback, "a Callback"), "a list of callbacks")
+_CALLBACKS: ListOf[Any] = ListOf(InstanceOf(object), "a list of callbacks")   # (CallbackList checks each)
 
 
 def fit(model: Sequential, X: Any, y: Any, *, epochs: int, batch_size: int | None, shuffle: bool,
@@ -326,7 +336,7 @@ def fit(model: Sequential, X: Any, y: Any, *, epochs: int, batch_size: int | Non
     batch_size = batching.check_batch_size(batch_size)
     if not isinstance(shuffle, (bool, np.bool_)):
         raise TypeError(f"shuffle: expected True or False, got {shuffle!r}")
-    callbacks = [] if callbacks is None else check("callbacks", callbacks, _CALLBACKS)
+    given: list[Any] = [] if callbacks is None else check("callbacks", callbacks, _CALLBACKS)
     X, y = model.prepare(X, y)
     X, y, validation = split_validation(model, X, y, validation_data, validation_split)
     if seed is not None or model.train_rng is None:
@@ -335,7 +345,7 @@ def fit(model: Sequential, X: Any, y: Any, *, epochs: int, batch_size: int | Non
 
     history = History.continuing(model.history, initial_epoch)
     progress = _progress_callback(verbose)
-    cb = CallbackList([history, *callbacks, *([progress] if progress is not None else [])])
+    cb = CallbackList([history, *given, *([progress] if progress is not None else [])])
     model.history = history
     cb.set_model(model)
     cb.set_params({"epochs": epochs, "steps": batching.n_batches(len(X), batch_size), "samples": len(X),
