@@ -26,9 +26,12 @@ same seed. The data are returned unscaled: fit a :class:`Standardizer` on the tr
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import math
 import os
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -488,7 +491,8 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def load_csv(path: str | os.PathLike[str], target: str, *, task: str | None = None) -> Dataset:
+def load_csv(path: str | os.PathLike[str], target: str, *, task: str | None = None,
+             dtype: Any = "float64") -> Dataset:
     """Read a data set from a CSV file with a header row (comma-separated, UTF-8).
 
     Every column except ``target`` is a numeric feature. The target may be numeric or text:
@@ -503,6 +507,14 @@ def load_csv(path: str | os.PathLike[str], target: str, *, task: str | None = No
     Blank lines are skipped. Row numbers in messages count data rows from 1 (the header is not
     a data row); line numbers count the file's lines from 1.
 
+    The file is read by pandas' C parser, :data:`CSV_CHUNK_ROWS` rows at a time, into the final
+    array (peak memory about twice the array; ``benchmarks/csv_memory.py``); a file with anything
+    irregular (a missing or non-numeric cell, a row of another length, …) is then read again
+    cell by cell by Python's csv module, which names the column, data row and line. A pipe
+    (``/dev/stdin``, a shell's ``<(…)``) is copied to a temporary file first. A cell may hold at
+    most :data:`CELL_LIMIT` characters; the data may take at most the memory limit
+    (:func:`descend.checks.memory_limit`).
+
     Parameters
     ----------
     path : str or path-like
@@ -510,6 +522,9 @@ def load_csv(path: str | os.PathLike[str], target: str, *, task: str | None = No
         Name of the target column.
     task : {"classification", "regression"}, optional
         Overrides the inference.
+    dtype : {"float64", "float32"}, default "float64"
+        Of ``X``: each chunk is cast as it is read, and a value beyond float32's range is an error
+        naming it.
 
     Returns
     -------
@@ -525,28 +540,207 @@ def load_csv(path: str | os.PathLike[str], target: str, *, task: str | None = No
         column (the columns are listed); a row with a different number of fields than the
         header; a missing value (:data:`MISSING`) or a non-numeric or non-finite feature value
         (with the column name, data row, line and text); text labels with
-        ``task="regression"``; non-integer values with ``task="classification"``.
+        ``task="regression"``; non-integer values with ``task="classification"``; a cell longer
+        than :data:`CELL_LIMIT` characters; data beyond the memory limit.
     """
     if task is not None and task not in ("classification", "regression"):
         raise ValueError(f"task: expected 'classification', 'regression' or None, got {task!r}")
     if not isinstance(target, str):
         raise TypeError(f"target: expected a column name (str), got {type(target).__name__}")
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype: expected 'float32' or 'float64', got {dtype.name!r}")
     path = _csv_file(path)
+    with _seekable(path) as readable:
+        fast = _read_fast(readable, target, task, dtype)
+        if fast is not None:
+            header, X, (y, kind, target_names) = fast
+        else:  # something the fast reader does not take as it is: read cell by cell, for the message
+            check_memory("path", SLOW_BYTES_PER_BYTE * readable.stat().st_size,
+                         f"reading {path.name} cell by cell (it is irregular somewhere)")
+            header, X, (y, kind, target_names) = _read_slow(readable, target, task, dtype)
+    t = header.index(target)
+    return Dataset(X=X, y=y, task=kind,
+                   n_classes=None if target_names is None else len(target_names),
+                   feature_names=tuple(name for j, name in enumerate(header) if j != t),
+                   target_names=target_names, name=path.stem, target=target)
+
+
+def _read_slow(path: Path, target: str, task: str | None, dtype: np.dtype
+               ) -> tuple[list[str], np.ndarray, tuple[np.ndarray, str, tuple[str, ...] | None]]:
+    """Python's csv module, every cell a str: what descend always did, and the reference the fast
+    reader is tested against; it says which column, data row and line is wrong."""
     header, rows, where = _read_rows(path)
     _check_target_column(path, header, target)
     columns = [list(column) for column in zip(*rows, strict=True)]
     _check_no_missing(path, header, columns, where)
     t = header.index(target)
-    features = [name for j, name in enumerate(header) if j != t]
-    if not features:
+    if len(header) < 2:
         raise ValueError(f"{path.name}: no feature columns besides the target {target!r}")
     X = np.column_stack([_parse_numeric(name, columns[j], where)
                          for j, name in enumerate(header) if j != t])
-    y, kind, target_names = _parse_target(target, columns[t], where, task)
-    return Dataset(X=X, y=y, task=kind,
-                   n_classes=None if target_names is None else len(target_names),
-                   feature_names=tuple(features), target_names=target_names,
-                   name=path.stem, target=target)
+    return header, _cast_features(path, header, t, X, dtype, where), \
+        _parse_target(target, columns[t], where, task)
+
+
+def _cast_features(path: Path, header: list[str], t: int, X: np.ndarray, dtype: np.dtype,
+                   where: list[tuple[int, int]]) -> np.ndarray:
+    """X in ``dtype``; a value finite in float64 but not in float32 named by column, row and line."""
+    with np.errstate(over="ignore"):
+        out = X.astype(dtype, copy=False)
+    if out is not X and not np.isfinite(out).all():
+        i, j = (int(k) for k in np.argwhere(~np.isfinite(out))[0])
+        name = [n for k, n in enumerate(header) if k != t][j]
+        raise ValueError(f"column {name!r} has {X[i, j]!r} at {_where(*where[i])}, beyond "
+                         f"{dtype.name}'s range (|x| <= {float(np.finfo(dtype).max):.4g})")
+    return out
+
+
+# ------------------------------------------------------------------------------ the fast reader
+#: data rows the fast reader parses at a time (pandas' C parser)
+CSV_CHUNK_ROWS = 1 << 16
+
+#: the longest cell Python's csv module reads (its field_size_limit), and so the longest line the
+#: fast reader takes as it is; a longer line goes to the careful reader, which names it
+CELL_LIMIT = 131072
+
+
+#: memory the careful reader takes per byte of the file (a str per cell, lists of rows)
+SLOW_BYTES_PER_BYTE = 16
+
+
+class _Irregular(Exception):
+    """The fast reader met something it does not take as it is (the careful one decides)."""
+
+
+def _read_fast(path: Path, target: str, task: str | None, dtype: np.dtype
+               ) -> tuple[list[str], np.ndarray, tuple[np.ndarray, str, tuple[str, ...] | None]] | None:
+    """The data set read by pandas' C parser, chunk by chunk into arrays of ``dtype``; None where
+    anything is irregular (a missing, non-numeric, non-finite or over-long cell, a row of another
+    length, a blank-looking row of empty cells, text among the numbers of the target): the
+    careful reader then reads the file and says what and where. Numbers parse to the same float64
+    as Python's ``float`` (tested)."""
+    if _longest_line(path) > CELL_LIMIT:
+        return None
+    import pandas as pd  # lazy: only where CSVs are read (`import descend` stays light)
+
+    irregular = (_Irregular, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, TypeError,
+                 OverflowError)
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        try:
+            header = _header(handle)
+            if header is None or target not in header or len(header) < 2 \
+                    or len(set(header)) != len(header) or not all(header):
+                return None
+            t = header.index(target)
+            features = [j for j in range(len(header)) if j != t]
+            reader = pd.read_csv(handle, header=None, names=header, index_col=False, engine="c",
+                                 skip_blank_lines=True, na_values=sorted(MISSING), keep_default_na=False,
+                                 chunksize=CSV_CHUNK_ROWS)
+        except irregular:
+            return None
+        parts: list[np.ndarray] = []
+        targets: list[np.ndarray] = []
+        while True:
+            try:
+                chunk = next(reader, None)
+                if chunk is None:
+                    break
+                parts.append(_feature_chunk(chunk, features, dtype))
+                targets.append(_target_chunk(chunk.iloc[:, t]))
+            except irregular:
+                return None
+            rows = sum(len(part) for part in parts)
+            check_memory("path", sum(a.nbytes for a in parts + targets),
+                         f"the data of {path.name} read so far ({rows:,} rows)")
+    try:
+        y = _fast_target(targets, task)
+    except _Irregular:
+        return None
+    return header, np.concatenate(parts) if len(parts) > 1 else parts[0], y
+
+
+def _header(handle: Any) -> list[str] | None:
+    """The first row that is not blank, its names stripped (as :func:`_read_rows` reads it)."""
+    for fields in csv.reader(iter(handle.readline, "")):
+        if any(f.strip() for f in fields):
+            return [f.strip() for f in fields]
+    return None
+
+
+def _longest_line(path: Path) -> int:
+    """The length in bytes of the file's longest line."""
+    longest, current = 0, 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 22):
+            ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+            if not ends.size:
+                current += len(block)
+                longest = max(longest, current)
+                continue
+            longest = max(longest, current + int(ends[0]),
+                          int(np.diff(ends).max()) if ends.size > 1 else 0)
+            current = len(block) - int(ends[-1]) - 1
+    return max(longest, current)
+
+
+def _feature_chunk(chunk: Any, features: list[int], dtype: np.dtype) -> np.ndarray:
+    """The feature columns of a chunk as ``dtype``: numbers only, all finite (else irregular)."""
+    columns = chunk.iloc[:, features]
+    if not all(np.dtype(kind).kind in "iuf" for kind in columns.dtypes):
+        raise _Irregular
+    values = columns.to_numpy(dtype=np.float64)
+    with np.errstate(over="ignore"):
+        out = values.astype(dtype, copy=False)
+    if not (np.isfinite(values).all() and np.isfinite(out).all()):
+        raise _Irregular
+    return np.ascontiguousarray(out)
+
+
+def _target_chunk(column: Any) -> np.ndarray:
+    """A chunk of the target: float64 numbers, or stripped labels (an object array) where the
+    chunk holds a cell that is not a number."""
+    kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else "O"
+    if kind in "iuf":
+        values = column.to_numpy(dtype=np.float64)
+        if not np.isfinite(values).all():
+            raise _Irregular
+        return values
+    if kind == "b" or column.isna().any():
+        raise _Irregular
+    labels = np.array([str(v).strip() for v in column], dtype=object)
+    if any(text.lower() in MISSING for text in labels) or all(_is_number(text) for text in labels):
+        raise _Irregular
+    return labels
+
+
+def _fast_target(parts: list[np.ndarray], task: str | None) -> tuple[np.ndarray, str, tuple[str, ...] | None]:
+    """The target from its chunks, as :func:`_parse_target` makes it (irregular where it would
+    raise, or where numbers and labels mix)."""
+    kinds = {part.dtype.kind for part in parts}
+    if kinds == {"f"}:
+        numeric = _numeric_target(np.concatenate(parts), task)
+        if numeric is None:
+            raise _Irregular
+        return numeric
+    if kinds != {"O"} or task == "regression":
+        raise _Irregular
+    labels, codes = np.unique(np.concatenate(parts).astype(str), return_inverse=True)
+    return codes.astype(np.int64).reshape(-1), "classification", tuple(str(s) for s in labels)
+
+
+@contextlib.contextmanager
+def _seekable(path: Path) -> Iterator[Path]:
+    """``path`` itself if it is a regular file, else (a pipe, ``/dev/stdin``, ``<(…)``) a copy of
+    what it holds in a temporary folder, under the same name: both readers read a file twice."""
+    if path.is_file():
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="descend-csv-") as folder:
+        copy = Path(folder) / (path.name or "stdin")
+        with path.open("rb") as source, copy.open("wb") as sink:
+            shutil.copyfileobj(source, sink, 1 << 20)
+        yield copy
 
 
 def _csv_file(path: str | os.PathLike[str]) -> Path:
@@ -566,12 +760,14 @@ def _read_rows(path: Path) -> tuple[list[str], list[list[str]], list[tuple[int, 
     where: list[tuple[int, int]] = []
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
-        for fields in reader:
+        started: list[bool] = []                   # [True] once the header is read
+        for fields in _rows(reader, path, lambda: len(rows) + bool(started)):
             if all(not f.strip() for f in fields):
                 continue
             fields = [f.strip() for f in fields]
             if header is None:
                 header = _check_header(fields, path)
+                started.append(True)
                 continue
             if len(fields) != len(header):
                 raise ValueError(f"{path.name}: {_where(len(rows) + 1, reader.line_num)} has "
@@ -583,6 +779,22 @@ def _read_rows(path: Path) -> tuple[list[str], list[list[str]], list[tuple[int, 
     if not rows:
         raise ValueError(f"{path.name}: the file has a header but no data rows")
     return header, rows, where
+
+
+def _rows(reader: Any, path: Path, row: Callable[[], int]) -> Iterator[list[str]]:
+    """The rows of a csv reader; its csv.Error (a cell over :data:`CELL_LIMIT` characters, a NUL)
+    a ValueError naming the file, the data row (``row()``, 0: the header) and the line."""
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            where = "the header" if row() == 0 else f"data row {row()}"
+            limit = (f": a cell longer than {CELL_LIMIT} characters (is it a CSV file?)"
+                     if "field larger" in str(exc) else f": {exc}")
+            raise ValueError(f"{path.name}: {where} (line {reader.line_num}){limit}") from None
+        yield fields
 
 
 def _check_header(header: list[str], path: Path) -> list[str]:
@@ -624,6 +836,18 @@ def _parse_target(column: str, cells: list[str], where: list[tuple[int, int]], t
         labels, codes = np.unique(np.asarray(cells), return_inverse=True)
         return codes.astype(np.int64), "classification", tuple(str(s) for s in labels)
     values = _parse_numeric(column, cells, where)
+    numeric = _numeric_target(values, task)
+    if numeric is None:
+        i = int(np.flatnonzero(values != np.round(values))[0])
+        raise ValueError(f"task='classification' needs integer or text labels, but column "
+                         f"{column!r} has {cells[i]!r} at {_where(*where[i])}")
+    return numeric
+
+
+def _numeric_target(values: np.ndarray, task: str | None
+                    ) -> tuple[np.ndarray, str, tuple[str, ...] | None] | None:
+    """A numeric target: class codes or the values (see :func:`load_csv`); None where
+    ``task="classification"`` meets a value that is not an integer."""
     integral = bool(np.all(values == np.round(values)))
     distinct = np.unique(values)
     if task is None:
@@ -632,9 +856,7 @@ def _parse_target(column: str, cells: list[str], where: list[tuple[int, int]], t
     if task == "regression":
         return values, "regression", None
     if not integral:
-        i = int(np.flatnonzero(values != np.round(values))[0])
-        raise ValueError(f"task='classification' needs integer or text labels, but column "
-                         f"{column!r} has {cells[i]!r} at {_where(*where[i])}")
+        return None
     codes = np.searchsorted(distinct, values).astype(np.int64)
     return codes, "classification", tuple(str(int(v)) for v in distinct)
 

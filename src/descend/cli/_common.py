@@ -140,7 +140,7 @@ def data_spec(args: argparse.Namespace, seed: int | None) -> dict[str, Any] | No
         if options:
             raise ValueError(f"--{sorted(options)[0].replace('_', '-')}: only for generated data sets, "
                              f"not with --csv")
-        return {"csv": str(Path(args.csv).resolve()), "target": args.target, "task": args.task}
+        return {"csv": _csv_path(args.csv), "target": args.target, "task": args.task}
     if args.target is not None or args.task is not None:
         raise ValueError("--target, --task: only with --csv")
     if args.data is None:
@@ -153,6 +153,13 @@ def data_spec(args: argparse.Namespace, seed: int | None) -> dict[str, Any] | No
     if name in DATASETS and DATASETS[name].kind == "generated":
         options.setdefault("seed", 0 if seed is None else seed)
     return {"name": name, "options": options}
+
+
+def _csv_path(text: str) -> str:
+    """The --csv path to save with the model: a file's resolved path; a pipe (/dev/stdin, a
+    shell's <(…)) as given, since resolving it names a "pipe:[…]" that cannot be opened."""
+    path = Path(text)
+    return str(path.resolve()) if path.is_file() or not path.exists() else os.path.abspath(text)
 
 
 def load_spec(spec: dict[str, Any]) -> Any:
