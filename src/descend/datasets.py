@@ -32,6 +32,7 @@ import math
 import os
 import shutil
 import tempfile
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -552,7 +553,10 @@ def load_csv(path: str | os.PathLike[str], target: str, *, task: str | None = No
         raise ValueError(f"dtype: expected 'float32' or 'float64', got {dtype.name!r}")
     path = _csv_file(path)
     with _seekable(path) as readable:
-        fast = _read_fast(readable, target, task, dtype)
+        try:
+            fast = _read_fast(readable, target, task, dtype)
+        except _TooLarge as exc:
+            raise ValueError(str(exc)) from None
         if fast is not None:
             header, X, (y, kind, target_names) = fast
         else:  # something the fast reader does not take as it is: read cell by cell, for the message
@@ -591,7 +595,7 @@ def _cast_features(path: Path, header: list[str], t: int, X: np.ndarray, dtype: 
     if out is not X and not np.isfinite(out).all():
         i, j = (int(k) for k in np.argwhere(~np.isfinite(out))[0])
         name = [n for k, n in enumerate(header) if k != t][j]
-        raise ValueError(f"column {name!r} has {X[i, j]!r} at {_where(*where[i])}, beyond "
+        raise ValueError(f"column {name!r} has {float(X[i, j])!r} at {_where(*where[i])}, beyond "
                          f"{dtype.name}'s range (|x| <= {float(np.finfo(dtype).max):.4g})")
     return out
 
@@ -613,6 +617,10 @@ class _Irregular(Exception):
     """The fast reader met something it does not take as it is (the careful one decides)."""
 
 
+class _TooLarge(Exception):
+    """The data read so far exceed the memory limit (the message says so)."""
+
+
 def _read_fast(path: Path, target: str, task: str | None, dtype: np.dtype
                ) -> tuple[list[str], np.ndarray, tuple[np.ndarray, str, tuple[str, ...] | None]] | None:
     """The data set read by pandas' C parser, chunk by chunk into arrays of ``dtype``; None where
@@ -624,40 +632,47 @@ def _read_fast(path: Path, target: str, task: str | None, dtype: np.dtype
         return None
     import pandas as pd  # lazy: only where CSVs are read (`import descend` stays light)
 
-    irregular = (_Irregular, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, TypeError,
-                 OverflowError)
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    irregular = (_Irregular, pd.errors.ParserError, pd.errors.EmptyDataError, pd.errors.ParserWarning,
+                 pd.errors.DtypeWarning, ValueError, TypeError, OverflowError)
+    with path.open(newline="", encoding="utf-8-sig") as handle, warnings.catch_warnings():
+        # a row longer than the header (pandas drops the rest with a warning): irregular
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        warnings.simplefilter("error", pd.errors.DtypeWarning)
         try:
             header = _header(handle)
             if header is None or target not in header or len(header) < 2 \
                     or len(set(header)) != len(header) or not all(header):
                 return None
-            t = header.index(target)
-            features = [j for j in range(len(header)) if j != t]
             reader = pd.read_csv(handle, header=None, names=header, index_col=False, engine="c",
                                  skip_blank_lines=True, na_values=sorted(MISSING), keep_default_na=False,
                                  chunksize=CSV_CHUNK_ROWS)
+            parts, targets = _read_chunks(path, reader, header.index(target), dtype)
+            y = _fast_target(targets, task)
         except irregular:
             return None
-        parts: list[np.ndarray] = []
-        targets: list[np.ndarray] = []
-        while True:
-            try:
-                chunk = next(reader, None)
-                if chunk is None:
-                    break
-                parts.append(_feature_chunk(chunk, features, dtype))
-                targets.append(_target_chunk(chunk.iloc[:, t]))
-            except irregular:
-                return None
-            rows = sum(len(part) for part in parts)
+    return header, np.concatenate(parts) if len(parts) > 1 else parts[0], y
+
+
+def _read_chunks(path: Path, reader: Any, t: int, dtype: np.dtype
+                 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The features (as ``dtype``) and the target of every chunk, within the memory limit (a
+    :class:`_Irregular` or pandas' error where a chunk is irregular)."""
+    parts: list[np.ndarray] = []
+    targets: list[np.ndarray] = []
+    features: list[int] | None = None
+    for chunk in reader:
+        features = features or [j for j in range(chunk.shape[1]) if j != t]
+        parts.append(_feature_chunk(chunk, features, dtype))
+        targets.append(_target_chunk(chunk.iloc[:, t]))
+        rows = sum(len(part) for part in parts)
+        try:
             check_memory("path", sum(a.nbytes for a in parts + targets),
                          f"the data of {path.name} read so far ({rows:,} rows)")
-    try:
-        y = _fast_target(targets, task)
-    except _Irregular:
-        return None
-    return header, np.concatenate(parts) if len(parts) > 1 else parts[0], y
+        except ValueError as exc:
+            raise _TooLarge(str(exc)) from None
+    if not parts:
+        raise _Irregular
+    return parts, targets
 
 
 def _header(handle: Any) -> list[str] | None:
