@@ -106,3 +106,14 @@ def test_inputs_beyond_the_models_float32_are_a_one_line_error(tmp_path, capsys)
     err = capsys.readouterr().err
     assert "expected values within float32's range" in err and err.count("\n") == 1
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_a_cell_over_128_kilobytes_is_a_one_line_error(flowers, tmp_path, capsys):
+    model_dir, _ = flowers
+    inputs = tmp_path / "big.csv"
+    inputs.write_text("a,b\n1,2\n3," + "4" * 200_000 + "\n")
+    capsys.readouterr()
+    assert main(["predict", "--model", str(model_dir), "--csv", str(inputs), "--output",
+                 str(tmp_path / "o.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "big.csv: line 3: field larger than field limit (131072)" in err and err.count("\n") == 1

@@ -191,3 +191,91 @@ def test_a_model_too_large_for_memory_is_refused_before_allocating(monkeypatch):
         model.add(Dense(1200))          # 969,600 bytes alone; with the model's own weights, over 1 MiB
     with pytest.raises(ValueError, match="1.0 MiB"):
         Sequential([Dense(1000)]).build(1000)
+
+
+# ------------------------------------------------------------------ issue 15: properties
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from descend import losses  # noqa: E402
+
+#: values a careless or hostile caller passes where a number, a list or an array is wanted
+_ODD = st.sampled_from([None, -1, 0, 1, 2, 2.5, -0.5, 1e300, float("nan"), float("inf"), True, False,
+                        np.int64(2), np.float32(0.5), np.bool_(True), "2", "", "auto", b"x", [], [1],
+                        [[1.0, 2.0]], {}, (), object(), np.zeros((0, 2)), np.zeros((4, 3)),
+                        np.full((4, 2), np.nan), np.full((4, 2), 1e300), np.array(["a", "b"]),
+                        np.zeros((4, 2), dtype=complex), np.zeros((2, 2, 2)), 10**30, -(10**30)])
+
+
+def _named(exc, names):
+    return any(name in str(exc) for name in names)
+
+
+def _call(function, names):
+    try:
+        function()
+    except (ValueError, TypeError) as exc:
+        assert _named(exc, names), f"{type(exc).__name__}: {exc} (names {names})"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["X", "batch_size"]), _ODD)
+def test_predict_takes_anything_or_names_the_argument(which, value):
+    args = {"X": X4, "batch_size": 2, which: value}
+    _call(lambda: _small().predict(args["X"], batch_size=args["batch_size"]), [which])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["X", "y", "batch_size"]), _ODD)
+def test_evaluate_takes_anything_or_names_the_argument(which, value):
+    args = {"X": X4, "y": Y4, "batch_size": 2, which: value}
+    _call(lambda: _small().evaluate(args["X"], args["y"], batch_size=args["batch_size"]), [which])
+
+
+_FIT = {"X": X4, "y": Y4, "epochs": 2, "batch_size": 2, "shuffle": True, "validation_split": 0.0,
+        "callbacks": None, "verbose": 0, "seed": 0, "initial_epoch": 0}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(_FIT)), _ODD)
+def test_fit_takes_anything_or_names_the_argument(which, value):
+    if which == "epochs" and isinstance(value, (int, np.integer)) and value > 3:
+        value = 3                                   # (a valid number of epochs that ends soon)
+    args = {**_FIT, which: value}
+    model = _small()
+    before = model.get_weights()
+    X, y = args.pop("X"), args.pop("y")
+    try:
+        model.fit(X, y, **args)
+    except (ValueError, TypeError) as exc:
+        names = [which, "validation_data"] if which == "validation_split" else [which]
+        assert _named(exc, names), f"{type(exc).__name__}: {exc} (argument {which})"
+        assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before, strict=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["layers", "dtype", "seed", "name"]), _ODD)
+def test_sequential_takes_anything_or_names_the_argument(which, value):
+    args = {"layers": [Input(2), Dense(1)], "dtype": "float32", "seed": 0, "name": None, which: value}
+    _call(lambda: Sequential(args["layers"], dtype=args["dtype"], seed=args["seed"], name=args["name"]),
+          [which, "shape"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ODD, st.integers(0, 3))
+def test_set_weights_takes_anything_or_names_the_argument(value, where):
+    model = _small()
+    weights = model.get_weights()
+    before = [w.copy() for w in weights]
+    given = value if where == 3 else [value if i == where else w for i, w in enumerate(weights)]
+    try:
+        model.set_weights(given)
+    except (ValueError, TypeError) as exc:
+        assert "weights" in str(exc)
+        assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before, strict=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ODD)
+def test_losses_get_takes_a_name_or_names_the_argument(value):
+    _call(lambda: losses.get(value), ["loss"])

@@ -72,6 +72,8 @@ class Sequential:
             seed = secrets.randbits(63)
         as_rng(seed)  # type check
         self.seed = int(seed)
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"name: expected a str or None, got {type(name).__name__}")
         self.name = name or "sequential"
         self.layers: list[Layer] = []
         self.input_dim: int | None = None

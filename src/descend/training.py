@@ -222,9 +222,9 @@ def _divergence(model: Sequential, value: float, epoch: int | None, update: int 
 
 # ================================================================================= the epoch loop
 def _progress_callback(verbose: int | str) -> Callback | None:
-    if verbose == "auto":
+    if isinstance(verbose, str) and verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
-    if verbose not in (0, 1, 2):
+    if not isinstance(verbose, (int, np.integer)) or verbose not in (0, 1, 2):
         raise ValueError(f"verbose: expected 0, 1, 2 or 'auto', got {verbose!r}")
     if verbose == 0:
         return None

@@ -56,10 +56,13 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     except UnicodeDecodeError:
         raise ValueError(f"{path}: not a UTF-8 text file") from None
     reader = csv.reader(stdio.StringIO(text))
-    header = next(reader, None)
-    if not header:
-        raise ValueError(f"{path}: the file is empty (expected a header row)")
-    rows = [r for r in reader if any(cell.strip() for cell in r)]
+    try:
+        header = next(reader, None)
+        if not header:
+            raise ValueError(f"{path}: the file is empty (expected a header row)")
+        rows = [r for r in reader if any(cell.strip() for cell in r)]
+    except csv.Error as exc:  # a cell over the csv module's 128 kB, a NUL
+        raise ValueError(f"{path}: line {reader.line_num}: {exc} (is it a CSV file?)") from None
     if not rows:
         raise ValueError(f"{path}: no data rows below the header")
     return [h.strip() for h in header], rows
