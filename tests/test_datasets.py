@@ -598,3 +598,20 @@ def test_descend_train_reads_stdin_and_process_substitution(tmp_path):
                "--epochs 1 --quiet --no-plot")
     run = subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=env)
     assert run.returncode == 0, run.stderr
+
+
+_ODD_OPTIONS = st.sampled_from([None, -1, 0, 3, 4, 50, 2.5, float("nan"), float("inf"), True, np.int64(40),
+                                np.float32(0.2), "10", [], object(), 10**12, -(10**12), 1e300])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["moons", "circles", "xor", "spiral", "gaussians"]),
+       st.sampled_from(["n_samples", "noise", "seed", "n_classes", "factor"]), _ODD_OPTIONS)
+def test_generated_sets_take_anything_or_name_the_option(name, option, value):
+    try:
+        data = D.load(name, **{option: value})
+    except (ValueError, TypeError) as exc:
+        alias = "std" if (name, option) == ("gaussians", "noise") else option   # (the blobs' noise is std)
+        assert f"{alias}=" in str(exc) or f"{alias}:" in str(exc) or "options" in str(exc), str(exc)
+    else:
+        assert np.isfinite(data.X).all() and len(data.X) == len(data.y)

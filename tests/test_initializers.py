@@ -366,3 +366,20 @@ def test_drawing_in_chunks_gives_the_numbers_of_one_float64_draw(monkeypatch, na
     after = np.random.default_rng(5)
     init.sample((300, 70), after)
     assert rng.bit_generator.state == after.bit_generator.state   # the same draws, no more, no fewer
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["he_normal", "glorot_uniform", "zeros", "random_normal", "lecun_uniform"]),
+       st.sampled_from([None, -1, 0, 3, (2, 3), (0, 4), (2, -1), (2.0, 3), [2, 3], (True, 2), "3",
+                        (np.int64(3), 2), (10**9, 10**9), ((2,),), np.float64(3)]))
+def test_initializers_take_a_shape_or_name_it(name, shape):
+    try:
+        out = I.get(name)(shape, np.random.default_rng(0))
+    except (ValueError, TypeError) as exc:
+        assert "shape" in str(exc), str(exc)
+    else:
+        assert out.dtype == np.float32 and np.isfinite(out).all()

@@ -114,10 +114,16 @@ def _count(minimum: int) -> Interval[int]:
     return Interval(int, minimum)
 
 
-def _samples(n_samples: Any, minimum: int) -> int:
-    """``n_samples`` checked: at least ``minimum``, and X (n_samples, 2) float64 with its y int64
-    within the memory limit (refused before anything is drawn)."""
-    n = check("n_samples", n_samples, _count(minimum))
+def _samples(n_samples: Any, minimum: int, n_classes: int | None = None) -> int:
+    """``n_samples`` checked: at least ``minimum`` (2 per class where ``n_classes`` is given), and
+    X (n_samples, 2) float64 with its y int64 within the memory limit (refused before anything
+    is drawn)."""
+    try:
+        n = check("n_samples", n_samples, _count(minimum))
+    except ValueError as exc:
+        if n_classes is None:
+            raise
+        raise ValueError(f"{exc} (2 per class, n_classes={n_classes})") from None
     check_memory("n_samples", n * (2 + 1) * 8, f"{n:,} samples (X of float64 and y)")
     return n
 
@@ -127,7 +133,7 @@ def _sklearn_seed(seed: Seed) -> int | None:
     rng = as_rng(seed)                       # validates the type
     if seed is None or isinstance(seed, np.random.Generator):
         return int(rng.integers(0, 2**31 - 1))
-    return int(seed)
+    return check("seed", seed, Interval(int, 0, 2**32 - 1, noun="an int (scikit-learn's random_state)"))
 
 
 def _as_xy(X: np.ndarray, y: np.ndarray, classification: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -299,7 +305,7 @@ def make_spiral(n_samples: int = 300, n_classes: int = 2, noise: float = 0.2, se
     y : ndarray of int64, shape (n_samples,)
     """
     n_classes = check("n_classes", n_classes, _count(2))
-    n_samples = _samples(n_samples, 2 * n_classes)
+    n_samples = _samples(n_samples, 2 * n_classes, n_classes)
     noise = check("noise", noise, _NOISE)
     rng = as_rng(seed)
     X_parts, y_parts = [], []
@@ -344,7 +350,7 @@ def make_gaussians(n_samples: int = 300, n_classes: int = 3, std: float = 1.0, s
                              f"got shape {centers.shape}")
         n_classes = centers.shape[0]
     n_classes = check("n_classes", n_classes, _count(2))
-    n_samples = _samples(n_samples, 2 * n_classes)
+    n_samples = _samples(n_samples, 2 * n_classes, n_classes)
     std = check("std", std, Interval(float, 0.0, math.inf, closed="right"))
     X, y = make_blobs(n_samples=n_samples, n_features=2,
                       centers=centers if centers is not None else n_classes,
