@@ -559,10 +559,11 @@ def test_a_cell_over_128_kilobytes_is_named(tmp_path):
         D.load_csv(header, "y")
 
 
-def test_a_csv_larger_than_the_memory_limit_is_refused(tmp_path, monkeypatch):
+def test_a_csv_that_grows_past_the_memory_limit_while_read_is_refused(tmp_path, monkeypatch):
     path = write(tmp_path, "a,b,y\n" + "".join(f"{i},{i},{i % 2}\n" for i in range(5000)))
     monkeypatch.setenv("DESCEND_MEMORY_LIMIT", "50kB")
     monkeypatch.setattr(D, "CSV_CHUNK_ROWS", 1000)
+    monkeypatch.setattr(D, "_check_size", lambda *args: None)   # (as if lines were added meanwhile)
     with pytest.raises(ValueError, match=r"path: the data of data.csv read so far \(3,000 rows\) would need "
                                          r"[\d.]+ KiB, more than the memory limit"):
         D.load_csv(path, "y")
@@ -615,3 +616,28 @@ def test_generated_sets_take_anything_or_name_the_option(name, option, value):
         assert f"{alias}=" in str(exc) or f"{alias}:" in str(exc) or "options" in str(exc), str(exc)
     else:
         assert np.isfinite(data.X).all() and len(data.X) == len(data.y)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 6).flatmap(lambda n: st.lists(
+    st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=n, max_size=n),
+    min_size=1, max_size=8)))
+def test_the_standardizer_is_finite_for_any_finite_data(rows):
+    X = np.array(rows, dtype=np.float64)
+    scaler = D.Standardizer().fit(X)
+    assert np.isfinite(scaler.mean).all() and np.isfinite(scaler.scale).all() and (scaler.scale > 0).all()
+    Z = scaler.transform(X)
+    assert np.isfinite(Z).all()
+    assert (np.abs(Z) <= np.sqrt(len(X)) * (1 + 1e-6)).all()   # |z| ≤ √n for a population std
+
+
+def test_a_csv_whose_lines_exceed_the_memory_limit_is_refused_before_reading(tmp_path, monkeypatch):
+    path = write(tmp_path, "a,b,y\n" + "".join(f"{i},{i},{i % 2}\n" for i in range(5000)), "lines.csv")
+    monkeypatch.setenv("DESCEND_MEMORY_LIMIT", "100kB")
+    with pytest.raises(ValueError, match=r"path: lines.csv, 5,000 lines of 3 columns, as X \(float64\) "
+                                         r"and y, would need 117.2 KiB, more than the memory limit "
+                                         r"of 97.7 KiB"):
+        D.load_csv(path, "y")
+    monkeypatch.setenv("DESCEND_MEMORY_LIMIT", "120kB")
+    assert D.load_csv(path, "y").X.shape == (5000, 2)
+    assert D._scan(path) == (max(len(f"{i},{i},{i % 2}") for i in range(5000)), 5001)

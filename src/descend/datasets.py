@@ -634,7 +634,8 @@ def _read_fast(path: Path, target: str, task: str | None, dtype: np.dtype
     length, a blank-looking row of empty cells, text among the numbers of the target): the
     careful reader then reads the file and says what and where. Numbers parse to the same float64
     as Python's ``float`` (tested)."""
-    if _longest_line(path) > CELL_LIMIT:
+    longest, lines = _scan(path)
+    if longest > CELL_LIMIT:
         return None
     import pandas as pd  # lazy: only where CSVs are read (`import descend` stays light)
 
@@ -649,6 +650,7 @@ def _read_fast(path: Path, target: str, task: str | None, dtype: np.dtype
             if header is None or target not in header or len(header) < 2 \
                     or len(set(header)) != len(header) or not all(header):
                 return None
+            _check_size(path, lines - 1, len(header), dtype)
             reader = pd.read_csv(handle, header=None, names=header, index_col=False, engine="c",
                                  skip_blank_lines=True, na_values=sorted(MISSING), keep_default_na=False,
                                  chunksize=CSV_CHUNK_ROWS)
@@ -657,6 +659,16 @@ def _read_fast(path: Path, target: str, task: str | None, dtype: np.dtype
         except irregular:
             return None
     return header, np.concatenate(parts) if len(parts) > 1 else parts[0], y
+
+
+def _check_size(path: Path, rows: int, columns: int, dtype: np.dtype) -> None:
+    """Refuse, before reading, a file whose lines (an upper bound on its rows) would make X and y
+    larger than the memory limit."""
+    try:
+        check_memory("path", rows * ((columns - 1) * dtype.itemsize + 8),
+                     f"{path.name}, {rows:,} lines of {columns} columns, as X ({dtype.name}) and y,")
+    except ValueError as exc:
+        raise _TooLarge(str(exc)) from None
 
 
 def _read_chunks(path: Path, reader: Any, t: int, dtype: np.dtype
@@ -689,20 +701,21 @@ def _header(handle: Any) -> list[str] | None:
     return None
 
 
-def _longest_line(path: Path) -> int:
-    """The length in bytes of the file's longest line."""
-    longest, current = 0, 0
+def _scan(path: Path) -> tuple[int, int]:
+    """The length in bytes of the file's longest line, and its number of lines."""
+    longest, current, lines = 0, 0, 0
     with path.open("rb") as handle:
         while block := handle.read(1 << 22):
             ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+            lines += int(ends.size)
             if not ends.size:
                 current += len(block)
                 longest = max(longest, current)
                 continue
             longest = max(longest, current + int(ends[0]),
-                          int(np.diff(ends).max()) if ends.size > 1 else 0)
+                          int(np.diff(ends).max()) - 1 if ends.size > 1 else 0)
             current = len(block) - int(ends[-1]) - 1
-    return max(longest, current)
+    return max(longest, current), lines + (current > 0)
 
 
 def _feature_chunk(chunk: Any, features: list[int], dtype: np.dtype) -> np.ndarray:
