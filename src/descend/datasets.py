@@ -60,7 +60,7 @@ class Dataset:
 
     Attributes
     ----------
-    X : ndarray of float64, shape (n_samples, n_features)
+    X : ndarray of float64 (float32 from ``load_csv(..., dtype="float32")``), shape (n_samples, n_features)
     y : ndarray, shape (n_samples,)
         int64 class codes 0..n_classes−1 (classification) or float64 values (regression).
     task : {"classification", "regression"}
