@@ -30,7 +30,6 @@ import contextlib
 import csv
 import math
 import os
-import shutil
 import tempfile
 import warnings
 from collections import Counter
@@ -42,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from .backend import as_rng
-from .checks import Interval, as_dtype, check, check_memory, is_number
+from .checks import Interval, as_dtype, check, check_memory, format_bytes, is_number, memory_limit
 
 __all__ = [
     "Dataset", "DatasetInfo", "DATASETS", "load",
@@ -615,6 +614,9 @@ CSV_CHUNK_ROWS = 1 << 16
 CELL_LIMIT = 131072
 
 
+#: a pipe is copied to a temporary file up to this many times the memory limit
+SPOOL_LIMIT_FACTOR = 4
+
 #: memory the careful reader takes per byte of the file (a str per cell, lists of rows)
 SLOW_BYTES_PER_BYTE = 16
 
@@ -770,10 +772,18 @@ def _seekable(path: Path) -> Iterator[Path]:
     if path.is_file():
         yield path
         return
+    limit = SPOOL_LIMIT_FACTOR * memory_limit()
     with tempfile.TemporaryDirectory(prefix="descend-csv-") as folder:
         copy = Path(folder) / (path.name or "stdin")
         with path.open("rb") as source, copy.open("wb") as sink:
-            shutil.copyfileobj(source, sink, 1 << 20)
+            copied = 0
+            while block := source.read(1 << 20):
+                sink.write(block)
+                copied += len(block)
+                if copied > limit:   # /dev/zero, or a stream that never ends
+                    raise ValueError(f"path: {path} gave more than {format_bytes(limit)} without "
+                                     f"ending ({SPOOL_LIMIT_FACTOR}× the memory limit); expected a "
+                                     f"CSV file or a pipe that ends")
         yield copy
 
 
