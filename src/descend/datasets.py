@@ -517,7 +517,8 @@ def load_csv(path: str | os.PathLike[str], target: str, *, task: str | None = No
     array (peak memory about twice the array; ``benchmarks/csv_memory.py``); a file with anything
     irregular (a missing or non-numeric cell, a row of another length, …) is then read again
     cell by cell by Python's csv module, which names the column, data row and line. A pipe
-    (``/dev/stdin``, a shell's ``<(…)``) is copied to a temporary file first. A cell may hold at
+    (``/dev/stdin``, a shell's ``<(…)``) is copied to a temporary file first (at most
+    :data:`SPOOL_LIMIT_FACTOR` times the memory limit). A cell may hold at
     most :data:`CELL_LIMIT` characters; the data may take at most the memory limit
     (:func:`descend.checks.memory_limit`).
 
