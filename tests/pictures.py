@@ -17,4 +17,6 @@ def assert_png(path: str | os.PathLike[str], min_side: int = 100) -> None:
         assert im.format == "PNG"
         assert min(im.size) >= min_side and max(im.size) <= 3000, im.size
         im.verify()
-    assert not [f for f in os.listdir(os.path.dirname(path)) if f.startswith(".")]  # no temp left
+    run_folder = (".descend.lock", ".current")  # descend train's lock and version link (not temporary)
+    assert not [f for f in os.listdir(os.path.dirname(path))  # no temp left
+                if f.startswith(".") and f not in run_folder and not f.startswith(".run-")]

@@ -34,8 +34,8 @@ def test_train_writes_model_history_curves_and_results(tmp_path, capsys):
     out = tmp_path / "run"
     assert _train(*MOONS[:-1], "--epochs", "3", "--validation-split", "0.2", "--out", str(out)) == 0
     assert capsys.readouterr().out == ""  # --quiet
-    assert sorted(p.name for p in out.iterdir()) == ["curves.png", "history.csv", "history.json",
-                                                    "model.safetensors", "results.json"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "curves.png", "history.csv", "history.json", "model.safetensors", "results.json"]
     model, extra = load_checkpoint(out)
     assert model.epochs_trained == 3 and extra["cli"]["data"]["name"] == "moons"
     history = json.loads((out / "history.json").read_text())

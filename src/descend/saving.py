@@ -52,9 +52,12 @@ not import the model, which imports it for :meth:`~descend.model.Sequential.save
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import json
 import math
 import os
+import stat
 import struct
 import tempfile
 from collections.abc import Mapping
@@ -66,10 +69,19 @@ import numpy as np
 from .callbacks import History
 
 FORMAT = "descend"
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
+#: versions this descend reads: 1 (no checksum, before descend 0.2's hardening) and 2
+READABLE_VERSIONS = ("1", "2")
 FILENAME = "model.safetensors"
 _RNG_CLASSES = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 _MAX_HEADER = 100 * 1024 * 1024  # safetensors' own limit
+#: weights an architecture may declare beyond those the file stores before loading refuses to
+#: build it (a mismatch this small is reported precisely, array by array, after building)
+_SIZE_SLACK = 2**20
+_MAX_DEPTH = 64  # JSON nesting in a header: descend writes 6 levels at most
+#: bytes per element of the dtypes a safetensors header may name
+_DTYPE_SIZES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1,
+                "U64": 8, "U32": 4, "U16": 2, "U8": 1, "BOOL": 1}
 
 PathLike = str | os.PathLike
 
@@ -99,31 +111,69 @@ def fsync_directory(directory: PathLike) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: PathLike, data: bytes) -> Path:
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system says it (Linux)."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)  # pragma: no cover - systems without /proc
+    os.umask(mask)  # pragma: no cover
+    return mask  # pragma: no cover
+
+
+def new_file_mode(path: PathLike, like: PathLike | None = None) -> int:
+    """The permission bits a file written at ``path`` should get: those of the file it replaces
+    (``like``, else ``path`` itself) so that a user's ``chmod`` survives a re-save, else what a
+    plain :func:`open` gives under the umask (``0o666 & ~umask``)."""
+    for existing in (like, path):
+        if existing is not None:
+            with contextlib.suppress(OSError):
+                return stat.S_IMODE(os.stat(existing).st_mode)
+    return 0o666 & ~current_umask()
+
+
+def naming_path(exc: OSError, path: PathLike) -> OSError:
+    """``exc`` naming ``path`` when it names no file (a failed write or fsync names none)."""
+    if exc.filename is not None or exc.errno is None:
+        return exc
+    return type(exc)(exc.errno, exc.strerror, str(path))
+
+
+def atomic_write_bytes(path: PathLike, data: bytes, *, like: PathLike | None = None) -> Path:
     """Write ``data`` to ``path`` atomically: temporary file beside it, fsync, rename, fsync dir.
 
-    Readers, and a process killed half-way, see either the old content or the new one.
+    Readers, and a process killed half-way, see either the old content or the new one. The
+    file gets :func:`new_file_mode` (that of ``like`` or of the file it replaces, else the
+    umask's). An OSError (disk full, read-only file system, ...) names ``path``.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mode = new_file_mode(path, like)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise naming_path(exc, path) from None
+    try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise naming_path(exc, path) from None
         raise
     fsync_directory(path.parent)
     return path
 
 
-def atomic_write_text(path: PathLike, text: str) -> Path:
+def atomic_write_text(path: PathLike, text: str, *, like: PathLike | None = None) -> Path:
     """:func:`atomic_write_bytes` for UTF-8 text."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
+    return atomic_write_bytes(path, text.encode("utf-8"), like=like)
 
 
 # ------------------------------------------------------------------------------------------ save
@@ -217,8 +267,23 @@ def to_bytes(model: Any, extra: Mapping[str, Any] | None = None) -> bytes:
         text = json.dumps(_jsonable(doc), allow_nan=True)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"extra: cannot be written as JSON ({exc})") from None
-    metadata = {"format": FORMAT, "format_version": FORMAT_VERSION, "descend": text}
+    metadata = {"format": FORMAT, "format_version": FORMAT_VERSION, "descend": text,
+                "sha256": checksum(text, tensors)}
     return save(tensors, metadata=metadata)
+
+
+def checksum(text: str, tensors: Mapping[str, np.ndarray]) -> str:
+    """SHA-256 (hex) of a checkpoint's content: the descend JSON document, then every tensor in
+    name order as ``name``, dtype, shape and its little-endian bytes. Stored in the metadata as
+    ``sha256`` and compared on load: a flipped bit anywhere in the weights or the document is
+    found, where safetensors alone would load the changed numbers."""
+    h = hashlib.sha256(text.encode("utf-8"))
+    for name in sorted(tensors):
+        array = np.ascontiguousarray(tensors[name])
+        array = array.astype(array.dtype.newbyteorder("<"), copy=False)
+        h.update(f"\0{name}\0{array.dtype.name}\0{array.shape}\0".encode())
+        h.update(array.reshape(-1).view(np.uint8).data)
+    return h.hexdigest()
 
 
 def save_model(model: Any, path: PathLike, *, extra: Mapping[str, Any] | None = None) -> Path:
@@ -245,6 +310,11 @@ def save_model(model: Any, path: PathLike, *, extra: Mapping[str, Any] | None = 
 
 
 # ------------------------------------------------------------------------------------------ load
+def _whole(value: Any) -> bool:
+    """A JSON integer >= 0 (not a bool, not a float such as Infinity)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 class Checkpoint:
     """One checked checkpoint file: its JSON document (``doc``) and its arrays (``tensors``);
     :meth:`fail` and :meth:`key` give errors that name the file."""
@@ -252,29 +322,25 @@ class Checkpoint:
     def __init__(self, file: Path) -> None:
         self.file = file
         self.doc, self.tensors = self._read()
+        self._check_declared_size()
 
     def fail(self, what: str) -> ValueError:
         return ValueError(f"{self.file}: {what}")
 
     def _read(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        try:
-            data = self.file.read_bytes()
-        except FileNotFoundError:
-            raise FileNotFoundError(f"{self.file}: no saved model there (expected a directory "
-                                    f"holding {FILENAME}, or a .safetensors file)") from None
-        except IsADirectoryError:
-            raise ValueError(f"{self.file}: is a directory, expected a file") from None
+        data = self._read_file()
         header = self._header(data)
         meta = header.get("__metadata__") or {}
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise self.fail("not a descend model (a safetensors file without descend's metadata)")
-        if meta.get("format_version") != FORMAT_VERSION:
-            raise self.fail(f"format version {meta.get('format_version')!r} is not supported "
-                            f"(this descend reads version {FORMAT_VERSION})")
-        try:
-            doc = json.loads(meta["descend"])
-        except (KeyError, TypeError, json.JSONDecodeError) as exc:
-            raise self.fail(f"the descend metadata is missing or not valid JSON ({exc})") from None
+        version = meta.get("format_version")
+        if version not in READABLE_VERSIONS:
+            raise self.fail(f"format version {str(version)[:20]!r} is not supported "
+                            f"(this descend reads versions {', '.join(READABLE_VERSIONS)})")
+        text = meta.get("descend")
+        if not isinstance(text, str):
+            raise self.fail("the descend metadata is missing")
+        doc = self._json(text, "the descend metadata", "the descend metadata is missing or not valid JSON")
         if not isinstance(doc, dict):
             raise self.fail("the descend metadata is not a JSON object")
         from safetensors.numpy import load
@@ -283,33 +349,128 @@ class Checkpoint:
             tensors = load(data)
         except Exception as exc:  # safetensors raises its own error type for every defect
             raise self.fail(f"corrupted tensor data ({exc})") from None
+        if version != "1" and meta.get("sha256") != checksum(text, tensors):
+            raise self.fail("damaged: its content does not match the SHA-256 checksum stored in it "
+                            "(a changed byte in the weights or the metadata); restore it from a copy")
         return doc, tensors
 
+    def _read_file(self) -> bytes:
+        """The file's bytes; only a regular file is read (a device such as /dev/zero would read
+        without end, a FIFO would wait for a writer), and only as many bytes as it holds."""
+        try:
+            fd = os.open(self.file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{self.file}: no saved model there (expected a directory "
+                                    f"holding {FILENAME}, or a .safetensors file)") from None
+        except IsADirectoryError:
+            raise self.fail("is a directory, expected a file") from None
+        except NotADirectoryError:
+            raise self.fail(f"no saved model there: {str(self.file.parent)!r} is a file, not a directory "
+                            f"(expected a directory holding {FILENAME}, or a .safetensors file)") from None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise self.fail("a loop of symbolic links; point it at the model file itself") from None
+            raise
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(f.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise self.fail("is a directory, expected a file")
+            if not stat.S_ISREG(info.st_mode):
+                raise self.fail("not a regular file (a device, FIFO or socket); a saved model is a file "
+                                "on disk")
+            return f.read(info.st_size)
+
+    def _json(self, text: bytes | str, what: str, invalid: str) -> Any:
+        """JSON ``text`` parsed, nested at most :data:`_MAX_DEPTH` deep, or the error naming ``what``."""
+        try:
+            value = json.loads(text)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise self.fail(invalid) from None
+        except RecursionError:
+            raise self.fail(f"{what} is nested too deeply to be a descend model") from None
+        stack = [(value, 1)]
+        while stack:
+            item, depth = stack.pop()
+            if depth > _MAX_DEPTH:
+                raise self.fail(f"{what} is nested more than {_MAX_DEPTH} deep")
+            if isinstance(item, dict):
+                stack.extend((v, depth + 1) for v in item.values())
+            elif isinstance(item, list):
+                stack.extend((v, depth + 1) for v in item)
+        return value
+
     def _header(self, data: bytes) -> dict[str, Any]:
+        """The safetensors header, checked against a schema and the file's size before any array
+        is made: every tensor a known dtype, a shape of non-negative ints and the offsets of
+        exactly its bytes, the tensors back to back up to the end of the file."""
         if len(data) < 8:
             raise self.fail(f"truncated or not a safetensors file ({len(data)} bytes)")
         (n,) = struct.unpack("<Q", data[:8])
         if n > _MAX_HEADER or 8 + n > len(data):
             raise self.fail(f"truncated or not a safetensors file (header of {n} bytes announced, "
                             f"{len(data) - 8} bytes follow)")
-        try:
-            header = json.loads(data[8:8 + n].decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise self.fail("not a safetensors file (its header is not JSON)") from None
+        header = self._json(data[8:8 + n], "its header", "not a safetensors file (its header is not JSON)")
         if not isinstance(header, dict):
             raise self.fail("not a safetensors file (its header is not a JSON object)")
+        spans = sorted(self._span(key, spec) for key, spec in header.items() if key != "__metadata__")
         end = 0
-        for key, spec in header.items():
-            if key == "__metadata__":
-                continue
-            offsets = spec.get("data_offsets") if isinstance(spec, dict) else None
-            if not (isinstance(offsets, list) and len(offsets) == 2):
-                raise self.fail(f"corrupted header: tensor {key!r} has no data offsets")
-            end = max(end, int(offsets[1]))
+        for begin, stop in spans:
+            if begin != end:
+                raise self.fail("corrupted header: the tensors' data offsets overlap or leave gaps")
+            end = stop
         if 8 + n + end != len(data):
             raise self.fail(f"truncated or corrupted: the header describes {end} bytes of tensor data, "
                             f"the file holds {len(data) - 8 - n}")
+        meta = header.get("__metadata__")
+        if meta is not None and not (isinstance(meta, dict)
+                                     and all(isinstance(v, str) for v in meta.values())):
+            raise self.fail("corrupted header: __metadata__ is not a JSON object of strings")
         return header
+
+    def _span(self, key: str, spec: Any) -> tuple[int, int]:
+        """(begin, end) of tensor ``key``'s bytes, its description checked."""
+        if not isinstance(spec, dict):
+            raise self.fail(f"corrupted header: tensor {key[:80]!r} is not described by a JSON object")
+        dtype, shape, offsets = spec.get("dtype"), spec.get("shape"), spec.get("data_offsets")
+        if dtype not in _DTYPE_SIZES:
+            raise self.fail(f"corrupted header: tensor {key[:80]!r} has an unknown dtype")
+        if not (isinstance(shape, list) and all(_whole(d) for d in shape)):
+            raise self.fail(f"corrupted header: tensor {key[:80]!r} has no shape of non-negative integers")
+        if not (isinstance(offsets, list) and len(offsets) == 2 and all(_whole(o) for o in offsets)
+                and offsets[0] <= offsets[1]):
+            raise self.fail(f"corrupted header: tensor {key[:80]!r} has no data offsets")
+        if math.prod(shape) * _DTYPE_SIZES[dtype] != offsets[1] - offsets[0]:
+            raise self.fail(f"corrupted header: tensor {key[:80]!r} declares shape {shape[:8]} of {dtype}, "
+                            f"which is not the {offsets[1] - offsets[0]} bytes it spans")
+        return offsets[0], offsets[1]
+
+    def _check_declared_size(self) -> None:
+        """The weights the architecture declares fit in the bytes the file stores for them,
+        checked before the model is built (a small file must not make it allocate gigabytes)."""
+        arch = self.doc.get("architecture")
+        if not isinstance(arch, dict) or arch.get("input_dim") is None:
+            return  # no input width: building allocates nothing
+        width: Any = arch["input_dim"]
+        layers = arch.get("layers")
+        if not (_whole(width) and width > 0 and isinstance(layers, list)):
+            raise self.fail("architecture: expected a positive input_dim and a list of layers")
+        declared = 0
+        for spec in layers:
+            config = spec.get("config") if isinstance(spec, dict) else None
+            if not isinstance(config, dict) or config.get("units") is None:
+                continue
+            units = config["units"]
+            if not (_whole(units) and units > 0):
+                raise self.fail(f"architecture: a layer's units must be a positive integer, got "
+                                f"{str(units)[:40]}")
+            declared += width * units + (units if config.get("use_bias", True) else 0)
+            width = units
+        names = self.doc.get("weights")
+        names = names if isinstance(names, list) else []
+        stored = sum(self.tensors[n].size for n in names if isinstance(n, str) and n in self.tensors)
+        if declared > stored + _SIZE_SLACK:  # (a small mismatch gets the precise message later)
+            raise self.fail(f"architecture: declares {declared} weights, the file stores {stored}; "
+                            f"building it would allocate memory the file cannot fill")
 
     def key(self, key: str, kind: type | tuple[type, ...], doc: Mapping[str, Any] | None = None) -> Any:
         """``doc[key]`` (default: the whole document's) of type ``kind``, or the error naming both."""
@@ -390,14 +551,19 @@ def _restore_compile(model: Any, config: dict[str, Any], checkpoint: Checkpoint,
                               f"({type(exc).__name__}: {exc})") from None
     state: dict[str, Any] = dict(checkpoint.key("optimizer_state", dict))
     for key in checkpoint.key("optimizer_arrays", list):
-        if key not in checkpoint.tensors:
-            raise checkpoint.fail(f"optimizer: missing array {key!r}")
+        if not isinstance(key, str) or key not in checkpoint.tensors:
+            raise checkpoint.fail(f"optimizer: missing array {str(key)[:80]!r}")
+        if not np.isfinite(checkpoint.tensors[key]).all():
+            raise checkpoint.fail(f"optimizer state: {key!r} contains NaN or inf")
         state[key[len("optimizer/"):]] = checkpoint.tensors[key]
+    for key, value in state.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise checkpoint.fail(f"optimizer state: {key!r} is {value}")
     if state.get("iterations", 0) and has_weights:
         _check_optimizer_shapes(state, model, checkpoint)
     try:
         model.optimizer.set_state(state)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise checkpoint.fail(f"optimizer state: {exc}") from None
 
 
@@ -425,7 +591,7 @@ def _rng_from_state(state: Any, checkpoint: Checkpoint, key: str = "train_rng") 
             state = {**state, "state": {**state["state"],
                                         "key": np.asarray(state["state"]["key"], dtype=np.uint32)}}
         bit_generator.state = state
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError, IndexError) as exc:
         raise checkpoint.fail(f"{key}: the generator state does not restore ({exc})") from None
     return np.random.Generator(bit_generator)
 
@@ -434,8 +600,10 @@ def _restore_history(model: Any, record: Any, checkpoint: Checkpoint) -> None:
     if not isinstance(record, dict) or not isinstance(record.get("epoch"), list) or \
             not isinstance(record.get("history"), dict):
         raise checkpoint.fail("history: expected {'epoch': [...], 'history': {...}}")
+    if not all(isinstance(e, int) and not isinstance(e, bool) and e >= 0 for e in record["epoch"]):
+        raise checkpoint.fail("history: the epochs must be non-negative integers")
     history = History()
-    history.epoch = [int(e) for e in record["epoch"]]
+    history.epoch = list(record["epoch"])
     history.history = {str(k): [_number(v) for v in vals] if isinstance(vals, list) else vals
                        for k, vals in record["history"].items()}
     history.set_model(model)

@@ -10,13 +10,17 @@ Each subcommand lives in its own module of this package, which provides::
 the module of the subcommand it names and no other: ``descend --help`` lists the subcommands from
 :data:`COMMANDS` alone, ``descend train ...`` imports ``descend.cli.train`` (and what its options
 need). ``descend`` itself is imported first, as the package this one belongs to. User errors
-(:class:`ValueError`, :class:`TypeError`, :class:`FileNotFoundError`, :class:`IsADirectoryError`,
-:class:`PermissionError`; descend's own errors are ValueErrors) end with a one-line message and
-exit status 2, never a traceback.
+(:class:`ValueError` and :class:`TypeError`; descend's own errors are ValueErrors), the
+machine's state (every :class:`OSError`: a missing file, a file where a folder is needed, a full
+disk, a read-only file system, a symbolic-link loop, ...) and an unreadable CSV
+(:class:`csv.Error`) end with a one-line message and exit status 2, never a traceback; an OSError's
+message names the path and says what to do (:func:`os_error_message`).
 """
 from __future__ import annotations
 
 import argparse
+import csv
+import errno
 import importlib
 import re
 import sys
@@ -143,6 +147,37 @@ def _named_command(argv: Sequence[str]) -> str | None:
     return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
+#: errno -> what the user can do about it
+_ADVICE = {
+    errno.ENOSPC: "the disk is full: free some space or write somewhere else",
+    errno.EDQUOT: "the disk quota is used up: free some space or write somewhere else",
+    errno.EROFS: "the file system is read-only: write somewhere else",
+    errno.EACCES: "no permission: check the path's permissions or use another path",
+    errno.EPERM: "not permitted: check the path's permissions or use another path",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: use another path",
+    errno.EEXIST: "a file stands where a folder is needed: move it or use another path",
+    errno.EISDIR: "a folder stands where a file is needed: give a file's path",
+    errno.ENOENT: "nothing there: check the path",
+    errno.ELOOP: "a loop of symbolic links: fix the link or give the real path",
+    errno.ENAMETOOLONG: "the name is too long: use a shorter path",
+    errno.EMFILE: "too many open files: close some programs or raise the limit (ulimit -n)",
+    errno.EIO: "the device reported an input/output error: check the disk",
+}
+
+
+def os_error_message(exc: OSError) -> str:
+    """One line for an OSError: the path, what happened and what to do (or the message a
+    descend function wrote itself, which already says both)."""
+    if exc.errno is None or exc.filename is None and exc.strerror is None:
+        return str(exc)
+    what = exc.strerror or str(exc)
+    advice = _ADVICE.get(exc.errno, "check the path and the disk")
+    if exc.filename is None:
+        return f"{what} ({advice})"
+    where = str(exc.filename) + (f" -> {exc.filename2}" if exc.filename2 is not None else "")
+    return f"{where}: {what} ({advice})"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(_named_command(argv))
@@ -156,6 +191,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("descend: interrupted", file=sys.stderr)
         return 130
-    except (ValueError, TypeError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        print(f"descend {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    except (ValueError, TypeError) as exc:
+        message = str(exc)
+    except OSError as exc:
+        message = os_error_message(exc)
+    except csv.Error as exc:
+        message = f"cannot read the CSV file: {exc}"
+    print(f"descend {args.command}: error: {' '.join(message.split())}", file=sys.stderr)
+    return 2

@@ -12,8 +12,11 @@ The pipeline is stored in the checkpoint's ``extra["cli"]`` (see :mod:`descend.s
 from __future__ import annotations
 
 import argparse
+import errno
+import hashlib
 import math
 import os
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -244,12 +247,26 @@ def evaluate(model: Any, cli: dict[str, Any], X: np.ndarray, y: np.ndarray) -> d
 
 # ------------------------------------------------------------------------------------- output
 def out_dir(text: str) -> Path:
-    """The ``--out`` folder, created if missing; a file in its place is an error naming --out."""
+    """The ``--out`` folder, created if missing; a file in its place is an error naming --out
+    (an OSError on the way, such as a file among its parents, names the path)."""
     out = Path(text)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out: expected a folder, got the file {str(out)!r}")
     out.mkdir(parents=True, exist_ok=True)
     return out
+
+
+def output_file(text: str, option: str) -> Path:
+    """An output file's path, checked before any work: not a folder, its folder created if
+    missing (so that a file among its parents or a read-only disk fails at once)."""
+    path = Path(text)
+    if path.is_dir():
+        raise ValueError(f"{option}: expected a file name, got the folder {text!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not os.access(path.parent, os.W_OK):
+        code = errno.EROFS if os.statvfs(path.parent).f_flag & os.ST_RDONLY else errno.EACCES
+        raise OSError(code, os.strerror(code), str(path.parent))
+    return path
 
 
 #: the width of the tables written to a file or a pipe (rich would take 80 columns and cut cells)
@@ -309,7 +326,7 @@ def metrics_table(title: str, columns: dict[str, dict[str, float]], caption: str
 
 
 def load_trained(path: str) -> tuple[Any, dict[str, Any]]:
-    """A model saved by ``descend train`` and its data pipeline."""
+    """A model saved by ``descend train`` and its data pipeline (checked against the model)."""
     from ..model import load_checkpoint
 
     model, extra = load_checkpoint(path)
@@ -319,4 +336,90 @@ def load_trained(path: str) -> tuple[Any, dict[str, Any]]:
                          f"stored with it); use descend.load_model in Python")
     if model.loss is None or not model.built:
         raise ValueError(f"{path}: the saved model is not trained")
+    problem = _pipeline_problem(cli, model)
+    if problem is not None:
+        raise ValueError(f"{path}: the data pipeline stored with the model is damaged: {problem}")
     return model, cli
+
+
+def _is_names(value: Any, count: int) -> bool:
+    return isinstance(value, list) and len(value) == count and all(isinstance(v, str) for v in value)
+
+
+def _pipeline_problem(cli: dict[str, Any], model: Any) -> str | None:
+    """What in a saved pipeline (``extra["cli"]``) does not fit the model or its schema, or None."""
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+    data = cli.get("data")
+    if not (isinstance(data, dict) and any(isinstance(data.get(k), str) for k in ("csv", "name"))):
+        return "'data' names no CSV file or data set"
+    if cli.get("task") not in ("classification", "regression"):
+        return "'task' is neither classification nor regression"
+    if not _is_names(cli.get("feature_names"), model.input_dim):
+        return f"'feature_names' is not a list of {model.input_dim} names (the model's inputs)"
+    if cli["task"] == "classification":
+        n = cli.get("n_classes")
+        units = model.output_dim
+        if not (isinstance(n, int) and n >= 2 and units == (1 if n == 2 else n)):
+            return f"'n_classes' does not fit the model's {units} outputs"
+        if not _is_names(cli.get("target_names"), n):
+            return f"'target_names' is not a list of {n} labels"
+    if not (number(cli.get("test_size")) and 0 <= cli["test_size"] < 1) or \
+            not (number(cli.get("validation_split")) and 0 <= cli["validation_split"] < 1):
+        return "'test_size' or 'validation_split' is not a fraction in [0, 1)"
+    batch = cli.get("batch_size")
+    if not (batch is None or isinstance(batch, int) and not isinstance(batch, bool) and batch >= 1):
+        return "'batch_size' is not a positive integer or null"
+    if not isinstance(cli.get("seed"), int) or not isinstance(cli.get("shuffle"), bool):
+        return "'seed' or 'shuffle' has the wrong type"
+    standardizer = cli.get("standardizer")
+    if standardizer is not None and not (
+            isinstance(standardizer, dict)
+            and all(isinstance(standardizer.get(k), list) and len(standardizer[k]) == model.input_dim
+                    and all(number(v) for v in standardizer[k]) for k in ("mean", "scale"))):
+        return f"'standardizer' is not {model.input_dim} finite means and scales"
+    return None
+
+
+# ---------------------------------------------------------------------- the training data's hash
+def file_sha256(path: str | os.PathLike[str]) -> str | None:
+    """SHA-256 (hex) of a regular file's bytes, recorded with a run to recognise its data; None
+    for what is not a regular file (a pipe, ``/dev/stdin``: read once, nothing to compare later).
+    The bytes are hashed, never interpreted or shown."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return None
+        h = hashlib.sha256()
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+        return h.hexdigest()
+
+
+def same_data(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two data specs name the same data (the recorded hash aside)."""
+    return {k: v for k, v in a.items() if k != "sha256"} == {k: v for k, v in b.items() if k != "sha256"}
+
+
+def recorded_csv(model_path: str, spec: dict[str, Any], given: str | None, option: str,
+                 hint: str = "") -> dict[str, Any]:
+    """The saved run's CSV spec, to be read again (``evaluate``, ``--resume``): a path stored in a
+    model file is used only once the file's SHA-256 matches the one recorded at training (a model
+    file is data: it must not make descend open and show another file). ``given`` (``--csv``)
+    names the data when it moved; its hash must match too when one was recorded."""
+    path = given if given is not None else spec["csv"]
+    recorded = spec.get("sha256")
+    if given is None and not isinstance(recorded, str):
+        raise ValueError(f"{model_path}: the run records no checksum of its CSV data; name the file "
+                         f"with {option} PATH")
+    try:
+        actual = file_sha256(path)
+    except FileNotFoundError:
+        raise ValueError(f"{model_path}: the run's CSV data {path!r} is not there any more; if it moved, "
+                         f"name it with {option} PATH") from None
+    if isinstance(recorded, str) and actual != recorded:
+        who = f"{option} {path!r}" if given is not None else f"the run's CSV data {path!r}"
+        raise ValueError(f"{who}: not the data the run was trained on (its SHA-256 differs from the one "
+                         f"recorded at training: the file changed or is another one){hint}")
+    return {**spec, "csv": str(Path(path).resolve()), "sha256": actual}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from . import _common as common
 
@@ -31,8 +32,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     model, cli = common.load_trained(args.model)
-    spec = common.data_spec(args, cli["seed"]) or cli["data"]
-    same = spec == cli["data"]
+    spec = common.data_spec(args, cli["seed"])
+    if spec is None:  # the training data, read again only if it is what the run recorded
+        spec = cli["data"]
+        if "csv" in spec:
+            spec = common.recorded_csv(args.model, spec, None, "--csv", hint=(
+                "; to evaluate on the file as it is now, name it with --csv PATH --target COLUMN"))
+    same = common.same_data(spec, cli["data"])
+    if same and "csv" in spec and isinstance(cli["data"].get("sha256"), str) \
+            and common.file_sha256(spec["csv"]) != cli["data"]["sha256"]:
+        print(f"descend evaluate: warning: {spec['csv']} changed since the model was trained (its "
+              f"SHA-256 differs): its test part is not the data held out in training", file=sys.stderr)
     part = args.split if args.split != "auto" else ("test" if same and cli["test_size"] else "all")
     if part in ("test", "train") and not same:
         raise ValueError(f"--split: '{part}' is only defined for the data the model was trained on "

@@ -94,6 +94,7 @@ def _number(path: Path, column: str, row: int, cell: str) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
+    common.output_file(args.output, "--output")  # a path that cannot be written fails first
     model, cli = common.load_trained(args.model)
     header, rows, X = read_features(Path(args.csv), cli)
     out = model.predict(common.standardize(cli, X)).astype(np.float64)

@@ -17,12 +17,20 @@ more** epochs with the same data, split, standardisation, batch size and validat
 optimizer state and the shuffling generator from the checkpoint — the result is bit for bit that
 of one uninterrupted run. Options that would change the run (data, model, optimizer) are
 refused with --resume; ``--out`` (default: DIR itself), ``--early-stopping`` and ``--quiet``
-may be given.
+may be given, and ``--csv NEW`` when the run's CSV file moved. A CSV run records the SHA-256 of
+its file: ``--resume`` refuses a file that changed (``evaluate`` warns), and a path stored in a
+model is read again only when its hash matches.
+
+The output folder is written as a unit (see ``descend.cli._runfolder``): its files always
+describe one run, even when the process is killed or the disk is full, and a second run given
+the same folder while one writes it stops at once. A run that diverges writes the history up to
+the divergence to ``diverged-history.csv`` / ``.json`` in ``--out``.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -33,10 +41,12 @@ from .. import batching, optimizers, regularizers, saving
 from ..callbacks import EarlyStopping, ProgressBar
 from ..checks import Interval, check, keywords
 from ..datasets import Standardizer
+from ..errors import DivergenceError
 from ..layers import Dense, Input, Layer
 from ..losses import REGISTRY as LOSSES
 from ..model import Sequential
 from . import _common as common
+from ._runfolder import RunFolder, disagreement
 
 EPILOG = """examples:
   descend train --data digits --layers 64 --optimizer adam --lr 1e-3 --epochs 40 --out runs/digits
@@ -52,7 +62,7 @@ EPILOG = """examples:
 
 #: options whose change would make a resumed run a different run (dest -> flag)
 _FIXED_ON_RESUME = {
-    "data": "--data", "csv": "--csv", "target": "--target", "task": "--task", "n_samples": "--n-samples",
+    "data": "--data", "target": "--target", "task": "--task", "n_samples": "--n-samples",
     "noise": "--noise", "factor": "--factor", "n_classes": "--n-classes", "test_size": "--test-size",
     "no_standardize": "--no-standardize", "layers": "--layers", "activation": "--activation",
     "init": "--init", "output_activation": "--output-activation", "loss": "--loss", "metrics": "--metrics",
@@ -222,6 +232,8 @@ def _fresh(args: argparse.Namespace) -> tuple[Any, dict[str, Any], Any]:
     spec = common.data_spec(args, seed)
     if spec is None:
         raise ValueError("--data or --csv: name the data to train on (or --resume DIR)")
+    if "csv" in spec:  # recorded, so that a later --resume or evaluate can tell the same data
+        spec["sha256"] = common.file_sha256(spec["csv"])
     data = common.load_spec(spec)
     if data.task == "classification" and (data.n_classes or 0) < 2:
         raise ValueError(f"--target: the column {data.target!r} holds one class only "
@@ -244,18 +256,37 @@ def _resumed(args: argparse.Namespace) -> tuple[Any, dict[str, Any], Any]:
     given = [flag for dest, flag in _FIXED_ON_RESUME.items() if getattr(args, dest, None) is not None]
     if given:
         raise ValueError(f"{given[0]}: cannot be changed when resuming; --resume continues the saved run "
-                         "as it was (only --epochs, --out, --early-stopping, --quiet and --no-plot may "
-                         "be given)")
+                         "as it was (only --epochs, --out, --early-stopping, --quiet, --no-plot and "
+                         "--csv for a CSV file that moved may be given)")
     model, cli = common.load_trained(args.resume)
+    folder = Path(args.resume)
+    problem = disagreement(folder, model) if folder.is_dir() else None
+    if problem is not None:
+        raise ValueError(f"--resume: {str(folder)!r} does not describe one run ({problem}); its model "
+                         f"is the last complete save: remove history.* and results.json to resume from it")
+    if "csv" in cli["data"]:
+        cli["data"] = common.recorded_csv(args.resume, cli["data"], args.csv, "--csv")
+    elif args.csv is not None:
+        raise ValueError(f"--csv: the run was trained on the data set {cli['data']['name']!r}, "
+                         f"not a CSV file")
     return model, cli, common.load_spec(cli["data"])
 
 
 # ------------------------------------------------------------------------------------------ run
 def run(args: argparse.Namespace) -> int:
+    folder = _output_folder(args)  # created and locked before anything is loaded or trained
+    try:
+        return _run(args, folder)
+    finally:
+        if folder is not None:
+            folder.close()
+
+
+def _run(args: argparse.Namespace, folder: RunFolder | None) -> int:
     resuming = args.resume is not None
-    model, cli, data = _resumed(args) if resuming else _fresh(args)
     epochs = check("--epochs", _pick(args.epochs, 20), _POSITIVE)
-    out = _output_folder(args)
+    model, cli, data = _resumed(args) if resuming else _fresh(args)
+    out = None if folder is None else folder.path
 
     y_all = common.encode_targets(cli, data, "data")
     X_all = common.align_features(cli, data.feature_names, data.X, "data")
@@ -272,26 +303,49 @@ def run(args: argparse.Namespace) -> int:
                   + (f", {data.n_classes} classes" if data.n_classes else ""))
     start_epoch = model.epochs_trained
     started = time.perf_counter()
-    model.fit(X_train, y_train, epochs=start_epoch + epochs, initial_epoch=start_epoch,
-              batch_size=cli["batch_size"], shuffle=cli["shuffle"], validation_split=cli["validation_split"],
-              seed=None if resuming else cli["seed"], callbacks=_callbacks(args, cli), verbose=0)
+    try:
+        model.fit(X_train, y_train, epochs=start_epoch + epochs, initial_epoch=start_epoch,
+                  batch_size=cli["batch_size"], shuffle=cli["shuffle"],
+                  validation_split=cli["validation_split"], seed=None if resuming else cli["seed"],
+                  callbacks=_callbacks(args, cli), verbose=0)
+    except DivergenceError as exc:
+        raise _diverged(exc, model, out) from None
     took = time.perf_counter() - started
 
     results = _results(model, X_test, y_test, took, start_epoch, len(X_train))
-    if out is not None:
-        _write_outputs(model, cli, out, results, plot=not args.no_plot)
+    if folder is not None:
+        _write_outputs(model, cli, folder, results, plot=not args.no_plot)
     _summary(con, model, cli, data, results, out)
     return 0
 
 
-def _output_folder(args: argparse.Namespace) -> Path | None:
-    """Where to write: --out, else the folder resumed from, else nowhere."""
-    out = args.out if args.out is not None else args.resume
-    if out is None:
-        return None
-    if Path(out).exists() and not Path(out).is_dir():
-        raise ValueError(f"--out: {str(out)!r} exists and is not a directory")
-    return Path(out)
+def _output_folder(args: argparse.Namespace) -> RunFolder | None:
+    """Where to write: --out, else the folder resumed from, else nowhere; opened (created and
+    locked) at once, so that a folder that cannot be written fails before training."""
+    if args.out is not None:
+        return RunFolder(args.out, "--out").open()
+    if args.resume is not None:
+        if Path(args.resume).is_dir():
+            return RunFolder(args.resume, "--resume").open()
+        if Path(args.resume).exists():
+            raise ValueError(f"--resume: expected a folder written by 'descend train --out', got the file "
+                             f"{args.resume!r}")
+        return None  # nothing there: loading it says so
+    return None
+
+
+def _diverged(exc: DivergenceError, model: Any, out: Path | None) -> ValueError:
+    """The CLI's message for a run that diverged (the options to change named as flags), after
+    writing the history up to the divergence to --out so that the blow-up can be looked at."""
+    message = re.sub(r"gradient clipping \(clipnorm=\.\.\.\)", "gradient clipping (--clip-norm)", str(exc))
+    message = message.replace("a smaller learning rate", "a smaller learning rate (--lr)")
+    history = getattr(model, "history", None)
+    if out is not None and history is not None:
+        csv_file, json_file = out / "diverged-history.csv", out / "diverged-history.json"
+        saving.atomic_write_text(csv_file, _history_csv(history))
+        saving.atomic_write_text(json_file, _history_json(history))
+        message += f" The history up to the divergence is in {csv_file} and {json_file.name}."
+    return ValueError(message)
 
 
 def _callbacks(args: argparse.Namespace, cli: dict[str, Any]) -> list[Any]:
@@ -333,23 +387,37 @@ def _per_sample(part: dict[str, float], rows: int) -> dict[str, float]:
     return out
 
 
-def _write_outputs(model: Any, cli: dict[str, Any], out: Path, results: dict[str, Any], plot: bool) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    model.save(out, extra={"cli": cli})
-    history = model.history
+def _history_csv(history: Any) -> str:
     keys = list(history.history)
     lines = [",".join(["epoch", *keys])]
     for i, epoch in enumerate(history.epoch):
         lines.append(",".join([str(epoch), *(repr(float(history.history[k][i])) if i < len(history.history[k])
                                              else "" for k in keys)]))
-    saving.atomic_write_text(out / "history.csv", "\n".join(lines) + "\n")
-    saving.atomic_write_text(out / "history.json", json.dumps(
-        {"epoch": history.epoch, "history": history.history}, indent=1) + "\n")
-    saving.atomic_write_text(out / "results.json", json.dumps(results, indent=1) + "\n")
+    return "\n".join(lines) + "\n"
+
+
+def _history_json(history: Any) -> str:
+    return json.dumps({"epoch": history.epoch, "history": history.history}, indent=1) + "\n"
+
+
+def _write_outputs(model: Any, cli: dict[str, Any], folder: RunFolder, results: dict[str, Any],
+                   plot: bool) -> None:
+    """The run's files, switched in as one (see :mod:`descend.cli._runfolder`)."""
+    history = model.history
+    files: dict[str, Any] = {
+        "model.safetensors": saving.to_bytes(model, extra={"cli": cli}),
+        "history.csv": _history_csv(history).encode(),
+        "history.json": _history_json(history).encode(),
+        "results.json": (json.dumps(results, indent=1) + "\n").encode(),
+    }
     if plot and history.epoch:
         from ..plotting import plot_history  # matplotlib is slow to start: only when drawing
 
-        plot_history(history.history, out / "curves.png", title=f"descend train: {_data_name(cli)}")
+        title = f"descend train: {_data_name(cli)}"
+        files["curves.png"] = lambda path: plot_history(history.history, path, title=title)
+    folder.commit(files)
+    for name in ("diverged-history.csv", "diverged-history.json"):  # of an earlier run
+        (folder.path / name).unlink(missing_ok=True)
 
 
 def _data_name(cli: dict[str, Any]) -> str:
@@ -374,8 +442,8 @@ def _summary(con: Any, model: Any, cli: dict[str, Any], data: Any, results: dict
         ("epochs", f"{results['epochs_this_run']} this run, {results['epochs_trained']} in all"
                    + (f" ({results['seconds']:.1f} s)")),
     ]
-    if out is not None:
-        rows.append(("written to", str(out)))
+    rows.append(("written to", str(out) if out is not None else "nothing (not saved: give --out DIR "
+                                                                  "to keep the model and its history)"))
     con.print(common.table("descend train", rows))
     columns = {"train": results["train"]}
     if results["validation"]:
