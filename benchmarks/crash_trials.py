@@ -81,7 +81,8 @@ def _child(argv: list[str], kill_at: int, phase_only: bool, report: int) -> None
             writing = True
         counts["all"] += 1
         counts["write"] += writing
-        if kill_at and writing >= phase_only and (counts["write"] if phase_only else counts["all"]) == kill_at:
+        count = counts["write"] if phase_only else counts["all"]
+        if kill_at and writing >= phase_only and count == kill_at:
             os.kill(os.getpid(), signal.SIGKILL)
         if in_writer and event == "return":
             writing = False

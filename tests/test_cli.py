@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import ast
+import csv
+import errno
 import subprocess
 import sys
 
@@ -146,3 +148,38 @@ def test_argparse_errors_are_one_line_naming_the_option(argv, message, capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith(message) and err.count("\n") == 1, err
+
+
+# ------------------------------------------------------------ the machine's state: never a traceback
+@pytest.mark.parametrize(("error", "expected"), [
+    (OSError(errno.ENOSPC, "No space left on device", "runs/x/model.safetensors"),
+     "runs/x/model.safetensors: No space left on device (the disk is full: free some space or write "
+     "somewhere else)"),
+    (OSError(errno.EROFS, "Read-only file system", "runs/x"),
+     "runs/x: Read-only file system (the file system is read-only: write somewhere else)"),
+    (NotADirectoryError(errno.ENOTDIR, "Not a directory", "notes.txt/sub"),
+     "notes.txt/sub: Not a directory (a part of the path is a file, not a folder: use another path)"),
+    (FileExistsError(errno.EEXIST, "File exists", "plain"),
+     "plain: File exists (a file stands where a folder is needed: move it or use another path)"),
+    (OSError(errno.ELOOP, "Too many levels of symbolic links", "loop"),
+     "loop: Too many levels of symbolic links (a loop of symbolic links: fix the link or give the real "
+     "path)"),
+    (OSError(errno.EXDEV, "Invalid cross-device link", "a", None, "b"),
+     "a -> b: Invalid cross-device link (check the path and the disk)"),
+    (OSError(errno.ENOSPC, "No space left on device"),
+     "No space left on device (the disk is full: free some space or write somewhere else)"),
+    (FileNotFoundError("--csv: no file 'x.csv'"), "--csv: no file 'x.csv'"),
+    (csv.Error("field larger than field limit (131072)"),
+     "cannot read the CSV file: field larger than field limit (131072)"),
+    (ValueError("two\nlines"), "two lines"),
+], ids=["ENOSPC", "EROFS", "ENOTDIR", "EEXIST", "ELOOP", "two paths", "no path", "own message", "csv",
+        "newline"])
+def test_every_os_error_is_one_line_naming_the_path_and_what_to_do(monkeypatch, capsys, error, expected):
+    import descend.cli.schedules as command
+
+    def failing(args):
+        raise error
+
+    monkeypatch.setattr(command, "run", failing)
+    assert main(["schedules"]) == 2
+    assert capsys.readouterr().err == f"descend schedules: error: {expected}\n"

@@ -87,3 +87,51 @@ def test_evaluate_a_squared_error_classifier_on_one_hot_labels(tmp_path, capsys)
     assert got["loss"] == pytest.approx(results["test"]["loss"])
     assert got["loss_per_sample"] == pytest.approx(got["loss"] / got["samples"])
     assert got["accuracy"] == results["test"]["accuracy"]
+
+
+def test_a_model_path_that_is_a_file_is_one_line(tmp_path, capsys):
+    some = write_csv(tmp_path / "some.csv", ["a", "y"], [["1", "2"]])
+    assert main(["evaluate", "--model", str(some)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"descend evaluate: error: {some / 'model.safetensors'}: no saved model there: "
+                   f"{str(some)!r} is a file, not a directory (expected a directory holding "
+                   f"model.safetensors, or a .safetensors file)\n")
+
+
+def test_the_training_csv_is_read_again_only_while_its_hash_matches(tmp_path, capsys):
+    from cli_runs import train_flowers
+
+    model_dir, rows = train_flowers(tmp_path)
+    data = tmp_path / "train.csv"
+    with open(data, "a") as f:
+        f.write("1.0,setosa,2.0\n")  # the file changed since training
+    assert main(["evaluate", "--model", str(model_dir)]) == 2
+    err = capsys.readouterr().err
+    assert f"the run's CSV data {str(data)!r}: not the data the run was trained on" in err
+    assert "name it with --csv PATH --target COLUMN" in err
+    # named by the user, the changed file is evaluated, with a warning that it changed
+    assert main(["evaluate", "--model", str(model_dir), "--csv", str(data), "--target", "species",
+                 "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "warning: " in captured.err and "changed since the model was trained" in captured.err
+    assert json.loads(captured.out)["split"] == "test"
+
+
+def test_a_model_file_cannot_make_evaluate_show_another_file(tmp_path, capsys):
+    """A model is data: a path stored in it is read only once the recorded hash matches, so a
+    hostile model pointing at a secret file gets nothing of the file into the message."""
+    import descend
+
+    model_dir, _ = __import__("cli_runs").train_flowers(tmp_path)
+    secret = tmp_path / "shadow"
+    secret.write_text("root:$6$secret-hash-of-the-password:19000:0:99999:7:::\n")
+    model, extra = descend.model.load_checkpoint(model_dir)
+    for recorded in ("0" * 64, None):  # a wrong hash, and no hash at all
+        extra["cli"]["data"] = {"csv": str(secret), "target": "species", "task": None, "sha256": recorded}
+        (model_dir / "model.safetensors").unlink()
+        model.save(model_dir, extra=extra)
+        assert main(["evaluate", "--model", str(model_dir)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "secret-hash" not in err and "root:" not in err
+        assert ("not the data the run was trained on" in err if recorded else
+                "the run records no checksum of its CSV data; name the file with --csv PATH" in err)

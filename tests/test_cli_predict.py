@@ -117,3 +117,40 @@ def test_a_cell_over_128_kilobytes_is_a_one_line_error(flowers, tmp_path, capsys
                  str(tmp_path / "o.csv")]) == 2
     err = capsys.readouterr().err
     assert "big.csv: line 3: field larger than field limit (131072)" in err and err.count("\n") == 1
+
+
+def test_an_output_below_a_file_is_one_line(flowers, tmp_path, capsys):
+    model_dir, rows = flowers
+    data = write_csv(tmp_path / "in.csv", ["a", "species", "b"], rows[:3])
+    plain = tmp_path / "plainfile"
+    plain.write_text("x")
+    assert main(["predict", "--model", str(model_dir), "--csv", str(data), "--output",
+                 str(plain / "o.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"descend predict: error: {plain}: File exists (a file stands where a folder is "
+                   f"needed: move it or use another path)\n")
+
+
+def test_a_csv_cell_over_128_kB_names_the_file_and_line(flowers, tmp_path, capsys):
+    model_dir, _ = flowers
+    data = tmp_path / "wide.csv"
+    data.write_text("a,b\n1,2\n" + "3" * 200_000 + ",4\n")
+    assert main(["predict", "--model", str(model_dir), "--csv", str(data), "--output",
+                 str(tmp_path / "o.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"descend predict: error: {data}: line 3: not a readable CSV row (field larger")
+    assert err.count("\n") == 1
+
+
+def test_target_names_shorter_than_the_outputs_is_a_damaged_model(flowers, tmp_path, capsys):
+    model_dir, rows = flowers
+    model, extra = descend.model.load_checkpoint(model_dir)
+    extra["cli"]["target_names"] = extra["cli"]["target_names"][:1]
+    damaged = tmp_path / "damaged"
+    model.save(damaged, extra=extra)
+    data = write_csv(tmp_path / "in.csv", ["a", "species", "b"], rows[:3])
+    assert main(["predict", "--model", str(damaged), "--csv", str(data), "--output",
+                 str(tmp_path / "o.csv")]) == 2
+    assert capsys.readouterr().err == (
+        f"descend predict: error: {damaged}: the data pipeline stored with the model is damaged: "
+        f"'target_names' is not a list of 3 labels\n")

@@ -240,3 +240,95 @@ def test_csv_columns_near_the_float_limits_are_standardised_to_finite_numbers(tm
     scaler = extra["cli"]["standardizer"]
     assert all(np.isfinite(scaler["mean"])) and all(np.isfinite(scaler["scale"]))
     assert scaler["scale"][0] == pytest.approx(1.7e308)
+
+
+# ------------------------------------------------------------ paths and the machine's state
+def test_an_out_below_a_file_fails_before_training(tmp_path, capsys, monkeypatch):
+    (tmp_path / "notes.txt").write_text("x")
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before checking --out")
+
+    monkeypatch.setattr(descend.Sequential, "fit", no_training)
+    err = _error(capsys, ["train", *MOONS, "--out", str(tmp_path / "notes.txt" / "run")])
+    assert f"{tmp_path / 'notes.txt' / 'run'}: Not a directory (a part of the path is a file" in err
+
+
+def test_resume_of_a_file_is_one_line(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("x")
+    err = _error(capsys, ["train", "--resume", str(tmp_path / "notes.txt")])
+    assert "--resume: expected a folder written by 'descend train --out', got the file" in err
+
+
+def test_a_csv_cell_over_128_kB_is_one_line(tmp_path, capsys):
+    data = tmp_path / "wide.csv"
+    data.write_text("x,y\n" + "1" * 200_000 + ",1\n2,0\n")
+    err = _error(capsys, ["train", "--csv", str(data), "--target", "y", "--quiet"])
+    assert err.startswith("descend train: error: ")
+
+
+def test_without_out_the_summary_says_the_run_was_not_saved(capsys):
+    assert _train(*[a for a in MOONS if a != "--quiet"], "--epochs", "1") == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "written to │ nothing (not saved: give --out DIR" in out.replace("┃", "│")
+
+
+def test_a_diverging_run_writes_its_history_and_names_the_flag(tmp_path, capsys):
+    out = tmp_path / "run"
+    err = _error(capsys, ["train", *MOONS, "--optimizer", "sgd", "--lr", "1e30", "--epochs", "5",
+                          "--out", str(out)])
+    assert "training diverged" in err and "(--clip-norm)" in err and "clipnorm=" not in err
+    assert f"The history up to the divergence is in {out / 'diverged-history.csv'}" in err
+    rows = list(csv.reader((out / "diverged-history.csv").open()))
+    history = json.loads((out / "diverged-history.json").read_text())
+    assert rows[0][0] == "epoch" and len(rows) - 1 == len(history["epoch"])
+    assert not (out / "model.safetensors").exists()  # no model of a diverged run
+
+
+# ------------------------------------------------------------------------ the training data's hash
+def _csv_run(tmp_path):
+    data = tmp_path / "data.csv"
+    rng = np.random.default_rng(0)
+    rows = [[f"{a:.3f}", f"{b:.3f}", int(a + b > 0)] for a, b in rng.normal(size=(40, 2))]
+    with open(data, "w", newline="") as f:
+        csv.writer(f).writerows([["a", "b", "y"], *rows])
+    out = tmp_path / "run"
+    assert _train("--csv", str(data), "--target", "y", "--layers", "4", "--epochs", "1", "--quiet",
+                  "--no-plot", "--out", str(out)) == 0
+    return data, out
+
+
+def test_a_csv_run_records_its_data_hash_and_resume_refuses_a_changed_file(tmp_path, capsys):
+    data, out = _csv_run(tmp_path)
+    assert len(load_checkpoint(out)[1]["cli"]["data"]["sha256"]) == 64
+    with open(data, "a") as f:
+        f.write("0.1,0.2,1\n")  # the "test" part grows
+    err = _error(capsys, ["train", "--resume", str(out), "--epochs", "1", "--quiet"])
+    assert f"the run's CSV data {str(data)!r}: not the data the run was trained on" in err
+    assert descend.load_model(out).epochs_trained == 1
+
+
+def test_resume_takes_a_moved_csv_from_csv_and_checks_it(tmp_path, capsys):
+    data, out = _csv_run(tmp_path)
+    moved = data.rename(tmp_path / "moved.csv")
+    err = _error(capsys, ["train", "--resume", str(out), "--epochs", "1", "--quiet"])
+    assert "is not there any more; if it moved, name it with --csv PATH" in err
+    other = tmp_path / "other.csv"
+    other.write_text(moved.read_text() + "0.5,0.5,1\n")
+    err = _error(capsys, ["train", "--resume", str(out), "--csv", str(other), "--quiet"])
+    assert f"--csv {str(other)!r}: not the data the run was trained on" in err
+    assert _train("--resume", str(out), "--csv", str(moved), "--epochs", "1", "--quiet", "--no-plot") == 0
+    model, extra = load_checkpoint(out)
+    assert model.epochs_trained == 2 and extra["cli"]["data"]["csv"] == str(moved.resolve())
+
+
+def test_resume_refuses_a_folder_whose_files_disagree(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _train(*MOONS, "--epochs", "2", "--out", str(out)) == 0
+    history = out / "history.json"
+    record = json.loads(history.read_text())
+    record["epoch"] = record["epoch"][:1]
+    history.unlink()  # as an older descend wrote it: a plain file, one epoch behind the model
+    history.write_text(json.dumps(record))
+    err = _error(capsys, ["train", "--resume", str(out), "--quiet"])
+    assert "does not describe one run (history.json holds 1 epochs, the model 2)" in err

@@ -448,7 +448,8 @@ def test_every_single_bit_flip_is_found_or_harmless(saved):
         except ValueError as exc:
             assert str(saved) in str(exc)
             continue
-        if any(not np.array_equal(a, b) for a, b in zip(model.get_weights(), good.get_weights(), strict=True)):
+        pairs = zip(model.get_weights(), good.get_weights(), strict=True)
+        if any(not np.array_equal(a, b) for a, b in pairs):
             silent.append(int(position))
     assert silent == []
 
@@ -466,7 +467,7 @@ def test_a_version_2_file_without_its_checksum_is_refused(saved, tmp_path):
     doc, tensors = _parts(saved)
     bad = tmp_path / "nosum.safetensors"
     _write(bad, doc, tensors, format_version="2")
-    with pytest.raises(ValueError, match="nosum.safetensors: damaged: its content does not match the SHA-256"):
+    with pytest.raises(ValueError, match="nosum.safetensors: damaged: its content does not match"):
         descend.load_model(bad)
 
 
