@@ -153,4 +153,4 @@ def test_target_names_shorter_than_the_outputs_is_a_damaged_model(flowers, tmp_p
                  str(tmp_path / "o.csv")]) == 2
     assert capsys.readouterr().err == (
         f"descend predict: error: {damaged}: the data pipeline stored with the model is damaged: "
-        f"'target_names' is not a list of 3 labels\n")
+        f"'n_classes' and 'target_names' do not fit the model's 3 outputs\n")

@@ -9,8 +9,8 @@ any safetensors reader (``safetensors.numpy.load_file``), and its header is plai
 
 * tensors ``weights/<layer>/<kernel|bias>`` — the model's weights, in :meth:`get_weights` order;
 * tensors ``optimizer/<slot>/<index>`` — the optimizer's slot arrays (velocity, moments, …);
-* ``__metadata__["format"] = "descend"``, ``["format_version"] = "1"``, and
-  ``["descend"]``: one JSON document with
+* ``__metadata__["format"] = "descend"``, ``["format_version"] = "2"``, ``["sha256"]`` (see
+  *Integrity* below) and ``["descend"]``: one JSON document with
 
   ``architecture``  :meth:`Sequential.get_config` (layers, dtype, seed, input width)
   ``compile``       ``{"loss", "metrics", "optimizer": optimizers.serialize(...)}`` or null
@@ -25,7 +25,10 @@ One file makes a save **atomic**: it is written to a temporary file in the same 
 flushed and fsynced, then renamed over the old one with :func:`os.replace` (atomic on POSIX and
 Windows), and the directory is fsynced so that the rename itself survives a power cut. A process
 killed at any moment leaves either the old checkpoint or the new one, never a mixture; at worst a
-stray ``.model.safetensors.*.tmp`` file, which loading ignores.
+stray ``.model.safetensors.*.tmp`` file, which loading ignores. The file gets the permission bits
+of the file it replaces (a user's ``chmod`` survives a re-save), else those a plain :func:`open`
+gives under the umask; an OSError on the way (a full disk, a read-only file system) names the
+file.
 
 Resuming
 --------
@@ -41,9 +44,23 @@ This gives bit for bit the weights, optimizer state and history of N + M uninter
 fit without ``initial_epoch`` trains the same numbers too, but numbers its epochs from 0 in a
 new History, as Keras does.
 
-Loading checks everything before building anything: a truncated, corrupted or foreign file, a
-missing key or an array whose shape does not match the architecture is a :class:`ValueError` that
-names the file and what is wrong.
+Integrity
+---------
+``sha256`` is the SHA-256 of the ``descend`` document followed by every tensor in name order
+(its name, dtype, shape and little-endian bytes; :func:`checksum`). Loading recomputes it: a
+changed byte anywhere in the weights, the optimizer state or the document is refused, where the
+safetensors container alone would load the changed numbers. Files of format version 1 (written
+before the checksum) carry none and still load; a version-2 file without it is refused.
+
+A model file is data, never trusted: loading opens only a regular file (not a device such as
+``/dev/zero``, not a FIFO; a symbolic-link loop is named), reads only the bytes it holds, checks
+the header against the safetensors schema (known dtypes, shapes of non-negative integers, offsets
+that exactly tile the data; JSON nested at most 64 deep) and the architecture's declared weights
+against the bytes the file stores before building the model (a 10 kB file declaring a
+50000×50000 layer is refused before anything is allocated), and refuses NaN or inf in the weights
+and the optimizer state. Every defect — truncated, corrupted, foreign, a missing key, an array
+whose shape does not match the architecture — is a :class:`ValueError` that names the file and
+what is wrong.
 
 This module knows the file format and how a model's state goes in and out of it; building the
 model from its architecture is :func:`descend.model.load_checkpoint`'s (so that this module does
@@ -450,8 +467,17 @@ class Checkpoint:
         arch = self.doc.get("architecture")
         if not isinstance(arch, dict) or arch.get("input_dim") is None:
             return  # no input width: building allocates nothing
-        width: Any = arch["input_dim"]
-        layers = arch.get("layers")
+        declared = self._declared_weights(arch["input_dim"], arch.get("layers"))
+        names = self.doc.get("weights")
+        names = names if isinstance(names, list) else []
+        stored = sum(self.tensors[n].size for n in names if isinstance(n, str) and n in self.tensors)
+        if declared > stored + _SIZE_SLACK:  # (a small mismatch gets the precise message later)
+            raise self.fail(f"architecture: declares {declared} weights, the file stores {stored}; "
+                            f"building it would allocate memory the file cannot fill")
+
+    def _declared_weights(self, width: Any, layers: Any) -> int:
+        """How many weights the architecture's layers declare (those with ``units``: kernel and
+        bias), from the input width on."""
         if not (_whole(width) and width > 0 and isinstance(layers, list)):
             raise self.fail("architecture: expected a positive input_dim and a list of layers")
         declared = 0
@@ -465,12 +491,7 @@ class Checkpoint:
                                 f"{str(units)[:40]}")
             declared += width * units + (units if config.get("use_bias", True) else 0)
             width = units
-        names = self.doc.get("weights")
-        names = names if isinstance(names, list) else []
-        stored = sum(self.tensors[n].size for n in names if isinstance(n, str) and n in self.tensors)
-        if declared > stored + _SIZE_SLACK:  # (a small mismatch gets the precise message later)
-            raise self.fail(f"architecture: declares {declared} weights, the file stores {stored}; "
-                            f"building it would allocate memory the file cannot fill")
+        return declared
 
     def key(self, key: str, kind: type | tuple[type, ...], doc: Mapping[str, Any] | None = None) -> Any:
         """``doc[key]`` (default: the whole document's) of type ``kind``, or the error naming both."""

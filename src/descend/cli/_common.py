@@ -346,40 +346,48 @@ def _is_names(value: Any, count: int) -> bool:
     return isinstance(value, list) and len(value) == count and all(isinstance(v, str) for v in value)
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _fraction(value: Any) -> bool:
+    return _number(value) and 0 <= value < 1
+
+
+def _numbers(value: Any, count: int) -> bool:
+    return isinstance(value, list) and len(value) == count and all(_number(v) for v in value)
+
+
+def _classes_fit(cli: dict[str, Any], units: int) -> bool:
+    n = cli.get("n_classes")
+    return (isinstance(n, int) and n >= 2 and units == (1 if n == 2 else n)
+            and _is_names(cli.get("target_names"), n))
+
+
 def _pipeline_problem(cli: dict[str, Any], model: Any) -> str | None:
     """What in a saved pipeline (``extra["cli"]``) does not fit the model or its schema, or None."""
-    def number(v: Any) -> bool:
-        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-    data = cli.get("data")
-    if not (isinstance(data, dict) and any(isinstance(data.get(k), str) for k in ("csv", "name"))):
-        return "'data' names no CSV file or data set"
-    if cli.get("task") not in ("classification", "regression"):
-        return "'task' is neither classification nor regression"
-    if not _is_names(cli.get("feature_names"), model.input_dim):
-        return f"'feature_names' is not a list of {model.input_dim} names (the model's inputs)"
-    if cli["task"] == "classification":
-        n = cli.get("n_classes")
-        units = model.output_dim
-        if not (isinstance(n, int) and n >= 2 and units == (1 if n == 2 else n)):
-            return f"'n_classes' does not fit the model's {units} outputs"
-        if not _is_names(cli.get("target_names"), n):
-            return f"'target_names' is not a list of {n} labels"
-    if not (number(cli.get("test_size")) and 0 <= cli["test_size"] < 1) or \
-            not (number(cli.get("validation_split")) and 0 <= cli["validation_split"] < 1):
-        return "'test_size' or 'validation_split' is not a fraction in [0, 1)"
-    batch = cli.get("batch_size")
-    if not (batch is None or isinstance(batch, int) and not isinstance(batch, bool) and batch >= 1):
-        return "'batch_size' is not a positive integer or null"
-    if not isinstance(cli.get("seed"), int) or not isinstance(cli.get("shuffle"), bool):
-        return "'seed' or 'shuffle' has the wrong type"
-    standardizer = cli.get("standardizer")
-    if standardizer is not None and not (
-            isinstance(standardizer, dict)
-            and all(isinstance(standardizer.get(k), list) and len(standardizer[k]) == model.input_dim
-                    and all(number(v) for v in standardizer[k]) for k in ("mean", "scale"))):
-        return f"'standardizer' is not {model.input_dim} finite means and scales"
-    return None
+    data, width, batch = cli.get("data"), model.input_dim, cli.get("batch_size")
+    scaler = cli.get("standardizer")
+    checks = [
+        (isinstance(data, dict) and any(isinstance(data.get(k), str) for k in ("csv", "name")),
+         "'data' names no CSV file or data set"),
+        (cli.get("task") in ("classification", "regression"),
+         "'task' is neither classification nor regression"),
+        (_is_names(cli.get("feature_names"), width), f"'feature_names' is not a list of {width} names "
+                                                     f"(the model's inputs)"),
+        (cli.get("task") != "classification" or _classes_fit(cli, model.output_dim),
+         f"'n_classes' and 'target_names' do not fit the model's {model.output_dim} outputs"),
+        (_fraction(cli.get("test_size")) and _fraction(cli.get("validation_split")),
+         "'test_size' or 'validation_split' is not a fraction in [0, 1)"),
+        (batch is None or isinstance(batch, int) and not isinstance(batch, bool) and batch >= 1,
+         "'batch_size' is not a positive integer or null"),
+        (isinstance(cli.get("seed"), int) and isinstance(cli.get("shuffle"), bool),
+         "'seed' or 'shuffle' has the wrong type"),
+        (scaler is None or isinstance(scaler, dict) and all(_numbers(scaler.get(k), width)
+                                                            for k in ("mean", "scale")),
+         f"'standardizer' is not {width} finite means and scales"),
+    ]
+    return next((message for ok, message in checks if not ok), None)
 
 
 # ---------------------------------------------------------------------- the training data's hash

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from . import _common as common
 
@@ -30,10 +31,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")
 
 
-def run(args: argparse.Namespace) -> int:
-    model, cli = common.load_trained(args.model)
+def _data(args: argparse.Namespace, cli: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The data to evaluate on and whether it is the training data. A CSV path stored in the
+    model is read again only when the file's hash matches the one recorded at training; the
+    training file named with --csv is read, with a warning when it changed."""
     spec = common.data_spec(args, cli["seed"])
-    if spec is None:  # the training data, read again only if it is what the run recorded
+    if spec is None:
         spec = cli["data"]
         if "csv" in spec:
             spec = common.recorded_csv(args.model, spec, None, "--csv", hint=(
@@ -43,6 +46,12 @@ def run(args: argparse.Namespace) -> int:
             and common.file_sha256(spec["csv"]) != cli["data"]["sha256"]:
         print(f"descend evaluate: warning: {spec['csv']} changed since the model was trained (its "
               f"SHA-256 differs): its test part is not the data held out in training", file=sys.stderr)
+    return spec, same
+
+
+def run(args: argparse.Namespace) -> int:
+    model, cli = common.load_trained(args.model)
+    spec, same = _data(args, cli)
     part = args.split if args.split != "auto" else ("test" if same and cli["test_size"] else "all")
     if part in ("test", "train") and not same:
         raise ValueError(f"--split: '{part}' is only defined for the data the model was trained on "
