@@ -198,3 +198,13 @@ def test_a_read_only_disk_is_one_line(tmpfs, tmp_path, capsys):
         err = capsys.readouterr().err
         assert err == (f"descend {argv[0]}: error: {path}: Read-only file system (the file system is "
                        f"read-only: write somewhere else)\n"), err
+
+
+def test_a_run_that_fails_before_saving_leaves_no_new_folder(tmp_path, capsys):
+    out = tmp_path / "new" / "run"
+    assert main(["train", "--data", "nope", "--quiet", "--out", str(out)]) == 2
+    assert "unknown data set 'nope'" in capsys.readouterr().err
+    assert not out.exists()
+    out.mkdir(parents=True)  # a folder that was there before stays
+    assert main(["train", "--data", "nope", "--quiet", "--out", str(out)]) == 2
+    assert out.is_dir()

@@ -332,3 +332,14 @@ def test_resume_refuses_a_folder_whose_files_disagree(tmp_path, capsys):
     history.write_text(json.dumps(record))
     err = _error(capsys, ["train", "--resume", str(out), "--quiet"])
     assert "does not describe one run (history.json holds 1 epochs, the model 2)" in err
+
+
+def test_a_diverging_run_raises_the_divergence_error_with_its_attributes(tmp_path):
+    from descend.cli import build_parser, train
+    from descend.errors import DivergenceError
+
+    args = build_parser("train").parse_args(["train", *MOONS, "--optimizer", "sgd", "--lr", "1e30",
+                                             "--epochs", "5", "--out", str(tmp_path)])
+    with pytest.raises(DivergenceError) as info:
+        train.run(args)
+    assert info.value.epoch == 0 and info.value.update is not None and "--clip-norm" in str(info.value)

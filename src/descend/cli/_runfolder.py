@@ -50,6 +50,7 @@ class RunFolder:
         self.path = Path(path)
         self.option = option
         self._lock: int | None = None
+        self._created = False
 
     # ----------------------------------------------------------------------------- lock
     def open(self) -> RunFolder:
@@ -57,6 +58,7 @@ class RunFolder:
         Done before training, so that a path that cannot be written fails at once."""
         if self.path.exists() and not self.path.is_dir():
             raise ValueError(f"{self.option}: expected a folder, got the file {str(self.path)!r}")
+        self._created = not self.path.exists()
         self.path.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
         try:
@@ -71,9 +73,16 @@ class RunFolder:
         return self
 
     def close(self) -> None:
-        if self._lock is not None:
-            os.close(self._lock)  # releases the lock
-            self._lock = None
+        """Release the lock; a folder this run created and left without a save (a user error,
+        an interrupted run) is removed again, lock file and all, if nothing else is in it."""
+        if self._lock is None:
+            return
+        if self._created and self.current() is None:
+            with contextlib.suppress(OSError):
+                (self.path / LOCK).unlink()
+                self.path.rmdir()
+        os.close(self._lock)  # releases the lock
+        self._lock = None
 
     def __enter__(self) -> RunFolder:
         return self.open()

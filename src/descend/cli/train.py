@@ -232,13 +232,13 @@ def _fresh(args: argparse.Namespace) -> tuple[Any, dict[str, Any], Any]:
     spec = common.data_spec(args, seed)
     if spec is None:
         raise ValueError("--data or --csv: name the data to train on (or --resume DIR)")
-    if "csv" in spec:  # recorded, so that a later --resume or evaluate can tell the same data
-        spec["sha256"] = common.file_sha256(spec["csv"])
     data = common.load_spec(spec)
     if data.task == "classification" and (data.n_classes or 0) < 2:
         raise ValueError(f"--target: the column {data.target!r} holds one class only "
                          f"({list(data.target_names or [])}); a classifier needs at least 2 "
                          f"(--task regression for a numeric target)")
+    if "csv" in spec:  # recorded, so that a later --resume or evaluate can tell the same data
+        spec["sha256"] = common.file_sha256(spec["csv"])
     cli: dict[str, Any] = {
         "data": spec, "seed": seed, "test_size": _pick(args.test_size, 0.2), "task": data.task,
         "n_classes": data.n_classes, "feature_names": list(data.feature_names),
@@ -334,9 +334,10 @@ def _output_folder(args: argparse.Namespace) -> RunFolder | None:
     return None
 
 
-def _diverged(exc: DivergenceError, model: Any, out: Path | None) -> ValueError:
-    """The CLI's message for a run that diverged (the options to change named as flags), after
-    writing the history up to the divergence to --out so that the blow-up can be looked at."""
+def _diverged(exc: DivergenceError, model: Any, out: Path | None) -> DivergenceError:
+    """The error of a run that diverged, its message naming the options to change as flags (the
+    same attributes: a sweep records where it diverged), after writing the history up to the
+    divergence to --out so that the blow-up can be looked at."""
     message = re.sub(r"gradient clipping \(clipnorm=\.\.\.\)", "gradient clipping (--clip-norm)", str(exc))
     message = message.replace("a smaller learning rate", "a smaller learning rate (--lr)")
     history = getattr(model, "history", None)
@@ -345,7 +346,8 @@ def _diverged(exc: DivergenceError, model: Any, out: Path | None) -> ValueError:
         saving.atomic_write_text(csv_file, _history_csv(history))
         saving.atomic_write_text(json_file, _history_json(history))
         message += f" The history up to the divergence is in {csv_file} and {json_file.name}."
-    return ValueError(message)
+    return DivergenceError(message, epoch=exc.epoch, update=exc.update, layer=exc.layer, loss=exc.loss,
+                           restored=exc.restored)
 
 
 def _callbacks(args: argparse.Namespace, cli: dict[str, Any]) -> list[Any]:
