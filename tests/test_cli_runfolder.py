@@ -75,6 +75,7 @@ def test_open_removes_what_a_killed_run_left(tmp_path):
     (tmp_path / ".run-stray").mkdir()
     (tmp_path / ".run-stray" / "model.safetensors").write_bytes(b"half")
     (tmp_path / ".model.safetensors.abc.tmp").write_bytes(b"half")
+    os.symlink(".run-stray", tmp_path / ".current.run-stray.tmp")  # the link a killed switch left
     with RunFolder(tmp_path):
         assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
             [".current", LOCK, kept, "history.csv"])
@@ -131,7 +132,7 @@ def test_killed_at_random_moments_the_folder_always_describes_one_run():
     summary = json.loads(done.stdout)
     assert summary["killed"] == 24
     assert summary["torn"] == 0, summary["torn_examples"]
-    assert summary["most_strays_after_a_kill"] <= 1  # at most the version being written
+    assert summary["most_strays_after_a_kill"] <= 2  # the version being written, the link to switch
     assert summary["strays_after_the_final_run"] == []
     assert summary["final_run_ok"] and summary["resumed"], summary
 

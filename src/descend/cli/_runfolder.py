@@ -99,9 +99,9 @@ class RunFolder:
         for entry in self.path.iterdir():
             stray_version = entry.name.startswith(VERSION_PREFIX) and entry.name != current
             stray_temp = entry.name.startswith(".") and entry.name.endswith(".tmp")
-            if not (stray_version or stray_temp) or entry.is_symlink():
+            if not (stray_version or stray_temp):
                 continue
-            if entry.is_dir():
+            if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
             else:
                 with contextlib.suppress(OSError):
