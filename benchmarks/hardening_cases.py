@@ -167,7 +167,7 @@ def group_a() -> dict[str, Case]:
             "plainfile",
         ),
         "lecture --out plainfile/sub": lambda r, p: one_line(
-            descend("lecture", "--example", "a", "--out", "plainfile/sub", cwd=r), "plainfile"
+            descend("lecture", "--example", "classic", "--out", "plainfile/sub", cwd=r), "plainfile"
         ),
         "train --csv, a cell over 128 kB": lambda r, p: one_line(
             descend("train", "--csv", "wide.csv", "--target", "species", "--quiet", cwd=r)

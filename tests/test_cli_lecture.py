@@ -59,7 +59,7 @@ def test_out_must_be_a_folder_and_is_checked_first(tmp_path, capsys):
 def test_an_out_below_a_file_is_one_line(tmp_path, capsys):
     plain = tmp_path / "plainfile"
     plain.write_text("x")
-    assert main(["lecture", "--example", "a", "--out", str(plain / "sub")]) == 2
+    assert main(["lecture", "--example", "classic", "--out", str(plain / "sub")]) == 2
     err = capsys.readouterr().err
     assert err == (f"descend lecture: error: {plain / 'sub'}: Not a directory (a part of the path is a "
                    f"file, not a folder: use another path)\n")

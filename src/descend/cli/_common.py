@@ -360,7 +360,7 @@ def _numbers(value: Any, count: int) -> bool:
 
 def _classes_fit(cli: dict[str, Any], units: int) -> bool:
     n = cli.get("n_classes")
-    return (isinstance(n, int) and n >= 2 and units == (1 if n == 2 else n)
+    return (isinstance(n, int) and n >= 2 and units in ((1, 2) if n == 2 else (n,))  # 2: sigmoid or softmax
             and _is_names(cli.get("target_names"), n))
 
 
