@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from safetensors.numpy import load_file, save_file
 
 import descend
@@ -495,3 +497,34 @@ def test_an_os_error_while_writing_names_the_file(tmp_path, monkeypatch):
         saving.atomic_write_text(tmp_path / "a.txt", "x")
     assert info.value.errno == errno.ENOSPC and info.value.filename == str(tmp_path / "a.txt")
     assert list(tmp_path.iterdir()) == []  # the temporary file is gone
+
+
+@given(st.binary(max_size=2000))
+def test_any_bytes_are_a_model_or_the_loaders_one_error(tmp_path_factory, data):
+    file = tmp_path_factory.mktemp("any") / "x.safetensors"
+    file.write_bytes(data)
+    with pytest.raises(ValueError, match="x.safetensors: "):
+        descend.load_model(file)
+
+
+@given(st.data())
+def test_any_replaced_bytes_are_refused_or_load_the_saved_model(tmp_path_factory, data):
+    """A model file with a few bytes replaced anywhere (header, document or tensors) is refused
+    with the loader's ValueError naming the file, or loads exactly the saved weights."""
+    folder = tmp_path_factory.mktemp("replaced")
+    saved_file = _trained().save(folder)
+    original = saved_file.read_bytes()
+    good = descend.load_model(saved_file).get_weights()
+    changed = bytearray(original)
+    tensors_start = 8 + int.from_bytes(original[:8], "little")
+    for _ in range(data.draw(st.integers(1, 4))):
+        start = data.draw(st.sampled_from([0, tensors_start]))  # anywhere, or among the arrays
+        position = data.draw(st.integers(start, len(original) - 1))
+        changed[position] = data.draw(st.integers(0, 255).filter(lambda b, p=position: b != original[p]))
+    saved_file.write_bytes(bytes(changed))
+    try:
+        weights = descend.load_model(saved_file).get_weights()
+    except ValueError as exc:
+        assert str(saved_file) in str(exc)
+        return
+    assert all(np.array_equal(a, b) for a, b in zip(weights, good, strict=True))
