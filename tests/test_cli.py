@@ -183,3 +183,11 @@ def test_every_os_error_is_one_line_naming_the_path_and_what_to_do(monkeypatch, 
     monkeypatch.setattr(command, "run", failing)
     assert main(["schedules"]) == 2
     assert capsys.readouterr().err == f"descend schedules: error: {expected}\n"
+
+
+def test_a_closed_pipe_ends_quietly():
+    """`descend lecture | true`: the reader is gone before descend writes; no traceback, no
+    message, the status of a process a closed pipe ended (128 + SIGPIPE)."""
+    script = f"'{sys.executable}' -m descend lecture | true; exit ${{PIPESTATUS[0]}}"  # descend's status
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.stderr == "" and done.returncode == 141

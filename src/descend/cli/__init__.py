@@ -14,14 +14,17 @@ need). ``descend`` itself is imported first, as the package this one belongs to.
 machine's state (every :class:`OSError`: a missing file, a file where a folder is needed, a full
 disk, a read-only file system, a symbolic-link loop, ...) and an unreadable CSV
 (:class:`csv.Error`) end with a one-line message and exit status 2, never a traceback; an OSError's
-message names the path and says what to do (:func:`os_error_message`).
+message names the path and says what to do (:func:`os_error_message`). A reader that closes the
+pipe (``descend lecture | head``) ends the command quietly with status 141.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import errno
 import importlib
+import os
 import re
 import sys
 import textwrap
@@ -191,6 +194,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("descend: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (descend lecture | head): stop quietly
+        with contextlib.suppress(OSError, ValueError):  # what is left in stdout's buffer goes nowhere
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except (ValueError, TypeError) as exc:
         message = str(exc)
     except OSError as exc:
