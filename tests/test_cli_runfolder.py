@@ -209,3 +209,13 @@ def test_a_run_that_fails_before_saving_leaves_no_new_folder(tmp_path, capsys):
     out.mkdir(parents=True)  # a folder that was there before stays
     assert main(["train", "--data", "nope", "--quiet", "--out", str(out)]) == 2
     assert out.is_dir()
+
+
+def test_a_folder_written_by_an_older_descend_becomes_a_run_folder(tmp_path):
+    for name in ("model.safetensors", "history.csv", "curves.png"):  # plain files of an older run
+        (tmp_path / name).write_bytes(b"old")
+    with RunFolder(tmp_path) as folder:
+        folder.commit({"model.safetensors": b"new", "history.csv": b"new"})
+    assert _names(tmp_path) == ["history.csv", "model.safetensors"]  # the old curves are gone
+    assert all((tmp_path / n).is_symlink() and (tmp_path / n).read_bytes() == b"new"
+               for n in _names(tmp_path))

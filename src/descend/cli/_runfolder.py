@@ -131,13 +131,16 @@ class RunFolder:
                 if name in files:
                     self._write(version / name, files[name], like=self.path / name)
             saving.fsync_directory(version)
+            self._link_names(files)  # before the switch: it stays the one moment things change
             self._switch(version.name)
         except BaseException as exc:
             shutil.rmtree(version, ignore_errors=True)
             if isinstance(exc, OSError):  # a full disk, a read-only file system: name the folder
                 raise saving.naming_path(exc, self.path) from None
             raise
-        self._link_names(files)
+        for name in set(FILES) - set(files):  # names this save did not write (no curves.png)
+            with contextlib.suppress(FileNotFoundError):
+                (self.path / name).unlink()
         self.clean()
 
     def _write(self, path: Path, content: bytes | Callable[[Path], Any], like: Path) -> None:
@@ -167,16 +170,12 @@ class RunFolder:
         saving.fsync_directory(self.path)
 
     def _link_names(self, files: Mapping[str, Any]) -> None:
-        """Each name a user reads links into ``current`` (made once; a file of an older descend
-        that wrote plain files is replaced by the link); a name the save did not write is removed."""
-        for name in FILES:
+        """Each name of ``files`` a user reads links into ``.current`` (made once, before the
+        first switch, so that the switch alone makes a save visible; a plain file an older
+        descend wrote is replaced by the link, and reads as missing until the switch)."""
+        for name in files:
             target = f"{CURRENT}/{name}"
             path = self.path / name
-            if name not in files:
-                if path.is_symlink() or path.exists():
-                    with contextlib.suppress(OSError):
-                        path.unlink()
-                continue
             if path.is_symlink() and os.readlink(path) == target:
                 continue
             tmp = self.path / f".{name}.link.tmp"
