@@ -5,8 +5,10 @@ trains RUN afresh) and kills itself with SIGKILL at a randomly chosen Python or 
 the trials anywhere in the run, half within the writing of the output folder (where a kill can
 tear it). No clock decides the moment, so a seed replays the same kills. After each kill the
 parent reads the folder: the model's epochs, ``history.json``'s, ``results.json``'s and
-``history.csv``'s rows must agree, and no stray temporary file may outlive the next run. At the
-end one more resume runs to completion and must continue from the last complete save.
+``history.csv``'s rows must agree, and no stray temporary file may outlive the next run. A
+quarter as many first runs into new folders are killed while they write: such a folder must
+show all of the run or none of it. At the end one more resume runs to completion and must
+continue from the last complete save.
 
 Run with the descend under test first on the path (``PYTHONPATH=src`` in a checkout)::
 
@@ -146,10 +148,20 @@ def run_trials(trials: int, seed: int, root: Path, plot: bool = False) -> dict[s
         if told["model"] is not None:
             epochs = told["model"]
         most_strays = max(most_strays, len(strays(out)))
+    fresh_torn = []  # the first save into a new folder, killed while it writes
+    for trial in range(max(trials // 4, 1)):
+        folder = root / f"fresh-{trial}"
+        kill_at = rng.randint(1, first["write"])
+        _fork(["train", *TRAIN, "--epochs", "1", "--out", str(folder), *extra], kill_at, True)
+        told = _epochs_in(folder)
+        if len(set(told.values())) != 1:  # all None (nothing visible yet) or all the same
+            fresh_torn.append({"trial": trial, "kill_at": kill_at, **told})
     final = _fork(resume)
     told = _epochs_in(out)
     return {
         "trials": trials, "killed": killed, "torn": len(torn), "torn_examples": torn[:5],
+        "fresh_trials": max(trials // 4, 1), "fresh_torn": len(fresh_torn),
+        "fresh_torn_examples": fresh_torn[:5],
         "most_strays_after_a_kill": most_strays, "strays_after_the_final_run": strays(out),
         "final_run_ok": final is not None and final["rc"] == 0,
         "final_epochs": told, "expected_final_epochs": epochs + 1,

@@ -132,6 +132,7 @@ def test_killed_at_random_moments_the_folder_always_describes_one_run():
     summary = json.loads(done.stdout)
     assert summary["killed"] == 24
     assert summary["torn"] == 0, summary["torn_examples"]
+    assert summary["fresh_trials"] == 6 and summary["fresh_torn"] == 0, summary["fresh_torn_examples"]
     assert summary["most_strays_after_a_kill"] <= 2  # the version being written, the link to switch
     assert summary["strays_after_the_final_run"] == []
     assert summary["final_run_ok"] and summary["resumed"], summary
