@@ -131,17 +131,6 @@ def test_an_output_below_a_file_is_one_line(flowers, tmp_path, capsys):
                    f"needed: move it or use another path)\n")
 
 
-def test_a_csv_cell_over_128_kB_names_the_file_and_line(flowers, tmp_path, capsys):
-    model_dir, _ = flowers
-    data = tmp_path / "wide.csv"
-    data.write_text("a,b\n1,2\n" + "3" * 200_000 + ",4\n")
-    assert main(["predict", "--model", str(model_dir), "--csv", str(data), "--output",
-                 str(tmp_path / "o.csv")]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith(f"descend predict: error: {data}: line 3: not a readable CSV row (field larger")
-    assert err.count("\n") == 1
-
-
 def test_target_names_shorter_than_the_outputs_is_a_damaged_model(flowers, tmp_path, capsys):
     model_dir, rows = flowers
     model, extra = descend.model.load_checkpoint(model_dir)
