@@ -306,6 +306,7 @@ def test_a_damaged_dropout_generator_state_is_refused_naming_it(tmp_path):
     damaged = blob.replace(b'layer_rngs\\": {\\"dropout_1\\": {\\"bit_generator\\": \\"PCG64',
                            b'layer_rngs\\": {\\"dropout_1\\": {\\"bit_generator\\": \\"XXXXX')
     assert damaged != blob
+    damaged = _with_valid_checksum(damaged)  # the state itself must be refused, not only the checksum
     (tmp_path / "bad.safetensors").write_bytes(damaged)
     with pytest.raises(ValueError, match=r"layer_rngs\['dropout_1'\]"):
         load_model(tmp_path / "bad.safetensors")
@@ -388,3 +389,15 @@ def test_input_layer_refuses_bad_shapes_by_name(kwargs, message):
 def test_input_refuses_a_shape_that_is_not_positive_integers_by_name(bad):
     with pytest.raises(ValueError, match="shape: expected a tuple of positive integers"):
         Input(bad)
+
+
+def _with_valid_checksum(blob: bytes) -> bytes:
+    """A model file's bytes with its SHA-256 recomputed (as a hostile file would carry it)."""
+    import json
+
+    from safetensors.numpy import load, save
+
+    from descend import saving
+    meta = json.loads(blob[8:8 + int.from_bytes(blob[:8], "little")])["__metadata__"]
+    tensors = load(blob)
+    return save(tensors, metadata={**meta, "sha256": saving.checksum(meta["descend"], tensors)})
