@@ -51,6 +51,7 @@ COMMANDS: dict[str, Command] = {
     "init-study": Command(".init_study", "Xavier vs the old uniform (tanh), He vs Xavier (deep ReLU)"),
     "sweep": Command(".sweep", "many trainings from one TOML spec (grid, random search), on a pool or a "
                                "Dask cluster; 'sweep report DIR' ranks them"),
+    "playground": Command(".playground", "a local web app where the engine trains live in the browser"),
 }
 
 
