@@ -80,7 +80,7 @@
     data(msg) { pg.data = msg; resetCharts(); layoutNetwork(); drawLrChart(msg.schedule); },
     schedule(msg) { drawLrChart(msg); },
     frame(msg) { pg.frame = msg; pg.frames += 1; pg.playing = msg.playing; pendingAcks += 1; record(msg); schedule(); },
-    explain(msg) { pg.explain = msg; if (pg.selected) $("chain").textContent = msg.text; },
+    explain(msg) { pg.explain = msg; if (pg.selected) { $("chain").textContent = msg.text; $("weight-name").textContent = msg.name; } },
     diverged(msg) {
       pg.diverged = msg; pg.playing = false;
       $("alert-text").textContent = `Training diverged at update ${msg.update} (epoch ${msg.epoch})` +
@@ -363,6 +363,12 @@
     const featureImgs = pg.config.features.map((name) => featureImage(name, pg.data.neuron_grid, pg.data.domain));
     net = { cols, node, featureImgs, sizes };
   }
+  // a point 30 % along an edge as drawn, in CSS pixels from the canvas's corner
+  pg.edgePoint = (l, i, j) => {
+    const c = $("network"), s = c.getBoundingClientRect().width / c.width, a = net.cols[l][i], b = net.cols[l + 1][j];
+    const ax = a.x + net.node / 2, bx = b.x - net.node / 2, t = 0.3;
+    return { x: (ax + t * (bx - ax)) * s, y: (a.y + t * (b.y - a.y)) * s };
+  };
   function edgeValues(f) {
     if (client.edges === "gradients" && f.flow) return f.flow.grads;
     return f.weights;
@@ -434,6 +440,7 @@
     const f = pg.frame;
     $("weight-panel").classList.remove("hidden");
     $("weight-value").value = f.weights[sel.param][sel.index];
+    $("weight-name").textContent = "";
     $("chain").textContent = "…";
     requestExplain();
     schedule();
@@ -614,8 +621,9 @@
     $("discretize").onchange = () => { client.discretize = $("discretize").checked; writeHash(); schedule(); };
     $("edges").onchange = () => { client.edges = $("edges").value; writeHash(); schedule(); };
     $("alert-close").onclick = () => $("alert").classList.add("hidden");
-    $("fix-clip").onclick = () => { $("alert").classList.add("hidden"); sendConfig({ clip: "global_norm", clip_at: 1.0 }); };
-    $("fix-lr").onclick = () => { $("alert").classList.add("hidden"); sendConfig({ lr: pg.config.lr / 2 }); };
+    // a fix, then the same initial weights again (those before the blow-up are often already too large)
+    $("fix-clip").onclick = () => { $("alert").classList.add("hidden"); sendConfig({ clip: "global_norm", clip_at: 1.0 }); send({ type: "reset", new_weights: false }); };
+    $("fix-lr").onclick = () => { $("alert").classList.add("hidden"); sendConfig({ lr: pg.config.lr / 2 }); send({ type: "reset", new_weights: false }); };
     $("network").addEventListener("click", (ev) => { const hit = hitNetwork(ev); if (hit && hit.param !== undefined) selectWeight(hit); });
     $("network").addEventListener("mousemove", (ev) => {
       const hit = hitNetwork(ev), zoom = $("zoom");
