@@ -7,9 +7,9 @@ import sys
 import pytest
 
 pytest.importorskip("uvicorn")
-import httpx  # noqa: E402
+import httpx
 
-from descend.cli import build_parser  # noqa: E402
+from descend.cli import build_parser
 
 
 def test_options():

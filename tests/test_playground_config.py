@@ -50,10 +50,10 @@ def test_optimizer_keywords_and_schedule():
     config = cfg.validate({"optimizer": "adam", "weight_decay": 0.01, "clip": "global_norm", "clip_at": 2.0,
                            "schedule": "staircase", "decay_rate": 0.5, "decay_steps": 10})
     kwargs = cfg.optimizer_kwargs(config)
-    assert kwargs == {"flavor": "lecture", "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "weight_decay": 0.01,
-                      "global_clipnorm": 2.0}
-    assert cfg.schedule_spec(config) == ("ExponentialDecay", {"initial_learning_rate": 0.03, "decay_steps": 10,
-                                                              "decay_rate": 0.5, "staircase": True})
+    assert kwargs == {"flavor": "lecture", "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7,
+                      "weight_decay": 0.01, "global_clipnorm": 2.0}
+    assert cfg.schedule_spec(config) == ("ExponentialDecay", {
+        "initial_learning_rate": 0.03, "decay_steps": 10, "decay_rate": 0.5, "staircase": True})
     assert cfg.schedule_spec(cfg.validate({})) is None
     assert cfg.schedule_spec(cfg.validate({"schedule": "cosine"}))[0] == "CosineDecay"
 
@@ -61,5 +61,6 @@ def test_optimizer_keywords_and_schedule():
 def test_catalogue_lists_every_optimizer_with_its_formula():
     cat = cfg.catalogue()
     assert set(cat["formulas"]) == set(cat["optimizers"]) == set(cfg.OPTIMIZERS)
-    assert cat["limits"] == {"hidden_layers": 10, "units": 64, "points": 10_000, "speed": 1000, "function_chars": 200}
+    assert cat["limits"] == {"hidden_layers": 10, "units": 64, "points": 10_000, "speed": 1000,
+                             "function_chars": 200}
     assert "½Σ" in cat["outputs"]["linear"]

@@ -6,18 +6,20 @@ from descend.playground import config as cfg
 from descend.playground import data
 
 
-@pytest.mark.parametrize("name", ["circle", "xor", "gauss", "spiral", "moons", "blobs", "reg-plane", "reg-gauss",
-                                  "function"])
+@pytest.mark.parametrize("name", ["circle", "xor", "gauss", "spiral", "moons", "blobs", "reg-plane",
+                                  "reg-gauss", "function"])
 def test_every_generated_set_is_seeded_split_and_in_the_square(name):
     output = "linear" if name in cfg.REGRESSION else "softmax" if name == "blobs" else "sigmoid"
-    config = cfg.validate({"dataset": name, "output": output, "points": 200, "noise": 0.1, "train_ratio": 0.7})
+    config = cfg.validate({"dataset": name, "output": output, "points": 200, "noise": 0.1,
+                           "train_ratio": 0.7})
     a, b = data.make_points(config), data.make_points(config)
     assert np.array_equal(a.X, b.X) and np.array_equal(a.y, b.y)
     c = data.make_points(dict(config, data_seed=2))
     assert not np.array_equal(a.X, c.X)
     assert a.X.shape == (200, 2) and a.n_train == 140
     assert np.abs(a.X).max() < 9
-    assert a.task == ("regression" if name in cfg.REGRESSION else "multiclass" if name == "blobs" else "binary")
+    task = "regression" if name in cfg.REGRESSION else "multiclass" if name == "blobs" else "binary"
+    assert a.task == task
     if a.task != "regression":
         assert set(np.unique(a.y)) == set(range(a.n_classes))
 
@@ -40,7 +42,8 @@ def test_a_formula_is_parsed_not_evaluated_blindly():
     x1, x2 = np.array([0.0, 2.0]), np.array([0.0, 1.0])
     assert np.allclose(f(x1, x2), x1 ** 2 + np.sin(x2) - 1)
     assert np.allclose(data.parse_function("3")(x1, x2), 3)
-    for bad, words in [("__import__('os')", "may be called"), ("x1.real", "Attribute"), ("x1 +", "not a formula"),
+    for bad, words in [("__import__('os')", "may be called"), ("x1.real", "Attribute"),
+                       ("x1 +", "not a formula"),
                        ("open('f')", "may be called"), ("'a'", "numbers"), ("(lambda: 1)", "Lambda")]:
         with pytest.raises(ValueError, match=words):
             data.parse_function(bad)
@@ -53,7 +56,8 @@ def test_function_dataset_labels_by_the_sign():
 
 def test_csv_good_with_header_and_classes():
     X, y = data.parse_csv("x1,x2,label\n# a comment\n1,2,0\n3,4,1\n5,6,1\n-1,-2,0\n")
-    assert X.tolist() == [[1, 2], [3, 4], [5, 6], [-1, -2]] and y.tolist() == [0, 1, 1, 0] and y.dtype == np.int64
+    assert X.tolist() == [[1, 2], [3, 4], [5, 6], [-1, -2]]
+    assert y.tolist() == [0, 1, 1, 0] and y.dtype == np.int64
     X, y = data.parse_csv("1,2,0.5\n3,4,1\n5,6,1\n-1,-2,0\n")
     assert y.dtype == np.float64
 

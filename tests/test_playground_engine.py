@@ -1,4 +1,5 @@
-"""descend.playground.engine: a run on the real engine — updates, live settings, snapshots, divergence, frames."""
+"""descend.playground.engine: a run on the real engine — updates, live settings, snapshots, divergence,
+frames."""
 import numpy as np
 import pytest
 
@@ -6,6 +7,10 @@ import descend
 from descend import batching
 from descend.playground import config as cfg
 from descend.playground.engine import Batches, Engine, build_model, make_optimizer
+
+
+def same(a, b):
+    return all(np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights(), strict=True))
 
 
 def small(**update):
@@ -17,13 +22,13 @@ def test_one_update_is_train_step_on_the_first_batch():
     engine = Engine(config)
     model = build_model(config, 2, 1)
     model.compile(optimizer=make_optimizer(config), loss="binary_crossentropy")
-    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), engine.model.get_weights()))
+    assert same(model, engine.model)
     X, y = model.prepare(engine.X_train, engine.y_train)
     order = batching.epoch_order(len(X), 10, True, np.random.default_rng([config["init_seed"], 1]))
     model.train_step(X[order[:10]], y[order[:10]])
     engine.update()
     assert engine.updates == 1 and engine.epochs == 0
-    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), engine.model.get_weights()))
+    assert same(model, engine.model)
 
 
 def test_batches_make_epochs_of_the_three_kinds():
@@ -52,7 +57,7 @@ def test_a_live_setting_applies_at_the_next_update_and_keeps_the_weights():
     weights = engine.model.get_weights()
     engine.set_live(cfg.validate({"lr": 0.5, "optimizer": "momentum"}, engine.config))
     assert engine.model.optimizer.name == "sgd"           # not yet
-    assert all(np.array_equal(a, b) for a, b in zip(weights, engine.model.get_weights()))
+    assert all(np.array_equal(a, b) for a, b in zip(weights, engine.model.get_weights(), strict=True))
     engine.update()
     assert engine.model.optimizer.name == "momentum" and engine.model.optimizer.learning_rate == 0.5
     assert engine.model.optimizer.iterations == 1          # a new optimizer starts at t = 1
@@ -72,7 +77,7 @@ def test_regularizer_change_keeps_weights_and_penalises():
     weights = engine.model.get_weights()
     engine.set_live(cfg.validate({"reg": "l2", "reg_rate": 0.1}, engine.config))
     engine._apply_live()
-    assert all(np.array_equal(a, b) for a, b in zip(weights, engine.model.get_weights()))
+    assert all(np.array_equal(a, b) for a, b in zip(weights, engine.model.get_weights(), strict=True))
     assert engine.model.regularization_loss() > 0
 
 
@@ -83,7 +88,7 @@ def test_reset_keeps_the_initial_weights():
     assert not np.array_equal(first[0], engine.model.params[0])
     engine.reset()
     assert engine.updates == 0
-    assert all(np.array_equal(a, b) for a, b in zip(first, engine.model.get_weights()))
+    assert all(np.array_equal(a, b) for a, b in zip(first, engine.model.get_weights(), strict=True))
     other = Engine(small(init_seed=2))
     assert not np.array_equal(first[0], other.model.params[0])
 
@@ -97,7 +102,7 @@ def test_snapshot_and_restore_replay_bit_for_bit():
     engine.restore(snap)
     assert engine.updates == 3
     engine.run(11)
-    assert all(np.array_equal(a, b) for a, b in zip(after, engine.model.get_weights()))
+    assert all(np.array_equal(a, b) for a, b in zip(after, engine.model.get_weights(), strict=True))
 
 
 def test_divergence_reports_where_and_keeps_the_last_good_weights():
@@ -117,7 +122,8 @@ def test_a_frame_has_everything_the_page_draws():
     frame = engine.frame()
     assert frame["update"] == 2 and frame["train_loss"] > 0 and frame["test_loss"] > 0
     assert len(frame["weights"]) == 6 and len(frame["neurons"]) == 5
-    assert [v["label"] in ("healthy", "vanishing", "exploding") for v in frame["flow"]["verdicts"]] == [True] * 3
+    labels = [v["label"] for v in frame["flow"]["verdicts"]]
+    assert len(labels) == 3 and set(labels) <= {"healthy", "vanishing", "exploding"}
     import base64
     assert len(base64.b64decode(frame["output"]["values"])) == 64 * 64
     verdicts = descend.diagnose(descend.record_gradient_flow(engine.model, engine.X_train, engine.y_train))

@@ -13,7 +13,8 @@ from descend.playground.engine import Engine
 def _busy_engine():
     engine = Engine(cfg.validate({"points": 120, "layers": [5, 3], "activations": ["tanh", "relu"]}))
     engine.run(7)
-    engine.set_live(cfg.validate({"optimizer": "adam", "lr": 0.01, "batch_size": 7, "reg": "l2"}, engine.config))
+    engine.set_live(cfg.validate({"optimizer": "adam", "lr": 0.01, "batch_size": 7, "reg": "l2"},
+                                 engine.config))
     engine.run(0, until_epoch_end=True)
     engine.set_weight(0, 3, 0.25)
     engine.set_live(cfg.validate({"lr": 0.02, "schedule": "staircase", "decay_steps": 5, "clip": "norm",
@@ -44,7 +45,8 @@ def test_the_script_of_a_fresh_run_and_after_a_rewind(tmp_path):
     path = tmp_path / "run.py"
     path.write_text(export.script(engine))
     model = runpy.run_path(str(path))["model"]
-    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), engine.model.get_weights()))
+    assert all(np.array_equal(a, b)
+               for a, b in zip(model.get_weights(), engine.model.get_weights(), strict=True))
 
 
 def test_the_model_file_loads_with_load_model(tmp_path):
@@ -52,7 +54,8 @@ def test_the_model_file_loads_with_load_model(tmp_path):
     path = tmp_path / "m.safetensors"
     path.write_bytes(export.model_bytes(engine))
     model = descend.load_model(path)
-    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), engine.model.get_weights()))
+    assert all(np.array_equal(a, b)
+               for a, b in zip(model.get_weights(), engine.model.get_weights(), strict=True))
     assert np.array_equal(model.predict(engine.X_test), engine.model.predict(engine.X_test))
 
 

@@ -5,11 +5,11 @@ import threading
 import pytest
 
 pytest.importorskip("starlette")
-import httpx  # noqa: E402
-from starlette.testclient import TestClient  # noqa: E402
-from starlette.websockets import WebSocketDisconnect  # noqa: E402
+import httpx
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
-from descend.playground import server  # noqa: E402
+from descend.playground import server
 
 TOKEN = "s3cret"
 
@@ -34,7 +34,8 @@ def test_the_page_needs_the_token_and_then_sets_the_cookie(client):
 
 def test_every_static_file_ships_in_the_package(client):
     names = {p.name for p in server.STATIC.iterdir()}
-    assert {"index.html", "app.js", "style.css", "uPlot.iife.min.js", "uPlot.min.css", "uPlot.LICENSE"} <= names
+    shipped = {"index.html", "app.js", "style.css", "uPlot.iife.min.js", "uPlot.min.css", "uPlot.LICENSE"}
+    assert shipped <= names
     assert "MIT" in (server.STATIC / "uPlot.LICENSE").read_text()
     for name in names:
         assert client.get(f"/static/{name}?token={TOKEN}").status_code == 200
@@ -47,7 +48,8 @@ def test_another_host_is_refused(client):
 
 @pytest.mark.parametrize("headers", [{}, {"origin": "http://evil.example"}, {"origin": "null"}])
 def test_a_websocket_from_another_origin_is_refused(client, headers):
-    with pytest.raises(WebSocketDisconnect) as info, client.websocket_connect(f"/ws?token={TOKEN}", headers=headers):
+    with pytest.raises(WebSocketDisconnect) as info, \
+            client.websocket_connect(f"/ws?token={TOKEN}", headers=headers):
         pass
     assert info.value.code == 1008
 

@@ -1,4 +1,5 @@
-"""descend.playground.session: the messages, checked, and a tab's session over Starlette's TestClient WebSocket."""
+"""descend.playground.session: the messages, checked, and a tab's session over Starlette's TestClient
+WebSocket."""
 import contextlib
 import json
 
@@ -6,12 +7,12 @@ import numpy as np
 import pytest
 
 pytest.importorskip("starlette")
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from descend.playground import config as cfg  # noqa: E402
-from descend.playground.engine import Engine  # noqa: E402
-from descend.playground.server import create_app  # noqa: E402
-from descend.playground.session import MAX_MESSAGE, parse  # noqa: E402
+from descend.playground import config as cfg
+from descend.playground.engine import Engine
+from descend.playground.server import create_app
+from descend.playground.session import MAX_MESSAGE, parse
 
 TOKEN = "t0ken"
 
@@ -203,7 +204,7 @@ def test_ten_tabs_at_once_and_closing_frees_the_sessions(client):
             assert until(ws, "frame")[0]["update"] == 1
         threads = [s.thread for s in app.state.sessions]
     for t in threads:
-        t.join(5)
+        t.join(30)          # at once, unless a first update is still compiling its kernels
     assert not any(t.is_alive() for t in threads)
     assert not app.state.sessions
 

@@ -140,7 +140,8 @@ def parse_function(text: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
         if isinstance(node, ast.Name) and node.id not in {"x1", "x2", *_FUNCTIONS, *_CONSTANTS}:
             raise ValueError(f"function: unknown name {node.id!r}; expected x1, x2, pi, e or one of "
                              f"{sorted(_FUNCTIONS)}")
-        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS):
+        named = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS
+        if isinstance(node, ast.Call) and not named:
             raise ValueError(f"function: only {sorted(_FUNCTIONS)} may be called")
         if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float)):
             raise ValueError(f"function: expected numbers, got {node.value!r}")
@@ -173,22 +174,14 @@ def parse_csv(text: str) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(text, str):
         raise TypeError(f"csv: expected the file's text, got {type(text).__name__}")
     rows: list[tuple[float, float, float]] = []
+    header = _first_line(text)
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        cells = [c.strip() for c in line.replace(";", ",").split(",")]
-        if len(cells) != 3:
-            raise ValueError(f"csv: line {number}: expected 3 columns (x1, x2, label), got {len(cells)}: {line!r}")
-        try:
-            values = tuple(float(c) for c in cells)
-        except ValueError:
-            if not rows and number == _first_line(text):
-                continue                           # the header
-            raise ValueError(f"csv: line {number}: expected numbers (x1, x2, label), got {line!r}") from None
-        if not all(math.isfinite(v) for v in values):
-            raise ValueError(f"csv: line {number}: expected finite numbers, got {line!r}")
-        rows.append((values[0], values[1], values[2]))
+        row = _row(number, line, header_allowed=not rows and number == header)
+        if row is not None:
+            rows.append(row)
         if len(rows) > MAX_POINTS:
             raise ValueError(f"csv: more than {MAX_POINTS} rows (the limit)")
     if len(rows) < 4:
@@ -198,6 +191,23 @@ def parse_csv(text: str) -> tuple[np.ndarray, np.ndarray]:
     if np.all(labels == np.round(labels)) and labels.min() >= 0 and labels.max() < 10:
         return data[:, :2], labels.astype(np.int64)
     return data[:, :2], labels
+
+
+def _row(number: int, line: str, header_allowed: bool) -> tuple[float, float, float] | None:
+    """One data row (None for the header), or a ValueError naming the line."""
+    cells = [c.strip() for c in line.replace(";", ",").split(",")]
+    if len(cells) != 3:
+        raise ValueError(f"csv: line {number}: expected 3 columns (x1, x2, label), "
+                         f"got {len(cells)}: {line!r}")
+    try:
+        values = [float(c) for c in cells]
+    except ValueError:
+        if header_allowed:
+            return None
+        raise ValueError(f"csv: line {number}: expected numbers (x1, x2, label), got {line!r}") from None
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"csv: line {number}: expected finite numbers, got {line!r}")
+    return values[0], values[1], values[2]
 
 
 def _first_line(text: str) -> int:

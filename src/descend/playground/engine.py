@@ -125,7 +125,8 @@ class Engine:
         if expected is not None and output != expected:
             raise ValueError(f"output: this data is a {task} task; expected {expected!r}, got {output!r}")
         if task == "binary" and output == "linear":
-            raise ValueError("output: this data has two classes; expected 'sigmoid' or 'softmax', got 'linear'")
+            raise ValueError("output: this data has two classes; expected 'sigmoid' or 'softmax', "
+                             "got 'linear'")
 
     @property
     def n_outputs(self) -> int:
@@ -322,9 +323,11 @@ class Engine:
             if len(self.curve) > MAX_CURVE:
                 self.curve = self.curve[::2]
         frame = {"type": "frame", "update": self.updates, "epoch": self.epochs,
-                 "epoch_float": self.epochs + (self.batches.b % self.batches.n_batches) / self.batches.n_batches,
+                 "epoch_float": self.epochs + (self.batches.b % self.batches.n_batches)
+                 / self.batches.n_batches,
                  "train_loss": _finite(train), "test_loss": _finite(test),
-                 "lr": float(self.model.optimizer.current_learning_rate), "t": int(self.model.optimizer.iterations),
+                 "lr": float(self.model.optimizer.current_learning_rate),
+                 "t": int(self.model.optimizer.iterations),
                  "weights": [np.asarray(p, dtype=np.float64).ravel().tolist() for p in self.model.params],
                  "output": self.output_map(), "neurons": self.neuron_maps()}
         if flow:

@@ -50,11 +50,12 @@ def _optimizer_call(name: str, kwargs: dict[str, Any], spec: Any, lr: float) -> 
 
 
 def _network(config: dict[str, Any], n_inputs: int, n_outputs: int) -> str:
-    init = cfg.INITIALIZERS[config["init"]]
     rows = [f"        Input(shape=({n_inputs},)),"]
     for units, act in zip(config["layers"], config["activations"], strict=True):
-        rows.append(f"        Dense({units}, activation={act!r}, kernel_initializer=INIT, kernel_regularizer=reg),")
-    rows.append(f"        Dense({n_outputs}, activation={cfg.OUTPUTS[config['output']][0]!r}, kernel_initializer=INIT, "
+        rows.append(f"        Dense({units}, activation={act!r}, kernel_initializer=INIT, "
+                    f"kernel_regularizer=reg),")
+    output = cfg.OUTPUTS[config["output"]][0]
+    rows.append(f"        Dense({n_outputs}, activation={output!r}, kernel_initializer=INIT, "
                 f"kernel_regularizer=reg),")
     return "\n".join(rows) + f"\n    ], seed={config['init_seed']})"
 
@@ -71,7 +72,7 @@ def _replay(log: list[dict[str, Any]]) -> list[str]:
             call = _optimizer_call(entry["name"], entry["kwargs"], entry["schedule"], entry["lr"])
             lines.append(f"optimizer = {call}")
             if entry["keep_state"]:
-                lines.append("optimizer.set_state(model.optimizer.get_state())   # same optimizer: its state goes on")
+                lines.append("optimizer.set_state(model.optimizer.get_state())  # the same one goes on")
             lines.append("model.compile(optimizer=optimizer, loss=LOSS)")
         elif op == "regularize":
             lines.append(f"model = with_regularizer(model, {entry['reg']!r}, {entry['reg_rate']!r})")
@@ -87,6 +88,8 @@ def script(engine: Engine) -> str:
     loss = cfg.OUTPUTS[config["output"]][1]
     reg = "None" if first["reg"] == "none" else repr(first["reg"])
     batches_source = inspect.getsource(Batches)
+    first_optimizer = _optimizer_call(first["optimizer"], cfg.optimizer_kwargs(first),
+                                      cfg.schedule_spec(first), first["lr"])
     lines = [
         '"""A descend playground run, replayed with the library: the same data, network, batches and',
         'updates, hence the same weights, bit for bit."""',
@@ -120,8 +123,7 @@ def script(engine: Engine) -> str:
         "",
         "",
         f"model = network({reg}, {first['reg_rate']!r})",
-        f"model.compile(optimizer={_optimizer_call(first['optimizer'], cfg.optimizer_kwargs(first), cfg.schedule_spec(first), first['lr'])},"
-        " loss=LOSS)",
+        f"model.compile(optimizer={first_optimizer}, loss=LOSS)",
         "X, y = model.prepare(X_TRAIN, Y_TRAIN)",
         f"rng = np.random.default_rng([{config['init_seed']}, 1])",
         *_replay(engine.log),

@@ -111,8 +111,10 @@ def create_app(token: str, hosts: set[str]) -> Any:
                 message = await websocket.receive()
                 if message["type"] == "websocket.disconnect":
                     break
-                session.submit(message.get("text") if message.get("text") is not None else message.get("bytes"))
-        finally:
+                text = message.get("text")
+                session.submit(text if text is not None else message.get("bytes"))
+        finally:                          # the tab is closed: its session ends
+            session.stop()
             sender.cancel()
             sessions.discard(session)
             await asyncio.to_thread(session.close)

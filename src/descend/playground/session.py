@@ -49,7 +49,8 @@ def _fields(message: dict[str, Any], kind: str, spec: dict[str, Any]) -> dict[st
     for key, constraint in spec.items():
         if key not in message:
             raise ValueError(f"{kind}: the field {key!r} is missing")
-        out[key] = check(f"{kind}.{key}", message[key], constraint) if constraint is not None else message[key]
+        value = message[key]
+        out[key] = value if constraint is None else check(f"{kind}.{key}", value, constraint)
     return out
 
 
@@ -118,10 +119,14 @@ class Session:
             return
         self.commands.put(message)
 
-    def close(self, timeout: float = 5.0) -> None:
-        """Stop the worker (after the update it is doing) and wait for it."""
+    def stop(self) -> None:
+        """Tell the worker to stop after the update it is doing (returns at once)."""
         self.closed.set()
         self.commands.put(None)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the worker and wait for it."""
+        self.stop()
         if self.thread.is_alive() and threading.current_thread() is not self.thread:
             self.thread.join(timeout)
 
@@ -150,7 +155,7 @@ class Session:
             getattr(self, "_on_" + message["type"].lstrip("_"))(message)
         except (TypeError, ValueError) as exc:
             self._emit({"type": "error", "message": str(exc)})
-        except Exception as exc:         # noqa: BLE001 - the session must carry on whatever happened
+        except Exception as exc:
             self._emit({"type": "error", "message": f"internal error: {type(exc).__name__}: {exc}"})
 
     def _send_frame(self) -> None:
@@ -267,7 +272,8 @@ class Session:
                              f"got {message['param']}")
         size = params[message["param"]].size
         if message["index"] >= size:
-            raise ValueError(f"{message['type']}.index: expected an int in [0, {size - 1}], got {message['index']}")
+            raise ValueError(f"{message['type']}.index: expected an int in [0, {size - 1}], "
+                             f"got {message['index']}")
 
     def _on_explain(self, message: dict[str, Any]) -> None:
         self._check_weight(message)
@@ -298,7 +304,8 @@ class Session:
 
         what = message["what"]
         if what == "csv":
-            out = {"filename": "playground-data.csv", "encoding": "text", "data": export.data_csv(self.engine)}
+            out = {"filename": "playground-data.csv", "encoding": "text",
+                   "data": export.data_csv(self.engine)}
         elif what == "script":
             out = {"filename": "playground_run.py", "encoding": "text", "data": export.script(self.engine)}
         else:
