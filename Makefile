@@ -8,7 +8,7 @@ STAMP_TEST := $(VENV)/.installed-test
 STAMP_BENCH := $(VENV)/.installed-bench
 JOBS   ?= 2
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,17 @@ demo: $(STAMP_RUN)
 
 # Lint and types first; then the whole suite, then its numbers again on the reference code alone
 # (DESCEND_KERNELS=numpy): every fast path must give the same numbers.
-test: lint
+test: lint browser
 	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) -q
 	DESCEND_KERNELS=numpy MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) -q -m "not fast_paths"
+
+# The playground's browser tests drive Debian's chromium through Playwright (no `playwright install`,
+# which downloads): installed here when missing and running as root; otherwise they fail under CI=true.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 || \
+		{ apt-get update >/dev/null && apt-get install -y --no-install-recommends chromium; }; \
+	fi
 
 # ruff (style, bugs, complexity <= 15) and mypy (every function typed), configured in pyproject.toml
 lint: $(STAMP_TEST)

@@ -148,3 +148,12 @@ def test_softmax_and_regression_frames_and_task_checks():
     with pytest.raises(ValueError, match="two classes"):
         Engine(cfg.validate({"dataset": "upload", "output": "linear"}),
                (np.array([[0.0, 1], [1, 0], [2, 2], [3, 1]]), np.array([0, 1, 0, 1])))
+
+
+def test_an_interruption_stops_after_the_update_under_way():
+    engine = Engine(small(batch_size=1))
+    calls = []
+    assert engine.run(0, until_epoch_end=True, interrupted=lambda: calls.append(1) or len(calls) >= 3) is None
+    assert engine.updates == 3 and engine.epochs == 0
+    engine.run(0, until_epoch_end=True, budget_s=0.0)          # the time budget: one update at least
+    assert engine.updates == 4

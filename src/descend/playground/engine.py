@@ -16,6 +16,7 @@ import base64
 import copy
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -149,6 +150,7 @@ class Engine:
         self.curve: list[tuple[int, float, float]] = []
         self.initial_config = dict(config)
         self.applied = dict(config)      # the live settings the model trains with
+        self.dirty = False               # whether config holds live settings not applied yet
         self.log: list[dict[str, Any]] = [{"op": "batches", "batch_size": config["batch_size"]}]
         self.snapshot: dict[str, Any] | None = None
         self.snapshot = self.take_snapshot()
@@ -177,11 +179,13 @@ class Engine:
         self.rng.bit_generator.state = state["rng"]
         self.updates, self.epochs, self.curve = state["updates"], state["epochs"], state["curve"]
         self.applied, self.log = state["applied"], state["log"]
+        self.dirty = self.applied != self.config
 
     # ------------------------------------------------------------------ live settings
     def set_live(self, config: dict[str, Any]) -> None:
         """New live settings (no structure key changed); they apply at the next update."""
         self.config = config
+        self.dirty = self.applied != config
 
     def _apply_live(self) -> None:
         new, old = self.config, self.applied
@@ -209,15 +213,13 @@ class Engine:
             self.batches = Batches(self.Xp, self.yp, new["batch_size"], self.rng)
             self.log.append({"op": "batches", "batch_size": new["batch_size"]})
         self.applied = dict(new)
-
-    def pending(self) -> bool:
-        return self.applied != self.config
+        self.dirty = False
 
     # ------------------------------------------------------------------ training
     def update(self) -> float:
         """One update (``model.train_step`` on the next batch); returns E of that batch. A
         divergence raises DivergenceError (see :meth:`run`)."""
-        if self.pending():
+        if self.dirty:
             self._apply_live()
         xb, yb = self.batches.next()
         loss, _ = self.model.train_step(xb, yb)
@@ -231,11 +233,12 @@ class Engine:
             self.epochs += 1
         return float(loss)
 
-    def run(self, updates: int, *, until_epoch_end: bool = False, budget_s: float = math.inf
-            ) -> dict[str, Any] | None:
+    def run(self, updates: int, *, until_epoch_end: bool = False, budget_s: float = math.inf,
+            interrupted: Callable[[], bool] | None = None) -> dict[str, Any] | None:
         """Up to ``updates`` updates (or to the end of the epoch), stopping early after ``budget_s``
-        seconds. Returns None, or where it diverged: the weights are then those before the update
-        that blew up, and the dict says which update and layer."""
+        seconds or as soon as ``interrupted()`` (asked after every update) is true. Returns None, or
+        where it diverged: the weights are then those before the update that blew up, and the dict
+        says which update and layer."""
         start_state = self.take_snapshot()
         start = time.perf_counter()
         done = 0
@@ -245,7 +248,7 @@ class Engine:
                 done += 1
                 if self.batches.end_of_epoch if until_epoch_end else done >= updates:
                     break
-                if time.perf_counter() - start > budget_s:
+                if time.perf_counter() - start > budget_s or (interrupted is not None and interrupted()):
                     break
         except DivergenceError as exc:
             return self._diverged(exc, start_state, done)

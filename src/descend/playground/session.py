@@ -31,7 +31,7 @@ from .engine import Engine
 #: a message longer than this is refused unread (a CSV of 10,000 rows fits easily)
 MAX_MESSAGE = 2_000_000
 #: frames sent but not yet acknowledged by the page
-WINDOW = 2
+WINDOW = 3
 #: longest chunk of updates between two frames while playing
 CHUNK_SECONDS = 0.1
 MAX_EPOCHS = 100_000
@@ -105,6 +105,8 @@ class Session:
         self.frames = 0
         self.thread = threading.Thread(target=self._loop, name="descend-playground-session", daemon=True)
         self.closed = threading.Event()
+        #: set when a command other than an ack waits: training stops after the current update
+        self.interrupt = threading.Event()
 
     # ------------------------------------------------------------------ the event loop's side
     def start(self) -> None:
@@ -117,11 +119,14 @@ class Session:
         except (TypeError, ValueError) as exc:
             self._emit({"type": "error", "message": str(exc)})
             return
+        if message["type"] != "ack":
+            self.interrupt.set()          # the update under way is the last before it
         self.commands.put(message)
 
     def stop(self) -> None:
         """Tell the worker to stop after the update it is doing (returns at once)."""
         self.closed.set()
+        self.interrupt.set()
         self.commands.put(None)
 
     def close(self, timeout: float = 5.0) -> None:
@@ -142,10 +147,12 @@ class Session:
             if self.playing and self.credits > 0:
                 try:
                     message = self.commands.get_nowait()
+                    self.interrupt.clear()
                 except queue.Empty:
                     message = {"type": "_train"}
             else:
                 message = self.commands.get()
+                self.interrupt.clear()
             if message is None:
                 break
             self._handle(message)
@@ -170,7 +177,8 @@ class Session:
     def _on_train(self, message: dict[str, Any]) -> None:
         speed = self.config["speed"]
         before = self.engine.epochs
-        diverged = self.engine.run(speed, until_epoch_end=speed == 0, budget_s=CHUNK_SECONDS)
+        diverged = self.engine.run(speed, until_epoch_end=speed == 0, budget_s=CHUNK_SECONDS,
+                                   interrupted=self.interrupt.is_set)
         if diverged is not None:
             self.playing = False
             self._emit({"type": "diverged", **diverged})

@@ -294,6 +294,11 @@
       return diverging(x * 0.85);
     });
   }
+  // the output map of a frame, painted once however many places show it
+  function outputFor(f, side, discretize) {
+    if (!f._img || f._disc !== discretize) { f._img = outputImage(f.output, side, discretize)(); f._disc = discretize; }
+    return f._img;
+  }
   function neuronImage(n, side) { const v = decode(n.values); return paint(null, side, (k) => diverging((v[k] / 255 * 2 - 1) * 0.9)); }
   const FEATURE_FN = { x1: (a, b) => a, x2: (a, b) => b, x1sq: (a, b) => a * a, x2sq: (a, b) => b * b, x1x2: (a, b) => a * b,
     sinx1: (a) => Math.sin(a), sinx2: (a, b) => Math.sin(b), cosx1: (a) => Math.cos(a), cosx2: (a, b) => Math.cos(b) };
@@ -319,13 +324,18 @@
     updatePlay();
     drawHeatmap($("heatmap"), f, pg.data, client.discretize, client.show_test);
     drawNetwork(f);
-    drawCharts(f);
-    if (f.flow) drawVerdicts(f.flow);
+    const now = performance.now();
+    if (now - lastCharts > 100 || !f.playing) {       // charts at most ten times a second
+      lastCharts = now;
+      drawCharts(f);
+      if (f.flow) drawVerdicts(f.flow);
+    }
   }
+  let lastCharts = 0;
   function updatePlay() { $("play").innerHTML = pg.playing ? "&#10074;&#10074;" : "&#9654;"; }
   function drawHeatmap(canvas, f, data, discretize, showTest) {
     const ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height;
-    const img = outputImage(f.output, data.output_grid, discretize)(ctx);
+    const img = outputFor(f, data.output_grid, discretize);
     ctx.imageSmoothingEnabled = !discretize;
     ctx.drawImage(img, 0, 0, W, H);
     const d = data.domain, n = data.y.length;
@@ -397,7 +407,7 @@
       let img;
       if (c === 0) img = net.featureImgs[j];
       else if (c < cols.length - 1) img = neuronImage(f.neurons[neuron++], pg.data.neuron_grid);
-      else img = outputImage(f.output, pg.data.output_grid, client.discretize)();
+      else img = outputFor(f, pg.data.output_grid, client.discretize);
       ctx.imageSmoothingEnabled = true;
       ctx.drawImage(img, p.x - node / 2, p.y - node / 2, node, node);
       const sel = pg.selected && pg.selected.param === 2 * (c - 1) + 1 && pg.selected.index === j;
