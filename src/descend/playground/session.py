@@ -103,6 +103,8 @@ class Session:
         self.credits = WINDOW
         self.user_snapshot: dict[str, Any] | None = None
         self.frames = 0
+        #: the last step of the learning-rate curve the page has
+        self.horizon = self.engine.schedule_curve()["steps"][-1]
         self.thread = threading.Thread(target=self._loop, name="descend-playground-session", daemon=True)
         self.closed = threading.Event()
         #: set when a command other than an ack waits: training stops after the current update
@@ -171,6 +173,10 @@ class Session:
         frame["frame"] = self.frames
         self.frames += 1
         self.credits -= 1
+        if frame["t"] > 0.75 * self.horizon:      # the drawn schedule runs out: draw it further ahead
+            curve = self.engine.schedule_curve()
+            self.horizon = curve["steps"][-1]
+            self._emit({"type": "schedule", **curve})
         self._emit(frame)
 
     # ------------------------------------------------------------------ commands
@@ -234,13 +240,17 @@ class Session:
             self.engine, self.config, self.upload = engine, new, upload
             self.user_snapshot = None
             self._emit({"type": "config", "config": new})
-            self._emit(engine.data_message())
+            data = engine.data_message()
+            self.horizon = data["schedule"]["steps"][-1]
+            self._emit(data)
         else:
             self.config = new
             self.engine.set_live(new)
             self._emit({"type": "config", "config": new})
             if keys & {"schedule", "lr", "decay_rate", "decay_steps", "optimizer"}:
-                self._emit({"type": "schedule", **self._schedule_preview(new)})
+                preview = self._schedule_preview(new)
+                self.horizon = preview["steps"][-1]
+                self._emit({"type": "schedule", **preview})
         self._send_frame()
 
     def _schedule_preview(self, config: dict[str, Any]) -> dict[str, Any]:

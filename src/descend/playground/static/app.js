@@ -77,7 +77,10 @@
   const handlers = {
     hello(msg) { pg.catalogue = msg.catalogue; pg.config = msg.config; buildControls(); applyHash(); },
     config(msg) { pg.config = msg.config; fillControls(); writeHash(); },
-    data(msg) { pg.data = msg; resetCharts(); layoutNetwork(); drawLrChart(msg.schedule); },
+    data(msg) {
+      pg.data = msg; pg.selected = null; pg.explain = null; $("weight-panel").classList.add("hidden");
+      resetCharts(); layoutNetwork(); drawLrChart(msg.schedule);
+    },
     schedule(msg) { drawLrChart(msg); },
     frame(msg) { pg.frame = msg; pg.frames += 1; pg.playing = msg.playing; pendingAcks += 1; record(msg); schedule(); },
     explain(msg) { pg.explain = msg; if (pg.selected) { $("chain").textContent = msg.text; $("weight-name").textContent = msg.name; } },
@@ -85,7 +88,7 @@
       pg.diverged = msg; pg.playing = false;
       $("alert-text").textContent = `Training diverged at update ${msg.update} (epoch ${msg.epoch})` +
         (msg.layer ? `, in layer ${msg.layer}` : "") + `: the loss became ${msg.loss}. The weights shown are those ` +
-        `before that update. ${msg.message}`;
+        `before that update. descend says: ${msg.message}`;
       $("alert").classList.remove("hidden");
     },
     stopped(msg) { pg.playing = false; showError("Stopped: " + msg.reason, "info"); updatePlay(); },
@@ -449,7 +452,7 @@
     pg.selected = sel;
     const f = pg.frame;
     $("weight-panel").classList.remove("hidden");
-    $("weight-value").value = f.weights[sel.param][sel.index];
+    $("weight-value").value = +f.weights[sel.param][sel.index].toPrecision(6);
     $("weight-name").textContent = "";
     $("chain").textContent = "…";
     requestExplain();
@@ -486,12 +489,17 @@
     }
     maybeReexplain(f);
   }
+  function number(v) {
+    if (v === null || v === undefined) return "";
+    const a = Math.abs(v);
+    return a !== 0 && (a >= 1e4 || a < 1e-3) ? v.toExponential(0) : String(+v.toPrecision(3));
+  }
   const PALETTE = ["#0877bd", "#f59322", "#2e7d32", "#7b1fa2", "#c62828", "#00838f", "#6d4c41", "#455a64", "#ad1457", "#9e9d24", "#3949ab"];
   function plot(el, title, series, data, opts) {
     return new uPlot(Object.assign({
       title, width: 360, height: 150, legend: { show: true }, scales: { x: { time: false } },
       series: [{ label: "update" }].concat(series.map((s, i) => Object.assign({ stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: true }, s))),
-      axes: [{ size: 30 }, { size: 50 }],
+      axes: [{ size: 30 }, { size: 56, values: (u, vals) => vals.map(number) }],
     }, opts || {}), data, el);
   }
   function drawCharts() {
