@@ -215,3 +215,39 @@ def test_a_diverging_run_shows_the_alert(tab):
     t.wait("pg.frame.update > 30")
     t.page.click("#play")
     assert t.eval("pg.frame.train_loss") is not None
+
+
+def test_the_exported_script_and_model_match_the_page(tab, tmp_path):
+    import base64
+    import runpy
+
+    t = tab("#optimizer=rmsprop&lr=0.01&batch_size=7")
+    t.wait("pg.config.optimizer === 'rmsprop' && pg.config.batch_size === 7")
+    t.page.click("#epoch")
+    t.wait("pg.frame.epoch === 1")
+    t.page.select_option("#optimizer", "nadam")
+    t.wait("pg.config.optimizer === 'nadam'")
+    t.step()
+    t.page.click("#export-script")
+    t.wait("pg.exports.script !== undefined")
+    script = tmp_path / "run.py"
+    script.write_text(t.eval("pg.exports.script.data"))
+    model = runpy.run_path(str(script))["model"]
+    assert [np.asarray(w, np.float64).ravel().tolist() for w in model.get_weights()] == t.weights()
+    t.page.click("#export-model")
+    t.wait("pg.exports.model !== undefined")
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(base64.b64decode(t.eval("pg.exports.model.data")))
+    loaded = descend.load_model(path)
+    assert [np.asarray(w, np.float64).ravel().tolist() for w in loaded.get_weights()] == t.weights()
+
+
+def test_classroom_mode_hides_the_chosen_controls(tab):
+    t = tab("#hide=optimizer,data")
+    t.wait("document.getElementById('col-data').offsetParent === null")
+    assert not t.page.locator("#optimizer").is_visible()
+    assert t.page.locator("#heatmap").is_visible()
+    t.page.check("#classroom input[value=gradient]")
+    assert "hide=optimizer%2Cdata%2Cgradient" in t.eval("location.hash") or \
+        "hide=optimizer,data,gradient" in t.eval("decodeURIComponent(location.hash)")
+    assert not t.page.locator("#grad-chart").is_visible()
