@@ -57,8 +57,8 @@ def browser_rates(url: str, browser: Any, batch_size: int, seconds: float) -> di
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     hash_ = f"#layers=8,8&activations=tanh,tanh&batch_size={batch_size}"
     page.goto(url + hash_)
-    page.wait_for_function(f"window.pg && pg.config && pg.config.batch_size === {batch_size} && pg.framesDrawn > 0",
-                           timeout=30_000)
+    ready = f"window.pg && pg.config && pg.config.batch_size === {batch_size} && pg.framesDrawn > 0"
+    page.wait_for_function(ready, timeout=30_000)
     page.click("#play")
     page.wait_for_function("pg.framesDrawn > 20", timeout=60_000)        # warm-up
     f0, e0, t0 = page.evaluate("[pg.framesDrawn, pg.frame.epoch, performance.now()]")
@@ -96,7 +96,8 @@ def measure(seconds: float, with_browser: bool) -> dict[str, Any]:
 
 def table(result: dict[str, Any]) -> str:
     rows = ["| batch size | engine: epochs/s with the frame encoded | engine alone | browser: frames/s drawn "
-            "| epochs per frame | pause: ms until the server says paused (one frame: ms) |", "|---|---|---|---|---|---|"]
+            "| epochs per frame | pause: ms until the server says paused (one frame: ms) |",
+            "|---|---|---|---|---|---|"]
     for name in BATCHES:
         e = result["engine"][name]
         b = result["browser"].get(name)
@@ -107,7 +108,8 @@ def table(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=5.0, help="measuring time per case")
     parser.add_argument("--no-browser", action="store_true", help="only the engine")
     parser.add_argument("--out", default=str(HERE / "results" / "playground.json"))

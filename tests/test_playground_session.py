@@ -218,8 +218,8 @@ def test_messages_are_json_without_nan(client):
 def test_the_schedule_is_drawn_ahead_of_the_current_step(client):
     with connect(client) as ws:
         until(ws, "frame")
-        ws.send_json({"type": "config", "config": {"schedule": "staircase", "decay_steps": 10, "batch_size": 1,
-                                                   "decay_rate": 0.5}})
+        ws.send_json({"type": "config", "config": {"schedule": "staircase", "decay_steps": 10,
+                                                   "batch_size": 1, "decay_rate": 0.5}})
         schedule, _ = until(ws, "schedule")
         assert schedule["steps"][-1] == 100 and schedule["lr"][0] == 0.03
         assert schedule["lr"][-1] == pytest.approx(0.03 * 0.5 ** 10)
