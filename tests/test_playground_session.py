@@ -227,3 +227,21 @@ def test_the_schedule_is_drawn_ahead_of_the_current_step(client):
         later, seen = until(ws, "schedule")
         assert later["steps"][-1] >= 500
         assert [m["type"] for m in seen][-1] == "schedule"
+
+
+def test_an_unexpected_error_while_playing_pauses_instead_of_repeating(client, monkeypatch):
+    from descend.playground.engine import Engine as RealEngine
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("boom")
+
+    with connect(client) as ws:
+        until(ws, "frame")
+        monkeypatch.setattr(RealEngine, "run", broken)
+        ws.send_json({"type": "play"})
+        error, _ = until(ws, "error")
+        assert "internal error: RuntimeError: boom" in error["message"]
+        monkeypatch.undo()
+        ws.send_json({"type": "snapshot"})           # the next message: no flood of errors before it
+        snap, seen = until(ws, "snapshot")
+        assert all(m["type"] != "error" for m in seen) and snap["update"] == 0

@@ -142,9 +142,7 @@ class Session:
         self.send(json.dumps(message, allow_nan=False))
 
     def _loop(self) -> None:
-        self._emit({"type": "hello", "catalogue": cfg.catalogue(), "config": self.config})
-        self._emit(self.engine.data_message())
-        self._send_frame()
+        self._handle({"type": "_hello"})
         while not self.closed.is_set():
             if self.playing and self.credits > 0:
                 try:
@@ -163,8 +161,10 @@ class Session:
         try:
             getattr(self, "_on_" + message["type"].lstrip("_"))(message)
         except (TypeError, ValueError) as exc:
+            self.playing = self.playing and message["type"] != "_train"
             self._emit({"type": "error", "message": str(exc)})
-        except Exception as exc:
+        except Exception as exc:          # the session carries on whatever happened
+            self.playing = False          # (an error while playing would otherwise repeat every frame)
             self._emit({"type": "error", "message": f"internal error: {type(exc).__name__}: {exc}"})
 
     def _send_frame(self) -> None:
@@ -180,6 +180,11 @@ class Session:
         self._emit(frame)
 
     # ------------------------------------------------------------------ commands
+    def _on_hello(self, message: dict[str, Any]) -> None:
+        self._emit({"type": "hello", "catalogue": cfg.catalogue(), "config": self.config})
+        self._emit(self.engine.data_message())
+        self._send_frame()
+
     def _on_train(self, message: dict[str, Any]) -> None:
         speed = self.config["speed"]
         before = self.engine.epochs
