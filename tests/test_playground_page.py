@@ -251,3 +251,9 @@ def test_classroom_mode_hides_the_chosen_controls(tab):
     assert "hide=optimizer%2Cdata%2Cgradient" in t.eval("location.hash") or \
         "hide=optimizer,data,gradient" in t.eval("decodeURIComponent(location.hash)")
     assert not t.page.locator("#grad-chart").is_visible()
+
+
+def test_a_link_that_names_only_the_layers_gets_one_activation_each(tab):
+    t = tab("#layers=6,6,6")
+    t.wait("pg.config.layers.length === 3 && pg.data.layers.length === 5")
+    assert t.eval("pg.config.activations") == ["tanh"] * 3 and not t.eval("pg.errors")

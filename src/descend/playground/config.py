@@ -10,7 +10,6 @@ update and keep the weights and the optimizer's state.
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from ..checks import BOOLEAN, Interval, Options, check
@@ -240,7 +239,3 @@ def catalogue() -> dict[str, Any]:
             "formulas": FORMULAS, "flavors": list(FLAVORS), "schedules": SCHEDULE_FORMULAS,
             "initializers": list(INITIALIZERS), "clipping": list(CLIPPING), "limits": limits(),
             "defaults": DEFAULTS, "regression": list(REGRESSION)}
-
-
-def is_finite_number(x: float) -> bool:
-    return isinstance(x, float) and math.isfinite(x)

@@ -49,8 +49,12 @@
       if (k in defaults) config[k] = decodeValue(v, defaults[k]);
       else if (k in CLIENT) cl[k] = decodeValue(v, CLIENT[k]);
     }
-    if (config.layers && !Array.isArray(config.layers)) config.layers = [];
-    return { config: Object.assign({}, defaults, config), client: cl };
+    const full = Object.assign({}, defaults, config);
+    if (config.layers && !config.activations) {   // a link that names the layers only: one activation for all
+      const act = defaults.activations[0] || "tanh";
+      full.activations = full.layers.map(() => act);
+    }
+    return { config: full, client: cl };
   }
   function writeHash() {
     if (!pg.catalogue || !pg.config) return;
