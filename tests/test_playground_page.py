@@ -257,3 +257,23 @@ def test_a_link_that_names_only_the_layers_gets_one_activation_each(tab):
     t = tab("#layers=6,6,6")
     t.wait("pg.config.layers.length === 3 && pg.data.layers.length === 5")
     assert t.eval("pg.config.activations") == ["tanh"] * 3 and not t.eval("pg.errors")
+
+
+def test_hovering_a_neuron_enlarges_its_heatmap(tab):
+    t = tab()
+    assert not t.page.locator("#zoom").is_visible()
+    t.page.hover("#network", position=t.eval("pg.nodePoint(1, 0)"))
+    t.wait("!document.getElementById('zoom').classList.contains('hidden')")
+    assert t.page.locator("#zoom").bounding_box()["width"] >= 150
+    t.page.mouse.move(0, 0)
+    t.wait("document.getElementById('zoom').classList.contains('hidden')")
+
+
+def test_clicking_a_neuron_explains_its_bias(tab):
+    t = tab()
+    t.page.click("#network", position=t.eval("pg.nodePoint(2, 1)"))     # second layer, second neuron
+    t.wait("pg.explain !== null")
+    assert t.eval("pg.selected") == {"param": 3, "index": 1}
+    engine = Engine(cfg.validate({}))
+    expected = descend.explain(engine.model, engine.X_train[0], engine.y_train[0])["b₂⁽²⁾"]
+    assert t.page.locator("#chain").inner_text() == str(expected)

@@ -386,6 +386,11 @@
     const ax = a.x + net.node / 2, bx = b.x - net.node / 2, t = 0.3;
     return { x: (ax + t * (bx - ax)) * s, y: (a.y + t * (b.y - a.y)) * s };
   };
+  // the centre of node j of column c (0: the features), in CSS pixels from the canvas's corner
+  pg.nodePoint = (c, j) => {
+    const cv = $("network"), s = cv.getBoundingClientRect().width / cv.width, p = net.cols[c][j];
+    return { x: p.x * s, y: p.y * s };
+  };
   function edgeValues(f) {
     if (client.edges === "gradients" && f.flow) return f.flow.grads;
     return f.weights;
