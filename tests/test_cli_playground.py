@@ -4,9 +4,6 @@ import signal
 import subprocess
 import sys
 
-import pytest
-
-pytest.importorskip("uvicorn")
 import httpx
 
 from descend.cli import build_parser

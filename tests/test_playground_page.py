@@ -1,7 +1,8 @@
 """The playground's page in a real browser: headless Chromium (Debian's ``chromium``) driven by Playwright.
 
-Under CI=true a missing browser or Playwright fails these tests (tests/conftest.py turns the skip into a
-failure); ``make test`` installs Debian's chromium when it is missing and it runs as root.
+Under CI=true a missing browser or Playwright fails these tests (tests/conftest.py turns the skip, made in
+each test's set-up, into a failure); ``make test`` installs Debian's chromium when it is missing and it runs
+as root.
 """
 import shutil
 
@@ -12,10 +13,7 @@ import descend
 from descend.playground import config as cfg
 from descend.playground.engine import Engine
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 CHROMIUM = shutil.which("chromium")
-if CHROMIUM is None:
-    pytest.skip("Debian's chromium is not installed (make test installs it as root)", allow_module_level=True)
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -32,6 +30,10 @@ def server_url():
 
 @pytest.fixture(scope="module")
 def browser():
+    # skipped here, in each test's set-up (not at collection), so that CI=true turns it into a failure
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (make test installs it as root)")
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b

@@ -2,10 +2,8 @@
 import contextlib
 import threading
 
-import pytest
-
-pytest.importorskip("starlette")
 import httpx
+import pytest
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 

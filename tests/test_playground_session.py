@@ -5,8 +5,6 @@ import json
 
 import numpy as np
 import pytest
-
-pytest.importorskip("starlette")
 from starlette.testclient import TestClient
 
 from descend.playground import config as cfg
