@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 
 # submodules that pull in more than NumPy are loaded on first access
 _LAZY = {"optimizers", "schedules", "clipping", "datasets", "lecture", "lab", "plotting", "sklearn",
+         "config",
          "saving", "diagnostics", "diagnostics_plots", "training", "batching", "cli", "callbacks"}
 _LAZY_ATTRS = {"save_model": "saving", "diagnose": "diagnostics",
                "GradientMonitor": "diagnostics", "record_gradient_flow": "diagnostics"}

@@ -189,9 +189,9 @@ def _check_monitor(monitor: Any) -> str:
 def _set_learning_rate(model: Any, value: float, who: str) -> None:
     """Set the optimizer's constant learning rate (a schedule cannot be overridden)."""
     optimizer = model.optimizer
-    if callable(optimizer.learning_rate):
+    if optimizer.learning_rate_schedule is not None:
         raise ValueError(f"{who}: the optimizer's learning rate is a schedule "
-                         f"({optimizer.learning_rate!r}); a callback cannot change it as well")
+                         f"({optimizer.learning_rate_schedule!r}); a callback cannot change it as well")
     # a ValueError whatever is wrong: the value comes from the callback's rule, not from the caller
     if value not in _LEARNING_RATE:
         raise ValueError(f"{who}: expected a new learning rate > 0, got {value!r}")

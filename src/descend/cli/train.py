@@ -432,7 +432,7 @@ def _summary(con: Any, model: Any, cli: dict[str, Any], data: Any, results: dict
     opt = model.optimizer
     arch = " → ".join([str(model.input_dim)] + [
         f"{layer.units} {layer.activation.name}" for layer in model.layers if hasattr(layer, "units")])
-    lr = opt.learning_rate
+    lr = opt.learning_rate if opt.learning_rate_schedule is None else opt.learning_rate_schedule
     rows = [
         ("data", f"{_data_name(cli)} ({data.task})"),
         ("model", f"{arch}  ({model.count_params()} parameters, {model.dtype.name})"),

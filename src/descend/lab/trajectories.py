@@ -151,7 +151,7 @@ def run_trajectory(function: Function2D | str, optimizer: Any,
     steps, tol = check("steps", steps, _STEPS), check("tol", tol, _TOL)
     xy = _point(fn.start if start is None else start, "start").copy()
     opt, name = _optimizer(optimizer, None, fn)
-    lr = opt.learning_rate
+    lr = opt.learning_rate if opt.learning_rate_schedule is None else None
     path = np.full((steps + 1, 2), np.nan)
     path[0] = xy
     diverged = None

@@ -43,7 +43,7 @@ class Adadelta(Optimizer):
 
     def __init__(self, learning_rate: LearningRate | None = None, rho: float | None = None,
                  epsilon: float | None = None, *, epsilon_placement: str | None = None,
-                 flavor: str = "lecture", **kwargs: Any) -> None:
+                 flavor: str | None = None, **kwargs: Any) -> None:
         super().__init__(learning_rate, flavor=flavor, **kwargs)
         self.rho = check_number("rho", self.default("rho", rho), low=0.0, high=1.0, high_open=True)
         self.epsilon = check_number("epsilon", self.default("epsilon", epsilon), low=0.0)

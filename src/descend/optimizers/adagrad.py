@@ -49,7 +49,7 @@ class Adagrad(Optimizer):
 
     def __init__(self, learning_rate: LearningRate | None = None,
                  initial_accumulator_value: float | None = None, epsilon: float | None = None, *,
-                 epsilon_placement: str | None = None, lr_decay: float = 0.0, flavor: str = "lecture",
+                 epsilon_placement: str | None = None, lr_decay: float = 0.0, flavor: str | None = None,
                  **kwargs: Any) -> None:
         super().__init__(learning_rate, flavor=flavor, **kwargs)
         self.initial_accumulator_value = check_number(

@@ -72,7 +72,7 @@ class Adam(Optimizer):
 
     def __init__(self, learning_rate: LearningRate | None = None, beta_1: float | None = None,
                  beta_2: float | None = None, epsilon: float | None = None, amsgrad: bool = False, *,
-                 epsilon_placement: str | None = None, flavor: str = "lecture", **kwargs: Any) -> None:
+                 epsilon_placement: str | None = None, flavor: str | None = None, **kwargs: Any) -> None:
         super().__init__(learning_rate, flavor=flavor, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = _betas(self, beta_1, beta_2, epsilon)
         self.amsgrad = check("amsgrad", amsgrad, BOOLEAN)
@@ -181,7 +181,7 @@ class Nadam(Optimizer):
     def __init__(self, learning_rate: LearningRate | None = None, beta_1: float | None = None,
                  beta_2: float | None = None, epsilon: float | None = None, *,
                  momentum_decay: float | None = _UNSET, epsilon_placement: str | None = None,
-                 flavor: str = "lecture", **kwargs: Any) -> None:
+                 flavor: str | None = None, **kwargs: Any) -> None:
         super().__init__(learning_rate, flavor=flavor, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = _betas(self, beta_1, beta_2, epsilon)
         # None is a meaningful momentum_decay (constant μ), so "not given" has its own marker

@@ -44,8 +44,7 @@ from .. import clipping as _clipping
 from .. import schedules as _schedules
 from .._fast import optimizers as _kernels
 from ..checks import check_choice, check_number, is_finite, keywords
-
-FLAVORS = ("lecture", "keras", "torch")
+from ..config import FLAVORS, get_flavor
 
 #: Conventions of the pipeline itself, per flavor; an optimizer's ``defaults`` may override them
 #: (PyTorch's AdamW decays decoupled where its Adam decays coupled).
@@ -129,8 +128,10 @@ class Optimizer:
     learning_rate : float or schedule, optional
         η, a float > 0, or a callable of the 0-based step (a :mod:`descend.schedules` object or
         any callable returning a float ≥ 0). Default: the flavor's.
-    flavor : {"lecture", "keras", "torch"}
+    flavor : {"lecture", "keras", "torch"}, optional
         Named bundle of conventions and defaults (``docs/conventions.md`` §8 has the table).
+        Default: the program's (:func:`descend.config.get_flavor`: "lecture" unless
+        :func:`descend.config.set_flavor` or ``DESCEND_FLAVOR`` says otherwise).
     weight_decay : float, optional
         λ ≥ 0. Its meaning is ``weight_decay_mode``'s. Default 0 (AdamW: the flavor's).
     weight_decay_mode : {"lecture", "decoupled", "coupled"}, optional
@@ -147,6 +148,11 @@ class Optimizer:
 
     Attributes
     ----------
+    learning_rate : float
+        η of the next update, as Keras reads it: the schedule's value at ``iterations`` with a
+        schedule. Assigning a float (or a schedule) replaces the rate.
+    learning_rate_schedule : schedule or None
+        The schedule given as ``learning_rate``; None for a constant rate.
     iterations : int
         Updates done so far (the 0-based step of the next update).
     state : dict[str, list[numpy.ndarray]]
@@ -167,7 +173,7 @@ class Optimizer:
     #: The compiled kernel of the rule (a name in :mod:`descend._fast.optimizers`), or None.
     kernel: ClassVar[str | None] = None
 
-    def __init__(self, learning_rate: LearningRate | None = None, *, flavor: str = "lecture",
+    def __init__(self, learning_rate: LearningRate | None = None, *, flavor: str | None = None,
                  weight_decay: float | None = None, weight_decay_mode: str | None = None,
                  decoupled_weight_decay: bool | None = None, clipnorm: float | None = None,
                  clipvalue: float | None = None, global_clipnorm: float | None = None,
@@ -177,8 +183,8 @@ class Optimizer:
             accepted = sorted(keywords(cast(type, type(self))))
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(unknown)}; "
                             f"expected some of {accepted}")
-        self.flavor = check_choice("flavor", flavor, FLAVORS)
-        self.learning_rate = self._check_learning_rate(self.default("learning_rate", learning_rate))
+        self.flavor = check_choice("flavor", get_flavor() if flavor is None else flavor, FLAVORS)
+        self.learning_rate = self.default("learning_rate", learning_rate)
         self.weight_decay = check_number("weight_decay", self.default("weight_decay", weight_decay) or 0.0,
                                          low=0.0)
         self.weight_decay_mode = check_choice(
@@ -339,8 +345,27 @@ class Optimizer:
 
     # --------------------------------------------------------------------------------- helpers
     @property
+    def learning_rate(self) -> float:
+        """η that the next :meth:`apply` will use (Keras's ``optimizer.learning_rate``): the constant
+        rate, or the schedule at the 0-based step ``iterations``. Assign a float > 0 or a schedule
+        to replace it; :attr:`learning_rate_schedule` is the schedule itself."""
+        return self._learning_rate_at(self.iterations)
+
+    @learning_rate.setter
+    def learning_rate(self, value: LearningRate) -> None:
+        self._learning_rate = self._check_learning_rate(value)
+
+    @property
+    def learning_rate_schedule(self) -> Callable[[int], float] | None:
+        """The schedule the learning rate follows (a :mod:`descend.schedules` object or a callable
+        of the 0-based step); None for a constant rate."""
+        lr = self._learning_rate
+        return None if isinstance(lr, float) else lr
+
+    @property
     def current_learning_rate(self) -> float:
-        """η that the next :meth:`apply` will use: the schedule at the 0-based step ``iterations``."""
+        """η that the next :meth:`apply` will use: the schedule at the 0-based step ``iterations``
+        (the same as :attr:`learning_rate`)."""
         return self._learning_rate_at(self.iterations)
 
     @staticmethod
@@ -355,7 +380,7 @@ class Optimizer:
         raise TypeError(f"learning_rate: expected a float > 0 or a schedule, got {type(lr).__name__} {lr!r}")
 
     def _learning_rate_at(self, step: int) -> float:
-        lr = self.learning_rate
+        lr = self._learning_rate
         if isinstance(lr, float) and math.isfinite(lr) and lr >= 0:
             return lr                       # ≥ 0, not > 0: a callback may have set it since
         value = lr(step) if callable(lr) else lr
@@ -422,6 +447,8 @@ class Optimizer:
         return {**self.__dict__, "_before": []}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        if "learning_rate" in state:        # pickled before learning_rate became the current value
+            state = {**state, "_learning_rate": state.pop("learning_rate")}
         self.__dict__.update(state)
         self.state = {name: [a if a.flags.writeable else np.array(a) for a in arrays]
                       for name, arrays in self.state.items()}
@@ -454,7 +481,7 @@ class Optimizer:
     # ----------------------------------------------------------------------------- serialization
     def get_config(self) -> dict[str, Any]:
         """Every resolved hyperparameter and convention; :meth:`from_config` rebuilds the optimizer."""
-        lr = self.learning_rate
+        lr = self._learning_rate
         return {
             "learning_rate": lr if isinstance(lr, float) else _schedules.serialize(lr),
             "flavor": self.flavor,
@@ -472,4 +499,4 @@ class Optimizer:
         return cls(**config)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(learning_rate={self.learning_rate!r}, flavor={self.flavor!r})"
+        return f"{type(self).__name__}(learning_rate={self._learning_rate!r}, flavor={self.flavor!r})"

@@ -67,7 +67,7 @@ class RMSprop(Optimizer):
     def __init__(self, learning_rate: LearningRate | None = None, rho: float | None = None,
                  momentum: float | None = None, epsilon: float | None = None, centered: bool = False, *,
                  epsilon_placement: str | None = None, momentum_buffer: str | None = None,
-                 flavor: str = "lecture", **kwargs: Any) -> None:
+                 flavor: str | None = None, **kwargs: Any) -> None:
         super().__init__(learning_rate, flavor=flavor, **kwargs)
         self.rho = check_number("rho", self.default("rho", rho), low=0.0, high=1.0, high_open=True)
         self.momentum = check_number("momentum", self.default("momentum", momentum), low=0.0, high=1.0)

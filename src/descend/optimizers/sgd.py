@@ -74,7 +74,7 @@ class SGD(Optimizer):
 
     def __init__(self, learning_rate: LearningRate | None = None, momentum: float | None = None,
                  nesterov: bool = False, *, dampening: float = 0.0, momentum_buffer: str | None = None,
-                 nesterov_form: str | None = None, flavor: str = "lecture", **kwargs: Any) -> None:
+                 nesterov_form: str | None = None, flavor: str | None = None, **kwargs: Any) -> None:
         super().__init__(learning_rate, flavor=flavor, **kwargs)
         self.momentum = check_number("momentum", self.default("momentum", momentum), low=0.0, high=1.0)
         self.nesterov = check("nesterov", nesterov, BOOLEAN)
