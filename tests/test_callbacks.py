@@ -156,9 +156,26 @@ def test_model_checkpoint_save_best_only(tmp_path, monkeypatch):
     assert len(saved) == 3 and cp.best == 0.6  # epochs 0, 1, 3
 
 
-def test_model_checkpoint_refuses_weights_only_and_bad_fields(tmp_path):
-    with pytest.raises(ValueError, match="save_weights_only"):
-        ModelCheckpoint(tmp_path, save_weights_only=True)
+def test_model_checkpoint_save_weights_only_writes_loadable_weights(tmp_path):
+    X, y = _data()
+    model = _model()
+    cp = ModelCheckpoint(tmp_path / "ep{epoch:02d}.weights.safetensors", save_weights_only=True)
+    model.fit(X, y, epochs=3, batch_size=8, verbose=0, callbacks=[cp])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"ep0{i}.weights.safetensors" for i in (1, 2, 3)]
+    fresh = _model()
+    fresh.load_weights(cp.last_saved)
+    for a, b in zip(fresh.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    # resumable: the weights go on training from where they were (the optimizer starts afresh,
+    # as after Keras's load_weights)
+    before = fresh.evaluate(X, y)[0]
+    fresh.fit(X, y, epochs=2, batch_size=8, verbose=0)
+    assert fresh.evaluate(X, y)[0] < before
+
+
+def test_model_checkpoint_refuses_weights_only_without_safetensors_and_bad_fields(tmp_path):
+    with pytest.raises(ValueError, match="filepath: with save_weights_only=True expected .*'.safetensors'"):
+        ModelCheckpoint(tmp_path / "ckpt.weights.h5", save_weights_only=True)
     cp = ModelCheckpoint(str(tmp_path / "{nope}"))
     with pytest.raises(ValueError, match="filepath: cannot fill"):
         drive(cp, [1.0], model=StubModel())

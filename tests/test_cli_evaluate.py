@@ -34,7 +34,7 @@ def test_evaluate_other_csv_with_reordered_columns_and_a_subset_of_labels(flower
     model, cli = _common.load_trained(str(model_dir))
     X = np.array([[float(r[0]), float(r[2])] for r in rows if r[1] != "setosa"])
     y = np.array([cli["target_names"].index(r[1]) for r in rows if r[1] != "setosa"])
-    assert model.evaluate(_common.standardize(cli, X), y)["accuracy"] == got["accuracy"]
+    assert model.evaluate(_common.standardize(cli, X), y, return_dict=True)["accuracy"] == got["accuracy"]
 
 
 def test_evaluate_table_and_errors(flowers, capsys, tmp_path):

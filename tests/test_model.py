@@ -87,7 +87,7 @@ def test_history_loss_uses_the_loss_reduction():
         residual = model.predict(X)[:, 0] - y
         h = model.fit(X, y, epochs=1, batch_size=1, shuffle=False, verbose=0)
         assert h.history["loss"][0] == pytest.approx(expected(residual), rel=1e-6)
-        assert model.evaluate(X, y)["loss"] == pytest.approx(expected(residual), rel=1e-6)
+        assert model.evaluate(X, y, return_dict=True)["loss"] == pytest.approx(expected(residual), rel=1e-6)
 
 
 def test_fit_learns_xor_and_reports_metrics_and_validation():
@@ -100,7 +100,7 @@ def test_fit_learns_xor_and_reports_metrics_and_validation():
     assert len(h.history["loss"]) == 60 and h.epoch == list(range(60))
     assert h.history["loss"][-1] < 0.5 * h.history["loss"][0]
     assert h.history["val_accuracy"][-1] > 0.9
-    assert model.evaluate(X, y)["accuracy"] > 0.9
+    assert model.evaluate(X, y, return_dict=True)["accuracy"] > 0.9
     proba = model.predict(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
 
@@ -205,3 +205,160 @@ def test_a_pickled_model_trains_its_own_weights_even_from_read_only_memory():
     clone.fit(X, y, epochs=2, initial_epoch=1, batch_size=16, verbose=0)
     for mine, theirs in zip(clone.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(mine, theirs)
+
+
+# ------------------------------------------------------------------ a Keras user's script (issue 12)
+def _mlp(**kwargs):
+    return Sequential([Dense(8, "relu"), Dense(3, "softmax")], seed=0, **kwargs)
+
+
+@pytest.mark.parametrize("shape", [5, (5,), (None, 5), [None, 5], (32, 5)])
+def test_build_takes_keras_input_shapes(shape):
+    model = _mlp()
+    model.build(shape)
+    assert model.built and model.input_dim == 5
+    other = _mlp()
+    other.build(input_shape=shape)
+    for a, b in zip(model.get_weights(), other.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("shape", [0, (None,), (None, None), (None, 5, 2), "5", (None, 2.5), True])
+def test_build_refuses_other_shapes_naming_input_shape(shape):
+    with pytest.raises(ValueError, match=r"input_shape: expected the input width n as n, \(n,\) or "
+                                         r"\(None, n\)"):
+        _mlp().build(shape)
+
+
+def test_predict_and_calling_build_a_model_without_input_as_keras():
+    X = np.random.default_rng(0).normal(size=(6, 5))
+    model = _mlp()
+    out = model.predict(X, verbose=0)
+    assert model.built and model.input_dim == 5 and out.shape == (6, 3)
+    np.testing.assert_array_equal(model(X), out)                  # model(X) predicts
+    np.testing.assert_array_equal(_mlp()(X), out)                 # the same seed, the same weights
+    model = _mlp()
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    assert isinstance(model.evaluate(X, np.arange(6) % 3), float) and model.built
+
+
+def test_predict_and_evaluate_accept_keras_keywords():
+    X, y = _xor(20)
+    model = Sequential([Input(2), Dense(2, "softmax")], seed=0)
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    np.testing.assert_array_equal(model.predict(X, batch_size=3, verbose=0), model.predict(X))
+    assert model.evaluate(X, y, batch_size=7, verbose=0) == pytest.approx(model.evaluate(X, y), rel=1e-6)
+    for bad in (3, "yes", True):
+        with pytest.raises(ValueError, match="verbose: expected 0, 1, 2 or 'auto'"):
+            model.predict(X, verbose=bad)
+    with pytest.raises(TypeError, match="return_dict: expected True or False"):
+        model.evaluate(X, y, return_dict="yes")
+
+
+def test_evaluate_returns_what_keras_3_returns(capsys):
+    X, y = _xor(40)
+    model = Sequential([Input(2), Dense(1, "sigmoid")], seed=0)
+    model.compile("sgd", "binary_crossentropy")
+    loss = model.evaluate(X, y)
+    assert isinstance(loss, float)                                 # no metrics: the loss alone
+    model.compile("sgd", "binary_crossentropy", metrics=["accuracy", "mae"])
+    result = model.evaluate(X, y)
+    assert isinstance(result, list) and len(result) == 3
+    loss, acc, _ = result                                          # what a Keras script unpacks
+    assert loss == pytest.approx(model.evaluate(X, y, return_dict=True)["loss"])
+    assert acc == np.mean((model.predict(X)[:, 0] > 0.5) == y)
+    assert list(model.evaluate(X, y, return_dict=True)) == ["loss", "accuracy", "mae"]
+    assert capsys.readouterr().out == ""                           # silent by default
+    model.evaluate(X, y, verbose=1)
+    assert capsys.readouterr().out.startswith("loss: ")
+
+
+def test_weights_and_trainable_weights_are_the_live_arrays():
+    model = Sequential([Input(3), Dense(4, "relu"), Dense(2)], seed=0)
+    assert [w.shape for w in model.weights] == [(3, 4), (4,), (4, 2), (2,)]
+    assert all(a is b for a, b in zip(model.weights, model.params, strict=True))
+    assert all(a is b for a, b in zip(model.trainable_weights, model.weights, strict=True))
+    assert model.non_trainable_weights == []
+    with pytest.raises(ValueError, match="weights: the model is not built yet"):
+        _ = _mlp().weights
+
+
+def test_layer_get_and_set_weights_as_keras():
+    model = Sequential([Input(3), Dense(4, "relu"), Dense(2)], seed=0)
+    kernel, bias = model.layers[0].get_weights()
+    assert kernel.shape == (3, 4) and bias.shape == (4,)
+    kernel[...] = 9.0                                              # a copy: the model is untouched
+    assert not np.any(model.layers[0].kernel == 9.0)
+    model.layers[1].set_weights([np.ones((4, 2)), np.full(2, 0.5)])
+    np.testing.assert_array_equal(model.get_weights()[2], np.ones((4, 2)))
+    np.testing.assert_array_equal(model.predict(np.zeros((1, 3))), [[0.5, 0.5]])
+    assert model.layers[1].weights[0] is model.params[2]
+    with pytest.raises(ValueError, match=r"weights: dense_2/kernel expected shape \(4, 2\), got \(2, 4\)"):
+        model.layers[1].set_weights([np.ones((2, 4)), np.zeros(2)])
+    with pytest.raises(ValueError, match="expected 2 arrays"):
+        model.layers[1].set_weights([np.ones((4, 2))])
+    np.testing.assert_array_equal(model.get_weights()[2], np.ones((4, 2)))   # nothing written
+
+
+def test_save_weights_and_load_weights_round_trip(tmp_path):
+    X, y = _xor(50)
+    model = Sequential([Input(2), Dense(4, "tanh"), Dense(1, "sigmoid")], seed=0)
+    model.compile("adam", "binary_crossentropy")
+    model.fit(X, y, epochs=2, verbose=0)
+    path = model.save_weights(tmp_path / "model.weights.safetensors")
+    assert path == tmp_path / "model.weights.safetensors"
+    fresh = Sequential([Dense(4, "tanh"), Dense(1, "sigmoid")], seed=1)   # not built: built from the file
+    fresh.load_weights(path)
+    np.testing.assert_array_equal(fresh.predict(X), model.predict(X))
+    model.save(tmp_path / "run")                                   # a full checkpoint's weights load too
+    other = Sequential([Input(2), Dense(4, "tanh"), Dense(1, "sigmoid")], seed=2)
+    other.load_weights(tmp_path / "run" / "model.safetensors")
+    np.testing.assert_array_equal(other.predict(X), model.predict(X))
+
+
+def test_load_weights_names_a_shape_mismatch_and_writes_nothing(tmp_path):
+    model = Sequential([Input(2), Dense(4), Dense(1)], seed=0)
+    path = model.save_weights(tmp_path / "w.safetensors")
+    wider = Sequential([Input(2), Dense(5), Dense(1)], seed=0)
+    before = wider.get_weights()
+    with pytest.raises(ValueError, match=r"array 0 \(weights/dense_1/kernel\) has shape \(2, 4\), "
+                                         r"the model's dense_1/kernel needs \(2, 5\)"):
+        wider.load_weights(path)
+    for a, b in zip(wider.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    deeper = Sequential([Input(2), Dense(4), Dense(4), Dense(1)], seed=0)
+    with pytest.raises(ValueError, match="holds 4 arrays .* the model has 6"):
+        deeper.load_weights(path)
+    with pytest.raises(FileNotFoundError, match="no weights file there"):
+        model.load_weights(tmp_path / "missing.safetensors")
+    (tmp_path / "junk.safetensors").write_bytes(b"\x05\x00\x00\x00\x00\x00\x00\x00{}")
+    with pytest.raises(ValueError, match="truncated, corrupted or not a safetensors file"):
+        model.load_weights(tmp_path / "junk.safetensors")
+
+
+@pytest.mark.parametrize("name", ["model.weights.h5", "model.keras", "weights"])
+def test_save_weights_wants_a_safetensors_name(tmp_path, name):
+    model = Sequential([Input(2), Dense(1)], seed=0)
+    with pytest.raises(ValueError, match="path: .*ending in '.*safetensors'"):
+        model.save_weights(tmp_path / name)
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("name", ["model.keras", "model.h5", "MODEL.KERAS"])
+def test_save_refuses_a_keras_archive_name_and_says_what_to_use(tmp_path, name):
+    model = Sequential([Input(2), Dense(1)], seed=0)
+    with pytest.raises(ValueError, match=r"model.save writes descend's own format \(safetensors\), which "
+                                         r"Keras cannot load, not a .(keras|h5) file; use a directory"):
+        model.save(tmp_path / name)
+    assert not list(tmp_path.iterdir())                            # no directory named x.keras
+
+
+def test_steps_per_epoch_may_only_be_one_pass():
+    X, y = _xor(50)
+    model = Sequential([Input(2), Dense(1, "sigmoid")], seed=0)
+    model.compile("sgd", "binary_crossentropy")
+    history = model.fit(X, y, epochs=1, batch_size=10, steps_per_epoch=5, verbose=0)
+    assert history.params["steps"] == 5
+    with pytest.raises(ValueError, match=r"steps_per_epoch: an epoch here is one pass over the 50 training "
+                                         r"samples, 5 update\(s\) at batch_size=10; got 3"):
+        model.fit(X, y, epochs=1, batch_size=10, steps_per_epoch=3, verbose=0)

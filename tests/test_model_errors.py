@@ -63,7 +63,7 @@ def test_no_silent_broadcast_of_targets():
     ({"epochs": 0}, "epochs: expected an integer >= 1"),
     ({"batch_size": 0}, "batch_size: expected a positive integer or None"),
     ({"validation_split": 1.5}, r"validation_split: expected a number in \[0.0, 1.0\)"),
-    ({"validation_split": 0.1}, "validation_split: 0.1 of 4 samples leaves no"),
+    ({"validation_split": 1e-20}, "validation_split: 1e-20 of 4 samples leaves no"),
     ({"validation_data": (X,)}, r"validation_data: expected a tuple \(X_val, y_val\)"),
     ({"verbose": 7}, "verbose: expected 0, 1, 2 or 'auto'"),
     ({"shuffle": "yes"}, "shuffle: expected True or False"),

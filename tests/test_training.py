@@ -96,11 +96,12 @@ def test_the_epoch_loss_combines_batch_losses_with_the_loss_s_reduction(loss, re
 def test_validation_split_holds_out_the_last_rows_before_shuffling():
     model = _model(Dense(1))
     X, y = np.arange(30.0).reshape(10, 3), np.arange(10.0)
-    X_train, y_train, (X_val, y_val) = split_validation(model, X, y, None, 0.3)
+    X_train, y_train, w, (X_val, y_val, w_val) = split_validation(model, X, y, None, 0.3)
     np.testing.assert_array_equal(X_val, X[7:])
     np.testing.assert_array_equal(y_train, y[:7])
+    assert w is None and w_val is None
     with pytest.raises(ValueError, match="leaves no training or no validation sample"):
-        split_validation(model, X, y, None, 0.01)
+        split_validation(model, X, y, None, 1e-20)
     with pytest.raises(ValueError, match="either validation_data or validation_split"):
         split_validation(model, X, y, (X, y), 0.2)
 
@@ -158,3 +159,142 @@ def test_with_the_fast_paths_off_the_first_layer_computes_no_input_gradient(monk
     backprop = reference.loss_and_gradients(*reference.prepare(X, y))
     for mine, theirs in zip(model.grads, backprop.grads, strict=True):   # the same gradients
         np.testing.assert_array_equal(mine, theirs)
+
+
+@pytest.mark.parametrize("n, split, n_train", [(100, 0.29, 71), (10, 0.01, 9), (4, 0.1, 3), (7, 0.5, 3),
+                                              (100, 0.2, 80), (3, 0.6, 1)])
+def test_validation_split_trains_on_the_rows_keras_trains_on(n, split, n_train):
+    """Keras 3 (array_slicing.train_validation_split): the first floor(n·(1 − split)) rows train.
+    At n = 100, split 0.29 that is 71 (int(n·split) held out would have left 72)."""
+    model = _model(Dense(1))
+    X, y = np.arange(3.0 * n).reshape(n, 3), np.arange(float(n))
+    w = np.linspace(1, 2, n)
+    X_train, _, w_train, (X_val, _, w_val) = split_validation(model, X, y, None, split, w)
+    assert len(X_train) == n_train == math.floor(n * (1 - split)) and len(X_val) == n - n_train
+    np.testing.assert_array_equal(w_train, w[:n_train])      # the weights split with the rows
+    np.testing.assert_array_equal(w_val, w[n_train:])
+    history = model.fit(X, y, epochs=1, validation_split=split, verbose=0, batch_size=None)
+    assert history.params["samples"] == n_train
+
+
+# ------------------------------------------------------------------ sample weights (Keras 3's semantics)
+def _linear(units=2, loss="mse"):
+    model = Sequential([Input(3), Dense(units, use_bias=False)], dtype="float64", seed=0)
+    model.compile(SGD(learning_rate=0.1), loss)
+    return model
+
+
+@pytest.mark.parametrize("loss, value, gradient", [
+    # a mean loss: Σ w_n E_n / N with E_n the sample's mean over its K outputs (not / Σ w)
+    ("mse", lambda d, w: np.sum(w * (d ** 2).mean(axis=1)) / len(d),
+     lambda d, w: w[:, None] * 2 * d / d.size),
+    # the slides' summed loss: Σ w_n · ½ Σ_k (ŷ − y)², each observation's term counted w_n times
+    ("squared_error", lambda d, w: 0.5 * np.sum(w[:, None] * d ** 2), lambda d, w: w[:, None] * d),
+])
+def test_a_weighted_step_is_the_hand_formula(loss, value, gradient):
+    rng = np.random.default_rng(0)
+    X, y, w = rng.normal(size=(6, 3)), rng.normal(size=(6, 2)), np.array([0.0, 1.0, 2.0, 3.0, 0.5, 4.0])
+    model = _linear(loss=loss)
+    W = model.get_weights()[0]
+    d = X @ W - y
+    history = model.fit(X, y, epochs=1, batch_size=None, sample_weight=w, verbose=0)
+    assert history.history["loss"][0] == pytest.approx(value(d, w), rel=1e-14)
+    np.testing.assert_allclose(model.get_weights()[0], W - 0.1 * X.T @ gradient(d, w), rtol=1e-14)
+    model = _linear(loss=loss)
+    assert model.evaluate(X, y, sample_weight=w) == pytest.approx(value(d, w), rel=1e-14)
+    assert model.train_on_batch(X, y, sample_weight=w) == pytest.approx(value(d, w), rel=1e-14)
+
+
+def test_the_epoch_loss_is_the_batch_size_weighted_mean_of_weighted_batch_losses():
+    rng = np.random.default_rng(1)
+    X, y, w = rng.normal(size=(10, 3)), rng.normal(size=(10, 2)), rng.uniform(0, 3, 10)
+    model = _linear()
+    batches = []
+
+    class Losses(Callback):
+        def on_batch_end(self, batch, logs=None):
+            batches.append((logs["loss"], logs["size"]))
+
+    history = model.fit(X, y, epochs=1, batch_size=4, shuffle=False, sample_weight=w, verbose=0,
+                        callbacks=[Losses()])
+    assert history.history["loss"][0] == pytest.approx(sum(v * n / 10 for v, n in batches), rel=1e-14)
+    # and each batch loss is Σ_batch w·E_n / (its size): the first batch, before any update
+    first = _linear()
+    d = X[:4] @ first.get_weights()[0] - y[:4]
+    assert batches[0][0] == pytest.approx(np.sum(w[:4] * (d ** 2).mean(axis=1)) / 4, rel=1e-14)
+
+
+@pytest.mark.parametrize("kernels", ["fast", "numpy"])
+def test_unit_weights_change_nothing_and_class_weight_is_its_sample_weight(monkeypatch, kernels):
+    if kernels == "numpy":
+        monkeypatch.setattr(_fast, "enabled", lambda: False)
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(40, 3)), rng.integers(0, 3, 40)
+
+    def trained(**kwargs):
+        model = _model(Dense(5, "tanh"), Dense(3, "softmax"), loss="sparse_categorical_crossentropy")
+        h = model.fit(X, y, epochs=3, batch_size=8, seed=0, verbose=0, **kwargs)
+        return model.get_weights(), h.history["loss"]
+
+    plain, with_ones = trained(), trained(sample_weight=np.ones(40))
+    for a, b in zip(plain[0], with_ones[0], strict=True):
+        np.testing.assert_array_equal(a, b)                       # bit for bit
+    assert plain[1] == with_ones[1]
+    by_class = trained(class_weight={0: 2.0, 2: 0.25})
+    by_sample = trained(sample_weight=np.array([2.0, 1.0, 0.25])[y])
+    for a, b in zip(by_class[0], by_sample[0], strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert by_class[1] == by_sample[1]
+    assert not np.allclose(by_class[0][0], plain[0][0])           # and the weights did matter
+
+
+def test_class_weight_reads_one_hot_rows_and_binary_targets():
+    from descend.training import class_weights
+
+    onehot = np.eye(3)[[0, 2, 1, 2]]
+    np.testing.assert_array_equal(class_weights({2: 5.0}, onehot, np.dtype("float64")), [1, 5, 1, 5])
+    binary = np.array([[0.0], [1.0], [1.0]])
+    np.testing.assert_array_equal(class_weights({0: 0.5, 1: 2}, binary, np.dtype("float64")), [0.5, 2, 2])
+
+
+def test_weighted_validation_data_is_a_keras_three_tuple():
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(12, 3)), rng.normal(size=(12, 2))
+    Xv, yv, wv = rng.normal(size=(5, 3)), rng.normal(size=(5, 2)), np.array([0.0, 1, 2, 3, 4])
+    model = _linear()
+    history = model.fit(X, y, epochs=1, batch_size=None, validation_data=(Xv, yv, wv), verbose=0)
+    weighted = model.evaluate(Xv, yv, sample_weight=wv)
+    assert history.history["val_loss"][0] == pytest.approx(weighted, rel=1e-14)
+    assert history.history["val_loss"][0] != pytest.approx(model.evaluate(Xv, yv), rel=1e-3)
+
+
+def test_class_weight_leaves_the_split_off_validation_unweighted():
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(20, 3)), rng.integers(0, 2, 20)
+    model = _model(Dense(1, "sigmoid"), loss="binary_crossentropy")
+    history = model.fit(X, y, epochs=1, batch_size=None, validation_split=0.25, verbose=0,
+                        class_weight={1: 3.0})
+    assert history.history["val_loss"][0] == pytest.approx(model.evaluate(X[15:], y[15:]), rel=1e-14)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"sample_weight": np.ones(5)}, ValueError,
+     r"sample_weight: expected one weight per sample, shape \(8,\), got shape \(5,\)"),
+    ({"sample_weight": -np.ones(8)}, ValueError, "sample_weight: expected finite weights >= 0"),
+    ({"sample_weight": np.full(8, np.nan)}, ValueError, "sample_weight: expected finite weights >= 0"),
+    ({"sample_weight": np.array(["a"] * 8)}, TypeError, "sample_weight: expected an array of numbers"),
+    ({"sample_weight": np.ones(8), "class_weight": {0: 1.0}}, ValueError,
+     "sample_weight, class_weight: give one of them, not both"),
+    ({"class_weight": [1.0, 2.0]}, TypeError, r"class_weight: expected a dict \{class index: weight\}"),
+    ({"class_weight": {"a": 1.0}}, ValueError,
+     "class_weight: expected integer class indices as keys, got 'a'"),
+    ({"class_weight": {0: -1.0}}, ValueError, r"class_weight\[0\]"),
+    ({"validation_data": (np.ones((2, 3)), np.ones((2, 1)), np.ones(3))}, ValueError,
+     r"validation_data\[2\]: expected one weight per sample"),
+    ({"validation_data": (np.ones((2, 3)),)}, ValueError,
+     r"validation_data: expected a tuple \(X_val, y_val\) or \(X_val, y_val, sample_weight_val\)"),
+])
+def test_bad_weights_are_named(kwargs, error, match):
+    model = _model(Dense(1))
+    with pytest.raises(error, match=match):
+        model.fit(np.ones((8, 3)), np.ones(8), epochs=1, verbose=0, **kwargs)

@@ -316,8 +316,10 @@ class ModelCheckpoint(Callback):
         best model).
     mode : {"auto", "min", "max"}
     save_weights_only : bool
-        Not supported (a descend checkpoint always holds everything needed to resume); must be
-        False.
+        Save the weights alone with ``model.save_weights`` (``filepath`` must then end in
+        ``.safetensors``, e.g. ``"ckpt/epoch{epoch:02d}.weights.safetensors"``); ``model.load_weights``
+        reads them back. Without it the checkpoint holds everything needed to resume bit for bit
+        (optimizer state, shuffling generator, history).
     extra : dict, optional
         Saved with the model (see :func:`descend.saving.save_model`).
     """
@@ -328,9 +330,14 @@ class ModelCheckpoint(Callback):
         super().__init__()
         if not isinstance(filepath, (str, os.PathLike)):
             raise TypeError(f"filepath: expected a str or os.PathLike, got {type(filepath).__name__}")
-        if save_weights_only:
-            raise ValueError("save_weights_only: descend checkpoints always hold the full state; "
-                             "use model.get_weights() for the weights alone")
+        if not isinstance(save_weights_only, (bool, int)) or save_weights_only not in (0, 1):
+            raise TypeError(f"save_weights_only: expected True or False, got {save_weights_only!r}")
+        self.save_weights_only = bool(save_weights_only)
+        if self.save_weights_only and not os.fspath(filepath).endswith(".safetensors"):
+            raise ValueError(f"filepath: with save_weights_only=True expected a file name ending in "
+                             f"'.safetensors' (e.g. 'ckpt.weights.safetensors'), got {os.fspath(filepath)!r}")
+        if self.save_weights_only and extra is not None:
+            raise ValueError("extra: only a full checkpoint (save_weights_only=False) stores extra data")
         self.filepath = os.fspath(filepath)
         self._monitor = _Monitor(monitor, mode, 0.0)
         self.monitor = self._monitor.monitor
@@ -352,9 +359,13 @@ class ModelCheckpoint(Callback):
         except (KeyError, IndexError, ValueError) as exc:
             raise ValueError(f"filepath: cannot fill {self.filepath!r} from epoch and the logs "
                              f"{sorted(logs)} ({exc})") from None
-        self.last_saved = self.model.save(path, extra=self.extra)
+        if self.save_weights_only:
+            self.last_saved = self.model.save_weights(path)
+        else:
+            self.last_saved = self.model.save(path, extra=self.extra)
         if self.verbose:
-            print(f"Epoch {epoch + 1}: saved the model to {self.last_saved}")
+            what = "the weights" if self.save_weights_only else "the model"
+            print(f"Epoch {epoch + 1}: saved {what} to {self.last_saved}")
 
 
 class CSVLogger(Callback):

@@ -578,7 +578,7 @@ def exploding_run(clipnorm: float | None = None, *, stddev: float = 1.0, depth: 
     error, accuracy = None, None
     try:
         model.fit(X, y, epochs=epochs, batch_size=32, verbose=0, seed=seed, callbacks=[losses, monitor])
-        accuracy = float(model.evaluate(X, y)["accuracy"])
+        accuracy = float(model.evaluate(X, y, return_dict=True)["accuracy"])
     except DivergenceError as exc:
         error = exc
     epoch_losses = list(model.history.history.get("loss", [])) if model.history is not None else []

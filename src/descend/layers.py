@@ -138,6 +138,36 @@ class Layer:
     def count_params(self) -> int:
         return int(sum(p.size for p in self.params))
 
+    # Keras's per-layer weight access
+    @property
+    def weights(self) -> list[np.ndarray]:
+        """The live parameter arrays (kernel, then bias for a Dense layer)."""
+        return self.params
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of the parameters, in the order of ``param_names`` (Dense: kernel (inputs,
+        units), then bias), as Keras's ``layer.get_weights()``."""
+        return [p.copy() for p in self.params]
+
+    def set_weights(self, weights: Any) -> None:
+        """Overwrite the parameters in place (same order and shapes as :meth:`get_weights`);
+        every array is checked before anything is written."""
+        if not self.built:
+            raise ValueError(f"layer {self.name!r}: not built yet; build the model first")
+        if isinstance(weights, np.ndarray) or not hasattr(weights, "__len__"):
+            raise TypeError(f"weights: expected a list of arrays, got {type(weights).__name__}")
+        if len(weights) != len(self.params):
+            raise ValueError(f"weights: layer {self.name!r} expected {len(self.params)} arrays "
+                             f"({', '.join(self.param_names)}), got {len(weights)}")
+        new = [np.asarray(w) for w in weights]
+        for name, p, w in zip(self.param_names, self.params, new, strict=True):
+            if w.shape != p.shape:
+                raise ValueError(f"weights: {self.name}/{name} expected shape {p.shape}, got {w.shape}")
+            if not np.issubdtype(w.dtype, np.number) or not np.isfinite(w).all():
+                raise ValueError(f"weights: {self.name}/{name} expected finite numbers")
+        for p, w in zip(self.params, new, strict=True):
+            p[...] = w
+
 
 class Dense(Layer):
     """A fully connected layer: z = x·W + b, a = f(z).

@@ -4,7 +4,8 @@ One update (lecture §5): forward through the layers, δ at the output, then the
 down (each :class:`~descend.layers.Layer` computes its own ∂E/∂W = aᵀδ and passes δWᵀ below), then
 the optimizer's rule ``w ← w − η ∂E/∂w`` (or a refinement of it) on every weight at once.
 
-Besides Keras's methods (``compile``, ``fit``, ``evaluate``, ``predict``, ``get_weights`` …) the
+Besides Keras's methods (``compile``, ``fit``, ``evaluate``, ``predict``, ``get_weights``,
+``save_weights`` …, and calling the model, ``model(X)``, which predicts) the
 model has a small **engine surface** that the rest of descend (training, diagnostics, explain,
 the gradient check, the CLI) uses, on arrays that :meth:`Sequential.prepare` has checked:
 :meth:`~Sequential.forward`, :meth:`~Sequential.compute_loss`,
@@ -13,6 +14,7 @@ the gradient check, the CLI) uses, on arrays that :meth:`Sequential.prepare` has
 """
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,7 +30,8 @@ from .callbacks import History
 from .checks import BATCH_SIZE, InstanceOf, ListOf, as_dtype, as_features, as_targets, check, check_memory
 from .errors import NotCompiledError
 from .layers import Activation, Dense, Layer
-from .training import TrainingStep
+from .training import TrainingStep, sample_weights, weighted_loss
+
 
 
 @dataclass
@@ -124,13 +127,16 @@ class Sequential:
     def built(self) -> bool:
         return bool(self.layers) and all(layer.built for layer in self.layers)
 
-    def build(self, input_dim: int) -> None:
-        """Create every layer's weights for inputs of width ``input_dim``."""
-        if isinstance(input_dim, bool) or not isinstance(input_dim, (int, np.integer)) or input_dim < 1:
-            raise ValueError(f"input_dim: expected a positive integer, got {input_dim!r}")
+    def build(self, input_shape: int | Sequence[int | None]) -> None:
+        """Create every layer's weights for inputs of width n: ``build(n)``, or as Keras
+        ``build((None, n))`` / ``build(input_shape=(None, n))`` (the batch size is not needed).
+
+        A model without :class:`~descend.layers.Input` also builds itself on its first data
+        (``fit``, ``evaluate``, ``predict``), as in Keras."""
+        input_dim = _input_width(input_shape)
         if self.built and self.input_dim == input_dim:
             return
-        self.input_dim = int(input_dim)
+        self.input_dim = input_dim
         self._build_from(0)
 
     def _build_from(self, start: int) -> None:
@@ -172,6 +178,23 @@ class Sequential:
         return sum(layer.count_params() for layer in self.layers)
 
     # ------------------------------------------------------------------ weights
+    @property
+    def weights(self) -> list[np.ndarray]:
+        """The live weight arrays (Keras's ``model.weights``): kernel then bias, layer by layer.
+        They are the model's own arrays; :meth:`get_weights` gives copies."""
+        self._require_built("weights")
+        return self.params
+
+    @property
+    def trainable_weights(self) -> list[np.ndarray]:
+        """Every weight is trained: the same arrays as :attr:`weights`."""
+        return self.weights
+
+    @property
+    def non_trainable_weights(self) -> list[np.ndarray]:
+        """None here (no frozen layers or batch statistics): an empty list."""
+        return []
+
     def get_weights(self) -> list[np.ndarray]:
         """Copies of the weights: kernel (inputs, units) then bias, layer by layer, as Keras."""
         self._require_built("get_weights")
@@ -240,11 +263,19 @@ class Sequential:
 
     @property
     def metrics(self) -> list[metrics_mod.Metric]:
-        """The compiled metrics (``"accuracy"`` resolved from the loss and the output width)."""
+        """The compiled metrics; ``"accuracy"`` resolved from the shapes of the targets and the
+        outputs as Keras 3 does (:func:`descend.metrics.accuracy_kind`), on the first data seen
+        (before any, from the targets the loss takes: labels for a sparse loss, else one column
+        per output)."""
         if self._metrics is None:
-            loss_name = self.loss.name if self.loss is not None else None
-            self._metrics = [metrics_mod.get(m, loss_name, self.output_dim) for m in self._metric_ids]
+            self._metrics = self._resolve_metrics(None)
         return self._metrics
+
+    def _resolve_metrics(self, y_shape: tuple[int, ...] | None) -> list[metrics_mod.Metric]:
+        if y_shape is None:
+            sparse = isinstance(self.loss, losses.SparseCategoricalCrossentropy)
+            y_shape = (1,) if sparse else (1, self.output_dim)
+        return [metrics_mod.get(m, y_shape, (1, self.output_dim)) for m in self._metric_ids]
 
     def require_compiled(self, what: str) -> losses.Loss:
         """The compiled loss; NotCompiledError naming ``what`` before :meth:`compile`."""
@@ -273,7 +304,19 @@ class Sequential:
         y = as_targets(names[1], y, len(X))
         if y.dtype.kind == "f" and y.dtype != self.dtype:
             as_dtype(names[1], y, self.dtype)  # finite in float64, and in the model's dtype too
-        return X, loss.prepare_targets(y, self.output_dim, self.dtype)
+        y = loss.prepare_targets(y, self.output_dim, self.dtype)
+        if self._metrics is None:
+            self._metrics = self._resolve_metrics(y.shape)
+        return X, y
+
+    def features(self, X: Any, name: str = "X") -> np.ndarray:
+        """X checked and converted as :meth:`prepare` does; builds the model on its first data."""
+        X = as_features(name, layers_mod.flatten_input(self.layers, name, X), self.dtype, self.input_dim)
+        if not self.built:
+            if not self.layers:
+                raise ValueError(f"{name}: the model has no layers")
+            self.build(X.shape[1])
+        return X
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """ŷ of a prepared batch, layer by layer; every layer keeps what its backward needs."""
@@ -318,7 +361,29 @@ class Sequential:
             result.deltas = [np.array(d) for d in reversed(deltas)]
         return result
 
-    def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    def weighted_data_loss(self, out: np.ndarray, y: np.ndarray, w: np.ndarray,
+                           value: float | None = None) -> float:
+        """The data loss of the batch whose forward pass gave ``out``, each sample n counted w_n
+        times (Keras's semantics, see :mod:`descend.training`); ``value``: its unweighted loss,
+        when known."""
+        loss, last = self.require_compiled("sample_weight"), self.fused_output()
+        if last is not None:
+            z = last.z
+            assert z is not None
+
+            def value_of(rows: np.ndarray | None) -> float:
+                if rows is None:
+                    return loss.fused(z, y, out)[0] if value is None else value
+                return loss.fused(z[rows], y[rows], out[rows])[0]
+        else:
+            def value_of(rows: np.ndarray | None) -> float:
+                if rows is None:
+                    return loss(out, y) if value is None else value
+                return loss(out[rows], y[rows])
+        return weighted_loss(loss.reduction, value_of, w)
+
+    def train_step(self, x: np.ndarray, y: np.ndarray,
+                   sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """One gradient-descent update on a prepared batch; returns E before the update and ŷ.
 
         The fast forms of built-in layers are used here (:mod:`descend._fast`), with the same
@@ -328,10 +393,12 @@ class Sequential:
         self.require_compiled("train_step")
         if self._step is None:
             self._step = TrainingStep(self)
-        return self._step(x, y)
+        return self._step(x, y, sample_weight)
 
-    def evaluate_prepared(self, X: np.ndarray, y: np.ndarray, batch_size: int = 4096) -> dict[str, float]:
-        """Loss (with the loss's own reduction over all of X) and metrics of prepared data, as a dict."""
+    def evaluate_prepared(self, X: np.ndarray, y: np.ndarray, batch_size: int = 4096,
+                          sample_weight: np.ndarray | None = None) -> dict[str, float]:
+        """Loss (with the loss's own reduction over all of X, each sample counted w_n times with
+        checked ``sample_weight``) and metrics (unweighted, as Keras's) of prepared data, as a dict."""
         loss = self.require_compiled("evaluate")
         for m in self.metrics:
             m.reset()
@@ -339,62 +406,121 @@ class Sequential:
         for i in range(0, n, batch_size):
             xb, yb = X[i:i + batch_size], y[i:i + batch_size]
             out = self.forward(xb)
-            total += self._data_loss(out, yb) * (len(xb) / n if loss.reduction == "mean" else 1.0)
-            for m in self.metrics:
+            if sample_weight is None:
+                value = self._data_loss(out, yb)
+            else:
+                value = self.weighted_data_loss(out, yb, sample_weight[i:i + batch_size])
+            total += value * (len(xb) / n if loss.reduction == "mean" else 1.0)
+            for m in self.metrics:                 # unweighted, as Keras's compile(metrics=...)
                 m.update(out, yb)
         return {"loss": total + self.regularization_loss(), **{m.name: m.result() for m in self.metrics}}
 
     # ------------------------------------------------------------------ public training API
     def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32, shuffle: bool = True,
-            validation_data: tuple[Any, Any] | None = None, validation_split: float = 0.0,
+            validation_data: tuple[Any, ...] | None = None, validation_split: float = 0.0,
             callbacks: Sequence[Any] | None = None, verbose: int | str = "auto",
-            seed: int | None = None, initial_epoch: int = 0) -> History:
+            seed: int | None = None, initial_epoch: int = 0, sample_weight: Any = None,
+            class_weight: dict[int, float] | None = None, steps_per_epoch: int | None = None) -> History:
         """Train by gradient descent; returns a :class:`~descend.callbacks.History`.
 
         ``batch_size`` picks the kind of gradient descent (lecture §2): None (or ≥ N) is batch GD,
         one update per epoch over all data; 1 is stochastic GD; 1 < h < N is mini-batch GD
         (shuffle, then h at a time from the front). See :mod:`descend.batching`.
-        ``validation_split`` holds out the *last* fraction of (X, y) before shuffling, as Keras.
-        ``seed`` seeds the shuffling; without it the model's own generator continues (so a loaded
-        checkpoint resumes the same random order). ``verbose``: 0 silent, 1 progress bar,
-        2 one line per epoch, "auto" = 1 on a terminal and 2 otherwise.
+        ``validation_split`` holds out the *last* samples before shuffling, as Keras: it trains on
+        the first ⌊N·(1 − split)⌋. ``validation_data`` is (X_val, y_val) or (X_val, y_val,
+        sample_weight_val). ``seed`` seeds the shuffling; without it the model's own generator
+        continues (so a loaded checkpoint resumes the same random order). ``verbose``: 0 silent,
+        1 progress bar, 2 one line per epoch, "auto" = 1 on a terminal and 2 otherwise.
+        ``sample_weight`` (one weight ≥ 0 per sample) or ``class_weight`` ({class: weight}) count
+        each sample w_n times in the loss and its gradient, with Keras 3's semantics
+        (:mod:`descend.training`; the metrics stay unweighted, as Keras's ``metrics``).
+        ``steps_per_epoch`` may only be the number of batches of one pass (an epoch is one pass
+        over the data here).
         """
         from .training import fit
 
         self.require_compiled("fit")
         return fit(self, X, y, epochs=epochs, batch_size=batch_size, shuffle=shuffle,
                    validation_data=validation_data, validation_split=validation_split,
-                   callbacks=callbacks, verbose=verbose, seed=seed, initial_epoch=initial_epoch)
+                   callbacks=callbacks, verbose=verbose, seed=seed, initial_epoch=initial_epoch,
+                   sample_weight=sample_weight, class_weight=class_weight, steps_per_epoch=steps_per_epoch)
 
-    def train_on_batch(self, x: Any, y: Any) -> float:
-        """One gradient-descent update on the batch (x, y); returns E before the update."""
+    def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> float:
+        """One gradient-descent update on the batch (x, y) (each sample counted w_n times with
+        ``sample_weight``); returns E before the update."""
         x, y = self.prepare(x, y, ("x", "y"))
-        return self.train_step(x, y)[0]
+        return self.train_step(x, y, sample_weights("sample_weight", sample_weight, len(x), x.dtype))[0]
 
     def compute_gradients(self, X: Any, y: Any) -> tuple[float, list[np.ndarray]]:
         """(E, [∂E/∂W₁, ∂E/∂b₁, …]) at the current weights, without updating anything."""
         result = self.loss_and_gradients(*self.prepare(X, y))
         return result.loss, result.grads
 
-    def predict(self, X: Any, batch_size: int = 4096) -> np.ndarray:
-        """The outputs ŷ for X (probabilities for sigmoid/softmax outputs)."""
-        self._require_built("predict")
-        batch_size = check("batch_size", batch_size, BATCH_SIZE)
-        X = as_features("X", layers_mod.flatten_input(self.layers, "X", X), self.dtype, self.input_dim)
+    def predict(self, X: Any, batch_size: int | None = None, verbose: int | str = 0) -> np.ndarray:
+        """The outputs ŷ for X (probabilities for sigmoid/softmax outputs). A model without
+        :class:`~descend.layers.Input` is built on this first data, as in Keras. ``batch_size``
+        (default 4096) only bounds the memory used; ``verbose`` is accepted for Keras scripts
+        (nothing is printed)."""
+        _check_verbose(verbose)
+        X = self.features(X)
+        batch_size = _batch_size(batch_size)
         out = [self.forward(X[i:i + batch_size]).copy() for i in range(0, len(X), batch_size)]
         return np.concatenate(out) if len(out) > 1 else out[0]
 
-    def evaluate(self, X: Any, y: Any, batch_size: int = 4096) -> dict[str, float]:
-        """Loss (with the loss's own reduction over all of X) and metrics, as a dict."""
-        batch_size = check("batch_size", batch_size, BATCH_SIZE)
-        return self.evaluate_prepared(*self.prepare(X, y), batch_size=batch_size)
+    def __call__(self, X: Any) -> np.ndarray:
+        """``model(X)`` is :meth:`predict` (as calling a Keras model gives its outputs)."""
+        return self.predict(X)
+
+    def evaluate(self, X: Any, y: Any, batch_size: int | None = None, verbose: int | str = 0,
+                 sample_weight: Any = None, return_dict: bool = False) -> Any:
+        """Loss and metrics on (X, y), returned as Keras 3 returns them: the loss alone (a float)
+        without metrics, the list ``[loss, *metrics]`` (in compile order) with them, or a dict
+        ``{"loss": ..., <metric>: ...}`` with ``return_dict=True``.
+
+        The loss has the loss's own reduction over all of X (a mean or, for the slides' summed
+        losses, a sum), each sample counted w_n times with ``sample_weight`` (see
+        :mod:`descend.training`). ``batch_size`` (default 4096) only bounds the memory used.
+        ``verbose`` 1 or 2 (or "auto") prints the results on one line; 0 (the default) is silent.
+        """
+        _check_verbose(verbose)
+        if not isinstance(return_dict, (bool, np.bool_)):
+            raise TypeError(f"return_dict: expected True or False, got {return_dict!r}")
+        X, y = self.prepare(X, y)
+        w = sample_weights("sample_weight", sample_weight, len(X), X.dtype)
+        result = self.evaluate_prepared(X, y, batch_size=_batch_size(batch_size), sample_weight=w)
+        if verbose != 0:
+            print(" - ".join(f"{k}: {v:.4f}" for k, v in result.items()), flush=True)
+        if return_dict:
+            return result
+        values = list(result.values())
+        return values[0] if len(values) == 1 else values
 
     # ------------------------------------------------------------------ saving
     def save(self, path: Any, *, extra: dict[str, Any] | None = None) -> Any:
         """Save weights, architecture, compile config, optimizer and RNG state, epoch and history
         atomically to ``path`` (a directory, or a ``.safetensors`` file); see :mod:`descend.saving`.
-        ``descend.load_model(path)`` restores a model that resumes training bit for bit."""
+        ``descend.load_model(path)`` restores a model that resumes training bit for bit.
+
+        A path ending in ``.keras`` (or ``.h5``) is refused: descend writes its own format, which
+        Keras cannot read, not a Keras archive."""
+        _refuse_keras_suffix(path, "model.save", "a directory (e.g. 'runs/model') or a file ending in "
+                                                 "'.safetensors'")
         return saving.save_model(self, path, extra=extra)
+
+    def save_weights(self, path: Any) -> Any:
+        """Save the weights alone, atomically, to ``path`` (a file ending in ``.safetensors``,
+        e.g. ``"model.weights.safetensors"``); :meth:`load_weights` reads them back. Returns the
+        file written."""
+        _refuse_keras_suffix(path, "model.save_weights", "a file ending in '.weights.safetensors'")
+        self._require_built("save_weights")
+        return saving.save_weights(self, path)
+
+    def load_weights(self, path: Any) -> None:
+        """Load weights written by :meth:`save_weights` (or the weights of a model saved by
+        :meth:`save`) into this model; a ValueError names any array whose shape does not match.
+        An unbuilt model is built for the input width the file's first kernel has."""
+        saving.load_weights(self, path)
+        self._step = None
 
     # ------------------------------------------------------------------ description
     def get_config(self) -> dict[str, Any]:
@@ -447,6 +573,40 @@ def _check_size(layers: Sequence[Layer], width: int, dtype: np.dtype, count: int
             width = layer.units
     check_memory("layers", 2 * count * dtype.itemsize,
                  f"the weights ({count:,} parameters, {dtype.name}) and their gradients")
+
+
+def _input_width(input_shape: Any) -> int:
+    """n from ``n``, ``(n,)``, ``(None, n)`` or ``(batch, n)``."""
+    shape = input_shape
+    if isinstance(shape, (tuple, list)) and len(shape) in (1, 2) and (
+            len(shape) == 1 or shape[0] is None or isinstance(shape[0], (int, np.integer))):
+        shape = shape[-1]
+    if isinstance(shape, bool) or not isinstance(shape, (int, np.integer)) or shape < 1:
+        raise ValueError(f"input_shape: expected the input width n as n, (n,) or (None, n), "
+                         f"got {input_shape!r}")
+    return int(shape)
+
+
+def _check_verbose(verbose: Any) -> None:
+    if isinstance(verbose, str):
+        ok = verbose == "auto"
+    else:
+        ok = isinstance(verbose, (int, np.integer)) and not isinstance(verbose, bool) and verbose in (0, 1, 2)
+    if not ok:
+        raise ValueError(f"verbose: expected 0, 1, 2 or 'auto', got {verbose!r}")
+
+
+def _batch_size(batch_size: Any) -> int:
+    """predict's and evaluate's batch size: None is 4096 (it only bounds the memory used)."""
+    return 4096 if batch_size is None else check("batch_size", batch_size, BATCH_SIZE)
+
+
+def _refuse_keras_suffix(path: Any, what: str, use: str) -> None:
+    """A ``.keras`` or ``.h5`` path is refused: descend does not write Keras's archives."""
+    suffix = os.fspath(path).lower().rsplit(".", 1)[-1] if isinstance(path, (str, os.PathLike)) else ""
+    if suffix in ("keras", "h5", "hdf5"):
+        raise ValueError(f"path: {what} writes descend's own format (safetensors), which Keras "
+                         f"cannot load, not a .{suffix} file; use {use} (got {os.fspath(path)!r})")
 
 
 def _backward(layer: Layer, dy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

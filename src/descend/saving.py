@@ -648,5 +648,92 @@ def _check_optimizer_shapes(state: Mapping[str, Any], model: Any, checkpoint: Ch
                                   f"{value.dtype}, weight {index} has {p.shape} and {p.dtype}")
 
 
+# ---------------------------------------------------------------------------- weights alone
+WEIGHTS_FORMAT = "descend-weights"
+
+
+def _weights_file(path: PathLike) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path: expected a str or os.PathLike, got {type(path).__name__}")
+    file = Path(path)
+    if file.suffix != ".safetensors":
+        raise ValueError(f"path: expected a file name ending in '.safetensors' (e.g. "
+                         f"'model.weights.safetensors'), got {os.fspath(path)!r}")
+    return file
+
+
+def save_weights(model: Any, path: PathLike) -> Path:
+    """Write ``model``'s weights alone, atomically, to ``path`` (ending in ``.safetensors``): the
+    tensors ``weights/<layer>/<kernel|bias>`` and, in the metadata, ``format`` =
+    ``"descend-weights"``, ``format_version`` and ``weights`` (their names, in order, as JSON).
+    Returns the file written."""
+    from safetensors.numpy import save
+
+    file = _weights_file(path)
+    names = [f"weights/{n}" for n in model.param_names()]
+    if len(set(names)) != len(names):
+        raise ValueError("model: two parameters have the same name; give the layers distinct names")
+    tensors = {n: np.ascontiguousarray(p) for n, p in zip(names, model.params, strict=True)}
+    metadata = {"format": WEIGHTS_FORMAT, "format_version": FORMAT_VERSION, "weights": json.dumps(names)}
+    return atomic_write_bytes(file, save(tensors, metadata=metadata))
+
+
+def _weights_in(file: Path) -> list[tuple[str, np.ndarray]]:
+    """The (name, array) pairs, in order, of a weights file or of a full descend checkpoint."""
+    from safetensors.numpy import load
+
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{file}: no weights file there") from None
+    except IsADirectoryError:
+        raise ValueError(f"{file}: is a directory, expected a .safetensors file") from None
+    try:
+        (n,) = struct.unpack("<Q", data[:8])
+        meta = json.loads(data[8:8 + n].decode("utf-8")).get("__metadata__") or {}
+        tensors = load(data)
+        if meta.get("format") == WEIGHTS_FORMAT:
+            names = json.loads(meta["weights"])
+        elif meta.get("format") == FORMAT:
+            names = json.loads(meta["descend"])["weights"]
+        else:
+            raise ValueError(f"{file}: not a descend weights file (format {meta.get('format')!r})")
+    except ValueError:
+        raise
+    except Exception as exc:  # struct, JSON, UTF-8 and safetensors' own errors: all a bad file
+        raise ValueError(f"{file}: truncated, corrupted or not a safetensors file "
+                         f"({type(exc).__name__}: {exc})") from None
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise ValueError(f"{file}: format version {meta.get('format_version')!r} is not supported")
+    missing = [k for k in names if k not in tensors]
+    if not isinstance(names, list) or missing:
+        raise ValueError(f"{file}: the metadata lists arrays the file does not hold ({missing})")
+    return [(k, tensors[k]) for k in names]
+
+
+def load_weights(model: Any, path: PathLike) -> None:
+    """Copy the weights in ``path`` (written by :func:`save_weights`, or a model's checkpoint) into
+    ``model``, in order; every array is checked (count, shape, finite) before anything is written.
+    An unbuilt model is first built for the input width of the file's first kernel."""
+    file = _weights_file(path)
+    stored = _weights_in(file)
+    if not model.built and stored and stored[0][1].ndim == 2:
+        model.build(stored[0][1].shape[0])
+    if not model.built:
+        raise ValueError(f"{file}: cannot build the model from these weights; build it first")
+    names, params = model.param_names(), model.params
+    if len(stored) != len(params):
+        raise ValueError(f"{file}: holds {len(stored)} arrays ({', '.join(k for k, _ in stored)}), "
+                         f"the model has {len(params)} ({', '.join(names)})")
+    for i, ((key, w), p, name) in enumerate(zip(stored, params, names, strict=True)):
+        if w.shape != p.shape:
+            raise ValueError(f"{file}: array {i} ({key}) has shape {w.shape}, the model's {name} "
+                             f"needs {p.shape}")
+        if w.dtype.kind != "f" or not np.isfinite(w).all():
+            raise ValueError(f"{file}: array {i} ({key}) must hold finite floats")
+    for (_, w), p in zip(stored, params, strict=True):
+        p[...] = w
+
+
 __all__ = ["Checkpoint", "FILENAME", "atomic_write_bytes", "atomic_write_text", "checkpoint_file",
-           "read_checkpoint", "read_metadata", "restore", "save_model"]
+           "load_weights", "read_checkpoint", "read_metadata", "restore", "save_model", "save_weights"]

@@ -12,13 +12,25 @@ batch; the epoch's loss is the batch losses combined with the loss's own reducti
 loss the batch-size-weighted mean, for a sum loss (the slides' E = Σ E_i) the sum — so that batch,
 stochastic and mini-batch runs report comparable numbers. Metrics accumulate over the batches as
 in Keras; validation is evaluated at the end of the epoch.
+
+**Sample weights** (``fit(sample_weight=...)``, ``class_weight``; :func:`weighted_loss`): sample n
+counts w_n times, as in Keras 3. A mean loss becomes Σ_n w_n E_n / N — Keras's
+"sum_over_batch_size": divided by the batch size N, not by Σ w_n — where E_n is sample n's own
+loss (its mean over the outputs for mse and binary cross-entropy); a summed loss (the slides'
+E = Σ_n E_n, ``squared_error``) becomes Σ_n w_n E_n, each observation's term counted w_n times.
+Either way ∂E/∂ŷ_n (δ_n with a fused output) is multiplied by w_n. The epoch's loss combines the
+weighted batch losses as above (Keras: the batch-size-weighted mean of the batch losses). The
+compiled metrics are not weighted, as Keras's ``compile(metrics=...)`` (only its
+``weighted_metrics``, which descend does not have, are). ``class_weight`` is Keras's shorthand:
+w_n = class_weight[class of y_n], the class read from an integer label, a 0/1 target, or the
+argmax of a one-hot row; classes it does not name weigh 1.
 """
 from __future__ import annotations
 
 import math
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +38,7 @@ import numpy as np
 
 from . import _fast, batching
 from .callbacks import Callback, CallbackList, EpochPrinter, History, ProgressBar
-from .checks import InstanceOf, ListOf, all_finite, check, fraction, positive_int
+from .checks import InstanceOf, ListOf, all_finite, check, check_number, fraction, positive_int
 from .errors import DivergenceError
 from .layers import Dense, Layer
 
@@ -34,6 +46,70 @@ if TYPE_CHECKING:
     from .model import Sequential
 
 Batch = tuple[np.ndarray, np.ndarray]
+#: a validation part: X, y and the sample weights (None: every sample weighs 1)
+Validation = tuple[np.ndarray, np.ndarray, np.ndarray | None]
+
+
+# ================================================================================= sample weights
+def sample_weights(name: str, sample_weight: Any, n_samples: int, dtype: np.dtype) -> np.ndarray | None:
+    """``sample_weight`` as a 1-D array of ``n_samples`` finite weights ≥ 0 (shape (n,) or (n, 1),
+    as Keras takes them), or None."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight)
+    if w.dtype.kind not in "iuf" :
+        raise TypeError(f"{name}: expected an array of numbers, got dtype {w.dtype}")
+    if w.ndim == 2 and w.shape[1] == 1:
+        w = w[:, 0]
+    if w.shape != (n_samples,):
+        raise ValueError(f"{name}: expected one weight per sample, shape ({n_samples},), "
+                         f"got shape {w.shape}")
+    if not np.isfinite(w).all() or (w.size and w.min() < 0):
+        raise ValueError(f"{name}: expected finite weights >= 0, got values from {w.min()} to {w.max()}")
+    return np.ascontiguousarray(w, dtype=dtype)
+
+
+def class_weights(class_weight: Any, y: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Keras's ``class_weight_to_sample_weights``: the weight of each sample's class (the argmax
+    of a one-hot row, else the rounded label), 1 for a class the dict does not name."""
+    if not isinstance(class_weight, Mapping):
+        raise TypeError(f"class_weight: expected a dict {{class index: weight}}, got "
+                        f"{type(class_weight).__name__}")
+    table: dict[int, float] = {}
+    for key, value in class_weight.items():
+        if isinstance(key, (bool, np.bool_)) or not isinstance(key, (int, np.integer)):
+            raise ValueError(f"class_weight: expected integer class indices as keys, got {key!r}")
+        table[int(key)] = check_number(f"class_weight[{key}]", value, low=0.0)
+    labels = y
+    if labels.ndim > 1:
+        labels = labels.argmax(axis=-1) if labels.shape[-1] != 1 else labels[..., 0]
+    labels = np.round(labels).astype(np.int64)
+    w = np.ones(len(labels), dtype=dtype)
+    for key, value in table.items():
+        w[labels == key] = value
+    return w
+
+
+def weighted_loss(reduction: str, value_of: Callable[[np.ndarray | None], float], w: np.ndarray) -> float:
+    """Σ_n w_n E_n / N (a mean loss) or Σ_n w_n E_n (a summed one), from ``value_of(rows)``: the
+    unweighted loss of those rows (None: all), computed once per distinct weight (a loss's
+    mean over rows S is Σ_S E_n / |S|)."""
+    levels = np.unique(w)
+    if len(levels) == 1:                                       # one weight: w · E
+        return float(levels[0]) * value_of(None)
+    total, n = 0.0, len(w)
+    for level in levels:
+        if level == 0:
+            continue
+        rows = np.flatnonzero(w == level)
+        share = len(rows) / n if reduction == "mean" else 1.0
+        total += float(level) * share * value_of(rows)
+    return total
+
+
+def _scale_rows(grad: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """∂E/∂ŷ (or δ) with row n multiplied by w_n."""
+    return grad * w.reshape((-1,) + (1,) * (grad.ndim - 1)).astype(grad.dtype, copy=False)
 
 
 # ================================================================================= one update
@@ -76,8 +152,10 @@ class TrainingStep:
         self.kept = [[np.empty_like(p) for p in self.params] for _ in range(2)]
         self.good_step = -1
 
-    def __call__(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        """One update on a prepared batch; returns E before the update and ŷ (a work array)."""
+    def __call__(self, x: np.ndarray, y: np.ndarray,
+                 sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+        """One update on a prepared batch (with its checked sample weights, if any); returns E
+        before the update and ŷ (a work array)."""
         model = self.model
         # The gradient is taken where the optimizer wants it: the slides' NAG looks ahead to
         # w − γv for the forward and backward pass, and the weights are w again before the update.
@@ -87,7 +165,7 @@ class TrainingStep:
         try:
             with np.errstate(over="ignore", invalid="ignore"):
                 out = self._forward(x)
-                value = self._backward(out, y) + model.regularization_loss()
+                value = self._backward(out, y, sample_weight) + model.regularization_loss()
         finally:
             if moved:
                 model.optimizer.look_back(self.params)
@@ -113,13 +191,16 @@ class TrainingStep:
             x = forward(x)
         return x
 
-    def _backward(self, out: np.ndarray, y: np.ndarray) -> float:
+    def _backward(self, out: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> float:
         """E of the forward pass, and every layer's gradients by the δ recursion."""
         if self.fused is not None:                        # δ = ∂E/∂z straight from the loss
             assert self.output is not None and self.output.z is not None
             value, grad = self.fused.fused(self.output.z, y, out)
         else:
             value, grad = self.loss(out, y), self.loss.gradient(out, y)
+        if w is not None:
+            value = self.model.weighted_data_loss(out, y, w, value)
+            grad = _scale_rows(grad, w)
         grad = self.output_backward(grad)
         for backward in self.down:
             grad = backward(grad)
@@ -237,34 +318,49 @@ def _has_batch_hooks(callback: Callback) -> bool:
             or kind.on_batch_end is not Callback.on_batch_end)
 
 
+def _validation_data(model: Sequential, validation_data: Any) -> Validation:
+    """``validation_data`` — (X_val, y_val) or, as Keras, (X_val, y_val, sample_weight_val) —
+    checked and prepared."""
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise ValueError(f"validation_data: expected a tuple (X_val, y_val) or (X_val, y_val, "
+                         f"sample_weight_val), got {type(validation_data).__name__}"
+                         + (f" of length {len(validation_data)}"
+                            if isinstance(validation_data, (tuple, list)) else ""))
+    Xv, yv = model.prepare(validation_data[0], validation_data[1],
+                           names=("validation_data[0]", "validation_data[1]"))
+    wv = validation_data[2] if len(validation_data) == 3 else None
+    return Xv, yv, sample_weights("validation_data[2]", wv, len(Xv), Xv.dtype)
+
+
 def split_validation(model: Sequential, X: np.ndarray, y: np.ndarray, validation_data: Any,
-                     validation_split: float) -> tuple[np.ndarray, np.ndarray, Batch | None]:
-    """(X, y) for training and the validation part: ``validation_data`` checked and prepared, or
-    the *last* ``validation_split`` fraction of (X, y), held out before shuffling as in Keras."""
+                     validation_split: float, w: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, Validation | None]:
+    """(X, y, w) for training and the validation part: ``validation_data`` checked and prepared,
+    or the *last* ``validation_split`` fraction of (X, y, w), held out before shuffling as in
+    Keras 3, which trains on the first ⌊N·(1 − split)⌋ samples
+    (``keras/src/trainers/data_adapters/array_slicing.py``, ``train_validation_split``)."""
     if validation_data is not None:
         if validation_split:
             raise ValueError("validation_split: give either validation_data or validation_split, not both")
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise ValueError("validation_data: expected a tuple (X_val, y_val)")
-        Xv, yv = validation_data
-        return X, y, model.prepare(Xv, yv, names=("validation_data[0]", "validation_data[1]"))
+        return X, y, w, _validation_data(model, validation_data)
     split = fraction("validation_split", validation_split)
     if not split:
-        return X, y, None
-    n_val = int(len(X) * split)
-    if n_val < 1 or n_val >= len(X):
+        return X, y, w, None
+    cut = math.floor(len(X) * (1.0 - split))
+    if cut < 1 or cut >= len(X):
         raise ValueError(f"validation_split: {split} of {len(X)} samples leaves no training or no "
                          f"validation sample")
-    cut = len(X) - n_val
-    return X[:cut], y[:cut], (X[cut:], y[cut:])
+    return (X[:cut], y[:cut], None if w is None else w[:cut],
+            (X[cut:], y[cut:], None if w is None else w[cut:]))
 
 
 class _Loop:
     """The state of one :func:`fit`: data, callbacks, the epoch's loss and metrics."""
 
-    def __init__(self, model: Sequential, X: np.ndarray, y: np.ndarray, validation: Batch | None,
-                 batch_size: int | None, shuffle: bool, callbacks: CallbackList) -> None:
-        self.model, self.X, self.y, self.validation = model, X, y, validation
+    def __init__(self, model: Sequential, X: np.ndarray, y: np.ndarray, w: np.ndarray | None,
+                 validation: Validation | None, batch_size: int | None, shuffle: bool,
+                 callbacks: CallbackList) -> None:
+        self.model, self.X, self.y, self.w, self.validation = model, X, y, w, validation
         self.batch_size, self.shuffle, self.callbacks = batch_size, shuffle, callbacks
         # Per-batch hooks cost a call per update (the lecture's SGD makes thousands of tiny
         # updates): only the callbacks that define them are called.
@@ -280,9 +376,11 @@ class _Loop:
             m.reset()
         assert model.train_rng is not None
         order = batching.epoch_order(len(self.X), self.batch_size, self.shuffle, model.train_rng)
+        w = self.w if self.w is None or order is None else self.w[order]
+        h = len(self.X) if self.batch_size is None else min(self.batch_size, len(self.X))
         epoch_loss = 0.0
         for b, (xb, yb) in enumerate(batching.iterate(self.X, self.y, self.batch_size, order)):
-            value = self.update(epoch, b, xb, yb)
+            value = self.update(epoch, b, xb, yb, None if w is None else w[b * h:(b + 1) * h])
             if value is None:
                 epoch_loss = math.nan
                 break
@@ -290,19 +388,21 @@ class _Loop:
         model.epochs_trained += 1
         logs: dict[str, Any] = {"loss": epoch_loss, **{m.name: m.result() for m in metrics}}
         if self.validation is not None:
-            val = model.evaluate_prepared(*self.validation)
+            Xv, yv, wv = self.validation
+            val = model.evaluate_prepared(Xv, yv, sample_weight=wv)
             logs.update({f"val_{k}": v for k, v in val.items()})
         logs["learning_rate"] = _rate(model.optimizer)
         return logs
 
-    def update(self, epoch: int, b: int, xb: np.ndarray, yb: np.ndarray) -> float | None:
+    def update(self, epoch: int, b: int, xb: np.ndarray, yb: np.ndarray,
+               wb: np.ndarray | None = None) -> float | None:
         """One update with its batch hooks; None where it diverged and a callback chose to stop."""
         model, hooks = self.model, self.batch_callbacks
         if hooks.callbacks:
             hooks.on_batch_begin(b, {"size": len(xb)})
             lr = _rate(model.optimizer)
         try:
-            value, out = model.train_step(xb, yb)
+            value, out = model.train_step(xb, yb, sample_weight=wb)
         except DivergenceError as exc:  # say where it happened
             error = divergence(model, exc.loss if exc.loss is not None else math.nan, epoch, b, exc.restored,
                                getattr(exc, "blame", None))
@@ -314,7 +414,7 @@ class _Loop:
             if not model.stop_training:
                 raise error from None
             return None
-        for m in model.metrics:
+        for m in model.metrics:          # unweighted, as Keras's compile(metrics=...)
             m.update(out, yb)
         if hooks.callbacks:
             hooks.on_batch_end(b, {"loss": value, "size": len(xb), "lr": lr})
@@ -325,9 +425,26 @@ class _Loop:
 _CALLBACKS: ListOf[Any] = ListOf(InstanceOf(object), "a list of callbacks")   # (CallbackList checks each)
 
 
+def _check_steps_per_epoch(steps_per_epoch: Any, n_samples: int, batch_size: int | None) -> None:
+    """descend trains on arrays, where an epoch is one pass over the data; ``steps_per_epoch``
+    may only say so."""
+    if steps_per_epoch is None:
+        return
+    steps = positive_int("steps_per_epoch", steps_per_epoch)
+    natural = batching.n_batches(n_samples, batch_size)
+    if steps != natural:
+        raise ValueError(
+            f"steps_per_epoch: an epoch here is one pass over the {n_samples} training samples, "
+            f"{natural} update(s) at batch_size={batch_size}; got {steps}. Choose batch_size "
+            f"(updates per epoch = ceil(samples / batch_size)) and epochs instead; Keras's "
+            f"steps_per_epoch for arrays (epochs that stop part-way through the data) is not "
+            f"supported")
+
+
 def fit(model: Sequential, X: Any, y: Any, *, epochs: int, batch_size: int | None, shuffle: bool,
         validation_data: Any, validation_split: float, callbacks: Sequence[Callback] | None,
-        verbose: int | str, seed: int | None, initial_epoch: int) -> History:
+        verbose: int | str, seed: int | None, initial_epoch: int, sample_weight: Any = None,
+        class_weight: Any = None, steps_per_epoch: int | None = None) -> History:
     """See :meth:`descend.model.Sequential.fit`."""
     epochs = positive_int("epochs", epochs)
     initial_epoch = positive_int("initial_epoch", initial_epoch, minimum=0)
@@ -338,7 +455,13 @@ def fit(model: Sequential, X: Any, y: Any, *, epochs: int, batch_size: int | Non
         raise TypeError(f"shuffle: expected True or False, got {shuffle!r}")
     given: list[Any] = [] if callbacks is None else check("callbacks", callbacks, _CALLBACKS)
     X, y = model.prepare(X, y)
-    X, y, validation = split_validation(model, X, y, validation_data, validation_split)
+    if sample_weight is not None and class_weight is not None:
+        raise ValueError("sample_weight, class_weight: give one of them, not both (as in Keras)")
+    w = sample_weights("sample_weight", sample_weight, len(X), X.dtype)
+    X, y, w, validation = split_validation(model, X, y, validation_data, validation_split, w)
+    if class_weight is not None:            # as Keras: the training part only, after the split
+        w = class_weights(class_weight, y, X.dtype)
+    _check_steps_per_epoch(steps_per_epoch, len(X), batch_size)
     if seed is not None or model.train_rng is None:
         from .backend import as_rng
         model.train_rng = as_rng(seed) if seed is not None else np.random.default_rng([model.seed, 1])
@@ -351,7 +474,7 @@ def fit(model: Sequential, X: Any, y: Any, *, epochs: int, batch_size: int | Non
     cb.set_params({"epochs": epochs, "steps": batching.n_batches(len(X), batch_size), "samples": len(X),
                    "batch_size": batch_size or len(X), "gd": batching.gd_kind(batch_size, len(X)),
                    "verbose": verbose})
-    loop = _Loop(model, X, y, validation, batch_size, bool(shuffle), cb)
+    loop = _Loop(model, X, y, w, validation, batch_size, bool(shuffle), cb)
     model.stop_training = False
     cb.on_train_begin({})
     for epoch in range(initial_epoch, epochs):

@@ -238,7 +238,7 @@ def evaluate(model: Any, cli: dict[str, Any], X: np.ndarray, y: np.ndarray) -> d
     takes them); a summed loss, which grows with the rows, gets its per-sample mean beside it."""
     if cli["task"] == "classification":
         y = model_targets(model, y)
-    result = dict(model.evaluate(standardize(cli, X), y))
+    result = model.evaluate(standardize(cli, X), y, return_dict=True)
     if model.loss.reduction == "sum" and len(X):
         result = {"loss": result["loss"], "loss_per_sample": result["loss"] / len(X),
                   **{k: v for k, v in result.items() if k != "loss"}}

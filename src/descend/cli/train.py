@@ -368,7 +368,7 @@ def _results(model: Any, X_test: np.ndarray, y_test: np.ndarray, took: float, st
     last = {k: v[-1] for k, v in history.items() if v}
     train = {k: v for k, v in last.items() if not k.startswith("val_") and k != "learning_rate"}
     val = {k[4:]: v for k, v in last.items() if k.startswith("val_")}
-    test = model.evaluate(X_test, y_test) if len(X_test) else {}
+    test = model.evaluate(X_test, y_test, return_dict=True) if len(X_test) else {}
     if model.loss.reduction == "sum":   # a sum grows with the rows: add the per-sample mean
         n_train = model.history.params["samples"]
         rows = {"train": n_train, "validation": n_fit - n_train, "test": len(X_test)}
