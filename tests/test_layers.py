@@ -401,3 +401,17 @@ def _with_valid_checksum(blob: bytes) -> bytes:
     meta = json.loads(blob[8:8 + int.from_bytes(blob[:8], "little")])["__metadata__"]
     tensors = load(blob)
     return save(tensors, metadata={**meta, "sha256": saving.checksum(meta["descend"], tensors)})
+
+
+def test_a_layer_without_parameters_has_no_weights():
+    layer = Activation("relu")
+    layer.build(3, np.random.default_rng(0), np.dtype("float64"))
+    assert layer.get_weights() == [] and layer.weights == []
+    layer.set_weights([])
+    with pytest.raises(ValueError, match="expected 0 arrays"):
+        layer.set_weights([np.zeros(3)])
+
+
+def test_set_weights_on_an_unbuilt_layer_is_named():
+    with pytest.raises(ValueError, match="layer 'd': not built yet"):
+        Dense(2, name="d").set_weights([np.zeros((1, 2)), np.zeros(2)])

@@ -528,3 +528,29 @@ def test_any_replaced_bytes_are_refused_or_load_the_saved_model(tmp_path_factory
         assert str(saved_file) in str(exc)
         return
     assert all(np.array_equal(a, b) for a, b in zip(weights, good, strict=True))
+
+
+# ------------------------------------------------------------------------------ weights alone
+def test_save_weights_is_atomic_and_self_describing(tmp_path, monkeypatch):
+    model = Sequential([Input(2), Dense(3, "tanh"), Dense(1)], seed=0)
+    path = saving.save_weights(model, tmp_path / "w.weights.safetensors")
+    first = path.read_bytes()
+    assert sorted(load_file(path)) == ["weights/dense_1/bias", "weights/dense_1/kernel",
+                                       "weights/dense_2/bias", "weights/dense_2/kernel"]
+    model.set_weights([w + 1 for w in model.get_weights()])
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        saving.save_weights(model, path)
+    assert path.read_bytes() == first                          # the old file, whole
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
+
+
+def test_load_weights_refuses_a_foreign_safetensors_file(tmp_path):
+    save_file({"kernel": np.zeros((2, 1))}, str(tmp_path / "foreign.safetensors"))
+    model = Sequential([Input(2), Dense(1)], seed=0)
+    with pytest.raises(ValueError, match="not a descend weights file"):
+        saving.load_weights(model, tmp_path / "foreign.safetensors")
