@@ -362,3 +362,11 @@ def test_steps_per_epoch_may_only_be_one_pass():
     with pytest.raises(ValueError, match=r"steps_per_epoch: an epoch here is one pass over the 50 training "
                                          r"samples, 5 update\(s\) at batch_size=10; got 3"):
         model.fit(X, y, epochs=1, batch_size=10, steps_per_epoch=3, verbose=0)
+
+
+def test_fit_takes_its_positional_arguments_in_keras_order():
+    X, y = _xor(50)
+    model = Sequential([Input(2), Dense(1, "sigmoid")], seed=0)
+    model.compile("sgd", "binary_crossentropy")
+    history = model.fit(X, y, 10, 3, 0)                            # batch_size, epochs, verbose
+    assert history.epoch == [0, 1, 2] and history.params["steps"] == 5

@@ -416,12 +416,15 @@ class Sequential:
         return {"loss": total + self.regularization_loss(), **{m.name: m.result() for m in self.metrics}}
 
     # ------------------------------------------------------------------ public training API
-    def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32, shuffle: bool = True,
-            validation_data: tuple[Any, ...] | None = None, validation_split: float = 0.0,
-            callbacks: Sequence[Any] | None = None, verbose: int | str = "auto",
-            seed: int | None = None, initial_epoch: int = 0, sample_weight: Any = None,
-            class_weight: dict[int, float] | None = None, steps_per_epoch: int | None = None) -> History:
+    def fit(self, X: Any, y: Any, batch_size: int | None = 32, epochs: int = 1, verbose: int | str = "auto",
+            callbacks: Sequence[Any] | None = None, validation_split: float = 0.0,
+            validation_data: tuple[Any, ...] | None = None, shuffle: bool = True,
+            class_weight: dict[int, float] | None = None, sample_weight: Any = None,
+            initial_epoch: int = 0, steps_per_epoch: int | None = None, *,
+            seed: int | None = None) -> History:
         """Train by gradient descent; returns a :class:`~descend.callbacks.History`.
+
+        The arguments come in Keras 3's order (``fit(X, y, 32, 10)`` is batch size 32, 10 epochs).
 
         ``batch_size`` picks the kind of gradient descent (lecture §2): None (or ≥ N) is batch GD,
         one update per epoch over all data; 1 is stochastic GD; 1 < h < N is mini-batch GD
