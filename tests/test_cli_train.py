@@ -343,3 +343,14 @@ def test_a_diverging_run_raises_the_divergence_error_with_its_attributes(tmp_pat
     with pytest.raises(DivergenceError) as info:
         train.run(args)
     assert info.value.epoch == 0 and info.value.update is not None and "--clip-norm" in str(info.value)
+
+
+def test_the_flavor_defaults_to_descend_flavor_and_a_schedule_is_shown(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DESCEND_FLAVOR", "keras")
+    out = tmp_path / "env"
+    assert main(["train", "--data", "moons", "--n-samples", "60", "--layers", "6", "--no-plot", "--epochs",
+                 "1", "--optimizer", "adagrad", "--schedule", "exponential:decay_rate=0.5,decay_steps=10",
+                 "--lr", "0.1", "--out", str(out)]) == 0
+    model, _ = load_checkpoint(out)
+    assert model.optimizer.flavor == "keras" and model.optimizer.initial_accumulator_value == 0.1
+    assert "ExponentialDecay" in capsys.readouterr().out       # the schedule, not its current value

@@ -132,7 +132,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--global-clip-norm", type=float, default=None,
                    help="clip the norm of all gradients together")
     g.add_argument("--flavor", choices=optimizers.FLAVORS, default=None,
-                   help="optimizer conventions (default: lecture)")
+                   help="optimizer conventions (default: $DESCEND_FLAVOR, else lecture)")
     g.add_argument("--validation-split", type=float, default=None,
                    help="last fraction of the training part used for validation (default: 0.1)")
     g.add_argument("--early-stopping", type=int, default=None, metavar="PATIENCE",
