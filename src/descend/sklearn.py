@@ -91,7 +91,8 @@ _PARAMETERS = """\
     optimizer_params : dict, optional
         Further keywords of the optimizer (``{"amsgrad": True}``, ``{"centered": True}``...).
     flavor : {"lecture", "keras", "torch"}, optional
-        The optimizer's bundle of conventions and defaults; None: "lecture".
+        The optimizer's bundle of conventions and defaults; None: the program's default
+        (:func:`descend.config.get_flavor`, "lecture" unless set).
     schedule : LearningRateSchedule, callable or dict, optional
         Learning rate as a function of the 0-based update step (:mod:`descend.schedules`, or a
         ``{"class_name", "config"}`` dict). It carries its own initial rate, so ``learning_rate``
