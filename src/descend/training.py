@@ -57,7 +57,7 @@ def sample_weights(name: str, sample_weight: Any, n_samples: int, dtype: np.dtyp
     if sample_weight is None:
         return None
     w = np.asarray(sample_weight)
-    if w.dtype.kind not in "iuf" :
+    if w.dtype.kind not in "iuf":
         raise TypeError(f"{name}: expected an array of numbers, got dtype {w.dtype}")
     if w.ndim == 2 and w.shape[1] == 1:
         w = w[:, 0]
