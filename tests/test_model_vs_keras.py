@@ -145,3 +145,15 @@ def test_compile_by_name_under_the_keras_flavor_trains_as_keras(name):
     ours.fit(X, y, **kw)
     theirs.fit(X, y, **kw)
     _same_weights(ours, theirs)
+
+
+def test_validation_split_carries_the_sample_weights_of_its_rows_as_keras():
+    X, y = _data(n=20)
+    w = np.linspace(0.5, 3.0, 20)
+    ours, theirs = _pair("binary_crossentropy")
+    kw = {"epochs": 2, "batch_size": 5, "shuffle": False, "verbose": 0, "validation_split": 0.3,
+          "sample_weight": w}
+    h_ours, h_theirs = ours.fit(X, y, **kw), theirs.fit(X, y, **kw)
+    _same_weights(ours, theirs)
+    np.testing.assert_allclose(h_ours.history["val_loss"], h_theirs.history["val_loss"], rtol=RTOL)
+    np.testing.assert_allclose(h_ours.history["loss"], h_theirs.history["loss"], rtol=RTOL)
