@@ -8,7 +8,7 @@ import pytest
 
 import descend
 from descend import Dense, Input, Sequential, config
-from descend.optimizers import SGD, Adadelta, Adagrad, Adam, Nadam, RMSprop
+from descend.optimizers import SGD, Adadelta, Adagrad, Adam, Adamax, Lion, Nadam, RMSprop
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +23,7 @@ def test_the_default_is_the_lecture():
     assert Adam().flavor == "lecture" and Adam().epsilon_placement == "inside"
 
 
-@pytest.mark.parametrize("cls", [SGD, Adagrad, RMSprop, Adadelta, Adam, Nadam])
+@pytest.mark.parametrize("cls", [SGD, Adagrad, RMSprop, Adadelta, Adam, Nadam, Adamax, Lion])
 def test_set_flavor_changes_every_optimizer_made_without_one(cls):
     config.set_flavor("keras")
     assert config.get_flavor() == "keras"

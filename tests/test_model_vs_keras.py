@@ -130,7 +130,7 @@ def test_accuracy_of_several_sigmoid_outputs_is_categorical_as_in_keras():
     assert got != pytest.approx(binary)                   # the binary accuracy differs here
 
 
-@pytest.mark.parametrize("name", ["sgd", "adagrad", "adadelta", "rmsprop", "adam", "nadam"])
+@pytest.mark.parametrize("name", ["sgd", "adagrad", "adadelta", "rmsprop", "adam", "nadam", "adamax", "lion"])
 def test_compile_by_name_under_the_keras_flavor_trains_as_keras(name):
     """The issue's surprise: compile(optimizer="adagrad") was the lecture's Adagrad (0.79 relative
     off Keras after a few epochs); descend.config.set_flavor("keras") makes the names Keras's."""
@@ -156,4 +156,19 @@ def test_validation_split_carries_the_sample_weights_of_its_rows_as_keras():
     h_ours, h_theirs = ours.fit(X, y, **kw), theirs.fit(X, y, **kw)
     _same_weights(ours, theirs)
     np.testing.assert_allclose(h_ours.history["val_loss"], h_theirs.history["val_loss"], rtol=RTOL)
+    np.testing.assert_allclose(h_ours.history["loss"], h_theirs.history["loss"], rtol=RTOL)
+
+
+def test_sample_weight_with_a_loss_from_logits_as_keras():
+    from descend import losses
+
+    X, y = _data(n=12, outputs=3, seed=6)
+    w = np.linspace(0.0, 2.5, 12)
+    ours, theirs = _pair("sparse_categorical_crossentropy", 3, "linear")
+    ours.compile(SGD(learning_rate=0.1, flavor="keras"), losses.SparseCategoricalCrossentropy(from_logits=True))
+    theirs.compile(keras.optimizers.SGD(learning_rate=0.1),
+                   keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    kw = {"epochs": 3, "batch_size": 5, "shuffle": False, "verbose": 0, "sample_weight": w}
+    h_ours, h_theirs = ours.fit(X, y, **kw), theirs.fit(X, y, **kw)
+    _same_weights(ours, theirs)
     np.testing.assert_allclose(h_ours.history["loss"], h_theirs.history["loss"], rtol=RTOL)

@@ -53,7 +53,7 @@ class Adamax(Optimizer):
 
     def __init__(self, learning_rate: LearningRate | None = None, beta_1: float | None = None,
                  beta_2: float | None = None, epsilon: float | None = None, *,
-                 epsilon_placement: str | None = None, flavor: str = "lecture", **kwargs: Any) -> None:
+                 epsilon_placement: str | None = None, flavor: str | None = None, **kwargs: Any) -> None:
         super().__init__(learning_rate, flavor=flavor, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = _betas(self, beta_1, beta_2, epsilon)
         self.epsilon_placement = check_choice("epsilon_placement",

@@ -47,7 +47,7 @@ class Lion(Optimizer):
     }
 
     def __init__(self, learning_rate: LearningRate | None = None, beta_1: float | None = None,
-                 beta_2: float | None = None, *, flavor: str = "lecture", **kwargs: Any) -> None:
+                 beta_2: float | None = None, *, flavor: str | None = None, **kwargs: Any) -> None:
         super().__init__(learning_rate, flavor=flavor, **kwargs)
         self.beta_1 = check_number("beta_1", self.default("beta_1", beta_1), low=0.0, high=1.0,
                                    low_open=True)               # (Keras: β₁ = 0 would be signSGD)
