@@ -165,7 +165,8 @@ def test_sample_weight_with_a_loss_from_logits_as_keras():
     X, y = _data(n=12, outputs=3, seed=6)
     w = np.linspace(0.0, 2.5, 12)
     ours, theirs = _pair("sparse_categorical_crossentropy", 3, "linear")
-    ours.compile(SGD(learning_rate=0.1, flavor="keras"), losses.SparseCategoricalCrossentropy(from_logits=True))
+    ours.compile(SGD(learning_rate=0.1, flavor="keras"),
+                 losses.SparseCategoricalCrossentropy(from_logits=True))
     theirs.compile(keras.optimizers.SGD(learning_rate=0.1),
                    keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     kw = {"epochs": 3, "batch_size": 5, "shuffle": False, "verbose": 0, "sample_weight": w}
