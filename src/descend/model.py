@@ -33,7 +33,6 @@ from .layers import Activation, Dense, Layer
 from .training import TrainingStep, sample_weights, weighted_loss
 
 
-
 @dataclass
 class Backprop:
     """What one forward and backward pass computed (:meth:`Sequential.loss_and_gradients`).
