@@ -131,7 +131,7 @@ X4, Y4 = np.zeros((4, 2)), np.zeros(4)
 
 
 @pytest.mark.parametrize(("batch_size", "error"), [(-1, ValueError), (0, ValueError), (2.5, TypeError),
-                                                   (None, TypeError), (True, TypeError)])
+                                                   ("32", TypeError), (True, TypeError)])
 @pytest.mark.parametrize("method", ["predict", "evaluate"])
 def test_predict_and_evaluate_name_a_bad_batch_size(method, batch_size, error):
     model = _small()
@@ -144,6 +144,9 @@ def test_predict_and_evaluate_take_numpy_batch_sizes():
     model = _small()
     assert model.predict(X4, batch_size=np.int64(3)).shape == (4, 1)
     assert model.evaluate(X4, Y4, batch_size=np.int32(3)) == model.evaluate(X4, Y4)
+    # None is Keras's default: the whole data in batches of 4096
+    assert model.evaluate(X4, Y4, batch_size=None) == model.evaluate(X4, Y4)
+    np.testing.assert_array_equal(model.predict(X4, batch_size=None), model.predict(X4))
 
 
 @pytest.mark.parametrize("layers", [5, "dense", Dense(2)])
