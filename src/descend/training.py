@@ -243,8 +243,10 @@ def _rate(optimizer: Any) -> float:
     try:
         return float(optimizer.current_learning_rate)
     except ValueError:
-        lr = optimizer.learning_rate
-        return float(lr(optimizer.iterations) if callable(lr) else lr)
+        schedule = optimizer.learning_rate_schedule
+        if schedule is None:
+            raise
+        return float(schedule(optimizer.iterations))
 
 
 #: the optimizer's refusals that a finite gradient can cause: a step or a learning rate past the range
