@@ -554,3 +554,30 @@ def test_load_weights_refuses_a_foreign_safetensors_file(tmp_path):
     model = Sequential([Input(2), Dense(1)], seed=0)
     with pytest.raises(ValueError, match="not a descend weights file"):
         saving.load_weights(model, tmp_path / "foreign.safetensors")
+
+
+def test_a_changed_byte_in_a_weights_file_is_named_damaged(tmp_path):
+    model = Sequential([Input(2), Dense(3, "tanh"), Dense(1)], seed=0)
+    path = saving.save_weights(model, tmp_path / "w.weights.safetensors")
+    blob = bytearray(path.read_bytes())
+    blob[-3] ^= 0x01                                           # one bit of the last bias
+    path.write_bytes(bytes(blob))
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="w.weights.safetensors: damaged: its content does not match"):
+        model.load_weights(path)
+    for a, b in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_load_weights_reads_a_model_checkpoint_with_its_checks(tmp_path):
+    model = Sequential([Input(2), Dense(3, "tanh"), Dense(1)], seed=0)
+    file = model.save(tmp_path / "run")
+    other = Sequential([Input(2), Dense(3, "tanh"), Dense(1)], seed=5)
+    other.load_weights(file)
+    for a, b in zip(other.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    blob = bytearray(file.read_bytes())
+    blob[-3] ^= 0x01
+    file.write_bytes(bytes(blob))
+    with pytest.raises(ValueError, match="damaged"):
+        other.load_weights(file)

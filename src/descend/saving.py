@@ -650,6 +650,7 @@ def _check_optimizer_shapes(state: Mapping[str, Any], model: Any, checkpoint: Ch
 
 # ---------------------------------------------------------------------------- weights alone
 WEIGHTS_FORMAT = "descend-weights"
+WEIGHTS_FORMAT_VERSION = "1"
 
 
 def _weights_file(path: PathLike) -> Path:
@@ -665,8 +666,8 @@ def _weights_file(path: PathLike) -> Path:
 def save_weights(model: Any, path: PathLike) -> Path:
     """Write ``model``'s weights alone, atomically, to ``path`` (ending in ``.safetensors``): the
     tensors ``weights/<layer>/<kernel|bias>`` and, in the metadata, ``format`` =
-    ``"descend-weights"``, ``format_version`` and ``weights`` (their names, in order, as JSON).
-    Returns the file written."""
+    ``"descend-weights"``, ``format_version`` = ``"1"``, ``weights`` (their names, in order, as
+    JSON) and ``sha256`` (:func:`checksum` of that JSON and the tensors). Returns the file written."""
     from safetensors.numpy import save
 
     file = _weights_file(path)
@@ -674,41 +675,53 @@ def save_weights(model: Any, path: PathLike) -> Path:
     if len(set(names)) != len(names):
         raise ValueError("model: two parameters have the same name; give the layers distinct names")
     tensors = {n: np.ascontiguousarray(p) for n, p in zip(names, model.params, strict=True)}
-    metadata = {"format": WEIGHTS_FORMAT, "format_version": FORMAT_VERSION, "weights": json.dumps(names)}
+    text = json.dumps(names)
+    metadata = {"format": WEIGHTS_FORMAT, "format_version": WEIGHTS_FORMAT_VERSION, "weights": text,
+                "sha256": checksum(text, tensors)}
     return atomic_write_bytes(file, save(tensors, metadata=metadata))
 
 
-def _weights_in(file: Path) -> list[tuple[str, np.ndarray]]:
-    """The (name, array) pairs, in order, of a weights file or of a full descend checkpoint."""
-    from safetensors.numpy import load
+class WeightsFile(Checkpoint):
+    """A file of :func:`save_weights`, read with the checks of :class:`Checkpoint` (a regular file,
+    its header against its size, the checksum); ``stored`` is its (name, array) pairs in order.
+    A model's checkpoint (``model.save``) is read as such, and its weights taken."""
 
-    try:
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{file}: no weights file there") from None
-    except IsADirectoryError:
-        raise ValueError(f"{file}: is a directory, expected a .safetensors file") from None
-    try:
-        (n,) = struct.unpack("<Q", data[:8])
-        meta = json.loads(data[8:8 + n].decode("utf-8")).get("__metadata__") or {}
-        tensors = load(data)
-        if meta.get("format") == WEIGHTS_FORMAT:
-            names = json.loads(meta["weights"])
-        elif meta.get("format") == FORMAT:
-            names = json.loads(meta["descend"])["weights"]
-        else:
-            raise ValueError(f"{file}: not a descend weights file (format {meta.get('format')!r})")
-    except ValueError:
-        raise
-    except Exception as exc:  # struct, JSON, UTF-8 and safetensors' own errors: all a bad file
-        raise ValueError(f"{file}: truncated, corrupted or not a safetensors file "
-                         f"({type(exc).__name__}: {exc})") from None
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"{file}: format version {meta.get('format_version')!r} is not supported")
-    missing = [k for k in names if k not in tensors]
-    if not isinstance(names, list) or missing:
-        raise ValueError(f"{file}: the metadata lists arrays the file does not hold ({missing})")
-    return [(k, tensors[k]) for k in names]
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self.stored = self._read_weights()
+
+    def _read_weights(self) -> list[tuple[str, np.ndarray]]:
+        from safetensors.numpy import load
+
+        try:
+            data = self._read_file()
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{self.file}: no weights file there") from None
+        meta = self._header(data).get("__metadata__") or {}
+        if meta.get("format") == FORMAT:
+            checkpoint = Checkpoint(self.file)
+            return [(k, checkpoint.tensors[k]) for k in self._names(checkpoint.key("weights", list),
+                                                                     checkpoint.tensors)]
+        if meta.get("format") != WEIGHTS_FORMAT:
+            raise self.fail(f"not a descend weights file (format {str(meta.get('format'))[:40]!r}); "
+                            f"model.save_weights writes them")
+        if meta.get("format_version") != WEIGHTS_FORMAT_VERSION:
+            raise self.fail(f"weights format version {str(meta.get('format_version'))[:20]!r} is not "
+                            f"supported (this descend reads version {WEIGHTS_FORMAT_VERSION})")
+        text = meta.get("weights", "")
+        names = self._json(text, "the list of weights", "the list of weights is missing or not valid JSON")
+        try:
+            tensors = load(data)
+        except Exception as exc:  # safetensors raises its own error type for every defect
+            raise self.fail(f"corrupted tensor data ({exc})") from None
+        if meta.get("sha256") != checksum(text, tensors):
+            raise self.fail("damaged: its content does not match the SHA-256 checksum stored in it")
+        return [(k, tensors[k]) for k in self._names(names, tensors)]
+
+    def _names(self, names: Any, tensors: Mapping[str, np.ndarray]) -> list[str]:
+        if not (isinstance(names, list) and all(isinstance(k, str) and k in tensors for k in names)):
+            raise self.fail("the metadata lists arrays the file does not hold")
+        return names
 
 
 def load_weights(model: Any, path: PathLike) -> None:
@@ -716,7 +729,7 @@ def load_weights(model: Any, path: PathLike) -> None:
     ``model``, in order; every array is checked (count, shape, finite) before anything is written.
     An unbuilt model is first built for the input width of the file's first kernel."""
     file = _weights_file(path)
-    stored = _weights_in(file)
+    stored = WeightsFile(file).stored
     if not model.built and stored and stored[0][1].ndim == 2:
         model.build(stored[0][1].shape[0])
     if not model.built:
@@ -735,5 +748,6 @@ def load_weights(model: Any, path: PathLike) -> None:
         p[...] = w
 
 
-__all__ = ["Checkpoint", "FILENAME", "atomic_write_bytes", "atomic_write_text", "checkpoint_file",
-           "load_weights", "read_checkpoint", "read_metadata", "restore", "save_model", "save_weights"]
+__all__ = ["Checkpoint", "FILENAME", "WeightsFile", "atomic_write_bytes", "atomic_write_text",
+           "checkpoint_file", "load_weights", "read_checkpoint", "read_metadata", "restore", "save_model",
+           "save_weights"]
