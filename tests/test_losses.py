@@ -376,3 +376,61 @@ def test_from_logits_round_trips_through_serialize_and_refuses_non_booleans(name
         losses.REGISTRY[name](from_logits="yes")
     with pytest.raises(ValueError, match="loss: expected a dict"):
         losses.get({"name": name})
+
+
+# ------------------------------------------------------------------ per sample: E_n, whose mean or sum is E
+def _reduced(loss, per_sample):
+    assert per_sample.ndim == 1
+    return per_sample.mean() if loss.reduction == "mean" else per_sample.sum()
+
+
+def _all_losses():
+    """Every registered loss, and the cross-entropies also with from_logits=True."""
+    return ([(name, False) for name in sorted(losses.REGISTRY)]
+            + [(name, True) for name in LOGIT_LOSSES])
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 3), (7, 1), (50, 3), (257, 10)], ids=str)
+@pytest.mark.parametrize("name, from_logits", _all_losses())
+def test_per_sample_reduces_to_the_loss(name, from_logits, shape):
+    n, k = shape
+    rng = np.random.default_rng(n + k)
+    loss = losses.REGISTRY[name](from_logits=True) if from_logits else losses.get(name)
+    y_pred = rng.normal(size=shape) * 3 if from_logits else _predictions(name, rng, n, k)
+    y_true = _targets(name, rng, n, k)
+    per_sample = loss.per_sample(y_pred, y_true)
+    assert per_sample.shape == (n,)
+    assert _reduced(loss, per_sample) == pytest.approx(loss(y_pred, y_true), rel=1e-15, abs=0)
+
+
+@pytest.mark.parametrize("with_a", [True, False], ids=["a given", "a computed"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1, 2), (7, 3), (128, 10)], ids=str)
+@pytest.mark.parametrize("name", FUSED)
+def test_fused_per_sample_reduces_to_the_fused_loss(name, shape, dtype, with_a):
+    rng = np.random.default_rng(shape[0])
+    z, y, a = _fused_case(name, *shape, dtype, rng)
+    per_sample = losses.get(name).fused_per_sample(z, y, a if with_a else None)
+    value = losses.get(name).fused(z, y, a if with_a else None)[0]
+    assert per_sample.shape == (shape[0],) and per_sample.dtype == dtype
+    assert per_sample.mean() == pytest.approx(value, rel=1e-6 if dtype == np.float32 else 1e-15, abs=0)
+
+
+@pytest.mark.parametrize("name, from_logits", _all_losses())
+def test_per_sample_is_each_rows_loss(name, from_logits):
+    """E_n is the loss of row n alone (a mean loss) or its share of the sum (a summed one)."""
+    rng = np.random.default_rng(11)
+    loss = losses.REGISTRY[name](from_logits=True) if from_logits else losses.get(name)
+    y_pred = rng.normal(size=(6, 4)) if from_logits else _predictions(name, rng, 6, 4)
+    y_true = _targets(name, rng, 6, 4)
+    per_sample = loss.per_sample(y_pred, y_true)
+    for i in range(6):
+        assert per_sample[i] == pytest.approx(loss(y_pred[i:i + 1], y_true[i:i + 1]), rel=1e-14)
+
+
+def test_per_sample_of_a_vector_is_one_observation_per_entry():
+    y_pred, y_true = np.array([1.0, 2.0, 4.0]), np.array([0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(losses.get("squared_error").per_sample(y_pred, y_true), [0.5, 2.0, 4.5])
+    np.testing.assert_array_equal(losses.get("mse").per_sample(y_pred, y_true[:, None]), [1.0, 4.0, 9.0])
+    with pytest.raises(ValueError, match="y_true"):
+        losses.get("mse").per_sample(y_pred, np.zeros(2))

@@ -248,6 +248,56 @@ def test_unit_weights_change_nothing_and_class_weight_is_its_sample_weight(monke
     assert not np.allclose(by_class[0][0], plain[0][0])           # and the weights did matter
 
 
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+#: loss, output activation, targets from labels, E_n written out from ŷ (or from z, for logits)
+_PER_SAMPLE = {
+    "mse": ("linear", lambda c: np.eye(3)[c], lambda p, y: ((p - y) ** 2).mean(axis=1)),
+    "squared_error": ("linear", lambda c: np.eye(3)[c], lambda p, y: 0.5 * ((p - y) ** 2).sum(axis=1)),
+    "sum_squared_error": ("linear", lambda c: np.eye(3)[c], lambda p, y: ((p - y) ** 2).sum(axis=1)),
+    "binary_crossentropy": ("sigmoid", lambda c: np.eye(3)[c],
+                            lambda p, y: -(y * np.log(p) + (1 - y) * np.log(1 - p)).mean(axis=1)),
+    "categorical_crossentropy": ("softmax", lambda c: np.eye(3)[c],
+                                 lambda p, y: -(y * np.log(p)).sum(axis=1)),
+    "sparse_categorical_crossentropy": ("softmax", lambda c: c,
+                                        lambda p, y: -np.log(p[np.arange(len(p)), y])),
+}
+
+
+@pytest.mark.parametrize("kernels", ["fast", "numpy"])
+@pytest.mark.parametrize("name, from_logits", [(name, False) for name in _PER_SAMPLE] + [
+    (name, True) for name, (activation, _, _) in _PER_SAMPLE.items() if activation != "linear"])
+def test_random_continuous_weights_give_the_direct_formula(monkeypatch, kernels, name, from_logits):
+    """Every loss, fused or not, from logits or not: E = Σ_n w_n E_n / N (mean) or Σ_n w_n E_n (sum)
+    with 100 distinct weights, E_n written out here from the model's output."""
+    from descend import losses
+    if kernels == "numpy":
+        monkeypatch.setattr(_fast, "enabled", lambda: False)
+    rng = np.random.default_rng(5)
+    X, labels, w = rng.normal(size=(100, 3)), rng.integers(0, 3, 100), rng.uniform(0, 3, 100)
+    activation, targets, per_sample = _PER_SAMPLE[name]
+    loss = losses.REGISTRY[name](from_logits=True) if from_logits else losses.get(name)
+    model = _model(Dense(4, "tanh"), Dense(3, "linear" if from_logits else activation), loss=loss)
+    out = model.predict(X, verbose=0)
+    if from_logits:
+        out = 1 / (1 + np.exp(-out)) if name == "binary_crossentropy" else _softmax(out)
+    y = targets(labels)
+    expected = np.dot(w, per_sample(out, y)) / (100 if loss.reduction == "mean" else 1)
+    assert model.evaluate(X, y, sample_weight=w, verbose=0) == pytest.approx(expected, rel=1e-13)
+    assert model.train_on_batch(X, y, sample_weight=w) == pytest.approx(expected, rel=1e-13)
+
+
+def test_a_sample_of_weight_zero_does_not_count_even_where_its_loss_is_not_finite():
+    from descend.training import weighted_loss
+    e, w = np.array([np.inf, 1.5, np.nan]), np.array([0.0, 2.0, 0.0])
+    assert weighted_loss("mean", e, w) == 1.0
+    assert weighted_loss("sum", e, w) == 3.0
+    assert weighted_loss("mean", np.zeros(0), np.zeros(0)) == 0.0
+
+
 def test_class_weight_reads_one_hot_rows_and_binary_targets():
     from descend.training import class_weights
 

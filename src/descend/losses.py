@@ -33,6 +33,13 @@ formulas above, with no clipping.
 (a vector against an (N, 1) column is the one exception, as in Keras), or a ValueError names the
 argument. Sparse labels may be (N,) or (N, 1), integers or integer-valued floats, in [0, K).
 
+**Per sample.** ``loss.per_sample(y_pred, y_true)`` is E_n, one number per observation (shape
+(N,)), such that E is their mean (the mean losses: E_n is the sample's mean over its K outputs for
+mse and binary cross-entropy, −Σ_k y_k log ŷ_k for the categorical ones) or their sum (the slides'
+E = Σ_n E_n, E_n = ½ Σ_k (y − ŷ)²); ``fused_per_sample(z, y, a)`` is the same from the logits of
+the fused output. The weighted loss of ``fit(sample_weight=...)`` is one dot product of the
+weights with them (see :func:`descend.training.weighted_loss`).
+
 A loss object holds no state: the same one may serve several models and threads. (The training
 step of a model computes the fused sparse categorical cross-entropy on reused work arrays,
 :mod:`descend._fast.losses`, with the same numbers bit for bit.)
@@ -72,6 +79,17 @@ class Loss:
 
         ``a`` = f(z), when the forward pass already has it, saves computing it again.
         """
+        raise NotImplementedError
+
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:  # pragma: no cover
+        """E_n of every observation n, shape (N,): E is their mean (``reduction == "mean"``) or
+        their sum (``"sum"``)."""
+        raise NotImplementedError
+
+    def fused_per_sample(self, z: np.ndarray, y_true: np.ndarray,
+                         a: np.ndarray | None = None) -> np.ndarray:  # pragma: no cover
+        """E_n of every observation from the logits z of the fused output activation, as
+        :meth:`fused` takes them; E is their mean."""
         raise NotImplementedError
 
     def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
@@ -118,6 +136,16 @@ def same_shape(y_pred: Any, y_true: Any, name: str) -> tuple[np.ndarray, np.ndar
                      f"(y_pred), got shape {y_true.shape}; shapes are never broadcast{hint}")
 
 
+def _by_row(x: np.ndarray) -> np.ndarray:
+    """x as (N, K): one row per observation (a vector is N observations of one output)."""
+    return x.reshape(len(x) if x.ndim else 1, -1)
+
+
+def _row_sums_of_squares(y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+    d = _by_row(y_pred - y_true)
+    return np.einsum("nk,nk->n", d, d)
+
+
 def _logits_flag(from_logits: Any) -> bool:
     if not isinstance(from_logits, (bool, np.bool_)):
         raise TypeError(f"from_logits: expected True or False, got {from_logits!r}")
@@ -155,6 +183,10 @@ class SquaredError(Loss):
         d = y_pred - y_true
         return 0.5 * float(np.vdot(d, d))
 
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        """E_n = ½ Σ_k (y_nk − ŷ_nk)², the slides' E_i; E = Σ_n E_n."""
+        return 0.5 * _row_sums_of_squares(*same_shape(y_pred, y_true, self.name))
+
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = same_shape(y_pred, y_true, self.name)
         return y_pred - y_true
@@ -172,6 +204,10 @@ class SumSquaredError(Loss):
         d = y_pred - y_true
         return float(np.vdot(d, d))
 
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        """E_n = Σ_k (y_nk − ŷ_nk)²; E = Σ_n E_n."""
+        return _row_sums_of_squares(*same_shape(y_pred, y_true, self.name))
+
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = same_shape(y_pred, y_true, self.name)
         return 2.0 * (y_pred - y_true)
@@ -188,6 +224,12 @@ class MeanSquaredError(Loss):
         y_pred, y_true = same_shape(y_pred, y_true, self.name)
         d = y_pred - y_true
         return float(np.vdot(d, d)) / _size(d)
+
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        """E_n = 1/K Σ_k (y_nk − ŷ_nk)² (Keras's mean over the last axis); E = 1/N Σ_n E_n."""
+        y_pred, y_true = same_shape(y_pred, y_true, self.name)
+        s = _row_sums_of_squares(y_pred, y_true)
+        return s / max(_by_row(y_pred).shape[1], 1)
 
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = same_shape(y_pred, y_true, self.name)
@@ -230,6 +272,20 @@ class BinaryCrossentropy(Loss):
             return self.fused(y_pred, y_true)[0]
         p = np.clip(y_pred, EPSILON, 1.0 - EPSILON)
         return -float(np.sum(y_true * np.log(p) + (1.0 - y_true) * np.log1p(-p))) / _size(p)
+
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        """E_n = −1/K Σ_k [y_nk log ŷ_nk + (1 − y_nk) log(1 − ŷ_nk)]; E = 1/N Σ_n E_n."""
+        y_pred, y_true = same_shape(y_pred, y_true, self.name)
+        if self.from_logits:
+            return self.fused_per_sample(y_pred, y_true)
+        p = np.clip(y_pred, EPSILON, 1.0 - EPSILON)
+        return -_by_row(y_true * np.log(p) + (1.0 - y_true) * np.log1p(-p)).mean(axis=1)
+
+    def fused_per_sample(self, z: np.ndarray, y_true: np.ndarray,
+                         a: np.ndarray | None = None) -> np.ndarray:
+        """E_n = 1/K Σ_k [max(z_nk, 0) − z_nk·y_nk + log(1 + e^(−|z_nk|))]."""
+        z, y, _, _ = _fused_inputs(z, y_true, a, self.name)
+        return _by_row(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))).mean(axis=1)
 
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = same_shape(y_pred, y_true, self.name)
@@ -298,6 +354,24 @@ class CategoricalCrossentropy(Loss):
         p = y_pred / y_pred.sum(axis=-1, keepdims=True)
         p = np.clip(p, EPSILON, 1.0 - EPSILON)
         return -float(np.sum(y_true * np.log(p))) / max(len(p), 1)
+
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        """E_n = −Σ_k y_nk log ŷ_nk (ŷ normalised and clipped as in E); E = 1/N Σ_n E_n."""
+        y_pred, y_true = same_shape(y_pred, y_true, self.name)
+        if self.from_logits:
+            return self.fused_per_sample(y_pred, y_true)
+        p = np.clip(y_pred / y_pred.sum(axis=-1, keepdims=True), EPSILON, 1.0 - EPSILON)
+        return -_by_row(y_true * np.log(p)).sum(axis=1)
+
+    def fused_per_sample(self, z: np.ndarray, y_true: np.ndarray,
+                         a: np.ndarray | None = None) -> np.ndarray:
+        """E_n = −Σ_k y_nk · log-softmax(z_n)_k, for 2-D z (N, K)."""
+        z, y, _, _ = _fused_inputs(z, y_true, a, self.name)
+        if z.ndim != 2:
+            raise ValueError(f"z: loss {self.name!r} expects logits of shape (N, K), got shape {z.shape}")
+        shifted = z - z.max(axis=-1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        return -np.einsum("nk,nk->n", y, log_p)
 
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = same_shape(y_pred, y_true, self.name)
@@ -382,6 +456,27 @@ class SparseCategoricalCrossentropy(Loss):
         rows = np.arange(len(y_pred))
         p = y_pred[rows, y_true] / y_pred.sum(axis=-1)
         return -float(np.sum(np.log(np.clip(p, EPSILON, 1.0 - EPSILON)))) / max(len(p), 1)
+
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        """E_n = −log ŷ_(n, y_n) (ŷ normalised and clipped as in E); E = 1/N Σ_n E_n."""
+        y_pred, y_true = self._direct(y_pred, y_true)
+        if self.from_logits:
+            return self.fused_per_sample(y_pred, y_true)
+        p = y_pred[np.arange(len(y_pred)), y_true] / y_pred.sum(axis=-1)
+        return -np.log(np.clip(p, EPSILON, 1.0 - EPSILON))
+
+    def fused_per_sample(self, z: np.ndarray, y_true: np.ndarray,
+                         a: np.ndarray | None = None) -> np.ndarray:
+        """E_n = −(z_(n, y_n) − max − log Σ e^(z_n − max)), log S read off ``a`` as in :meth:`fused`."""
+        z = np.asarray(z)
+        z = z.astype(z.dtype if z.dtype.kind == "f" else np.float64, copy=False)
+        labels = self.labels(z, y_true)
+        z_max = z.max(axis=-1)
+        if a is None:
+            log_s = np.log(np.exp(z - z_max[:, None]).sum(axis=-1))
+        else:
+            log_s = -np.log(np.asarray(a).astype(z.dtype, copy=False).max(axis=-1))
+        return -(z[np.arange(len(z)), labels] - z_max - log_s)
 
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = self._direct(y_pred, y_true)

@@ -366,20 +366,16 @@ class Sequential:
         times (Keras's semantics, see :mod:`descend.training`); ``value``: its unweighted loss,
         when known."""
         loss, last = self.require_compiled("sample_weight"), self.fused_output()
-        if last is not None:
-            z = last.z
-            assert z is not None
-
-            def value_of(rows: np.ndarray | None) -> float:
-                if rows is None:
-                    return loss.fused(z, y, out)[0] if value is None else value
-                return loss.fused(z[rows], y[rows], out[rows])[0]
-        else:
-            def value_of(rows: np.ndarray | None) -> float:
-                if rows is None:
-                    return loss(out, y) if value is None else value
-                return loss(out[rows], y[rows])
-        return weighted_loss(loss.reduction, value_of, w)
+        z = None if last is None else last.z
+        assert last is None or z is not None
+        if w.size == 0:
+            return 0.0
+        if w.min() == w.max():                             # one weight c: c · E (w = 1: E, bit for bit)
+            if value is None:
+                value = loss(out, y) if z is None else loss.fused(z, y, out)[0]
+            return float(w[0]) * value
+        per_sample = loss.per_sample(out, y) if z is None else loss.fused_per_sample(z, y, out)
+        return weighted_loss(loss.reduction, per_sample, w)
 
     def train_step(self, x: np.ndarray, y: np.ndarray,
                    sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:

@@ -16,8 +16,9 @@ in Keras; validation is evaluated at the end of the epoch.
 **Sample weights** (``fit(sample_weight=...)``, ``class_weight``; :func:`weighted_loss`): sample n
 counts w_n times, as in Keras 3. A mean loss becomes Σ_n w_n E_n / N — Keras's
 "sum_over_batch_size": divided by the batch size N, not by Σ w_n — where E_n is sample n's own
-loss (its mean over the outputs for mse and binary cross-entropy); a summed loss (the slides'
-E = Σ_n E_n, ``squared_error``) becomes Σ_n w_n E_n, each observation's term counted w_n times.
+loss (its mean over the outputs for mse and binary cross-entropy; :meth:`Loss.per_sample
+<descend.losses.Loss.per_sample>`); a summed loss (the slides' E = Σ_n E_n, ``squared_error``)
+becomes Σ_n w_n E_n, each observation's term counted w_n times — either way one dot product.
 Either way ∂E/∂ŷ_n (δ_n with a fused output) is multiplied by w_n. The epoch's loss combines the
 weighted batch losses as above (Keras: the batch-size-weighted mean of the batch losses). The
 compiled metrics are not weighted, as Keras's ``compile(metrics=...)`` (only its
@@ -90,21 +91,17 @@ def class_weights(class_weight: Any, y: np.ndarray, dtype: np.dtype) -> np.ndarr
     return w
 
 
-def weighted_loss(reduction: str, value_of: Callable[[np.ndarray | None], float], w: np.ndarray) -> float:
-    """Σ_n w_n E_n / N (a mean loss) or Σ_n w_n E_n (a summed one), from ``value_of(rows)``: the
-    unweighted loss of those rows (None: all), computed once per distinct weight (a loss's
-    mean over rows S is Σ_S E_n / |S|)."""
-    levels = np.unique(w)
-    if len(levels) == 1:                                       # one weight: w · E
-        return float(levels[0]) * value_of(None)
-    total, n = 0.0, len(w)
-    for level in levels:
-        if level == 0:
-            continue
-        rows = np.flatnonzero(w == level)
-        share = len(rows) / n if reduction == "mean" else 1.0
-        total += float(level) * share * value_of(rows)
-    return total
+def weighted_loss(reduction: str, per_sample: np.ndarray, w: np.ndarray) -> float:
+    """Σ_n w_n E_n / N (a mean loss) or Σ_n w_n E_n (a summed one): one dot product of the weights
+    with the per-sample losses E_n (:meth:`~descend.losses.Loss.per_sample`), in float64. A sample
+    of weight 0 does not count, even where its E_n is not finite."""
+    n = len(w)
+    if n == 0:
+        return 0.0
+    if not w.all():
+        per_sample = np.where(w > 0, per_sample, 0.0)
+    total = float(np.dot(w.astype(np.float64, copy=False), per_sample.astype(np.float64, copy=False)))
+    return total / n if reduction == "mean" else total
 
 
 def _scale_rows(grad: np.ndarray, w: np.ndarray) -> np.ndarray:
