@@ -434,3 +434,18 @@ def test_per_sample_of_a_vector_is_one_observation_per_entry():
     np.testing.assert_array_equal(losses.get("mse").per_sample(y_pred, y_true[:, None]), [1.0, 4.0, 9.0])
     with pytest.raises(ValueError, match="y_true"):
         losses.get("mse").per_sample(y_pred, np.zeros(2))
+
+
+def test_a_users_loss_without_a_per_sample_form_gets_one_row_by_row():
+    class Cubed(losses.Loss):
+        name, reduction = "cubed", "mean"
+
+        def __call__(self, y_pred, y_true):
+            return float(np.mean(np.abs(y_pred - y_true) ** 3))
+
+        def fused(self, z, y_true, a=None):
+            return self(z, y_true), np.zeros_like(z)
+
+    y_pred, y_true = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 3.0]]), np.zeros((3, 2))
+    np.testing.assert_array_equal(Cubed().per_sample(y_pred, y_true), [4.5, 0.5, 27.0])
+    np.testing.assert_array_equal(Cubed().fused_per_sample(y_pred, y_true), [4.5, 0.5, 27.0])

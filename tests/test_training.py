@@ -290,6 +290,26 @@ def test_random_continuous_weights_give_the_direct_formula(monkeypatch, kernels,
     assert model.train_on_batch(X, y, sample_weight=w) == pytest.approx(expected, rel=1e-13)
 
 
+def test_a_users_loss_without_a_per_sample_form_weighs_its_samples_too():
+    from descend import losses
+
+    class MyMSE(losses.Loss):                      # mse as a user writes it: E and ∂E/∂ŷ only
+        name, reduction = "my_mse", "mean"
+
+        def __call__(self, y_pred, y_true):
+            return float(np.mean((y_pred - y_true) ** 2))
+
+        def gradient(self, y_pred, y_true):
+            return 2 * (y_pred - y_true) / y_pred.size
+
+    rng = np.random.default_rng(6)
+    X, y, w = rng.normal(size=(9, 3)), rng.normal(size=(9, 2)), rng.uniform(0, 3, 9)
+    mine, builtin = _linear(loss=MyMSE()), _linear(loss="mse")
+    assert mine.train_on_batch(X, y, sample_weight=w) == pytest.approx(
+        builtin.train_on_batch(X, y, sample_weight=w), rel=1e-14)
+    np.testing.assert_allclose(mine.get_weights()[0], builtin.get_weights()[0], rtol=1e-14)
+
+
 def test_a_sample_of_weight_zero_does_not_count_even_where_its_loss_is_not_finite():
     from descend.training import weighted_loss
     e, w = np.array([np.inf, 1.5, np.nan]), np.array([0.0, 2.0, 0.0])

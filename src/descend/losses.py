@@ -81,16 +81,23 @@ class Loss:
         """
         raise NotImplementedError
 
-    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:  # pragma: no cover
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         """E_n of every observation n, shape (N,): E is their mean (``reduction == "mean"``) or
-        their sum (``"sum"``)."""
-        raise NotImplementedError
+        their sum (``"sum"``).
+
+        Here E of each row alone (one call per row); the built-in losses compute all rows at once,
+        and a subclass should too.
+        """
+        y_pred, y_true = np.asarray(y_pred), np.asarray(y_true)
+        return np.array([self(y_pred[i:i + 1], y_true[i:i + 1]) for i in range(len(y_pred))])
 
     def fused_per_sample(self, z: np.ndarray, y_true: np.ndarray,
-                         a: np.ndarray | None = None) -> np.ndarray:  # pragma: no cover
+                         a: np.ndarray | None = None) -> np.ndarray:
         """E_n of every observation from the logits z of the fused output activation, as
-        :meth:`fused` takes them; E is their mean."""
-        raise NotImplementedError
+        :meth:`fused` takes them; E is their mean. Here :meth:`fused` of each row alone."""
+        z, y_true = np.asarray(z), np.asarray(y_true)
+        return np.array([self.fused(z[i:i + 1], y_true[i:i + 1], None if a is None else a[i:i + 1])[0]
+                         for i in range(len(z))])
 
     def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
         """Check ``y`` against the model's output width and return it in the dtype used.
