@@ -49,6 +49,21 @@ def test_from_logits_value_and_gradient_match_torch(name):
     np.testing.assert_allclose(loss.gradient(z, y), zt.grad.numpy(), rtol=1e-12, atol=1e-17)
 
 
+@pytest.mark.parametrize("name", ["binary_crossentropy", "categorical_crossentropy",
+                                  "sparse_categorical_crossentropy"])
+def test_per_sample_from_logits_matches_torch_without_reduction(name):
+    """E_n of ``per_sample`` is torch's reduction="none" (binary: its mean over the K outputs)."""
+    rng = np.random.default_rng(1)
+    z, y = _case(name, rng)
+    zt = torch.tensor(z)
+    if name == "binary_crossentropy":
+        expected = F.binary_cross_entropy_with_logits(zt, torch.tensor(y), reduction="none").mean(dim=1)
+    else:
+        expected = F.cross_entropy(zt, torch.tensor(y), reduction="none")
+    per_sample = losses.REGISTRY[name](from_logits=True).per_sample(z, y)
+    np.testing.assert_allclose(per_sample, expected.numpy(), rtol=1e-13)
+
+
 MODELS = {
     "binary_crossentropy": ("binary_crossentropy", 1),
     "categorical_crossentropy": ("categorical_crossentropy", 3),
