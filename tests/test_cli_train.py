@@ -285,6 +285,21 @@ def test_a_diverging_run_writes_its_history_and_names_the_flag(tmp_path, capsys)
     assert not (out / "model.safetensors").exists()  # no model of a diverged run
 
 
+def test_a_run_diverging_in_its_first_epoch_writes_the_updates_that_blew_up(tmp_path, capsys):
+    """No whole epoch is in the history of a run that diverges in its first epoch: the updates of
+    that epoch are, up to the one whose loss is not finite."""
+    out = tmp_path / "run"
+    err = _error(capsys, ["train", *MOONS, "--optimizer", "sgd", "--lr", "1e30", "--epochs", "5",
+                          "--batch-size", "4", "--out", str(out)])
+    assert "diverged at epoch 1," in err and "diverged-updates.csv" in err
+    assert json.loads((out / "diverged-history.json").read_text())["epoch"] == []
+    rows = list(csv.DictReader((out / "diverged-updates.csv").open()))
+    assert [int(r["update"]) for r in rows] == list(range(len(rows))) and len(rows) >= 2
+    assert {r["epoch"] for r in rows} == {"0"} and {float(r["learning_rate"]) for r in rows} == {1e30}
+    losses = [float(r["loss"]) for r in rows]
+    assert all(np.isfinite(losses[:-1])) and not np.isfinite(losses[-1])
+
+
 # ------------------------------------------------------------------------ the training data's hash
 def _csv_run(tmp_path):
     data = tmp_path / "data.csv"

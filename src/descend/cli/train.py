@@ -21,10 +21,12 @@ may be given, and ``--csv NEW`` when the run's CSV file moved. A CSV run records
 its file: ``--resume`` refuses a file that changed (``evaluate`` warns), and a path stored in a
 model is read again only when its hash matches.
 
-The output folder is written as a unit (see ``descend.cli._runfolder``): its files always
+The output folder is written as a unit (see docs/saving.md): its files always
 describe one run, even when the process is killed or the disk is full, and a second run given
 the same folder while one writes it stops at once. A run that diverges writes the history up to
-the divergence to ``diverged-history.csv`` / ``.json`` in ``--out``.
+the divergence to ``diverged-history.csv`` / ``.json`` in ``--out``, and every update of the epoch
+in which it diverged (its loss and learning rate, the blow-up itself; epochs and updates counted
+from 0, as in ``history.csv``) to ``diverged-updates.csv``.
 """
 from __future__ import annotations
 
@@ -38,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from .. import batching, optimizers, regularizers, saving
-from ..callbacks import EarlyStopping, ProgressBar
+from ..callbacks import Callback, EarlyStopping, ProgressBar
 from ..checks import Interval, check, keywords
 from ..datasets import Standardizer
 from ..errors import DivergenceError
@@ -303,13 +305,14 @@ def _run(args: argparse.Namespace, folder: RunFolder | None) -> int:
                   + (f", {data.n_classes} classes" if data.n_classes else ""))
     start_epoch = model.epochs_trained
     started = time.perf_counter()
+    updates = _EpochUpdates()
     try:
         model.fit(X_train, y_train, epochs=start_epoch + epochs, initial_epoch=start_epoch,
                   batch_size=cli["batch_size"], shuffle=cli["shuffle"],
                   validation_split=cli["validation_split"], seed=None if resuming else cli["seed"],
-                  callbacks=_callbacks(args, cli), verbose=0)
+                  callbacks=[*_callbacks(args, cli), updates], verbose=0)
     except DivergenceError as exc:
-        raise _diverged(exc, model, out) from None
+        raise _diverged(exc, model, out, updates) from None
     took = time.perf_counter() - started
 
     results = _results(model, X_test, y_test, took, start_epoch, len(X_train))
@@ -334,10 +337,36 @@ def _output_folder(args: argparse.Namespace) -> RunFolder | None:
     return None
 
 
-def _diverged(exc: DivergenceError, model: Any, out: Path | None) -> DivergenceError:
+class _EpochUpdates(Callback):
+    """The loss and learning rate of every update of the epoch under way (a run that diverges in
+    its first epoch has no history of whole epochs: these show the blow-up)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.epoch, self.rows = 0, list[tuple[int, int, float, float]]()
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.epoch, self.rows = epoch, []
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        logs = logs or {}
+        loss = logs.get("loss")
+        self.rows.append((self.epoch, batch, float("nan") if loss is None else float(loss),
+                          float(logs.get("lr", float("nan")))))
+
+    def csv(self) -> str:
+        """epoch and update counted from 0, as history.csv counts its epochs."""
+        lines = ["epoch,update,loss,learning_rate"]
+        lines += [f"{e},{b},{loss!r},{lr!r}" for e, b, loss, lr in self.rows]
+        return "\n".join(lines) + "\n"
+
+
+def _diverged(exc: DivergenceError, model: Any, out: Path | None,
+              updates: _EpochUpdates | None = None) -> DivergenceError:
     """The error of a run that diverged, its message naming the options to change as flags (the
     same attributes: a sweep records where it diverged), after writing the history up to the
-    divergence to --out so that the blow-up can be looked at."""
+    divergence, and the updates of the epoch that diverged, to --out so that the blow-up can be
+    looked at."""
     message = re.sub(r"gradient clipping \(clipnorm=\.\.\.\)", "gradient clipping (--clip-norm)", str(exc))
     message = message.replace("a smaller learning rate", "a smaller learning rate (--lr)")
     history = getattr(model, "history", None)
@@ -345,7 +374,11 @@ def _diverged(exc: DivergenceError, model: Any, out: Path | None) -> DivergenceE
         csv_file, json_file = out / "diverged-history.csv", out / "diverged-history.json"
         saving.atomic_write_text(csv_file, _history_csv(history))
         saving.atomic_write_text(json_file, _history_json(history))
-        message += f" The history up to the divergence is in {csv_file} and {json_file.name}."
+        message += f" The history up to the divergence is in {csv_file} and {json_file.name}"
+        if updates is not None:
+            saving.atomic_write_text(out / "diverged-updates.csv", updates.csv())
+            message += ", the updates of the epoch that diverged in diverged-updates.csv"
+        message += "."
     return DivergenceError(message, epoch=exc.epoch, update=exc.update, layer=exc.layer, loss=exc.loss,
                            restored=exc.restored)
 
@@ -418,7 +451,7 @@ def _write_outputs(model: Any, cli: dict[str, Any], folder: RunFolder, results: 
         title = f"descend train: {_data_name(cli)}"
         files["curves.png"] = lambda path: plot_history(history.history, path, title=title)
     folder.commit(files)
-    for name in ("diverged-history.csv", "diverged-history.json"):  # of an earlier run
+    for name in ("diverged-history.csv", "diverged-history.json", "diverged-updates.csv"):  # an earlier run's
         (folder.path / name).unlink(missing_ok=True)
 
 
