@@ -2,6 +2,9 @@
 writes the picture of the three kinds of gradient descent."""
 from __future__ import annotations
 
+import pathlib
+import re
+
 import pytest
 
 from descend import lecture
@@ -34,7 +37,14 @@ def test_out_writes_the_gd_kinds_picture(tmp_path, capsys, example):
     folder = tmp_path / "new"
     assert main(["lecture", "--example", example, "--out", str(folder)]) == 0
     assert_png(folder / "gd_kinds.png")
-    assert f"wrote {folder / 'gd_kinds.png'}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"wrote {folder / 'gd_kinds.png'}" in out
+    # the README's sentence under the picture is what the command prints
+    readme = " ".join((pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text().split())
+    found = re.search(r"stochastic GD's loss went up in (\d+) of its (\d+) updates", readme)
+    assert found, "the README's sentence under gd_kinds.png changed shape; update this test with it"
+    assert re.search(rf"stochastic +{found[1]} of +{found[2]} updates went up", out)
+    assert re.search(r"batch +0 of +\d+ updates went up", out)   # "batch GD only goes downhill"
 
 
 @pytest.mark.parametrize("example", ["a", "b"])

@@ -61,3 +61,41 @@ def test_no_function_is_above_cyclomatic_complexity_15():
                       for module in SRC.rglob("*.py") for f in functions(cc_visit(module.read_text()))
                       if f.complexity > 15)
     assert not complex_, complex_
+
+
+# ------------------------------------------------------------------ the README's quick tour runs
+README = TESTS.parent / "README.md"
+
+
+def _blocks(language: str) -> list[str]:
+    """The README's fenced code blocks in ``language``, in order."""
+    text = README.read_text()
+    return [b.split("\n", 1)[1] for b in text.split("```")[1::2] if b.split("\n", 1)[0] == language]
+
+
+def test_the_readme_starts_with_the_two_set_up_commands():
+    first = README.read_text().split("```")[1]
+    assert [line.split("#")[0].strip() for line in first.splitlines()[1:]] == ["make demo", "make test"]
+
+
+def test_the_readme_quick_tour_runs_and_prints_what_it_shows(capsys):
+    """Every Python block of the quick tour runs in order (the data of the fit block given), the
+    chain rule it shows is what explain prints, and the SGD step moves w₁₁⁽²⁾ as its comment says."""
+    import numpy as np
+
+    tour, fits, optimizers_block = _blocks("python")[:3]
+    namespace: dict = {}
+    exec(compile(tour, "README quick tour", "exec"), namespace)
+    printed = [" ".join(line.split()) for line in capsys.readouterr().out.splitlines()]
+    shown = _blocks("text")[1]
+    assert "∂E/∂w₁₁⁽¹⁾" in shown
+    for line in shown.splitlines():
+        assert " ".join(line.split()) in printed, line
+    assert f"{namespace['model'].get_weights()[1][0, 0]:.7f}" == "0.1006995"
+    rng = np.random.default_rng(0)
+    namespace["X"] = rng.normal(size=(40, 2))
+    namespace["y"] = (namespace["X"][:, 0] > 0).astype(float)
+    exec(compile(fits, "README gradient-descent kinds", "exec"), namespace)
+    assert namespace["model"].epochs_trained == 150
+    exec(compile(optimizers_block, "README optimizers", "exec"), namespace)
+    assert namespace["model"].loss.name == "sparse_categorical_crossentropy"
