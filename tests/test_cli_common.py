@@ -183,3 +183,13 @@ def test_model_targets_one_hot_the_labels_for_losses_on_several_outputs(loss, un
         np.testing.assert_array_equal(got, np.eye(3)[y])
     else:
         assert got is y
+
+
+def test_load_spec_names_the_options_the_user_gave_not_load_csvs_arguments(tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text("a,y\n1,0\n2,1\n")
+    with pytest.raises(ValueError, match=r"^--target: column 'nope' not found in d.csv; columns: \["):
+        _common.load_spec({"csv": str(data), "target": "nope"})
+    with pytest.raises(ValueError, match=r"^--csv: expected a CSV file, got the directory"):
+        _common.load_spec({"csv": str(tmp_path), "target": "y"})
+    assert _common.load_spec({"csv": str(data), "target": "y"}).n_samples == 2

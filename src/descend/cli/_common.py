@@ -170,8 +170,19 @@ def load_spec(spec: dict[str, Any]) -> Any:
     from .. import datasets
 
     if "csv" in spec:
-        return datasets.load_csv(spec["csv"], spec["target"], task=spec.get("task"))
+        try:
+            return datasets.load_csv(spec["csv"], spec["target"], task=spec.get("task"))
+        except ValueError as exc:   # load_csv names its arguments; the user gave them as options
+            message = str(exc)
+            for argument, option in _CSV_OPTIONS.items():
+                if message.startswith(argument):
+                    raise ValueError(option + message[len(argument):]) from None
+            raise
     return datasets.load(spec["name"], **spec.get("options", {}))
+
+
+#: load_csv's argument → the option that gave it, as its messages begin
+_CSV_OPTIONS = {"target:": "--target:", "path:": "--csv:"}
 
 
 def split(spec_cli: dict[str, Any], X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
