@@ -33,7 +33,8 @@ def test_diagnose_without_the_exploding_runs(tmp_path, capsys):
     (["--activations", ","], "--activations"),
     (["--depth", "0"], "--depth"),
     (["--width", "-1"], "--width"),
-    (["--clipnorm", "0"], "--clipnorm"),
+    (["--clip-norm", "0"], "--clip-norm"),
+    (["--clipnorm", "0"], "--clip-norm"),   # the older spelling still works
     (["--epochs", "0"], "--epochs"),
 ])
 def test_diagnose_bad_options_are_one_line_errors(tmp_path, capsys, argv, word):

@@ -28,7 +28,7 @@ EPILOG = """examples:
   descend diagnose                               10 hidden layers; sigmoid, tanh, relu, leaky_relu, elu
   descend diagnose --depth 20 --width 16         deeper and narrower
   descend diagnose --activations sigmoid,relu --no-explode
-  descend diagnose --clipnorm 0.5 --out pictures
+  descend diagnose --clip-norm 0.5 --out pictures
 
 files: <out>/gradient_flow.png (per-layer gradient norms) and <out>/exploding.png (loss per update).
 """
@@ -41,7 +41,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--depth", type=int, default=10, help="hidden layers")
     p.add_argument("--width", type=int, default=32, help="units per hidden layer")
     p.add_argument("--samples", type=int, default=256, help="digits used to measure the gradients")
-    p.add_argument("--clipnorm", type=float, default=1.0, help="clipping of the second exploding run")
+    p.add_argument("--clip-norm", "--clipnorm", dest="clipnorm", type=float, default=1.0,
+                   help="the gradient norm each tensor is clipped to in the second exploding run (as "
+                        "descend train --clip-norm)")
     p.add_argument("--epochs", type=int, default=40, help="epochs of the exploding runs")
     p.add_argument("--no-explode", action="store_true", help="skip the exploding runs")
     p.add_argument("--seed", type=int, default=0,
@@ -66,7 +68,7 @@ def _check_args(args: argparse.Namespace) -> list[str]:
     for option, value in (("--depth", args.depth), ("--width", args.width), ("--samples", args.samples),
                           ("--epochs", args.epochs)):
         check(option, value, Interval(int, 1))
-    check("--clipnorm", args.clipnorm, Interval(float, 0, closed="neither"))
+    check("--clip-norm", args.clipnorm, Interval(float, 0, closed="neither"))
     return names
 
 
