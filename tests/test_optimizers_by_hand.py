@@ -1,10 +1,11 @@
-"""Every optimizer of the lecture, by hand, against the library on the slides' worked examples
-A and B (§4, §6, §8): the hand rules are written below in the slides' notation on plain Python
-floats, the library trains a float64 model, and after every step every weight agrees to the
-last digit the arithmetic carries: to 14 significant digits of the weight's scale (before or
-after the step) — float64 carries 15–16, and NumPy's exp, BLAS's order of additions and the
-rounding of w − Δ leave a few units in the last place over ten steps. The weights read back
-are the slides' w — also for NAG, whose gradient is taken at the look-ahead point w − γv.
+"""Every optimizer of the lecture (and Adamax and Lion, beyond it), by hand, against the library
+on the slides' worked examples A and B (§4, §6, §8): the hand rules are written below in the
+slides' notation on plain Python floats, the library trains a float64 model, and after every
+step every weight agrees to the last digit the arithmetic carries: to 14 significant digits of
+the weight's scale (before or after the step) — float64 carries 15–16, and NumPy's exp, BLAS's
+order of additions and the rounding of w − Δ leave a few units in the last place over ten steps.
+The weights read back are the slides' w — also for NAG, whose gradient is taken at the
+look-ahead point w − γv.
 """
 from __future__ import annotations
 
@@ -107,6 +108,27 @@ def nadam(eta, beta_1=0.9, beta_2=0.999, eps=1e-8):
     return step
 
 
+def adamax(eta, beta_1=0.9, beta_2=0.999, eps=1e-8):
+    """Beyond the slides (Kingma & Ba §7.1): Adam with an infinity norm u in place of √v̂."""
+    def step(w, grad, s, t):
+        g = grad(w)
+        m = s["m"] = [beta_1 * mi + (1 - beta_1) * gi for mi, gi in each(s.get("m", [0.0] * len(w)), g)]
+        u = s["u"] = [max(beta_2 * ui, abs(gi)) for ui, gi in each(s.get("u", [0.0] * len(w)), g)]
+        # w ← w − η/(1 − β₁ᵗ) · m_t/(u_t + ε)
+        return [wi - eta / (1 - beta_1**t) * mi / (ui + eps) for wi, mi, ui in each(w, m, u)]
+    return step
+
+
+def lion(eta, beta_1=0.9, beta_2=0.99):
+    """Beyond the slides (Chen et al. 2023): every weight moves by ±η along sign(c_t)."""
+    def step(w, grad, s, t):
+        g, m = grad(w), s.get("m", [0.0] * len(w))
+        c = [beta_1 * mi + (1 - beta_1) * gi for mi, gi in each(m, g)]          # c_t = β₁m + (1 − β₁)g
+        s["m"] = [beta_2 * mi + (1 - beta_2) * gi for mi, gi in each(m, g)]    # m_t = β₂m + (1 − β₂)g
+        return [wi - eta * (float(ci > 0) - float(ci < 0)) for wi, ci in each(w, c)]  # w ← w − η sign(c_t)
+    return step
+
+
 #: name → (hand rule, the library's optimizer), both in the lecture flavor with the same η
 RULES: dict[str, tuple[Callable[..., Callable[..., Weights]], Callable[[float], optimizers.Optimizer]]] = {
     "sgd": (sgd, lambda eta: optimizers.SGD(eta)),
@@ -117,9 +139,11 @@ RULES: dict[str, tuple[Callable[..., Callable[..., Weights]], Callable[[float], 
     "adadelta": (adadelta, lambda eta: optimizers.Adadelta(eta)),
     "adam": (adam, lambda eta: optimizers.Adam(eta)),
     "nadam": (nadam, lambda eta: optimizers.Nadam(eta)),
+    "adamax": (adamax, lambda eta: optimizers.Adamax(eta)),
+    "lion": (lion, lambda eta: optimizers.Lion(eta)),
 }
 ETA = {"sgd": 0.01, "momentum": 0.01, "nag": 0.01, "adagrad": 0.1, "rmsprop": 0.01, "adadelta": 1.0,
-       "adam": 0.1, "nadam": 0.1}
+       "adam": 0.1, "nadam": 0.1, "adamax": 0.1, "lion": 0.01}
 
 
 # ============================================================ the gradients, by the chain rule
