@@ -193,3 +193,9 @@ def test_load_spec_names_the_options_the_user_gave_not_load_csvs_arguments(tmp_p
     with pytest.raises(ValueError, match=r"^--csv: expected a CSV file, got the directory"):
         _common.load_spec({"csv": str(tmp_path), "target": "y"})
     assert _common.load_spec({"csv": str(data), "target": "y"}).n_samples == 2
+    with pytest.raises(ValueError, match=r"^--data: unknown data set 'nope'"):
+        _common.load_spec({"name": "nope"})
+    with pytest.raises(ValueError, match=r"^--n-samples: expected an int >= 4, got 1"):
+        _common.load_spec({"name": "moons", "options": {"n_samples": 1}})
+    with pytest.raises(ValueError, match=r"^--data: data set 'iris' does not take \['noise'\]"):
+        _common.load_spec({"name": "iris", "options": {"noise": 0.1}})

@@ -223,7 +223,7 @@ def test_a_target_with_one_class_is_refused(tmp_path, capsys):
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["--data", "moons", "--layers", "50000,50000"], "layers: the weights (2,500,"),
-    (["--data", "moons", "--n-samples", str(10**10)], "n_samples: 10,000,000,000 samples"),
+    (["--data", "moons", "--n-samples", str(10**10)], "--n-samples: 10,000,000,000 samples"),
 ])
 def test_sizes_beyond_the_memory_limit_are_refused_before_allocating(monkeypatch, capsys, argv, message):
     monkeypatch.delenv("DESCEND_MEMORY_LIMIT", raising=False)

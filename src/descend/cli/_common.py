@@ -169,20 +169,22 @@ def load_spec(spec: dict[str, Any]) -> Any:
     """The :class:`~descend.datasets.Dataset` a spec names."""
     from .. import datasets
 
-    if "csv" in spec:
-        try:
+    options = spec.get("options", {})
+    try:
+        if "csv" in spec:
             return datasets.load_csv(spec["csv"], spec["target"], task=spec.get("task"))
-        except ValueError as exc:   # load_csv names its arguments; the user gave them as options
-            message = str(exc)
-            for argument, option in _CSV_OPTIONS.items():
-                if message.startswith(argument):
-                    raise ValueError(option + message[len(argument):]) from None
-            raise
-    return datasets.load(spec["name"], **spec.get("options", {}))
+        return datasets.load(spec["name"], **options)
+    except ValueError as exc:   # the loaders name their arguments; the user gave them as options
+        message = str(exc)
+        given = {**_LOADER_OPTIONS, **{f"{key}:": f"--{key.replace('_', '-')}:" for key in options}}
+        for argument, option in given.items():
+            if message.startswith(argument):
+                raise ValueError(option + message[len(argument):]) from None
+        raise
 
 
-#: load_csv's argument → the option that gave it, as its messages begin
-_CSV_OPTIONS = {"target:": "--target:", "path:": "--csv:"}
+#: the loaders' arguments → the options that gave them, as their messages begin
+_LOADER_OPTIONS = {"target:": "--target:", "path:": "--csv:", "name:": "--data:", "options:": "--data:"}
 
 
 def split(spec_cli: dict[str, Any], X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
