@@ -161,7 +161,7 @@ def test_early_stopping_option(tmp_path):
     (["--data", "moons", "--opt", "bogus=1"], "--opt: Adam takes no keyword 'bogus'"),
     (["--data", "moons", "--optimizer", "adabelief"], "optimizer: expected one of"),
     (["--data", "moons", "--layers", "8,x"], "--layers: expected comma-separated"),
-    (["--data", "moons", "--lr", "-1"], "learning_rate"),
+    (["--data", "moons", "--lr", "-1"], "--lr: expected a finite number"),
     (["--data", "moons", "--epochs", "0"], "--epochs: expected a positive integer"),
     (["--data", "moons", "--test-size", "1.5"], "--test-size"),
     (["--csv", "/nonexistent/file.csv", "--target", "y"], "file.csv"),
@@ -170,6 +170,38 @@ def test_early_stopping_option(tmp_path):
 def test_user_errors_are_one_line(capsys, argv, message):
     err = _error(capsys, ["train", *argv, "--quiet"])
     assert err.startswith("descend train: error: ") and message in err, err
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["--activation", "nope"], "--activation"),
+    (["--output-activation", "nope"], "--output-activation"),
+    (["--init", "nope"], "--init"),
+    (["--optimizer", "nope"], "--optimizer"),
+    (["--metrics", "nope"], "--metrics"),
+    (["--l1", "-1"], "--l1"),
+    (["--l2", "-1"], "--l2"),
+    (["--lr", "-1"], "--lr"),
+    (["--weight-decay", "-1"], "--weight-decay"),
+    (["--clip-norm", "-1"], "--clip-norm"),
+    (["--clip-value", "-1"], "--clip-value"),
+    (["--global-clip-norm", "0"], "--global-clip-norm"),
+    (["--optimizer", "nag", "--opt", "momentum=2"], "--opt momentum"),
+    (["--lr", "0.1", "--schedule", "exponential:decay_rate=-1,decay_steps=10"], "--schedule decay_rate"),
+    (["--data", "nope"], "--data"),
+    (["--n-samples", "1"], "--n-samples"),
+])
+def test_an_errors_message_begins_with_the_option_the_user_gave(capsys, argv, option):
+    """Not the Python argument behind it ('activation:', 'learning_rate:', 'n_samples:', ...)."""
+    err = _error(capsys, ["train", "--data", "moons", *argv, "--quiet", "--no-plot"])
+    assert err.startswith(f"descend train: error: {option}: "), err
+
+
+def test_metrics_other_than_accuracy_with_sparse_labels_are_refused(capsys):
+    """mae of (N, 3) outputs against (N,) labels broadcast (a NumPy message at the first update)."""
+    err = _error(capsys, ["train", "--data", "iris", "--metrics", "accuracy,mae", "--quiet", "--no-plot"])
+    assert err.startswith("descend train: error: --metrics: 'mae' compares the outputs") and "labels" in err
+    assert _train("--data", "iris", "--metrics", "mae", "--loss", "categorical_crossentropy", "--epochs", "1",
+                  "--quiet", "--no-plot") == 0
 
 
 def test_error_in_a_real_process_has_no_traceback():

@@ -31,9 +31,11 @@ from 0, as in ``history.csv``) to ``diverged-updates.csv``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -175,7 +177,12 @@ def _optimizer(args: argparse.Namespace) -> Any:
     for item in args.opt or []:
         kwargs.update(common.parse_key_values("--opt", item))
     if args.schedule is not None:
-        kwargs["learning_rate"] = common.parse_schedule(args.schedule, args.lr)
+        try:
+            kwargs["learning_rate"] = common.parse_schedule(args.schedule, args.lr)
+        except ValueError as exc:   # a schedule's own keyword, e.g. decay_rate, given in --schedule
+            if str(exc).startswith("--"):
+                raise
+            raise ValueError(f"--schedule {exc}") from None
     elif args.lr is not None:
         kwargs["learning_rate"] = args.lr
     for dest, key in (("weight_decay", "weight_decay"), ("clip_norm", "clipnorm"),
@@ -199,15 +206,42 @@ def _optimizer(args: argparse.Namespace) -> Any:
 def _model(args: argparse.Namespace, n_features: int, data: Any) -> Sequential:
     activation = _pick(args.activation, "relu")
     init = args.init or ("he_normal" if activation in ("relu", "leaky_relu", "elu") else "glorot_uniform")
-    reg = regularizers.L1L2(l1=args.l1 or 0.0, l2=args.l2 or 0.0) if (args.l1 or args.l2) else None
+    with _named("--l1", "l1", l2="--l2"):
+        reg = regularizers.L1L2(l1=args.l1 or 0.0, l2=args.l2 or 0.0) if (args.l1 or args.l2) else None
     units, out_act, loss, metrics = _output(args, data)
-    hidden: list[Layer] = [Dense(u, activation, kernel_initializer=init, kernel_regularizer=reg)
-                           for u in common.parse_layers(_pick(args.layers, "64"))]
-    output = Dense(units, out_act, kernel_regularizer=reg)
+    with _named("--activation", "activation"), _named("--init", "initializer"):
+        hidden: list[Layer] = [Dense(u, activation, kernel_initializer=init, kernel_regularizer=reg)
+                               for u in common.parse_layers(_pick(args.layers, "64"))]
+    with _named("--output-activation", "activation"):
+        output = Dense(units, out_act, kernel_regularizer=reg)
     model = Sequential([Input(n_features), *hidden, output], seed=_pick(args.seed, 0),
                        dtype=_pick(args.dtype, "float32"))
-    model.compile(optimizer=_optimizer(args), loss=loss, metrics=metrics)
+    given = {k: f"--opt {k}" for item in args.opt or [] for k in common.parse_key_values("--opt", item)}
+    with _named("--optimizer", "optimizer", **given, **_OPTIMIZER_OPTIONS):
+        optimizer = _optimizer(args)
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     return model
+
+
+@contextlib.contextmanager
+def _named(option: str, argument: str, **more: str) -> Iterator[None]:
+    """A library's ValueError that begins with ``argument:`` (the Python argument's name) begins
+    with ``option:`` instead: on the command line the user gave an option. ``more``: other
+    arguments and their options."""
+    try:
+        yield
+    except ValueError as exc:
+        message = str(exc)
+        for name, flag in {argument: option, **more}.items():
+            if message.startswith(f"{name}:"):
+                raise ValueError(flag + message[len(name):]) from None
+        raise
+
+
+#: an optimizer keyword → the option of descend train that sets it (others: --opt KEY=VALUE)
+_OPTIMIZER_OPTIONS = {"learning_rate": "--lr", "weight_decay": "--weight-decay", "clipnorm": "--clip-norm",
+                      "clipvalue": "--clip-value", "global_clipnorm": "--global-clip-norm",
+                      "flavor": "--flavor"}
 
 
 def _output(args: argparse.Namespace, data: Any) -> tuple[int, str, str, list[str]]:
@@ -226,7 +260,25 @@ def _output(args: argparse.Namespace, data: Any) -> tuple[int, str, str, list[st
         metrics = ["mae", "rmse", "r2"]
     if args.metrics is not None:
         metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+        _checked_metrics(metrics, sparse=loss == "sparse_categorical_crossentropy" and units > 1)
     return units, out_act, loss, metrics
+
+
+def _checked_metrics(names: list[str], sparse: bool) -> None:
+    """Known names (refused here, naming --metrics, not at the first update); with sparse labels the
+    targets are class numbers, not one row per output, and only an accuracy compares them with the
+    outputs (mae of (N, K) outputs against (N,) labels broadcast)."""
+    from .. import metrics
+
+    for name in names:
+        with _named("--metrics", "metrics"):
+            metrics.get(name)
+        key = metrics.ALIASES.get(name.lower(), name.lower())
+        if sparse and key in metrics.REGISTRY and key != "sparse_categorical_accuracy":
+            raise ValueError(f"--metrics: {name!r} compares the outputs with targets of their shape, and "
+                             f"with --loss sparse_categorical_crossentropy the targets are class labels; "
+                             f"use accuracy, or a loss on one-hot targets such as --loss "
+                             f"categorical_crossentropy")
 
 
 def _fresh(args: argparse.Namespace) -> tuple[Any, dict[str, Any], Any]:
