@@ -43,10 +43,10 @@ def test_trajectories_on_a_surface_with_a_minimum(tmp_path, capsys):
     (["--start", "1"], "--start: expected two numbers"),
     (["--lr", "adam"], "--lr: expected NAME=VALUE"),
     (["--lr", "adam=-1"], "--lr: expected NAME=VALUE"),
-    (["--optimizers", "sgd,adabelief"], "optimizer: expected one of"),
+    (["--optimizers", "sgd,adabelief"], "--optimizers: expected one of"),
     (["--condition", "5"], "--condition: only for --function quadratic"),
     (["--steps", "10", "--frames", "50"], "--frames"),
-    (["--lr", "adam=0.1", "--optimizers", "sgd"], "learning_rates"),
+    (["--lr", "adam=0.1", "--optimizers", "sgd"], "--lr: adam not among --optimizers sgd"),
 ])
 def test_trajectories_user_errors_are_one_line(tmp_path, capsys, argv, message):
     rc = main(["trajectories", "--out", str(tmp_path), "--steps", "5", "--frames", "0", *argv])

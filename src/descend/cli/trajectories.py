@@ -13,7 +13,7 @@ from typing import Any
 
 from rich.table import Table
 
-from .. import plotting
+from .. import optimizers, plotting
 from ..checks import Interval, check
 from ..lab.functions import FUNCTIONS, Function2D, get_function
 from ..lab.trajectories import RACE_OPTIMIZERS, RaceResult, race
@@ -90,8 +90,11 @@ def run(args: argparse.Namespace) -> int:
         check("--frames", args.frames, Interval(int, 2, steps + 1, noun="0 (no GIF) or an int"))
     start = None if args.start is None else parse_point(args.start)
     out = common.out_dir(args.out)
-    result = race(fn, names, start=start, steps=steps, tol=args.tol,
-                  learning_rates=parse_learning_rates(args.lr))
+    rates = parse_learning_rates(args.lr)
+    unknown = sorted(set(rates or {}) - set(names))
+    if unknown:
+        raise ValueError(f"--lr: {', '.join(unknown)} not among --optimizers {','.join(names)}")
+    result = race(fn, names, start=start, steps=steps, tol=args.tol, learning_rates=rates)
     written = _pictures(fn, result, out, args.frames)
     console = common.console(highlight=True)
     console.print(_race_table(fn, result, args.tol))
@@ -110,6 +113,11 @@ def _surface_and_optimizers(args: argparse.Namespace) -> tuple[Function2D, list[
     names = [s.strip().lower() for s in args.optimizers.split(",") if s.strip()]
     if not names:
         raise ValueError(f"--optimizers: expected comma-separated names, got {args.optimizers!r}")
+    for name in names:   # refused naming the option, not get's argument ('optimizer: ...')
+        try:
+            optimizers.get_class(name)
+        except ValueError as exc:
+            raise ValueError(f"--optimizers: {str(exc).removeprefix('optimizer: ')}") from None
     return fn, names
 
 
