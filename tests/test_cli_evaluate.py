@@ -46,7 +46,8 @@ def test_evaluate_table_and_errors(flowers, capsys, tmp_path):
                         [["1", "rose", "2"], ["2", "rose", "3"]])
     for argv, message in [
         (["--csv", str(unknown), "--target", "species"], "class labels ['rose'] were not seen in training"),
-        (["--csv", str(unknown), "--target", "species", "--split", "test"], "only defined for the data"),
+        (["--csv", str(unknown), "--target", "species", "--split", "test"],
+         "train.csv); use --split all for other data"),   # the file, not the spec's dict
         (["--data", "moons"], "moons: class labels ['0', '1'] were not seen in training"),
     ]:
         assert main(["evaluate", "--model", str(model_dir), *argv]) == 2

@@ -54,8 +54,9 @@ def run(args: argparse.Namespace) -> int:
     spec, same = _data(args, cli)
     part = args.split if args.split != "auto" else ("test" if same and cli["test_size"] else "all")
     if part in ("test", "train") and not same:
+        trained_on = cli["data"].get("csv") or cli["data"].get("name")
         raise ValueError(f"--split: '{part}' is only defined for the data the model was trained on "
-                         f"({cli['data']}); use --split all for other data")
+                         f"({trained_on}); use --split all for other data")
     if part == "test" and not cli["test_size"]:
         raise ValueError("--split: the model was trained without a test part (--test-size 0)")
     if "csv" in spec and spec.get("task") is None:
