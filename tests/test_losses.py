@@ -310,6 +310,9 @@ def test_sparse_crossentropy_on_one_output_says_to_use_binary_crossentropy():
         loss.prepare_targets(np.array([0, 1, 1, 0]), 1, np.float32)
     with pytest.raises(ValueError, match=r"y_true: .*binary_crossentropy"):
         loss(np.full((4, 1), 0.5), np.array([0, 1, 1, 0]))
+    # labels that happen to be all 0 too: E would be 0 whatever the weights (softmax of one output is 1)
+    with pytest.raises(ValueError, match=r"^y: .*1 output.*loss='binary_crossentropy'"):
+        loss.prepare_targets(np.zeros(4, dtype=int), 1, np.float32)
 
 
 def test_sparse_crossentropy_on_a_sigmoid_model_says_to_use_binary_crossentropy():

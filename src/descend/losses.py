@@ -419,7 +419,14 @@ class SparseCategoricalCrossentropy(Loss):
         return {"from_logits": True} if self.from_logits else {}
 
     def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
+        if n_outputs == 1:   # a softmax of one output is 1: E = 0 whatever the labels, nothing learnt
+            raise ValueError(self._one_output("y"))
         return self._checked_labels("y", y, n_outputs)
+
+    def _one_output(self, arg: str) -> str:
+        return (f"{arg}: loss {self.name!r} needs one output per class (a softmax), and the model has 1 "
+                f"output; for two classes with one sigmoid output use loss='binary_crossentropy' (labels "
+                f"0/1), or give the output layer one unit per class")
 
     def _checked_labels(self, arg: str, y: Any, n_outputs: int, n_rows: int | None = None) -> np.ndarray:
         """Labels (N,) or (N, 1), integer-valued, in [0, K): as int64 (N,), or a ValueError
@@ -439,10 +446,7 @@ class SparseCategoricalCrossentropy(Loss):
         labels = y.astype(np.int64)
         if labels.size and (labels.min() < 0 or labels.max() >= n_outputs):
             if n_outputs == 1:
-                raise ValueError(
-                    f"{arg}: loss {self.name!r} needs one output per class (a softmax), and the model "
-                    f"has 1 output; for two classes with one sigmoid output use "
-                    f"loss='binary_crossentropy' (labels 0/1), or give the output layer one unit per class")
+                raise ValueError(self._one_output(arg))
             raise ValueError(
                 f"{arg}: labels must lie in [0, {n_outputs - 1}] for a model with {n_outputs} outputs, "
                 f"got labels from {labels.min()} to {labels.max()}")
