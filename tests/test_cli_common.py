@@ -193,6 +193,10 @@ def test_load_spec_names_the_options_the_user_gave_not_load_csvs_arguments(tmp_p
     with pytest.raises(ValueError, match=r"^--csv: expected a CSV file, got the directory"):
         _common.load_spec({"csv": str(tmp_path), "target": "y"})
     assert _common.load_spec({"csv": str(data), "target": "y"}).n_samples == 2
+    words = tmp_path / "w.csv"
+    words.write_text("a,y\n1,cat\n2,dog\n")
+    with pytest.raises(ValueError, match=r"^--task regression: needs a numeric target, but column 'y'"):
+        _common.load_spec({"csv": str(words), "target": "y", "task": "regression"})
     with pytest.raises(ValueError, match=r"^--data: unknown data set 'nope'"):
         _common.load_spec({"name": "nope"})
     with pytest.raises(ValueError, match=r"^--n-samples: expected an int >= 4, got 1"):

@@ -16,6 +16,7 @@ import errno
 import hashlib
 import math
 import os
+import re
 import stat
 import sys
 from collections.abc import Sequence
@@ -180,6 +181,9 @@ def load_spec(spec: dict[str, Any]) -> Any:
         for argument, option in given.items():
             if message.startswith(argument):
                 raise ValueError(option + message[len(argument):]) from None
+        task = re.match(r"task='(\w+)' ", message)   # "task='regression' needs ...": --task regression
+        if task:
+            raise ValueError(f"--task {task[1]}: {message[task.end():]}") from None
         raise
 
 
