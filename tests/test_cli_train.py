@@ -186,6 +186,7 @@ def test_user_errors_are_one_line(capsys, argv, message):
     (["--clip-value", "-1"], "--clip-value"),
     (["--global-clip-norm", "0"], "--global-clip-norm"),
     (["--optimizer", "nag", "--opt", "momentum=2"], "--opt momentum"),
+    (["--opt", "learning_rate=-1"], "--opt learning_rate"),
     (["--lr", "0.1", "--schedule", "exponential:decay_rate=-1,decay_steps=10"], "--schedule decay_rate"),
     (["--data", "nope"], "--data"),
     (["--n-samples", "1"], "--n-samples"),

@@ -206,7 +206,7 @@ def _optimizer(args: argparse.Namespace) -> Any:
 def _model(args: argparse.Namespace, n_features: int, data: Any) -> Sequential:
     activation = _pick(args.activation, "relu")
     init = args.init or ("he_normal" if activation in ("relu", "leaky_relu", "elu") else "glorot_uniform")
-    with _named("--l1", "l1", l2="--l2"):
+    with _named("--l1", "l1", {"l2": "--l2"}):
         reg = regularizers.L1L2(l1=args.l1 or 0.0, l2=args.l2 or 0.0) if (args.l1 or args.l2) else None
     units, out_act, loss, metrics = _output(args, data)
     with _named("--activation", "activation"), _named("--init", "initializer"):
@@ -217,22 +217,22 @@ def _model(args: argparse.Namespace, n_features: int, data: Any) -> Sequential:
     model = Sequential([Input(n_features), *hidden, output], seed=_pick(args.seed, 0),
                        dtype=_pick(args.dtype, "float32"))
     given = {k: f"--opt {k}" for item in args.opt or [] for k in common.parse_key_values("--opt", item)}
-    with _named("--optimizer", "optimizer", **given, **_OPTIMIZER_OPTIONS):
+    with _named("--optimizer", "optimizer", {**_OPTIMIZER_OPTIONS, **given}):   # as the user gave it
         optimizer = _optimizer(args)
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     return model
 
 
 @contextlib.contextmanager
-def _named(option: str, argument: str, **more: str) -> Iterator[None]:
+def _named(option: str, argument: str, more: dict[str, str] | None = None) -> Iterator[None]:
     """A library's ValueError that begins with ``argument:`` (the Python argument's name) begins
     with ``option:`` instead: on the command line the user gave an option. ``more``: other
-    arguments and their options."""
+    arguments → their options."""
     try:
         yield
     except ValueError as exc:
         message = str(exc)
-        for name, flag in {argument: option, **more}.items():
+        for name, flag in {argument: option, **(more or {})}.items():
             if message.startswith(f"{name}:"):
                 raise ValueError(flag + message[len(name):]) from None
         raise
