@@ -83,7 +83,7 @@ def test_the_readme_quick_tour_runs_and_prints_what_it_shows(capsys):
     chain rule it shows is what explain prints, and the SGD step moves w₁₁⁽²⁾ as its comment says."""
     import numpy as np
 
-    tour, fits, optimizers_block = _blocks("python")[:3]
+    tour, fits, optimizers_block, flavor_block = _blocks("python")[:4]
     namespace: dict = {}
     exec(compile(tour, "README quick tour", "exec"), namespace)
     printed = [" ".join(line.split()) for line in capsys.readouterr().out.splitlines()]
@@ -99,3 +99,7 @@ def test_the_readme_quick_tour_runs_and_prints_what_it_shows(capsys):
     assert namespace["model"].epochs_trained == 150
     exec(compile(optimizers_block, "README optimizers", "exec"), namespace)
     assert namespace["model"].loss.name == "sparse_categorical_crossentropy"
+    with descend.config.use_flavor("lecture"):   # the block's set_flavor ends with the test
+        exec(compile(flavor_block, "README flavor switch", "exec"), namespace)
+        assert namespace["model"].optimizer.flavor == "keras"
+    assert descend.config.get_flavor() == "lecture"
