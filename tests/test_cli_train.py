@@ -324,7 +324,7 @@ def test_a_run_diverging_in_its_first_epoch_writes_the_updates_that_blew_up(tmp_
     out = tmp_path / "run"
     err = _error(capsys, ["train", *MOONS, "--optimizer", "sgd", "--lr", "1e30", "--epochs", "5",
                           "--batch-size", "4", "--out", str(out)])
-    assert "diverged at epoch 1," in err and "diverged-updates.csv" in err
+    assert "diverged at epoch 1," in err and "diverged-updates.csv (epochs and updates counted from 0" in err
     assert json.loads((out / "diverged-history.json").read_text())["epoch"] == []
     rows = list(csv.DictReader((out / "diverged-updates.csv").open()))
     assert [int(r["update"]) for r in rows] == list(range(len(rows))) and len(rows) >= 2

@@ -429,7 +429,8 @@ def _diverged(exc: DivergenceError, model: Any, out: Path | None,
         message += f" The history up to the divergence is in {csv_file} and {json_file.name}"
         if updates is not None:
             saving.atomic_write_text(out / "diverged-updates.csv", updates.csv())
-            message += ", the updates of the epoch that diverged in diverged-updates.csv"
+            message += (", the updates of the epoch that diverged in diverged-updates.csv (epochs and "
+                        "updates counted from 0 there, as in history.csv)")
         message += "."
     return DivergenceError(message, epoch=exc.epoch, update=exc.update, layer=exc.layer, loss=exc.loss,
                            restored=exc.restored)
