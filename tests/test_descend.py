@@ -103,3 +103,12 @@ def test_the_readme_quick_tour_runs_and_prints_what_it_shows(capsys):
         exec(compile(flavor_block, "README flavor switch", "exec"), namespace)
         assert namespace["model"].optimizer.flavor == "keras"
     assert descend.config.get_flavor() == "lecture"
+
+
+def test_every_path_the_readme_names_exists():
+    import re
+
+    named = set(re.findall(r"`((?:src|docs|tests|benchmarks)/[\w./-]+)`", README.read_text()))
+    assert len(named) > 10
+    missing = sorted(p for p in named if not (TESTS.parent / p).exists())
+    assert not missing, f"README names files that are not there: {missing}"
