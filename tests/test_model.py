@@ -1,11 +1,12 @@
 import io
 import pickle
+import warnings
 
 import numpy as np
 import pytest
 
 import descend
-from descend import Dense, Input, Sequential
+from descend import Dense, Input, Sequential, losses
 from descend.optimizers import SGD
 
 
@@ -370,3 +371,15 @@ def test_fit_takes_its_positional_arguments_in_keras_order():
     model.compile("sgd", "binary_crossentropy")
     history = model.fit(X, y, 10, 3, 0)                            # batch_size, epochs, verbose
     assert history.epoch == [0, 1, 2] and history.params["steps"] == 5
+
+
+@pytest.mark.parametrize("squashing, loss", [("softmax", "CategoricalCrossentropy"),
+                                             ("sigmoid", "BinaryCrossentropy")])
+def test_from_logits_after_a_squashing_output_warns_as_keras(squashing, loss):
+    model = Sequential([Input(2), Dense(3, activation=squashing)])
+    with pytest.warns(UserWarning, match=f"applies {squashing}: use a linear output"):
+        model.compile("sgd", getattr(losses, loss)(from_logits=True))
+    linear = Sequential([Input(2), Dense(3)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        linear.compile("sgd", getattr(losses, loss)(from_logits=True))

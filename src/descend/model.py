@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -242,12 +243,23 @@ class Sequential:
             self.set_dtype(dtype)
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
+        self._warn_logits_after_squashing()
         if metrics is not None and (isinstance(metrics, (str, metrics_mod.Metric)) or
                                     not isinstance(metrics, Sequence)):
             raise TypeError(f"metrics: expected a list of metric names, got {metrics!r}")
         self._metric_ids = list(metrics or [])
         self._metrics = None  # resolved when the output width is known (accuracy depends on it)
         self._step = None
+
+    def _warn_logits_after_squashing(self) -> None:
+        """As Keras: a loss told ``from_logits=True`` after a sigmoid or softmax output squashes
+        twice (it trains, on the wrong E), so say so."""
+        last = self.layers[-1]
+        squashing = getattr(getattr(last, "activation", None), "name", None)
+        if getattr(self.loss, "from_logits", False) and squashing in ("sigmoid", "softmax"):
+            warnings.warn(f"loss: {type(self.loss).__name__}(from_logits=True) expects the raw z of a "
+                          f"linear output layer, but the output layer applies {squashing}: use a "
+                          f"linear output or from_logits=False", UserWarning, stacklevel=3)
 
     def set_dtype(self, dtype: str | np.dtype) -> None:
         """Switch the model's precision ("float32" or "float64"), casting the weights."""
