@@ -220,3 +220,19 @@ def test_a_folder_written_by_an_older_descend_becomes_a_run_folder(tmp_path):
     assert _names(tmp_path) == ["history.csv", "model.safetensors"]  # the old curves are gone
     assert all((tmp_path / n).is_symlink() and (tmp_path / n).read_bytes() == b"new"
                for n in _names(tmp_path))
+
+
+def test_a_copy_that_followed_the_links_resumes(tmp_path, capsys):
+    # cp -rL (or scp -r, an archive without links) turns .current into a plain folder; the old
+    # switch could not replace it ("Is a directory") and the resume was lost
+    run, copy = tmp_path / "run", tmp_path / "copy"
+    assert main(["train", *MOONS, "--epochs", "2", "--out", str(run)]) == 0
+    subprocess.run(["cp", "-rL", str(run), str(copy)], check=True)
+    assert (copy / ".current").is_dir() and not (copy / ".current").is_symlink()
+    assert main(["train", "--resume", str(copy), "--epochs", "1", "--quiet"]) == 0, capsys.readouterr().err
+    assert (copy / ".current").is_symlink()
+    assert descend.load_model(copy).epochs_trained == 3
+    assert json.loads((copy / "history.json").read_text())["epoch"] == [0, 1, 2]
+    versions = [p.name for p in copy.iterdir() if p.name.startswith(".run-")]
+    assert versions == [os.readlink(copy / ".current")]  # the duplicate left by the copy is gone
+    assert descend.load_model(run).epochs_trained == 2  # the original is untouched

@@ -69,8 +69,26 @@ class RunFolder:
                              f"(it holds {LOCK} there); wait for it to finish or choose another folder") \
                 from None
         self._lock = fd
-        self.clean()
+        try:
+            self._adopt_copied_current()
+            self.clean()
+        except BaseException:
+            self.close()
+            raise
         return self
+
+    def _adopt_copied_current(self) -> None:
+        """A copy that followed the links (``cp -rL``, ``scp -r``, an archive without links)
+        holds ``.current`` as a plain folder, which no rename of a link can replace: it becomes
+        a version folder again and ``.current`` a link to it (the other, duplicate version
+        folders are then strays). Only under the lock."""
+        link = self.path / CURRENT
+        if link.is_symlink() or not link.is_dir():
+            return
+        version = Path(tempfile.mkdtemp(prefix=VERSION_PREFIX, dir=self.path))
+        os.replace(link, version)  # an empty folder of ours: the rename replaces it
+        os.symlink(version.name, link)
+        saving.fsync_directory(self.path)
 
     def close(self) -> None:
         """Release the lock; a folder this run created and left without a save (a user error,
