@@ -236,3 +236,19 @@ def test_a_copy_that_followed_the_links_resumes(tmp_path, capsys):
     versions = [p.name for p in copy.iterdir() if p.name.startswith(".run-")]
     assert versions == [os.readlink(copy / ".current")]  # the duplicate left by the copy is gone
     assert descend.load_model(run).epochs_trained == 2  # the original is untouched
+
+
+def test_a_copy_without_the_hidden_entries_is_named_as_such(tmp_path, capsys):
+    run, copy = tmp_path / "run", tmp_path / "copy"
+    assert main(["train", *MOONS, "--epochs", "1", "--out", str(run)]) == 0
+    copy.mkdir()
+    for entry in run.iterdir():  # what 'cp -P run/* copy/' copies: the links, not .current
+        if not entry.name.startswith("."):
+            os.symlink(os.readlink(entry), copy / entry.name)
+    capsys.readouterr()
+    assert main(["evaluate", "--model", str(copy)]) == 2
+    err = capsys.readouterr().err
+    assert "model.safetensors: a link to '.current/model.safetensors', which is missing" in err
+    assert "cp -r DIR DEST" in err and len(err.strip().splitlines()) == 1
+    with pytest.raises(FileNotFoundError, match="without its hidden entries"):
+        descend.load_model(copy)

@@ -377,6 +377,11 @@ class Checkpoint:
         try:
             fd = os.open(self.file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         except FileNotFoundError:
+            if self.file.is_symlink():  # a run folder copied without its hidden .current
+                raise FileNotFoundError(
+                    f"{self.file}: a link to {os.readlink(self.file)!r}, which is missing (a run "
+                    f"folder copied without its hidden entries, e.g. by 'cp DIR/*'; copy the "
+                    f"folder itself: cp -r DIR DEST)") from None
             raise FileNotFoundError(f"{self.file}: no saved model there (expected a directory "
                                     f"holding {FILENAME}, or a .safetensors file)") from None
         except IsADirectoryError:
