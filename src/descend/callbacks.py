@@ -38,7 +38,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from .checks import Interval, Options, check
+from .checks import BOOLEAN, Interval, Options, check
 
 Logs = dict[str, Any]
 
@@ -261,7 +261,7 @@ class EarlyStopping(Callback):
         self.min_delta = self._monitor.min_delta
         self.patience = check("patience", patience, _EPOCHS)
         self.baseline = None if baseline is None else check("baseline", baseline, Interval(float))
-        self.restore_best_weights = bool(restore_best_weights)
+        self.restore_best_weights = check("restore_best_weights", restore_best_weights, BOOLEAN)
         self.start_from_epoch = check("start_from_epoch", start_from_epoch, _EPOCHS)
         self.verbose = verbose
         self.on_train_begin()
@@ -341,7 +341,7 @@ class ModelCheckpoint(Callback):
         self.filepath = os.fspath(filepath)
         self._monitor = _Monitor(monitor, mode, 0.0)
         self.monitor = self._monitor.monitor
-        self.save_best_only = bool(save_best_only)
+        self.save_best_only = check("save_best_only", save_best_only, BOOLEAN)
         self.verbose = verbose
         self.extra = extra
         self.best = self._monitor.initial()
@@ -381,7 +381,7 @@ class CSVLogger(Callback):
             raise TypeError(f"filename: expected a str or os.PathLike, got {type(filename).__name__}")
         self.filename = Path(filename)
         self.separator = separator
-        self.append = bool(append)
+        self.append = check("append", append, BOOLEAN)
         self._keys: list[str] | None = None
 
     def on_train_begin(self, logs: Logs | None = None) -> None:

@@ -286,6 +286,12 @@ def as_targets(name: str, y: Any, n_samples: int) -> np.ndarray:
     return arr
 
 
+def as_numbers(name: str, value: Any) -> np.ndarray:
+    """``value`` as an array of real numbers (bool, int, float; any shape), or a TypeError or
+    ValueError naming ``name`` (None, strings, objects, complex numbers, ragged lists)."""
+    return _as_numeric(name, value)
+
+
 def _as_numeric(name: str, value: Any) -> np.ndarray:
     if value is None:
         raise TypeError(f"{name}: expected an array of numbers, got None")

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import InstanceOf, check
+from .checks import InstanceOf, as_numbers, check
 from .layers import Dense
 from .model import Backprop, Sequential
 
@@ -126,13 +126,13 @@ def explain(model: Sequential, x: Any, y: Any) -> Explanation:
     loss = model.require_compiled("explain")
     if not all(isinstance(layer, Dense) for layer in model.layers):
         raise ValueError("model: explain() works on models made only of Dense layers")
-    x = np.asarray(x, dtype=np.float64)
+    x = as_numbers("x", x).astype(np.float64)
     if x.ndim == 1:
         x = x.reshape(1, -1)
     if x.ndim != 2 or x.shape[0] != 1:
         raise ValueError(f"x: expected one observation, shape (n_features,) or (1, n_features), "
                          f"got {x.shape}")
-    y = np.asarray(y)
+    y = as_numbers("y", y)
     y = y.reshape(1) if loss.name == "sparse_categorical_crossentropy" else y.reshape(1, -1)
     X, Y = model.prepare(x, y, ("x", "y"))
     signals = model.loss_and_gradients(X, Y, signals=True)

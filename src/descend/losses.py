@@ -126,10 +126,19 @@ def _size(y: np.ndarray) -> int:
     return max(int(y.size), 1)
 
 
+def real(arg: str, value: Any) -> np.ndarray:
+    """``value`` as an array of real numbers (bool, integer or float), or a TypeError naming
+    ``arg`` (complex numbers would lose their imaginary part silently, strings fail later)."""
+    value = np.asarray(value)
+    if value.dtype.kind not in "biuf":
+        raise TypeError(f"{arg}: expected real numbers, got an array of dtype {value.dtype}")
+    return value
+
+
 def same_shape(y_pred: Any, y_true: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
     """``y_pred`` and ``y_true`` as arrays of one shape, never broadcast: a vector (N,) against a
     column (N, 1) becomes the column (Keras does the same); any other mismatch is a ValueError."""
-    y_pred, y_true = np.asarray(y_pred), np.asarray(y_true)
+    y_pred, y_true = real("y_pred", y_pred), real("y_true", y_true)
     if y_pred.shape == y_true.shape:
         return y_pred, y_true
     if y_true.ndim == 1 and y_pred.shape == (len(y_true), 1):
@@ -163,7 +172,7 @@ def _fused_inputs(z: Any, y_true: Any, a: Any,
                   name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.dtype]:
     """z, y, a in one floating dtype (their common one) and the dtype δ is returned in (z's, when
     floating). The model's arrays already share theirs and pass through as they are."""
-    z, y_true = np.asarray(z), np.asarray(y_true)
+    z, y_true = real("y_pred", z), real("y_true", y_true)
     dtype = np.result_type(z, y_true)
     dtype = dtype if dtype.kind == "f" else np.dtype(np.float64)
     z_dtype = z.dtype if z.dtype.kind == "f" else dtype
@@ -431,7 +440,7 @@ class SparseCategoricalCrossentropy(Loss):
     def _checked_labels(self, arg: str, y: Any, n_outputs: int, n_rows: int | None = None) -> np.ndarray:
         """Labels (N,) or (N, 1), integer-valued, in [0, K): as int64 (N,), or a ValueError
         naming ``arg``."""
-        y = np.asarray(y)
+        y = real(arg, y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
         if y.ndim != 1 or (n_rows is not None and len(y) != n_rows):
@@ -454,7 +463,7 @@ class SparseCategoricalCrossentropy(Loss):
 
     def _direct(self, y_pred: Any, y_true: Any) -> tuple[np.ndarray, np.ndarray]:
         """(ŷ as (N, K), labels (N,)) of a direct call, checked: never an IndexError, never a broadcast."""
-        y_pred = np.asarray(y_pred)
+        y_pred = real("y_pred", y_pred)
         if y_pred.ndim != 2:
             raise ValueError(f"y_pred: loss {self.name!r} expects predictions of shape (N, K), got shape "
                              f"{y_pred.shape}")

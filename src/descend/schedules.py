@@ -19,7 +19,9 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .checks import Interval, check
+import numpy as np
+
+from .checks import BOOLEAN, Interval, ListOf, check
 
 #: a learning rate, or a factor it is multiplied by: ≥ 0
 _RATE = Interval(float, 0.0)
@@ -89,7 +91,7 @@ class _RateOverSteps(LearningRateSchedule):
         self.initial_learning_rate = check("initial_learning_rate", initial_learning_rate, _RATE)
         self.decay_steps = check("decay_steps", decay_steps, _DURATION)
         self.decay_rate = check("decay_rate", decay_rate, _RATE)
-        self.staircase = bool(staircase)
+        self.staircase = check("staircase", staircase, BOOLEAN)
 
     def get_config(self) -> dict[str, Any]:
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
@@ -128,13 +130,18 @@ class StepDecay(LearningRateSchedule):
         return _scaled_power(self.initial_learning_rate, self.gamma, int(_step(step)) // self.step_size)
 
 
+def _listed(value: Any) -> Any:
+    """A 1-D NumPy array as the list it holds (a list or tuple, or anything else, as it is)."""
+    return value.tolist() if isinstance(value, np.ndarray) and value.ndim == 1 else value
+
+
 class PiecewiseConstantDecay(LearningRateSchedule):
     """``values[0]`` for step ≤ boundaries[0], ``values[i]`` for boundaries[i−1] < step ≤ boundaries[i],
     ``values[-1]`` after the last boundary (Keras: each boundary belongs to the interval on its left)."""
 
     def __init__(self, boundaries: Sequence[float], values: Sequence[float]) -> None:
-        self.boundaries = [check(f"boundaries[{i}]", b, Interval(float)) for i, b in enumerate(boundaries)]
-        self.values = [check(f"values[{i}]", v, _RATE) for i, v in enumerate(values)]
+        self.boundaries = check("boundaries", _listed(boundaries), ListOf(Interval(float), "a list of steps"))
+        self.values = check("values", _listed(values), ListOf(_RATE, "a list of learning rates"))
         if len(self.values) != len(self.boundaries) + 1:
             raise ValueError(f"values: expected len(boundaries) + 1 = {len(self.boundaries) + 1} values, "
                              f"got {len(self.values)}")
@@ -164,7 +171,7 @@ class PolynomialDecay(LearningRateSchedule):
         self.decay_steps = check("decay_steps", decay_steps, _DURATION)
         self.end_learning_rate = check("end_learning_rate", end_learning_rate, _RATE)
         self.power = check("power", power, Interval(float, 0.0))
-        self.cycle = bool(cycle)
+        self.cycle = check("cycle", cycle, BOOLEAN)
 
     def get_config(self) -> dict[str, Any]:
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,

@@ -185,7 +185,8 @@ class Optimizer:
                             f"expected some of {accepted}")
         self.flavor = check_choice("flavor", get_flavor() if flavor is None else flavor, FLAVORS)
         self.learning_rate = self.default("learning_rate", learning_rate)
-        self.weight_decay = check_number("weight_decay", self.default("weight_decay", weight_decay) or 0.0,
+        decay = self.default("weight_decay", weight_decay)
+        self.weight_decay = check_number("weight_decay", 0.0 if decay is None else decay,
                                          low=0.0)
         self.weight_decay_mode = check_choice(
             "weight_decay_mode", self.default("weight_decay_mode", _decay_mode(weight_decay_mode,
