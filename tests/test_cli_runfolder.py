@@ -75,10 +75,12 @@ def test_open_removes_what_a_killed_run_left(tmp_path):
     (tmp_path / ".run-stray").mkdir()
     (tmp_path / ".run-stray" / "model.safetensors").write_bytes(b"half")
     (tmp_path / ".model.safetensors.abc.tmp").write_bytes(b"half")
-    os.symlink(".run-stray", tmp_path / ".current.run-stray.tmp")  # the link a killed switch left
+    os.symlink(".run-stray", tmp_path / "..current..run-stray.tmp")  # the link a killed switch left
+    os.symlink(".current/history.csv", tmp_path / ".history.csv.link.tmp")
+    (tmp_path / ".notes.tmp").write_text("mine")  # a user's own file: not descend's to remove
     with RunFolder(tmp_path):
         assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-            [".current", LOCK, kept, "history.csv"])
+            [".current", LOCK, kept, "history.csv", ".notes.tmp"])
 
 
 # ------------------------------------------------------------------------------------------ lock

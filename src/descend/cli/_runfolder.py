@@ -40,6 +40,9 @@ CURRENT = ".current"
 VERSION_PREFIX = ".run-"
 #: the files of a run, in the order they are written (the names a user reads)
 FILES = ("model.safetensors", "history.csv", "history.json", "results.json", "curves.png")
+#: the temporary names descend writes in the folder (a switch's link, a name's link, an atomic
+#: save's file): only these are strays; a user's own ``.notes.tmp`` is left alone
+_TEMP_PREFIXES = (f".{CURRENT}.", *(f".{name}." for name in FILES))
 
 
 class RunFolder:
@@ -116,7 +119,7 @@ class RunFolder:
         removed = []
         for entry in self.path.iterdir():
             stray_version = entry.name.startswith(VERSION_PREFIX) and entry.name != current
-            stray_temp = entry.name.startswith(".") and entry.name.endswith(".tmp")
+            stray_temp = entry.name.endswith(".tmp") and entry.name.startswith(_TEMP_PREFIXES)
             if not (stray_version or stray_temp):
                 continue
             if entry.is_dir() and not entry.is_symlink():
