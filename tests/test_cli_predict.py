@@ -143,3 +143,28 @@ def test_target_names_shorter_than_the_outputs_is_a_damaged_model(flowers, tmp_p
     assert capsys.readouterr().err == (
         f"descend predict: error: {damaged}: the data pipeline stored with the model is damaged: "
         f"'n_classes' and 'target_names' do not fit the model's 3 outputs\n")
+
+
+def test_predict_writes_through_a_link_and_into_a_pipe_without_replacing_them(flowers, tmp_path, capsys):
+    # the atomic rename replaced the link by a plain file, and a device or FIFO (/dev/null as root:
+    # the device node itself) by a regular file
+    import os
+    import threading
+    model_dir, rows = flowers
+    inputs = write_csv(tmp_path / "in.csv", ["b", "a"], [[r[2], r[0]] for r in rows[:3]])
+    target = tmp_path / "kept" / "predictions.csv"
+    target.parent.mkdir()
+    link = tmp_path / "link.csv"
+    os.symlink(target, link)
+    assert main(["predict", "--model", str(model_dir), "--csv", str(inputs), "--output", str(link)]) == 0
+    assert link.is_symlink() and target.read_text().startswith("prediction,")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    assert main(["predict", "--model", str(model_dir), "--csv", str(inputs), "--output", str(fifo)]) == 0
+    reader.join(timeout=30)
+    assert got and got[0].startswith(b"prediction,") and len(got[0].splitlines()) == 4
+    assert fifo.is_fifo()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

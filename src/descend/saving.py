@@ -165,6 +165,10 @@ def atomic_write_bytes(path: PathLike, data: bytes, *, like: PathLike | None = N
     umask's). An OSError (disk full, read-only file system, ...) names ``path``.
     """
     path = Path(path)
+    if is_stream(path):
+        return _write_through(path, data)
+    if path.is_symlink():  # write where the link points and keep the link (os.replace would not)
+        path = Path(os.path.realpath(path))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         mode = new_file_mode(path, like)
@@ -185,6 +189,27 @@ def atomic_write_bytes(path: PathLike, data: bytes, *, like: PathLike | None = N
             raise naming_path(exc, path) from None
         raise
     fsync_directory(path.parent)
+    return path
+
+
+def is_stream(path: PathLike) -> bool:
+    """Whether ``path`` (links followed) exists and is neither a regular file nor a folder: a
+    device such as /dev/null, a FIFO, /dev/stdout's pipe; written through, never replaced."""
+    try:
+        kind = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(kind) or stat.S_ISDIR(kind))
+
+
+def _write_through(path: Path, data: bytes) -> Path:
+    """``data`` written into a device or a pipe as it is (no rename can replace one atomically,
+    and as root it would replace /dev/null by a plain file)."""
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as exc:
+        raise naming_path(exc, path) from None
     return path
 
 

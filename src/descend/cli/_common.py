@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import saving
 from ..checks import keywords
 
 #: ``--schedule`` short names -> descend.schedules class names
@@ -279,6 +280,8 @@ def output_file(text: str, option: str) -> Path:
     path = Path(text)
     if path.is_dir():
         raise ValueError(f"{option}: expected a file name, got the folder {text!r}")
+    if saving.is_stream(path):  # /dev/stdout, /dev/null, a FIFO: written through
+        return path
     path.parent.mkdir(parents=True, exist_ok=True)
     if not os.access(path.parent, os.W_OK):
         code = errno.EROFS if os.statvfs(path.parent).f_flag & os.ST_RDONLY else errno.EACCES
