@@ -415,3 +415,10 @@ def test_a_layer_without_parameters_has_no_weights():
 def test_set_weights_on_an_unbuilt_layer_is_named():
     with pytest.raises(ValueError, match="layer 'd': not built yet"):
         Dense(2, name="d").set_weights([np.zeros((1, 2)), np.zeros(2)])
+
+
+def test_a_softmax_over_one_unit_is_refused():
+    # it is 1 whatever its input: fit reported loss 0 and learnt nothing (issue 15: one class)
+    with pytest.raises(ValueError, match="units: a softmax over 1 unit is 1 whatever its input"):
+        Dense(1, activation="softmax")
+    assert Dense(2, activation="softmax").units == 2

@@ -211,6 +211,9 @@ class Dense(Layer):
             raise TypeError(f"use_bias: expected True or False, got {use_bias!r}")
         self.units = int(units)
         self.activation = activations.get(activation)
+        if self.units == 1 and getattr(self.activation, "name", None) == "softmax":
+            raise ValueError("units: a softmax over 1 unit is 1 whatever its input (nothing to learn, "
+                             "loss 0); use activation='sigmoid' for one output, or one unit per class")
         self.use_bias = bool(use_bias)
         kernel_init, bias_init = initializers.get(kernel_initializer), initializers.get(bias_initializer)
         if kernel_init is None or bias_init is None:
