@@ -72,15 +72,16 @@ def test_open_removes_what_a_killed_run_left(tmp_path):
     with RunFolder(tmp_path) as folder:
         folder.commit({"history.csv": b"x"})
         kept = folder.current()
-    (tmp_path / ".run-stray").mkdir()
-    (tmp_path / ".run-stray" / "model.safetensors").write_bytes(b"half")
+    (tmp_path / ".run-stray_01").mkdir()
+    (tmp_path / ".run-stray_01" / "model.safetensors").write_bytes(b"half")
     (tmp_path / ".model.safetensors.abc.tmp").write_bytes(b"half")
-    os.symlink(".run-stray", tmp_path / "..current..run-stray.tmp")  # the link a killed switch left
+    os.symlink(".run-stray_01", tmp_path / "..current..run-stray_01.tmp")  # the link a killed switch left
     os.symlink(".current/history.csv", tmp_path / ".history.csv.link.tmp")
-    (tmp_path / ".notes.tmp").write_text("mine")  # a user's own file: not descend's to remove
+    (tmp_path / ".notes.tmp").write_text("mine")  # a user's own files: not descend's to remove
+    (tmp_path / ".run-cache").mkdir()
     with RunFolder(tmp_path):
         assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-            [".current", LOCK, kept, "history.csv", ".notes.tmp"])
+            [".current", LOCK, kept, "history.csv", ".notes.tmp", ".run-cache"])
 
 
 # ------------------------------------------------------------------------------------------ lock

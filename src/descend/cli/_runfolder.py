@@ -27,6 +27,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
@@ -43,6 +44,8 @@ FILES = ("model.safetensors", "history.csv", "history.json", "results.json", "cu
 #: the temporary names descend writes in the folder (a switch's link, a name's link, an atomic
 #: save's file): only these are strays; a user's own ``.notes.tmp`` is left alone
 _TEMP_PREFIXES = (f".{CURRENT}.", *(f".{name}." for name in FILES))
+#: a version folder's name as tempfile.mkdtemp makes it (a user's own .run-cache is left alone)
+_VERSION_NAME = re.compile(re.escape(VERSION_PREFIX) + r"[a-z0-9_]{8}")
 
 
 class RunFolder:
@@ -118,7 +121,7 @@ class RunFolder:
         current = self.current()
         removed = []
         for entry in self.path.iterdir():
-            stray_version = entry.name.startswith(VERSION_PREFIX) and entry.name != current
+            stray_version = _VERSION_NAME.fullmatch(entry.name) is not None and entry.name != current
             stray_temp = entry.name.endswith(".tmp") and entry.name.startswith(_TEMP_PREFIXES)
             if not (stray_version or stray_temp):
                 continue
