@@ -168,3 +168,20 @@ def test_predict_writes_through_a_link_and_into_a_pipe_without_replacing_them(fl
     assert got and got[0].startswith(b"prediction,") and len(got[0].splitlines()) == 4
     assert fifo.is_fifo()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_predict_refuses_a_csv_too_large_for_the_memory_limit_before_reading_it(flowers, tmp_path, capsys,
+                                                                               monkeypatch):
+    # read cell by cell it takes ~30x the file: a CSV of half the memory would have been read anyway
+    model_dir, rows = flowers
+    big = write_csv(tmp_path / "big.csv", ["b", "a"], [[r[2], r[0]] for r in rows] * 400)  # ~0.4 MB
+    monkeypatch.setenv("DESCEND_MEMORY_LIMIT", "4MiB")
+    assert main(["predict", "--model", str(model_dir), "--csv", str(big), "--output",
+                 str(tmp_path / "o.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "--csv: predicting the " in err and "of big.csv (read cell by cell) would need" in err
+    assert "more than the memory limit of 4.0 MiB (set by DESCEND_MEMORY_LIMIT)" in err
+    assert not (tmp_path / "o.csv").exists()
+    small = write_csv(tmp_path / "small.csv", ["b", "a"], [[r[2], r[0]] for r in rows[:5]])
+    assert main(["predict", "--model", str(model_dir), "--csv", str(small), "--output",
+                 str(tmp_path / "o.csv")]) == 0

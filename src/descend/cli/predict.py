@@ -10,6 +10,7 @@ The output is written atomically (temporary file, then rename).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io as stdio
 import math
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import check_memory, format_bytes
 from ..datasets import MISSING
 from ..saving import atomic_write_text
 from . import _common as common
@@ -47,8 +49,17 @@ def read_features(path: Path, cli: dict[str, Any]) -> tuple[list[str], list[list
     return header, rows, X
 
 
+#: memory per byte of the input CSV: its text, a str per cell, the rows, X, the output's text
+READ_BYTES_PER_BYTE = 40
+
+
 def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
-    """The header (names stripped) and the rows that are not blank."""
+    """The header (names stripped) and the rows that are not blank; a file whose reading would
+    take more than the memory limit is refused first, with the size."""
+    with contextlib.suppress(OSError):  # a missing file is named below
+        size = path.stat().st_size
+        check_memory("--csv", READ_BYTES_PER_BYTE * size,
+                     f"predicting the {format_bytes(size)} of {path.name} (read cell by cell)")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
