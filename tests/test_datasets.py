@@ -647,3 +647,12 @@ def test_a_stream_that_never_ends_is_refused(monkeypatch):
     monkeypatch.setenv("DESCEND_MEMORY_LIMIT", "1MiB")
     with pytest.raises(ValueError, match=r"path: /dev/zero gave more than 4.0 MiB without ending"):
         D.load_csv("/dev/zero", "y")
+
+
+def test_a_csv_that_is_not_utf8_is_named(tmp_path):
+    # the decoder's own message ("'utf-8' codec can't decode byte 0xe9 in position 8") named no file
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("a,b,y\n1,é,0\n2,3,1\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"latin1\.csv: not a UTF-8 text file \(invalid continuation byte: "
+                                         r"byte b'\\xe9'\); save it as UTF-8"):
+        D.load_csv(path, "y")

@@ -568,7 +568,11 @@ def load_csv(path: str | os.PathLike[str], target: str, *, task: str | None = No
         else:  # something the fast reader does not take as it is: read cell by cell, for the message
             check_memory("path", SLOW_BYTES_PER_BYTE * readable.stat().st_size,
                          f"reading {path.name} cell by cell (it is irregular somewhere)")
-            header, X, (y, kind, target_names) = _read_slow(readable, target, task, dtype)
+            try:
+                header, X, (y, kind, target_names) = _read_slow(readable, target, task, dtype)
+            except UnicodeDecodeError as exc:  # the fast reader took it as irregular
+                raise ValueError(f"{path}: not a UTF-8 text file ({exc.reason}: byte "
+                                 f"{exc.object[exc.start:exc.start + 1]!r}); save it as UTF-8") from None
     t = header.index(target)
     return Dataset(X=X, y=y, task=kind,
                    n_classes=None if target_names is None else len(target_names),
