@@ -255,3 +255,15 @@ def test_a_copy_without_the_hidden_entries_is_named_as_such(tmp_path, capsys):
     assert "cp -r DIR DEST" in err and len(err.strip().splitlines()) == 1
     with pytest.raises(FileNotFoundError, match="without its hidden entries"):
         descend.load_model(copy)
+
+
+def test_a_lock_file_that_is_a_link_is_not_followed(tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    os.symlink(elsewhere, run / LOCK)  # os.open(O_CREAT) created the file it points to
+    assert main(["train", *MOONS, "--epochs", "1", "--out", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert "run/.descend.lock' is a symbolic link; descend does not follow it" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not elsewhere.exists()

@@ -66,7 +66,12 @@ class RunFolder:
             raise ValueError(f"{self.option}: expected a folder, got the file {str(self.path)!r}")
         self._created = not self.path.exists()
         self.path.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+        # O_NOFOLLOW: a lock file that is a link (a folder from someone else) must not create or
+        # open the file it points to
+        if (self.path / LOCK).is_symlink():
+            raise ValueError(f"{self.option}: {str(self.path / LOCK)!r} is a symbolic link; descend "
+                             f"does not follow it (remove it, or choose another folder)")
+        fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
