@@ -267,3 +267,25 @@ def test_a_lock_file_that_is_a_link_is_not_followed(tmp_path, capsys):
     assert "run/.descend.lock' is a symbolic link; descend does not follow it" in err
     assert len(err.strip().splitlines()) == 1
     assert not elsewhere.exists()
+
+
+def test_a_save_stopped_before_its_switch_keeps_an_older_folders_files(tmp_path, monkeypatch):
+    # the names were replaced by links into a .current that did not exist yet: a full disk (or a
+    # kill) before the switch left links to nothing, and the older run's files were gone
+    import errno
+    for name in ("model.safetensors", "history.csv"):
+        (tmp_path / name).write_bytes(b"old " + name.encode())
+
+    def full(self, version):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(RunFolder, "_switch", full)
+    with RunFolder(tmp_path) as folder, pytest.raises(OSError, match="No space left"):
+        folder.commit({"model.safetensors": b"new", "history.csv": b"new"})
+    assert (tmp_path / "model.safetensors").read_bytes() == b"old model.safetensors"
+    assert (tmp_path / "history.csv").read_bytes() == b"old history.csv"
+    monkeypatch.undo()
+    with RunFolder(tmp_path) as folder:  # the next save goes through
+        folder.commit({"model.safetensors": b"new"})
+    assert _names(tmp_path) == ["model.safetensors"]
+    assert (tmp_path / "model.safetensors").read_bytes() == b"new"

@@ -81,23 +81,44 @@ class RunFolder:
                 from None
         self._lock = fd
         try:
-            self._adopt_copied_current()
+            self._adopt()
             self.clean()
         except BaseException:
             self.close()
             raise
         return self
 
-    def _adopt_copied_current(self) -> None:
-        """A copy that followed the links (``cp -rL``, ``scp -r``, an archive without links)
-        holds ``.current`` as a plain folder, which no rename of a link can replace: it becomes
-        a version folder again and ``.current`` a link to it (the other, duplicate version
-        folders are then strays). Only under the lock."""
+    def _adopt(self) -> None:
+        """Make what the folder holds the current version before anything replaces it. Only
+        under the lock.
+
+        * A copy that followed the links (``cp -rL``, ``scp -r``, an archive without links)
+          holds ``.current`` as a plain folder, which no rename of a link can replace: it
+          becomes a version folder again (the duplicate version folders are then strays).
+        * A folder of plain files (an older descend's) gets a version folder holding them (hard
+          links, else copies): the links a save puts in their place then read the old files
+          until its switch. Without it, a save stopped between the links and the switch (a full
+          disk, a kill) left links to nothing and the old run lost.
+        """
         link = self.path / CURRENT
-        if link.is_symlink() or not link.is_dir():
+        if link.is_symlink():
             return
-        version = Path(tempfile.mkdtemp(prefix=VERSION_PREFIX, dir=self.path))
-        os.replace(link, version)  # an empty folder of ours: the rename replaces it
+        if link.is_dir():
+            version = Path(tempfile.mkdtemp(prefix=VERSION_PREFIX, dir=self.path))
+            os.replace(link, version)  # an empty folder of ours: the rename replaces it
+        else:
+            plain = [name for name in FILES
+                     if (self.path / name).is_file() and not (self.path / name).is_symlink()]
+            if not plain:
+                return
+            version = Path(tempfile.mkdtemp(prefix=VERSION_PREFIX, dir=self.path))
+            os.chmod(version, 0o777 & ~saving.current_umask())
+            for name in plain:
+                try:
+                    os.link(self.path / name, version / name)
+                except OSError:  # a file system without hard links
+                    shutil.copy2(self.path / name, version / name)
+            saving.fsync_directory(version)
         os.symlink(version.name, link)
         saving.fsync_directory(self.path)
 
