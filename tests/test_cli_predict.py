@@ -185,3 +185,27 @@ def test_predict_refuses_a_csv_too_large_for_the_memory_limit_before_reading_it(
     small = write_csv(tmp_path / "small.csv", ["b", "a"], [[r[2], r[0]] for r in rows[:5]])
     assert main(["predict", "--model", str(model_dir), "--csv", str(small), "--output",
                  str(tmp_path / "o.csv")]) == 0
+
+
+@pytest.mark.parametrize("mode", ["wb", "ab"])
+def test_predict_to_dev_stdout_writes_where_the_shell_opened_it(flowers, tmp_path, mode):
+    # '> file' and '>> file': opened anew, /dev/stdout truncated the shell's file ('>>' lost what
+    # was there) or wrote at another offset than our own prints ('>': the CSV overwritten)
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    model_dir, rows = flowers
+    inputs = write_csv(tmp_path / "in.csv", ["b", "a"], [[r[2], r[0]] for r in rows[:3]])
+    log = tmp_path / "log.csv"
+    log.write_text("old line\n")
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": src, "MPLBACKEND": "Agg"}
+    with open(log, mode) as out:
+        done = subprocess.run([sys.executable, "-m", "descend", "predict", "--model", str(model_dir), "--csv",
+                               str(inputs), "--output", "/dev/stdout"], stdout=out, stderr=subprocess.PIPE,
+                              env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = log.read_text().splitlines()
+    assert lines[:1] == (["old line"] if mode == "ab" else ["prediction,p_setosa,p_versicolor,p_virginica"])
+    assert len(lines) == (6 if mode == "ab" else 5) and lines[-1] == "wrote 3 predictions to /dev/stdout"

@@ -76,6 +76,7 @@ import math
 import os
 import stat
 import struct
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -194,7 +195,11 @@ def atomic_write_bytes(path: PathLike, data: bytes, *, like: PathLike | None = N
 
 def is_stream(path: PathLike) -> bool:
     """Whether ``path`` (links followed) exists and is neither a regular file nor a folder: a
-    device such as /dev/null, a FIFO, /dev/stdout's pipe; written through, never replaced."""
+    device such as /dev/null, a FIFO, /dev/stdout's pipe; written through, never replaced. A
+    process's own descriptors (/dev/stdout, /dev/fd/N) are streams even on a regular file: the
+    shell opened it (perhaps to append), and a rename would write beside it."""
+    if str(path).startswith(("/dev/std", "/dev/fd/", "/proc/self/fd/")):
+        return True
     try:
         kind = os.stat(path).st_mode
     except OSError:
@@ -205,12 +210,33 @@ def is_stream(path: PathLike) -> bool:
 def _write_through(path: Path, data: bytes) -> Path:
     """``data`` written into a device or a pipe as it is (no rename can replace one atomically,
     and as root it would replace /dev/null by a plain file)."""
+    fd = _own_descriptor(path)
     try:
-        with open(path, "wb") as f:
-            f.write(data)
+        if fd is None:
+            with open(path, "wb") as f:
+                f.write(data)
+        else:  # through the descriptor itself: its offset is shared with what else we print
+            sys.stdout.flush()
+            sys.stderr.flush()
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
     except OSError as exc:
         raise naming_path(exc, path) from None
     return path
+
+
+def _own_descriptor(path: Path) -> int | None:
+    """The descriptor ``path`` names when it is one of this process's (/dev/stdout, /dev/fd/3):
+    opened anew it would truncate the shell's file ('>') or write at another offset."""
+    text = str(path)
+    named = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+    if text in named:
+        return named[text]
+    for prefix in ("/dev/fd/", "/proc/self/fd/"):
+        if text.startswith(prefix) and text[len(prefix):].isdigit():
+            return int(text[len(prefix):])
+    return None
 
 
 def atomic_write_text(path: PathLike, text: str, *, like: PathLike | None = None) -> Path:
