@@ -422,3 +422,12 @@ def test_a_softmax_over_one_unit_is_refused():
     with pytest.raises(ValueError, match="units: a softmax over 1 unit is 1 whatever its input"):
         Dense(1, activation="softmax")
     assert Dense(2, activation="softmax").units == 2
+
+
+def test_an_initializer_returning_the_wrong_shape_names_the_argument():
+    # "initializer <lambda>: expected an array of shape (2, 3), got shape ()" named no argument
+    with pytest.raises(ValueError, match=r"kernel_initializer: initializer <lambda>: expected an array of "
+                                         r"shape \(2, 3\), got shape \(\)"):
+        Sequential([Input(2), Dense(3, kernel_initializer=lambda *a: 0.1)])
+    with pytest.raises(ValueError, match=r"bias_initializer: initializer <lambda>"):
+        Sequential([Input(2), Dense(3, bias_initializer=lambda *a: [0.1])])

@@ -169,6 +169,18 @@ class Layer:
             p[...] = w
 
 
+def _drawn(arg: str, initializer: Any, shape: tuple[int, ...], rng: np.random.Generator,
+           dtype: np.dtype) -> np.ndarray:
+    """``initializer(shape, rng, dtype)`` as an array of ``dtype``; what it refuses (a user's
+    callable returning the wrong shape) names ``arg``."""
+    try:
+        return np.asarray(initializer(shape, rng, dtype), dtype=dtype)
+    except (ValueError, TypeError) as exc:
+        if str(exc).startswith(arg):
+            raise
+        raise type(exc)(f"{arg}: {exc}") from None
+
+
 class Dense(Layer):
     """A fully connected layer: z = x·W + b, a = f(z).
 
@@ -235,10 +247,11 @@ class Dense(Layer):
 
     def build(self, input_dim: int, rng: np.random.Generator, dtype: np.dtype) -> int:
         self.input_dim, self.output_dim = int(input_dim), self.units
-        kernel = np.asarray(self.kernel_initializer((self.input_dim, self.units), rng, dtype), dtype=dtype)
+        kernel = _drawn("kernel_initializer", self.kernel_initializer, (self.input_dim, self.units),
+                        rng, dtype)
         self.params, self.param_names = [kernel], ["kernel"]
         if self.use_bias:
-            self.params.append(np.asarray(self.bias_initializer((self.units,), rng, dtype), dtype=dtype))
+            self.params.append(_drawn("bias_initializer", self.bias_initializer, (self.units,), rng, dtype))
             self.param_names.append("bias")
         self.grads = [np.zeros_like(p) for p in self.params]
         return self.units
