@@ -21,6 +21,7 @@ from safetensors.numpy import load_file, save_file
 
 import descend
 from descend import Dense, Input, Sequential, saving
+from descend.model import load_checkpoint
 
 
 def _trained(seed: int = 0, epochs: int = 2) -> Sequential:
@@ -581,3 +582,14 @@ def test_load_weights_reads_a_model_checkpoint_with_its_checks(tmp_path):
     file.write_bytes(bytes(blob))
     with pytest.raises(ValueError, match="damaged"):
         other.load_weights(file)
+
+
+def test_a_loaded_model_saved_again_keeps_its_extra_data(tmp_path):
+    model = Sequential([Input(2), Dense(1, activation="sigmoid")], seed=0)
+    model.compile("sgd", "binary_crossentropy")
+    model.save(tmp_path / "a", extra={"pipeline": {"mean": [1.0, 2.0]}})
+    descend.load_model(tmp_path / "a").save(tmp_path / "b")
+    assert load_checkpoint(tmp_path / "b")[1] == {"pipeline": {"mean": [1.0, 2.0]}}
+    loaded, _ = load_checkpoint(tmp_path / "b")
+    loaded.save(tmp_path / "c", extra={"other": 1})                 # given: it replaces the old one
+    assert load_checkpoint(tmp_path / "c")[1] == {"other": 1}

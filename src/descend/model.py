@@ -93,6 +93,9 @@ class Sequential:
         self.history: History | None = None
         self._init_rng = np.random.default_rng([self.seed, 0])
         self._step: TrainingStep | None = None
+        #: the ``extra`` data of the file this model was loaded from, saved again by :meth:`save`
+        #: unless it is given (the CLI's data pipeline stays with the model)
+        self._extra: dict[str, Any] = {}
         for layer in [] if layers is None else check("layers", layers, _LAYERS):
             self.add(layer)
 
@@ -509,13 +512,15 @@ class Sequential:
     def save(self, path: Any, *, extra: dict[str, Any] | None = None) -> Any:
         """Save weights, architecture, compile config, optimizer and RNG state, epoch and history
         atomically to ``path`` (a directory, or a ``.safetensors`` file); see :mod:`descend.saving`.
-        ``descend.load_model(path)`` restores a model that resumes training bit for bit.
+        ``descend.load_model(path)`` restores a model that resumes training bit for bit. Without
+        ``extra``, a loaded model keeps the ``extra`` data of the file it came from (a model of
+        ``descend train`` keeps its data pipeline, so ``descend evaluate`` still reads it).
 
         A path ending in ``.keras`` (or ``.h5``) is refused: descend writes its own format, which
         Keras cannot read, not a Keras archive."""
         _refuse_keras_suffix(path, "model.save", "a directory (e.g. 'runs/model') or a file ending in "
                                                  "'.safetensors'")
-        return saving.save_model(self, path, extra=extra)
+        return saving.save_model(self, path, extra=getattr(self, "_extra", {}) if extra is None else extra)
 
     def save_weights(self, path: Any) -> Any:
         """Save the weights alone, atomically, to ``path`` (a file ending in ``.safetensors``,
@@ -641,7 +646,9 @@ def load_checkpoint(path: saving.PathLike) -> tuple[Sequential, dict[str, Any]]:
     except (KeyError, TypeError, ValueError) as exc:
         raise checkpoint.fail(f"architecture: cannot rebuild the model ({type(exc).__name__}: {exc})") \
             from None
-    return model, saving.restore(model, checkpoint)
+    extra = saving.restore(model, checkpoint)
+    model._extra = extra
+    return model, extra
 
 
 def load_model(path: saving.PathLike) -> Sequential:
