@@ -4,7 +4,7 @@ import signal
 import subprocess
 import sys
 
-import httpx
+import httpx2 as httpx
 
 from descend.cli import build_parser
 

@@ -2,7 +2,7 @@
 import contextlib
 import threading
 
-import httpx
+import httpx2 as httpx
 import pytest
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
