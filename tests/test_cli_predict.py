@@ -9,7 +9,7 @@ import pytest
 
 import descend
 from cli_runs import write_csv
-from descend.cli import main
+from descend.cli import main, predict
 from descend.cli.predict import read_features
 
 
@@ -170,21 +170,58 @@ def test_predict_writes_through_a_link_and_into_a_pipe_without_replacing_them(fl
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_predict_refuses_a_csv_too_large_for_the_memory_limit_before_reading_it(flowers, tmp_path, capsys,
-                                                                               monkeypatch):
-    # read cell by cell it takes ~30x the file: a CSV of half the memory would have been read anyway
+def test_predict_streams_a_csv_larger_than_reading_it_cell_by_cell_would_allow(flowers, tmp_path, capsys,
+                                                                              monkeypatch):
+    # read whole, cell by cell, it took ~30x the file and was refused above the memory limit: a
+    # 0.4 MB CSV under a 4 MiB limit; read, predicted and written in chunks it needs a chunk's memory
     model_dir, rows = flowers
-    big = write_csv(tmp_path / "big.csv", ["b", "a"], [[r[2], r[0]] for r in rows] * 400)  # ~0.4 MB
+    monkeypatch.setattr(predict, "CHUNK_ROWS", 4096)
     monkeypatch.setenv("DESCEND_MEMORY_LIMIT", "4MiB")
-    assert main(["predict", "--model", str(model_dir), "--csv", str(big), "--output",
-                 str(tmp_path / "o.csv")]) == 2
-    err = capsys.readouterr().err
-    assert "--csv: predicting the " in err and "of big.csv (read cell by cell) would need" in err
-    assert "more than the memory limit of 4.0 MiB (set by DESCEND_MEMORY_LIMIT)" in err
-    assert not (tmp_path / "o.csv").exists()
-    small = write_csv(tmp_path / "small.csv", ["b", "a"], [[r[2], r[0]] for r in rows[:5]])
-    assert main(["predict", "--model", str(model_dir), "--csv", str(small), "--output",
-                 str(tmp_path / "o.csv")]) == 0
+    big = write_csv(tmp_path / "big.csv", ["b", "a"], [[r[2], r[0]] for r in rows] * 400)  # ~0.4 MB
+    lines = big.read_text().splitlines()
+    irregular = tmp_path / "irregular.csv"  # a row of empty cells: read by the csv module from there
+    irregular.write_text("\n".join(lines[:5000] + [","] + lines[5000:]) + "\n")
+    for data in (big, irregular):
+        assert main(["predict", "--model", str(model_dir), "--csv", str(data), "--output",
+                     str(tmp_path / "o.csv")]) == 0, capsys.readouterr().err
+        assert "wrote 24000 predictions" in capsys.readouterr().out
+        assert len((tmp_path / "o.csv").read_text().splitlines()) == 24001
+
+
+@pytest.mark.parametrize("blank_row", [None, 5000, 12000])
+def test_predictions_written_in_chunks_are_those_of_predict_on_the_whole_array(flowers, tmp_path, monkeypatch,
+                                                                              blank_row):
+    # 3 chunks and a part: read by pandas, or (from the chunk with a row of empty cells on) by the
+    # csv module; standardised, predicted and written chunk by chunk, bit for bit as predict(X)
+    from descend.cli import _common as common
+    model_dir, _ = flowers
+    monkeypatch.setattr(predict, "CHUNK_ROWS", 4096)
+    careful = predict._careful_chunks
+    skipped: list[int] = []
+
+    def spy(path, named, cli, skip):
+        skipped.append(skip)
+        return careful(path, named, cli, skip)
+
+    monkeypatch.setattr(predict, "_careful_chunks", spy)
+    rng = np.random.default_rng(0)
+    X = np.round(rng.normal(3.0, 2.0, size=(3 * 4096 + 100, 2)), 6)
+    cells = [[repr(float(b)), f"id {i}, \"q\"", f" {a}"] for i, (a, b) in enumerate(X)]
+    inputs = write_csv(tmp_path / "in.csv", ["b", "id", "a"], cells)
+    if blank_row is not None:
+        lines = inputs.read_text().splitlines(keepends=True)
+        inputs.write_text("".join(lines[:blank_row] + [",,\n"] + lines[blank_row:]))
+    out = tmp_path / "out.csv"
+    assert main(["predict", "--model", str(model_dir), "--csv", str(inputs), "--output", str(out),
+                 "--include-input"]) == 0
+    model, cli = common.load_trained(model_dir)
+    expected = model.predict(common.standardize(cli, X)).astype(np.float64)
+    got = list(csv.reader(out.open(newline="")))
+    assert got[0] == ["b", "id", "a", "prediction", "p_setosa", "p_versicolor", "p_virginica"]
+    assert [row[:3] for row in got[1:]] == cells  # the input cells as they were written
+    probs = np.array([[float(v) for v in row[4:]] for row in got[1:]])
+    assert probs.tobytes() == expected.tobytes()
+    assert skipped == ([] if blank_row is None else [(blank_row - 1) // 4096 * 4096])
 
 
 @pytest.mark.parametrize("mode", ["wb", "ab"])
@@ -209,3 +246,22 @@ def test_predict_to_dev_stdout_writes_where_the_shell_opened_it(flowers, tmp_pat
     lines = log.read_text().splitlines()
     assert lines[:1] == (["old line"] if mode == "ab" else ["prediction,p_setosa,p_versicolor,p_virginica"])
     assert len(lines) == (6 if mode == "ab" else 5) and lines[-1] == "wrote 3 predictions to /dev/stdout"
+
+
+def test_predict_reads_a_pipe(flowers, tmp_path):
+    # a pipe cannot be read twice: it is copied to a temporary file, read by pandas, and by the csv
+    # module from the first irregular chunk on (here a row of empty cells)
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    model_dir, rows = flowers
+    text = "b,a\n" + "".join(f"{r[2]},{r[0]}\n" for r in rows[:3]) + ",\n" + f"{rows[3][2]},{rows[3][0]}\n"
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": src, "MPLBACKEND": "Agg"}
+    done = subprocess.run([sys.executable, "-m", "descend", "predict", "--model", str(model_dir), "--csv",
+                           "/dev/stdin", "--output", str(tmp_path / "o.csv")], input=text.encode(),
+                          capture_output=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert b"wrote 4 predictions" in done.stdout
+    assert len((tmp_path / "o.csv").read_text().splitlines()) == 5

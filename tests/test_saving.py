@@ -500,6 +500,28 @@ def test_an_os_error_while_writing_names_the_file(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []  # the temporary file is gone
 
 
+def test_atomic_writer_commits_its_parts_at_the_end_and_nothing_on_an_error(tmp_path):
+    # for a file written in parts (descend predict, chunk by chunk): the old content stays until
+    # the block ends; an exception in the block leaves it, and no temporary file
+    target = tmp_path / "out.csv"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    with saving.atomic_writer(target) as f:
+        f.write(b"a\n")
+        assert target.read_text() == "old\n"
+        f.write(b"b\n")
+    assert target.read_text() == "a\nb\n" and stat.S_IMODE(target.stat().st_mode) == 0o640
+    with pytest.raises(RuntimeError, match="half-way"), saving.atomic_writer(target) as f:
+        f.write(b"c\n")
+        raise RuntimeError("half-way")
+    assert target.read_text() == "a\nb\n" and [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    with saving.atomic_writer(link) as f:
+        f.write(b"d\n")
+    assert link.is_symlink() and target.read_text() == "d\n" and saving.written_path(link) == target
+
+
 @given(st.binary(max_size=2000))
 def test_any_bytes_are_a_model_or_the_loaders_one_error(tmp_path_factory, data):
     file = tmp_path_factory.mktemp("any") / "x.safetensors"

@@ -78,9 +78,9 @@ import stat
 import struct
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -163,13 +163,34 @@ def atomic_write_bytes(path: PathLike, data: bytes, *, like: PathLike | None = N
 
     Readers, and a process killed half-way, see either the old content or the new one. The
     file gets :func:`new_file_mode` (that of ``like`` or of the file it replaces, else the
-    umask's). An OSError (disk full, read-only file system, ...) names ``path``.
+    umask's). An OSError (disk full, read-only file system, ...) names ``path``. Returns the
+    file written (where a link points); see :func:`atomic_writer` for writing in parts.
     """
+    with atomic_writer(path, like=like) as f:
+        f.write(data)
+    return written_path(path)
+
+
+def written_path(path: PathLike) -> Path:
+    """The file :func:`atomic_writer` writes for ``path``: ``path`` itself for a stream (written
+    through), where it points for a symbolic link (the link is kept), else ``path``."""
     path = Path(path)
+    if not is_stream(path) and path.is_symlink():
+        return Path(os.path.realpath(path))
+    return path
+
+
+@contextlib.contextmanager
+def atomic_writer(path: PathLike, *, like: PathLike | None = None) -> Iterator[BinaryIO]:
+    """A binary file to write ``path``'s new content into, in as many parts as wanted, committed
+    as :func:`atomic_write_bytes` commits (fsync, rename, fsync dir) when the ``with`` block
+    ends; an exception in the block removes the temporary file and leaves ``path`` as it was.
+    A stream (device, pipe, /dev/stdout) is written through as the parts come."""
     if is_stream(path):
-        return _write_through(path, data)
-    if path.is_symlink():  # write where the link points and keep the link (os.replace would not)
-        path = Path(os.path.realpath(path))
+        with _write_through(Path(path)) as stream:
+            yield stream
+        return
+    path = written_path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         mode = new_file_mode(path, like)
@@ -179,7 +200,7 @@ def atomic_write_bytes(path: PathLike, data: bytes, *, like: PathLike | None = N
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -190,7 +211,6 @@ def atomic_write_bytes(path: PathLike, data: bytes, *, like: PathLike | None = N
             raise naming_path(exc, path) from None
         raise
     fsync_directory(path.parent)
-    return path
 
 
 def is_stream(path: PathLike) -> bool:
@@ -207,23 +227,22 @@ def is_stream(path: PathLike) -> bool:
     return not (stat.S_ISREG(kind) or stat.S_ISDIR(kind))
 
 
-def _write_through(path: Path, data: bytes) -> Path:
-    """``data`` written into a device or a pipe as it is (no rename can replace one atomically,
+@contextlib.contextmanager
+def _write_through(path: Path) -> Iterator[BinaryIO]:
+    """A file writing into a device or a pipe as it is (no rename can replace one atomically,
     and as root it would replace /dev/null by a plain file)."""
     fd = _own_descriptor(path)
     try:
         if fd is None:
-            with open(path, "wb") as f:
-                f.write(data)
+            stream: BinaryIO = open(path, "wb")  # noqa: SIM115 - closed below
         else:  # through the descriptor itself: its offset is shared with what else we print
             sys.stdout.flush()
             sys.stderr.flush()
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            stream = os.fdopen(fd, "wb", closefd=False)
+        with stream:
+            yield stream
     except OSError as exc:
         raise naming_path(exc, path) from None
-    return path
 
 
 def _own_descriptor(path: Path) -> int | None:

@@ -5,23 +5,25 @@ as the target, are ignored — or exactly as many columns as features, taken in 
 inputs are standardised as in training. The output CSV has one row per input row:
 ``prediction`` (the class label, or the value for regression) and, for classification, the
 probability of each class (``p_<label>``); ``--include-input`` copies the input columns first.
-The output is written atomically (temporary file, then rename).
+The input is read, predicted and written :data:`CHUNK_ROWS` rows at a time (pandas' C parser
+while the file is regular, Python's csv module from the first irregular chunk on, for its
+messages), into a temporary file renamed over the output at the end (atomic).
 """
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import io as stdio
 import math
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..checks import check_memory, format_bytes
-from ..datasets import MISSING
-from ..saving import atomic_write_text
+from ..datasets import CELL_LIMIT, CSV_CHUNK_ROWS, MISSING, _Irregular, _scan, _seekable
+from ..saving import atomic_writer, written_path
 from . import _common as common
 
 EPILOG = """examples:
@@ -37,46 +39,135 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--include-input", action="store_true", help="copy the input columns into the output")
 
 
+#: data rows read, predicted and written at a time; a multiple of predict's batch (4096) so that
+#: the predictions are bit for bit those of ``model.predict`` on the whole array
+CHUNK_ROWS = CSV_CHUNK_ROWS
+
+#: a chunk: the header, the input rows as written (or None) and the features in training order
+Chunk = tuple[list[str], Any, np.ndarray]
+
+
 def read_features(path: Path, cli: dict[str, Any]) -> tuple[list[str], list[list[str]], np.ndarray]:
-    """(header, rows, X) of a CSV, X holding the model's features in training order."""
-    header, rows = _read_csv(path)
+    """(header, rows, X) of a whole CSV, X holding the model's features in training order."""
+    header: list[str] = []
+    rows: list[list[str]] = []
+    parts: list[np.ndarray] = []
+    with _seekable(_input_file(path)) as readable:
+        for chunk in _chunks(readable, path, cli):
+            header = chunk[0]
+            rows += [list(row) for row in chunk[1]]
+            parts.append(chunk[2])
+    return header, rows, np.concatenate(parts)
+
+
+def _input_file(path: Path) -> Path:
+    if not path.exists():
+        raise FileNotFoundError(f"--csv: no file {str(path)!r}")
+    if path.is_dir():
+        raise ValueError(f"--csv: expected a CSV file, got the directory {str(path)!r}")
+    return path
+
+
+def _chunks(readable: Path, path: Path, cli: dict[str, Any]) -> Iterator[Chunk]:
+    """The CSV in chunks of :data:`CHUNK_ROWS` rows: read by pandas' C parser while the file is
+    regular, then (from the first chunk with anything irregular on) by Python's csv module, which
+    names the column, data row and line of what is wrong."""
+    emitted = 0
+    try:
+        for chunk in _fast_chunks(readable, cli):
+            yield chunk
+            emitted += len(chunk[2])
+    except _Irregular:
+        yield from _careful_chunks(readable, path, cli, skip=emitted)
+
+
+def _fast_chunks(path: Path, cli: dict[str, Any]) -> Iterator[Chunk]:
+    """Chunks read by pandas' C parser; :class:`_Irregular` at the first chunk it does not take as
+    it is (a short or long row, a cell that is not a finite number, a cell over 128 kB, ...)."""
+    if _scan(path)[0] > CELL_LIMIT:
+        raise _Irregular
+    import pandas as pd  # lazy: `import descend` stays light
+
+    irregular = (pd.errors.ParserError, pd.errors.EmptyDataError, pd.errors.ParserWarning,
+                 pd.errors.DtypeWarning, ValueError, TypeError, OverflowError, csv.Error)
+    with path.open(newline="", encoding="utf-8-sig") as handle, warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        warnings.simplefilter("error", pd.errors.DtypeWarning)
+        try:
+            fields = next(csv.reader(iter(handle.readline, "")), None)
+        except irregular:
+            raise _Irregular from None
+        header = [f.strip() for f in fields or []]
+        if not any(header) or len(set(header)) != len(header):
+            raise _Irregular
+        columns = _feature_columns(path, header, list(cli["feature_names"]))
+        try:
+            reader = pd.read_csv(handle, header=None, names=list(range(len(header))), index_col=False,
+                                 engine="c", dtype=str, na_filter=False, skip_blank_lines=True,
+                                 chunksize=CHUNK_ROWS)  # every column: a long row is an error
+            rows = 0
+            for chunk in filter(len, reader):  # (pandas gives a file without rows as one empty chunk)
+                rows += len(chunk)
+                yield header, chunk.to_numpy(dtype=object), _fast_features(chunk, columns)
+        except irregular:
+            raise _Irregular from None
+    if not rows:  # the careful reader says so
+        raise _Irregular
+
+
+def _fast_features(chunk: Any, columns: list[int]) -> np.ndarray:
+    """The features of a chunk of texts (as Python's ``float`` reads them); :class:`_Irregular`
+    where a row is short (pandas fills its last cells with ''), a cell is not a finite number."""
+    if (chunk[chunk.columns[-1]] == "").any():
+        raise _Irregular
+    X = chunk[columns].to_numpy(dtype=object).astype(np.float64)
+    if not np.isfinite(X).all():
+        raise _Irregular
+    return X
+
+
+def _careful_chunks(path: Path, named: Path, cli: dict[str, Any], skip: int) -> Iterator[Chunk]:
+    """Chunks read cell by cell by Python's csv module, from data row ``skip`` + 1 on (the rows
+    before were read by the fast reader); a ValueError names the file, column, data row and line
+    of what is wrong."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = [h.strip() for h in next(reader, None) or []]
+            if not header:
+                raise ValueError(f"{named}: the file is empty (expected a header row)")
+            rows: list[list[str]] = []
+            count = 0
+            for row in reader:
+                if not any(cell.strip() for cell in row):
+                    continue
+                count += 1
+                if count > skip:
+                    rows.append(row)
+                if len(rows) == CHUNK_ROWS:
+                    yield header, rows, _careful_features(named, header, rows, count - len(rows), cli)
+                    rows = []
+        except csv.Error as exc:  # a cell over the csv module's 128 kB, a NUL
+            raise ValueError(f"{named}: line {reader.line_num}: {exc} (is it a CSV file?)") from None
+        except UnicodeDecodeError:
+            raise ValueError(f"{named}: not a UTF-8 text file") from None
+    if not count:
+        raise ValueError(f"{named}: no data rows below the header")
+    if rows:
+        yield header, rows, _careful_features(named, header, rows, count - len(rows), cli)
+
+
+def _careful_features(path: Path, header: list[str], rows: list[list[str]], before: int,
+                      cli: dict[str, Any]) -> np.ndarray:
+    """The features of ``rows`` (data rows ``before`` + 1, ...), each cell read by ``float``."""
     columns = _feature_columns(path, header, list(cli["feature_names"]))
     X = np.empty((len(rows), len(columns)), dtype=np.float64)
     for i, row in enumerate(rows):
         if len(row) != len(header):
-            raise ValueError(f"{path}: data row {i + 1} has {len(row)} cells, the header has {len(header)}")
-        X[i] = [_number(path, header[c], i + 1, row[c]) for c in columns]
-    return header, rows, X
-
-
-#: memory per byte of the input CSV: its text, a str per cell, the rows, X, the output's text
-READ_BYTES_PER_BYTE = 40
-
-
-def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
-    """The header (names stripped) and the rows that are not blank; a file whose reading would
-    take more than the memory limit is refused first, with the size."""
-    with contextlib.suppress(OSError):  # a missing file is named below
-        size = path.stat().st_size
-        check_memory("--csv", READ_BYTES_PER_BYTE * size,
-                     f"predicting the {format_bytes(size)} of {path.name} (read cell by cell)")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise FileNotFoundError(f"--csv: no file {str(path)!r}") from None
-    except UnicodeDecodeError:
-        raise ValueError(f"{path}: not a UTF-8 text file") from None
-    reader = csv.reader(stdio.StringIO(text))
-    try:
-        header = next(reader, None)
-        if not header:
-            raise ValueError(f"{path}: the file is empty (expected a header row)")
-        rows = [r for r in reader if any(cell.strip() for cell in r)]
-    except csv.Error as exc:  # a cell over the csv module's 128 kB, a NUL
-        raise ValueError(f"{path}: line {reader.line_num}: {exc} (is it a CSV file?)") from None
-    if not rows:
-        raise ValueError(f"{path}: no data rows below the header")
-    return [h.strip() for h in header], rows
+            raise ValueError(f"{path}: data row {before + i + 1} has {len(row)} cells, the header "
+                             f"has {len(header)}")
+        X[i] = [_number(path, header[c], before + i + 1, row[c]) for c in columns]
+    return X
 
 
 def _feature_columns(path: Path, header: list[str], wanted: list[str]) -> list[int]:
@@ -107,24 +198,36 @@ def _number(path: Path, column: str, row: int, cell: str) -> float:
 def run(args: argparse.Namespace) -> int:
     common.output_file(args.output, "--output")  # a path that cannot be written fails first
     model, cli = common.load_trained(args.model)
-    header, rows, X = read_features(Path(args.csv), cli)
+    path = Path(args.csv)
+    count = 0
+    with _seekable(_input_file(path)) as readable, atomic_writer(args.output) as sink:
+        for header, cells, X in _chunks(readable, path, cli):
+            names, values = _predictions(model, cli, X)
+            buffer = stdio.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            if not count:
+                writer.writerow((header if args.include_input else []) + names)
+            if args.include_input:
+                writer.writerows([*row, *value] for row, value in zip(cells, values, strict=True))
+            else:
+                writer.writerows(values)
+            sink.write(buffer.getvalue().encode("utf-8"))
+            count += len(X)
+    print(f"wrote {count} predictions to {written_path(args.output)}")
+    return 0
+
+
+def _predictions(model: Any, cli: dict[str, Any], X: np.ndarray) -> tuple[list[str], list[list[str]]]:
+    """The output's column names and, per row, its cells (the label, then the probabilities)."""
     out = model.predict(common.standardize(cli, X)).astype(np.float64)
     names = ["prediction"]
     if cli["task"] == "classification":
         labels = list(cli["target_names"])
         probs = np.column_stack([1.0 - out[:, 0], out[:, 0]]) if out.shape[1] == 1 else out
-        predicted = [labels[k] for k in probs.argmax(axis=1)]
         names += [f"p_{label}" for label in labels]
-        values = [[p, *(repr(float(v)) for v in row)] for p, row in zip(predicted, probs, strict=True)]
-    else:
-        values = [[repr(float(v)) for v in row] for row in out]
-        if out.shape[1] > 1:
-            names = [f"prediction_{k}" for k in range(out.shape[1])]
-    buffer = stdio.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow((header if args.include_input else []) + names)
-    for row, value in zip(rows, values, strict=True):
-        writer.writerow((row if args.include_input else []) + value)
-    written = atomic_write_text(args.output, buffer.getvalue())
-    print(f"wrote {len(rows)} predictions to {written}")
-    return 0
+        values = [[labels[k], *(repr(float(v)) for v in row)]
+                  for k, row in zip(probs.argmax(axis=1), probs, strict=True)]
+        return names, values
+    if out.shape[1] > 1:
+        names = [f"prediction_{k}" for k in range(out.shape[1])]
+    return names, [[repr(float(v)) for v in row] for row in out]
