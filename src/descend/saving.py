@@ -824,5 +824,5 @@ def load_weights(model: Any, path: PathLike) -> None:
 
 
 __all__ = ["Checkpoint", "FILENAME", "WeightsFile", "atomic_write_bytes", "atomic_write_text",
-           "checkpoint_file", "load_weights", "read_checkpoint", "read_metadata", "restore", "save_model",
-           "save_weights"]
+           "atomic_writer", "checkpoint_file", "load_weights", "read_checkpoint", "read_metadata", "restore",
+           "save_model", "save_weights", "written_path"]
