@@ -225,9 +225,9 @@ def _predictions(model: Any, cli: dict[str, Any], X: np.ndarray) -> tuple[list[s
         labels = list(cli["target_names"])
         probs = np.column_stack([1.0 - out[:, 0], out[:, 0]]) if out.shape[1] == 1 else out
         names += [f"p_{label}" for label in labels]
-        values = [[labels[k], *(repr(float(v)) for v in row)]
-                  for k, row in zip(probs.argmax(axis=1), probs, strict=True)]
+        values = [[labels[k], *map(repr, row)]  # (tolist: Python floats, repr'd without a cast each)
+                  for k, row in zip(probs.argmax(axis=1).tolist(), probs.tolist(), strict=True)]
         return names, values
     if out.shape[1] > 1:
         names = [f"prediction_{k}" for k in range(out.shape[1])]
-    return names, [[repr(float(v)) for v in row] for row in out]
+    return names, [list(map(repr, row)) for row in out.tolist()]
