@@ -265,3 +265,24 @@ def test_predict_reads_a_pipe(flowers, tmp_path):
     assert done.returncode == 0, done.stderr
     assert b"wrote 4 predictions" in done.stdout
     assert len((tmp_path / "o.csv").read_text().splitlines()) == 5
+
+
+@pytest.mark.parametrize("cell, message", [
+    ("oops", "column 'b', data row 7: expected a number, got 'oops'"),
+    ("", "missing value in column 'b', data row 7"),
+    ("9" * 200_000, "big.csv: line 8: field larger than field limit (131072)"),
+])
+def test_a_bad_cell_in_a_later_chunk_is_named_by_its_row_in_the_file(flowers, tmp_path, capsys, monkeypatch,
+                                                                      cell, message):
+    # the chunks before it were read by pandas and written; the csv module takes over at its
+    # chunk and counts rows and lines from the top of the file
+    model_dir, rows = flowers
+    monkeypatch.setattr(predict, "CHUNK_ROWS", 4)
+    cells = [[r[2], r[0]] for r in rows[:10]]
+    cells[6][0] = cell
+    inputs = write_csv(tmp_path / "big.csv", ["b", "a"], cells)
+    out = tmp_path / "o.csv"
+    assert main(["predict", "--model", str(model_dir), "--csv", str(inputs), "--output", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1, err
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["big.csv"]
