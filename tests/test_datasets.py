@@ -640,7 +640,7 @@ def test_a_csv_whose_lines_exceed_the_memory_limit_is_refused_before_reading(tmp
         D.load_csv(path, "y")
     monkeypatch.setenv("DESCEND_MEMORY_LIMIT", "120kB")
     assert D.load_csv(path, "y").X.shape == (5000, 2)
-    assert D._scan(path) == (max(len(f"{i},{i},{i % 2}") for i in range(5000)), 5001)
+    assert D.scan_lines(path) == (max(len(f"{i},{i},{i % 2}") for i in range(5000)), 5001)
 
 
 def test_a_stream_that_never_ends_is_refused(monkeypatch):

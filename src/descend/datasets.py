@@ -558,7 +558,7 @@ def load_csv(path: str | os.PathLike[str], target: str, *, task: str | None = No
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype: expected 'float32' or 'float64', got {dtype.name!r}")
     path = _csv_file(path)
-    with _seekable(path) as readable:
+    with seekable_copy(path) as readable:
         try:
             fast = _read_fast(readable, target, task, dtype)
         except _TooLarge as exc:
@@ -626,7 +626,7 @@ SPOOL_LIMIT_FACTOR = 4
 SLOW_BYTES_PER_BYTE = 16
 
 
-class _Irregular(Exception):
+class IrregularCSV(Exception):
     """The fast reader met something it does not take as it is (the careful one decides)."""
 
 
@@ -641,12 +641,12 @@ def _read_fast(path: Path, target: str, task: str | None, dtype: np.dtype
     length, a blank-looking row of empty cells, text among the numbers of the target): the
     careful reader then reads the file and says what and where. Numbers parse to the same float64
     as Python's ``float`` (tested)."""
-    longest, lines = _scan(path)
+    longest, lines = scan_lines(path)
     if longest > CELL_LIMIT:
         return None
     import pandas as pd  # lazy: only where CSVs are read (`import descend` stays light)
 
-    irregular = (_Irregular, pd.errors.ParserError, pd.errors.EmptyDataError, pd.errors.ParserWarning,
+    irregular = (IrregularCSV, pd.errors.ParserError, pd.errors.EmptyDataError, pd.errors.ParserWarning,
                  pd.errors.DtypeWarning, ValueError, TypeError, OverflowError)
     with path.open(newline="", encoding="utf-8-sig") as handle, warnings.catch_warnings():
         # a row longer than the header (pandas drops the rest with a warning): irregular
@@ -681,7 +681,7 @@ def _check_size(path: Path, rows: int, columns: int, dtype: np.dtype) -> None:
 def _read_chunks(path: Path, reader: Any, t: int, dtype: np.dtype
                  ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The features (as ``dtype``) and the target of every chunk, within the memory limit (a
-    :class:`_Irregular` or pandas' error where a chunk is irregular)."""
+    :class:`IrregularCSV` or pandas' error where a chunk is irregular)."""
     parts: list[np.ndarray] = []
     targets: list[np.ndarray] = []
     features: list[int] | None = None
@@ -696,7 +696,7 @@ def _read_chunks(path: Path, reader: Any, t: int, dtype: np.dtype
         except ValueError as exc:
             raise _TooLarge(str(exc)) from None
     if not parts:
-        raise _Irregular
+        raise IrregularCSV
     return parts, targets
 
 
@@ -708,7 +708,7 @@ def _header(handle: Any) -> list[str] | None:
     return None
 
 
-def _scan(path: Path) -> tuple[int, int]:
+def scan_lines(path: Path) -> tuple[int, int]:
     """The length in bytes of the file's longest line, and its number of lines."""
     longest, current, lines = 0, 0, 0
     with path.open("rb") as handle:
@@ -729,12 +729,12 @@ def _feature_chunk(chunk: Any, features: list[int], dtype: np.dtype) -> np.ndarr
     """The feature columns of a chunk as ``dtype``: numbers only, all finite (else irregular)."""
     columns = chunk.iloc[:, features]
     if not all(np.dtype(kind).kind in "iuf" for kind in columns.dtypes):
-        raise _Irregular
+        raise IrregularCSV
     values = columns.to_numpy(dtype=np.float64)
     with np.errstate(over="ignore"):
         out = values.astype(dtype, copy=False)
     if not (np.isfinite(values).all() and np.isfinite(out).all()):
-        raise _Irregular
+        raise IrregularCSV
     return np.ascontiguousarray(out)
 
 
@@ -745,13 +745,13 @@ def _target_chunk(column: Any) -> np.ndarray:
     if kind in "iuf":
         values = column.to_numpy(dtype=np.float64)
         if not np.isfinite(values).all():
-            raise _Irregular
+            raise IrregularCSV
         return values
     if kind == "b" or column.isna().any():
-        raise _Irregular
+        raise IrregularCSV
     labels = np.array([str(v).strip() for v in column], dtype=object)
     if any(text.lower() in MISSING for text in labels) or all(_is_number(text) for text in labels):
-        raise _Irregular
+        raise IrregularCSV
     return labels
 
 
@@ -762,16 +762,16 @@ def _fast_target(parts: list[np.ndarray], task: str | None) -> tuple[np.ndarray,
     if kinds == {"f"}:
         numeric = _numeric_target(np.concatenate(parts), task)
         if numeric is None:
-            raise _Irregular
+            raise IrregularCSV
         return numeric
     if kinds != {"O"} or task == "regression":
-        raise _Irregular
+        raise IrregularCSV
     labels, codes = np.unique(np.concatenate(parts).astype(str), return_inverse=True)
     return codes.astype(np.int64).reshape(-1), "classification", tuple(str(s) for s in labels)
 
 
 @contextlib.contextmanager
-def _seekable(path: Path) -> Iterator[Path]:
+def seekable_copy(path: Path) -> Iterator[Path]:
     """``path`` itself if it is a regular file, else (a pipe, ``/dev/stdin``, ``<(…)``) a copy of
     what it holds in a temporary folder, under the same name: both readers read a file twice."""
     if path.is_file():

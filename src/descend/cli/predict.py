@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..datasets import CELL_LIMIT, CSV_CHUNK_ROWS, MISSING, _Irregular, _scan, _seekable
+from ..datasets import CELL_LIMIT, CSV_CHUNK_ROWS, MISSING, IrregularCSV, scan_lines, seekable_copy
 from ..saving import atomic_writer, written_path
 from . import _common as common
 
@@ -52,7 +52,7 @@ def read_features(path: Path, cli: dict[str, Any]) -> tuple[list[str], list[list
     header: list[str] = []
     rows: list[list[str]] = []
     parts: list[np.ndarray] = []
-    with _seekable(_input_file(path)) as readable:
+    with seekable_copy(_input_file(path)) as readable:
         for chunk in _chunks(readable, path, cli):
             header = chunk[0]
             rows += [list(row) for row in chunk[1]]
@@ -77,15 +77,15 @@ def _chunks(readable: Path, path: Path, cli: dict[str, Any]) -> Iterator[Chunk]:
         for chunk in _fast_chunks(readable, cli):
             yield chunk
             emitted += len(chunk[2])
-    except _Irregular:
+    except IrregularCSV:
         yield from _careful_chunks(readable, path, cli, skip=emitted)
 
 
 def _fast_chunks(path: Path, cli: dict[str, Any]) -> Iterator[Chunk]:
-    """Chunks read by pandas' C parser; :class:`_Irregular` at the first chunk it does not take as
+    """Chunks read by pandas' C parser; :class:`IrregularCSV` at the first chunk it does not take as
     it is (a short or long row, a cell that is not a finite number, a cell over 128 kB, ...)."""
-    if _scan(path)[0] > CELL_LIMIT:
-        raise _Irregular
+    if scan_lines(path)[0] > CELL_LIMIT:
+        raise IrregularCSV
     import pandas as pd  # lazy: `import descend` stays light
 
     irregular = (pd.errors.ParserError, pd.errors.EmptyDataError, pd.errors.ParserWarning,
@@ -96,10 +96,10 @@ def _fast_chunks(path: Path, cli: dict[str, Any]) -> Iterator[Chunk]:
         try:
             fields = next(csv.reader(iter(handle.readline, "")), None)
         except irregular:
-            raise _Irregular from None
+            raise IrregularCSV from None
         header = [f.strip() for f in fields or []]
         if not any(header) or len(set(header)) != len(header):
-            raise _Irregular
+            raise IrregularCSV
         columns = _feature_columns(path, header, list(cli["feature_names"]))
         try:
             reader = pd.read_csv(handle, header=None, names=list(range(len(header))), index_col=False,
@@ -110,19 +110,19 @@ def _fast_chunks(path: Path, cli: dict[str, Any]) -> Iterator[Chunk]:
                 rows += len(chunk)
                 yield header, chunk.to_numpy(dtype=object), _fast_features(chunk, columns)
         except irregular:
-            raise _Irregular from None
+            raise IrregularCSV from None
     if not rows:  # the careful reader says so
-        raise _Irregular
+        raise IrregularCSV
 
 
 def _fast_features(chunk: Any, columns: list[int]) -> np.ndarray:
-    """The features of a chunk of texts (as Python's ``float`` reads them); :class:`_Irregular`
+    """The features of a chunk of texts (as Python's ``float`` reads them); :class:`IrregularCSV`
     where a row is short (pandas fills its last cells with ''), a cell is not a finite number."""
     if (chunk[chunk.columns[-1]] == "").any():
-        raise _Irregular
+        raise IrregularCSV
     X = chunk[columns].to_numpy(dtype=object).astype(np.float64)
     if not np.isfinite(X).all():
-        raise _Irregular
+        raise IrregularCSV
     return X
 
 
@@ -200,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
     model, cli = common.load_trained(args.model)
     path = Path(args.csv)
     count = 0
-    with _seekable(_input_file(path)) as readable, atomic_writer(args.output) as sink:
+    with seekable_copy(_input_file(path)) as readable, atomic_writer(args.output) as sink:
         for header, cells, X in _chunks(readable, path, cli):
             names, values = _predictions(model, cli, X)
             buffer = stdio.StringIO()
