@@ -25,3 +25,16 @@ class DivergenceError(DescendError, FloatingPointError):
         super().__init__(message)
         self.epoch, self.update, self.layer, self.loss = epoch, update, layer, loss
         self.restored = restored
+        #: (layer, words) where the cause was named rather than found (an overflowing step), so
+        #: that the training loop can add the epoch and update to the same words
+        self.blame: tuple[str | None, str] | None = None
+
+
+class StepOverflow(DescendError):
+    """An optimizer refused a step that is not finite although the gradient was: η·Δ left the
+    float range (``index``: the params array whose step did), or the learning rate did
+    (``index`` None). The training step turns it into a :class:`DivergenceError`."""
+
+    def __init__(self, message: str, *, index: int | None = None) -> None:
+        super().__init__(message)
+        self.index = index

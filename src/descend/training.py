@@ -29,7 +29,6 @@ argmax of a one-hot row; classes it does not name weigh 1.
 from __future__ import annotations
 
 import math
-import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
@@ -40,7 +39,7 @@ import numpy as np
 from . import _fast, batching
 from .callbacks import Callback, CallbackList, EpochPrinter, History, ProgressBar
 from .checks import InstanceOf, ListOf, all_finite, check, check_number, fraction, positive_int
-from .errors import DivergenceError
+from .errors import DivergenceError, StepOverflow
 from .layers import Dense, Layer
 
 if TYPE_CHECKING:
@@ -175,10 +174,11 @@ class TrainingStep:
             model.optimizer.apply(self.grads, self.params, keep=self.kept[step % 2])
         except ValueError as exc:
             with np.errstate(over="ignore", invalid="ignore"):
-                if all_finite(self.grads):  # finite gradients: the step or the rate overflowed
-                    if not _OVERFLOW.match(str(exc)):
-                        raise               # not a divergence: the optimizer's own error
-                    raise _overflow(model, value, str(exc)) from None
+                finite = all_finite(self.grads)
+            if finite and isinstance(exc, StepOverflow):   # the step or the rate overflowed
+                raise _overflow(model, value, exc) from None
+            if finite:
+                raise                       # not a divergence: the optimizer's own error
             raise self.diverged(value) from None
         self.good_step = step
         return value, out
@@ -246,18 +246,13 @@ def _rate(optimizer: Any) -> float:
         return float(schedule(optimizer.iterations))
 
 
-#: the optimizer's refusals that a finite gradient can cause: a step or a learning rate past the range
-_OVERFLOW = re.compile(r"params\[\d+\]|learning_rate: the schedule returned (inf|nan)")
-
-
-def _overflow(model: Sequential, value: float, reason: str) -> DivergenceError:
+def _overflow(model: Sequential, value: float, exc: StepOverflow) -> DivergenceError:
     """The error for a step that is not finite under a finite loss and finite gradients: the
     update of a layer overflowed (η·∂E/∂w beyond the float range), or the learning rate did."""
-    index = re.match(r"params\[(\d+)\]", reason)
     owners = [layer.name for layer in model.layers for _ in layer.params]
-    layer = owners[int(index.group(1))] if index and int(index.group(1)) < len(owners) else None
+    layer = owners[exc.index] if exc.index is not None and exc.index < len(owners) else None
     blame = (f"the update of layer {layer!r} overflowed under a finite gradient" if layer else
-             "the step overflowed under a finite gradient") + f" ({reason.split(';')[0]})"
+             "the step overflowed under a finite gradient") + f" ({str(exc).split(';')[0]})"
     return divergence(model, value, blame=(layer, blame))
 
 
@@ -268,7 +263,7 @@ def divergence(model: Sequential, value: float, epoch: int | None = None, update
     back from the output whose gradient is not finite; ``blame`` (layer, words) says it instead
     (a step that overflowed, see :func:`_overflow`)."""
     error = _divergence(model, value, epoch, update, restored, blame)
-    error.blame = blame  # type: ignore[attr-defined]  # (kept when the loop adds where it happened)
+    error.blame = blame                      # (kept when the loop adds where it happened)
     return error
 
 
@@ -404,7 +399,7 @@ class _Loop:
             value, out = model.train_step(xb, yb, sample_weight=wb)
         except DivergenceError as exc:  # say where it happened
             error = divergence(model, exc.loss if exc.loss is not None else math.nan, epoch, b, exc.restored,
-                               getattr(exc, "blame", None))
+                               exc.blame)
             # a callback may choose to stop instead (TerminateOnNaN); the weights are the last
             # ones with a finite loss and gradients. "diverged" also flags a non-finite gradient
             # under a finite loss.

@@ -45,6 +45,7 @@ from .. import schedules as _schedules
 from .._fast import optimizers as _kernels
 from ..checks import check_choice, check_number, is_finite, keywords
 from ..config import FLAVORS, get_flavor
+from ..errors import StepOverflow
 
 #: Conventions of the pipeline itself, per flavor; an optimizer's ``defaults`` may override them
 #: (PyTorch's AdamW decays decoupled where its Adam decays coupled).
@@ -341,8 +342,9 @@ class Optimizer:
         if j is not None:
             return ValueError(f"grads[{j}]: expected finite values, got {_count_nonfinite(grads[j])} "
                               f"NaN/inf element(s); every weight is as before the step")
-        return ValueError(f"params[{i}]: the update at step {t} is not finite (overflow); every "
-                          f"weight is as before the step. Lower the learning rate or clip gradients.")
+        return StepOverflow(f"params[{i}]: the update at step {t} is not finite (overflow); every "
+                            f"weight is as before the step. Lower the learning rate or clip gradients.",
+                            index=i)
 
     # --------------------------------------------------------------------------------- helpers
     @property
@@ -389,8 +391,10 @@ class Optimizer:
             return check_number("learning_rate", value, low=0.0)
         except (TypeError, ValueError) as exc:
             source = "the schedule returned" if callable(lr) else "is"
-            raise ValueError(f"learning_rate: {source} {value!r} at step {step}; "
-                             f"expected a finite float >= 0") from exc
+            message = f"learning_rate: {source} {value!r} at step {step}; expected a finite float >= 0"
+            if callable(lr) and isinstance(value, float) and not math.isfinite(value):
+                raise StepOverflow(message) from exc        # the schedule grew past the float range
+            raise ValueError(message) from exc
 
     def _clip(self, grads: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Step 3."""
