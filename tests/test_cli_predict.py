@@ -224,8 +224,8 @@ def test_predictions_written_in_chunks_are_those_of_predict_on_the_whole_array(f
     assert skipped == ([] if blank_row is None else [(blank_row - 1) // 4096 * 4096])
 
 
-@pytest.mark.parametrize("mode", ["wb", "ab"])
-def test_predict_to_dev_stdout_writes_where_the_shell_opened_it(flowers, tmp_path, mode):
+@pytest.mark.parametrize("mode, output", [("wb", "/dev/stdout"), ("ab", "/dev/stdout"), ("wb", "-")])
+def test_predict_to_dev_stdout_writes_where_the_shell_opened_it(flowers, tmp_path, mode, output):
     # '> file' and '>> file': opened anew, /dev/stdout truncated the shell's file ('>>' lost what
     # was there) or wrote at another offset than our own prints ('>': the CSV overwritten)
     import os
@@ -240,12 +240,14 @@ def test_predict_to_dev_stdout_writes_where_the_shell_opened_it(flowers, tmp_pat
     env = {**os.environ, "PYTHONPATH": src, "MPLBACKEND": "Agg"}
     with open(log, mode) as out:
         done = subprocess.run([sys.executable, "-m", "descend", "predict", "--model", str(model_dir), "--csv",
-                               str(inputs), "--output", "/dev/stdout"], stdout=out, stderr=subprocess.PIPE,
+                               str(inputs), "--output", output], stdout=out, stderr=subprocess.PIPE,
                               env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     lines = log.read_text().splitlines()
     assert lines[:1] == (["old line"] if mode == "ab" else ["prediction,p_setosa,p_versicolor,p_virginica"])
-    assert len(lines) == (6 if mode == "ab" else 5) and lines[-1] == "wrote 3 predictions to /dev/stdout"
+    # the CSV alone: the report goes to stderr where the CSV goes to standard output
+    assert len(lines) == (5 if mode == "ab" else 4) and lines[-1].count(",") == 3
+    assert done.stderr.decode().strip() == "wrote 3 predictions to /dev/stdout"
 
 
 def test_predict_reads_a_pipe(flowers, tmp_path):

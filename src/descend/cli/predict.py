@@ -15,6 +15,7 @@ import argparse
 import csv
 import io as stdio
 import math
+import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..datasets import CELL_LIMIT, CSV_CHUNK_ROWS, MISSING, IrregularCSV, scan_lines, seekable_copy
-from ..saving import atomic_writer, written_path
+from ..saving import atomic_writer, is_stream, written_path
 from . import _common as common
 
 EPILOG = """examples:
@@ -35,7 +36,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", required=True, metavar="DIR",
                    help="a directory written by 'descend train --out'")
     p.add_argument("--csv", required=True, metavar="IN", help="input CSV with a header row")
-    p.add_argument("--output", required=True, metavar="OUT", help="output CSV (written atomically)")
+    p.add_argument("--output", required=True, metavar="OUT",
+                   help="output CSV (written atomically); '-' writes it to standard output")
     p.add_argument("--include-input", action="store_true", help="copy the input columns into the output")
 
 
@@ -196,11 +198,12 @@ def _number(path: Path, column: str, row: int, cell: str) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    common.output_file(args.output, "--output")  # a path that cannot be written fails first
+    output = "/dev/stdout" if args.output == "-" else args.output
+    common.output_file(output, "--output")  # a path that cannot be written fails first
     model, cli = common.load_trained(args.model)
     path = Path(args.csv)
     count = 0
-    with seekable_copy(_input_file(path)) as readable, atomic_writer(args.output) as sink:
+    with seekable_copy(_input_file(path)) as readable, atomic_writer(output) as sink:
         for header, cells, X in _chunks(readable, path, cli):
             names, values = _predictions(model, cli, X)
             buffer = stdio.StringIO()
@@ -213,7 +216,9 @@ def run(args: argparse.Namespace) -> int:
                 writer.writerows(values)
             sink.write(buffer.getvalue().encode("utf-8"))
             count += len(X)
-    print(f"wrote {count} predictions to {written_path(args.output)}")
+    # where the CSV goes to a stream (standard output, a pipe), the report must not join it
+    report = sys.stderr if is_stream(Path(output)) else sys.stdout
+    print(f"wrote {count} predictions to {written_path(output)}", file=report)
     return 0
 
 
