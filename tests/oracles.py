@@ -64,6 +64,26 @@ def run_formula(step: Callable[..., np.ndarray],
     return params
 
 
+def run_torch(make_opt: Callable[[list[Any]], Any], grads: Sequence[Sequence[np.ndarray]], *,
+              before_step: Callable[[list[Any]], None] | None = None,
+              make_scheduler: Callable[[Any], Any] | None = None) -> list[np.ndarray]:
+    """The torch side of a comparison: ``make_opt(tensors)`` from :func:`initial_params`, stepped
+    once per gradient set (``before_step(tensors)`` first, a scheduler after, if given)."""
+    torch = require("torch")
+    tensors = [torch.tensor(p, requires_grad=True) for p in initial_params()]
+    opt = make_opt(tensors)
+    scheduler = make_scheduler(opt) if make_scheduler else None
+    for step_grads in grads:
+        for t, g in zip(tensors, step_grads, strict=True):
+            t.grad = torch.tensor(g)
+        if before_step:
+            before_step(tensors)
+        opt.step()
+        if scheduler:
+            scheduler.step()
+    return [t.detach().numpy() for t in tensors]
+
+
 def assert_close(ours: Sequence[np.ndarray], ref: Sequence[np.ndarray], rtol: float = 1e-10) -> None:
     """Every array within ``rtol`` of the reference, relative to max(1, its largest entry)."""
     for i, (a, b) in enumerate(zip(ours, ref, strict=True)):

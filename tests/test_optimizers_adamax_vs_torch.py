@@ -5,20 +5,10 @@ from __future__ import annotations
 import pytest
 
 from descend import optimizers
-from oracles import assert_close, gradient_sequence, initial_params, require
+from oracles import assert_close, gradient_sequence, require, run_torch
 from oracles import run as run_ours
 
 torch = require("torch")
-
-
-def run_torch(make_opt, grads):
-    tensors = [torch.tensor(p, requires_grad=True) for p in initial_params()]
-    opt = make_opt(tensors)
-    for step_grads in grads:
-        for t, g in zip(tensors, step_grads, strict=True):
-            t.grad = torch.tensor(g)
-        opt.step()
-    return [t.detach().numpy() for t in tensors]
 
 
 def _o(**kw):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from descend import optimizers
-from oracles import assert_close, gradient_sequence, initial_params, require
+from oracles import assert_close, gradient_sequence, require, run_torch
 from oracles import run as run_ours
 
 torch = require("torch")
@@ -37,16 +37,6 @@ class TorchLion(torch.optim.Optimizer):
                 update = exp_avg.clone().mul_(beta1).add(p.grad, alpha=1.0 - beta1).sign_()
                 p.add_(update, alpha=-lr)
                 exp_avg.mul_(beta2).add_(p.grad, alpha=1.0 - beta2)
-
-
-def run_torch(make_opt, grads):
-    tensors = [torch.tensor(p, requires_grad=True) for p in initial_params()]
-    opt = make_opt(tensors)
-    for step_grads in grads:
-        for t, g in zip(tensors, step_grads, strict=True):
-            t.grad = torch.tensor(g)
-        opt.step()
-    return [t.detach().numpy() for t in tensors]
 
 
 CASES = {

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from descend import clipping, optimizers, schedules
-from oracles import STEPS, assert_close, gradient_sequence, initial_params, require
+from oracles import STEPS, assert_close, gradient_sequence, require, run_torch
 from oracles import run as run_ours
 
 torch = require("torch")
@@ -22,21 +22,6 @@ def _float64():
     torch.set_default_dtype(torch.float64)
     yield
     torch.set_default_dtype(previous)
-
-
-def run_torch(make_opt, grads, *, before_step=None, make_scheduler=None) -> list[np.ndarray]:
-    tensors = [torch.tensor(p, requires_grad=True) for p in initial_params()]
-    opt = make_opt(tensors)
-    scheduler = make_scheduler(opt) if make_scheduler else None
-    for step_grads in grads:
-        for t, g in zip(tensors, step_grads, strict=True):
-            t.grad = torch.tensor(g)
-        if before_step:
-            before_step(tensors)
-        opt.step()
-        if scheduler:
-            scheduler.step()
-    return [t.detach().numpy() for t in tensors]
 
 
 def _o(name, **kw):
