@@ -258,7 +258,22 @@ def _check_unit_interval(y: np.ndarray, name: str) -> None:
                          f"got values from {y.min():g} to {y.max():g}")
 
 
-class BinaryCrossentropy(Loss):
+class _CrossEntropy(Loss):
+    """What the three cross-entropies share: ``from_logits`` (ŷ is then z, the model's output
+    layer linear, and ∂E/∂z is ``logits_gradient_formula``)."""
+
+    logits_gradient_formula: str
+
+    def __init__(self, from_logits: bool = False) -> None:
+        self.from_logits = _logits_flag(from_logits)
+        if self.from_logits:            # ŷ is z: the model's output layer is linear
+            self.fused_activation, self.gradient_formula = None, self.logits_gradient_formula
+
+    def get_config(self) -> dict[str, Any]:
+        return {"from_logits": True} if self.from_logits else {}
+
+
+class BinaryCrossentropy(_CrossEntropy):
     """E = −1/(N·K) Σ [y log ŷ + (1 − y) log(1 − ŷ)]; fused with sigmoid: δ = (ŷ − y)/(N·K).
 
     From logits: −[y log σ(z) + (1 − y) log(1 − σ(z))] = max(z, 0) − z·y + log(1 + e^(−|z|)).
@@ -269,13 +284,7 @@ class BinaryCrossentropy(Loss):
     fused_activation: str | None = "sigmoid"
     gradient_formula = "(ŷ − y)/(ŷ(1 − ŷ))/K"
 
-    def __init__(self, from_logits: bool = False) -> None:
-        self.from_logits = _logits_flag(from_logits)
-        if self.from_logits:            # ŷ is z: the model's output layer is linear
-            self.fused_activation, self.gradient_formula = None, "(σ(z) − y)/K"
-
-    def get_config(self) -> dict[str, Any]:
-        return {"from_logits": True} if self.from_logits else {}
+    logits_gradient_formula = "(σ(z) − y)/K"
 
     def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
         y = super().prepare_targets(y, n_outputs, dtype)
@@ -334,7 +343,7 @@ def _categorical_gradient(y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
     return g / max(len(p), 1)
 
 
-class CategoricalCrossentropy(Loss):
+class CategoricalCrossentropy(_CrossEntropy):
     """E = −1/N Σ_n Σ_k y_k log ŷ_k with one-hot (or probability) targets, N × K.
 
     Fused with softmax: log ŷ = z − log Σ e^z (log-softmax), δ = (ŷ − y)/N.
@@ -344,13 +353,7 @@ class CategoricalCrossentropy(Loss):
     reduction = "mean"
     fused_activation: str | None = "softmax"
 
-    def __init__(self, from_logits: bool = False) -> None:
-        self.from_logits = _logits_flag(from_logits)
-        if self.from_logits:            # ŷ is z: the model's output layer is linear
-            self.fused_activation, self.gradient_formula = None, "(softmax(z) − y)"
-
-    def get_config(self) -> dict[str, Any]:
-        return {"from_logits": True} if self.from_logits else {}
+    logits_gradient_formula = "(softmax(z) − y)"
 
     def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
         y = np.asarray(y)
@@ -408,7 +411,7 @@ class CategoricalCrossentropy(Loss):
         return -float(np.vdot(y, log_p)) / n, ((p - y) * (1.0 / n)).astype(out_dtype, copy=False)
 
 
-class SparseCategoricalCrossentropy(Loss):
+class SparseCategoricalCrossentropy(_CrossEntropy):
     """E = −1/N Σ_n log ŷ_(n, y_n) with integer labels y_n ∈ {0, …, K − 1}.
 
     The same as :class:`CategoricalCrossentropy` on one-hot targets; fused with softmax,
@@ -419,13 +422,7 @@ class SparseCategoricalCrossentropy(Loss):
     reduction = "mean"
     fused_activation: str | None = "softmax"
 
-    def __init__(self, from_logits: bool = False) -> None:
-        self.from_logits = _logits_flag(from_logits)
-        if self.from_logits:            # ŷ is z: the model's output layer is linear
-            self.fused_activation, self.gradient_formula = None, "(softmax(z) − onehot(y))"
-
-    def get_config(self) -> dict[str, Any]:
-        return {"from_logits": True} if self.from_logits else {}
+    logits_gradient_formula = "(softmax(z) − onehot(y))"
 
     def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
         if n_outputs == 1:   # a softmax of one output is 1: E = 0 whatever the labels, nothing learnt
