@@ -12,6 +12,7 @@ The pipeline is stored in the checkpoint's ``extra["cli"]`` (see :mod:`descend.s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import hashlib
 import math
@@ -19,7 +20,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -172,24 +173,36 @@ def load_spec(spec: dict[str, Any]) -> Any:
     from .. import datasets
 
     options = spec.get("options", {})
+    given = {**_LOADER_OPTIONS, **{key: f"--{key.replace('_', '-')}" for key in options}}
     try:
-        if "csv" in spec:
-            return datasets.load_csv(spec["csv"], spec["target"], task=spec.get("task"))
-        return datasets.load(spec["name"], **options)
-    except ValueError as exc:   # the loaders name their arguments; the user gave them as options
-        message = str(exc)
-        given = {**_LOADER_OPTIONS, **{f"{key}:": f"--{key.replace('_', '-')}:" for key in options}}
-        for argument, option in given.items():
-            if message.startswith(argument):
-                raise ValueError(option + message[len(argument):]) from None
-        task = re.match(r"task='(\w+)' ", message)   # "task='regression' needs ...": --task regression
+        with as_options(given):   # the loaders name their arguments; the user gave them as options
+            if "csv" in spec:
+                return datasets.load_csv(spec["csv"], spec["target"], task=spec.get("task"))
+            return datasets.load(spec["name"], **options)
+    except ValueError as exc:
+        task = re.match(r"task='(\w+)' ", str(exc))   # "task='regression' needs ...": --task regression
         if task:
-            raise ValueError(f"--task {task[1]}: {message[task.end():]}") from None
+            raise ValueError(f"--task {task[1]}: {str(exc)[task.end():]}") from None
         raise
 
 
-#: the loaders' arguments → the options that gave them, as their messages begin
-_LOADER_OPTIONS = {"target:": "--target:", "path:": "--csv:", "name:": "--data:", "options:": "--data:"}
+@contextlib.contextmanager
+def as_options(options: dict[str, str]) -> Iterator[None]:
+    """A library's ValueError that begins with ``argument:`` (the Python argument's name, as
+    every message of the library begins) begins with the option that gave it instead: on the
+    command line the user gave an option. ``options``: argument → option."""
+    try:
+        yield
+    except ValueError as exc:
+        message = str(exc)
+        for name, option in options.items():
+            if message.startswith(f"{name}:"):
+                raise ValueError(option + message[len(name):]) from None
+        raise
+
+
+#: the loaders' arguments → the options that gave them
+_LOADER_OPTIONS = {"target": "--target", "path": "--csv", "name": "--data", "options": "--data"}
 
 
 def split(spec_cli: dict[str, Any], X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -31,11 +31,9 @@ from 0, as in ``history.csv``) to ``diverged-updates.csv``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -206,36 +204,21 @@ def _optimizer(args: argparse.Namespace) -> Any:
 def _model(args: argparse.Namespace, n_features: int, data: Any) -> Sequential:
     activation = _pick(args.activation, "relu")
     init = args.init or ("he_normal" if activation in ("relu", "leaky_relu", "elu") else "glorot_uniform")
-    with _named("--l1", "l1", {"l2": "--l2"}):
+    with common.as_options({"l1": "--l1", "l2": "--l2"}):
         reg = regularizers.L1L2(l1=args.l1 or 0.0, l2=args.l2 or 0.0) if (args.l1 or args.l2) else None
     units, out_act, loss, metrics = _output(args, data)
-    with _named("--activation", "activation"), _named("--init", "initializer"):
+    with common.as_options({"activation": "--activation", "initializer": "--init"}):
         hidden: list[Layer] = [Dense(u, activation, kernel_initializer=init, kernel_regularizer=reg)
                                for u in common.parse_layers(_pick(args.layers, "64"))]
-    with _named("--output-activation", "activation"):
+    with common.as_options({"activation": "--output-activation"}):
         output = Dense(units, out_act, kernel_regularizer=reg)
     model = Sequential([Input(n_features), *hidden, output], seed=_pick(args.seed, 0),
                        dtype=_pick(args.dtype, "float32"))
     given = {k: f"--opt {k}" for item in args.opt or [] for k in common.parse_key_values("--opt", item)}
-    with _named("--optimizer", "optimizer", {**_OPTIMIZER_OPTIONS, **given}):   # as the user gave it
+    with common.as_options({"optimizer": "--optimizer", **_OPTIMIZER_OPTIONS, **given}):  # as given
         optimizer = _optimizer(args)
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     return model
-
-
-@contextlib.contextmanager
-def _named(option: str, argument: str, more: dict[str, str] | None = None) -> Iterator[None]:
-    """A library's ValueError that begins with ``argument:`` (the Python argument's name) begins
-    with ``option:`` instead: on the command line the user gave an option. ``more``: other
-    arguments → their options."""
-    try:
-        yield
-    except ValueError as exc:
-        message = str(exc)
-        for name, flag in {argument: option, **(more or {})}.items():
-            if message.startswith(f"{name}:"):
-                raise ValueError(flag + message[len(name):]) from None
-        raise
 
 
 #: an optimizer keyword → the option of descend train that sets it (others: --opt KEY=VALUE)
@@ -271,7 +254,7 @@ def _checked_metrics(names: list[str], sparse: bool) -> None:
     from .. import metrics
 
     for name in names:
-        with _named("--metrics", "metrics"):
+        with common.as_options({"metrics": "--metrics"}):
             metrics.get(name)
         key = metrics.ALIASES.get(name.lower(), name.lower())
         if sparse and key in metrics.REGISTRY and key != "sparse_categorical_accuracy":
