@@ -183,7 +183,7 @@ def example_b(eta: float = EXAMPLE_B_ETA) -> ExampleB:
 
 
 def classic_methods(seed: int = 0) -> str:
-    """Lecture §1–§2: normal equation and Newton–Raphson against the three kinds of GD.
+    """Lecture §1–§2: normal equation, Newton–Raphson and L-BFGS against the three kinds of GD.
 
     Example A's regression (η = 0.01, where batch GD converges) and a logistic regression on
     two overlapping classes (:func:`descend.lab.classic.logistic_data`; the slides have no

@@ -400,10 +400,15 @@ class Sequential:
         numbers; a NaN or inf loss or gradient raises DivergenceError with the weights back to
         the last ones whose loss and gradients were finite (see :mod:`descend.training`).
         """
+        return self.training_step()(x, y, sample_weight)
+
+    def training_step(self) -> TrainingStep:
+        """The model's :class:`~descend.training.TrainingStep` (made for the current layers, dtype
+        and optimizer, and made again when one of them changes)."""
         self.require_compiled("train_step")
         if self._step is None:
             self._step = TrainingStep(self)
-        return self._step(x, y, sample_weight)
+        return self._step
 
     def evaluate_prepared(self, X: np.ndarray, y: np.ndarray, batch_size: int = 4096,
                           sample_weight: np.ndarray | None = None) -> dict[str, float]:

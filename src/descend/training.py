@@ -156,12 +156,8 @@ class TrainingStep:
         # The gradient is taken where the optimizer wants it: the slides' NAG looks ahead to
         # w − γv for the forward and backward pass, and the weights are w again before the update.
         moved = model.optimizer.look_ahead(self.params)
-        # A diverging run overflows; that is detected just below and reported with where it
-        # happened, so NumPy's overflow warnings would only repeat it.
         try:
-            with np.errstate(over="ignore", invalid="ignore"):
-                out = self._forward(x)
-                value = self._backward(out, y, sample_weight) + model.regularization_loss()
+            value, out = self.gradients(x, y, sample_weight)
         finally:
             if moved:
                 model.optimizer.look_back(self.params)
@@ -182,6 +178,16 @@ class TrainingStep:
             raise self.diverged(value) from None
         self.good_step = step
         return value, out
+
+    def gradients(self, x: np.ndarray, y: np.ndarray,
+                  sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+        """E (with any weight penalty) and ŷ (a work array) at the current weights, with every
+        ∂E/∂w in the model's gradient arrays; updates nothing. A diverging run overflows: that is
+        reported by the caller with where it happened, so NumPy's overflow warnings would only
+        repeat it."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = self._forward(x)
+            return self._backward(out, y, sample_weight) + self.model.regularization_loss(), out
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         for forward in self.forwards:
@@ -363,6 +369,18 @@ class _Loop:
         mean = model.require_compiled("fit").reduction == "mean"
         self.weight = (lambda size: size / n) if mean else (lambda size: 1.0)
 
+    def run(self, initial_epoch: int, epochs: int) -> None:
+        """Epochs ``initial_epoch`` … ``epochs − 1``, until a callback stops training: one update
+        per batch, or the iterations of a whole-data search (:meth:`search`)."""
+        if getattr(self.model.optimizer, "full_batch", False):
+            self.search(initial_epoch, epochs)
+            return
+        for epoch in range(initial_epoch, epochs):
+            self.callbacks.on_epoch_begin(epoch, {})
+            self.callbacks.on_epoch_end(epoch, self.epoch(epoch))
+            if self.model.stop_training:
+                break
+
     def epoch(self, epoch: int) -> dict[str, Any]:
         """Train one epoch; returns its logs."""
         model, metrics = self.model, self.model.metrics
@@ -381,12 +399,75 @@ class _Loop:
             epoch_loss += value * self.weight(len(xb))
         model.epochs_trained += 1
         logs: dict[str, Any] = {"loss": epoch_loss, **{m.name: m.result() for m in metrics}}
-        if self.validation is not None:
-            Xv, yv, wv = self.validation
-            val = model.evaluate_prepared(Xv, yv, sample_weight=wv)
-            logs.update({f"val_{k}": v for k, v in val.items()})
+        self.validate(logs)
         logs["learning_rate"] = _rate(model.optimizer)
         return logs
+
+    def validate(self, logs: dict[str, Any]) -> None:
+        """The validation part's loss and metrics into the epoch's logs, as ``val_<name>``."""
+        if self.validation is not None:
+            Xv, yv, wv = self.validation
+            val = self.model.evaluate_prepared(Xv, yv, sample_weight=wv)
+            logs.update({f"val_{k}": v for k, v in val.items()})
+
+    def search(self, initial_epoch: int, epochs: int) -> None:
+        """Epochs ``initial_epoch`` … ``epochs − 1`` as the iterations of a whole-data search
+        (:class:`~descend.optimizers.LBFGS`): the weights flattened into one float64 vector w,
+        E(w) and ∇E(w) from the training step's forward and backward passes on all the training
+        data (sample weights and weight penalties included). After each iteration the model holds
+        the weights reached; the epoch's loss is E there, the metrics and validation are
+        evaluated there, and the callbacks may stop the search."""
+        model, cb, optimizer = self.model, self.callbacks, self.model.optimizer
+        if any(getattr(layer, "has_training_mode", False) for layer in model.layers):
+            raise ValueError(f"optimizer: {type(optimizer).__name__} needs the same function at every "
+                             f"evaluation of its line search; the model has layers that draw at random "
+                             f"in training (Dropout): remove them or choose a gradient-descent optimizer")
+        step, params, grads = model.training_step(), model.params, model.grads
+        bounds = np.cumsum([0] + [p.size for p in params])
+
+        def load(w: np.ndarray) -> None:
+            for p, a, b in zip(params, bounds[:-1], bounds[1:], strict=True):
+                p[...] = w[a:b].reshape(p.shape)
+
+        epoch, evaluations = initial_epoch, 0
+
+        def objective(w: np.ndarray) -> tuple[float, np.ndarray]:
+            nonlocal evaluations
+            evaluations += 1
+            load(w)
+            value = step.gradients(self.X, self.y, self.w)[0]
+            g = np.concatenate([g.ravel() for g in grads]).astype(np.float64)
+            if not (math.isfinite(value) and np.isfinite(g).all()):
+                if evaluations == 1:                        # at the start: nowhere to step back to
+                    raise divergence(model, value)
+                return math.inf, np.zeros_like(w)           # too far: the line search steps back
+            return value, g
+
+        def iteration(intermediate_result: Any) -> None:    # (scipy passes the result by this name)
+            nonlocal epoch
+            result = intermediate_result
+            load(result.x)
+            optimizer.iterations += 1
+            model.epochs_trained += 1
+            logs: dict[str, Any] = {"loss": float(result.fun)}
+            self.batch_callbacks.on_batch_end(0, {"loss": logs["loss"], "size": len(self.X)})
+            if model.metrics:
+                out = model.forward(self.X)
+                for m in model.metrics:
+                    m.reset()
+                    m.update(out, self.y)
+                logs.update({m.name: m.result() for m in model.metrics})
+            self.validate(logs)
+            cb.on_epoch_end(epoch, logs)
+            epoch += 1
+            if model.stop_training or epoch >= epochs:
+                raise StopIteration
+            cb.on_epoch_begin(epoch, {})
+
+        start = np.concatenate([p.ravel() for p in params]).astype(np.float64)
+        cb.on_epoch_begin(epoch, {})
+        result = optimizer.minimize(objective, start, epochs - initial_epoch, iteration)
+        load(result.x)
 
     def update(self, epoch: int, b: int, xb: np.ndarray, yb: np.ndarray,
                wb: np.ndarray | None = None) -> float | None:
@@ -465,16 +546,14 @@ def fit(model: Sequential, X: Any, y: Any, *, epochs: int, batch_size: int | Non
     cb = CallbackList([history, *given, *([progress] if progress is not None else [])])
     model.history = history
     cb.set_model(model)
+    if getattr(model.optimizer, "full_batch", False):    # L-BFGS: every evaluation on all the data
+        batch_size = None
     cb.set_params({"epochs": epochs, "steps": batching.n_batches(len(X), batch_size), "samples": len(X),
                    "batch_size": batch_size or len(X), "gd": batching.gd_kind(batch_size, len(X)),
                    "verbose": verbose})
     loop = _Loop(model, X, y, w, validation, batch_size, bool(shuffle), cb)
     model.stop_training = False
     cb.on_train_begin({})
-    for epoch in range(initial_epoch, epochs):
-        cb.on_epoch_begin(epoch, {})
-        cb.on_epoch_end(epoch, loop.epoch(epoch))
-        if model.stop_training:
-            break
+    loop.run(initial_epoch, epochs)
     cb.on_train_end({})
     return history

@@ -13,7 +13,7 @@ EPILOG = """examples:
   descend lecture --example a  only the linear-regression example (SGD, BGD, mini-batch)
   descend lecture --example b  only the 2-2-1 network's backprop step
   descend lecture --example classic --out runs/lecture
-                               normal equation / Newton–Raphson vs the three kinds of GD,
+                               normal equation / Newton–Raphson / L-BFGS vs the three kinds of GD,
                                and a PNG of the three GD kinds' loss curves (gd_kinds.png)
   descend lecture --out runs/lecture
                                everything, and the same PNG

@@ -3,7 +3,7 @@
 - :mod:`descend.lab.functions` — test surfaces with analytic gradients (saddle, Beale, Rosenbrock,
   Himmelblau, an ill-conditioned bowl, any user function);
 - :mod:`descend.lab.trajectories` — one optimizer's path, or a race of several from one start;
-- :mod:`descend.lab.classic` — normal equation and Newton–Raphson against batch, stochastic and
+- :mod:`descend.lab.classic` — normal equation, Newton–Raphson and L-BFGS against batch, stochastic and
   mini-batch gradient descent.
 
 Nothing here imports matplotlib; pictures are drawn by :mod:`descend.plotting`.
@@ -18,6 +18,7 @@ from .classic import (
                       compare_methods,
                       gd_kinds_curves,
                       gradient_descent,
+                      lbfgs,
                       newton_raphson,
                       normal_equation,
 )
@@ -38,5 +39,5 @@ __all__ = [
     "rosenbrock", "saddle",
     "RACE_LEARNING_RATES", "RaceResult", "Trajectory", "race", "run_trajectory",
     "Comparison", "GDKindsCurves", "GDResult", "NewtonResult", "compare_methods",
-    "gd_kinds_curves", "gradient_descent", "newton_raphson", "normal_equation",
+    "gd_kinds_curves", "gradient_descent", "lbfgs", "newton_raphson", "normal_equation",
 ]

@@ -12,6 +12,11 @@ Methods:
 - **normal equation** (linear only, the cost is convex and quadratic): solve ``XᵀX w = Xᵀy``;
 - **Newton–Raphson**: ``w ← w − H⁻¹ ∇E``. For the quadratic linear cost one step lands on the
   minimum from anywhere; for logistic regression it is *iteratively reweighted least squares*;
+- **L-BFGS**, Newton–Raphson's quasi-Newton cousin: ``w ← w + α p`` with ``p = −H̃⁻¹ ∇E``, where
+  ``H̃⁻¹`` is built from the last few pairs of weight and gradient changes (never a d × d matrix)
+  and the step length ``α`` from a line search (no learning rate). scikit-learn's
+  ``solver="lbfgs"``; in descend ``model.compile(optimizer="lbfgs")``
+  (:class:`descend.optimizers.LBFGS`);
 - **gradient descent** ``w ← w − η ∇E_batch``, where the batch is the whole set (batch GD), one
   observation (stochastic GD) or ``h`` observations, ``1 < h < N`` (mini-batch GD). Stochastic and
   mini-batch GD shuffle the data at the start of every epoch and take the observations from the
@@ -26,6 +31,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +43,7 @@ from ..explain import number
 
 __all__ = [
     "linear_data", "logistic_data", "loss", "gradient", "hessian",
-    "normal_equation", "newton_raphson", "gradient_descent", "default_learning_rate",
+    "normal_equation", "newton_raphson", "lbfgs", "gradient_descent", "default_learning_rate",
     "compare_methods", "gd_kinds_curves", "NewtonResult", "GDResult", "MethodResult",
     "Comparison", "GDKindsCurves", "GD_KINDS",
 ]
@@ -158,13 +164,15 @@ def normal_equation(X: object, y: object, *, fit_intercept: bool = False) -> np.
 
 @dataclass
 class NewtonResult:
-    """Newton–Raphson's answer: ``weights``, ``iterations`` (steps taken), ``losses`` (before the
-    first step and after each), ``converged``."""
+    """Newton–Raphson's (or L-BFGS's) answer: ``weights``, ``iterations`` (steps taken),
+    ``losses`` (before the first step and after each), ``converged``, ``evaluations`` (of the
+    loss and gradient: one per Newton step, one or more per L-BFGS step for its line search)."""
 
     weights: np.ndarray
     iterations: int
     losses: list[float]
     converged: bool
+    evaluations: int = 0
 
 
 def newton_raphson(X: object, y: object, *, model: str = "linear", fit_intercept: bool = False,
@@ -184,7 +192,7 @@ def newton_raphson(X: object, y: object, *, model: str = "linear", fit_intercept
     for it in range(max_iter + 1):
         g = gradient(w, X, y, model)
         if float(np.max(np.abs(g))) <= tol * scale:
-            return NewtonResult(w, it, losses, True)
+            return NewtonResult(w, it, losses, True, it + 1)
         if it == max_iter:
             break
         try:
@@ -193,7 +201,43 @@ def newton_raphson(X: object, y: object, *, model: str = "linear", fit_intercept
             raise ValueError(f"X: the Hessian is singular at step {it}; Newton–Raphson "
                              f"needs it invertible") from None
         losses.append(loss(w, X, y, model))
-    return NewtonResult(w, max_iter, losses, False)
+    return NewtonResult(w, max_iter, losses, False, max_iter + 1)
+
+
+def lbfgs(X: object, y: object, *, model: str = "linear", fit_intercept: bool = False,
+          w0: object = None, tol: float = 1e-8, max_iter: int = 500, memory: int = 10) -> NewtonResult:
+    """L-BFGS: ``w ← w + α p``, ``p = −H̃⁻¹ ∇E``, until ``‖∇E‖∞ ≤ tol · (1 + ‖Xᵀy‖∞)`` as
+    :func:`newton_raphson` (whose default tol, 1e-10, is out of a line search's reach: near the
+    minimum the decrease of E it looks for drowns in E's rounding).
+
+    Newton's step without the Hessian: ``H̃⁻¹`` is rebuilt at every step from the last ``memory``
+    pairs ``s = w_{k+1} − w_k``, ``y = ∇E(w_{k+1}) − ∇E(w_k)`` (BFGS's update, limited memory), and
+    the step length α comes from a line search. Each step costs one or more evaluations of E and
+    ∇E (passes over the data) and O(memory · d) arithmetic instead of a d × d solve; convergence
+    is superlinear rather than quadratic. Runs ``scipy.optimize.minimize(method="L-BFGS-B")``, as
+    :class:`descend.optimizers.LBFGS` and scikit-learn's ``solver="lbfgs"`` do.
+    """
+    from scipy.optimize import minimize
+
+    X, y = _design(X, y, model, fit_intercept)
+    positive_int("max_iter", max_iter, 1)
+    w = _start(w0, X.shape[1])
+    scale = 1.0 + float(np.max(np.abs(X.T @ y)))
+    losses, evaluations = [loss(w, X, y, model)], 0
+
+    def objective(v: np.ndarray) -> tuple[float, np.ndarray]:
+        nonlocal evaluations
+        evaluations += 1
+        return loss(v, X, y, model), gradient(v, X, y, model)
+
+    def step(intermediate_result: Any) -> None:        # (scipy passes the result by this name)
+        losses.append(float(intermediate_result.fun))
+
+    result = minimize(objective, w, jac=True, method="L-BFGS-B", callback=step,
+                      options={"maxiter": max_iter, "gtol": tol * scale, "ftol": 0.0,
+                               "maxcor": positive_int("memory", memory)})
+    converged = float(np.max(np.abs(gradient(result.x, X, y, model)))) <= tol * scale
+    return NewtonResult(result.x, int(result.nit), losses, converged, evaluations)
 
 
 def default_learning_rate(X: object, model: str = "linear", *, fit_intercept: bool = False) -> float:
@@ -391,7 +435,9 @@ def compare_methods(X: object, y: object, *, model: str = "linear", fit_intercep
                     learning_rate: float | None = None, batch_size: int = 2, tol: float = 1e-4,
                     max_epochs: int = 20000, decay: float = 0.1,
                     seed: int | np.random.Generator | None = 0) -> Comparison:
-    """Normal equation (linear only), Newton–Raphson and batch / stochastic / mini-batch GD.
+    """Normal equation (linear only), Newton–Raphson, L-BFGS and batch / stochastic / mini-batch GD.
+
+    L-BFGS's epochs are its evaluations of E and ∇E (each a pass over the data).
 
     All GD kinds start at w = 0 with the same η₀ (default :func:`default_learning_rate`) and stop
     when within ``tol`` (relative) of the reference answer; stochastic and mini-batch GD use the
@@ -418,6 +464,13 @@ def compare_methods(X: object, y: object, *, model: str = "linear", fit_intercep
     rows.append(MethodResult("Newton–Raphson", nr.weights, nr.iterations, float(nr.iterations),
                              t_newton, loss(nr.weights, Xd, yd, model),
                              float(np.linalg.norm(nr.weights - ref)), nr.converged))
+    import scipy.optimize  # noqa: F401  (imported before the clock starts: L-BFGS runs on it)
+
+    t0 = time.perf_counter()
+    lb = lbfgs(Xd, yd, model=model)
+    rows.append(MethodResult("L-BFGS", lb.weights, lb.iterations, float(lb.evaluations),
+                             time.perf_counter() - t0, loss(lb.weights, Xd, yd, model),
+                             float(np.linalg.norm(lb.weights - ref)), lb.converged))
     for kind in GD_KINDS:
         run = gradient_descent(Xd, yd, model=model, kind=kind, learning_rate=eta,
                                batch_size=batch_size, epochs=max_epochs,

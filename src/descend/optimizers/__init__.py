@@ -2,6 +2,8 @@
 
 Look-up by name is case-insensitive: "sgd", "momentum", "nag", "adagrad", "rmsprop", "adadelta",
 "adam", "adamw", "nadam", "adamax", "lion". ``docs/optimizers.md`` tabulates what each flavor does.
+Besides these rules, "lbfgs" (:class:`LBFGS`) is a whole-data quasi-Newton search that
+``model.fit`` runs itself (:data:`SOLVERS`).
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from .adagrad import Adagrad
 from .adam import Adam, AdamW, Nadam
 from .adamax import Adamax
 from .base import FLAVORS, Optimizer
+from .lbfgs import LBFGS
 from .lion import Lion
 from .rmsprop import RMSprop
 from .sgd import NAG, SGD, Momentum
@@ -19,6 +22,8 @@ from .sgd import NAG, SGD, Momentum
 REGISTRY: dict[str, type[Optimizer]] = {
     cls.name: cls for cls in (SGD, Momentum, NAG, Adagrad, RMSprop, Adadelta, Adam, AdamW, Nadam, Adamax,
                              Lion)}
+#: optimizers that are not one rule per array but search over all the weights at once (fit runs them)
+SOLVERS: dict[str, type[Optimizer]] = {LBFGS.name: LBFGS}
 
 
 def get(identifier: str | Optimizer | dict, **kwargs: Any) -> Optimizer:
@@ -49,10 +54,11 @@ def serialize(optimizer: Optimizer) -> dict[str, Any]:
 def get_class(name: Any) -> type[Optimizer]:
     """The optimizer class registered under ``name`` (case-insensitive), e.g. ``"adam"`` → :class:`Adam`."""
     key = str(name).lower()
-    if key not in REGISTRY:
-        raise ValueError(f"optimizer: expected one of {sorted(REGISTRY)}, got {name!r}")
-    return REGISTRY[key]
+    known = {**REGISTRY, **SOLVERS}
+    if key not in known:
+        raise ValueError(f"optimizer: expected one of {sorted(known)}, got {name!r}")
+    return known[key]
 
 
-__all__ = ["FLAVORS", "NAG", "REGISTRY", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Lion",
-           "Momentum", "Nadam", "Optimizer", "RMSprop", "get", "get_class", "serialize"]
+__all__ = ["FLAVORS", "LBFGS", "NAG", "REGISTRY", "SGD", "SOLVERS", "Adadelta", "Adagrad", "Adam", "AdamW",
+           "Adamax", "Lion", "Momentum", "Nadam", "Optimizer", "RMSprop", "get", "get_class", "serialize"]

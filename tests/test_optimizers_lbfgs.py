@@ -1,0 +1,165 @@
+"""L-BFGS (``compile(optimizer="lbfgs")``): the same search as scikit-learn's ``solver="lbfgs"``
+step for step, the weighted least-squares answer in closed form, and what fit does around it
+(epochs = iterations, callbacks, max_fun, refusals, saving)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.optimize
+from sklearn.datasets import load_iris
+from sklearn.neural_network import MLPClassifier
+
+from descend import Dense, Input, Sequential, callbacks, load_model, optimizers
+from descend.errors import DivergenceError
+from descend.layers import Dropout
+from descend.optimizers import LBFGS
+
+
+def _iris() -> tuple[np.ndarray, np.ndarray]:
+    X, y = load_iris(return_X_y=True)
+    return (X - X.mean(0)) / X.std(0), y
+
+
+def _net(hidden: int = 5, activation: str = "tanh", out: int = 3) -> Sequential:
+    return Sequential([Input(4), Dense(hidden, activation=activation),
+                       Dense(out, activation="softmax" if out > 1 else "sigmoid")], seed=0, dtype="float64")
+
+
+@pytest.mark.parametrize("iterations", [1, 4, 12])
+def test_the_search_is_scikit_learns_step_for_step(iterations, monkeypatch):
+    """Same start, same loss (mean cross-entropy of a softmax output), same scipy options:
+    scikit-learn's MLPClassifier(solver="lbfgs") and descend reach the same weights."""
+    X, y = _iris()
+    starts, real = [], scipy.optimize.minimize
+
+    def spy(fun, x0, *args, **kwargs):
+        starts.append(np.array(x0))
+        return real(fun, x0, *args, **kwargs)
+
+    monkeypatch.setattr(scipy.optimize, "minimize", spy)
+    mlp = MLPClassifier((5,), activation="tanh", solver="lbfgs", alpha=0.0, max_iter=iterations,
+                        random_state=0, tol=0.0)
+    with pytest.warns(Warning):          # scikit-learn's ConvergenceWarning at max_iter
+        mlp.fit(X, y)
+    x0 = starts[0]
+    # scikit-learn packs every kernel, then every intercept: 4×5, 5×3, 5, 3
+    W1, W2, B1, B2 = np.split(x0, [20, 35, 40])
+    model = _net()
+    model.set_weights([W1.reshape(4, 5), B1, W2.reshape(5, 3), B2])
+    model.compile(optimizer=LBFGS(tol=0.0), loss="sparse_categorical_crossentropy")
+    history = model.fit(X, y, epochs=iterations, verbose=0)
+    assert len(history.history["loss"]) == iterations == model.optimizer.result.nit
+    for ours, theirs in zip(model.get_weights(), [mlp.coefs_[0], mlp.intercepts_[0], mlp.coefs_[1],
+                                                   mlp.intercepts_[1]], strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+    assert history.history["loss"][-1] == pytest.approx(mlp.loss_, rel=1e-9)
+
+
+def test_weighted_least_squares_in_closed_form():
+    """A linear unit under mse with sample weights: the search ends at the weighted normal
+    equation's answer, (XᵀWX)⁻¹XᵀWy, not the unweighted one."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((80, 3))
+    y = X @ [1.0, -2.0, 0.5] + 0.3 + rng.standard_normal(80)
+    w = rng.uniform(0.0, 3.0, 80)
+    model = Sequential([Input(3), Dense(1)], seed=1, dtype="float64")
+    model.compile(optimizer=LBFGS(tol=1e-12, ftol=0.0), loss="mse")
+    model.fit(X, y, epochs=100, sample_weight=w, verbose=0)
+    Xd = np.hstack([X, np.ones((80, 1))])
+    exact = np.linalg.solve(Xd.T @ (w[:, None] * Xd), Xd.T @ (w * y))
+    kernel, bias = model.get_weights()
+    np.testing.assert_allclose(np.r_[kernel[:, 0], bias], exact, rtol=1e-7)
+    unweighted = np.linalg.lstsq(Xd, y, rcond=None)[0]
+    assert np.abs(np.r_[kernel[:, 0], bias] - unweighted).max() > 1e-2
+
+
+def test_an_epoch_is_an_iteration_with_metrics_validation_and_callbacks():
+    X, y = _iris()
+    order = np.random.default_rng(0).permutation(len(X))
+    X, y = X[order], y[order]
+    seen = []
+
+    class Spy(callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append((epoch, self.model.get_weights()[0].copy(), dict(logs)))
+
+    model = _net()
+    model.compile(optimizer="lbfgs", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(X, y, epochs=8, validation_split=0.2, callbacks=[Spy()], verbose=0)
+    assert [e for e, _, _ in seen] == list(range(8)) and model.optimizer.iterations == 8
+    assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    # the epoch's loss is E at the weights reached, which the model holds when the callback runs
+    last_loss = model.evaluate(X[:120], y[:120], return_dict=True)["loss"]
+    assert history.history["loss"][-1] == pytest.approx(last_loss, rel=1e-12)
+    assert not np.array_equal(seen[0][1], seen[-1][1])
+    assert all(b < a for a, b in zip(history.history["loss"], history.history["loss"][1:], strict=False))
+
+
+def test_early_stopping_ends_the_search():
+    X, y = _iris()
+    model = _net()
+    model.compile(optimizer="lbfgs", loss="sparse_categorical_crossentropy")
+    stop = callbacks.EarlyStopping(monitor="loss", min_delta=10.0, patience=2)
+    history = model.fit(X, y, epochs=100, callbacks=[stop], verbose=0)
+    assert len(history.history["loss"]) == 3 and model.optimizer.iterations == 3
+
+
+def test_the_search_stops_when_it_converges_and_a_second_fit_goes_on():
+    X, y = _iris()
+    model = _net(hidden=3)
+    model.compile(optimizer=LBFGS(tol=1e-3), loss="sparse_categorical_crossentropy")
+    first = model.fit(X, y, epochs=500, verbose=0)
+    assert len(first.history["loss"]) < 500 and model.optimizer.result.status == 0
+    before = first.history["loss"][-1]
+    model.compile(optimizer=LBFGS(tol=0.0), loss="sparse_categorical_crossentropy")
+    model.fit(X, y, epochs=5, verbose=0)
+    assert model.history.history["loss"][-1] < before
+
+
+def test_max_fun_ends_the_search_with_a_warning():
+    X, y = _iris()
+    model = _net()
+    model.compile(optimizer=LBFGS(max_fun=4, tol=0.0), loss="sparse_categorical_crossentropy")
+    with pytest.warns(RuntimeWarning, match="max_fun=4"):
+        history = model.fit(X, y, epochs=50, verbose=0)
+    assert model.optimizer.result.nfev >= 4 and len(history.history["loss"]) < 50
+
+
+def test_what_lbfgs_refuses():
+    X, y = _iris()
+    model = _net()
+    model.compile(optimizer="lbfgs", loss="sparse_categorical_crossentropy")
+    with pytest.raises(TypeError, match="model.fit"):
+        model.train_on_batch(X, y)
+    dropping = Sequential([Input(4), Dense(5, activation="tanh"), Dropout(0.2),
+                           Dense(3, activation="softmax")], seed=0)
+    dropping.compile(optimizer="lbfgs", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="Dropout"):
+        dropping.fit(X, y, epochs=2, verbose=0)
+    for bad, match in [({"max_fun": 0}, "max_fun"), ({"tol": -1.0}, "tol"), ({"memory": 0}, "memory"),
+                       ({"learning_rate": 0.1}, "learning_rate")]:
+        with pytest.raises((TypeError, ValueError), match=match):
+            LBFGS(**bad)
+
+
+def test_a_loss_that_is_not_finite_at_the_start_is_a_divergence():
+    model = Sequential([Input(1), Dense(1)], seed=0, dtype="float64")
+    model.compile(optimizer="lbfgs", loss="mse")
+    with pytest.raises(DivergenceError):
+        model.fit(np.array([[1e300], [2e300]]), np.array([0.0, 1.0]), epochs=3, verbose=0)
+
+
+def test_by_name_config_and_a_saved_model(tmp_path):
+    assert isinstance(optimizers.get("LBFGS"), LBFGS)
+    opt = LBFGS(max_fun=321, tol=1e-6, memory=4)
+    again = optimizers.get(optimizers.serialize(opt))
+    assert isinstance(again, LBFGS) and again.get_config() == opt.get_config()
+    X, y = _iris()
+    model = _net()
+    model.compile(optimizer=opt, loss="sparse_categorical_crossentropy")
+    model.fit(X, y, epochs=3, verbose=0)
+    loaded = load_model(model.save(tmp_path / "m"))
+    assert isinstance(loaded.optimizer, LBFGS) and loaded.optimizer.get_config() == opt.get_config()
+    assert loaded.optimizer.iterations == 3
+    loaded.fit(X, y, epochs=5, initial_epoch=3, verbose=0)
+    assert loaded.optimizer.iterations == 5 and len(loaded.history.history["loss"]) == 5
