@@ -139,6 +139,8 @@ def test_get_accepts_callables_and_rejects_the_rest():
     (lambda: CosineDecay(0.1, 10, warmup_target=-1.0), "warmup_target"),
     (lambda: CosineDecayRestarts(0.1, 10, t_mul=0.0), "t_mul"),
     (lambda: InverseTimeDecay("0.1", 10, 0.5), "initial_learning_rate"),
+    (lambda: ExponentialDecay(0.1, 10, 0.5, name=3), "name: expected a string or None, got int 3"),
+    (lambda: CosineDecayRestarts(0.1, 10, name=["a"]), "name: expected a string"),
 ])
 def test_bad_arguments_are_named(make, match):
     with pytest.raises((ValueError, TypeError), match=match):
@@ -149,6 +151,32 @@ def test_bad_arguments_are_named(make, match):
 def test_a_bad_step_is_named(step):
     with pytest.raises(ValueError, match="step"):
         ExponentialDecay(0.1, 10, 0.5)(step)
+
+
+def test_piecewise_constant_decay_takes_any_finite_step_the_others_start_at_zero():
+    """Keras gives values[0] before the first boundary, at a negative step too (conventions §5);
+    the other schedules are formulas of the step from 0 and still refuse a negative one."""
+    sched = PiecewiseConstantDecay([-5, 10], [0.3, 0.2, 0.1])
+    assert [sched(t) for t in (-1e9, -5, -4.5, -1, 0, 10, 11)] == [0.3, 0.3, 0.2, 0.2, 0.2, 0.2, 0.1]
+    for bad in (float("nan"), float("inf"), "3", None):
+        with pytest.raises(ValueError, match="step: expected a finite number"):
+            sched(bad)
+    for other in (PolynomialDecay(0.1, 10), CosineDecay(0.1, 10), CosineDecayRestarts(0.1, 10),
+                  InverseTimeDecay(0.1, 10, 0.5), StepDecay(0.1, 10)):
+        with pytest.raises(ValueError, match="step: expected a number >= 0"):
+            other(-1)
+
+
+def test_keras_schedules_carry_keras_default_names_in_their_config():
+    made = [ExponentialDecay(0.1, 10, 0.5), InverseTimeDecay(0.1, 10, 0.5),
+            PiecewiseConstantDecay([1], [0.1, 0.2]), PolynomialDecay(0.1, 10), CosineDecay(0.1, 10),
+            CosineDecayRestarts(0.1, 10)]
+    assert [s.get_config()["name"] for s in made] == ["ExponentialDecay", "InverseTimeDecay",
+                                                       "PiecewiseConstant", "PolynomialDecay",
+                                                       "CosineDecay", "SGDRDecay"]
+    assert PolynomialDecay(0.1, 10, name=None).get_config()["name"] is None
+    assert ExponentialDecay(0.1, 10, 0.5, name="a") != ExponentialDecay(0.1, 10, 0.5, name="b")
+    assert "name" not in StepDecay(0.1, 5).get_config()              # PyTorch's StepLR has no name
 
 
 def test_numpy_integer_steps_work():

@@ -11,7 +11,13 @@ The slides' learning-rate decay (§9) ``η_t = δ^(t // T) · η₀`` is
 
 Every schedule is a callable of the step returning a float, with ``get_config``/``from_config``;
 :func:`get` and :func:`serialize` turn them into ``{"class_name", "config"}`` dicts and back. Any
-other callable of the step works as a learning rate too (it just cannot be serialized).
+other callable of the step works as a learning rate too (it just cannot be serialized). The Keras
+schedules take Keras's ``name`` argument (default the name Keras gives, e.g. ``"SGDRDecay"`` for
+:class:`CosineDecayRestarts`) and keep it in their config; it changes no number.
+
+A step is a number ≥ 0 — except for :class:`PiecewiseConstantDecay`, whose boundaries cut the
+whole real line: a step before the first boundary (a negative one included) gets ``values[0]``,
+as in Keras (``docs/conventions.md`` §5).
 """
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import BOOLEAN, Interval, ListOf, check
+from .checks import BOOLEAN, InstanceOf, Interval, ListOf, check
 
 #: a learning rate, or a factor it is multiplied by: ≥ 0
 _RATE = Interval(float, 0.0)
@@ -29,6 +35,10 @@ _RATE = Interval(float, 0.0)
 _DURATION = Interval(float, 0.0, closed="neither")
 #: the 0-based optimizer step a schedule is evaluated at
 _STEP = Interval(float, 0.0)
+#: a step of PiecewiseConstantDecay: any finite number (its boundaries cut the whole line)
+_ANY_STEP = Interval(float)
+#: Keras's ``name`` of a schedule (or None, as a Keras config may hold)
+_NAME = InstanceOf(str, "a string or None")
 
 
 def _step(step: Any) -> float:
@@ -36,6 +46,10 @@ def _step(step: Any) -> float:
     if step not in _STEP:
         raise ValueError(f"step: expected a number >= 0 (the 0-based optimizer step), got {step!r}")
     return float(step)
+
+
+def _name(name: str | None) -> str | None:
+    return None if name is None else check("name", name, _NAME)
 
 
 def _scaled_power(scale: float, base: float, exponent: float) -> float:
@@ -63,6 +77,9 @@ def _ratio(step: float, steps: float, name: str) -> float:
 class LearningRateSchedule:
     """Base class: ``schedule(step) -> float``; ``get_config``/``from_config`` for saving."""
 
+    #: Keras's ``name`` (the Keras schedules set it; it changes no number)
+    name: str | None = None
+
     def __call__(self, step: int) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -87,15 +104,16 @@ class _RateOverSteps(LearningRateSchedule):
     floored if ``staircase`` (Keras's ExponentialDecay and InverseTimeDecay)."""
 
     def __init__(self, initial_learning_rate: float, decay_steps: float, decay_rate: float,
-                 staircase: bool = False) -> None:
+                 staircase: bool = False, name: str | None = "") -> None:
         self.initial_learning_rate = check("initial_learning_rate", initial_learning_rate, _RATE)
         self.decay_steps = check("decay_steps", decay_steps, _DURATION)
         self.decay_rate = check("decay_rate", decay_rate, _RATE)
         self.staircase = check("staircase", staircase, BOOLEAN)
+        self.name = _name(type(self).__name__ if name == "" else name)   # "": Keras's default
 
     def get_config(self) -> dict[str, Any]:
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase}
+                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
 
     def _progress(self, step: int) -> float:
         p = _step(step) / self.decay_steps   # inf where decay_steps is tiny: rate^inf, rate·inf hold
@@ -137,9 +155,14 @@ def _listed(value: Any) -> Any:
 
 class PiecewiseConstantDecay(LearningRateSchedule):
     """``values[0]`` for step ≤ boundaries[0], ``values[i]`` for boundaries[i−1] < step ≤ boundaries[i],
-    ``values[-1]`` after the last boundary (Keras: each boundary belongs to the interval on its left)."""
+    ``values[-1]`` after the last boundary (Keras: each boundary belongs to the interval on its left).
 
-    def __init__(self, boundaries: Sequence[float], values: Sequence[float]) -> None:
+    Any finite step has a value, a negative one included (``values[0]``, as Keras gives): the
+    boundaries, not step 0, say where the schedule starts.
+    """
+
+    def __init__(self, boundaries: Sequence[float], values: Sequence[float],
+                 name: str | None = "PiecewiseConstant") -> None:
         self.boundaries = check("boundaries", _listed(boundaries), ListOf(Interval(float), "a list of steps"))
         self.values = check("values", _listed(values), ListOf(_RATE, "a list of learning rates"))
         if len(self.values) != len(self.boundaries) + 1:
@@ -147,12 +170,15 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                              f"got {len(self.values)}")
         if any(b1 <= b0 for b0, b1 in zip(self.boundaries, self.boundaries[1:], strict=False)):
             raise ValueError(f"boundaries: expected strictly increasing numbers, got {self.boundaries}")
+        self.name = _name(name)
 
     def get_config(self) -> dict[str, Any]:
-        return {"boundaries": list(self.boundaries), "values": list(self.values)}
+        return {"boundaries": list(self.boundaries), "values": list(self.values), "name": self.name}
 
     def __call__(self, step: int) -> float:
-        s = _step(step)
+        if step not in _ANY_STEP:   # a negative step lies before the first boundary: values[0]
+            raise ValueError(f"step: expected a finite number (the 0-based optimizer step), got {step!r}")
+        s = float(step)
         for boundary, value in zip(self.boundaries, self.values, strict=False):  # one value more
             if s <= boundary:
                 return value
@@ -166,16 +192,18 @@ class PolynomialDecay(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate: float, decay_steps: float, end_learning_rate: float = 1e-4,
-                 power: float = 1.0, cycle: bool = False) -> None:
+                 power: float = 1.0, cycle: bool = False, name: str | None = "PolynomialDecay") -> None:
         self.initial_learning_rate = check("initial_learning_rate", initial_learning_rate, _RATE)
         self.decay_steps = check("decay_steps", decay_steps, _DURATION)
         self.end_learning_rate = check("end_learning_rate", end_learning_rate, _RATE)
         self.power = check("power", power, Interval(float, 0.0))
         self.cycle = check("cycle", cycle, BOOLEAN)
+        self.name = _name(name)
 
     def get_config(self) -> dict[str, Any]:
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "end_learning_rate": self.end_learning_rate, "power": self.power, "cycle": self.cycle}
+                "end_learning_rate": self.end_learning_rate, "power": self.power, "cycle": self.cycle,
+                "name": self.name}
 
     def __call__(self, step: int) -> float:
         s, d = _step(step), self.decay_steps
@@ -204,16 +232,19 @@ class CosineDecay(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate: float, decay_steps: float, alpha: float = 0.0,
-                 warmup_target: float | None = None, warmup_steps: float = 0) -> None:
+                 warmup_target: float | None = None, warmup_steps: float = 0,
+                 name: str | None = "CosineDecay") -> None:
         self.initial_learning_rate = check("initial_learning_rate", initial_learning_rate, _RATE)
         self.decay_steps = check("decay_steps", decay_steps, _DURATION)
         self.alpha = check("alpha", alpha, Interval(float, 0.0, 1.0))
         self.warmup_target = None if warmup_target is None else check("warmup_target", warmup_target, _RATE)
         self.warmup_steps = check("warmup_steps", warmup_steps, Interval(float, 0.0))
+        self.name = _name(name)
 
     def get_config(self) -> dict[str, Any]:
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "alpha": self.alpha, "warmup_target": self.warmup_target, "warmup_steps": self.warmup_steps}
+                "alpha": self.alpha, "name": self.name, "warmup_target": self.warmup_target,
+                "warmup_steps": self.warmup_steps}
 
     def _decay(self, s: float, peak: float) -> float:
         cosine = 0.5 * (1.0 + math.cos(math.pi * s / self.decay_steps))
@@ -238,17 +269,18 @@ class CosineDecayRestarts(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate: float, first_decay_steps: float, t_mul: float = 2.0,
-                 m_mul: float = 1.0, alpha: float = 0.0) -> None:
+                 m_mul: float = 1.0, alpha: float = 0.0, name: str | None = "SGDRDecay") -> None:
         self.initial_learning_rate = check("initial_learning_rate", initial_learning_rate, _RATE)
         self.first_decay_steps = check("first_decay_steps", first_decay_steps, _DURATION)
         self.t_mul = check("t_mul", t_mul, Interval(float, 0.0, closed="neither"))
         self.m_mul = check("m_mul", m_mul, _RATE)
         self.alpha = check("alpha", alpha, Interval(float, 0.0, 1.0))
+        self.name = _name(name)
 
     def get_config(self) -> dict[str, Any]:
         return {"initial_learning_rate": self.initial_learning_rate,
                 "first_decay_steps": self.first_decay_steps, "t_mul": self.t_mul, "m_mul": self.m_mul,
-                "alpha": self.alpha}
+                "alpha": self.alpha, "name": self.name}
 
     def __call__(self, step: int) -> float:
         fraction = _ratio(_step(step), self.first_decay_steps, "first_decay_steps")
