@@ -383,3 +383,125 @@ def test_initializers_take_a_shape_or_name_it(name, shape):
         assert "shape" in str(exc), str(exc)
     else:
         assert out.dtype == np.float32 and np.isfinite(out).all()
+
+
+# --------------------------------------------------------------------------- issue 16: Keras's additions
+def _keras_orthogonal(shape, a, gain):
+    """Keras's algorithm written out on the normal matrix ``a`` (random_initializers.py)."""
+    rows, cols = math.prod(shape[:-1]), shape[-1]
+    q, r = np.linalg.qr(a)
+    q = q * np.sign(np.diag(r))
+    return gain * (q.T if rows < cols else q).reshape(shape)
+
+
+@pytest.mark.parametrize("shape", [(5, 5), (7, 3), (3, 7), (3, 3, 4, 8), (2, 3, 20)])
+def test_orthogonal_is_keras_algorithm_on_the_same_normal_draw(shape):
+    rows, cols = math.prod(shape[:-1]), shape[-1]
+    a = np.random.default_rng(3).standard_normal((max(rows, cols), min(rows, cols)))
+    w = I.Orthogonal(gain=1.5)(shape, np.random.default_rng(3), "float64")
+    assert w.shape == shape and np.array_equal(w, _keras_orthogonal(shape, a, 1.5))
+    flat = w.reshape(rows, cols)
+    gram = flat.T @ flat if rows >= cols else flat @ flat.T      # orthonormal columns, or rows
+    assert np.allclose(gram, 1.5 ** 2 * np.eye(min(rows, cols)), atol=1e-12)
+
+
+def test_orthogonal_sign_fix_makes_r_diagonal_positive():
+    """Q·sign(diag R) is the Q of the QR whose R has a positive diagonal (the unique one)."""
+    w = I.Orthogonal()((6, 4), np.random.default_rng(0), "float64")
+    a = np.random.default_rng(0).standard_normal((6, 4))
+    assert np.all(np.diag(w.T @ a) > 0) and np.allclose(w @ (w.T @ a), a)
+
+
+def test_orthogonal_needs_two_dimensions_and_names_its_arguments():
+    with pytest.raises(ValueError, match=r"shape: the orthogonal initializer needs at least 2 dimensions, "
+                                         r"got \(4,\)"):
+        I.Orthogonal()((4,), np.random.default_rng(0))
+    with pytest.raises(TypeError, match="gain: expected a real number"):
+        I.Orthogonal(gain="2")
+    with pytest.raises(ValueError, match="seed: expected an int >= 0, got -1"):
+        I.Orthogonal(seed=-1)
+
+
+def test_a_seed_gives_the_same_array_at_every_call_and_leaves_the_rng_alone():
+    rng = np.random.default_rng(0)
+    state = rng.bit_generator.state
+    for init in (I.RandomNormal(seed=4), I.RandomUniform(seed=4), I.TruncatedNormal(seed=4),
+                 I.VarianceScaling(seed=4), I.GlorotUniform(seed=4), I.HeNormal(seed=4),
+                 I.Orthogonal(seed=4)):
+        first = init((6, 5), rng)
+        assert np.array_equal(first, init((6, 5)))
+        assert np.array_equal(first, init((6, 5), np.random.default_rng(9)))
+        assert np.array_equal(first, type(init)(**init.get_config())((6, 5)))
+        assert init.get_config()["seed"] == 4
+    assert rng.bit_generator.state == state
+    assert I.get({"class_name": "GlorotUniform", "config": {"seed": 4}}) == I.GlorotUniform(seed=4)
+
+
+def test_unseeded_configs_are_as_before_and_a_missing_rng_is_named():
+    assert I.GlorotUniform().get_config() == {}
+    assert I.RandomNormal().get_config() == {"mean": 0.0, "stddev": 0.05}
+    assert I.VarianceScaling().get_config() == {"scale": 1.0, "mode": "fan_in",
+                                                "distribution": "truncated_normal"}
+    with pytest.raises(TypeError, match="rng: expected a numpy.random.Generator"):
+        I.GlorotUniform()((3, 2))
+    assert I.Zeros()((2, 2)).sum() == 0 and I.Identity()((2, 2)).trace() == 2   # draw nothing: no rng needed
+    with pytest.raises(TypeError, match="seed: expected an int >= 0, got float 1.5"):
+        I.RandomNormal(seed=1.5)
+
+
+@pytest.mark.parametrize("shape,input_axes,output_axes,fans", [
+    ((512, 8, 64), [0], [1, 2], (512, 512)),
+    ((512, 8, 64), [0, 1], [2], (4096, 64)),
+    ((512, 8, 64), [-3], [-1], (512, 64)),
+    ((4, 5), [], [0, 1], (1, 20)),
+])
+def test_compute_fans_with_explicit_axes(shape, input_axes, output_axes, fans):
+    assert I.compute_fans(shape, input_axes, output_axes) == fans
+
+
+def test_compute_fans_axes_errors_are_named():
+    with pytest.raises(ValueError, match="input_axes, output_axes: expected both lists of axes or both None"):
+        I.compute_fans((4, 5), input_axes=[0])
+    with pytest.raises(ValueError, match=r"output_axes: expected axes of a shape of rank 2 \(-2 to 1\), "
+                                         r"got 2"):
+        I.compute_fans((4, 5), [0], [2])
+    with pytest.raises(TypeError, match="input_axes: expected a list of axes"):
+        I.VarianceScaling(input_axes=0, output_axes=[1])
+    with pytest.raises(ValueError, match="output_axes"):
+        I.VarianceScaling(input_axes=[0], output_axes=[5])((3, 4), np.random.default_rng(0))
+
+
+def test_variance_scaling_with_axes_uses_their_fans():
+    init = I.VarianceScaling(2.0, "fan_in", "untruncated_normal", input_axes=[0], output_axes=[1, 2])
+    assert init.variance((32, 4, 16)) == 2.0 / 32
+    assert I.VarianceScaling(2.0, "fan_in").variance((32, 4, 16)) == 2.0 / 128   # conv rule: 4·32
+    assert I.deserialize(I.serialize(init)) == init and hash(init) == hash(I.deserialize(I.serialize(init)))
+
+
+def test_identity_and_constant_arrays():
+    assert np.array_equal(I.Identity(gain=3.0)((2, 3), dtype="float64"), 3.0 * np.eye(2, 3))
+    with pytest.raises(ValueError, match=r"shape: the identity initializer makes 2-D matrices only.*"
+                                         r"\(2, 2, 2\)"):
+        I.Identity()((2, 2, 2))
+    assert I.get("identity_initializer") == I.Identity() and I.get("Orthogonal") == I.Orthogonal()
+    row = I.Constant([1.0, 2.0, 3.0])
+    assert np.array_equal(row((2, 3), dtype="float64"), [[1, 2, 3], [1, 2, 3]])
+    assert row.get_config() == {"value": [1.0, 2.0, 3.0]} and row == I.Constant(np.array([1, 2, 3]))
+    assert hash(row) == hash(I.Constant((1, 2, 3)))
+    with pytest.raises(ValueError, match=r"shape: expected a shape the constant's value of shape \(3,\) "
+                                         r"broadcasts to, got \(3, 2\)"):
+        row((3, 2))
+    for bad in (["a", "b"], [[1.0], [1.0, 2.0]], [np.nan], [True, False]):
+        with pytest.raises(ValueError, match="value: expected a finite number or an array of finite numbers"):
+            I.Constant(bad)
+
+
+def test_get_of_an_array_gives_that_array_for_its_shape_only():
+    array = np.arange(6.0).reshape(2, 3)
+    init = I.get(array)
+    assert np.array_equal(init((2, 3), dtype="float64"), array)
+    with pytest.raises(ValueError, match=r"shape: expected \(2, 3\) \(the shape of the array given as "
+                                         r"initializer\)"):
+        init((3, 2))
+    with pytest.raises(TypeError, match="cannot be serialized"):
+        I.serialize(init)

@@ -33,12 +33,21 @@ standard normal cut to [-2, 2], so the final standard deviation is exactly σ wh
 lies within ±2σ' ≈ ±2.2737σ. The lecture's normals are *untruncated*; use the torch names
 (``xavier_normal``, ``kaiming_normal``) or ``VarianceScaling(..., "untruncated_normal")`` for them.
 
-Also here: ``zeros``, ``ones``, ``constant(value)``, ``random_normal(mean, stddev)``,
+Also here: ``zeros``, ``ones``, ``constant(value)`` (a number, or an array broadcast to the
+shape), ``identity(gain)``, ``orthogonal(gain)``, ``random_normal(mean, stddev)``,
 ``random_uniform(minval, maxval)``, ``truncated_normal(mean, stddev)`` (Keras's, no variance
-correction) and the general :class:`VarianceScaling`.
+correction) and the general :class:`VarianceScaling` (with Keras's ``input_axes``/``output_axes``
+for kernels whose fans are not the last two axes).
+
+**Seeds.** The random initializers with a Keras counterpart take Keras's ``seed`` (an int ≥ 0):
+a seeded initializer draws every array from a fresh ``numpy.random.default_rng(seed)`` — the same
+array at each call, whatever generator the layer passes, as a Keras initializer seeded with an
+int — and is written into its config (only when given, so an unseeded config is as before). The
+numbers are NumPy's, not Keras's: the generators differ.
 
 Every initializer is called as ``init(shape, rng, dtype)`` and draws only from ``rng`` (a
-:class:`numpy.random.Generator`), never from the global random state: the same generator state
+:class:`numpy.random.Generator`; ``rng`` may be left out by the initializers that draw nothing
+and by seeded ones), never from the global random state: the same generator state
 gives the same array, bit for bit. Samples are drawn in float64 and then cast to ``dtype``, so a
 float32 and a float64 array drawn from the same state hold the same numbers up to rounding; the
 float64 samples are held a chunk at a time (:func:`_draw`), so a float32 array costs its own size.
@@ -54,13 +63,13 @@ from typing import Any
 import numpy as np
 
 from .backend import resolve_dtype
-from .checks import Interval, Options, check, check_memory, is_number
+from .checks import Interval, ListOf, Options, check, check_memory, is_number
 
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
     "TruncatedNormal", "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeNormal",
     "HeUniform", "LecunNormal", "LecunUniform", "XavierUniform", "XavierNormal",
-    "KaimingUniform", "KaimingNormal", "FunctionInitializer", "INITIALIZERS",
+    "KaimingUniform", "KaimingNormal", "Identity", "Orthogonal", "FunctionInitializer", "INITIALIZERS",
     "TRUNCATION_STDDEV_CORRECTION", "compute_fans", "get", "serialize", "deserialize",
 ]
 
@@ -80,6 +89,14 @@ _DIM = Interval(int, 0)
 _REAL = Interval(float)
 _NON_NEGATIVE = Interval(float, 0, noun="a number")
 _POSITIVE = Interval(float, 0, closed="neither", noun="a number")
+#: Keras's ``seed`` of a random initializer (NumPy's ``default_rng`` takes ints >= 0)
+_SEED = Interval(int, 0)
+#: Keras's ``input_axes`` / ``output_axes``
+_AXES = ListOf(Interval(int), "a list of axes (ints)")
+
+
+def _seed(seed: Any) -> int | None:
+    return None if seed is None else check("seed", seed, _SEED)
 
 
 def _as_shape(shape: ShapeLike) -> tuple[int, ...]:
@@ -158,13 +175,41 @@ def _draw(rng: np.random.Generator, shape: tuple[int, ...], dtype: np.dtype, kin
     return out
 
 
-def compute_fans(shape: ShapeLike) -> tuple[int, int]:
+def _fan_axes(input_axes: Any, output_axes: Any) -> tuple[list[int], list[int]] | None:
+    """Keras's fan axes: both lists of ints, or None (both None)."""
+    if input_axes is None and output_axes is None:
+        return None
+    if input_axes is None or output_axes is None:
+        raise ValueError(f"input_axes, output_axes: expected both lists of axes or both None, got "
+                         f"input_axes={input_axes!r}, output_axes={output_axes!r}")
+    return check("input_axes", input_axes, _AXES), check("output_axes", output_axes, _AXES)
+
+
+def _axes(shape: tuple[int, ...], input_axes: Any, output_axes: Any) -> tuple[list[int], list[int]] | None:
+    """Keras's fan axes, checked: both lists of axes of ``shape`` (negative from the end), or None."""
+    both = _fan_axes(input_axes, output_axes)
+    if both is None:
+        return None
+    for name, axes in zip(("input_axes", "output_axes"), both, strict=True):
+        for axis in axes:
+            if not -len(shape) <= axis < len(shape):
+                raise ValueError(f"{name}: expected axes of a shape of rank {len(shape)} "
+                                 f"({-len(shape)} to {len(shape) - 1}), got {axis} for shape {shape}")
+    return both
+
+
+def compute_fans(shape: ShapeLike, input_axes: Sequence[int] | None = None,
+                 output_axes: Sequence[int] | None = None) -> tuple[int, int]:
     """Return ``(fan_in, fan_out)`` of a weight array, with Keras's rules.
 
     Parameters
     ----------
     shape : tuple of int
         Shape of the weight array. Dense kernels are ``(inputs, units)``.
+    input_axes, output_axes : list of int, optional
+        Keras's explicit fans (both or neither): ``fan_in = prod(shape[a] for a in input_axes)``,
+        ``fan_out`` likewise -- e.g. a multi-head attention query kernel ``(dim, heads, key_dim)``
+        has ``input_axes=[0]``, ``output_axes=[1, 2]``.
 
     Returns
     -------
@@ -180,6 +225,9 @@ def compute_fans(shape: ShapeLike) -> tuple[int, int]:
     its rule to an ``(in, out)`` array would swap the fans (``docs/conventions.md`` §6).
     """
     shape = _as_shape(shape)
+    axes = _axes(shape, input_axes, output_axes)
+    if axes is not None:
+        return math.prod(shape[a] for a in axes[0]), math.prod(shape[a] for a in axes[1])
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:
@@ -200,7 +248,12 @@ class Initializer:
     :meth:`get_config` (the constructor's keyword arguments, JSON-friendly).
     """
 
-    def __call__(self, shape: ShapeLike, rng: np.random.Generator,
+    #: whether :meth:`sample` draws from ``rng`` (False: ``rng`` may be left out)
+    RANDOM = True
+    #: Keras's ``seed``: if set, every call draws from ``numpy.random.default_rng(seed)``
+    seed: int | None = None
+
+    def __call__(self, shape: ShapeLike, rng: np.random.Generator | None = None,
                  dtype: Any = "float32") -> np.ndarray:
         """Return a new array of ``shape`` and ``dtype`` drawn from ``rng``.
 
@@ -209,14 +262,23 @@ class Initializer:
         shape : tuple of int
             Shape of the array, e.g. ``(inputs, units)`` for a Dense kernel.
         rng : numpy.random.Generator
-            The only source of randomness; its state advances.
+            The only source of randomness; its state advances. Not used (and may be None) when
+            the initializer has a ``seed`` or draws nothing.
         dtype : {"float32", "float64"} or numpy dtype, default "float32"
         """
         shape = _as_shape(shape)
-        rng = _as_rng(rng)
+        rng = self._generator(rng)
         dtype = resolve_dtype(dtype)
         check_memory("shape", math.prod(shape) * dtype.itemsize, f"an array of shape {shape} ({dtype.name})")
         return self.draw(shape, rng, dtype)
+
+    def _generator(self, rng: Any) -> np.random.Generator:
+        """The generator a call draws from: a fresh one of ``seed`` if set, else ``rng``."""
+        if self.seed is not None:
+            return np.random.default_rng(self.seed)
+        if rng is None and not self.RANDOM:
+            return np.random.default_rng(0)     # never drawn from
+        return _as_rng(rng)
 
     def draw(self, shape: tuple[int, ...], rng: np.random.Generator, dtype: np.dtype) -> np.ndarray:
         """The array of ``dtype``: :meth:`sample` (float64) cast; the random initializers override
@@ -244,11 +306,18 @@ class Initializer:
             and self.get_config() == other.get_config()
 
     def __hash__(self) -> int:
-        return hash((type(self).__name__, tuple(sorted(self.get_config().items()))))
+        return hash((type(self).__name__, repr(sorted(self.get_config().items()))))
+
+
+def _with_seed(config: dict[str, Any], seed: int | None) -> dict[str, Any]:
+    """``config`` with Keras's ``seed`` added when one was given."""
+    return config if seed is None else {**config, "seed": seed}
 
 
 class Zeros(Initializer):
     """All zeros: ``w = 0``. Keras's and the lecture's default bias initializer."""
+
+    RANDOM = False
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         return np.zeros(shape)
@@ -256,6 +325,8 @@ class Zeros(Initializer):
 
 class Ones(Initializer):
     """All ones: ``w = 1``."""
+
+    RANDOM = False
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         return np.ones(shape)
@@ -266,17 +337,103 @@ class Constant(Initializer):
 
     Parameters
     ----------
-    value : float, default 0.0
+    value : float or array-like, default 0.0
+        A number, or an array of finite numbers broadcast to the shape asked for (Keras
+        multiplies its value by ones of the shape); its config holds the array as nested lists.
     """
 
-    def __init__(self, value: float = 0.0) -> None:
-        self.value = _real("value", value)
+    RANDOM = False
+
+    def __init__(self, value: float | Any = 0.0) -> None:
+        self.value: float | np.ndarray
+        if is_number(value) or not isinstance(value, (list, tuple, np.ndarray)):
+            self.value = _real("value", value)
+            return
+        array = np.array(value, dtype=np.float64) if _is_real_array(value) else None
+        if array is None or not np.all(np.isfinite(array)):
+            raise ValueError(f"value: expected a finite number or an array of finite numbers, got {value!r}")
+        array.flags.writeable = False
+        self.value = array
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
-        return np.full(shape, self.value)
+        if isinstance(self.value, float):
+            return np.full(shape, self.value)
+        try:
+            return np.array(np.broadcast_to(self.value, shape))
+        except ValueError:
+            raise ValueError(f"shape: expected a shape the constant's value of shape {self.value.shape} "
+                             f"broadcasts to, got {shape}") from None
 
     def get_config(self) -> dict[str, Any]:
-        return {"value": self.value}
+        return {"value": self.value if isinstance(self.value, float) else self.value.tolist()}
+
+
+def _is_real_array(value: Any) -> bool:
+    try:
+        array = np.asarray(value)
+    except ValueError:                      # ragged lists
+        return False
+    return array.dtype.kind in "iuf" and array.dtype != np.bool_
+
+
+class Identity(Initializer):
+    """``gain`` times the identity matrix (Keras ``Identity``; 2-D shapes only, rectangular ones
+    get ones on the main diagonal, as ``numpy.eye``).
+
+    Parameters
+    ----------
+    gain : float, default 1.0
+    """
+
+    RANDOM = False
+
+    def __init__(self, gain: float = 1.0) -> None:
+        self.gain = _real("gain", gain)
+
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+        if len(shape) != 2:
+            raise ValueError(f"shape: the identity initializer makes 2-D matrices only; expected a "
+                             f"shape of rank 2, got {shape} of rank {len(shape)}")
+        return self.gain * np.eye(*shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"gain": self.gain}
+
+
+class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix times ``gain`` (Keras ``Orthogonal``; Saxe et al. 2014).
+
+    Keras's algorithm: the shape is flattened to ``(rows, cols) = (prod(shape[:-1]), shape[-1])``;
+    a normal matrix A of shape ``(max(rows, cols), min(rows, cols))`` is drawn, ``A = QR``
+    (reduced), the sign fix ``Q ← Q · sign(diag R)`` makes Q uniform over the orthogonal
+    matrices, Q is transposed when rows < cols, and ``gain · Q`` is reshaped to the shape. So
+    the columns are orthonormal (times gain) when rows ≥ cols, the rows otherwise.
+
+    Parameters
+    ----------
+    gain : float, default 1.0
+    seed : int, optional
+        Keras's seed: every call draws from ``numpy.random.default_rng(seed)``.
+    """
+
+    def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
+        self.gain = _real("gain", gain)
+        self.seed = _seed(seed)
+
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+        if len(shape) < 2:
+            raise ValueError(f"shape: the orthogonal initializer needs at least 2 dimensions, "
+                             f"got {shape} of rank {len(shape)}")
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        a = rng.standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q *= np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return self.gain * q.reshape(shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return _with_seed({"gain": self.gain}, self.seed)
 
 
 class RandomNormal(Initializer):
@@ -289,9 +446,10 @@ class RandomNormal(Initializer):
         Must be ≥ 0.
     """
 
-    def __init__(self, mean: float = 0.0, stddev: float = 0.05) -> None:
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         self.mean = _real("mean", mean)
         self.stddev = _real("stddev", stddev, _NON_NEGATIVE)
+        self.seed = _seed(seed)
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         return self.mean + self.stddev * rng.standard_normal(shape)
@@ -300,7 +458,7 @@ class RandomNormal(Initializer):
         return _draw(rng, shape, dtype, "normal", self.stddev, self.mean)
 
     def get_config(self) -> dict[str, Any]:
-        return {"mean": self.mean, "stddev": self.stddev}
+        return _with_seed({"mean": self.mean, "stddev": self.stddev}, self.seed)
 
 
 class TruncatedNormal(Initializer):
@@ -317,9 +475,10 @@ class TruncatedNormal(Initializer):
         Must be ≥ 0.
     """
 
-    def __init__(self, mean: float = 0.0, stddev: float = 0.05) -> None:
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         self.mean = _real("mean", mean)
         self.stddev = _real("stddev", stddev, _NON_NEGATIVE)
+        self.seed = _seed(seed)
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         return self.mean + self.stddev * _truncated_standard_normal(rng, shape)
@@ -328,7 +487,7 @@ class TruncatedNormal(Initializer):
         return _draw(rng, shape, dtype, "truncated", self.stddev, self.mean)
 
     def get_config(self) -> dict[str, Any]:
-        return {"mean": self.mean, "stddev": self.stddev}
+        return _with_seed({"mean": self.mean, "stddev": self.stddev}, self.seed)
 
 
 class RandomUniform(Initializer):
@@ -341,9 +500,10 @@ class RandomUniform(Initializer):
         Must be ≥ ``minval``.
     """
 
-    def __init__(self, minval: float = -0.05, maxval: float = 0.05) -> None:
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None) -> None:
         self.minval = _real("minval", minval)
         self.maxval = _real("maxval", maxval)
+        self.seed = _seed(seed)
         if self.maxval < self.minval:
             raise ValueError(f"maxval: expected a number >= minval ({self.minval!r}), "
                              f"got {self.maxval!r}")
@@ -355,7 +515,7 @@ class RandomUniform(Initializer):
         return _draw(rng, shape, dtype, "uniform", 1.0, low=self.minval, high=self.maxval)
 
     def get_config(self) -> dict[str, Any]:
-        return {"minval": self.minval, "maxval": self.maxval}
+        return _with_seed({"minval": self.minval, "maxval": self.maxval}, self.seed)
 
 
 # --------------------------------------------------------------------------------------------
@@ -379,6 +539,11 @@ class VarianceScaling(Initializer):
     mode : {"fan_in", "fan_out", "fan_avg"}, default "fan_in"
     distribution : {"truncated_normal", "untruncated_normal", "uniform", "normal"}, default "truncated_normal"
         ``"normal"`` is stored as ``"truncated_normal"``, as Keras does.
+    seed : int, optional
+        Keras's seed: every call draws from ``numpy.random.default_rng(seed)``.
+    input_axes, output_axes : list of int, optional
+        Keras's explicit fan axes, both or neither (:func:`compute_fans`); in the config only
+        when given, as ``seed``.
 
     References
     ----------
@@ -391,15 +556,20 @@ class VarianceScaling(Initializer):
     DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform", "normal")
 
     def __init__(self, scale: float = 1.0, mode: str = "fan_in",
-                 distribution: str = "truncated_normal") -> None:
+                 distribution: str = "truncated_normal", seed: int | None = None,
+                 input_axes: Sequence[int] | None = None, output_axes: Sequence[int] | None = None) -> None:
         self.scale = _real("scale", scale, _POSITIVE)
         self.mode = check("mode", mode, Options(self.MODES))
         distribution = check("distribution", distribution, Options(self.DISTRIBUTIONS))
         self.distribution = "truncated_normal" if distribution == "normal" else distribution
+        self.seed = _seed(seed)
+        axes = _fan_axes(input_axes, output_axes)
+        self.input_axes: list[int] | None = None if axes is None else axes[0]
+        self.output_axes: list[int] | None = None if axes is None else axes[1]
 
     def variance(self, shape: ShapeLike) -> float:
         """The target variance ``scale / max(1, fan)`` for a weight of this shape."""
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         return self.scale / max(1.0, fan)
 
@@ -423,19 +593,23 @@ class VarianceScaling(Initializer):
         return _draw(rng, shape, dtype, "truncated", math.sqrt(variance) / TRUNCATION_STDDEV_CORRECTION)
 
     def get_config(self) -> dict[str, Any]:
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution}
+        config = _with_seed({"scale": self.scale, "mode": self.mode, "distribution": self.distribution},
+                            self.seed)
+        if self.input_axes is not None:
+            config.update(input_axes=self.input_axes, output_axes=self.output_axes)
+        return config
 
 
 class _Preset(VarianceScaling):
-    """A VarianceScaling with fixed arguments; its config is empty."""
+    """A VarianceScaling with fixed arguments; its config is empty (or Keras's ``seed``)."""
 
     _ARGS: tuple[float, str, str] = (1.0, "fan_in", "truncated_normal")
 
-    def __init__(self) -> None:
-        super().__init__(*self._ARGS)
+    def __init__(self, seed: int | None = None) -> None:
+        super().__init__(*self._ARGS, seed=seed)
 
     def get_config(self) -> dict[str, Any]:
-        return {}
+        return _with_seed({}, self.seed)
 
 
 class GlorotUniform(_Preset):
@@ -591,10 +765,10 @@ class FunctionInitializer(Initializer):
             raise TypeError(f"function: expected a callable, got {type(function).__name__}")
         self.function = function
 
-    def __call__(self, shape: ShapeLike, rng: np.random.Generator,
+    def __call__(self, shape: ShapeLike, rng: np.random.Generator | None = None,
                  dtype: Any = "float32") -> np.ndarray:
         shape = _as_shape(shape)
-        rng = _as_rng(rng)
+        rng = _as_rng(rng)          # a plain function may draw: it always gets a generator
         dtype = resolve_dtype(dtype)
         name = getattr(self.function, "__name__", repr(self.function))
         out = np.asarray(self.function(shape, rng, dtype))
@@ -619,13 +793,44 @@ class FunctionInitializer(Initializer):
         return hash(self.function)
 
 
+class _GivenArray(Initializer):
+    """The array given to :func:`get` (Keras's ``initializers.get(tensor)``), for its own shape only."""
+
+    RANDOM = False
+
+    def __init__(self, array: Any) -> None:
+        if not _is_real_array(array) or not np.all(np.isfinite(array)):
+            raise ValueError(f"initializer: expected an array of finite real numbers, got {array!r}")
+        self.array = np.array(array, dtype=np.float64)
+        self.array.flags.writeable = False
+
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+        if shape != self.array.shape:
+            raise ValueError(f"shape: expected {self.array.shape} (the shape of the array given as "
+                             f"initializer), got {shape}")
+        return self.array.copy()
+
+    def get_config(self) -> dict[str, Any]:
+        raise TypeError("initializer: an array given as initializer cannot be serialized; "
+                        "use Constant(value=array) for one that can")
+
+    def __repr__(self) -> str:
+        return f"initializer of the array of shape {self.array.shape}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _GivenArray) and np.array_equal(other.array, self.array)
+
+    def __hash__(self) -> int:
+        return hash(self.array.tobytes())
+
+
 # --------------------------------------------------------------------------------------------
 # registry
 # --------------------------------------------------------------------------------------------
 #: snake_case name -> class. Lookups are case-insensitive and ignore underscores, so the Keras
 #: class names ("GlorotUniform") work too.
 INITIALIZERS: dict[str, type[Initializer]] = {
-    "zeros": Zeros, "ones": Ones, "constant": Constant,
+    "zeros": Zeros, "ones": Ones, "constant": Constant, "identity": Identity, "orthogonal": Orthogonal,
     "random_normal": RandomNormal, "random_uniform": RandomUniform,
     "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
@@ -640,7 +845,10 @@ def _key(name: str) -> str:
     return name.lower().replace("_", "").replace("-", "")
 
 
-_LOOKUP = {_key(name): cls for name, cls in INITIALIZERS.items()}
+#: Keras's other names of two classes ("IdentityInitializer", "OrthogonalInitializer")
+_ALIASES: dict[str, type[Initializer]] = {"identity_initializer": Identity,
+                                          "orthogonal_initializer": Orthogonal}
+_LOOKUP = {_key(name): cls for name, cls in {**INITIALIZERS, **_ALIASES}.items()}
 
 
 def _class_for(name: str, argument: str) -> type[Initializer]:
@@ -662,6 +870,8 @@ def get(identifier: Any) -> Initializer | None:
         * a config dict ``{"class_name": ..., "config": {...}}`` as written by :func:`serialize`;
         * a plain callable ``f(shape, rng, dtype) -> array`` -- wrapped in a
           :class:`FunctionInitializer` that checks the returned shape;
+        * a NumPy array -- that array, for a weight of its shape only (Keras's
+          ``get(tensor)``; not serializable, unlike ``Constant(value=array)``);
         * ``None`` -- returned as None (as in Keras).
 
     Raises
@@ -677,6 +887,8 @@ def get(identifier: Any) -> Initializer | None:
         return _class_for(identifier, "initializer")()
     if isinstance(identifier, Mapping):
         return deserialize(identifier)
+    if isinstance(identifier, (np.ndarray, np.generic)):
+        return _GivenArray(identifier)
     if callable(identifier) and not isinstance(identifier, type):
         return FunctionInitializer(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
