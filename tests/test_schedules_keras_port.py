@@ -20,7 +20,6 @@ import json
 import math
 
 import numpy as np
-import pytest
 
 from descend import Dense, Input, Sequential, schedules
 from descend.optimizers import Adam
@@ -287,21 +286,30 @@ def test_CosineDecayRestartsTest_config():
                                   "m_mul": 4.0, "alpha": 0.1, "name": "my_cdr"}
 
 
-@pytest.mark.parametrize("initial_lr", [1.0, np.float64(1.0)], ids=["decay", "float64"])
-def test_CosineDecayRestartsTest_decay_and_float64(initial_lr):
-    """Keras's ``test_decay`` and ``test_float64`` (the same numbers, a float64 η₀ in the second)."""
+def _check_restarts(initial_lr=1.0, **keywords):
+    """The loop every CosineDecayRestartsTest runs: steps 0, 250, …, 1250 against the NumPy loop."""
     num_training_steps = 1000
     for step in range(0, 1500, 250):
-        decayed_lr = schedules.CosineDecayRestarts(initial_lr, num_training_steps)
-        _close(decayed_lr(step), _np_cosine_decay_restarts(step, num_training_steps), 1e-6)
-
-
-@pytest.mark.parametrize("keyword, value", [("alpha", 0.1), ("m_mul", 0.9), ("t_mul", 1.0)],
-                         ids=["alpha", "mmul", "tmul"])
-def test_CosineDecayRestartsTest_alpha_mmul_tmul(keyword, value):
-    """Keras's ``test_alpha``, ``test_mmul`` and ``test_tmul``: one keyword each, Keras's values."""
-    num_training_steps, initial_lr = 1000, 1.0
-    for step in range(0, 1500, 250):
-        decayed_lr = schedules.CosineDecayRestarts(initial_lr, num_training_steps, **{keyword: value})
-        expected = _np_cosine_decay_restarts(step, num_training_steps, **{keyword: value})
+        decayed_lr = schedules.CosineDecayRestarts(initial_lr, num_training_steps, **keywords)
+        expected = _np_cosine_decay_restarts(step, num_training_steps, **keywords)
         _close(decayed_lr(step), expected, 1e-6)
+
+
+def test_CosineDecayRestartsTest_decay():
+    _check_restarts()
+
+
+def test_CosineDecayRestartsTest_float64():
+    _check_restarts(initial_lr=np.float64(1.0))
+
+
+def test_CosineDecayRestartsTest_alpha():
+    _check_restarts(alpha=0.1)
+
+
+def test_CosineDecayRestartsTest_mmul():
+    _check_restarts(m_mul=0.9)
+
+
+def test_CosineDecayRestartsTest_tmul():
+    _check_restarts(t_mul=1.0)
