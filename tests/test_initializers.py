@@ -505,3 +505,16 @@ def test_get_of_an_array_gives_that_array_for_its_shape_only():
         init((3, 2))
     with pytest.raises(TypeError, match="cannot be serialized"):
         I.serialize(init)
+
+
+def test_a_dense_layer_takes_orthogonal_and_a_seeded_initializer_by_name_or_object():
+    from descend import Dense, Input, Sequential
+    model = Sequential([Input(6), Dense(4, kernel_initializer="orthogonal"),
+                        Dense(4, kernel_initializer=I.RandomNormal(seed=3))], seed=0, dtype="float64")
+    kernel = model.layers[0].kernel
+    assert np.allclose(kernel.T @ kernel, np.eye(4), atol=1e-12)
+    again = Sequential([Input(6), Dense(4, kernel_initializer="orthogonal"),
+                        Dense(4, kernel_initializer=I.RandomNormal(seed=3))], seed=1, dtype="float64")
+    seeded = [m.layers[1].get_weights()[0] for m in (model, again)]
+    assert np.array_equal(*seeded)                      # the seed wins over the model's generator
+    assert not np.array_equal(model.layers[0].get_weights()[0], again.layers[0].get_weights()[0])
