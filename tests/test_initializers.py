@@ -445,6 +445,9 @@ def test_unseeded_configs_are_as_before_and_a_missing_rng_is_named():
     with pytest.raises(TypeError, match="rng: expected a numpy.random.Generator"):
         I.GlorotUniform()((3, 2))
     assert I.Zeros()((2, 2)).sum() == 0 and I.Identity()((2, 2)).trace() == 2   # draw nothing: no rng needed
+    for init in (I.Zeros(), I.RandomNormal(seed=1)):                  # not drawn from, still checked
+        with pytest.raises(TypeError, match="rng: expected a numpy.random.Generator.*got int"):
+            init((2, 2), 0)
     with pytest.raises(TypeError, match="seed: expected an int >= 0, got float 1.5"):
         I.RandomNormal(seed=1.5)
 

@@ -273,12 +273,13 @@ class Initializer:
         return self.draw(shape, rng, dtype)
 
     def _generator(self, rng: Any) -> np.random.Generator:
-        """The generator a call draws from: a fresh one of ``seed`` if set, else ``rng``."""
+        """The generator a call draws from: a fresh one of ``seed`` if set, else ``rng`` (checked
+        whenever given, so a wrong one is named even where it is not drawn from)."""
+        if rng is not None or (self.seed is None and self.RANDOM):
+            rng = _as_rng(rng)
         if self.seed is not None:
             return np.random.default_rng(self.seed)
-        if rng is None and not self.RANDOM:
-            return np.random.default_rng(0)     # never drawn from
-        return _as_rng(rng)
+        return np.random.default_rng(0) if rng is None else rng     # the former: never drawn from
 
     def draw(self, shape: tuple[int, ...], rng: np.random.Generator, dtype: np.dtype) -> np.ndarray:
         """The array of ``dtype``: :meth:`sample` (float64) cast; the random initializers override
