@@ -74,7 +74,8 @@ def test_options_reach_model_and_optimizer(tmp_path):
     assert cfg["momentum"] == 0.5 and cfg["nesterov"] is True
     assert cfg["weight_decay"] == 0.01 and cfg["clipnorm"] == 1.0
     assert cfg["learning_rate"] == {"class_name": "ExponentialDecay", "config": {
-        "initial_learning_rate": 0.05, "decay_steps": 100.0, "decay_rate": 0.96, "staircase": True}}
+        "initial_learning_rate": 0.05, "decay_steps": 100.0, "decay_rate": 0.96, "staircase": True,
+        "name": "ExponentialDecay"}}
     assert model.dtype == np.float64 and model.seed == 3
     dense = [layer for layer in model.layers if hasattr(layer, "units")]
     assert [d.units for d in dense] == [5, 4, 1]
