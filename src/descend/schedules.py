@@ -101,7 +101,8 @@ class LearningRateSchedule:
 
 class _RateOverSteps(LearningRateSchedule):
     """A schedule of η₀, a rate and its number of steps, the exponent or quotient step/decay_steps
-    floored if ``staircase`` (Keras's ExponentialDecay and InverseTimeDecay)."""
+    floored if ``staircase`` (Keras's ExponentialDecay and InverseTimeDecay). ``name`` left out
+    is the class name, Keras's default for both."""
 
     def __init__(self, initial_learning_rate: float, decay_steps: float, decay_rate: float,
                  staircase: bool = False, name: str | None = "") -> None:
