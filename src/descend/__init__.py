@@ -8,7 +8,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from . import activations, initializers, layers, losses, metrics, regularizers
+from . import activations, constraints, initializers, layers, losses, metrics, regularizers
 from .callbacks import Callback, History
 from .errors import DescendError, DivergenceError, NotCompiledError
 from .explain import explain
@@ -38,5 +38,5 @@ __all__ = [
     "Sequential", "Dense", "Activation", "Input", "Callback", "History", "explain", "gradient_check",
     "load_model", "Dropout", "Flatten", "InputLayer",
     "DescendError", "DivergenceError", "NotCompiledError", "activations", "initializers", "layers",
-    "losses", "metrics", "regularizers", *sorted(_LAZY), *sorted(_LAZY_ATTRS),
+    "losses", "metrics", "regularizers", "constraints", *sorted(_LAZY), *sorted(_LAZY_ATTRS),
 ]

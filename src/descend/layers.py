@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import activations, initializers, regularizers
+from . import activations, constraints, initializers, regularizers
 
 
 class Layer:
@@ -70,6 +70,12 @@ class Layer:
     ``param_names`` : list of str
         One name per parameter ("kernel", "bias"): saved files and
         :func:`~descend.gradcheck.gradient_check` call a tensor ``<layer name>/<param name>``.
+    ``param_constraints`` : list of Constraint or None
+        One per parameter (default: all None): the projection the training step applies to that
+        parameter right after each optimizer update (:mod:`descend.constraints`; Dense's
+        ``kernel_constraint`` and ``bias_constraint``). Read when the model makes its training
+        step (on compile, build, or a change of weights or optimizer), as Keras reads a
+        variable's constraint when it is created.
     ``input_dim``, ``output_dim`` : int or None
         The widths, None until built (``built`` is ``output_dim is not None``).
     ``name`` : str or None
@@ -134,6 +140,11 @@ class Layer:
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name}
+
+    @property
+    def param_constraints(self) -> list[constraints.Constraint | None]:
+        """The constraint of each parameter, in the order of ``params`` (None: unconstrained)."""
+        return [None] * len(self.params)
 
     def count_params(self) -> int:
         return int(sum(p.size for p in self.params))
@@ -208,6 +219,11 @@ class Dense(Layer):
     kernel_regularizer : str, Regularizer or None
         Penalty on W added to the loss and to ∂E/∂W.
     name : str, optional
+    kernel_constraint, bias_constraint : str, dict, Constraint, callable or None
+        A projection of W (of b) applied right after each optimizer update, as in Keras:
+        ``MaxNorm`` w ← w · clip(‖w‖, 0, c)/(ε + ‖w‖), ``NonNeg`` w ← max(w, 0), ``UnitNorm``,
+        ``MinMaxNorm`` (:mod:`descend.constraints`); with the default axis 0 each norm is over
+        the weights coming into one unit. Not part of the gradient.
     """
 
     kind = "Dense"
@@ -215,7 +231,8 @@ class Dense(Layer):
     def __init__(self, units: int, activation: str | activations.Activation | None = None,
                  use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
                  bias_initializer: Any = "zeros", kernel_regularizer: Any = None,
-                 name: str | None = None) -> None:
+                 name: str | None = None, kernel_constraint: Any = None,
+                 bias_constraint: Any = None) -> None:
         super().__init__(name)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise ValueError(f"units: expected a positive integer, got {units!r}")
@@ -233,6 +250,8 @@ class Dense(Layer):
                              "a callable, got None")
         self.kernel_initializer, self.bias_initializer = kernel_init, bias_init
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint, "kernel_constraint")
+        self.bias_constraint = constraints.get(bias_constraint, "bias_constraint")
         self.x: np.ndarray | None = None
         self.z: np.ndarray | None = None
         self.a: np.ndarray | None = None
@@ -245,7 +264,16 @@ class Dense(Layer):
     def bias(self) -> np.ndarray | None:
         return self.params[1] if self.use_bias else None
 
+    @property
+    def param_constraints(self) -> list[constraints.Constraint | None]:
+        return [self.kernel_constraint, self.bias_constraint][:len(self.params)]
+
     def build(self, input_dim: int, rng: np.random.Generator, dtype: np.dtype) -> int:
+        shapes = {"kernel_constraint": (int(input_dim), self.units), "bias_constraint": (self.units,)}
+        for (arg, shape), constraint in zip(shapes.items(), (self.kernel_constraint, self.bias_constraint),
+                                            strict=True):
+            if constraint is not None:
+                constraint.check(arg, shape)        # an axis the weight does not have: refused now
         self.input_dim, self.output_dim = int(input_dim), self.units
         kernel = _drawn("kernel_initializer", self.kernel_initializer, (self.input_dim, self.units),
                         rng, dtype)
@@ -303,7 +331,9 @@ class Dense(Layer):
                 "use_bias": self.use_bias,
                 "kernel_initializer": initializers.serialize(self.kernel_initializer),
                 "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer)}
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint)}
 
 
 class Activation(Layer):

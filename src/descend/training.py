@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _fast, batching
+from . import _fast, batching, constraints
 from .callbacks import Callback, CallbackList, EpochPrinter, History, ProgressBar
 from .checks import InstanceOf, ListOf, all_finite, check, check_number, fraction, positive_int
 from .errors import DivergenceError, StepOverflow
@@ -147,6 +147,8 @@ class TrainingStep:
         # kept[s % 2]); good_step is the last update with a finite loss and gradients (-1: none).
         self.kept = [[np.empty_like(p) for p in self.params] for _ in range(2)]
         self.good_step = -1
+        #: (weight, constraint) for each constrained weight, projected after every update as Keras
+        self.constrained = constraints.constrained(model.layers)
 
     def __call__(self, x: np.ndarray, y: np.ndarray,
                  sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
@@ -176,6 +178,8 @@ class TrainingStep:
             if finite:
                 raise                       # not a divergence: the optimizer's own error
             raise self.diverged(value) from None
+        if self.constrained:             # Keras: each variable.assign(constraint(variable)) after the update
+            constraints.project(self.constrained)
         self.good_step = step
         return value, out
 
