@@ -84,7 +84,8 @@ def test_compile_takes_anything_or_names_the_argument(which, value):
 _LAYERS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "Dense": (layers.Dense, {"units": 2, "activation": "relu", "use_bias": True,
                              "kernel_initializer": "glorot_uniform", "bias_initializer": "zeros",
-                             "kernel_regularizer": None, "name": None}),
+                             "kernel_regularizer": None, "name": None, "kernel_constraint": None,
+                             "bias_constraint": None}),
     "Activation": (layers.Activation, {"activation": "tanh", "name": None}),
     "Dropout": (layers.Dropout, {"rate": 0.5, "seed": 0, "name": None}),
     "Input": (layers.Input, {"shape": (2,)}),
