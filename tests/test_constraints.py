@@ -257,7 +257,16 @@ def test_a_model_without_constraints_projects_nothing(monkeypatch):
     assert calls == []
     model = _model()
     model.fit(X, y, epochs=1, batch_size=12, verbose=0)
-    assert len(calls) == 2 and len(calls[0]) == 4
+    assert len(calls) == 2 and [name for name, _, _ in calls[0]] == [
+        "dense_1/kernel", "dense_1/bias", "dense_2/kernel", "dense_2/bias"]
+
+
+def test_a_constraint_refusing_during_training_names_the_weight():
+    X, y = _data()
+    model = Sequential([Input(3), Dense(2, bias_constraint=lambda w: w[:1])], seed=0)
+    model.compile("sgd", "mse")
+    with pytest.raises(ValueError, match=r"dense_1/bias: constraint <lambda>: expected an array of shape"):
+        model.fit(X, y, epochs=1, verbose=0)
 
 
 def test_a_diverged_step_is_not_projected():

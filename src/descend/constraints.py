@@ -340,15 +340,23 @@ def serialize(constraint: Constraint | None) -> dict[str, Any] | None:
     return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
 
 
-def constrained(layers: Sequence[Any]) -> list[tuple[np.ndarray, Constraint]]:
-    """(weight, constraint) for every constrained parameter of ``layers`` (their
+#: a constrained weight: its name ("<layer>/<param>"), the array, its constraint
+Constrained = tuple[str, np.ndarray, Constraint]
+
+
+def constrained(layers: Sequence[Any]) -> list[Constrained]:
+    """(name, weight, constraint) for every constrained parameter of ``layers`` (their
     ``param_constraints``), in the order of the model's parameters."""
-    return [(w, c) for layer in layers for w, c in zip(layer.params, layer.param_constraints, strict=True)
+    return [(f"{layer.name}/{name}", w, c) for layer in layers
+            for name, w, c in zip(layer.param_names, layer.params, layer.param_constraints, strict=True)
             if c is not None]
 
 
-def project(pairs: Sequence[tuple[np.ndarray, Constraint]]) -> None:
-    """Each weight of ``pairs`` overwritten, in place, by its constraint's projection (the
-    training step calls this right after each optimizer update)."""
-    for w, constraint in pairs:
-        np.copyto(w, constraint(w), casting="same_kind")
+def project(weights: Sequence[Constrained]) -> None:
+    """Each weight overwritten, in place, by its constraint's projection (the training step calls
+    this right after each optimizer update); what a constraint refuses names the weight."""
+    for name, w, constraint in weights:
+        try:
+            np.copyto(w, constraint(w), casting="same_kind")
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{name}: {exc}") from None
