@@ -280,6 +280,19 @@ def test_a_diverged_step_is_not_projected():
         assert np.isfinite(layer.kernel).all()
 
 
+def test_a_whole_data_search_refuses_constraints():
+    """L-BFGS moves the weights itself: a projection after each gradient step has no place in it."""
+    X, y = _data()
+    model = _model(bias=None)
+    model.compile("lbfgs", "mse")
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=r"optimizer: LBFGS searches over unconstrained weights; the model "
+                                         r"has weight constraints \(on dense_1/kernel, dense_2/kernel\)"):
+        model.fit(X, y, epochs=2, verbose=0)
+    for a, b in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_save_load_and_resume_bit_for_bit(tmp_path):
     X, y = _data()
     straight = _model("adam", dtype="float32")

@@ -426,6 +426,7 @@ class _Loop:
             raise ValueError(f"optimizer: {type(optimizer).__name__} needs the same function at every "
                              f"evaluation of its line search; the model has layers that draw at random "
                              f"in training (Dropout): remove them or choose a gradient-descent optimizer")
+        _check_unconstrained(model, optimizer)
         step, params, grads = model.training_step(), model.params, model.grads
         bounds = np.cumsum([0] + [p.size for p in params])
 
@@ -498,6 +499,17 @@ class _Loop:
         if hooks.callbacks:
             hooks.on_batch_end(b, {"loss": value, "size": len(xb), "lr": lr})
         return value
+
+
+def _check_unconstrained(model: Sequential, optimizer: Any) -> None:
+    """A whole-data search moves the weights itself: a constraint's projection after each
+    gradient-descent update (:mod:`descend.constraints`) has no place in it, and is refused."""
+    named = [name for name, _, _ in constraints.constrained(model.layers)]
+    if named:
+        raise ValueError(f"optimizer: {type(optimizer).__name__} searches over unconstrained weights; the "
+                         f"model has weight constraints (on {', '.join(named)}), which are projections "
+                         f"after each gradient-descent update: remove them or choose a gradient-descent "
+                         f"optimizer")
 
 
 #: fit's callbacks
