@@ -610,7 +610,7 @@ class ProgressBar(Callback):
         logs = logs or {}
         # the running epoch loss, reduced as the loss reduces (mean: weighted by batch size;
         # sum, the slides' E = Σ E_i: the sum so far)
-        mean = getattr(getattr(self.model, "loss", None), "reduction", "mean") == "mean"
+        mean = getattr(getattr(self.model, "loss", None), "reduction", "mean") != "sum"
         size = float(logs.get("size", 1)) if mean else 1.0
         self._loss_sum += float(logs.get("loss", math.nan)) * size
         self._loss_weight = self._loss_weight + size if mean else 1.0

@@ -50,6 +50,8 @@ from typing import Any
 
 import numpy as np
 
+from .checks import check_number
+
 #: probabilities are clipped to [EPSILON, 1 − EPSILON] outside the fused path (Keras's epsilon)
 EPSILON = 1e-7
 
@@ -57,29 +59,136 @@ EPSILON = 1e-7
 class Loss:
     """Base class: ``loss(y_pred, y_true)`` is E, ``loss.gradient(y_pred, y_true)`` is ∂E/∂ŷ.
 
-    Targets are checked and converted once per ``fit`` by :meth:`prepare_targets`.
+    The built-in losses compute E, ∂E/∂ŷ and the fused (E, δ) in their own reduction
+    (:meth:`_value`, :meth:`_gradient`, :meth:`_fused`); the public methods reduce as
+    ``reduction`` and ``sample_weight`` ask (see "Reduction" in the module docstring). Targets are
+    checked and converted once per ``fit`` by :meth:`prepare_targets`.
     """
 
     name = "loss"
+    #: how E is made of the per-sample E_n: "mean" (Keras's "sum_over_batch_size"), "sum",
+    #: "mean_with_sample_weight" or "none"; the class attribute is the loss's own, an instance
+    #: may be told another (``reduction=``)
     reduction = "sum"
     #: output activation this loss is fused with (see the module docstring), or None
     fused_activation: str | None = None
     #: ∂E/∂ŷ as :func:`descend.explain` prints it
     gradient_formula = "∂E/∂ŷ"
 
-    def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:  # pragma: no cover
-        raise NotImplementedError
+    def __call__(self, y_pred: np.ndarray, y_true: np.ndarray,
+                 sample_weight: Any = None) -> Any:
+        """E of the batch: a float, or with ``reduction="none"`` the array of the w_n·E_n.
 
-    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError
+        ``sample_weight``: a number (every sample), or one weight per sample, shape (N,) or
+        (N, 1); sample n then counts w_n times (Keras's semantics, see the module docstring).
+        """
+        if sample_weight is None and self.native():
+            return self._value(y_pred, y_true)
+        values = self.per_sample(y_pred, y_true)
+        w = None if sample_weight is None else weights_of(sample_weight, len(values))
+        return self.reduce(values, w, self.mask(y_true, len(values)))
+
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        """∂E/∂ŷ of E as :meth:`__call__` reduces it without sample weights."""
+        grad = self._gradient(y_pred, y_true)
+        if self.native():
+            return grad
+        return _scale_rows(grad, self._row_scale(_rows(grad), y_true))
 
     def fused(self, z: np.ndarray, y_true: np.ndarray,
-              a: np.ndarray | None = None) -> tuple[float, np.ndarray]:  # pragma: no cover
+              a: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """(E, δ = ∂E/∂z) from the logits z of the fused output activation.
 
         ``a`` = f(z), when the forward pass already has it, saves computing it again.
         """
+        value, delta = self._fused(z, y_true, a)
+        if self.native():
+            return value, delta
+        n = _rows(delta)
+        value = self.reduce(self.fused_per_sample(z, y_true, a), None, self.mask(y_true, n))
+        return value, _scale_rows(delta, self._row_scale(n, y_true))
+
+    def _value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:  # pragma: no cover
         raise NotImplementedError
+
+    def _gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def _fused(self, z: np.ndarray, y_true: np.ndarray,
+               a: np.ndarray | None = None) -> tuple[float, np.ndarray]:  # pragma: no cover
+        raise NotImplementedError
+
+    def native(self) -> bool:
+        """True where E is the loss's own reduction of all rows (the class's ``reduction``, no
+        ignored class): then the value, gradient and δ are the built-in formulas as they are."""
+        return self.reduction == type(self).reduction and self.mask_value() is None
+
+    def mask_value(self) -> int | None:
+        """The label whose rows do not count (``ignore_class``), or None."""
+        return None
+
+    def mask(self, y_true: Any, n: int) -> np.ndarray | None:
+        """Which of the n rows count (a bool array), or None where all do."""
+        return None
+
+    def reduce(self, values: np.ndarray, w: np.ndarray | None = None,
+               mask: np.ndarray | None = None) -> Any:
+        """E from the per-sample E_n as Keras 3's ``reduce_weighted_values`` does: each E_n times
+        its weight w_n (masked rows: 0), then "sum" Σ, "mean" Σ/N (N: the rows that count),
+        "mean_with_sample_weight" Σ/Σw (Σ/N without weights), "none" the array itself. A sum
+        over nothing is 0 (never a division by 0)."""
+        values = np.asarray(values)
+        if mask is not None:
+            values = np.where(mask, values, 0.0)
+            w = mask.astype(np.float64) if w is None else np.where(mask, w, 0.0)
+        if self.reduction == "none":
+            return values if w is None else np.where(w != 0, values, 0.0) * w
+        n = len(values) if mask is None else int(np.count_nonzero(mask))
+        if w is None:
+            total = float(np.sum(values, dtype=np.float64))
+        else:
+            if not w.all():                    # a sample of weight 0 does not count, even where E_n is not finite
+                values = np.where(w != 0, values, 0.0)
+            total = float(np.dot(w.astype(np.float64, copy=False), values.astype(np.float64, copy=False)))
+        if self.reduction == "sum":
+            return total
+        if self.reduction == "mean_with_sample_weight" and w is not None and mask is None:
+            n = float(np.sum(w, dtype=np.float64))
+        elif self.reduction == "mean_with_sample_weight" and w is not None:
+            n = float(np.sum(w, dtype=np.float64))
+        return total / n if n else 0.0
+
+    def _row_scale(self, n: int, y_true: Any) -> np.ndarray | float:
+        """What row n of the loss's own gradient (or δ) is multiplied by for this reduction: f_n /
+        c, where E = Σ f_n E_n here and the own formula has f_n = c (1/N for a mean, 1 for a sum)."""
+        if self.reduction == "none":
+            raise ValueError(f"reduction: loss {self.name!r} with reduction='none' is one number per "
+                             f"sample, not one E: it has no gradient; use 'sum_over_batch_size' or 'sum'")
+        own = 1.0 / n if type(self).reduction == "mean" and n else 1.0
+        mask = self.mask(y_true, n)
+        if self.reduction == "sum":
+            f: np.ndarray | float = 1.0
+        else:                                   # mean, mean_with_sample_weight (no weights here)
+            counted = n if mask is None else int(np.count_nonzero(mask))
+            f = 1.0 / counted if counted else 0.0
+        if mask is not None:
+            f = np.where(mask, f, 0.0)
+        return f / own if own != 1.0 else f
+
+    def weight_rows(self, w: np.ndarray, y_true: Any) -> np.ndarray:
+        """The row multipliers that turn the unweighted gradient (:meth:`gradient`, :meth:`fused`)
+        into the gradient with sample weights w: w itself, except for "mean_with_sample_weight",
+        whose divisor becomes Σ w_n (over the rows that count) instead of their number."""
+        if self.reduction != "mean_with_sample_weight":
+            return w
+        mask = self.mask(y_true, len(w))
+        counted = len(w) if mask is None else int(np.count_nonzero(mask))
+        total = float(np.sum(w if mask is None else w[mask], dtype=np.float64))
+        return w * (counted / total) if total else np.zeros_like(w)
+
+    def weighted(self, values: np.ndarray, w: np.ndarray, y_true: Any) -> float:
+        """E with sample weights w from the per-sample E_n (``values``), as :meth:`__call__`."""
+        return float(self.reduce(values, w, self.mask(y_true, len(values))))
 
     def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         """E_n of every observation n, shape (N,): E is their mean (``reduction == "mean"``) or
@@ -115,11 +224,66 @@ class Loss:
         return np.ascontiguousarray(y, dtype=dtype)
 
     def get_config(self) -> dict[str, Any]:
-        return {}
+        """The constructor's arguments that differ from their defaults (``from_config`` takes them)."""
+        own = type(self).reduction
+        if self.reduction == own:
+            return {}
+        return {"reduction": _KERAS_NAMES.get(self.reduction, self.reduction)}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Loss:
+        """The loss :meth:`get_config` describes."""
+        return cls(**config)
 
     def __repr__(self) -> str:
         config = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{self.name}({config})" if config else self.name
+
+
+#: Keras 3's reductions (``keras/src/losses/loss.py``, ``standardize_reduction``) and descend's name
+#: for each: "sum_over_batch_size" and "mean" are one thing, None is "none"
+REDUCTIONS: dict[Any, str] = {"sum_over_batch_size": "mean", "mean": "mean", "sum": "sum",
+                              "mean_with_sample_weight": "mean_with_sample_weight", "none": "none",
+                              None: "none"}
+_KERAS_NAMES = {"mean": "sum_over_batch_size"}
+
+
+def check_reduction(reduction: Any) -> str:
+    """``reduction`` as descend names it ("mean", "sum", "mean_with_sample_weight", "none"), or a
+    ValueError naming the choices."""
+    if not (reduction is None or isinstance(reduction, str)) or reduction not in REDUCTIONS:
+        raise ValueError(f"reduction: expected one of 'sum_over_batch_size', 'sum', 'mean', "
+                         f"'mean_with_sample_weight', 'none' or None, got {reduction!r}")
+    return REDUCTIONS[reduction]
+
+
+def weights_of(sample_weight: Any, n: int) -> np.ndarray:
+    """``sample_weight`` of a direct call as n float64 weights: a number is every sample's weight,
+    an array must be one per sample, (n,) or (n, 1); never broadcast from another shape."""
+    w = real("sample_weight", sample_weight)
+    if w.ndim == 2 and w.shape[1] == 1:
+        w = w[:, 0]
+    if w.ndim == 0:
+        w = np.full(n, float(w))
+    elif w.shape != (n,):
+        raise ValueError(f"sample_weight: expected a number or one weight per sample, shape ({n},) or "
+                         f"({n}, 1), got shape {np.shape(sample_weight)}")
+    w = w.astype(np.float64)
+    if not np.isfinite(w).all():
+        raise ValueError("sample_weight: expected finite numbers, got NaN or inf")
+    return w
+
+
+def _rows(x: np.ndarray) -> int:
+    return len(x) if x.ndim else 1
+
+
+def _scale_rows(grad: np.ndarray, f: np.ndarray | float) -> np.ndarray:
+    """grad with row n multiplied by f_n (or every row by the number f), in grad's dtype."""
+    if np.ndim(f) == 0:
+        return grad * np.asarray(f, dtype=grad.dtype) if f != 1.0 else grad
+    f = np.asarray(f)
+    return grad * f.reshape((-1,) + (1,) * (grad.ndim - 1)).astype(grad.dtype, copy=False)
 
 
 def _size(y: np.ndarray) -> int:
@@ -194,7 +358,10 @@ class SquaredError(Loss):
     reduction = "sum"
     gradient_formula = "(ŷ − y)"
 
-    def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+    def __init__(self, reduction: str | None = "sum") -> None:
+        self.reduction = check_reduction(reduction)
+
+    def _value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         y_pred, y_true = same_shape(y_pred, y_true, self.name)
         d = y_pred - y_true
         return 0.5 * float(np.vdot(d, d))
@@ -203,7 +370,7 @@ class SquaredError(Loss):
         """E_n = ½ Σ_k (y_nk − ŷ_nk)², the slides' E_i; E = Σ_n E_n."""
         return 0.5 * _row_sums_of_squares(*same_shape(y_pred, y_true, self.name))
 
-    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+    def _gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = same_shape(y_pred, y_true, self.name)
         return y_pred - y_true
 
@@ -215,7 +382,10 @@ class SumSquaredError(Loss):
     reduction = "sum"
     gradient_formula = "2(ŷ − y)"
 
-    def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+    def __init__(self, reduction: str | None = "sum") -> None:
+        self.reduction = check_reduction(reduction)
+
+    def _value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         y_pred, y_true = same_shape(y_pred, y_true, self.name)
         d = y_pred - y_true
         return float(np.vdot(d, d))
@@ -224,7 +394,7 @@ class SumSquaredError(Loss):
         """E_n = Σ_k (y_nk − ŷ_nk)²; E = Σ_n E_n."""
         return _row_sums_of_squares(*same_shape(y_pred, y_true, self.name))
 
-    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+    def _gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = same_shape(y_pred, y_true, self.name)
         return 2.0 * (y_pred - y_true)
 
@@ -236,7 +406,10 @@ class MeanSquaredError(Loss):
     reduction = "mean"
     gradient_formula = "2(ŷ − y)/K"
 
-    def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+    def __init__(self, reduction: str | None = "sum_over_batch_size") -> None:
+        self.reduction = check_reduction(reduction)
+
+    def _value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         y_pred, y_true = same_shape(y_pred, y_true, self.name)
         d = y_pred - y_true
         return float(np.vdot(d, d)) / _size(d)
@@ -247,7 +420,7 @@ class MeanSquaredError(Loss):
         s = _row_sums_of_squares(y_pred, y_true)
         return s / max(_by_row(y_pred).shape[1], 1)
 
-    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+    def _gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = same_shape(y_pred, y_true, self.name)
         return (y_pred - y_true) * (2.0 / _size(y_pred))
 
@@ -260,17 +433,38 @@ def _check_unit_interval(y: np.ndarray, name: str) -> None:
 
 class _CrossEntropy(Loss):
     """What the three cross-entropies share: ``from_logits`` (ŷ is then z, the model's output
-    layer linear, and ∂E/∂z is ``logits_gradient_formula``)."""
+    layer linear, and ∂E/∂z is ``logits_gradient_formula``), ``reduction``, and for the binary
+    and categorical ones ``label_smoothing``."""
 
     logits_gradient_formula: str
+    label_smoothing = 0.0
 
-    def __init__(self, from_logits: bool = False) -> None:
+    def __init__(self, from_logits: bool = False, reduction: str | None = "sum_over_batch_size") -> None:
         self.from_logits = _logits_flag(from_logits)
+        self.reduction = check_reduction(reduction)
         if self.from_logits:            # ŷ is z: the model's output layer is linear
             self.fused_activation, self.gradient_formula = None, self.logits_gradient_formula
 
     def get_config(self) -> dict[str, Any]:
-        return {"from_logits": True} if self.from_logits else {}
+        config: dict[str, Any] = {"from_logits": True} if self.from_logits else {}
+        if self.label_smoothing:
+            config["label_smoothing"] = self.label_smoothing
+        return {**config, **super().get_config()}
+
+    def _smooth(self, y: np.ndarray) -> np.ndarray:
+        """The targets the loss compares with: y itself, or with label smoothing ε
+        y·(1 − ε) + ε/2 (binary) or y·(1 − ε) + ε/K (categorical, K classes)."""
+        if not self.label_smoothing:
+            return y
+        ls = self.label_smoothing
+        return y * (1.0 - ls) + ls * self._share(y)
+
+    def _share(self, y: np.ndarray) -> float:    # pragma: no cover (the two that smooth say)
+        raise NotImplementedError
+
+
+def _smoothing(label_smoothing: Any) -> float:
+    return check_number("label_smoothing", label_smoothing, low=0.0, high=1.0)
 
 
 class BinaryCrossentropy(_CrossEntropy):
@@ -286,15 +480,24 @@ class BinaryCrossentropy(_CrossEntropy):
 
     logits_gradient_formula = "(σ(z) − y)/K"
 
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0,
+                 reduction: str | None = "sum_over_batch_size") -> None:
+        super().__init__(from_logits, reduction)
+        self.label_smoothing = _smoothing(label_smoothing)
+
+    def _share(self, y: np.ndarray) -> float:
+        return 0.5
+
     def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
         y = super().prepare_targets(y, n_outputs, dtype)
         _check_unit_interval(y, self.name)
         return y
 
-    def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+    def _value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         y_pred, y_true = same_shape(y_pred, y_true, self.name)
         if self.from_logits:
-            return self.fused(y_pred, y_true)[0]
+            return self._fused(y_pred, y_true)[0]
+        y_true = self._smooth(y_true)
         p = np.clip(y_pred, EPSILON, 1.0 - EPSILON)
         return -float(np.sum(y_true * np.log(p) + (1.0 - y_true) * np.log1p(-p))) / _size(p)
 
@@ -303,6 +506,7 @@ class BinaryCrossentropy(_CrossEntropy):
         y_pred, y_true = same_shape(y_pred, y_true, self.name)
         if self.from_logits:
             return self.fused_per_sample(y_pred, y_true)
+        y_true = self._smooth(y_true)
         p = np.clip(y_pred, EPSILON, 1.0 - EPSILON)
         return -_by_row(y_true * np.log(p) + (1.0 - y_true) * np.log1p(-p)).mean(axis=1)
 
@@ -310,19 +514,22 @@ class BinaryCrossentropy(_CrossEntropy):
                          a: np.ndarray | None = None) -> np.ndarray:
         """E_n = 1/K Σ_k [max(z_nk, 0) − z_nk·y_nk + log(1 + e^(−|z_nk|))]."""
         z, y, _, _ = _fused_inputs(z, y_true, a, self.name)
+        y = self._smooth(y)
         return _by_row(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))).mean(axis=1)
 
-    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+    def _gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = same_shape(y_pred, y_true, self.name)
         if self.from_logits:
-            return self.fused(y_pred, y_true)[1]                # ∂E/∂z = (σ(z) − y)/(N·K)
+            return self._fused(y_pred, y_true)[1]                # ∂E/∂z = (σ(z) − y)/(N·K)
+        y_true = self._smooth(y_true)
         p = np.clip(y_pred, EPSILON, 1.0 - EPSILON)
         return (p - y_true) / (p * (1.0 - p)) / _size(p)
 
-    def fused(self, z: np.ndarray, y_true: np.ndarray,
-              a: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    def _fused(self, z: np.ndarray, y_true: np.ndarray,
+               a: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """E = 1/(N·K) Σ [max(z, 0) − z·y + log(1 + e^(−|z|))] and δ = (σ(z) − y)/(N·K)."""
         z, y, a, out_dtype = _fused_inputs(z, y_true, a, self.name)
+        y = self._smooth(y)
         n = _size(z)
         e = np.exp(-np.abs(z))                               # e^(−|z|): never overflows
         loss = float(np.sum(np.maximum(z, 0) - z * y + np.log1p(e))) / n
@@ -355,6 +562,14 @@ class CategoricalCrossentropy(_CrossEntropy):
 
     logits_gradient_formula = "(softmax(z) − y)"
 
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0,
+                 reduction: str | None = "sum_over_batch_size") -> None:
+        super().__init__(from_logits, reduction)
+        self.label_smoothing = _smoothing(label_smoothing)
+
+    def _share(self, y: np.ndarray) -> float:
+        return 1.0 / max(y.shape[-1] if y.ndim else 1, 1)
+
     def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
         y = np.asarray(y)
         if y.ndim == 1:
@@ -366,10 +581,11 @@ class CategoricalCrossentropy(_CrossEntropy):
         _check_unit_interval(y, self.name)
         return y
 
-    def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+    def _value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         y_pred, y_true = same_shape(y_pred, y_true, self.name)
         if self.from_logits:
-            return self.fused(y_pred, y_true)[0]
+            return self._fused(y_pred, y_true)[0]
+        y_true = self._smooth(y_true)
         p = y_pred / y_pred.sum(axis=-1, keepdims=True)
         p = np.clip(p, EPSILON, 1.0 - EPSILON)
         return -float(np.sum(y_true * np.log(p))) / max(len(p), 1)
@@ -379,6 +595,7 @@ class CategoricalCrossentropy(_CrossEntropy):
         y_pred, y_true = same_shape(y_pred, y_true, self.name)
         if self.from_logits:
             return self.fused_per_sample(y_pred, y_true)
+        y_true = self._smooth(y_true)
         p = np.clip(y_pred / y_pred.sum(axis=-1, keepdims=True), EPSILON, 1.0 - EPSILON)
         return -_by_row(y_true * np.log(p)).sum(axis=1)
 
@@ -386,22 +603,25 @@ class CategoricalCrossentropy(_CrossEntropy):
                          a: np.ndarray | None = None) -> np.ndarray:
         """E_n = −Σ_k y_nk · log-softmax(z_n)_k, for 2-D z (N, K)."""
         z, y, _, _ = _fused_inputs(z, y_true, a, self.name)
+        y = self._smooth(y)
         if z.ndim != 2:
             raise ValueError(f"z: loss {self.name!r} expects logits of shape (N, K), got shape {z.shape}")
         shifted = z - z.max(axis=-1, keepdims=True)
         log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
         return -np.einsum("nk,nk->n", y, log_p)
 
-    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+    def _gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = same_shape(y_pred, y_true, self.name)
         if self.from_logits:
-            return self.fused(y_pred, y_true)[1]                # ∂E/∂z = (softmax(z) − y)/N
+            return self._fused(y_pred, y_true)[1]                # ∂E/∂z = (softmax(z) − y)/N
+        y_true = self._smooth(y_true)
         return _categorical_gradient(y_pred, y_true)
 
-    def fused(self, z: np.ndarray, y_true: np.ndarray,
-              a: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    def _fused(self, z: np.ndarray, y_true: np.ndarray,
+               a: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """E = −1/N Σ y · log-softmax(z) and δ = (softmax(z) − y)/N, for 2-D z (N, K)."""
         z, y, a, out_dtype = _fused_inputs(z, y_true, a, self.name)
+        y = self._smooth(y)
         if z.ndim != 2:
             raise ValueError(f"z: loss {self.name!r} expects logits of shape (N, K), got shape {z.shape}")
         n = max(len(z), 1)
@@ -423,6 +643,33 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
     fused_activation: str | None = "softmax"
 
     logits_gradient_formula = "(softmax(z) − onehot(y))"
+
+    def __init__(self, from_logits: bool = False, ignore_class: int | None = None,
+                 reduction: str | None = "sum_over_batch_size") -> None:
+        super().__init__(from_logits, reduction)
+        if ignore_class is not None and (isinstance(ignore_class, (bool, np.bool_))
+                                         or not isinstance(ignore_class, (int, np.integer))):
+            raise TypeError(f"ignore_class: expected an integer label or None, got {ignore_class!r}")
+        self.ignore_class = None if ignore_class is None else int(ignore_class)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        return config if self.ignore_class is None else {**config, "ignore_class": self.ignore_class}
+
+    def mask_value(self) -> int | None:
+        return self.ignore_class
+
+    def mask(self, y_true: Any, n: int) -> np.ndarray | None:
+        """Rows whose label is not ``ignore_class`` (None without one)."""
+        if self.ignore_class is None:
+            return None
+        return np.asarray(y_true).reshape(-1) != self.ignore_class
+
+    def _kept(self, labels: np.ndarray) -> np.ndarray:
+        """The labels with those of ``ignore_class`` read as class 0 (those rows then count 0)."""
+        if self.ignore_class is None:
+            return labels
+        return np.where(labels == self.ignore_class, 0, labels)
 
     def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
         if n_outputs == 1:   # a softmax of one output is 1: E = 0 whatever the labels, nothing learnt
@@ -450,12 +697,14 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
             raise ValueError(f"{arg}: loss {self.name!r} expects integer class labels, got non-integer "
                              f"values")
         labels = y.astype(np.int64)
-        if labels.size and (labels.min() < 0 or labels.max() >= n_outputs):
+        kept = self._kept(labels)
+        if kept.size and (kept.min() < 0 or kept.max() >= n_outputs):
             if n_outputs == 1:
                 raise ValueError(self._one_output(arg))
+            ignored = "" if self.ignore_class is None else f" (or be ignore_class={self.ignore_class})"
             raise ValueError(
-                f"{arg}: labels must lie in [0, {n_outputs - 1}] for a model with {n_outputs} outputs, "
-                f"got labels from {labels.min()} to {labels.max()}")
+                f"{arg}: labels must lie in [0, {n_outputs - 1}]{ignored} for a model with {n_outputs} "
+                f"outputs, got labels from {kept.min()} to {kept.max()}")
         return labels
 
     def _direct(self, y_pred: Any, y_true: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -464,12 +713,12 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
         if y_pred.ndim != 2:
             raise ValueError(f"y_pred: loss {self.name!r} expects predictions of shape (N, K), got shape "
                              f"{y_pred.shape}")
-        return y_pred, self._checked_labels("y_true", y_true, y_pred.shape[1], len(y_pred))
+        return y_pred, self._kept(self._checked_labels("y_true", y_true, y_pred.shape[1], len(y_pred)))
 
-    def __call__(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+    def _value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         y_pred, y_true = self._direct(y_pred, y_true)
         if self.from_logits:
-            return self.fused(y_pred, y_true)[0]
+            return self._fused(y_pred, y_true)[0]
         rows = np.arange(len(y_pred))
         p = y_pred[rows, y_true] / y_pred.sum(axis=-1)
         return -float(np.sum(np.log(np.clip(p, EPSILON, 1.0 - EPSILON)))) / max(len(p), 1)
@@ -495,16 +744,16 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
             log_s = -np.log(np.asarray(a).astype(z.dtype, copy=False).max(axis=-1))
         return -(z[np.arange(len(z)), labels] - z_max - log_s)
 
-    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+    def _gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = self._direct(y_pred, y_true)
         if self.from_logits:
-            return self.fused(y_pred, y_true)[1]                # ∂E/∂z = (softmax(z) − onehot(y))/N
+            return self._fused(y_pred, y_true)[1]                # ∂E/∂z = (softmax(z) − onehot(y))/N
         onehot = np.zeros_like(y_pred)
         onehot[np.arange(len(y_pred)), y_true] = 1
         return _categorical_gradient(y_pred, onehot)
 
-    def fused(self, z: np.ndarray, y_true: np.ndarray,
-              a: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    def _fused(self, z: np.ndarray, y_true: np.ndarray,
+               a: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """E = −1/N Σ_n log ŷ_(n, y_n) with log ŷ_y = z_y − max − log Σ e^(z − max) (never log 0),
         and δ = (ŷ − onehot(y))/N, for 2-D z (N, K) and labels y (N,) in [0, K).
 
@@ -530,12 +779,14 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
         return loss, delta
 
     def labels(self, z: np.ndarray, y_true: Any) -> np.ndarray:
-        """y as labels of the rows of z: 1-D, one per row, integers in [0, K) — checked, never
-        read from another row."""
+        """y as labels of the rows of z: (N,) or (N, 1), one per row, integers in [0, K) — checked,
+        never read from another row; those of ``ignore_class`` read as 0."""
         y = np.asarray(y_true)
         if y.dtype.kind not in "iub":
             raise TypeError(f"y: loss {self.name!r} expects integer class labels, got dtype {y.dtype}")
-        y = y.astype(np.intp)
+        if y.ndim == 2 and y.shape[1] == 1 and z.ndim == 2 and len(y) == len(z):
+            y = y[:, 0]
+        y = self._kept(y.astype(np.intp))
         if z.ndim != 2 or y.shape != z.shape[:1]:
             raise ValueError(f"y: loss {self.name!r} expects logits (N, K) and labels (N,), got "
                              f"shapes {z.shape} and {y.shape}")

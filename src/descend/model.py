@@ -246,6 +246,10 @@ class Sequential:
             self.set_dtype(dtype)
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
+        if self.loss.reduction == "none":
+            raise ValueError(f"loss: {type(self.loss).__name__}(reduction='none') gives one number per "
+                             f"sample, and training needs one E to descend; use reduction="
+                             f"'sum_over_batch_size' (the mean) or 'sum'")
         self._warn_logits_after_squashing()
         if metrics is not None and (isinstance(metrics, (str, metrics_mod.Metric)) or
                                     not isinstance(metrics, Sequence)):
@@ -385,12 +389,14 @@ class Sequential:
         assert last is None or z is not None
         if w.size == 0:
             return 0.0
-        if w.min() == w.max():                             # one weight c: c · E (w = 1: E, bit for bit)
-            if value is None:
+        if w.min() == w.max() and loss.reduction != "mean_with_sample_weight":
+            if value is None:                              # one weight c: c · E (w = 1: E, bit for bit)
                 value = loss(out, y) if z is None else loss.fused(z, y, out)[0]
             return float(w[0]) * value
         per_sample = loss.per_sample(out, y) if z is None else loss.fused_per_sample(z, y, out)
-        return weighted_loss(loss.reduction, per_sample, w)
+        if loss.native():
+            return weighted_loss(loss.reduction, per_sample, w)
+        return loss.weighted(per_sample, w, y)       # another reduction, or rows of an ignored class
 
     def train_step(self, x: np.ndarray, y: np.ndarray,
                    sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
@@ -425,7 +431,7 @@ class Sequential:
                 value = self._data_loss(out, yb)
             else:
                 value = self.weighted_data_loss(out, yb, sample_weight[i:i + batch_size])
-            total += value * (len(xb) / n if loss.reduction == "mean" else 1.0)
+            total += value * (len(xb) / n if loss.reduction != "sum" else 1.0)
             for m in self.metrics:                 # unweighted, as Keras's compile(metrics=...)
                 m.update(out, yb)
         return {"loss": total + self.regularization_loss(), **{m.name: m.result() for m in self.metrics}}

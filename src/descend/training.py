@@ -207,7 +207,7 @@ class TrainingStep:
             value, grad = self.loss(out, y), self.loss.gradient(out, y)
         if w is not None:
             value = self.model.weighted_data_loss(out, y, w, value)
-            grad = _scale_rows(grad, w)
+            grad = _scale_rows(grad, self.loss.weight_rows(w, y))
         grad = self.output_backward(grad)
         for backward in self.down:
             grad = backward(grad)
@@ -370,7 +370,7 @@ class _Loop:
         # updates): only the callbacks that define them are called.
         self.batch_callbacks = CallbackList([c for c in callbacks.callbacks if _has_batch_hooks(c)])
         n = len(X)
-        mean = model.require_compiled("fit").reduction == "mean"
+        mean = model.require_compiled("fit").reduction != "sum"     # a mean: by batch size, as Keras
         self.weight = (lambda size: size / n) if mean else (lambda size: 1.0)
 
     def run(self, initial_epoch: int, epochs: int) -> None:

@@ -41,4 +41,5 @@ class FastSparseCrossentropy:
 
 def fast_loss(loss: Loss) -> Any:
     """The fast fused form of ``loss`` for a training step, or None (the reference serves)."""
-    return FastSparseCrossentropy(loss) if type(loss) is SparseCategoricalCrossentropy else None
+    fast = type(loss) is SparseCategoricalCrossentropy and loss.native()   # Keras's default reduction
+    return FastSparseCrossentropy(loss) if fast else None
