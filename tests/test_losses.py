@@ -452,3 +452,254 @@ def test_a_users_loss_without_a_per_sample_form_gets_one_row_by_row():
     y_pred, y_true = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 3.0]]), np.zeros((3, 2))
     np.testing.assert_array_equal(Cubed().per_sample(y_pred, y_true), [4.5, 0.5, 27.0])
     np.testing.assert_array_equal(Cubed().fused_per_sample(y_pred, y_true), [4.5, 0.5, 27.0])
+
+
+# ------------------------------------------------------------------ Keras's loss arguments (issue 16)
+#: every built-in loss with a non-default argument that changes E: (id, factory, targets kind)
+CONFIGURED = {
+    "mse-sum": lambda: losses.MeanSquaredError(reduction="sum"),
+    "mse-mean_with_sample_weight": lambda: losses.MeanSquaredError(reduction="mean_with_sample_weight"),
+    "squared_error-mean": lambda: losses.SquaredError(reduction="sum_over_batch_size"),
+    "sse-mean": lambda: losses.SumSquaredError(reduction="mean"),
+    "bce-label_smoothing": lambda: losses.BinaryCrossentropy(label_smoothing=0.2),
+    "bce-logits-label_smoothing-sum": lambda: losses.BinaryCrossentropy(True, 0.3, "sum"),
+    "cce-label_smoothing": lambda: losses.CategoricalCrossentropy(label_smoothing=0.1),
+    "cce-logits-label_smoothing": lambda: losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.4),
+    "scce-sum": lambda: losses.SparseCategoricalCrossentropy(reduction="sum"),
+    "scce-ignore_class": lambda: losses.SparseCategoricalCrossentropy(ignore_class=1),
+    "scce-logits-ignore_class-sum": lambda: losses.SparseCategoricalCrossentropy(True, 2, "sum"),
+}
+
+
+def _configured_case(key, rng, n=6, k=3):
+    loss = CONFIGURED[key]()
+    y_pred = rng.normal(size=(n, k)) * 2 if getattr(loss, "from_logits", False) else _predictions(loss.name, rng, n, k)
+    return loss, y_pred, _targets(loss.name, rng, n, k)
+
+
+@pytest.mark.parametrize("key", list(CONFIGURED))
+def test_the_gradient_is_the_derivative_of_the_configured_loss(key):
+    rng = np.random.default_rng(4)
+    loss, y_pred, y = _configured_case(key, rng)
+    analytic = loss.gradient(y_pred, y)
+    numeric = np.zeros_like(y_pred)
+    for idx in np.ndindex(*y_pred.shape):
+        pp, pm = y_pred.copy(), y_pred.copy()
+        pp[idx] += 1e-6
+        pm[idx] -= 1e-6
+        numeric[idx] = (loss(pp, y) - loss(pm, y)) / 2e-6
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
+    assert loss.native() == (loss.reduction == type(loss).reduction and loss.mask_value() is None)
+
+
+@pytest.mark.parametrize("key", [k for k in CONFIGURED if CONFIGURED[k]().fused_activation])
+def test_the_fused_delta_of_the_configured_loss_is_its_chain_rule(key):
+    rng = np.random.default_rng(5)
+    loss, _, y = _configured_case(key, rng)
+    z = rng.normal(size=(6, 3))
+    act = activations.get(loss.fused_activation)
+    p = act(z)
+    value, delta = loss.fused(z, y)
+    assert value == pytest.approx(loss(p, y), rel=1e-9)
+    np.testing.assert_allclose(delta, act.backward(z, p, loss.gradient(p, y)), rtol=1e-7, atol=1e-12)
+    assert loss.reduce(loss.fused_per_sample(z, y), None, loss.mask(y, 6)) == pytest.approx(value, rel=1e-12)
+
+
+def test_label_smoothing_moves_the_targets_toward_the_uniform_distribution():
+    z = np.array([[2.0, -1.0, 0.5], [0.0, 3.0, -2.0]])
+    y = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    smoothed = losses.CategoricalCrossentropy(label_smoothing=0.3).fused(z, y)
+    assert smoothed[0] == pytest.approx(losses.CategoricalCrossentropy().fused(z, y * 0.7 + 0.1)[0], rel=1e-15)
+    np.testing.assert_allclose(smoothed[1], losses.CategoricalCrossentropy().fused(z, y * 0.7 + 0.1)[1],
+                               rtol=1e-14)
+    b = losses.BinaryCrossentropy(label_smoothing=0.3)
+    assert b.fused(z, y)[0] == pytest.approx(losses.BinaryCrossentropy().fused(z, y * 0.7 + 0.15)[0], rel=1e-15)
+    assert b.fused(z, y)[0] != losses.BinaryCrossentropy().fused(z, y)[0]
+    assert losses.BinaryCrossentropy(label_smoothing=0.0).native()
+
+
+def test_ignore_class_rows_count_for_nothing_and_the_mean_is_over_the_others():
+    rng = np.random.default_rng(8)
+    z, y = rng.normal(size=(5, 3)), np.array([0, 255, 2, 255, 1])
+    loss = losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=255)
+    kept = y != 255
+    plain = losses.SparseCategoricalCrossentropy(from_logits=True)
+    assert loss(z, y) == pytest.approx(plain(z[kept], y[kept]), rel=1e-14)
+    np.testing.assert_array_equal(loss(z, y[:, None], sample_weight=2.0) / 2.0, loss(z, y))
+    grad = loss.gradient(z, y)
+    np.testing.assert_array_equal(grad[~kept], 0.0)
+    np.testing.assert_allclose(grad[kept], plain.gradient(z[kept], y[kept]), rtol=1e-14)
+    per = losses.SparseCategoricalCrossentropy(ignore_class=255, reduction=None)(activations.Softmax()(z), y)
+    assert per.shape == (5,) and np.all(per[~kept] == 0.0) and np.all(per[kept] > 0)
+    everything = np.full(5, 255)                 # all rows ignored: 0, never a division by 0
+    assert loss(z, everything) == 0.0 and not loss.gradient(z, everything).any()
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 2\] \(or be ignore_class=255\)"):
+        loss(z, np.array([0, 254, 2, 255, 1]))
+
+
+@pytest.mark.parametrize("as_column", [False, True], ids=["(N,)", "(N, 1)"])
+def test_sparse_labels_as_a_column_mean_what_a_vector_means_in_every_path(as_column):
+    rng = np.random.default_rng(3)
+    z, y = rng.normal(size=(4, 3)), np.array([2, 0, 1, 1])
+    labels = y[:, None] if as_column else y
+    p = activations.Softmax()(z)
+    loss, logits = losses.SparseCategoricalCrossentropy(), losses.SparseCategoricalCrossentropy(True)
+    assert loss(p, labels) == loss(p, y) == pytest.approx(-np.mean(np.log(p[range(4), y])), rel=1e-14)
+    np.testing.assert_array_equal(loss.per_sample(p, labels), loss.per_sample(p, y))
+    np.testing.assert_array_equal(loss.gradient(p, labels), loss.gradient(p, y))
+    for got, expected in zip(loss.fused(z, labels), loss.fused(z, y), strict=True):
+        np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(loss.fused_per_sample(z, labels), loss.fused_per_sample(z, y))
+    assert logits(z, labels) == logits(z, y)
+    np.testing.assert_array_equal(logits.gradient(z, labels), logits.gradient(z, y))
+
+
+def test_a_wrong_shape_is_refused_never_broadcast():
+    p = activations.Softmax()(np.zeros((3, 3)))
+    with pytest.raises(ValueError, match=r"y_true: loss 'categorical_crossentropy' expects targets of the "
+                                         r"predictions' shape \(3, 3\).*got shape \(3, 1\)"):
+        losses.CategoricalCrossentropy()(p, np.array([[0], [1], [2]]))
+    with pytest.raises(ValueError, match=r"y_true: .*integer labels of shape \(3: one per row"):
+        losses.SparseCategoricalCrossentropy()(p, np.array([[0, 1, 2]]))
+    mse = losses.MeanSquaredError()
+    for bad in (np.ones((3, 3)), np.ones(2), np.ones((1, 3))):
+        with pytest.raises(ValueError, match=r"sample_weight: expected a number or one weight per sample, "
+                                             r"shape \(3,\) or \(3, 1\), got shape"):
+            mse(p, p, sample_weight=bad)
+    with pytest.raises(ValueError, match="sample_weight: expected finite"):
+        mse(p, p, sample_weight=np.array([1.0, np.nan, 1.0]))
+    with pytest.raises(TypeError, match="sample_weight: expected real numbers"):
+        mse(p, p, sample_weight="heavy")
+
+
+def test_bad_loss_arguments_are_clear_errors():
+    with pytest.raises(ValueError, match=r"reduction: expected one of 'sum_over_batch_size', 'sum', 'mean', "
+                                         r"'mean_with_sample_weight', 'none' or None, got 'average'"):
+        losses.MeanSquaredError(reduction="average")
+    with pytest.raises(ValueError, match=r"reduction: .*got 1"):
+        losses.SquaredError(reduction=1)
+    for bad in (-0.1, 1.5, float("nan")):
+        with pytest.raises(ValueError, match=r"label_smoothing: expected a finite number in \[0.0, 1.0\]"):
+            losses.CategoricalCrossentropy(label_smoothing=bad)
+    with pytest.raises(TypeError, match="label_smoothing: expected a number, got bool"):
+        losses.BinaryCrossentropy(label_smoothing=True)
+    for bad in (1.0, "255", True):
+        with pytest.raises(TypeError, match="ignore_class: expected an integer label or None"):
+            losses.SparseCategoricalCrossentropy(ignore_class=bad)
+    with pytest.raises(ValueError, match="reduction='none' .* has no gradient"):
+        losses.MeanSquaredError(reduction=None).gradient(np.ones(3), np.zeros(3))
+
+
+def test_reductions_of_the_summed_lecture_losses():
+    """reduction acts on the per-sample E_n of every loss: the slides' ½Σ is its "sum"."""
+    y_pred, y_true = np.array([[1.0, 2.0], [0.0, 4.0]]), np.zeros((2, 2))
+    assert losses.SquaredError()(y_pred, y_true) == 0.5 * (1 + 4 + 16)
+    assert losses.SquaredError(reduction="sum_over_batch_size")(y_pred, y_true) == 0.5 * (1 + 4 + 16) / 2
+    np.testing.assert_array_equal(losses.SumSquaredError(reduction=None)(y_pred, y_true), [5.0, 16.0])
+    assert losses.SquaredError(reduction="mean").reduction == "mean"
+    np.testing.assert_array_equal(losses.SquaredError(reduction="mean").gradient(y_pred, y_true), y_pred / 2)
+
+
+def test_the_arguments_round_trip_through_get_config_serialize_and_a_saved_model(tmp_path):
+    from descend import Dense, Input, Sequential, load_model
+
+    for loss in (losses.CategoricalCrossentropy(label_smoothing=0.1, reduction="sum"),
+                 losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1),
+                 losses.MeanSquaredError(reduction="mean_with_sample_weight"),
+                 losses.SquaredError(reduction="sum_over_batch_size")):
+        config = loss.get_config()
+        assert config and type(loss).from_config(config).get_config() == config
+        again = losses.get(losses.serialize(loss))
+        assert again.get_config() == config and again.reduction == loss.reduction
+        model = Sequential([Input(2), Dense(3, "linear" if getattr(loss, "from_logits", True) else "softmax")])
+        model.compile("sgd", loss)
+        model.save(tmp_path / loss.name)
+        assert load_model(tmp_path / loss.name).loss.get_config() == config
+    assert repr(losses.SparseCategoricalCrossentropy(ignore_class=3)) == \
+        "sparse_categorical_crossentropy(ignore_class=3)"
+    assert losses.MeanSquaredError(reduction="sum_over_batch_size").get_config() == {}
+    assert losses.SquaredError(reduction="mean").get_config() == {"reduction": "sum_over_batch_size"}
+
+
+def _model(loss, outputs=3, activation="softmax", seed=0):
+    from descend import Dense, Input, Sequential
+    from descend.optimizers import SGD
+
+    model = Sequential([Input(4), Dense(5, "tanh"), Dense(outputs, activation)], dtype="float64", seed=seed)
+    model.compile(SGD(learning_rate=0.2, flavor="keras"), loss)
+    return model
+
+
+def test_fit_with_ignore_class_trains_as_on_the_other_rows_alone():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 4)), rng.integers(0, 3, 20)
+    y_ignored = y.copy()
+    y_ignored[::3] = -1
+    kept = y_ignored != -1
+    ours = _model(losses.SparseCategoricalCrossentropy(ignore_class=-1))
+    alone = _model("sparse_categorical_crossentropy")
+    h = ours.fit(X, y_ignored, batch_size=None, epochs=3, verbose=0)
+    h_alone = alone.fit(X[kept], y[kept], batch_size=None, epochs=3, verbose=0)
+    for a, b in zip(ours.get_weights(), alone.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(h.history["loss"], h_alone.history["loss"], rtol=1e-12)
+    assert ours.evaluate(X, y_ignored) == pytest.approx(alone.evaluate(X[kept], y[kept]), rel=1e-12)
+
+
+def test_fit_with_label_smoothing_trains_on_the_smoothed_targets():
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(12, 4)), np.eye(3)[rng.integers(0, 3, 12)]
+    ours = _model(losses.CategoricalCrossentropy(label_smoothing=0.3))
+    smoothed = _model("categorical_crossentropy")
+    ours.fit(X, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    smoothed.fit(X, y * 0.7 + 0.1, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), smoothed.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+    plain = _model("categorical_crossentropy")
+    plain.fit(X, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    assert not np.allclose(plain.get_weights()[0], ours.get_weights()[0])
+
+
+def test_fit_with_a_summed_reduction_takes_n_times_the_mean_step():
+    """E = Σ_n E_n is N times the mean: batch GD with η equals the mean's with N·η."""
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(10, 4)), rng.normal(size=(10, 2))
+    summed = _model(losses.MeanSquaredError(reduction="sum"), 2, "linear")
+    summed.optimizer.learning_rate = 0.01
+    mean = _model("mse", 2, "linear")
+    mean.optimizer.learning_rate = 0.1
+    h = summed.fit(X, y, batch_size=None, epochs=3, verbose=0)
+    h_mean = mean.fit(X, y, batch_size=None, epochs=3, verbose=0)
+    for a, b in zip(summed.get_weights(), mean.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(h.history["loss"], np.multiply(h_mean.history["loss"], 10), rtol=1e-12)
+
+
+def test_mean_with_sample_weight_divides_by_the_sum_of_the_weights_in_fit():
+    rng = np.random.default_rng(3)
+    X, y, w = rng.normal(size=(8, 4)), rng.normal(size=(8, 2)), rng.uniform(0.5, 2.0, 8)
+    ours = _model(losses.MeanSquaredError(reduction="mean_with_sample_weight"), 2, "linear")
+    scaled = _model("mse", 2, "linear")
+    ours.fit(X, y, batch_size=None, epochs=2, sample_weight=w, verbose=0)
+    scaled.fit(X, y, batch_size=None, epochs=2, sample_weight=w * (8 / w.sum()), verbose=0)
+    for a, b in zip(ours.get_weights(), scaled.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    const = _model(losses.MeanSquaredError(reduction="mean_with_sample_weight"), 2, "linear")
+    plain = _model("mse", 2, "linear")           # one weight for all: Σ c E_n / Σ c is the plain mean
+    assert const.train_on_batch(X, y, sample_weight=np.full(8, 3.0)) == pytest.approx(
+        plain.train_on_batch(X, y), rel=1e-14)
+
+
+def test_compile_refuses_a_loss_without_one_number_to_descend():
+    with pytest.raises(ValueError, match=r"loss: MeanSquaredError\(reduction='none'\) gives one number per "
+                                         r"sample.*'sum_over_batch_size'"):
+        _model(losses.MeanSquaredError(reduction=None), 2, "linear")
+
+
+def test_the_fast_sparse_loss_serves_only_the_default_reduction():
+    from descend._fast.losses import fast_loss
+
+    assert fast_loss(losses.SparseCategoricalCrossentropy()) is not None
+    assert fast_loss(losses.SparseCategoricalCrossentropy(reduction="mean")) is not None
+    assert fast_loss(losses.SparseCategoricalCrossentropy(ignore_class=0)) is None
+    assert fast_loss(losses.SparseCategoricalCrossentropy(reduction="sum")) is None
