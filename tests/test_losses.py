@@ -464,7 +464,7 @@ CONFIGURED = {
     "bce-label_smoothing": lambda: losses.BinaryCrossentropy(label_smoothing=0.2),
     "bce-logits-label_smoothing-sum": lambda: losses.BinaryCrossentropy(True, 0.3, "sum"),
     "cce-label_smoothing": lambda: losses.CategoricalCrossentropy(label_smoothing=0.1),
-    "cce-logits-label_smoothing": lambda: losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.4),
+    "cce-logits-label_smoothing": lambda: losses.CategoricalCrossentropy(True, label_smoothing=0.4),
     "scce-sum": lambda: losses.SparseCategoricalCrossentropy(reduction="sum"),
     "scce-ignore_class": lambda: losses.SparseCategoricalCrossentropy(ignore_class=1),
     "scce-logits-ignore_class-sum": lambda: losses.SparseCategoricalCrossentropy(True, 2, "sum"),
@@ -473,7 +473,8 @@ CONFIGURED = {
 
 def _configured_case(key, rng, n=6, k=3):
     loss = CONFIGURED[key]()
-    y_pred = rng.normal(size=(n, k)) * 2 if getattr(loss, "from_logits", False) else _predictions(loss.name, rng, n, k)
+    logits = getattr(loss, "from_logits", False)
+    y_pred = rng.normal(size=(n, k)) * 2 if logits else _predictions(loss.name, rng, n, k)
     return loss, y_pred, _targets(loss.name, rng, n, k)
 
 
@@ -509,11 +510,13 @@ def test_label_smoothing_moves_the_targets_toward_the_uniform_distribution():
     z = np.array([[2.0, -1.0, 0.5], [0.0, 3.0, -2.0]])
     y = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
     smoothed = losses.CategoricalCrossentropy(label_smoothing=0.3).fused(z, y)
-    assert smoothed[0] == pytest.approx(losses.CategoricalCrossentropy().fused(z, y * 0.7 + 0.1)[0], rel=1e-15)
+    expected = losses.CategoricalCrossentropy().fused(z, y * 0.7 + 0.1)[0]
+    assert smoothed[0] == pytest.approx(expected, rel=1e-15)
     np.testing.assert_allclose(smoothed[1], losses.CategoricalCrossentropy().fused(z, y * 0.7 + 0.1)[1],
                                rtol=1e-14)
     b = losses.BinaryCrossentropy(label_smoothing=0.3)
-    assert b.fused(z, y)[0] == pytest.approx(losses.BinaryCrossentropy().fused(z, y * 0.7 + 0.15)[0], rel=1e-15)
+    expected = losses.BinaryCrossentropy().fused(z, y * 0.7 + 0.15)[0]
+    assert b.fused(z, y)[0] == pytest.approx(expected, rel=1e-15)
     assert b.fused(z, y)[0] != losses.BinaryCrossentropy().fused(z, y)[0]
     assert losses.BinaryCrossentropy(label_smoothing=0.0).native()
 
@@ -611,7 +614,8 @@ def test_the_arguments_round_trip_through_get_config_serialize_and_a_saved_model
         assert config and type(loss).from_config(config).get_config() == config
         again = losses.get(losses.serialize(loss))
         assert again.get_config() == config and again.reduction == loss.reduction
-        model = Sequential([Input(2), Dense(3, "linear" if getattr(loss, "from_logits", True) else "softmax")])
+        output = "linear" if getattr(loss, "from_logits", True) else "softmax"
+        model = Sequential([Input(2), Dense(3, output)])
         model.compile("sgd", loss)
         model.save(tmp_path / loss.name)
         assert load_model(tmp_path / loss.name).loss.get_config() == config

@@ -149,7 +149,8 @@ def test_MeanSquaredErrorTest_test_sum_reduction():
 
 def test_MeanSquaredErrorTest_test_mean_with_sample_weight_reduction():
     sample_weight = np.array([[1.2], [3.4]])
-    loss = MeanSquaredError(reduction="mean_with_sample_weight")(MSE_PRED, MSE_TRUE, sample_weight=sample_weight)
+    mse_obj = MeanSquaredError(reduction="mean_with_sample_weight")
+    loss = mse_obj(MSE_PRED, MSE_TRUE, sample_weight=sample_weight)
     assert_almost_equal(loss, (110 / 3 * 1.2 + 187 / 3 * 3.4) / (1.2 + 3.4))
 
 
@@ -185,7 +186,8 @@ def test_BinaryCrossentropyTest_test_unweighted():
 def test_BinaryCrossentropyTest_test_scalar_weighted():
     assert_almost_equal(BinaryCrossentropy()(BCE_PRED_2, BCE_TRUE_2, sample_weight=2.3), 9.1668)
     # Test with logits.
-    assert_almost_equal(BinaryCrossentropy(from_logits=True)(BCE_LOGITS, BCE_TRUE_L, sample_weight=2.3), 7.666)
+    bce_obj = BinaryCrossentropy(from_logits=True)
+    assert_almost_equal(bce_obj(BCE_LOGITS, BCE_TRUE_L, sample_weight=2.3), 7.666)
 
 
 def test_BinaryCrossentropyTest_test_sample_weighted():
@@ -193,7 +195,8 @@ def test_BinaryCrossentropyTest_test_sample_weighted():
     assert_almost_equal(BinaryCrossentropy()(BCE_PRED_2, BCE_TRUE_2, sample_weight=sample_weight), 4.7827)
     # Test with logits.
     weights = np.array([4, 3])
-    assert_almost_equal(BinaryCrossentropy(from_logits=True)(BCE_LOGITS, BCE_TRUE_L, sample_weight=weights), 10.0)
+    bce_obj = BinaryCrossentropy(from_logits=True)
+    assert_almost_equal(bce_obj(BCE_LOGITS, BCE_TRUE_L, sample_weight=weights), 10.0)
 
 
 def test_BinaryCrossentropyTest_test_no_reduction():
@@ -246,7 +249,8 @@ def test_CategoricalCrossentropyTest_test_unweighted():
 def test_CategoricalCrossentropyTest_test_scalar_weighted():
     assert_almost_equal(CategoricalCrossentropy()(CCE_PRED, CCE_TRUE, sample_weight=2.3), 0.7449)
     # Test with logits.
-    assert_almost_equal(CategoricalCrossentropy(from_logits=True)(CCE_LOGITS, CCE_TRUE, sample_weight=2.3), 0.1317)
+    cce_obj = CategoricalCrossentropy(from_logits=True)
+    assert_almost_equal(cce_obj(CCE_LOGITS, CCE_TRUE, sample_weight=2.3), 0.1317)
 
 
 def test_CategoricalCrossentropyTest_test_sample_weighted():
@@ -334,7 +338,8 @@ def test_SparseCategoricalCrossentropyTest_test_sample_weighted():
     loss = SparseCategoricalCrossentropy()(CCE_PRED, SCCE_TRUE, sample_weight=CCE_SAMPLE_WEIGHT)
     assert_almost_equal(loss, 1.0696, 3)
     # Test with logits.
-    loss = SparseCategoricalCrossentropy(from_logits=True)(CCE_LOGITS, SCCE_TRUE, sample_weight=CCE_SAMPLE_WEIGHT)
+    cce_obj = SparseCategoricalCrossentropy(from_logits=True)
+    loss = cce_obj(CCE_LOGITS, SCCE_TRUE, sample_weight=CCE_SAMPLE_WEIGHT)
     assert_almost_equal(loss, 0.31829, 3)
 
 

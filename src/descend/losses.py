@@ -143,20 +143,19 @@ class Loss:
             w = mask.astype(np.float64) if w is None else np.where(mask, w, 0.0)
         if self.reduction == "none":
             return values if w is None else np.where(w != 0, values, 0.0) * w
-        n = len(values) if mask is None else int(np.count_nonzero(mask))
         if w is None:
             total = float(np.sum(values, dtype=np.float64))
         else:
-            if not w.all():                    # a sample of weight 0 does not count, even where E_n is not finite
+            if not w.all():      # a sample of weight 0 does not count, even where its E_n is not finite
                 values = np.where(w != 0, values, 0.0)
             total = float(np.dot(w.astype(np.float64, copy=False), values.astype(np.float64, copy=False)))
         if self.reduction == "sum":
             return total
-        if self.reduction == "mean_with_sample_weight" and w is not None and mask is None:
-            n = float(np.sum(w, dtype=np.float64))
-        elif self.reduction == "mean_with_sample_weight" and w is not None:
-            n = float(np.sum(w, dtype=np.float64))
-        return total / n if n else 0.0
+        if self.reduction == "mean_with_sample_weight" and w is not None:
+            divisor = float(np.sum(w, dtype=np.float64))        # Σ w_n (over the rows that count)
+        else:
+            divisor = float(len(values) if mask is None else np.count_nonzero(mask))
+        return total / divisor if divisor else 0.0
 
     def _row_scale(self, n: int, y_true: Any) -> np.ndarray | float:
         """What row n of the loss's own gradient (or δ) is multiplied by for this reduction: f_n /

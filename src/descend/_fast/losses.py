@@ -41,5 +41,7 @@ class FastSparseCrossentropy:
 
 def fast_loss(loss: Loss) -> Any:
     """The fast fused form of ``loss`` for a training step, or None (the reference serves)."""
-    fast = type(loss) is SparseCategoricalCrossentropy and loss.native()   # Keras's default reduction
-    return FastSparseCrossentropy(loss) if fast else None
+    if isinstance(loss, SparseCategoricalCrossentropy) and type(loss) is SparseCategoricalCrossentropy \
+            and loss.native():                                  # Keras's default reduction, no ignored class
+        return FastSparseCrossentropy(loss)
+    return None
