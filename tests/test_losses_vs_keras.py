@@ -5,7 +5,7 @@ not only the value a direct call returns: the same network, initial weights and 
 an SGD of ``flavor="keras"``, and after three epochs the same weights (float32's precision, as in
 ``tests/test_model_vs_keras.py``) and the same per-epoch loss — except for ``reduction="sum"``,
 whose epoch loss descend reports as the sum over the epoch (the convention of its summed losses)
-where Keras averages the batch sums (docs/conventions.md, "Losses: reduction").
+where Keras averages the batch sums (docs/conventions.md §9.1).
 """
 from __future__ import annotations
 

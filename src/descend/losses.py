@@ -1,4 +1,4 @@
-"""Cost functions E(ŷ, y) and their gradients ∂E/∂ŷ — the reduction is part of each name.
+"""Cost functions E(ŷ, y) and their gradients ∂E/∂ŷ — each name has its own reduction.
 
 ==================================== ====================================== =======================
 name                                 E                                      ∂E/∂ŷ
@@ -39,6 +39,25 @@ mse and binary cross-entropy, −Σ_k y_k log ŷ_k for the categorical ones) or 
 E = Σ_n E_n, E_n = ½ Σ_k (y − ŷ)²); ``fused_per_sample(z, y, a)`` is the same from the logits of
 the fused output. The weighted loss of ``fit(sample_weight=...)`` is one dot product of the
 weights with them (see :func:`descend.training.weighted_loss`).
+
+**Keras's arguments** (``keras/src/losses/loss.py`` and ``losses.py``, Keras 3):
+
+- ``reduction`` turns the per-sample E_n into E, for every loss: ``"sum_over_batch_size"`` (stored
+  as its synonym ``"mean"``) Σ_n w_n E_n / N, ``"sum"`` Σ_n w_n E_n, ``"mean_with_sample_weight"``
+  Σ_n w_n E_n / Σ_n w_n, ``"none"`` (or None) the array of the w_n E_n. Each loss's own reduction
+  is its default: the mean for Keras's losses, the sum for the slides' ``squared_error`` and
+  ``sum_squared_error`` (E = Σ_n E_n; ``reduction="sum_over_batch_size"`` makes it ½ Σ/N).
+  ∂E/∂ŷ and δ follow E, so ``fit`` descends the E asked for; with ``"none"`` there is no single
+  E, and ``compile`` refuses it (Keras's torch and JAX backends fail there too).
+- ``sample_weight=`` when called (``loss(y_pred, y_true, sample_weight=w)``): a number for every
+  sample, or one weight per sample, (N,) or (N, 1); any other shape is refused, never broadcast.
+- ``label_smoothing`` ε ∈ [0, 1] (binary and categorical): the targets become y(1 − ε) + ε/2
+  (binary) or y(1 − ε) + ε/K (categorical), in E, ∂E/∂ŷ and the fused δ = (ŷ − y_smoothed)/N.
+- ``ignore_class`` (sparse): rows with that label count for nothing (E_n = 0, δ_n = 0), and the
+  mean divides by the rows that count (all ignored: E = 0), as Keras's mask does.
+
+The built-in formulas above are each loss's own reduction, unchanged; another reduction or an
+ignored class rescales the rows of ∂E/∂ŷ or δ (:meth:`Loss.native` says which applies).
 
 A loss object holds no state: the same one may serve several models and threads. (The training
 step of a model computes the fused sparse categorical cross-entropy on reused work arrays,
