@@ -534,6 +534,8 @@ def test_ignore_class_rows_count_for_nothing_and_the_mean_is_over_the_others():
     np.testing.assert_allclose(grad[kept], plain.gradient(z[kept], y[kept]), rtol=1e-14)
     per = losses.SparseCategoricalCrossentropy(ignore_class=255, reduction=None)(activations.Softmax()(z), y)
     assert per.shape == (5,) and np.all(per[~kept] == 0.0) and np.all(per[kept] > 0)
+    np.testing.assert_array_equal(loss.per_sample(z, y), loss.fused_per_sample(z, y))
+    np.testing.assert_array_equal(loss.per_sample(z, y)[~kept], 0.0)
     everything = np.full(5, 255)                 # all rows ignored: 0, never a division by 0
     assert loss(z, everything) == 0.0 and not loss.gradient(z, everything).any()
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 2\] \(or be ignore_class=255\)"):

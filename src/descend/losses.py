@@ -209,8 +209,8 @@ class Loss:
         return float(self.reduce(values, w, self.mask(y_true, len(values))))
 
     def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
-        """E_n of every observation n, shape (N,): E is their mean (``reduction == "mean"``) or
-        their sum (``"sum"``).
+        """E_n of every observation n, shape (N,): E is their mean or their sum as the loss's own
+        reduction says (another ``reduction`` or sample weights: :meth:`reduce`).
 
         Here E of each row alone (one call per row); the built-in losses compute all rows at once,
         and a subclass should too.
@@ -742,12 +742,14 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
         return -float(np.sum(np.log(np.clip(p, EPSILON, 1.0 - EPSILON)))) / max(len(p), 1)
 
     def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
-        """E_n = −log ŷ_(n, y_n) (ŷ normalised and clipped as in E); E = 1/N Σ_n E_n."""
+        """E_n = −log ŷ_(n, y_n) (ŷ normalised and clipped as in E; 0 for a row of
+        ``ignore_class``); E = 1/N Σ_n E_n."""
+        y_true_raw = y_true
         y_pred, y_true = self._direct(y_pred, y_true)
         if self.from_logits:
-            return self.fused_per_sample(y_pred, y_true)
+            return self._zero_ignored(self.fused_per_sample(y_pred, y_true), y_true_raw)
         p = y_pred[np.arange(len(y_pred)), y_true] / y_pred.sum(axis=-1)
-        return -np.log(np.clip(p, EPSILON, 1.0 - EPSILON))
+        return self._zero_ignored(-np.log(np.clip(p, EPSILON, 1.0 - EPSILON)), y_true_raw)
 
     def fused_per_sample(self, z: np.ndarray, y_true: np.ndarray,
                          a: np.ndarray | None = None) -> np.ndarray:
@@ -760,7 +762,12 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
             log_s = np.log(np.exp(z - z_max[:, None]).sum(axis=-1))
         else:
             log_s = -np.log(np.asarray(a).astype(z.dtype, copy=False).max(axis=-1))
-        return -(z[np.arange(len(z)), labels] - z_max - log_s)
+        return self._zero_ignored(-(z[np.arange(len(z)), labels] - z_max - log_s), y_true)
+
+    def _zero_ignored(self, values: np.ndarray, y_true: Any) -> np.ndarray:
+        """E_n with the rows of ``ignore_class`` set to 0, as Keras's loss function returns them."""
+        mask = self.mask(y_true, len(values))
+        return values if mask is None else np.where(mask, values, values.dtype.type(0))
 
     def _gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = self._direct(y_pred, y_true)
