@@ -462,7 +462,7 @@ CONFIGURED = {
     "squared_error-mean": lambda: losses.SquaredError(reduction="sum_over_batch_size"),
     "sse-mean": lambda: losses.SumSquaredError(reduction="mean"),
     "bce-label_smoothing": lambda: losses.BinaryCrossentropy(label_smoothing=0.2),
-    "bce-logits-label_smoothing-sum": lambda: losses.BinaryCrossentropy(True, 0.3, "sum"),
+    "bce-logits-label_smoothing-sum": lambda: losses.BinaryCrossentropy(True, 0.3, reduction="sum"),
     "cce-label_smoothing": lambda: losses.CategoricalCrossentropy(label_smoothing=0.1),
     "cce-logits-label_smoothing": lambda: losses.CategoricalCrossentropy(True, label_smoothing=0.4),
     "scce-sum": lambda: losses.SparseCategoricalCrossentropy(reduction="sum"),
@@ -591,6 +591,11 @@ def test_bad_loss_arguments_are_clear_errors():
     for bad in (1.0, "255", True):
         with pytest.raises(TypeError, match="ignore_class: expected an integer label or None"):
             losses.SparseCategoricalCrossentropy(ignore_class=bad)
+    for bad in (0, 2, True, "last"):
+        with pytest.raises(ValueError, match=r"axis: descend's losses take the classes on the last axis"):
+            losses.SparseCategoricalCrossentropy(axis=bad)
+    assert losses.CategoricalCrossentropy(axis=1).get_config() == {}      # Keras's axis=-1 of (N, K)
+    assert losses.BinaryCrossentropy(False, 0.0, -1).get_config() == {}
     with pytest.raises(ValueError, match="reduction='none' .* has no gradient"):
         losses.MeanSquaredError(reduction=None).gradient(np.ones(3), np.zeros(3))
 

@@ -162,7 +162,7 @@ BCE_LOGITS = np.array([[10.0, -10.0, 10.0], [10.0, 10.0, -10.0]])
 
 
 def test_BinaryCrossentropyTest_test_config():
-    config = round_trip(BinaryCrossentropy(from_logits=True, label_smoothing=0.1, reduction="sum"))
+    config = round_trip(BinaryCrossentropy(from_logits=True, label_smoothing=0.1, axis=-1, reduction="sum"))
     assert config == {"from_logits": True, "label_smoothing": 0.1, "reduction": "sum"}
 
 
@@ -227,7 +227,8 @@ CCE_SAMPLE_WEIGHT = np.array([[1.2], [3.4], [5.6]]).reshape((3, 1))
 
 
 def test_CategoricalCrossentropyTest_test_config():
-    config = round_trip(CategoricalCrossentropy(label_smoothing=0.2, reduction="mean_with_sample_weight"))
+    cce_obj = CategoricalCrossentropy(label_smoothing=0.2, axis=-1, reduction="mean_with_sample_weight")
+    config = round_trip(cce_obj)
     assert config == {"label_smoothing": 0.2, "reduction": "mean_with_sample_weight"}
 
 

@@ -457,9 +457,11 @@ class _CrossEntropy(Loss):
     logits_gradient_formula: str
     label_smoothing = 0.0
 
-    def __init__(self, from_logits: bool = False, reduction: str | None = "sum_over_batch_size") -> None:
+    def __init__(self, from_logits: bool = False, reduction: str | None = "sum_over_batch_size",
+                 axis: int = -1) -> None:
         self.from_logits = _logits_flag(from_logits)
         self.reduction = check_reduction(reduction)
+        _check_axis(axis)
         if self.from_logits:            # ŷ is z: the model's output layer is linear
             self.fused_activation, self.gradient_formula = None, self.logits_gradient_formula
 
@@ -481,6 +483,13 @@ class _CrossEntropy(Loss):
         raise NotImplementedError
 
 
+def _check_axis(axis: Any) -> None:
+    """Keras's ``axis`` of the classes: descend's is always the last (predictions are (N, K))."""
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)) or axis not in (-1, 1):
+        raise ValueError(f"axis: descend's losses take the classes on the last axis of (N, K) "
+                         f"predictions, axis=-1 (or 1); got {axis!r}")
+
+
 def _smoothing(label_smoothing: Any) -> float:
     return check_number("label_smoothing", label_smoothing, low=0.0, high=1.0)
 
@@ -498,9 +507,9 @@ class BinaryCrossentropy(_CrossEntropy):
 
     logits_gradient_formula = "(σ(z) − y)/K"
 
-    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0,
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
                  reduction: str | None = "sum_over_batch_size") -> None:
-        super().__init__(from_logits, reduction)
+        super().__init__(from_logits, reduction, axis)
         self.label_smoothing = _smoothing(label_smoothing)
 
     def _share(self, y: np.ndarray) -> float:
@@ -580,9 +589,9 @@ class CategoricalCrossentropy(_CrossEntropy):
 
     logits_gradient_formula = "(softmax(z) − y)"
 
-    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0,
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
                  reduction: str | None = "sum_over_batch_size") -> None:
-        super().__init__(from_logits, reduction)
+        super().__init__(from_logits, reduction, axis)
         self.label_smoothing = _smoothing(label_smoothing)
 
     def _share(self, y: np.ndarray) -> float:
@@ -663,8 +672,8 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
     logits_gradient_formula = "(softmax(z) − onehot(y))"
 
     def __init__(self, from_logits: bool = False, ignore_class: int | None = None,
-                 reduction: str | None = "sum_over_batch_size") -> None:
-        super().__init__(from_logits, reduction)
+                 reduction: str | None = "sum_over_batch_size", axis: int = -1) -> None:
+        super().__init__(from_logits, reduction, axis)
         if ignore_class is not None and (isinstance(ignore_class, (bool, np.bool_))
                                          or not isinstance(ignore_class, (int, np.integer))):
             raise TypeError(f"ignore_class: expected an integer label or None, got {ignore_class!r}")
