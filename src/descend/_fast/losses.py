@@ -41,7 +41,7 @@ class FastSparseCrossentropy:
 
 def fast_loss(loss: Loss) -> Any:
     """The fast fused form of ``loss`` for a training step, or None (the reference serves)."""
-    if isinstance(loss, SparseCategoricalCrossentropy) and type(loss) is SparseCategoricalCrossentropy \
-            and loss.native():                                  # Keras's default reduction, no ignored class
-        return FastSparseCrossentropy(loss)
+    # the built-in class itself (not a subclass), in its own reduction with no ignored class
+    if isinstance(loss, SparseCategoricalCrossentropy) and type(loss) is SparseCategoricalCrossentropy:
+        return FastSparseCrossentropy(loss) if loss.native() else None
     return None
