@@ -1,5 +1,6 @@
 """Adamax: the lecture flavor against the paper's rule written by hand (Kingma & Ba 2014,
-Algorithm 2, with ε after the maximum), Keras's own golden numbers, and its checks."""
+Algorithm 2, with ε after the maximum) and its own checks (Keras's
+`adamax_test.py` is ported in `test_optimizers_keras_port.py`)."""
 from __future__ import annotations
 
 import numpy as np
@@ -28,36 +29,6 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_lecture_flavor_matches_the_paper(case):
     assert_matches_formula(*CASES[case])
-
-
-# ------------------------------------------ keras/src/optimizers/adamax_test.py, ported
-def test_keras_single_step():
-    w = [np.array([1.0, 2.0, 3.0, 4.0], np.float32)]
-    Adamax(0.5, flavor="keras").apply([np.array([1.0, 6.0, 7.0, 2.0], np.float32)], w)
-    np.testing.assert_allclose(w[0], [0.5, 1.5, 2.5, 3.5], rtol=1e-4, atol=1e-4)
-
-
-def test_keras_weight_decay_golden_number():
-    # Keras applies one variable three times (optimizer_1, _2, _3) with zero gradients: 2·(1 − ηλ)³
-    w = [np.array(2.0, np.float32)]
-    for _ in range(3):
-        Adamax(1.0, flavor="keras", weight_decay=0.004).apply([np.zeros((), np.float32)], w)
-    assert w[0] == pytest.approx(1.9760959, abs=1e-6)
-
-
-def test_keras_correctness_with_golden():
-    golden = np.array(
-        [[0.8] * 10,
-         [0.6827, 0.6873, 0.6888, 0.6896, 0.6901, 0.6904, 0.6906, 0.6908, 0.6909, 0.691],
-         [0.5333, 0.5407, 0.5431, 0.5444, 0.5451, 0.5456, 0.546, 0.5462, 0.5464, 0.5466],
-         [0.368, 0.3773, 0.3804, 0.382, 0.3829, 0.3835, 0.384, 0.3843, 0.3846, 0.3848],
-         [0.1933, 0.204, 0.2076, 0.2094, 0.2105, 0.2112, 0.2117, 0.2121, 0.2124, 0.2126]])
-    opt = Adamax(0.2, beta_1=0.85, beta_2=0.95, epsilon=1e-6, flavor="keras")
-    x = [np.ones(10)]
-    opt.apply([np.full(10, 0.01)], x)
-    for row in golden:
-        np.testing.assert_allclose(x[0], row, rtol=5e-4, atol=5e-4)
-        opt.apply([np.arange(0.1, 1.1, 0.1)], x)
 
 
 # ------------------------------------------ the rule's own properties

@@ -334,3 +334,143 @@ def test_get_config_names_every_constructor_argument(name):
     assert own == set(cls.hyperparameters)
     config = optimizers.get(name).get_config()
     assert own <= set(config) and type(optimizers.get(name)).from_config(config).get_config() == config
+
+
+# ====================================================================== weight decay exclusions
+def _excluded_fit(kernel_arrays: bool = False, **opt):
+    from descend import Dense, Input, Sequential
+
+    model = Sequential([Input(20), Dense(30, "tanh"), Dense(3)], seed=5)
+    optimizer = optimizers.get("adamw", learning_rate=0.05, weight_decay=0.5, **opt)
+    if kernel_arrays:
+        model.compile(optimizer=optimizer, loss="mse")
+        optimizer.exclude_from_weight_decay(var_list=[model.weights[1], model.weights[3]])
+    else:
+        optimizer.exclude_from_weight_decay(var_names=["bias"])
+        model.compile(optimizer=optimizer, loss="mse")
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(40, 20)), rng.normal(size=(40, 3))
+    return model, X, y
+
+
+@pytest.mark.parametrize("mode", ["lecture", "decoupled", "coupled"])
+def test_excluded_weights_take_no_decay_in_any_mode(mode):
+    # weights with a zero gradient: the decayed one shrinks, the excluded ones stay
+    w = [np.full(3, 2.0), np.full(3, 2.0), np.full(3, 2.0)]
+    opt = SGD(learning_rate=0.5, weight_decay=0.1, weight_decay_mode=mode)
+    opt.exclude_from_weight_decay(var_list=[w[2]], var_names=["b.as"])        # a regular expression
+    opt.apply([np.zeros(3)] * 3, w, names=["dense_1/kernel", "dense_1/bias", "dense_2/kernel"])
+    assert w[0][0] < 2.0 and w[1][0] == 2.0 and w[2][0] == 2.0
+    # the listed array is remembered by its path, exactly, so that a saved config keeps it
+    assert opt.get_config()["exclude_from_weight_decay"] == ["b.as", "^dense_2/kernel$"]
+    again = SGD.from_config(opt.get_config())
+    v = [np.full(3, 2.0), np.full(3, 2.0), np.full(3, 2.0)]
+    again.apply([np.zeros(3)] * 3, v, names=["dense_1/kernel", "dense_1/bias", "dense_2/kernel"])
+    np.testing.assert_array_equal(v[1:], [[2.0] * 3] * 2)
+
+
+def test_exclusion_by_name_needs_the_names():
+    opt = SGD(learning_rate=0.5, weight_decay=0.1)
+    opt.exclude_from_weight_decay(var_names=["bias"])
+    w = [np.ones(2)]
+    with pytest.raises(ValueError, match=r"names: exclude_from_weight_decay\(var_names=...\) needs"):
+        opt.apply([np.zeros(2)], w)
+    with pytest.raises(ValueError, match=r"names: expected one string per param \(1\)"):
+        opt.apply([np.zeros(2)], w, names=["a", "b"])
+    with pytest.raises(TypeError, match="var_names: expected a list of strings"):
+        opt.exclude_from_weight_decay(var_names="bias")
+    with pytest.raises(TypeError, match=r"var_list\[0\]: expected a weight array"):
+        opt.exclude_from_weight_decay(var_list=[[1.0]])
+    np.testing.assert_array_equal(w[0], [1.0, 1.0])
+    assert opt.iterations == 0
+
+
+@pytest.mark.parametrize("kernel_arrays", [False, True])
+def test_fit_gives_the_weights_paths_and_keeps_the_excluded_ones_out_of_decay(kernel_arrays):
+    model, X, y = _excluded_fit(kernel_arrays)
+    plain, _, _ = _excluded_fit(kernel_arrays)
+    plain.optimizer.exclude_from_weight_decay()                # (no exclusion)
+    model.fit(X, y, epochs=3, batch_size=8, verbose=0, seed=0)
+    plain.fit(X, y, epochs=3, batch_size=8, verbose=0, seed=0)
+    assert model.param_names() == ["dense_1/kernel", "dense_1/bias", "dense_2/kernel", "dense_2/bias"]
+    # the biases took no decay: shrinking them by 1 − ηλ per step would move them a lot
+    assert not np.allclose(model.weights[1], plain.weights[1], atol=1e-3)
+
+
+@pytest.mark.fast_paths
+def test_exclusions_on_the_compiled_path_equal_the_rules_bit_for_bit(monkeypatch):
+    from descend import _fast
+
+    calls = []
+    original = optimizers.base._kernels.prepare
+    monkeypatch.setattr(optimizers.base._kernels, "prepare", lambda *a: calls.append(a[3]) or original(*a))
+    fast, X, y = _excluded_fit()
+    fast.fit(X, y, epochs=2, batch_size=8, verbose=0, seed=0)
+    assert 0.0 in calls and any(c > 0 for c in calls)          # both kernels, with and without decay
+    monkeypatch.setattr(_fast, "enabled", lambda: False)
+    ref, _, _ = _excluded_fit()
+    ref.fit(X, y, epochs=2, batch_size=8, verbose=0, seed=0)
+    for a, b in zip(fast.get_weights(), ref.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kernel_arrays", [False, True])
+def test_exclusions_survive_save_and_resume_bit_for_bit(tmp_path, kernel_arrays):
+    import descend
+
+    straight, X, y = _excluded_fit(kernel_arrays)
+    straight.fit(X, y, epochs=4, batch_size=8, verbose=0, seed=0)
+    first, _, _ = _excluded_fit(kernel_arrays)
+    first.fit(X, y, epochs=2, batch_size=8, verbose=0, seed=0)
+    first.save(tmp_path / "ckpt")
+    resumed = descend.load_model(tmp_path / "ckpt")
+    resumed.fit(X, y, epochs=4, batch_size=8, verbose=0, initial_epoch=2)
+    for a, b in zip(straight.get_weights(), resumed.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+# ============================================================================ moving average
+def test_the_moving_average_is_state_that_resumes_bit_for_bit():
+    rng = np.random.default_rng(0)
+    grads = [[rng.normal(size=3)] for _ in range(6)]
+    straight, w = Adam(0.1, use_ema=True, ema_momentum=0.8), [np.ones(3)]
+    for g in grads:
+        straight.apply(g, w)
+    first, v = Adam(0.1, use_ema=True, ema_momentum=0.8), [np.ones(3)]
+    for g in grads[:3]:
+        first.apply(g, v)
+    state = json.loads(json.dumps({k: (a.tolist() if isinstance(a, np.ndarray) else a)
+                                   for k, a in first.get_state().items()}))
+    assert "average/0" in state
+    resumed = Adam.from_config(first.get_config())
+    resumed.set_state({k: np.array(a) if isinstance(a, list) else a for k, a in state.items()})
+    for g in grads[3:]:
+        resumed.apply(g, v)
+    np.testing.assert_array_equal(v[0], w[0])
+    np.testing.assert_array_equal(resumed.state["average"][0], straight.state["average"][0])
+    # the average lags the weights; finalize_variable_values puts it in them
+    assert not np.array_equal(w[0], straight.state["average"][0])
+    straight.finalize_variable_values(w)
+    np.testing.assert_array_equal(w[0], straight.state["average"][0])
+
+
+def test_without_ema_finalize_changes_nothing():
+    w = [np.ones(2)]
+    opt = SGD(0.1)
+    opt.apply([np.ones(2)], w)
+    opt.finalize_variable_values(w)
+    np.testing.assert_array_equal(w[0], [0.9, 0.9])
+    assert "average" not in opt.state and opt.get_config()["use_ema"] is False
+
+
+# ============================================================================ learning-rate callables
+def test_a_callable_with_a_parameter_gets_the_step_and_one_without_is_called_bare():
+    seen = []
+    opt = SGD(learning_rate=lambda step: seen.append(step) or 0.1)
+    w = [np.ones(1)]
+    for _ in range(3):
+        opt.apply([np.ones(1)], w)
+    assert seen == [0, 1, 2]
+    opt.learning_rate = lambda: 0.25                           # Keras's form: no step
+    opt.apply([np.ones(1)], w)
+    assert w[0][0] == pytest.approx(1 - 0.3 - 0.25)

@@ -1,5 +1,6 @@
 """Lion: the lecture flavor against the paper's rule written by hand (Chen et al. 2023,
-Algorithm 2), Keras's own golden numbers, and its checks."""
+Algorithm 2) and its own checks (Keras's
+`lion_test.py` is ported in `test_optimizers_keras_port.py`)."""
 from __future__ import annotations
 
 import numpy as np
@@ -27,35 +28,6 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_lecture_flavor_matches_the_paper(case):
     assert_matches_formula(*CASES[case])
-
-
-# ------------------------------------------ keras/src/optimizers/lion_test.py, ported
-def test_keras_single_step():
-    w = [np.array([1.0, 2.0, 3.0, 4.0], np.float32)]
-    Lion(0.5, flavor="keras").apply([np.array([1.0, 6.0, 7.0, 2.0], np.float32)], w)
-    np.testing.assert_allclose(w[0], [0.5, 1.5, 2.5, 3.5], rtol=1e-4, atol=1e-4)
-
-
-def test_keras_weight_decay_golden_number():
-    w = [np.array(2.0, np.float32)]
-    for _ in range(3):
-        Lion(1.0, flavor="keras", weight_decay=0.004).apply([np.zeros((), np.float32)], w)
-    assert w[0] == pytest.approx(1.9760959, abs=1e-6)
-
-
-def test_keras_correctness_with_golden():
-    opt = Lion(flavor="keras")
-    x = [np.ones(10)]
-    opt.apply([np.full(10, 0.01)], x)
-    for value in (0.999, 0.998, 0.997, 0.996, 0.995):
-        np.testing.assert_allclose(x[0], np.full(10, value), rtol=5e-4, atol=5e-4)
-        opt.apply([np.arange(0.1, 1.1, 0.1)], x)
-
-
-@pytest.mark.parametrize("beta_1", [-0.1, 0.0, 1.1])
-def test_keras_refuses_beta_1_outside_0_1(beta_1):
-    with pytest.raises(ValueError, match="beta_1"):
-        Lion(beta_1=beta_1)
 
 
 # ------------------------------------------ the rule's own properties

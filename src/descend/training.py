@@ -123,6 +123,8 @@ class TrainingStep:
 
         self.model = model
         self.params, self.grads = model.params, model.grads   # (the arrays keep their identity)
+        #: each weight's path, "dense_1/kernel": what exclude_from_weight_decay(var_names=...) searches
+        self.names = model.param_names()
         fast = _fast.enabled()
         self.layers: list[Any] = [FastDense(layer, input_grad=i > 0) if fast and type(layer) is Dense
                                   else layer for i, layer in enumerate(model.layers)]
@@ -169,7 +171,7 @@ class TrainingStep:
         # with every weight as before the step.
         step = model.optimizer.iterations
         try:
-            model.optimizer.apply(self.grads, self.params, keep=self.kept[step % 2])
+            model.optimizer.apply(self.grads, self.params, keep=self.kept[step % 2], names=self.names)
         except ValueError as exc:
             with np.errstate(over="ignore", invalid="ignore"):
                 finite = all_finite(self.grads)
@@ -571,5 +573,8 @@ def fit(model: Sequential, X: Any, y: Any, *, epochs: int, batch_size: int | Non
     model.stop_training = False
     cb.on_train_begin({})
     loop.run(initial_epoch, epochs)
+    # Keras's use_ema: the weights become their moving average at the end of training, before
+    # on_train_end (as Keras's fit)
+    model.optimizer.finalize_variable_values(model.params)
     cb.on_train_end({})
     return history

@@ -16,7 +16,13 @@ only this base class writes weights and slots. One :meth:`Optimizer.apply` does,
 6. **decoupled decay** — ``Δ ← Δ + λw`` (the slides: ``w ← (1 − λ)w − η∇E``, λ not multiplied by
    η) or ``Δ ← Δ + ηλw`` (Keras's ``weight_decay`` on every optimizer, PyTorch's AdamW), with the
    w from *before* the update, as Keras (decay before ``update_step``) and PyTorch AdamW do;
-7. **update** — ``w ← w − Δ`` in place, and the new slots kept.
+7. **update** — ``w ← w − Δ`` in place, and the new slots kept;
+8. **moving average** (``use_ema``, Keras's) — ``w̄ ← μ w̄ + (1 − μ) w`` (w̄ = w at the first
+   step), and every ``ema_overwrite_frequency`` steps ``w ← w̄``.
+
+Weight decay (steps 4 and 6) skips the weights named in :meth:`Optimizer.exclude_from_weight_decay`
+(Keras's): by identity, or by a pattern found in the weight's name (``apply(..., names=...)``;
+``fit`` passes each weight's path, ``"dense_1/kernel"``).
 
 Where the optimizer names a compiled kernel (``kernel``) and the arrays are large enough, steps
 5–7 run as one compiled pass per array (:mod:`descend._fast.optimizers`), bit for bit the numbers
@@ -33,7 +39,9 @@ for ``"lecture"``, ``"keras"`` and ``"torch"``; every entry is also a keyword th
 """
 from __future__ import annotations
 
+import inspect
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, cast
 
@@ -43,7 +51,7 @@ from .. import _fast
 from .. import clipping as _clipping
 from .. import schedules as _schedules
 from .._fast import optimizers as _kernels
-from ..checks import check_choice, check_number, is_finite, keywords
+from ..checks import BOOLEAN, check, check_choice, check_number, is_finite, keywords
 from ..config import FLAVORS, get_flavor
 from ..errors import StepOverflow
 
@@ -113,6 +121,24 @@ def _iterations(value: Any) -> int:
     return int(value)
 
 
+#: attributes an optimizer pickled before they existed takes on loading
+_PICKLED_BEFORE: dict[str, Any] = {
+    "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None, "_exclude_arrays": [],
+    "_exclude_names": [], "_exclude_pattern": None, "_rate_takes_step": True}
+
+
+def _takes_step(rate: Callable[..., float]) -> bool:
+    """A learning-rate callable takes the 0-based step (descend's schedules) unless its signature
+    has no positional parameter (Keras also accepts ``lambda: 0.1``)."""
+    try:
+        parameters = inspect.signature(rate).parameters.values()
+    except (TypeError, ValueError):     # a builtin without a signature: assume the step
+        return True
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                  inspect.Parameter.VAR_POSITIONAL)
+    return any(p.kind in positional for p in parameters)
+
+
 class _Refused(Exception):
     """A step of params[index] is not finite (raised inside the pipeline, reported by apply)."""
 
@@ -128,7 +154,8 @@ class Optimizer:
     ----------
     learning_rate : float or schedule, optional
         η, a float > 0, or a callable of the 0-based step (a :mod:`descend.schedules` object or
-        any callable returning a float ≥ 0). Default: the flavor's.
+        any callable returning a float ≥ 0; one without a parameter, ``lambda: 0.1``, is called
+        without the step, as Keras does). Default: the flavor's.
     flavor : {"lecture", "keras", "torch"}, optional
         Named bundle of conventions and defaults (``docs/conventions.md`` §8 has the table).
         Default: the program's (:func:`descend.config.get_flavor`: "lecture" unless
@@ -146,6 +173,14 @@ class Optimizer:
         Added to the norm before clipping by norm (PyTorch 1e-6, Keras and lecture 0).
     clip_norm_type : float
         p of the norm used by clipnorm/global_clipnorm (PyTorch's ``norm_type``; 2, 1, inf...).
+    use_ema : bool
+        Keep an exponential moving average w̄ of every weight (Keras's): after each update
+        ``w̄ ← μ w̄ + (1 − μ) w``, w̄ = w after the first one; ``state["average"]``. Default False.
+    ema_momentum : float
+        μ in [0, 1]. Default 0.99.
+    ema_overwrite_frequency : int, optional
+        Every this many updates the weights are overwritten by w̄. None (default): only
+        :meth:`finalize_variable_values` does, which ``fit`` calls at the end of training.
 
     Attributes
     ----------
@@ -179,7 +214,8 @@ class Optimizer:
                  decoupled_weight_decay: bool | None = None, clipnorm: float | None = None,
                  clipvalue: float | None = None, global_clipnorm: float | None = None,
                  clip_epsilon: float | None = None, clip_norm_type: float = 2.0,
-                 **unknown: Any) -> None:
+                 use_ema: bool = False, ema_momentum: float = 0.99,
+                 ema_overwrite_frequency: int | None = None, **unknown: Any) -> None:
         if unknown:
             accepted = sorted(keywords(cast(type, type(self))))
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(unknown)}; "
@@ -201,6 +237,17 @@ class Optimizer:
             None if v is None else check_number(k, v, low=0.0, low_open=True) for k, v in clips.items())
         self.clip_epsilon = check_number("clip_epsilon", self.default("clip_epsilon", clip_epsilon), low=0.0)
         self.clip_norm_type = _clipping.check_norm_type(clip_norm_type)
+        self.use_ema = check("use_ema", use_ema, BOOLEAN)
+        self.ema_momentum = check_number("ema_momentum", ema_momentum, low=0.0, high=1.0)
+        if ema_overwrite_frequency is not None and (
+                isinstance(ema_overwrite_frequency, bool) or not isinstance(ema_overwrite_frequency, int)
+                or ema_overwrite_frequency < 1):
+            raise ValueError(f"ema_overwrite_frequency: expected an int >= 1 or None, "
+                             f"got {ema_overwrite_frequency!r}")
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self._exclude_arrays: list[np.ndarray] = []     # exclude_from_weight_decay(var_list=...)
+        self._exclude_names: list[str] = []             # ... var_names=..., and the paths of var_list
+        self._exclude_pattern: re.Pattern[str] | None = None
         self.iterations = 0
         self.state: dict[str, list[np.ndarray]] = {}
         self.scalars: dict[str, float] = dict(self.scalar_state)
@@ -253,7 +300,7 @@ class Optimizer:
 
     # ------------------------------------------------------------------------------- the pipeline
     def apply(self, grads: Sequence[np.ndarray], params: Sequence[np.ndarray], *,
-              keep: Sequence[np.ndarray] | None = None) -> None:
+              keep: Sequence[np.ndarray] | None = None, names: Sequence[str] | None = None) -> None:
         """One update: ``params[i] ← params[i] − Δ_i`` in place, in the module docstring's order.
 
         ``grads`` are ∂E/∂params at the current params (for the slides' NAG at the look-ahead
@@ -264,31 +311,117 @@ class Optimizer:
         ``keep``, optional arrays shaped as ``params``, receive the weights from before the step
         (the training loop keeps them to go back to after a divergence): a compiled step copies
         them in the same pass as the update.
+
+        ``names``, optional, one string per param (``fit`` passes ``"dense_1/kernel"``...): what
+        the ``var_names`` of :meth:`exclude_from_weight_decay` are searched in.
         """
         # One errstate for the whole step: an overflow shows up as inf and is reported by tensor
         # index, not as a warning.
         with np.errstate(over="ignore", invalid="ignore"):
             self._check(grads, params, keep)
+            decays = self._decays(params, names)
             self._build(params)
             scalars = dict(self.scalars)
             t = self.iterations + 1                                       # 1. step count
             lr = self._learning_rate_at(self.iterations)                  # 2. learning rate
             clipped = self._clip(grads)                                   # 3. clipping
-            clipped = self._coupled_decay(clipped, params)                # 4. coupled decay
+            clipped = self._coupled_decay(clipped, params, decays)        # 4. coupled decay
             self.begin_step(t)
             try:
-                if not self._compiled_steps(clipped, params, lr, t, keep):
-                    self._rule_steps(clipped, params, lr, t, keep)        # 5.–7.
+                if not self._compiled_steps(clipped, params, lr, t, keep, decays):
+                    self._rule_steps(clipped, params, lr, t, keep, decays)  # 5.–7.
             except _Refused as refused:
                 self.scalars = scalars
                 raise self._refusal(refused.index, t, grads) from None
+            self._moving_average(params)                                  # 8. EMA
         self.iterations = t
 
-    def _coupled_decay(self, grads: list[np.ndarray], params: Sequence[np.ndarray]) -> list[np.ndarray]:
+    # ------------------------------------------------------------------ weight decay exclusions
+    def exclude_from_weight_decay(self, var_list: Sequence[np.ndarray] | None = None,
+                                  var_names: Sequence[str] | None = None) -> None:
+        """Keep some weights out of weight decay (Keras's method; each call replaces the last).
+
+        Parameters
+        ----------
+        var_list : list of numpy.ndarray, optional
+            The weights themselves (``model.weights[1]``...), matched by identity.
+        var_names : list of str, optional
+            Patterns (``re.search``, as Keras): a weight whose name contains one is excluded,
+            e.g. ``["bias"]``. The names are those given to :meth:`apply`; ``fit`` gives each
+            weight its path, ``"<layer>/kernel"`` or ``"<layer>/bias"``, so a layer's name
+            excludes the whole layer (Keras searches the short name, ``"kernel"``, only).
+
+        The patterns are part of :meth:`get_config` (a saved model resumes with them; Keras drops
+        them), and so are the paths of ``var_list``'s weights once an update has named them.
+        """
+        arrays = [] if var_list is None else list(var_list)
+        for i, a in enumerate(arrays):
+            if not isinstance(a, np.ndarray):
+                raise TypeError(f"var_list[{i}]: expected a weight array, got {type(a).__name__}")
+        if isinstance(var_names, str):
+            raise TypeError(f"var_names: expected a list of strings, got the string {var_names!r}")
+        patterns = [] if var_names is None else list(var_names)
+        for i, n in enumerate(patterns):
+            if not isinstance(n, str):
+                raise TypeError(f"var_names[{i}]: expected a string, got {type(n).__name__} {n!r}")
+        self._exclude_arrays, self._exclude_names = arrays, patterns
+        self._exclude_pattern = re.compile("|".join(patterns)) if patterns else None
+
+    def _decays(self, params: Sequence[np.ndarray], names: Sequence[str] | None) -> list[bool] | None:
+        """Which params take weight decay; None: all of them (nothing excluded, or no decay)."""
+        if names is not None and (isinstance(names, str) or len(names) != len(params)
+                                  or not all(isinstance(n, str) for n in names)):
+            raise ValueError(f"names: expected one string per param ({len(params)}), got {names!r}")
+        if not self.weight_decay or not (self._exclude_arrays or self._exclude_pattern):
+            return None
+        if self._exclude_pattern is not None and names is None:
+            raise ValueError("names: exclude_from_weight_decay(var_names=...) needs the weights' names; "
+                             "pass apply(..., names=[...]) (fit does)")
+        return [not self._excluded(w, None if names is None else names[i]) for i, w in enumerate(params)]
+
+    def _excluded(self, w: np.ndarray, name: str | None) -> bool:
+        """Whether the weight ``w`` (named ``name``) is kept out of weight decay."""
+        if any(w is a for a in self._exclude_arrays):
+            exact = None if name is None else f"^{re.escape(name)}$"
+            if exact is not None and exact not in self._exclude_names:
+                # kept by its path from now on, so that the exclusion survives a save
+                self._exclude_names.append(exact)
+                self._exclude_pattern = re.compile("|".join(self._exclude_names))
+            return True
+        pattern = self._exclude_pattern
+        return name is not None and pattern is not None and pattern.search(name) is not None
+
+    # ------------------------------------------------------------------------ moving average
+    def _moving_average(self, params: Sequence[np.ndarray]) -> None:
+        """Step 8 (Keras's ``use_ema``): w̄ ← μ w̄ + (1 − μ) w, with μ = 0 at the first update;
+        every ``ema_overwrite_frequency`` updates, w ← w̄."""
+        if not self.use_ema:
+            return
+        mu = self.ema_momentum if self.iterations else 0.0
+        for w, average in zip(params, self.state["average"], strict=True):
+            np.copyto(average, mu * average + (1 - mu) * w)
+        every = self.ema_overwrite_frequency
+        if every and (self.iterations + 1) % every == 0:
+            self.finalize_variable_values(params)
+
+    def finalize_variable_values(self, params: Sequence[np.ndarray]) -> None:
+        """With ``use_ema``, the weights ← their moving average, in place (Keras's method; ``fit``
+        calls it at the end of training); without, nothing."""
+        if not self.use_ema or "average" not in self.state:
+            return
+        if len(params) != len(self.state["average"]):
+            raise ValueError(f"params: this optimizer holds averages of {len(self.state['average'])} "
+                             f"arrays, got {len(params)}")
+        for w, average in zip(params, self.state["average"], strict=True):
+            np.copyto(w, average)
+
+    def _coupled_decay(self, grads: list[np.ndarray], params: Sequence[np.ndarray],
+                       decays: list[bool] | None = None) -> list[np.ndarray]:
         """Step 4: ``g ← g + λw`` where the decay is coupled (PyTorch's L2 ``weight_decay``)."""
         if not self.weight_decay or self.weight_decay_mode != "coupled":
             return grads
-        return [g + self.weight_decay * w for g, w in zip(grads, params, strict=True)]
+        return [g + self.weight_decay * w if decays is None or decays[i] else g
+                for i, (g, w) in enumerate(zip(grads, params, strict=True))]
 
     def _decoupled_rate(self, lr: float) -> float:
         """The c of step 6, ``Δ ← Δ + c·w``: λ (the slides), ηλ (Keras, AdamW) or 0 (coupled)."""
@@ -297,12 +430,13 @@ class Optimizer:
         return self.weight_decay if self.weight_decay_mode == "lecture" else lr * self.weight_decay
 
     def _rule_steps(self, grads: list[np.ndarray], params: Sequence[np.ndarray], lr: float, t: int,
-                    keep: Sequence[np.ndarray] | None) -> None:
+                    keep: Sequence[np.ndarray] | None, decays: list[bool] | None = None) -> None:
         """Steps 5–7 as written: every rule first, then — all steps being finite — the update."""
-        decay = self._decoupled_rate(lr)
+        rate = self._decoupled_rate(lr)
         steps = []
         for i, (g, w) in enumerate(zip(grads, params, strict=True)):
             step, slots = self.rule(g, {name: arrays[i] for name, arrays in self.state.items()}, lr, t)  # 5.
+            decay = rate if decays is None or decays[i] else 0.0
             if decay:
                 step = step + decay * w                                   # 6. decoupled decay
             if not is_finite(step):
@@ -316,23 +450,33 @@ class Optimizer:
                 np.copyto(self.state[name][i], value)
 
     def _compiled_steps(self, grads: list[np.ndarray], params: Sequence[np.ndarray], lr: float, t: int,
-                        keep: Sequence[np.ndarray] | None) -> bool:
+                        keep: Sequence[np.ndarray] | None, decays: list[bool] | None = None) -> bool:
         """Steps 5–7 in one compiled pass per array, where the rule has a kernel and it pays off;
         False (nothing done) otherwise."""
         if self.kernel is None or not _fast.enabled() or not _kernels.pays_off(
                 params, grads, *([] if keep is None else [keep]), *self.state.values()):
             return False
-        step = _kernels.prepare(self, lr, t, self._decoupled_rate(lr))
+        kernels = self._kernels(lr, t, len(params), decays)
         if keep is None:
             if [(b.shape, b.dtype) for b in self._before] != [(w.shape, w.dtype) for w in params]:
                 self._before = [np.empty_like(w) for w in params]
             keep = self._before
-        for i, (g, w) in enumerate(zip(grads, params, strict=True)):
-            if step(g, w, keep[i], [self.state[name][i] for name in step.slots]):
+        for i, (g, w, kernel) in enumerate(zip(grads, params, kernels, strict=True)):
+            if kernel(g, w, keep[i], [self.state[name][i] for name in kernel.slots]):
                 for p, before in zip(params[:i + 1], keep, strict=False):
                     np.copyto(p, before)
                 raise _Refused(i)
         return True
+
+    def _kernels(self, lr: float, t: int, n: int, decays: list[bool] | None) -> list[_kernels.Step]:
+        """Each param's compiled step: with the decoupled decay, or without it for the weights kept
+        out of weight decay."""
+        rate = self._decoupled_rate(lr)
+        step = _kernels.prepare(self, lr, t, rate)
+        if not rate or decays is None or all(decays):
+            return [step] * n
+        plain = _kernels.prepare(self, lr, t, 0.0)
+        return [step if decay else plain for decay in decays]
 
     @staticmethod
     def _refusal(i: int, t: int, grads: Sequence[np.ndarray]) -> ValueError:
@@ -357,6 +501,7 @@ class Optimizer:
     @learning_rate.setter
     def learning_rate(self, value: LearningRate) -> None:
         self._learning_rate = self._check_learning_rate(value)
+        self._rate_takes_step = not callable(self._learning_rate) or _takes_step(self._learning_rate)
 
     @property
     def learning_rate_schedule(self) -> Callable[[int], float] | None:
@@ -386,7 +531,10 @@ class Optimizer:
         lr = self._learning_rate
         if isinstance(lr, float) and math.isfinite(lr) and lr >= 0:
             return lr                       # ≥ 0, not > 0: a callback may have set it since
-        value = lr(step) if callable(lr) else lr
+        if not callable(lr):
+            value: Any = lr
+        else:                               # a schedule of the step, or Keras's bare callable
+            value = lr(step) if self._rate_takes_step else cast(Callable[[], float], lr)()
         try:
             return check_number("learning_rate", value, low=0.0)
         except (TypeError, ValueError) as exc:
@@ -428,11 +576,15 @@ class Optimizer:
             if keep is not None:
                 _check_like("keep", i, keep[i], w)
 
+    def _fills(self) -> dict[str, float]:
+        """Every per-array state: the rule's slots, and ``"average"`` with ``use_ema``."""
+        return {**self.slots(), **({"average": 0.0} if self.use_ema else {})}
+
     def _build(self, params: Sequence[np.ndarray]) -> None:
         """Create the slots on first use, with the params' shapes and dtypes; else check they match."""
-        if not self.state and self.slots():
+        if not self.state and self._fills():
             self.state = {name: [np.full_like(w, fill) for w in params]
-                          for name, fill in self.slots().items()}
+                          for name, fill in self._fills().items()}
         for name, arrays in self.state.items():
             if len(arrays) != len(params):
                 raise ValueError(f"params: this optimizer holds state for {len(arrays)} arrays, "
@@ -454,7 +606,7 @@ class Optimizer:
     def __setstate__(self, state: dict[str, Any]) -> None:
         if "learning_rate" in state:        # pickled before learning_rate became the current value
             state = {**state, "_learning_rate": state.pop("learning_rate")}
-        self.__dict__.update(state)
+        self.__dict__.update({**_PICKLED_BEFORE, **state})
         self.state = {name: [a if a.flags.writeable else np.array(a) for a in arrays]
                       for name, arrays in self.state.items()}
 
@@ -472,7 +624,7 @@ class Optimizer:
         """Restore what :meth:`get_state` returned (copies), so that training resumes bit for bit."""
         if "iterations" not in state:
             raise ValueError("state: expected the key 'iterations', it is missing")
-        names = tuple(self.slots())
+        names = tuple(self._fills())
         expected = {"iterations", *self.scalar_state}
         count = sum(1 for k in state if k.split("/")[0] in names and "/" in k) // max(len(names), 1)
         expected |= {f"{n}/{i}" for n in names for i in range(count)}
@@ -494,6 +646,9 @@ class Optimizer:
             "weight_decay": self.weight_decay, "weight_decay_mode": self.weight_decay_mode,
             "clipnorm": self.clipnorm, "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm,
             "clip_epsilon": self.clip_epsilon, "clip_norm_type": self.clip_norm_type,
+            "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency,
+            **({"exclude_from_weight_decay": list(self._exclude_names)} if self._exclude_names else {}),
         }
 
     @classmethod
@@ -501,7 +656,11 @@ class Optimizer:
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = _schedules.get(config["learning_rate"])
-        return cls(**config)
+        excluded = config.pop("exclude_from_weight_decay", None)
+        optimizer = cls(**config)
+        if excluded:
+            optimizer.exclude_from_weight_decay(var_names=excluded)
+        return optimizer
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(learning_rate={self._learning_rate!r}, flavor={self.flavor!r})"

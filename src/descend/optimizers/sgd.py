@@ -40,7 +40,8 @@ class SGD(Optimizer):
         γ in [0, 1]. Default 0 (every framework); :class:`Momentum` and :class:`NAG` default to
         the slides' 0.9.
     nesterov : bool
-        Nesterov momentum (needs momentum > 0).
+        Nesterov momentum. With momentum 0 it is plain gradient descent (NAG with γ = 0; Keras
+        takes plain SGD steps) unless ``nesterov_needs_momentum``.
     dampening : float
         PyTorch's τ: ``b_t = γ b_{t−1} + (1 − τ) g`` (its first step is undamped, ``b_1 = g``).
         Default 0; not with nesterov.
@@ -48,6 +49,10 @@ class SGD(Optimizer):
         With Nesterov, what the params hold: the slides' w (``"slides"``, lecture; the gradient
         is taken at :meth:`look_ahead`'s ``w − γv``) or the look-ahead point ``w − γv`` itself
         (``"reparametrised"``, Keras and PyTorch; the gradient is taken at the params).
+    nesterov_needs_momentum : bool
+        Refuse ``nesterov=True`` with momentum 0, as PyTorch does ("Nesterov momentum requires
+        a momentum and zero dampening"). Default False (lecture: NAG with γ = 0 is gradient
+        descent; Keras: plain SGD steps), True (torch). Nesterov with dampening is always refused.
     momentum_buffer : {"velocity", "direction"}
         What the slot ``state["velocity"]`` holds. ``"velocity"`` (lecture, Keras; Keras's
         ``m = −v``): v with η inside, ``v_t = γ v_{t−1} + η g``, ``Δ = v_t``.
@@ -62,19 +67,21 @@ class SGD(Optimizer):
 
     name = "sgd"
     kernel = "momentum"
-    hyperparameters = ("momentum", "nesterov", "dampening", "momentum_buffer", "nesterov_form")
+    hyperparameters = ("momentum", "nesterov", "dampening", "momentum_buffer", "nesterov_form",
+                       "nesterov_needs_momentum")
     defaults = {
         "lecture": {"learning_rate": 0.01, "momentum": 0.0, "momentum_buffer": "velocity",
-                    "nesterov_form": "slides"},
+                    "nesterov_form": "slides", "nesterov_needs_momentum": False},
         "keras": {"learning_rate": 0.01, "momentum": 0.0, "momentum_buffer": "velocity",
-                  "nesterov_form": "reparametrised"},
+                  "nesterov_form": "reparametrised", "nesterov_needs_momentum": False},
         "torch": {"learning_rate": 1e-3, "momentum": 0.0, "momentum_buffer": "direction",
-                  "nesterov_form": "reparametrised"},
+                  "nesterov_form": "reparametrised", "nesterov_needs_momentum": True},
     }
 
     def __init__(self, learning_rate: LearningRate | None = None, momentum: float | None = None,
                  nesterov: bool = False, *, dampening: float = 0.0, momentum_buffer: str | None = None,
-                 nesterov_form: str | None = None, flavor: str | None = None, **kwargs: Any) -> None:
+                 nesterov_form: str | None = None, nesterov_needs_momentum: bool | None = None,
+                 flavor: str | None = None, **kwargs: Any) -> None:
         super().__init__(learning_rate, flavor=flavor, **kwargs)
         self.momentum = check_number("momentum", self.default("momentum", momentum), low=0.0, high=1.0)
         self.nesterov = check("nesterov", nesterov, BOOLEAN)
@@ -86,9 +93,14 @@ class SGD(Optimizer):
         #: the params hold the look-ahead point and the rule is the reparametrised Nesterov step
         self.reparametrised = self.nesterov and self.nesterov_form == "reparametrised"
         self._held: list[np.ndarray] = []        # the slides' w while the params look ahead
-        if self.nesterov and (self.momentum == 0 or self.dampening != 0):
-            raise ValueError(f"nesterov: needs momentum > 0 and dampening == 0, got momentum={self.momentum} "
-                             f"and dampening={self.dampening}")
+        self.nesterov_needs_momentum = check("nesterov_needs_momentum",
+                                             self.default("nesterov_needs_momentum", nesterov_needs_momentum),
+                                             BOOLEAN)
+        if self.nesterov and self.dampening != 0:
+            raise ValueError(f"nesterov: needs dampening == 0, got dampening={self.dampening}")
+        if self.nesterov and self.momentum == 0 and self.nesterov_needs_momentum:
+            raise ValueError(f"nesterov: needs momentum > 0 (nesterov_needs_momentum=True, as PyTorch), "
+                             f"got momentum={self.momentum}")
 
     def slots(self) -> dict[str, float]:
         return {"velocity": 0.0} if self.momentum else {}
