@@ -474,3 +474,72 @@ def test_a_callable_with_a_parameter_gets_the_step_and_one_without_is_called_bar
     opt.learning_rate = lambda: 0.25                           # Keras's form: no step
     opt.apply([np.ones(1)], w)
     assert w[0][0] == pytest.approx(1 - 0.3 - 0.25)
+
+
+# ============================================================================ gradient accumulation
+def _accumulating_model(k, lr=0.1):
+    from descend import Dense, Input, Sequential
+
+    model = Sequential([Input(3), Dense(4, "tanh"), Dense(1)], seed=2, dtype="float64")
+    model.compile(optimizer=optimizers.get("adam", learning_rate=lr, gradient_accumulation_steps=k), loss="mse")
+    return model
+
+
+def test_accumulating_two_half_batches_is_one_full_batch_update():
+    from descend import Dense, Input, Sequential
+
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 1))
+    halves = _accumulating_model(2)
+    halves.fit(X, y, epochs=5, batch_size=4, shuffle=False, verbose=0)
+    whole = Sequential([Input(3), Dense(4, "tanh"), Dense(1)], seed=2, dtype="float64")
+    whole.compile(optimizer=optimizers.get("adam", learning_rate=0.1), loss="mse")
+    whole.fit(X, y, epochs=5, batch_size=8, shuffle=False, verbose=0)
+    assert halves.optimizer.iterations == whole.optimizer.iterations == 5
+    for a, b in zip(halves.get_weights(), whole.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_accumulation_resumes_bit_for_bit_mid_sum(tmp_path):
+    import descend
+
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(9, 3)), rng.normal(size=(9, 1))       # 3 batches a pass, k = 2
+    straight = _accumulating_model(2)
+    straight.fit(X, y, epochs=4, batch_size=3, verbose=0, seed=1)
+    first = _accumulating_model(2)
+    first.fit(X, y, epochs=1, batch_size=3, verbose=0, seed=1)
+    assert first.optimizer.accumulated == 1                       # an epoch ended half-way through a sum
+    first.save(tmp_path / "ckpt")
+    resumed = descend.load_model(tmp_path / "ckpt")
+    assert resumed.optimizer.accumulated == 1
+    resumed.fit(X, y, epochs=4, batch_size=3, verbose=0, initial_epoch=1)
+    for a, b in zip(straight.get_weights(), resumed.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_an_accumulated_nan_gradient_is_refused_with_nothing_changed():
+    opt = SGD(0.1, gradient_accumulation_steps=3)
+    w = [np.ones(2)]
+    opt.apply([np.ones(2)], w)
+    with pytest.raises(ValueError, match=r"grads\[0\]: expected finite values"):
+        opt.apply([np.array([np.nan, 1.0])], w)
+    assert opt.accumulated == 1
+    np.testing.assert_array_equal(opt.state["gradient_accumulator"][0], [1.0, 1.0])
+    with pytest.raises(ValueError, match="accumulated"):
+        opt.set_state({"iterations": 0, "gradient_accumulator/0": np.zeros(2)})
+
+
+@pytest.mark.parametrize("steps", [1, 0, 2.0, True])
+def test_gradient_accumulation_steps_is_an_int_of_at_least_2(steps):
+    with pytest.raises(ValueError, match="gradient_accumulation_steps: expected an int >= 2"):
+        SGD(gradient_accumulation_steps=steps)
+
+
+def test_the_schedule_reads_every_call_under_accumulation():
+    seen = []
+    opt = SGD(learning_rate=lambda step: seen.append(step) or 0.1, gradient_accumulation_steps=2)
+    w = [np.ones(1)]
+    for _ in range(4):
+        opt.apply([np.ones(1)], w)
+    assert seen == [1, 3] and opt.iterations == 2              # (Keras: the update at call 2k reads 2k − 1)

@@ -355,3 +355,38 @@ def test_ema_lion():
     model.fit(np.zeros((1, 5), F32), np.zeros((1, 10), F32), verbose=0)
     for w, average in zip(model.weights, model.optimizer.state["average"], strict=True):
         np.testing.assert_array_equal(w, average)
+
+
+def test_gradient_accumulation():
+    v = [_var([[1.0, 2.0], [3.0, 4.0]])]
+    grads = [_var([[1.0, 1.0], [1.0, 1.0]])]
+    optimizer = _keras(SGD, learning_rate=1.0, gradient_accumulation_steps=3)
+    assert optimizer.gradient_accumulation_steps == 3
+    # Keras's _iterations (every call) is k·iterations + accumulated here; iterations the updates
+    for call, (weights, accumulator, iterations) in enumerate([
+            ([[1.0, 2.0], [3.0, 4.0]], 1.0, 0), ([[1.0, 2.0], [3.0, 4.0]], 2.0, 0),
+            ([[0.0, 1.0], [2.0, 3.0]], 0.0, 1), ([[0.0, 1.0], [2.0, 3.0]], 1.0, 1)], start=1):
+        optimizer.apply(grads, v)
+        np.testing.assert_allclose(v[0], weights)
+        np.testing.assert_allclose(optimizer.state["gradient_accumulator"][0], np.full((2, 2), accumulator))
+        assert 3 * optimizer.iterations + optimizer.accumulated == call
+        assert optimizer.iterations == iterations
+
+
+@pytest.mark.parametrize("optimizer", [n for n in ("adam", "sgd", "adamw", "adagrad", "rmsprop", "adadelta",
+                                                   "adamax", "lion", "nadam", "ftrl", "adafactor")
+                                       if n in optimizers.REGISTRY])
+def test_gradient_accumulation_with_weigth_decay(optimizer):
+    optimizer1 = optimizers.get({"class_name": optimizer, "config": {"weight_decay": 0.05, "flavor": KERAS}})
+    optimizer3 = optimizers.get({"class_name": optimizer, "config": {"weight_decay": 0.05, "flavor": KERAS,
+                                                                      "gradient_accumulation_steps": 3}})
+    variable1 = [_var([[0.9], [0.5]])]
+    variable3 = [_var([[0.9], [0.5]])]
+    rng = np.random.default_rng(0)
+    for _ in range(8):
+        grads3 = rng.random((3, 2, 1)).astype(F32)
+        optimizer1.apply([grads3.mean(axis=0)], variable1)
+        for batch in range(3):
+            optimizer3.apply([grads3[batch]], variable3)
+    np.testing.assert_allclose(variable1[0], variable3[0], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(variable1[0], [[0.9], [0.5]])

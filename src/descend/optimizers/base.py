@@ -20,6 +20,10 @@ only this base class writes weights and slots. One :meth:`Optimizer.apply` does,
 8. **moving average** (``use_ema``, Keras's) — ``w̄ ← μ w̄ + (1 − μ) w`` (w̄ = w at the first
    step), and every ``ema_overwrite_frequency`` steps ``w ← w̄``.
 
+With ``gradient_accumulation_steps=k`` (Keras's), k − 1 calls only add their gradients up and
+the k-th runs steps 1–7 on the mean ``(g + Σ)/k``: ``iterations`` counts the updates, the
+schedule reads the calls (``k·iterations + accumulated``), as Keras's.
+
 Weight decay (steps 4 and 6) skips the weights named in :meth:`Optimizer.exclude_from_weight_decay`
 (Keras's): by identity, or by a pattern found in the weight's name (``apply(..., names=...)``;
 ``fit`` passes each weight's path, ``"dense_1/kernel"``).
@@ -112,6 +116,13 @@ def _check_like(arg: str, i: int, a: object, w: np.ndarray) -> None:
                      f"{getattr(a, 'dtype', type(a).__name__)}")
 
 
+def _optional_int(name: str, value: Any, minimum: int) -> int | None:
+    """None, or an int >= ``minimum`` (a ValueError naming ``name`` otherwise; as Keras)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < minimum):
+        raise ValueError(f"{name}: expected an int >= {minimum} or None, got {value!r}")
+    return value
+
+
 def _iterations(value: Any) -> int:
     """A saved step count: an int >= 0 (also a 0-d array of one, as from a safetensors file)."""
     if isinstance(value, np.ndarray):
@@ -124,7 +135,8 @@ def _iterations(value: Any) -> int:
 #: attributes an optimizer pickled before they existed takes on loading
 _PICKLED_BEFORE: dict[str, Any] = {
     "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None, "_exclude_arrays": [],
-    "_exclude_names": [], "_exclude_pattern": None, "_rate_takes_step": True}
+    "_exclude_names": [], "_exclude_pattern": None, "_rate_takes_step": True,
+    "gradient_accumulation_steps": None, "accumulated": 0}
 
 
 def _takes_step(rate: Callable[..., float]) -> bool:
@@ -181,6 +193,10 @@ class Optimizer:
     ema_overwrite_frequency : int, optional
         Every this many updates the weights are overwritten by w̄. None (default): only
         :meth:`finalize_variable_values` does, which ``fit`` calls at the end of training.
+    gradient_accumulation_steps : int, optional
+        k ≥ 2: update every k calls with the mean of their gradients (Keras's); the running sum
+        is ``state["gradient_accumulator"]``, the count since the last update ``accumulated``.
+        Default None (every call updates).
 
     Attributes
     ----------
@@ -215,7 +231,8 @@ class Optimizer:
                  clipvalue: float | None = None, global_clipnorm: float | None = None,
                  clip_epsilon: float | None = None, clip_norm_type: float = 2.0,
                  use_ema: bool = False, ema_momentum: float = 0.99,
-                 ema_overwrite_frequency: int | None = None, **unknown: Any) -> None:
+                 ema_overwrite_frequency: int | None = None,
+                 gradient_accumulation_steps: int | None = None, **unknown: Any) -> None:
         if unknown:
             accepted = sorted(keywords(cast(type, type(self))))
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(unknown)}; "
@@ -239,12 +256,10 @@ class Optimizer:
         self.clip_norm_type = _clipping.check_norm_type(clip_norm_type)
         self.use_ema = check("use_ema", use_ema, BOOLEAN)
         self.ema_momentum = check_number("ema_momentum", ema_momentum, low=0.0, high=1.0)
-        if ema_overwrite_frequency is not None and (
-                isinstance(ema_overwrite_frequency, bool) or not isinstance(ema_overwrite_frequency, int)
-                or ema_overwrite_frequency < 1):
-            raise ValueError(f"ema_overwrite_frequency: expected an int >= 1 or None, "
-                             f"got {ema_overwrite_frequency!r}")
-        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.ema_overwrite_frequency = _optional_int("ema_overwrite_frequency", ema_overwrite_frequency, 1)
+        self.gradient_accumulation_steps = _optional_int("gradient_accumulation_steps",
+                                                         gradient_accumulation_steps, 2)
+        self.accumulated = 0                            # gradients summed since the last update
         self._exclude_arrays: list[np.ndarray] = []     # exclude_from_weight_decay(var_list=...)
         self._exclude_names: list[str] = []             # ... var_names=..., and the paths of var_list
         self._exclude_pattern: re.Pattern[str] | None = None
@@ -321,10 +336,13 @@ class Optimizer:
             self._check(grads, params, keep)
             decays = self._decays(params, names)
             self._build(params)
+            mean = self._accumulate(grads, params, keep)                  # (accumulation)
+            if mean is None:
+                return
             scalars = dict(self.scalars)
             t = self.iterations + 1                                       # 1. step count
-            lr = self._learning_rate_at(self.iterations)                  # 2. learning rate
-            clipped = self._clip(grads)                                   # 3. clipping
+            lr = self._learning_rate_at(self._step())                     # 2. learning rate
+            clipped = self._clip(mean)                                    # 3. clipping
             clipped = self._coupled_decay(clipped, params, decays)        # 4. coupled decay
             self.begin_step(t)
             try:
@@ -335,6 +353,40 @@ class Optimizer:
                 raise self._refusal(refused.index, t, grads) from None
             self._moving_average(params)                                  # 8. EMA
         self.iterations = t
+        if self.accumulated:
+            for a in self.state["gradient_accumulator"]:
+                a.fill(0)
+            self.accumulated = 0
+
+    # ---------------------------------------------------------------------- gradient accumulation
+    def _step(self) -> int:
+        """The 0-based step the schedule reads: the updates, or with gradient accumulation the
+        calls (Keras's ``_iterations``)."""
+        k = self.gradient_accumulation_steps
+        return self.iterations * k + self.accumulated if k else self.iterations
+
+    def _accumulate(self, grads: Sequence[np.ndarray], params: Sequence[np.ndarray],
+                    keep: Sequence[np.ndarray] | None) -> list[np.ndarray] | None:
+        """The gradients the update takes: ``grads`` itself, or with gradient accumulation the mean
+        ``(g + Σ)/k`` on every k-th call; None on the other calls, which only add g to Σ (the
+        weights unchanged: ``keep`` receives them; the moving average follows them, as Keras's)."""
+        k = self.gradient_accumulation_steps
+        if not k:
+            return list(grads)
+        sums = self.state["gradient_accumulator"]
+        if self.accumulated + 1 == k:
+            return [(g + a) / k for g, a in zip(grads, sums, strict=True)]
+        new = [g + a for g, a in zip(grads, sums, strict=True)]
+        for i, a in enumerate(new):
+            if not is_finite(a):
+                raise self._refusal(i, self.iterations + 1, grads)
+        for a, b in zip(sums, new, strict=True):
+            np.copyto(a, b)
+        for before, w in zip(keep or [], params, strict=False):
+            np.copyto(before, w)
+        self.accumulated += 1
+        self._moving_average(params)
+        return None
 
     # ------------------------------------------------------------------ weight decay exclusions
     def exclude_from_weight_decay(self, var_list: Sequence[np.ndarray] | None = None,
@@ -496,7 +548,7 @@ class Optimizer:
         """η that the next :meth:`apply` will use (Keras's ``optimizer.learning_rate``): the constant
         rate, or the schedule at the 0-based step ``iterations``. Assign a float > 0 or a schedule
         to replace it; :attr:`learning_rate_schedule` is the schedule itself."""
-        return self._learning_rate_at(self.iterations)
+        return self._learning_rate_at(self._step())
 
     @learning_rate.setter
     def learning_rate(self, value: LearningRate) -> None:
@@ -514,7 +566,7 @@ class Optimizer:
     def current_learning_rate(self) -> float:
         """η that the next :meth:`apply` will use: the schedule at the 0-based step ``iterations``
         (the same as :attr:`learning_rate`)."""
-        return self._learning_rate_at(self.iterations)
+        return self._learning_rate_at(self._step())
 
     @staticmethod
     def _check_learning_rate(lr: Any) -> LearningRate:
@@ -578,7 +630,8 @@ class Optimizer:
 
     def _fills(self) -> dict[str, float]:
         """Every per-array state: the rule's slots, and ``"average"`` with ``use_ema``."""
-        return {**self.slots(), **({"average": 0.0} if self.use_ema else {})}
+        return {**self.slots(), **({"average": 0.0} if self.use_ema else {}),
+                **({"gradient_accumulator": 0.0} if self.gradient_accumulation_steps else {})}
 
     def _build(self, params: Sequence[np.ndarray]) -> None:
         """Create the slots on first use, with the params' shapes and dtypes; else check they match."""
@@ -618,6 +671,8 @@ class Optimizer:
             for i, a in enumerate(arrays):
                 flat[f"{name}/{i}"] = a.copy()
         flat.update({k: float(v) for k, v in self.scalars.items()})
+        if self.gradient_accumulation_steps:
+            flat["accumulated"] = int(self.accumulated)
         return flat
 
     def set_state(self, state: Mapping[str, Any]) -> None:
@@ -626,11 +681,14 @@ class Optimizer:
             raise ValueError("state: expected the key 'iterations', it is missing")
         names = tuple(self._fills())
         expected = {"iterations", *self.scalar_state}
+        if self.gradient_accumulation_steps:
+            expected.add("accumulated")
         count = sum(1 for k in state if k.split("/")[0] in names and "/" in k) // max(len(names), 1)
         expected |= {f"{n}/{i}" for n in names for i in range(count)}
         if set(state) != expected:
             raise ValueError(f"state: expected the keys {sorted(expected)}, got {sorted(state)}")
         self.iterations = _iterations(state["iterations"])
+        self.accumulated = _iterations(state["accumulated"]) if self.gradient_accumulation_steps else 0
         self.scalars = {k: float(np.asarray(state[k]).item()) for k in self.scalar_state}
         self.state = {n: [np.array(state[f"{n}/{i}"], copy=True) for i in range(count)] for n in names} \
             if count else {}
@@ -648,6 +706,7 @@ class Optimizer:
             "clip_epsilon": self.clip_epsilon, "clip_norm_type": self.clip_norm_type,
             "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
             "ema_overwrite_frequency": self.ema_overwrite_frequency,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
             **({"exclude_from_weight_decay": list(self._exclude_names)} if self._exclude_names else {}),
         }
 
