@@ -481,7 +481,8 @@ def _accumulating_model(k, lr=0.1):
     from descend import Dense, Input, Sequential
 
     model = Sequential([Input(3), Dense(4, "tanh"), Dense(1)], seed=2, dtype="float64")
-    model.compile(optimizer=optimizers.get("adam", learning_rate=lr, gradient_accumulation_steps=k), loss="mse")
+    model.compile(optimizer=optimizers.get("adam", learning_rate=lr, gradient_accumulation_steps=k),
+                  loss="mse")
     return model
 
 
@@ -543,3 +544,23 @@ def test_the_schedule_reads_every_call_under_accumulation():
     for _ in range(4):
         opt.apply([np.ones(1)], w)
     assert seen == [1, 3] and opt.iterations == 2              # (Keras: the update at call 2k reads 2k − 1)
+
+
+# ============================================================================ Keras's variables
+def test_set_weights_round_trips_the_variables_and_refuses_other_shapes():
+    params = [np.ones((2, 3)), np.ones(3)]
+    opt = Adam(0.1)
+    opt.apply([np.full((2, 3), 0.5), np.full(3, 0.5)], params)
+    variables = opt.variables
+    assert [v.shape for v in variables] == [(), (), (2, 3), (3,), (2, 3), (3,)]      # t, η, m, v
+    other = Adam(0.5)
+    other.build([np.zeros((2, 3)), np.zeros(3)])
+    other.set_weights(variables)
+    assert other.iterations == 1 and other.learning_rate == 0.1
+    np.testing.assert_array_equal(other.state["v"][1], opt.state["v"][1])
+    variables[0] = np.array(7)
+    assert opt.iterations == 1                                  # copies
+    with pytest.raises(ValueError, match=r"weights: expected 6 arrays \(optimizer.variables\), got 5"):
+        other.set_weights(variables[:5])
+    with pytest.raises(ValueError, match=r"weights\[2\]: expected shape \(2, 3\), got \(3, 2\)"):
+        other.set_weights([*variables[:2], np.zeros((3, 2)), *variables[3:]])

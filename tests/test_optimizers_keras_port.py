@@ -28,7 +28,7 @@ import pickle
 import numpy as np
 import pytest
 
-from descend import Dense, Sequential, optimizers
+from descend import Dense, Sequential, optimizers, schedules
 from descend.optimizers import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Lion, Nadam, RMSprop
 
 KERAS = "keras"
@@ -91,8 +91,9 @@ def test_single_step(peer):
     variables = [_var([1.0, 2.0, 3.0, 4.0])]
     optimizer.apply([_var([1.0, 6.0, 7.0, 2.0])], variables)
     np.testing.assert_allclose(variables[0], SINGLE_STEP[peer], rtol=1e-4, atol=1e-4)
-    if peer == "sgd":          # sgd_test.py also reads the iteration count and the rate back
-        assert optimizer.iterations == 1 and optimizer.learning_rate == 0.5
+    if peer == "sgd":          # sgd_test.py also reads the variables: the iteration count and the rate
+        assert len(optimizer.variables) == 2
+        assert optimizer.variables[0] == 1 and optimizer.variables[1] == 0.5
 
 
 @pytest.mark.parametrize("peer", sorted(CLASSES))
@@ -195,7 +196,7 @@ def test_invalid_momentum(momentum):
 
 
 # =============================================================================== adam_test.py
-def test_ema():
+def _ema_adam():
     optimizer = _keras(Adam, learning_rate=1.0, use_ema=True, ema_momentum=0.9)
     var = [_var([1.0, 2.0])]
     grads = [_var([0.1, 0.2])]
@@ -284,8 +285,7 @@ def test_global_clip_norm():
     np.testing.assert_allclose(clipped[0], grad / np.linalg.norm(grad), rtol=1e-6)
 
 
-def test_ema_base_optimizer():
-    # optimizer_test.py's test_ema (the name is taken by adam_test.py's above)
+def _ema_optimizer():
     v = [_var([[3.0, 4.0], [5.0, 6.0]])]
     grads = [_var([[1.0, 1.0], [1.0, 1.0]])]
     optimizer = _keras(SGD, learning_rate=1.0, use_ema=True, ema_momentum=0.9, ema_overwrite_frequency=3)
@@ -347,9 +347,8 @@ def test_invalid_beta_1(beta_1):
         _keras(Lion, beta_1=beta_1)
 
 
-def test_ema_lion():
-    # lion_test.py's test_ema: fit runs with use_ema (Keras asserts nothing more; here the weights
-    # end as their average, and the average moved from the first weights)
+def _ema_lion():
+    # fit runs with use_ema (Keras asserts nothing more; here the weights end as their average)
     model = Sequential([Dense(10)], seed=0)
     model.compile(optimizer=_keras(Lion, use_ema=True), loss="mse")
     model.fit(np.zeros((1, 5), F32), np.zeros((1, 10), F32), verbose=0)
@@ -390,3 +389,29 @@ def test_gradient_accumulation_with_weigth_decay(optimizer):
             optimizer3.apply([grads3[batch]], variable3)
     np.testing.assert_allclose(variable1[0], variable3[0], rtol=1e-5, atol=1e-6)
     assert not np.allclose(variable1[0], [[0.9], [0.5]])
+
+
+@pytest.mark.parametrize("peer", ["adam", "lion", "optimizer"])
+def test_ema(peer):
+    {"adam": _ema_adam, "lion": _ema_lion, "optimizer": _ema_optimizer}[peer]()
+
+
+def test_set_weights():
+    x = [_var([[1.0, 2.0], [3.0, 4.0]])]
+    optimizer_1 = _keras(Adam)
+    optimizer_1.apply([_var([[1.0, 2.0], [3.0, 4.0]])], x)
+    optimizer_2 = _keras(Adam)
+    with pytest.raises(ValueError, match="set_weights: the optimizer is not built yet"):
+        optimizer_2.set_weights(optimizer_1.variables)
+    optimizer_2.build(x)
+    optimizer_2.set_weights(optimizer_1.variables)
+    assert len(optimizer_1.variables) == len(optimizer_2.variables) == 2 + 2
+    for a, b in zip(optimizer_1.variables, optimizer_2.variables, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_setting_lr_to_callable_untracks_lr_var():
+    adam = _keras(Adam, learning_rate=0.001)
+    assert len(adam.variables) == 2
+    adam.learning_rate = schedules.PolynomialDecay(adam.learning_rate, 4)
+    assert len(adam.variables) == 1

@@ -136,7 +136,7 @@ def _iterations(value: Any) -> int:
 _PICKLED_BEFORE: dict[str, Any] = {
     "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None, "_exclude_arrays": [],
     "_exclude_names": [], "_exclude_pattern": None, "_rate_takes_step": True,
-    "gradient_accumulation_steps": None, "accumulated": 0}
+    "gradient_accumulation_steps": None, "accumulated": 0, "built": True}
 
 
 def _takes_step(rate: Callable[..., float]) -> bool:
@@ -264,6 +264,7 @@ class Optimizer:
         self._exclude_names: list[str] = []             # ... var_names=..., and the paths of var_list
         self._exclude_pattern: re.Pattern[str] | None = None
         self.iterations = 0
+        self.built = False                              # slots made for a list of params
         self.state: dict[str, list[np.ndarray]] = {}
         self.scalars: dict[str, float] = dict(self.scalar_state)
         self._before: list[np.ndarray] = []      # the weights before a compiled step (to refuse it)
@@ -635,6 +636,7 @@ class Optimizer:
 
     def _build(self, params: Sequence[np.ndarray]) -> None:
         """Create the slots on first use, with the params' shapes and dtypes; else check they match."""
+        self.built = True
         if not self.state and self._fills():
             self.state = {name: [np.full_like(w, fill) for w in params]
                           for name, fill in self._fills().items()}
@@ -662,6 +664,46 @@ class Optimizer:
         self.__dict__.update({**_PICKLED_BEFORE, **state})
         self.state = {name: [a if a.flags.writeable else np.array(a) for a in arrays]
                       for name, arrays in self.state.items()}
+
+    # ------------------------------------------------------------------------ Keras's variables
+    def build(self, params: Sequence[np.ndarray]) -> None:
+        """Make the slots for ``params`` now (Keras's ``optimizer.build(var_list)``); the first
+        :meth:`apply` does it otherwise."""
+        _check_list("params", params)
+        self._check(list(params), params, None)
+        self._build(params)
+
+    @property
+    def variables(self) -> list[np.ndarray]:
+        """Keras's ``optimizer.variables``, as copies: the step count, the constant learning rate
+        (none under a schedule), then every slot array (slot by slot, param by param).
+        :meth:`set_weights` takes such a list back."""
+        lr = self._learning_rate
+        head = [np.array(self.iterations)] + ([np.array(lr)] if isinstance(lr, float) else [])
+        return head + [a.copy() for arrays in self.state.values() for a in arrays]
+
+    def set_weights(self, weights: Sequence[np.ndarray]) -> None:
+        """Set the state from a list shaped as :attr:`variables` (Keras's method): the optimizer
+        must be built (:meth:`build`, or one :meth:`apply`) so that the slots have their shapes."""
+        if not self.built:
+            raise ValueError("set_weights: the optimizer is not built yet; call optimizer.build(params) "
+                             "(or apply once) to make its slots first")
+        current = self.variables
+        _check_list("weights", weights)
+        if len(weights) != len(current):
+            raise ValueError(f"weights: expected {len(current)} arrays (optimizer.variables), "
+                             f"got {len(weights)}")
+        for i, (w, v) in enumerate(zip(weights, current, strict=True)):
+            if np.shape(w) != v.shape:
+                raise ValueError(f"weights[{i}]: expected shape {v.shape}, got {np.shape(w)}")
+        self.iterations = _iterations(np.asarray(weights[0]))
+        offset = 1
+        if isinstance(self._learning_rate, float):
+            self.learning_rate = float(np.asarray(weights[1]))
+            offset = 2
+        slots = [a for arrays in self.state.values() for a in arrays]
+        for a, w in zip(slots, weights[offset:], strict=True):
+            np.copyto(a, np.asarray(w, dtype=a.dtype))
 
     # ------------------------------------------------------------------------------------ state
     def get_state(self) -> dict[str, np.ndarray | int | float]:
@@ -692,6 +734,7 @@ class Optimizer:
         self.scalars = {k: float(np.asarray(state[k]).item()) for k in self.scalar_state}
         self.state = {n: [np.array(state[f"{n}/{i}"], copy=True) for i in range(count)] for n in names} \
             if count else {}
+        self.built = self.built or bool(count)
 
     # ----------------------------------------------------------------------------- serialization
     def get_config(self) -> dict[str, Any]:
