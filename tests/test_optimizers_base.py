@@ -564,3 +564,27 @@ def test_set_weights_round_trips_the_variables_and_refuses_other_shapes():
         other.set_weights(variables[:5])
     with pytest.raises(ValueError, match=r"weights\[2\]: expected shape \(2, 3\), got \(3, 2\)"):
         other.set_weights([*variables[:2], np.zeros((3, 2)), *variables[3:]])
+
+
+def test_with_ema_a_checkpoint_written_during_fit_resumes_bit_for_bit(tmp_path):
+    import descend
+    from descend import Dense, Input, Sequential
+    from descend.callbacks import ModelCheckpoint
+
+    def make():
+        model = Sequential([Input(3), Dense(4, "tanh"), Dense(1)], seed=2, dtype="float64")
+        model.compile(optimizer=optimizers.get("sgd", learning_rate=0.1, momentum=0.9, use_ema=True,
+                                               ema_momentum=0.5), loss="mse")
+        return model
+
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(12, 3)), rng.normal(size=(12, 1))
+    straight = make()
+    straight.fit(X, y, epochs=4, batch_size=4, verbose=0, seed=1,
+                 callbacks=[ModelCheckpoint(tmp_path / "ep{epoch}")])
+    resumed = descend.load_model(tmp_path / "ep2")
+    assert not np.array_equal(resumed.weights[0], resumed.optimizer.state["average"][0])   # not finalized
+    resumed.fit(X, y, epochs=4, batch_size=4, verbose=0, initial_epoch=2)
+    for a, b in zip(straight.get_weights(), resumed.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(straight.weights[0], straight.optimizer.state["average"][0])

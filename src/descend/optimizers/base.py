@@ -212,6 +212,12 @@ class Optimizer:
         empty until the first :meth:`apply` (or :meth:`set_state`).
     scalars : dict[str, float]
         Optimizer-level state, e.g. Nadam's ``"mu_product"``.
+    accumulated : int
+        With ``gradient_accumulation_steps``: gradients summed since the last update.
+    built : bool
+        Whether the slots exist (after :meth:`build` or the first :meth:`apply`).
+    variables : list[numpy.ndarray]
+        Keras's list of the state, as copies (:meth:`set_weights` takes it back).
     """
 
     #: Registry name of the optimizer ("sgd", "adam", ...).
