@@ -122,3 +122,23 @@ def test_lecture_momentum_differs_from_torch_only_under_a_schedule():
     a = run(Momentum(learning_rate=sched), grads)
     b = run(Momentum(learning_rate=sched, momentum_buffer="direction"), grads)
     assert max(float(np.max(np.abs(x - y))) for x, y in zip(a, b, strict=True)) > 1e-4
+
+
+@pytest.mark.parametrize("flavor", ["lecture", "keras"])
+def test_nesterov_without_momentum_is_plain_gradient_descent(flavor):
+    # NAG with γ = 0: v = η∇E(w), w ← w − v (the slides); Keras's plain SGD steps. torch refuses.
+    from descend import Dense, Input, Sequential
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 1))
+    weights = []
+    for kwargs in ({"nesterov": True}, {}):
+        model = Sequential([Input(3), Dense(4, "tanh"), Dense(1)], seed=1, dtype="float64")
+        model.compile(optimizer=SGD(0.1, flavor=flavor, **kwargs), loss="mse")
+        model.fit(X, y, epochs=3, batch_size=4, verbose=0, seed=0)
+        weights.append(model.get_weights())
+        assert model.optimizer.state == {}                    # no velocity to keep
+    for a, b in zip(*weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="nesterov: needs momentum > 0"):
+        SGD(nesterov=True, flavor="torch")
