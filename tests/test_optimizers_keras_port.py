@@ -311,6 +311,21 @@ def test_ema_with_model_fit():
     np.testing.assert_allclose(model.weights[0], [[0.891, 0.891]], atol=1e-5)
 
 
+def test_constraints_are_applied():
+    # Keras puts the constraint on the variable and its optimizer projects after the update;
+    # descend's is the layer's, projected by the training step right after the optimizer's update
+    from descend import Input
+    from descend.constraints import NonNeg
+
+    model = Sequential([Input(2), Dense(2, use_bias=False, kernel_constraint=NonNeg())])
+    model.set_weights([np.random.default_rng(0).random((2, 2)).astype(F32) - 1.0])
+    assert model.weights[0].min() < 0
+    model.compile(optimizer=_keras(SGD, learning_rate=0.0001), loss="mse")
+    model.train_on_batch(np.zeros((1, 2), F32), np.zeros((1, 2), F32))       # a zero gradient
+    assert model.optimizer.iterations == 1
+    assert float(np.min(model.weights[0])) == pytest.approx(0.0)
+
+
 def test_get_method():
     assert isinstance(optimizers.get("sgd"), SGD)
     assert isinstance(optimizers.get("adamw"), AdamW)
