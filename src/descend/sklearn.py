@@ -39,24 +39,29 @@ from __future__ import annotations
 import copy
 import math
 import secrets
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import activations, initializers
 from .backend import resolve_dtype
 from .batching import check_batch_size
-from .callbacks import EarlyStopping
+from .callbacks import Callback
 from .checks import BOOLEAN, Constraint, Interval, Options, check, is_number, keywords
+from .errors import DivergenceError
 from .layers import Dense, Input
 from .model import Sequential
 from .regularizers import L1L2
+from .training import sample_weights
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -76,10 +81,13 @@ _PARAMETERS = """\
     hidden_layer_sizes : int or sequence of int, default=(100,)
         Units of each hidden Dense layer; ``()`` is no hidden layer (a linear/logistic model).
     activation : str or Activation, default="relu"
-        f of the hidden layers: "linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu".
-    kernel_initializer, bias_initializer : str, Initializer or callable
-        Default "glorot_uniform" (Xavier uniform) and "zeros", as Keras; "he_normal",
-        "xavier_normal", "lecun_uniform"... (:mod:`descend.initializers`).
+        f of the hidden layers: "linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu"
+        (scikit-learn's "identity" and "logistic" name "linear" and "sigmoid").
+    kernel_initializer, bias_initializer : str, Initializer, callable or None, default=None
+        None: scikit-learn's MLP's initialisation — the weights *and* the biases of a layer drawn
+        uniform in ±sqrt(6 / (fan_in + fan_out)) (Glorot's bound), ±sqrt(2 / (fan_in + fan_out))
+        when the hidden activation is the sigmoid. Or any initializer: "glorot_uniform" and
+        "zeros" (Keras's Dense), "he_normal", "xavier_normal"... (:mod:`descend.initializers`).
     optimizer : str or Optimizer, default="adam"
         "sgd", "momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam", "adamw", "nadam", or
         an Optimizer instance (copied at each fit; the flat hyper-parameters must then be None).
@@ -111,47 +119,71 @@ _PARAMETERS = """\
     shuffle : bool, default=True
         Draw a fresh order every epoch (stochastic and mini-batch GD).
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified for a classifier when
-        each class has at least two samples and fits in both parts) and
-        stop when the validation loss has not fallen by more than ``tol`` for
-        ``n_iter_no_change`` epochs in a row.
+        Hold out ``validation_fraction`` of the training data (stratified for a single-label
+        classifier when each class has at least two samples and fits in both parts) and watch
+        the validation loss instead of the training loss (see ``tol``).
     validation_fraction : float, default=0.1
-        Share of the data held out for early stopping, in (0, 1).
-    n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
+        Share of the data held out for early stopping, in (0, 1); the part held out must have
+        at least 2 samples.
+    n_iter_no_change : int or np.inf, default=10
+        Training stops (without a ConvergenceWarning) once the watched loss — the training loss,
+        or with ``early_stopping`` the validation loss — has failed ``n_iter_no_change + 1``
+        epochs in a row to fall below its lowest value so far minus ``tol`` (scikit-learn's
+        rule); ``np.inf`` never stops early.
     tol : float, default=1e-4
-        Smallest fall of the validation loss that counts as an improvement.
+        The fall that counts as an improvement in that rule. It only decides when to stop: the
+        best epoch is always the one with the lowest loss.
     restore_best_weights : bool, default=True
-        With early stopping, end with the weights of the epoch with the lowest validation loss.
+        With early stopping, end with the weights of the epoch with the lowest validation loss
+        (scikit-learn always does).
     dtype : {"float32", "float64"} or None, default=None
         Precision of the network's weights and arithmetic; None: the dtype of the X given to the
         first fit, float32 if it is float32, else float64 (as scikit-learn's MLP).
     random_state : int, RandomState, Generator or None
         Seed of the weights, the shuffling and the validation split (see the module docstring).
     verbose : int or bool, default=0
-        0 silent, 1 progress bar (one line per epoch when the output is not a terminal), 2 (or
-        True) one line per epoch.
+        0 silent, 1 progress bar (one line per epoch when the output is not a terminal), 2 or
+        more (or True) one line per epoch; the reason for an early stop is printed too.
     warm_start : bool, default=False
         ``fit`` on a fitted estimator continues training its network (weights, optimizer state,
-        shuffling generator) for ``epochs`` more epochs instead of starting afresh; the curves
-        and ``n_iter_`` continue too."""
+        shuffling generator, the stopping rule's count) for ``epochs`` more epochs instead of
+        starting afresh; the curves and ``t_`` continue, ``n_iter_`` counts this fit. A
+        classifier refuses labels other than ``classes_`` then (scikit-learn's rule).
+    max_fun : int, default=15000
+        With ``optimizer="lbfgs"``: the most loss evaluations of the fit (scikit-learn's)."""
 
 _ATTRIBUTES = """\
     model_ : Sequential
         The trained network.
+    coefs_, intercepts_ : list of ndarray
+        The kernels, (inputs, units) per layer, and the biases — the network's live arrays, as
+        scikit-learn's; assigning a whole list (same shapes) replaces the weights.
+    n_layers_ : int
+        Layers counted as scikit-learn does: input, hidden and output (``len(coefs_) + 1``).
     history_ : dict of str to list of float
         Per-epoch logs of all training so far: "loss", "learning_rate", and (early stopping)
         "val_loss"; the classifier adds "accuracy".
+    loss_ : float
+        The training loss of the last epoch (penalties included).
     loss_curve_ : list of float
-        ``history_["loss"]``: the training loss of each epoch (penalties included).
+        The training loss of each epoch, over all training so far (NaN for an epoch that
+        diverged).
+    best_loss_ : float or None
+        The lowest training loss so far; None with early stopping (as scikit-learn).
     validation_loss_curve_ : list of float or None
         The validation loss of each epoch with early stopping, else None.
     best_validation_loss_ : float or None
-        Lowest validation loss with early stopping, else None.
+        ``min(validation_loss_curve_)`` with early stopping, else None.
+    validation_scores_ : list of float or None
+        With early stopping, ``score`` (accuracy, or R²) of the held-out part after each epoch,
+        else None (scikit-learn's attribute; it is reported, the loss decides).
+    best_validation_score_ : float or None
+        ``max(validation_scores_)`` with early stopping, else None.
     n_iter_ : int
-        Epochs trained (fewer than ``epochs`` when stopped early; counts partial_fit calls).
+        Epochs of the last ``fit`` (fewer than ``epochs`` when it stopped early); each
+        ``partial_fit`` adds one.
     t_ : int
-        Weight updates made (the optimizer's step count).
+        Training samples seen, over all training so far (scikit-learn's ``t_``).
     seed_ : int
         The seed the network was built and shuffled with.
     n_features_in_ : int
@@ -160,8 +192,8 @@ _ATTRIBUTES = """\
         Names of the features, when X has string column names.
     n_outputs_ : int
         Width of the output layer.
-    out_activation_ : str
-        Activation of the output layer."""
+    out_activation_ : {"logistic", "softmax", "identity"}
+        Activation of the output layer, in scikit-learn's names."""
 
 
 #: a count of epochs (the messages say "an integer", as the estimator's always have)
@@ -171,12 +203,16 @@ _NON_NEGATIVE = Interval(float, 0.0, math.inf, closed="left")
 #: the plain parameters, each checked against its constraint
 _PLAIN: dict[str, Constraint[Any]] = {
     "l1": _NON_NEGATIVE, "l2": _NON_NEGATIVE, "tol": _NON_NEGATIVE,
-    "epochs": _EPOCHS, "n_iter_no_change": _EPOCHS,
+    "epochs": _EPOCHS, "max_fun": _EPOCHS,
     "shuffle": BOOLEAN, "early_stopping": BOOLEAN, "restore_best_weights": BOOLEAN,
     "validation_fraction": Interval(float, 0.0, 1.0, closed="neither"),
 }
 #: the estimator's parameters an optimizer_params dict must not repeat
 _ESTIMATOR_OPTIMIZER_PARAMETERS = frozenset(OPTIMIZER_KEYWORDS) | {"learning_rate", "flavor", "schedule"}
+#: scikit-learn's names of activations, as descend names them
+_SKLEARN_ACTIVATIONS = {"identity": "linear", "logistic": "sigmoid"}
+#: descend's output activations, as scikit-learn names them in ``out_activation_``
+_OUT_ACTIVATION_NAMES = {"sigmoid": "logistic", "linear": "identity", "softmax": "softmax"}
 
 
 def _renamed(name: str, exc: Exception) -> Exception:
@@ -202,7 +238,8 @@ class _Settings:
     l2: float
     tol: float
     epochs: int
-    n_iter_no_change: int
+    max_fun: int
+    n_iter_no_change: float       # an int >= 1, or inf
     shuffle: bool
     early_stopping: bool
     restore_best_weights: bool
@@ -224,18 +261,78 @@ def _hidden_sizes(value: Any) -> tuple[int, ...]:
 
 
 def _verbose(value: Any) -> int:
-    if not (isinstance(value, (bool, np.bool_)) or is_number(value, int)) or value not in (0, 1, 2):
-        raise ValueError(f"verbose: expected 0, 1, 2, False or True, got {value!r}")
-    return 2 if value is True else int(value)
+    if not (isinstance(value, (bool, np.bool_)) or is_number(value, int)) or value < 0:
+        raise ValueError(f"verbose: expected an int >= 0, False or True, got {value!r}")
+    return 2 if value is True else min(int(value), 2)
+
+
+def _patience(value: Any) -> float:
+    """``n_iter_no_change``: an int >= 1, or ``np.inf`` (never stop early), as scikit-learn."""
+    if is_number(value, float) and value == math.inf:
+        return math.inf
+    return float(check("n_iter_no_change", value, Interval(int, 1, noun="an int >= 1 or np.inf")))
+
+
+@dataclass
+class _Held:
+    """The part held out for early stopping: features, encoded targets, sample weights."""
+
+    X: np.ndarray
+    y: np.ndarray
+    w: np.ndarray | None
+
+
+class _Tracker(Callback):
+    """Hands each epoch's logs to the estimator (its curves, scores and stopping rule)."""
+
+    def __init__(self, estimator: _BaseMLP, held: _Held | None, n_train: int, checked: _Settings) -> None:
+        super().__init__()
+        self.estimator, self.held, self.n_train, self.checked = estimator, held, n_train, checked
+        self.watched = "training" if held is None else "validation"
+        self.stopped = False
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.estimator._end_epoch(dict(logs or {}), self.held, self.n_train, self.checked):
+            self.stopped = True
+            self.model.stop_training = True
+
+
+def _replace(name: str, values: Any, targets: list[np.ndarray]) -> None:
+    """Write ``values`` (one array per layer, the shapes of ``targets``) into the network's arrays."""
+    if not isinstance(values, (list, tuple)) or len(values) != len(targets):
+        raise ValueError(f"{name}: expected a list of {len(targets)} arrays, one per layer, "
+                         f"got {type(values).__name__}")
+    arrays = [np.asarray(v, dtype=t.dtype) for v, t in zip(values, targets, strict=True)]
+    for i, (a, t) in enumerate(zip(arrays, targets, strict=True)):
+        if a.shape != t.shape:
+            raise ValueError(f"{name}[{i}]: expected an array of shape {t.shape}, got shape {a.shape}")
+        if not np.isfinite(a).all():
+            raise ValueError(f"{name}[{i}]: expected finite numbers, got NaN or inf")
+    for a, t in zip(arrays, targets, strict=True):
+        np.copyto(t, a)
 
 
 class _BaseMLP(BaseEstimator):
     """Shared machinery of :class:`MLPClassifier` and :class:`MLPRegressor` (not public)."""
 
-    model_: Sequential   # set by fit
+    # set by fit (see the estimators' Attributes)
+    model_: Sequential
+    history_: dict[str, list[float]]
+    loss_curve_: list[float]
+    loss_: float | None
+    best_loss_: float | None
+    validation_loss_curve_: list[float] | None
+    validation_scores_: list[float] | None
+    best_validation_loss_: float | None
+    best_validation_score_: float | None
+    n_iter_: int
+    t_: int
+    _no_improvement_count: int
+    _best_watched: float
+    _best_weights: list[np.ndarray] | None
 
     def __init__(self, hidden_layer_sizes: int | Sequence[int] = (100,), activation: Any = "relu", *,
-                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_initializer: Any = None, bias_initializer: Any = None,
                  optimizer: Any = "adam", learning_rate: Any = None, momentum: float | None = None,
                  nesterov: bool | None = None, rho: float | None = None, epsilon: float | None = None,
                  beta_1: float | None = None, beta_2: float | None = None,
@@ -246,7 +343,7 @@ class _BaseMLP(BaseEstimator):
                  shuffle: bool = True, early_stopping: bool = False, validation_fraction: float = 0.1,
                  n_iter_no_change: int = 10, tol: float = 1e-4, restore_best_weights: bool = True,
                  dtype: Any = None, random_state: Any = None, verbose: int | bool = 0,
-                 warm_start: bool = False, loss: str | None = None) -> None:
+                 warm_start: bool = False, loss: str | None = None, max_fun: int = 15000) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.kernel_initializer = kernel_initializer
@@ -281,9 +378,10 @@ class _BaseMLP(BaseEstimator):
         self.verbose = verbose
         self.warm_start = warm_start
         self.loss = loss
+        self.max_fun = max_fun
 
     # ------------------------------------------------------------------ to fill in subclasses
-    def _encode_targets(self, y: np.ndarray, classes: Any, reset: bool) -> np.ndarray:
+    def _encode_targets(self, y: np.ndarray, classes: Any, reset: bool, partial: bool) -> np.ndarray:
         """Targets for the network, learning the output layout when ``reset``."""
         raise NotImplementedError
 
@@ -307,7 +405,7 @@ class _BaseMLP(BaseEstimator):
             kernel_initializer=self._built("kernel_initializer", initializers.get),
             bias_initializer=self._built("bias_initializer", initializers.get),
             batch_size=check_batch_size(self.batch_size), dtype=self._dtype(),
-            verbose=_verbose(self.verbose),
+            verbose=_verbose(self.verbose), n_iter_no_change=_patience(self.n_iter_no_change),
             **{name: check(name, getattr(self, name), constraint) for name, constraint in _PLAIN.items()})
         if first:
             settings.seed = self._seed()
@@ -315,9 +413,15 @@ class _BaseMLP(BaseEstimator):
         return settings
 
     def _built(self, name: str, get: Any) -> Any:
-        """The object the parameter ``name`` names (an activation, an initializer), or its error."""
+        """The object the parameter ``name`` names (an activation, an initializer), or its error;
+        None for an initializer left at None (scikit-learn's, made per layer by :meth:`_build`)."""
+        value = getattr(self, name)
+        if value is None and name != "activation":
+            return None
+        if isinstance(value, str):
+            value = _SKLEARN_ACTIVATIONS.get(value.lower(), value) if name == "activation" else value
         try:
-            built = get(getattr(self, name))
+            built = get(value)
         except (TypeError, ValueError) as exc:
             raise _renamed(name, exc) from None
         if built is None:
@@ -408,23 +512,29 @@ class _BaseMLP(BaseEstimator):
     def _build(self, checked: _Settings, n_features: int) -> Sequential:
         loss, out_activation, metrics = self._loss_and_output()
         reg = L1L2(checked.l1, checked.l2) if checked.l1 or checked.l2 else None
-        common = {"kernel_initializer": checked.kernel_initializer,
-                  "bias_initializer": checked.bias_initializer, "kernel_regularizer": reg}
         assert checked.dtype is not None   # the data's, when the parameter is None
         model = Sequential([Input(shape=(n_features,))], dtype=checked.dtype.name, seed=checked.seed,
                            name=type(self).__name__.lower())
-        for units in checked.sizes:
-            model.add(Dense(units, activation=checked.activation, **common))
-        model.add(Dense(self.n_outputs_, activation=out_activation, **common))
+        units = [n_features, *checked.sizes, self.n_outputs_]
+        # scikit-learn's _init_coef: weights and biases uniform in ±sqrt(factor / (fan_in + fan_out))
+        factor = 2.0 if checked.activation.name == "sigmoid" else 6.0
+        for i, width in enumerate(units[1:]):
+            bound = math.sqrt(factor / (units[i] + width))
+            default = initializers.RandomUniform(-bound, bound)
+            kernel, bias = checked.kernel_initializer, checked.bias_initializer
+            model.add(Dense(width, activation=out_activation if i == len(units) - 2 else checked.activation,
+                            kernel_initializer=default if kernel is None else kernel,
+                            bias_initializer=default if bias is None else bias, kernel_regularizer=reg))
         model.compile(optimizer=checked.optimizer, loss=loss, metrics=metrics)
-        self.out_activation_ = out_activation
+        self.out_activation_ = _OUT_ACTIVATION_NAMES[out_activation]
+        self.n_layers_ = len(units)
         self.seed_ = checked.seed
         return model
 
-    def _validation_split(self, X: np.ndarray, y: np.ndarray, checked: _Settings
-                          ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    def _validation_split(self, X: np.ndarray, y: np.ndarray, w: np.ndarray | None, checked: _Settings
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, _Held]:
         stratify = None
-        if isinstance(self, ClassifierMixin):
+        if isinstance(self, ClassifierMixin) and y.ndim == 1:
             # stratified where every class can appear in both parts; a plain shuffled split otherwise
             counts = np.bincount(y)
             counts = counts[counts > 0]
@@ -432,52 +542,149 @@ class _BaseMLP(BaseEstimator):
             if counts.min() >= 2 and len(counts) <= n_val <= len(y) - len(counts):
                 stratify = y
         state = int(np.random.default_rng([checked.seed, 2]).integers(2 ** 31 - 1))
+        arrays = [X, y] if w is None else [X, y, w]
         try:
-            X_train, X_val, y_train, y_val = train_test_split(
-                X, y, test_size=checked.validation_fraction, random_state=state, stratify=stratify)
+            parts = train_test_split(*arrays, test_size=checked.validation_fraction, random_state=state,
+                                     stratify=stratify)
         except ValueError as exc:
             raise ValueError(f"validation_fraction: holding out {checked.validation_fraction} of "
                              f"{len(X)} sample(s) for early stopping failed: {exc}") from None
-        return X_train, y_train, (X_val, y_val)
+        X_train, X_val, y_train, y_val = parts[:4]
+        w_train, w_val = (parts[4], parts[5]) if w is not None else (None, None)
+        if len(X_val) < 2:
+            raise ValueError(f"validation_fraction: the validation set is too small: {len(X_val)} of "
+                             f"{len(X)} samples held out for early stopping, at least 2 are needed. "
+                             f"Increase 'validation_fraction' or the size of your dataset.")
+        return X_train, y_train, w_train, _Held(X_val, y_val, w_val)
 
-    def _train(self, X: np.ndarray, y: np.ndarray, validation: tuple[np.ndarray, np.ndarray] | None,
-               checked: _Settings, epochs: int) -> None:
-        callbacks: list[EarlyStopping] = []
-        if validation is not None:
-            callbacks.append(EarlyStopping(monitor="val_loss", min_delta=checked.tol,
-                                           patience=checked.n_iter_no_change,
-                                           restore_best_weights=checked.restore_best_weights))
-        history = self.model_.fit(X, y, epochs=epochs, batch_size=checked.batch_size,
-                                  shuffle=checked.shuffle, validation_data=validation,
-                                  callbacks=callbacks, verbose=checked.verbose)
-        for key, values in history.history.items():
-            self.history_.setdefault(key, []).extend(float(v) for v in values)
-        self.n_iter_ += len(history.epoch)
-        self.t_ = int(self.model_.optimizer.iterations)
-        self.loss_curve_ = self.history_["loss"]
-        self.validation_loss_curve_ = self.history_.get("val_loss")
-        self.best_validation_loss_ = None if callbacks == [] else float(callbacks[0].best)
+    def _train(self, X: np.ndarray, y: np.ndarray, w: np.ndarray | None, held: _Held | None,
+               checked: _Settings, partial: bool) -> None:
+        tracker = _Tracker(self, held, len(X), checked)
+        validation = None if held is None else (held.X, self._network_targets(held.y), held.w)
+        if not partial:
+            self.n_iter_ = 0             # n_iter_ counts the epochs of this fit (scikit-learn's)
+        try:
+            self.model_.fit(X, self._network_targets(y), epochs=1 if partial else checked.epochs,
+                            batch_size=checked.batch_size, shuffle=checked.shuffle,
+                            validation_data=validation, callbacks=[tracker], verbose=checked.verbose,
+                            sample_weight=w)
+        except DivergenceError as exc:
+            self._diverged(exc, held)
+            return
+        if held is not None and checked.restore_best_weights and self._best_weights is not None:
+            self.model_.set_weights(self._best_weights)
+        if not (partial or tracker.stopped):
+            warnings.warn(f"epochs: the {checked.epochs} epochs (scikit-learn's max_iter) ended and the "
+                          f"optimization hasn't converged yet: the {tracker.watched} loss still fell by "
+                          f"more than tol={checked.tol:g} within n_iter_no_change+1 epochs. Maximum "
+                          f"iterations ({checked.epochs}) reached.", ConvergenceWarning, stacklevel=4)
 
-    def _fit(self, X: Any, y: Any, *, partial: bool, classes: Any = None) -> _BaseMLP:
+    def _end_epoch(self, logs: dict[str, Any], held: _Held | None, n_train: int, checked: _Settings) -> bool:
+        """scikit-learn's bookkeeping at the end of an epoch (curves, ``t_``, the scores), and its
+        stopping rule on the watched loss; True where training must stop."""
+        for key, value in logs.items():
+            self.history_.setdefault(key, []).append(float(value))
+        self.n_iter_ += 1
+        self.t_ += n_train
+        self.loss_ = float(logs["loss"])
+        self.loss_curve_.append(self.loss_)
+        watched = self.loss_
+        if held is not None:
+            watched = float(logs["val_loss"])
+            self._record_validation(watched, self._validation_score(held))
+        # no improvement: not below the lowest so far by more than tol (NaN never improves)
+        if not watched <= self._best_watched - checked.tol:
+            self._no_improvement_count += 1
+        else:
+            self._no_improvement_count = 0
+        if watched < self._best_watched:     # the best epoch is the lowest loss, whatever tol says
+            self._best_watched = watched
+            self._best_weights = self.model_.get_weights()
+            if held is None:
+                self.best_loss_ = watched
+        if self._no_improvement_count <= checked.n_iter_no_change:
+            return False
+        if checked.verbose:
+            print(f"{'Validation' if held is not None else 'Training'} loss did not improve more than "
+                  f"tol={checked.tol:f} for {checked.n_iter_no_change:.0f} consecutive epochs. Stopping.")
+        return True
+
+    def _record_validation(self, loss: float, score: float) -> None:
+        if self.validation_loss_curve_ is None or self.validation_scores_ is None:
+            # a warm start that turned early stopping on
+            self.validation_loss_curve_, self.validation_scores_ = [], []
+        self.validation_loss_curve_.append(loss)
+        self.validation_scores_.append(score)
+        self.best_validation_loss_ = float(np.nanmin(self.validation_loss_curve_)) if np.isfinite(
+            self.validation_loss_curve_).any() else None
+        self.best_validation_score_ = float(np.nanmax(self.validation_scores_)) if np.isfinite(
+            self.validation_scores_).any() else None
+        self.best_loss_ = None
+
+    def _diverged(self, exc: DivergenceError, held: _Held | None) -> None:
+        """A divergence stops training: the epoch counts, with NaN losses (scikit-learn records
+        them so); the weights go back to those of the best epoch, and a warning says why. With
+        nothing to go back to (no finite epoch yet, no early stopping) it is an error."""
+        self.n_iter_ += 1
+        self.loss_ = math.nan
+        self.loss_curve_.append(math.nan)
+        for key in {*self.history_, "loss", *(["val_loss"] if held is not None else [])}:
+            self.history_.setdefault(key, []).append(math.nan)
+        if held is not None:
+            self._record_validation(math.nan, math.nan)
+        if self._best_weights is None:
+            raise DivergenceError(
+                f"training diverged before any epoch ended with a finite loss, so there are no weights "
+                f"to keep. The input data may contain large values and need to be preprocessed (scaled). "
+                f"{exc}", epoch=exc.epoch, update=exc.update, layer=exc.layer, loss=exc.loss,
+                restored=exc.restored) from None
+        self.model_.set_weights(self._best_weights)
+        which = "validation" if held is not None else "training"
+        warnings.warn(f"training stopped, it diverged: {exc} The estimator keeps the weights of the epoch "
+                      f"with the lowest {which} loss ({self._best_watched:.6g}).", ConvergenceWarning,
+                      stacklevel=4)
+
+    def _start(self, early_stopping: bool) -> None:
+        """The fitted state of a fresh network (scikit-learn's ``_initialize``)."""
+        self.history_ = {}
+        self.loss_curve_ = []
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_ = None
+        self._no_improvement_count = 0
+        self._best_watched = math.inf
+        self.best_loss_ = None if early_stopping else math.inf
+        self.validation_loss_curve_ = [] if early_stopping else None
+        self.validation_scores_ = [] if early_stopping else None
+        self.best_validation_loss_ = None
+        self.best_validation_score_ = None
+        # early stopping falls back on the first weights (scikit-learn's _best_coefs)
+        self._best_weights = self.model_.get_weights() if early_stopping else None
+
+    def _fit(self, X: Any, y: Any, *, partial: bool, classes: Any = None, sample_weight: Any = None
+             ) -> _BaseMLP:
         warm = check("warm_start", self.warm_start, BOOLEAN)
         first = not hasattr(self, "model_") or not (partial or warm)
         checked = self._check_params(first)
+        if partial and checked.early_stopping:
+            raise ValueError("early_stopping: partial_fit does not support early_stopping=True (an "
+                             "incremental fit holds no data out); set early_stopping=False")
         X, y = self._validate_xy(X, y, reset=first, dtype=checked.dtype if first else self.model_.dtype)
         if checked.dtype is None:
             checked.dtype = X.dtype   # the input's float dtype (float64 for any other input)
-        y = self._encode_targets(y, classes, reset=first)
+        w = sample_weights("sample_weight", sample_weight, len(X), X.dtype)
+        if w is not None and not w.any():
+            raise ValueError("sample_weight: expected at least one weight > 0, got all weights zero")
+        y = self._encode_targets(y, classes, reset=first, partial=partial)
         if not first:
             checked.seed = self.seed_
-        validation = None
-        if checked.early_stopping and not partial:
-            X, y, validation = self._validation_split(X, y, checked)   # stratified on the labels
-            validation = (validation[0], self._network_targets(validation[1]))
-        y = self._network_targets(y)
+        held = None
+        if checked.early_stopping:
+            X, y, w, held = self._validation_split(X, y, w, checked)   # stratified on the labels
         if first:
             self.model_ = self._build(checked, X.shape[1])
-            self.history_: dict[str, list[float]] = {}
-            self.n_iter_ = 0
-        self._train(X, y, validation, checked, 1 if partial else checked.epochs)
+            self._start(checked.early_stopping)
+        self._train(X, y, w, held, checked, partial)
         return self
 
     def _validate_xy(self, X: Any, y: Any, reset: bool, dtype: np.dtype | None
@@ -487,8 +694,10 @@ class _BaseMLP(BaseEstimator):
         wanted = np.dtype(np.float64) if dtype is None else dtype
         dtypes = [wanted, np.float32 if wanted == np.float64 else np.float64]
         regressor = isinstance(self, RegressorMixin)
-        return validate_data(self, X, y, reset=reset, dtype=dtypes, multi_output=regressor,
-                             y_numeric=regressor)
+        X, y = validate_data(self, X, y, reset=reset, dtype=dtypes, multi_output=True, y_numeric=regressor)
+        if not regressor and y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)     # a column of labels, as scikit-learn (with its warning)
+        return X, y
 
     def _forward(self, X: Any) -> np.ndarray:
         """The network's outputs for X, float64, after the checks of a fitted estimator."""
@@ -496,19 +705,40 @@ class _BaseMLP(BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=[self.model_.dtype, np.float64, np.float32])
         return self.model_.predict(X).astype(np.float64)
 
+    def _validation_score(self, held: _Held) -> float:
+        """``score`` of the held-out part (NaN where the network's outputs are not finite)."""
+        out = self.model_.predict(held.X).astype(np.float64)
+        if not np.isfinite(out).all():
+            return math.nan
+        return self._score_outputs(out, held.y, held.w)
+
+    def _score_outputs(self, out: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> float:
+        raise NotImplementedError
+
     # ------------------------------------------------------------------ weights, sklearn-style
+    def _dense(self) -> list[Dense]:
+        check_is_fitted(self)
+        return [layer for layer in self.model_.layers if isinstance(layer, Dense)]
+
     @property
     def coefs_(self) -> list[np.ndarray]:
-        """Copies of the kernels, (inputs, units) per layer — scikit-learn's ``coefs_``."""
-        check_is_fitted(self)
-        return [layer.kernel.copy() for layer in self.model_.layers if isinstance(layer, Dense)]
+        """The kernels, (inputs, units) per layer — scikit-learn's ``coefs_``: the network's own
+        arrays (changing one in place changes the network); assign a list to replace them."""
+        return [layer.kernel for layer in self._dense()]
+
+    @coefs_.setter
+    def coefs_(self, values: Sequence[Any]) -> None:
+        _replace("coefs_", values, [layer.kernel for layer in self._dense()])
 
     @property
     def intercepts_(self) -> list[np.ndarray]:
-        """Copies of the biases per layer — scikit-learn's ``intercepts_``."""
-        check_is_fitted(self)
-        biases = [layer.bias for layer in self.model_.layers if isinstance(layer, Dense)]
-        return [b.copy() for b in biases if b is not None]  # the estimator's layers all have one
+        """The biases per layer — scikit-learn's ``intercepts_``, the network's own arrays."""
+        biases = [layer.bias for layer in self._dense()]
+        return [b for b in biases if b is not None]  # the estimator's layers all have one
+
+    @intercepts_.setter
+    def intercepts_(self, values: Sequence[Any]) -> None:
+        _replace("intercepts_", values, self.intercepts_)
 
     def __sklearn_is_fitted__(self) -> bool:
         # fitted means trained: a fit that failed after checking the data leaves no network
@@ -526,6 +756,12 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     Two classes: one sigmoid output and ``binary_crossentropy``; more: a softmax output and
     ``sparse_categorical_crossentropy`` — each fused with its activation (δ = ŷ − y). Labels may
     be of any type (strings, ints...); they are encoded in the order of ``classes_``.
+    **Multilabel**: a 2-D 0/1 label matrix y of shape (n_samples, n_labels) takes one sigmoid
+    output per label and ``binary_crossentropy`` (Keras's mean over the labels: under plain SGD
+    the same step as scikit-learn's sum over the labels needs n_labels times its learning rate);
+    ``predict`` returns the 0/1 matrix (a label is on where its probability is above 0.5),
+    ``predict_proba`` one probability per label, and ``classes_`` is ``arange(n_labels)``, as
+    scikit-learn's.
 
     Parameters
     ----------
@@ -535,7 +771,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         "sparse_categorical_crossentropy" is computed on one-hot target rows, so the slides'
         "squared_error" ½ Σ(y − ŷ)² classifies as the lecture does. Two classes take one sigmoid
         output, except with the categorical cross-entropies (two softmax outputs); more classes
-        take a softmax output.
+        take a softmax output. Multilabel targets take binary cross-entropy or a squared error.
 
     Attributes
     ----------
@@ -553,36 +789,41 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     True
     """
 
-    def fit(self, X: Any, y: Any) -> MLPClassifier:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPClassifier:
         """Build a fresh network and train it for ``epochs`` epochs (or until it stops early).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            Class labels, at least two distinct ones.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, at least two distinct ones; or a 0/1 matrix (multilabel).
+        sample_weight : array-like of shape (n_samples,), optional
+            Each sample counted w_n times in the loss and its gradient (Keras's semantics, see
+            :mod:`descend.training`); with early stopping the weights are split with the samples
+            and weigh the validation loss and score.
 
         Returns
         -------
         self
         """
-        return self._fit(X, y, partial=False)
+        return self._fit(X, y, partial=False, sample_weight=sample_weight)
 
-    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> MLPClassifier:
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None) -> MLPClassifier:
         """One epoch over (X, y); the first call builds the network and needs ``classes``.
 
         The optimizer's state (moments, step count, schedule) carries over from call to call, so
         k calls on the same data train exactly as ``fit`` with ``epochs=k``. The network and its
         optimizer are made on the first call: later changes of their parameters apply at the next
-        ``fit``. ``early_stopping`` does not apply (an incremental fit holds no data out).
+        ``fit``. ``early_stopping=True`` is refused (an incremental fit holds no data out).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        sample_weight : array-like of shape (n_samples,), optional
         classes : array-like of shape (n_classes,), optional
             Every label that will ever appear; required on the first call, and if given later it
-            must equal ``classes_``.
+            must equal ``classes_`` (a multilabel y names its labels by its columns).
 
         Returns
         -------
@@ -590,25 +831,58 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         """
         if not hasattr(self, "model_") and classes is None:
             raise ValueError("classes: expected every class label on the first call to partial_fit, got None")
-        return self._fit(X, y, partial=True, classes=classes)
+        return self._fit(X, y, partial=True, classes=classes, sample_weight=sample_weight)
 
-    def _encode_targets(self, y: np.ndarray, classes: Any, reset: bool) -> np.ndarray:
+    def _encode_targets(self, y: np.ndarray, classes: Any, reset: bool, partial: bool) -> np.ndarray:
         check_classification_targets(y)
+        kind = type_of_target(y)
+        if y.ndim == 2 and kind != "multilabel-indicator":
+            raise ValueError(f"y: expected class labels of shape (n_samples,) or a 0/1 label matrix "
+                             f"(multilabel), got a 2-D array of type {kind!r}")
+        multilabel = kind == "multilabel-indicator"
         if reset:
-            self.classes_ = np.unique(y) if classes is None else np.unique(np.asarray(classes))
-            if len(self.classes_) < 2:
-                raise ValueError(f"y: expected at least 2 classes, got 1 class ({self.classes_[0]!r}); "
-                                 f"a classifier cannot learn from one class")
-            one = len(self.classes_) == 2 and self.loss not in _PER_CLASS_LOSSES
-            self.n_outputs_ = 1 if one else len(self.classes_)
-        elif classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
+            self._learn_classes(y, classes, multilabel)
+        else:
+            self._check_classes(y, classes, multilabel, partial)
+        if multilabel:
+            return y.astype(np.float64)
+        return np.searchsorted(self.classes_, y)
+
+    def _learn_classes(self, y: np.ndarray, classes: Any, multilabel: bool) -> None:
+        self._multilabel = multilabel
+        if multilabel:              # scikit-learn's LabelBinarizer: the labels are the columns
+            self.classes_ = np.arange(y.shape[1])
+            self.n_outputs_ = y.shape[1]
+            self._label_dtype = y.dtype
+            return
+        self.classes_ = np.unique(y) if classes is None else np.unique(np.asarray(classes))
+        if len(self.classes_) < 2:
+            raise ValueError(f"y: expected at least 2 classes, got 1 class ({self.classes_[0]!r}); "
+                             f"a classifier cannot learn from one class")
+        one = len(self.classes_) == 2 and self.loss not in _PER_CLASS_LOSSES
+        self.n_outputs_ = 1 if one else len(self.classes_)
+
+    def _check_classes(self, y: np.ndarray, classes: Any, multilabel: bool, partial: bool) -> None:
+        """scikit-learn's rules for a fit that continues: with ``warm_start`` y has exactly the
+        classes of ``classes_``; a ``partial_fit`` only labels among them."""
+        def kind(matrix: bool, width: int) -> str:
+            return f"a 0/1 matrix of {width} labels" if matrix else "class labels"
+
+        if multilabel != self._multilabel or (multilabel and y.shape[1] != len(self.classes_)):
+            raise ValueError(f"y: expected {kind(self._multilabel, len(self.classes_))} as in the first "
+                             f"fit, got {kind(multilabel, y.shape[-1])}")
+        given = None if classes is None else np.unique(np.asarray(classes))
+        if partial and given is not None and not np.array_equal(given, self.classes_):
             raise ValueError(f"classes: expected the classes of the first partial_fit call "
                              f"{self.classes_.tolist()}, got {np.unique(np.asarray(classes)).tolist()}")
-        unknown = np.setdiff1d(y, self.classes_)
-        if unknown.size:
-            raise ValueError(f"y: labels {unknown.tolist()[:5]} are not among classes_ "
-                             f"{self.classes_.tolist()}")
-        return np.searchsorted(self.classes_, y)
+        labels = unique_labels(y)
+        if self.warm_start:
+            if set(labels) != set(self.classes_):
+                raise ValueError(f"warm_start can only be used where `y` has the same classes as in the "
+                                 f"previous call to fit. Previously got {self.classes_}, `y` has {labels}")
+        elif np.setdiff1d(labels, self.classes_).size:
+            raise ValueError(f"y: `y` has classes not in `self.classes_`. `self.classes_` has "
+                             f"{self.classes_}. 'y' has {labels}.")
 
     def _check_params(self, first: bool) -> _Settings:
         if self.loss is not None:
@@ -616,19 +890,37 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return super()._check_params(first)
 
     def _loss_and_output(self) -> tuple[str, str, list[str]]:
+        if self._multilabel:
+            if self.loss in _PER_CLASS_LOSSES:
+                raise ValueError(f"loss: a multilabel y takes one sigmoid output per label, so "
+                                 f"'binary_crossentropy' or a squared error; got {self.loss!r}")
+            return self.loss or "binary_crossentropy", "sigmoid", ["accuracy"]
         if self.n_outputs_ == 1:
             return self.loss or "binary_crossentropy", "sigmoid", ["accuracy"]
         return self.loss or "sparse_categorical_crossentropy", "softmax", ["accuracy"]
 
     def _network_targets(self, y: np.ndarray) -> np.ndarray:
-        if self.n_outputs_ > 1 and self.loss not in (None, "sparse_categorical_crossentropy"):
+        sparse = self.loss in (None, "sparse_categorical_crossentropy")
+        if not self._multilabel and self.n_outputs_ > 1 and not sparse:
             return np.eye(self.n_outputs_)[y]   # one-hot rows: the loss compares vectors
         return y
 
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities, shape (n_samples, n_classes), columns in the order of ``classes_``."""
-        out = self._forward(X)
+    def _decide(self, out: np.ndarray) -> np.ndarray:
+        """Encoded decisions from the network's outputs: class indices, or the 0/1 label matrix."""
+        if self._multilabel:
+            return (out > 0.5).astype(int)
         if self.n_outputs_ == 1:
+            return (out[:, 0] > 0.5).astype(int)
+        return np.argmax(out, axis=1)
+
+    def _score_outputs(self, out: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> float:
+        return float(accuracy_score(y.astype(int), self._decide(out), sample_weight=w))
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, shape (n_samples, n_classes), columns in the order of ``classes_``
+        (multilabel: each label's own probability, the rows need not sum to 1)."""
+        out = self._forward(X)
+        if self.n_outputs_ == 1 and not self._multilabel:
             return np.hstack([1.0 - out, out])
         return out
 
@@ -638,9 +930,16 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             return np.log(self.predict_proba(X))
 
     def predict(self, X: Any) -> np.ndarray:
-        """The most probable class of each sample (from ``classes_``)."""
-        proba = self.predict_proba(X)  # checks fitted first
-        return self.classes_[np.argmax(proba, axis=1)]
+        """The most probable class of each sample (from ``classes_``); multilabel: the 0/1 matrix."""
+        decided = self._decide(self._forward(X))  # checks fitted first
+        if self._multilabel:
+            return decided.astype(self._label_dtype)
+        return self.classes_[decided]
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
@@ -672,7 +971,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     """
 
     def __init__(self, hidden_layer_sizes: int | Sequence[int] = (100,), activation: Any = "relu", *,
-                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_initializer: Any = None, bias_initializer: Any = None,
                  optimizer: Any = "adam", learning_rate: Any = None, momentum: float | None = None,
                  nesterov: bool | None = None, rho: float | None = None, epsilon: float | None = None,
                  beta_1: float | None = None, beta_2: float | None = None,
@@ -683,7 +982,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                  shuffle: bool = True, early_stopping: bool = False, validation_fraction: float = 0.1,
                  n_iter_no_change: int = 10, tol: float = 1e-4, restore_best_weights: bool = True,
                  dtype: Any = None, random_state: Any = None, verbose: int | bool = 0,
-                 warm_start: bool = False, loss: str = "mse") -> None:
+                 warm_start: bool = False, loss: str = "mse", max_fun: int = 15000) -> None:
         super().__init__(
             hidden_layer_sizes, activation, kernel_initializer=kernel_initializer,
             bias_initializer=bias_initializer, optimizer=optimizer, learning_rate=learning_rate,
@@ -693,44 +992,47 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             batch_size=batch_size, epochs=epochs, shuffle=shuffle, early_stopping=early_stopping,
             validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change, tol=tol,
             restore_best_weights=restore_best_weights, dtype=dtype, random_state=random_state,
-            verbose=verbose, warm_start=warm_start, loss=loss)
+            verbose=verbose, warm_start=warm_start, loss=loss, max_fun=max_fun)
 
-    def fit(self, X: Any, y: Any) -> MLPRegressor:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
         """Build a fresh network and train it for ``epochs`` epochs (or until it stops early).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), optional
+            As :meth:`MLPClassifier.fit`.
 
         Returns
         -------
         self
         """
-        return self._fit(X, y, partial=False)
+        return self._fit(X, y, partial=False, sample_weight=sample_weight)
 
-    def partial_fit(self, X: Any, y: Any) -> MLPRegressor:
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
         """One epoch over (X, y); the first call builds the network.
 
         As :meth:`MLPClassifier.partial_fit`: the optimizer's state carries over, the network and
-        its optimizer are made on the first call, ``early_stopping`` does not apply.
+        its optimizer are made on the first call, ``early_stopping=True`` is refused.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), optional
 
         Returns
         -------
         self
         """
-        return self._fit(X, y, partial=True)
+        return self._fit(X, y, partial=True, sample_weight=sample_weight)
 
     def _check_params(self, first: bool) -> _Settings:
         check("loss", self.loss, Options(REGRESSION_LOSSES))
         return super()._check_params(first)
 
-    def _encode_targets(self, y: np.ndarray, classes: Any, reset: bool) -> np.ndarray:
+    def _encode_targets(self, y: np.ndarray, classes: Any, reset: bool, partial: bool) -> np.ndarray:
         width = 1 if y.ndim == 1 else y.shape[1]
         if reset:
             self.n_outputs_, self._y_ndim = width, y.ndim
@@ -741,6 +1043,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def _loss_and_output(self) -> tuple[str, str, list[str]]:
         return str(self.loss).lower(), "linear", []
+
+    def _score_outputs(self, out: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> float:
+        return float(r2_score(y, out, sample_weight=w))
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted targets: shape (n_samples,) if y was 1-D in fit, else (n_samples, n_targets)."""
