@@ -1,21 +1,28 @@
 """descend.sklearn: scikit-learn's own estimator checks, meta-estimators on real data, and the
 estimators' promises (reproducibility, equivalence with a hand-built Sequential, partial_fit,
 early stopping, every lecture option reaching the network, errors naming the parameter)."""
+import math
 import pickle
+import re
+import warnings
 
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from descend import Dense, Input, Sequential, datasets
+from descend import Dense, DivergenceError, Input, Sequential, datasets
+from descend.initializers import RandomUniform
 from descend.optimizers import SGD, Adam
 from descend.schedules import ExponentialDecay
 from descend.sklearn import MLPClassifier, MLPRegressor
+
+# a fit that runs all its epochs warns as scikit-learn's does; the tests that mean it say so
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 # ----------------------------------------------------------------------------------------------
 # scikit-learn's estimator checks
@@ -336,7 +343,7 @@ def test_unfitted_estimator_raises_not_fitted():
     ({"hidden_layer_sizes": "big"}, "hidden_layer_sizes"),
     ({"activation": "swish"}, "activation"),
     ({"kernel_initializer": "nope"}, "kernel_initializer"),
-    ({"optimizer": "lbfgs"}, "optimizer: expected one of"),
+    ({"optimizer": "newton"}, "optimizer: expected one of"),
     ({"momentum": 0.9}, "momentum: optimizer 'adam' has no keyword 'momentum'"),
     ({"optimizer": "sgd", "momentum": 2.0}, "momentum"),
     ({"optimizer_params": {"centered": True}}, "optimizer_params: optimizer 'adam' has no keyword"),
@@ -456,3 +463,194 @@ def test_hidden_layers_beyond_the_memory_limit_are_refused_before_allocating(mon
     with pytest.raises(ValueError, match=r"the weights \(100,00[\d,]+ parameters, float(32|64)\) and their "
                                          r"gradients would need [\d.]+ [GT]iB, more than the memory limit"):
         MLPRegressor(hidden_layer_sizes=(10**6, 10**5), epochs=1).fit(np.zeros((4, 2)), np.zeros(4))
+
+
+# ----------------------------------------------------------------------------------------------
+# scikit-learn's MLP semantics (issue 16); the peer's own tests are in test_sklearn_mlp_port.py
+# ----------------------------------------------------------------------------------------------
+def _held_out(est, X, y):
+    """The part the estimator held out for early stopping (the same seed, the same split)."""
+    checked = est._check_params(False)
+    checked.seed = est.seed_
+    encoded = est._encode_targets(y, None, reset=False, partial=False)
+    return est._validation_split(X, encoded, None, checked)[3]
+
+
+def test_best_weights_are_those_of_the_lowest_validation_loss_whatever_tol_says():
+    # tol=0.5: no epoch after the first improves by that much, so training stops after
+    # 1 + (n_iter_no_change + 1) epochs (scikit-learn's count);
+    # the best epoch is still the one with the lowest loss (tol used to pick the first epoch)
+    X, y = datasets.load_breast_cancer()
+    X = StandardScaler().fit_transform(X)
+    clf = MLPClassifier((16,), learning_rate=0.01, epochs=100, early_stopping=True, n_iter_no_change=4,
+                        tol=0.5, random_state=0).fit(X, y)
+    curve = clf.validation_loss_curve_
+    assert clf.n_iter_ == 6 and clf._no_improvement_count == 5
+    assert clf.best_validation_loss_ == min(curve) < curve[0]
+    held = _held_out(clf, X, y)
+    restored = clf.model_.evaluate(held.X, held.y, return_dict=True)["loss"]
+    assert restored == pytest.approx(min(curve), rel=1e-12)
+    assert clf.best_loss_ is None and clf.best_validation_score_ == max(clf.validation_scores_)
+    assert len(clf.validation_scores_) == 6 and clf.loss_ == clf.loss_curve_[-1]
+
+
+def test_tol_and_n_iter_no_change_stop_on_the_training_loss_without_early_stopping(capsys):
+    X, y = _regression()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")              # a stop by the rule is not a ConvergenceWarning
+        reg = MLPRegressor((4,), epochs=500, tol=10.0, n_iter_no_change=3, verbose=2, random_state=0)
+        reg.fit(X, y)
+    assert reg.n_iter_ == 5 and reg._no_improvement_count == 4
+    assert reg.best_loss_ == min(reg.loss_curve_) and reg.validation_scores_ is None
+    assert "Training loss did not improve more than tol=10.000000 for 3 consecutive epochs. Stopping." \
+        in capsys.readouterr().out
+    with pytest.warns(ConvergenceWarning, match="hasn't converged"):
+        never = MLPRegressor((4,), epochs=7, tol=10.0, n_iter_no_change=np.inf, random_state=0).fit(X, y)
+    assert never.n_iter_ == 7 and never._no_improvement_count == 6
+
+
+def test_warm_start_on_other_classes_is_refused_as_scikit_learn_does():
+    X, y = datasets.load_iris()
+    clf = MLPClassifier((4,), epochs=2, warm_start=True, random_state=0).fit(X, y)
+    message = ("warm_start can only be used where `y` has the same classes as in the previous call to "
+               "fit. Previously got [0 1 2], `y` has [0 1]")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        clf.fit(X[y < 2], y[y < 2])                 # a subset of the classes, too
+    clf.fit(X[::-1], y[::-1])                       # the same classes, any order: fine
+    cold = MLPClassifier((4,), epochs=2, random_state=0).fit(X, y).fit(X[y < 2], y[y < 2])
+    assert list(cold.classes_) == [0, 1]            # without warm_start, fit starts afresh
+
+
+def test_divergence_inside_the_estimator_warns_and_keeps_the_best_weights():
+    X, y = _regression()
+    X = X * 30
+    reg = MLPRegressor((8,), optimizer="sgd", learning_rate=0.02, batch_size=None, epochs=50, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="training stopped, it diverged: training diverged"):
+        reg.fit(X, y)
+    curve = reg.loss_curve_
+    assert math.isnan(curve[-1]) and math.isnan(reg.loss_) and len(curve) == reg.n_iter_ >= 3
+    assert np.isfinite(reg.predict(X)).all()
+    best = int(np.nanargmin(curve))
+    assert reg.best_loss_ == curve[best]
+    # the weights kept are those after the best epoch: its loss, recomputed, is below the last finite one
+    assert reg.model_.evaluate(X, y, return_dict=True)["loss"] < curve[-2]
+    with pytest.raises(DivergenceError, match="no weights to keep. The input data may contain large values"):
+        MLPRegressor((8,), random_state=0).fit(np.full((10, 2), 1e300), np.arange(10.0))
+    # the Keras-shaped Sequential.fit keeps its named error
+    with pytest.raises(DivergenceError):
+        reg.model_.fit(X, y, epochs=50, batch_size=None, verbose=0)
+
+
+@pytest.mark.parametrize("batch_size", [None, 16])
+def test_sample_weight_reaches_sequential_fit(batch_size):
+    X, y = _regression()
+    w = np.random.default_rng(1).uniform(0, 2, size=len(y))
+    est = MLPRegressor((5,), optimizer="sgd", learning_rate=0.05, kernel_initializer="glorot_uniform",
+                       bias_initializer="zeros", batch_size=batch_size, epochs=3, dtype="float64",
+                       random_state=7).fit(X, y, sample_weight=w)
+    model = Sequential([Input(3), Dense(5, "relu"), Dense(1)], dtype="float64", seed=7)
+    model.compile(optimizer=SGD(learning_rate=0.05), loss="mse")
+    model.fit(X, y, epochs=3, batch_size=batch_size, verbose=0, sample_weight=w)
+    for a, b in zip(est.model_.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    unweighted = MLPRegressor((5,), optimizer="sgd", learning_rate=0.05, batch_size=batch_size, epochs=3,
+                              random_state=7).fit(X, y)
+    assert not np.array_equal(unweighted.coefs_[0], est.coefs_[0])
+    with pytest.raises(ValueError, match="sample_weight: expected at least one weight > 0"):
+        MLPRegressor(epochs=1).fit(X, y, sample_weight=np.zeros(len(y)))
+
+
+def test_sample_weight_with_early_stopping_is_split_with_the_samples():
+    X, y = datasets.load_iris()
+    w = np.where(y == 2, 0.0, 1.0)                  # class 2 weighs nothing, in training and validation
+    clf = MLPClassifier((8,), epochs=3, early_stopping=True, validation_fraction=0.2, random_state=0)
+    clf.fit(X, y, sample_weight=w)
+    held = _held_out(clf, X, y)
+    pred = clf.classes_[clf._decide(clf.model_.predict(held.X))]
+    kept = held.y != 2
+    assert clf.validation_scores_[-1] == pytest.approx(np.mean(pred[kept] == held.y[kept]))
+
+
+def test_multilabel_classification():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    Y = np.c_[X[:, 0] > 0, X[:, 1] + X[:, 2] > 0, X[:, 3] > 0.5].astype(np.int64)
+    clf = MLPClassifier((16,), learning_rate=0.02, epochs=150, random_state=0).fit(X, Y)
+    assert list(clf.classes_) == [0, 1, 2] and clf.n_outputs_ == 3 and clf.out_activation_ == "logistic"
+    assert clf.model_.loss.name == "binary_crossentropy"
+    proba = clf.predict_proba(X)
+    assert proba.shape == (120, 3) and not np.allclose(proba.sum(axis=1), 1.0)
+    pred = clf.predict(X)
+    assert pred.dtype == Y.dtype and set(np.unique(pred)) <= {0, 1}
+    np.testing.assert_array_equal(pred, (proba > 0.5).astype(int))
+    assert clf.score(X, Y) > 0.9                       # subset accuracy
+    inc = MLPClassifier((16,), learning_rate=0.02, random_state=0)
+    for _ in range(3):
+        inc.partial_fit(X, Y, classes=[0, 1, 2])
+    assert inc.n_iter_ == 3 and inc.predict(X).shape == (120, 3)
+    with pytest.raises(ValueError, match="y: expected a 0/1 matrix of 3 labels as in the first fit"):
+        inc.partial_fit(X, Y[:, :2])
+    with pytest.raises(ValueError, match="loss: a multilabel y takes one sigmoid output per label"):
+        MLPClassifier(loss="categorical_crossentropy", epochs=1).fit(X, Y)
+    with pytest.raises(ValueError, match="y: expected class labels of shape"):
+        MLPClassifier(epochs=1).fit(X, np.c_[Y[:, 0], 2 * Y[:, 1]])
+
+
+@pytest.mark.parametrize("activation, factor", [("relu", 6.0), ("logistic", 2.0), ("sigmoid", 2.0)])
+def test_default_initialisation_is_scikit_learns(activation, factor):
+    # weights AND biases uniform in ±sqrt(factor / (fan_in + fan_out)), factor 2 for the sigmoid
+    X, y = _regression()
+    est = MLPRegressor((7, 5), activation=activation, random_state=3)
+    checked = est._check_params(True)
+    checked.dtype, est.n_outputs_ = np.dtype(np.float64), 1
+    model = est._build(checked, 3)                                  # the network fit starts from
+    units = [3, 7, 5, 1]
+    hand = Sequential([Input(3)], dtype="float64", seed=3)
+    for i, width in enumerate(units[1:]):
+        bound = np.sqrt(factor / (units[i] + width))
+        hand.add(Dense(width, model.layers[i].activation, kernel_initializer=RandomUniform(-bound, bound),
+                       bias_initializer=RandomUniform(-bound, bound)))
+    for a, b in zip(model.get_weights(), hand.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert all(np.all(b != 0) for b in model.get_weights()[1::2])  # the biases are drawn too
+    assert est.n_layers_ == 4 and est.out_activation_ == "identity"
+
+
+def test_coefs_and_intercepts_are_the_live_weights_and_settable():
+    X, y = _regression()
+    reg = MLPRegressor((4,), epochs=1, random_state=0).fit(X, y)
+    assert reg.coefs_[0] is reg.model_.layers[0].kernel and reg.intercepts_[1] is reg.model_.layers[1].bias
+    reg.coefs_ = [np.ones((3, 4)), np.full((4, 1), 0.5)]
+    reg.intercepts_ = [np.zeros(4), np.array([1.0])]
+    np.testing.assert_array_equal(reg.model_.layers[0].kernel, 1.0)
+    relu = np.maximum(X @ np.ones((3, 4)), 0)
+    np.testing.assert_allclose(reg.predict(X), relu @ np.full(4, 0.5) + 1.0)
+    with pytest.raises(ValueError, match=r"coefs_\[1\]: expected an array of shape \(4, 1\), got shape"):
+        reg.coefs_ = [np.ones((3, 4)), np.ones(4)]
+    with pytest.raises(ValueError, match="intercepts_: expected a list of 2 arrays"):
+        reg.intercepts_ = [np.zeros(4)]
+
+
+def test_n_iter_counts_the_last_fit_and_partial_fit_adds_one():
+    X, y = _regression()
+    reg = MLPRegressor((4,), epochs=3, warm_start=True, random_state=0).fit(X, y).fit(X, y)
+    assert reg.n_iter_ == 3 and len(reg.loss_curve_) == 6 and reg.t_ == 6 * 60
+    reg.partial_fit(X, y)
+    assert reg.n_iter_ == 4 and reg.t_ == 7 * 60
+    with pytest.raises(ValueError, match="early_stopping: partial_fit does not support early_stopping=True"):
+        MLPRegressor(early_stopping=True).partial_fit(X, y)
+
+
+def test_lbfgs_is_scikit_learns_solver():
+    X, y = _regression()
+    reg = MLPRegressor((8,), optimizer="lbfgs", epochs=200, max_fun=500, random_state=0).fit(X, y)
+    opt = reg.model_.optimizer
+    assert type(opt).__name__ == "LBFGS" and (opt.max_fun, opt.tol) == (500, 1e-4)
+    assert reg.score(X, y) > 0.99 and reg.n_iter_ == len(reg.loss_curve_) <= 200
+    assert not hasattr(reg, "partial_fit") and not hasattr(MLPClassifier(optimizer="LBFGS"), "partial_fit")
+    with pytest.raises(ValueError, match="learning_rate: optimizer 'lbfgs' chooses its step by a line"):
+        MLPRegressor(optimizer="lbfgs", learning_rate=0.1, epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match=r"optimizer_params: \['tol'\] are constructor parameters"):
+        MLPRegressor(optimizer="lbfgs", optimizer_params={"tol": 0.1}, epochs=1).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="max_fun=5"):
+        MLPRegressor((8,), optimizer="lbfgs", epochs=200, max_fun=5, random_state=0).fit(X, y)

@@ -49,6 +49,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
@@ -472,7 +473,24 @@ class _BaseMLP(BaseEstimator):
         kwargs = {**given, **extra}
         if self.flavor is not None:
             kwargs["flavor"] = self.flavor
+        if getattr(cls, "full_batch", False):
+            return self._solver(cls, learning_rate, kwargs)
         return cls(learning_rate=learning_rate, **kwargs)
+
+    def _solver(self, cls: type, learning_rate: Any, kwargs: dict[str, Any]) -> Any:
+        """A whole-data search ("lbfgs", scikit-learn's solver): no learning rate (a line search
+        chooses the step); its ``max_fun`` and its gradient tolerance are the estimator's
+        ``max_fun`` and ``tol``, as scikit-learn passes them."""
+        if learning_rate is not None:
+            name = "schedule" if self.schedule is not None else "learning_rate"
+            raise ValueError(f"{name}: optimizer {self.optimizer!r} chooses its step by a line search; "
+                             f"leave learning_rate and schedule at None, got {getattr(self, name)!r}")
+        clash = sorted({"max_fun", "tol"} & set(kwargs))
+        if clash:
+            raise ValueError(f"optimizer_params: {clash} are constructor parameters of the estimator; "
+                             f"set them directly (e.g. {clash[0]}=...) instead")
+        return cls(max_fun=check("max_fun", self.max_fun, _EPOCHS), tol=check("tol", self.tol, _NON_NEGATIVE),
+                   **kwargs)
 
     def _optimizer_params(self) -> dict[str, Any]:
         """``optimizer_params`` checked: a dict of further keywords, none of them a parameter of
@@ -503,10 +521,30 @@ class _BaseMLP(BaseEstimator):
     def _optimizer_class(self) -> type:
         from . import optimizers
 
-        if not isinstance(self.optimizer, str) or self.optimizer.lower() not in optimizers.REGISTRY:
-            raise ValueError(f"optimizer: expected one of {sorted(optimizers.REGISTRY)} or an Optimizer "
+        known = {**optimizers.REGISTRY, **optimizers.SOLVERS}
+        if not isinstance(self.optimizer, str) or self.optimizer.lower() not in known:
+            raise ValueError(f"optimizer: expected one of {sorted(known)} or an Optimizer "
                              f"instance, got {self.optimizer!r}")
-        return optimizers.REGISTRY[self.optimizer.lower()]
+        return known[self.optimizer.lower()]
+
+    def _full_batch(self) -> bool:
+        """Whether the optimizer parameter names a whole-data search ("lbfgs"), which has no
+        ``partial_fit`` (as scikit-learn's)."""
+        from . import optimizers
+
+        if isinstance(self.optimizer, str):
+            return getattr(optimizers.SOLVERS.get(self.optimizer.lower()), "full_batch", False)
+        return bool(getattr(self.optimizer, "full_batch", False))
+
+    def _searching(self) -> bool:
+        """Whether the fitted network trains by a whole-data search (its optimizer's own flag)."""
+        return bool(getattr(self.model_.optimizer, "full_batch", False))
+
+    def _check_solver(self) -> bool:
+        if self._full_batch():
+            raise AttributeError(f"partial_fit is only available for optimizers that update per batch; "
+                                 f"{self.optimizer!r} searches over the whole data (use fit)")
+        return True
 
     # ------------------------------------------------------------------ building and training
     def _build(self, checked: _Settings, n_features: int) -> Sequential:
@@ -564,20 +602,37 @@ class _BaseMLP(BaseEstimator):
         if not partial:
             self.n_iter_ = 0             # n_iter_ counts the epochs of this fit (scikit-learn's)
         try:
-            self.model_.fit(X, self._network_targets(y), epochs=1 if partial else checked.epochs,
-                            batch_size=checked.batch_size, shuffle=checked.shuffle,
-                            validation_data=validation, callbacks=[tracker], verbose=checked.verbose,
-                            sample_weight=w)
+            with warnings.catch_warnings():     # the estimator says it as a ConvergenceWarning below
+                warnings.filterwarnings("ignore", "LBFGS: stopped after", RuntimeWarning)
+                self.model_.fit(X, self._network_targets(y), epochs=1 if partial else checked.epochs,
+                                batch_size=checked.batch_size, shuffle=checked.shuffle,
+                                validation_data=validation, callbacks=[tracker], verbose=checked.verbose,
+                                sample_weight=w)
         except DivergenceError as exc:
             self._diverged(exc, held)
             return
         if held is not None and checked.restore_best_weights and self._best_weights is not None:
             self.model_.set_weights(self._best_weights)
         if not (partial or tracker.stopped):
-            warnings.warn(f"epochs: the {checked.epochs} epochs (scikit-learn's max_iter) ended and the "
-                          f"optimization hasn't converged yet: the {tracker.watched} loss still fell by "
-                          f"more than tol={checked.tol:g} within n_iter_no_change+1 epochs. Maximum "
-                          f"iterations ({checked.epochs}) reached.", ConvergenceWarning, stacklevel=4)
+            self._warn_not_converged(checked, tracker.watched)
+
+    def _warn_not_converged(self, checked: _Settings, watched: str) -> None:
+        """scikit-learn's ConvergenceWarning: the fit ended on its epochs (or, for L-BFGS, its
+        ``max_fun`` or a failed line search) before its stopping rule was met."""
+        result = getattr(self.model_.optimizer, "result", None) if self._searching() else None
+        if result is None:
+            why = (f"the {watched} loss still fell by more than tol={checked.tol:g} within "
+                   f"n_iter_no_change+1 epochs")
+        elif result.status == 0:
+            return                        # the search converged by itself (tol, ftol)
+        elif self.n_iter_ >= checked.epochs:
+            why = f"L-BFGS's gradient was still above tol={checked.tol:g}"
+        else:
+            why = (f"L-BFGS stopped after {result.nfev} evaluations of the loss "
+                   f"(max_fun={checked.max_fun}): {result.message}")
+        warnings.warn(f"epochs: the fit ended after {self.n_iter_} of at most {checked.epochs} epochs "
+                      f"(scikit-learn's max_iter) and the optimization hasn't converged yet: {why}. "
+                      f"Raise epochs (or max_fun), or scale the data.", ConvergenceWarning, stacklevel=5)
 
     def _end_epoch(self, logs: dict[str, Any], held: _Held | None, n_train: int, checked: _Settings) -> bool:
         """scikit-learn's bookkeeping at the end of an epoch (curves, ``t_``, the scores), and its
@@ -602,8 +657,9 @@ class _BaseMLP(BaseEstimator):
             self._best_weights = self.model_.get_weights()
             if held is None:
                 self.best_loss_ = watched
-        if self._no_improvement_count <= checked.n_iter_no_change:
-            return False
+        if self._no_improvement_count <= checked.n_iter_no_change or (
+                held is None and self._searching()):
+            return False                  # (a whole-data search stops by its own tests, as scikit-learn's)
         if checked.verbose:
             print(f"{'Validation' if held is not None else 'Training'} loss did not improve more than "
                   f"tol={checked.tol:f} for {checked.n_iter_no_change:.0f} consecutive epochs. Stopping.")
@@ -642,7 +698,7 @@ class _BaseMLP(BaseEstimator):
         which = "validation" if held is not None else "training"
         warnings.warn(f"training stopped, it diverged: {exc} The estimator keeps the weights of the epoch "
                       f"with the lowest {which} loss ({self._best_watched:.6g}).", ConvergenceWarning,
-                      stacklevel=4)
+                      stacklevel=5)
 
     def _start(self, early_stopping: bool) -> None:
         """The fitted state of a fresh network (scikit-learn's ``_initialize``)."""
@@ -808,6 +864,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         """
         return self._fit(X, y, partial=False, sample_weight=sample_weight)
 
+    @available_if(lambda est: est._check_solver())
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None) -> MLPClassifier:
         """One epoch over (X, y); the first call builds the network and needs ``classes``.
 
@@ -1010,6 +1067,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         """
         return self._fit(X, y, partial=False, sample_weight=sample_weight)
 
+    @available_if(lambda est: est._check_solver())
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
         """One epoch over (X, y); the first call builds the network.
 
