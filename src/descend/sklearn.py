@@ -47,7 +47,6 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
@@ -602,7 +601,9 @@ class _BaseMLP(BaseEstimator):
         if not partial:
             self.n_iter_ = 0             # n_iter_ counts the epochs of this fit (scikit-learn's)
         try:
-            with warnings.catch_warnings():     # the estimator says it as a ConvergenceWarning below
+            # NumPy's overflow warnings would only repeat what the divergence (or the NaN validation
+            # score) reports; L-BFGS's max_fun warning is said as a ConvergenceWarning below
+            with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
                 warnings.filterwarnings("ignore", "LBFGS: stopped after", RuntimeWarning)
                 self.model_.fit(X, self._network_targets(y), epochs=1 if partial else checked.epochs,
                                 batch_size=checked.batch_size, shuffle=checked.shuffle,
@@ -971,7 +972,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return np.argmax(out, axis=1)
 
     def _score_outputs(self, out: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> float:
-        return float(accuracy_score(y.astype(int), self._decide(out), sample_weight=w))
+        # accuracy_score's value (a multilabel row counts when every label is right), without
+        # its input checks, once per epoch
+        right = self._decide(out) == y.astype(int)
+        return float(np.average(right if right.ndim == 1 else right.all(axis=1), weights=w))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes), columns in the order of ``classes_``
@@ -1103,7 +1107,15 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return str(self.loss).lower(), "linear", []
 
     def _score_outputs(self, out: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> float:
-        return float(r2_score(y, out, sample_weight=w))
+        # r2_score's value (uniform average over the targets; a constant target scores 1 when
+        # predicted exactly, else 0), without its input checks, once per epoch
+        weights = np.ones(len(y)) if w is None else w
+        mean = np.average(y, axis=0, weights=weights)
+        residual = weights @ (y - out) ** 2
+        total = weights @ (y - mean) ** 2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r2 = np.where(total > 0, 1.0 - residual / total, np.where(residual == 0, 1.0, 0.0))
+        return float(np.mean(r2))
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted targets: shape (n_samples,) if y was 1-D in fit, else (n_samples, n_targets)."""
