@@ -23,10 +23,33 @@ optimizer. Any other keyword of the optimizer (``amsgrad``, ``centered``, ``epsi
 
 **Conventions** (scikit-learn's): ``__init__`` only stores its arguments; everything is checked
 by ``fit``, with errors that name the parameter. ``random_state`` makes a fit reproducible bit for
-bit: an int is the model's seed itself (``MLPRegressor(random_state=0)`` starts from the same
-weights as ``Sequential(..., seed=0)``), a ``RandomState``/``Generator`` is drawn from, and None
-takes a fresh seed from the operating system — NumPy's global generator is never used. The seed
-used is kept in ``seed_``.
+bit: an int is the model's seed itself (``MLPRegressor(random_state=0,
+kernel_initializer="glorot_uniform", bias_initializer="zeros")`` starts from the same weights as
+``Sequential(..., seed=0)`` of Keras-default Dense layers), a ``RandomState``/``Generator`` is
+drawn from, and None takes a fresh seed from the operating system — NumPy's global generator is
+never used. The seed used is kept in ``seed_``. The default initialisation is scikit-learn's MLP's
+(weights and biases drawn uniform within Glorot's bound, see ``kernel_initializer``).
+
+**Training as scikit-learn's MLP** (``sklearn/neural_network/_multilayer_perceptron.py``, whose
+test file ``tests/test_sklearn_mlp_port.py`` ports): after each epoch the watched loss — the
+training loss, or with ``early_stopping`` the loss on the held-out part — counts as "no
+improvement" unless it is below the lowest so far by more than ``tol``; ``n_iter_no_change + 1``
+such epochs in a row stop the fit (``verbose`` says so), and a fit that runs all its ``epochs``
+instead ends with a ``ConvergenceWarning``. The *best* epoch is always the one with the lowest
+loss (``best_loss_``, ``best_validation_loss_``); with early stopping its weights are the ones
+kept. A fit that diverges (a NaN or inf loss or gradient, :class:`~descend.errors.DivergenceError`
+in ``Sequential.fit``) stops with a ``ConvergenceWarning`` instead, the diverged epoch recorded as
+NaN, and keeps the weights of the best epoch so far (with early stopping: the first weights if no
+epoch finished); one that diverges before any epoch ended with a finite loss, with nothing to
+keep, raises the DivergenceError. ``warm_start`` and ``partial_fit`` continue the curves, ``t_``
+and the stopping rule's count; a classifier refuses labels other than ``classes_`` then, as
+scikit-learn does. ``optimizer="lbfgs"`` is scikit-learn's ``solver="lbfgs"``
+(:class:`~descend.optimizers.LBFGS`: one epoch = one iteration on all the data, ``max_fun``, and
+``tol`` as its gradient tolerance; it stops by its own tests, not by ``n_iter_no_change``, and has
+no ``partial_fit``). Where descend differs: each ``partial_fit`` adds one to ``n_iter_``
+(scikit-learn sets it to 1), the held-out part is watched by its loss
+(scikit-learn's by its ``score``, reported here in ``validation_scores_``), and a class with one
+sample is not stratified (scikit-learn refuses it).
 
 **Precision** (scikit-learn's MLP's): by default the network computes in the input's float
 dtype — float32 data in float32, float64 data (and integers) in float64 — so that the same rows
