@@ -662,3 +662,13 @@ def test_lbfgs_is_scikit_learns_solver():
         MLPRegressor(optimizer="lbfgs", optimizer_params={"tol": 0.1}, epochs=1).fit(X, y)
     with pytest.warns(ConvergenceWarning, match="max_fun=5"):
         MLPRegressor((8,), optimizer="lbfgs", epochs=200, max_fun=5, random_state=0).fit(X, y)
+
+
+def test_a_warm_start_that_turns_early_stopping_on_watches_the_validation_loss_afresh():
+    X, y = _regression()
+    reg = MLPRegressor((4,), epochs=5, warm_start=True, random_state=0).fit(X, y)
+    reg.set_params(early_stopping=True).fit(X, y)
+    assert len(reg.validation_scores_) == 5 and reg.best_loss_ is None and len(reg.loss_curve_) == 10
+    assert reg.best_validation_loss_ == min(reg.validation_loss_curve_)
+    reg.set_params(early_stopping=False).fit(X, y)
+    assert reg.validation_scores_ is None and reg.best_loss_ == min(reg.loss_curve_[10:])

@@ -112,7 +112,9 @@ _PARAMETERS = """\
         when the hidden activation is the sigmoid. Or any initializer: "glorot_uniform" and
         "zeros" (Keras's Dense), "he_normal", "xavier_normal"... (:mod:`descend.initializers`).
     optimizer : str or Optimizer, default="adam"
-        "sgd", "momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam", "adamw", "nadam", or
+        "sgd", "momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam", "adamw", "nadam",
+        "adamax", "lion", or "lbfgs" (scikit-learn's L-BFGS solver: all the data at each of its
+        iterations, no learning rate, ``max_fun`` and ``tol`` its limits, no ``partial_fit``), or
         an Optimizer instance (copied at each fit; the flat hyper-parameters must then be None).
     learning_rate : float or callable, optional
         η (or a callable of the 0-based step). None: the optimizer's default in its flavor.
@@ -293,7 +295,10 @@ def _patience(value: Any) -> float:
     """``n_iter_no_change``: an int >= 1, or ``np.inf`` (never stop early), as scikit-learn."""
     if is_number(value, float) and value == math.inf:
         return math.inf
-    return float(check("n_iter_no_change", value, Interval(int, 1, noun="an int >= 1 or np.inf")))
+    try:
+        return float(check("n_iter_no_change", value, Interval(int, 1)))
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{exc} (or np.inf: never stop early)") from None
 
 
 @dataclass
@@ -620,6 +625,8 @@ class _BaseMLP(BaseEstimator):
     def _train(self, X: np.ndarray, y: np.ndarray, w: np.ndarray | None, held: _Held | None,
                checked: _Settings, partial: bool) -> None:
         tracker = _Tracker(self, held, len(X), checked)
+        if (held is not None) != (self.validation_scores_ is not None):
+            self._restart_watch(held is not None)   # a warm start that turned early stopping on or off
         validation = None if held is None else (held.X, self._network_targets(held.y), held.w)
         if not partial:
             self.n_iter_ = 0             # n_iter_ counts the epochs of this fit (scikit-learn's)
@@ -689,10 +696,18 @@ class _BaseMLP(BaseEstimator):
                   f"tol={checked.tol:f} for {checked.n_iter_no_change:.0f} consecutive epochs. Stopping.")
         return True
 
+    def _restart_watch(self, early_stopping: bool) -> None:
+        """The stopping rule starts afresh on the other loss (training ↔ validation)."""
+        self._no_improvement_count = 0
+        self._best_watched = math.inf
+        self.best_loss_ = None if early_stopping else math.inf
+        self.validation_loss_curve_ = [] if early_stopping else None
+        self.validation_scores_ = [] if early_stopping else None
+        self.best_validation_loss_ = self.best_validation_score_ = None
+        self._best_weights = self.model_.get_weights() if early_stopping else None
+
     def _record_validation(self, loss: float, score: float) -> None:
-        if self.validation_loss_curve_ is None or self.validation_scores_ is None:
-            # a warm start that turned early stopping on
-            self.validation_loss_curve_, self.validation_scores_ = [], []
+        assert self.validation_loss_curve_ is not None and self.validation_scores_ is not None
         self.validation_loss_curve_.append(loss)
         self.validation_scores_.append(score)
         self.best_validation_loss_ = float(np.nanmin(self.validation_loss_curve_)) if np.isfinite(
@@ -731,15 +746,8 @@ class _BaseMLP(BaseEstimator):
         self.n_iter_ = 0
         self.t_ = 0
         self.loss_ = None
-        self._no_improvement_count = 0
-        self._best_watched = math.inf
-        self.best_loss_ = None if early_stopping else math.inf
-        self.validation_loss_curve_ = [] if early_stopping else None
-        self.validation_scores_ = [] if early_stopping else None
-        self.best_validation_loss_ = None
-        self.best_validation_score_ = None
         # early stopping falls back on the first weights (scikit-learn's _best_coefs)
-        self._best_weights = self.model_.get_weights() if early_stopping else None
+        self._restart_watch(early_stopping)
 
     def _fit(self, X: Any, y: Any, *, partial: bool, classes: Any = None, sample_weight: Any = None
              ) -> _BaseMLP:
