@@ -45,8 +45,9 @@ keep, raises the DivergenceError. ``warm_start`` and ``partial_fit`` continue th
 and the stopping rule's count; a classifier refuses labels other than ``classes_`` then, as
 scikit-learn does. ``optimizer="lbfgs"`` is scikit-learn's ``solver="lbfgs"``
 (:class:`~descend.optimizers.LBFGS`: one epoch = one iteration on all the data, ``max_fun``, and
-``tol`` as its gradient tolerance; it stops by its own tests, not by ``n_iter_no_change``, and has
-no ``partial_fit``). Where descend differs: each ``partial_fit`` adds one to ``n_iter_``
+``tol`` as its gradient tolerance; it stops by its own tests, not by ``n_iter_no_change`` on the
+training loss — with ``early_stopping`` the validation rule above still applies — and has no
+``partial_fit``). Where descend differs: each ``partial_fit`` adds one to ``n_iter_``
 (scikit-learn sets it to 1), the held-out part is watched by its loss
 (scikit-learn's by its ``score``, reported here in ``validation_scores_``), and a class with one
 sample is not stratified (scikit-learn refuses it).
