@@ -1,19 +1,22 @@
 """Optimizers of the lecture (§8), each one rule for one array on one shared pipeline (``base``).
 
 Look-up by name is case-insensitive: "sgd", "momentum", "nag", "adagrad", "rmsprop", "adadelta",
-"adam", "adamw", "nadam", "adamax", "lion". ``docs/optimizers.md`` tabulates what each flavor does.
-Besides these rules, "lbfgs" (:class:`LBFGS`) is a whole-data quasi-Newton search that
-``model.fit`` runs itself (:data:`SOLVERS`).
+"adam", "adamw", "nadam", "adamax", "lion", and Keras's "lamb", "ftrl", "adafactor".
+``docs/optimizers.md`` tabulates what each flavor does. Besides these rules, "lbfgs"
+(:class:`LBFGS`) is a whole-data quasi-Newton search that ``model.fit`` runs itself (:data:`SOLVERS`).
 """
 from __future__ import annotations
 
 from typing import Any
 
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam, AdamW, Nadam
 from .adamax import Adamax
 from .base import FLAVORS, Optimizer
+from .ftrl import Ftrl
+from .lamb import Lamb
 from .lbfgs import LBFGS
 from .lion import Lion
 from .rmsprop import RMSprop
@@ -21,7 +24,7 @@ from .sgd import NAG, SGD, Momentum
 
 REGISTRY: dict[str, type[Optimizer]] = {
     cls.name: cls for cls in (SGD, Momentum, NAG, Adagrad, RMSprop, Adadelta, Adam, AdamW, Nadam, Adamax,
-                             Lion)}
+                             Lion, Lamb, Ftrl, Adafactor)}
 #: optimizers that are not one rule per array but search over all the weights at once (fit runs them)
 SOLVERS: dict[str, type[Optimizer]] = {LBFGS.name: LBFGS}
 
@@ -60,5 +63,6 @@ def get_class(name: Any) -> type[Optimizer]:
     return known[key]
 
 
-__all__ = ["FLAVORS", "LBFGS", "NAG", "REGISTRY", "SGD", "SOLVERS", "Adadelta", "Adagrad", "Adam", "AdamW",
-           "Adamax", "Lion", "Momentum", "Nadam", "Optimizer", "RMSprop", "get", "get_class", "serialize"]
+__all__ = ["FLAVORS", "LBFGS", "NAG", "REGISTRY", "SGD", "SOLVERS", "Adadelta", "Adafactor", "Adagrad", "Adam",
+           "AdamW", "Adamax", "Ftrl", "Lamb", "Lion", "Momentum", "Nadam", "Optimizer", "RMSprop", "get",
+           "get_class", "serialize"]

@@ -230,6 +230,9 @@ class Optimizer:
     scalar_state: ClassVar[dict[str, float]] = {}
     #: The compiled kernel of the rule (a name in :mod:`descend._fast.optimizers`), or None.
     kernel: ClassVar[str | None] = None
+    #: True where the rule reads the weight (Lamb, Ftrl, Adafactor): it gets it as the read-only
+    #: slot ``"w"``, after the decoupled decay of step 6, as Keras's ``update_step`` sees it.
+    reads_weight: ClassVar[bool] = False
 
     def __init__(self, learning_rate: LearningRate | None = None, *, flavor: str | None = None,
                  weight_decay: float | None = None, weight_decay_mode: str | None = None,
@@ -494,8 +497,11 @@ class Optimizer:
         rate = self._decoupled_rate(lr)
         steps = []
         for i, (g, w) in enumerate(zip(grads, params, strict=True)):
-            step, slots = self.rule(g, {name: arrays[i] for name, arrays in self.state.items()}, lr, t)  # 5.
             decay = rate if decays is None or decays[i] else 0.0
+            slots = {name: arrays[i] for name, arrays in self.state.items()}
+            if self.reads_weight:
+                slots["w"] = w - decay * w if decay else w
+            step, slots = self.rule(g, slots, lr, t)                      # 5.
             if decay:
                 step = step + decay * w                                   # 6. decoupled decay
             if not is_finite(step):

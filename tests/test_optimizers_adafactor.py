@@ -1,0 +1,220 @@
+"""Adafactor: the lecture flavor against the paper's rule written by hand (Shazeer & Stern 2018,
+Algorithms 4 and 5, with sums over rows and columns), flavor="keras" against Keras 3's
+``update_step`` transcribed to NumPy (matrices, vectors, 3-D and 0-D arrays), the factored
+second moment's properties, and Keras's own tests.
+
+Ported: ``keras/src/optimizers/adafactor_test.py`` at Keras commit
+3422977a5e38fb2f7709aaa9a08e47f0c43d0f60 (Apache-2.0), each test under its Keras name, with its
+numbers, run against ``flavor="keras"`` (docs/peer-tests.md lists them).
+"""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from descend import optimizers, schedules
+from descend.optimizers import Adafactor
+from oracles import assert_close, assert_matches_formula, gradient_sequence, initial_params
+from oracles import run as run_ours
+from test_optimizers_keras_formulas import run_keras
+
+
+def rms(x):
+    return np.sqrt(np.mean(x * x))
+
+
+def paper_adafactor(cap=1e-2, c=-0.8, eps1=1e-30, eps2=1e-3, d=1.0):
+    def step(w, g, s, t):
+        rho = min(cap, 1 / math.sqrt(t))
+        alpha = max(eps2, rms(w)) * rho
+        b2 = 1 - t ** c
+        g2 = g * g + eps1
+        if w.ndim == 2:
+            n, m = w.shape
+            s["R"] = b2 * s.get("R", 0.0) + (1 - b2) * (g2 @ np.ones(m))          # row sums
+            s["C"] = b2 * s.get("C", 0.0) + (1 - b2) * (np.ones(n) @ g2)          # column sums
+            v = np.outer(s["R"], s["C"]) / (np.ones(n) @ s["R"])                  # R Cᵀ / 1ᵀR
+        else:
+            s["V"] = v = b2 * s.get("V", 0.0) + (1 - b2) * g2
+        u = g / np.sqrt(v)
+        return w - alpha * u / max(1.0, rms(u) / d)
+    return step
+
+
+CASES = {
+    "adafactor": (paper_adafactor(), lambda: Adafactor()),
+    "adafactor-options": (paper_adafactor(0.3, -0.65, 1e-15, 1e-4, 0.9),
+                          lambda: Adafactor(0.3, -0.65, 1e-15, 1e-4, 0.9)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_lecture_flavor_matches_the_paper(case):
+    assert_matches_formula(*CASES[case])
+
+
+# ------------------------------------------ flavor="keras" against Keras's formula, written out
+def keras_adafactor(beta_2_decay=-0.8, epsilon_1=1e-30, epsilon_2=1e-3, clip_threshold=1.0,
+                    relative_step=True):
+    def step(w, g, s, lr, it):  # keras/src/optimizers/adafactor.py, update_step
+        local_step = it + 1.0
+        if relative_step:
+            lr = min(lr, 1 / math.sqrt(local_step))
+        rho_t = min(lr, 1 / math.sqrt(local_step))
+        alpha_t = max(epsilon_2, rms(w)) * rho_t
+        regulated_grad_square = g * g + epsilon_1
+        beta_2_t = 1 - local_step ** beta_2_decay
+        if w.ndim >= 2:
+            r = s.setdefault("r", np.zeros(w.shape[:-1]))
+            c = s.setdefault("c", np.zeros(w.shape[:-2] + w.shape[-1:]))
+            r[...] = beta_2_t * r + (1 - beta_2_t) * np.mean(regulated_grad_square, axis=-1)
+            c[...] = beta_2_t * c + (1 - beta_2_t) * np.mean(regulated_grad_square, axis=-2)
+            v = np.expand_dims(r / np.mean(r, axis=-1, keepdims=True), -1) * np.expand_dims(c, -2)
+        else:
+            v = s.setdefault("v", np.zeros_like(w))
+            v[...] = beta_2_t * v + (1 - beta_2_t) * regulated_grad_square
+        u_t = g / np.sqrt(v)
+        u_t_hat = u_t / max(1.0, rms(u_t) / clip_threshold)
+        return w - alpha_t * u_t_hat
+    return step
+
+
+OPTIONS = {"beta_2_decay": -0.65, "epsilon_1": 1e-15, "epsilon_2": 1e-4, "clip_threshold": 0.9,
+           "relative_step": False}
+ExpDecay = schedules.ExponentialDecay(0.05, 10, 0.8)
+KERAS_CASES = {
+    "defaults": (keras_adafactor(), {"learning_rate": 1e-3}, {}),
+    "every-hyperparameter": (keras_adafactor(**OPTIONS), {"learning_rate": 0.5}, {"learning_rate": 0.5, **OPTIONS}),
+    "weight_decay": (keras_adafactor(), {"learning_rate": 0.05, "weight_decay": 0.1},
+                     {"learning_rate": 0.05, "weight_decay": 0.1}),
+    "schedule-clipnorm": (keras_adafactor(), {"learning_rate": ExpDecay, "clipnorm": 0.5},
+                          {"learning_rate": ExpDecay, "clipnorm": 0.5}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KERAS_CASES))
+def test_keras_flavor_matches_the_keras_formula_over_200_steps(case):
+    update_step, keras_kw, ours_kw = KERAS_CASES[case]
+    grads = gradient_sequence()
+    assert_close(run_ours(Adafactor(flavor="keras", **ours_kw), grads),
+                 run_keras(update_step, grads, **keras_kw), rtol=1e-12)
+
+
+def test_keras_flavor_factors_the_last_two_axes_and_leaves_0d_arrays_whole():
+    shapes = ((2, 3, 4), (), (1, 5))
+    grads = [[np.asarray(g) for g in gs] for gs in gradient_sequence(60, shapes=shapes)]
+    start = [np.asarray(w) for w in initial_params(shapes=shapes)]   # (0-D: arrays, not floats)
+    ours = run_ours(Adafactor(0.05, flavor="keras", weight_decay=0.1), grads, [w.copy() for w in start])
+    update_step, ref, slots = keras_adafactor(), start, [{} for _ in shapes]
+    for it, gs in enumerate(grads):
+        ref = [update_step(w - w * 0.1 * 0.05, g, s, 0.05, it) for w, g, s in zip(ref, gs, slots, strict=True)]
+    assert_close(ours, ref, rtol=1e-12)
+
+
+# ------------------------------------------ the factored second moment
+def test_the_row_and_column_accumulators_are_kept_broadcast_to_the_weight():
+    rng = np.random.default_rng(0)
+    opt, w = Adafactor(flavor="keras"), [rng.standard_normal((3, 4))]
+    for _ in range(3):
+        opt.apply([rng.standard_normal((3, 4))], w)
+    r, c = opt.state["r"][0], opt.state["c"][0]
+    np.testing.assert_array_equal(r, r[:, :1] * np.ones((1, 4)))       # one value per row
+    np.testing.assert_array_equal(c, c[:1, :] * np.ones((3, 1)))       # one value per column
+    np.testing.assert_allclose(opt.state["v"][0], np.outer(r[:, 0], c[0]) / r[:, 0].mean(), rtol=1e-15)
+
+
+def test_relative_step_changes_nothing_as_in_keras():
+    rng = np.random.default_rng(1)
+    grads = [[rng.standard_normal((2, 3))] for _ in range(10)]
+    paths = []
+    for relative in (True, False):
+        w = [np.ones((2, 3))]
+        run_ours(Adafactor(0.9, flavor="keras", relative_step=relative), grads, w)
+        paths.append(w[0])
+    np.testing.assert_array_equal(*paths)
+
+
+def test_the_step_is_clipped_to_rms_at_most_alpha_times_d():
+    w0 = np.full((4, 4), 2.0)
+    w = [w0.copy()]
+    Adafactor(0.5, flavor="keras", clip_threshold=0.25).apply([np.arange(16.0).reshape(4, 4) + 1], w)
+    assert rms(w[0] - w0) == pytest.approx(0.25 * 0.5 * rms(w0), rel=1e-12)   # α₁ = ρ₁ RMS(w), ρ₁ = η
+
+
+def test_flavors():
+    assert Adafactor().learning_rate == 1e-2 and Adafactor(flavor="keras").learning_rate == 1e-3
+    torch_like = Adafactor(flavor="torch")                  # Keras's rule, PyTorch's pipeline
+    assert (torch_like.learning_rate, torch_like.weight_decay_mode, torch_like.clip_epsilon) == \
+        (1e-3, "coupled", 1e-6)
+
+
+@pytest.mark.parametrize("kwargs, match", [({"beta_2_decay": 0.5}, "beta_2_decay"),
+                                           ({"epsilon_1": -1.0}, "epsilon_1"), ({"epsilon_2": -1.0}, "epsilon_2"),
+                                           ({"clip_threshold": 0.0}, "clip_threshold"),
+                                           ({"relative_step": "yes"}, "relative_step")])
+def test_bad_hyperparameters_are_refused_by_name(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        Adafactor(flavor="keras", **kwargs)
+
+
+# ------------------------------------------ keras/src/optimizers/adafactor_test.py, ported
+def test_config():
+    optimizer = Adafactor(learning_rate=0.5, flavor="keras", **OPTIONS)
+    config = optimizer.get_config()
+    assert {k: config[k] for k in OPTIONS} == OPTIONS and config["learning_rate"] == 0.5
+    again = optimizers.get(json.loads(json.dumps(optimizers.serialize(optimizer))))
+    assert type(again) is Adafactor and again.get_config() == config
+
+
+def test_single_step_1d():
+    optimizer = Adafactor(learning_rate=0.5, flavor="keras")
+    w = [np.array([1.0, 2.0, 3.0, 4.0], np.float32)]
+    optimizer.apply([np.array([1.0, 6.0, 7.0, 2.0], np.float32)], w)
+    np.testing.assert_allclose(w[0], [-0.3693, 0.6307, 1.6307, 2.6307], rtol=1e-4, atol=1e-4)
+
+
+def test_single_step_2d():
+    optimizer = Adafactor(learning_rate=0.5, flavor="keras")
+    w = [np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)]
+    optimizer.apply([np.array([[1.0, 6.0], [7.0, 2.0]], np.float32)], w)
+    np.testing.assert_allclose(w[0], [[0.7007, -0.0081], [1.2492, 3.4407]], rtol=1e-4, atol=1e-4)
+
+
+def test_weight_decay():
+    # Keras applies var1 three times (optimizer_1, _2, _3) with a zero gradient: 2·(1 − ηλ)³.
+    # (Its var2/var3, kept out by exclude_from_weight_decay, are the base optimizer's port.)
+    var1 = [np.array(2.0, np.float32)]
+    for _ in range(3):
+        Adafactor(learning_rate=1.0, weight_decay=0.004, flavor="keras").apply([np.zeros((), np.float32)], var1)
+    assert var1[0] == pytest.approx(1.9760959, abs=1e-6)
+
+
+def test_correctness_with_golden():
+    optimizer = Adafactor(learning_rate=0.5, flavor="keras", **OPTIONS)
+    x = [np.ones(10)]
+    grads = np.arange(0.1, 1.1, 0.1)
+    golden = np.array(
+        [[0.55, 0.55, 0.55, 0.55, 0.55, 0.55, 0.55, 0.55, 0.55, 0.55],
+         [0.3031, 0.3026, 0.3025, 0.3024, 0.3024, 0.3024, 0.3024, 0.3024, 0.3024, 0.3024],
+         [0.1671, 0.1665, 0.1663, 0.1663, 0.1663, 0.1663, 0.1663, 0.1663, 0.1663, 0.1663],
+         [0.0923, 0.0916, 0.0915, 0.0914, 0.0914, 0.0914, 0.0914, 0.0914, 0.0914, 0.0914],
+         [0.0554, 0.0548, 0.0546, 0.0546, 0.0546, 0.0546, 0.0546, 0.0545, 0.0545, 0.0545]])
+    optimizer.apply([np.full(10, 0.01)], x)
+    for i in range(5):
+        np.testing.assert_allclose(x[0], golden[i], rtol=5e-4, atol=5e-4)
+        optimizer.apply([grads], x)
+
+
+def test_clip_norm():
+    optimizer = Adafactor(clipnorm=1, flavor="keras")
+    clipped = optimizer._clip([np.array([100.0, 100.0])])
+    np.testing.assert_allclose(clipped[0], [2**0.5 / 2, 2**0.5 / 2])
+
+
+def test_clip_value():
+    optimizer = Adafactor(clipvalue=1, flavor="keras")
+    clipped = optimizer._clip([np.array([100.0, 100.0])])
+    np.testing.assert_allclose(clipped[0], [1.0, 1.0])
