@@ -87,7 +87,8 @@ def test_a_strided_array_takes_the_rule_with_the_same_numbers(name, monkeypatch)
         assert not calls
     for g in grads:
         opts[1].apply([g], [contiguous])
-    assert len(calls) == len(grads)
+    # (an optimizer without a kernel — Lamb, Ftrl, Adafactor — takes its rule for every array)
+    assert len(calls) == (len(grads) if optimizers.REGISTRY[name].kernel else 0)
     np.testing.assert_array_equal(strided, contiguous)
     np.testing.assert_array_equal(base[:, 1::2], np.ascontiguousarray(base[:, 1::2]))
 

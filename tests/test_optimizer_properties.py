@@ -16,7 +16,8 @@ IDS = [f"{n}-{f}" for n, f in COMBOS]
 
 #: A learning rate at which each optimizer is stable on ½xᵀAx with A's eigenvalues in [0.5, 5].
 SAFE_LR = {"sgd": 0.05, "momentum": 0.01, "nag": 0.01, "adagrad": 0.1, "rmsprop": 0.01, "adadelta": 1.0,
-           "adam": 0.01, "adamw": 0.01, "nadam": 0.01, "adamax": 0.01, "lion": 1e-3}
+           "adam": 0.01, "adamw": 0.01, "nadam": 0.01, "adamax": 0.01, "lion": 1e-3, "lamb": 0.01, "ftrl": 0.1,
+           "adafactor": 0.01}
 
 finite = st.floats(-10, 10, allow_nan=False, allow_infinity=False)
 starts = hnp.arrays(np.float64, 3, elements=st.floats(0.5, 10) | st.floats(-10, -0.5))
@@ -110,6 +111,9 @@ CONVERGENCE = {
     "nadam":    (0.1, 300, 0.05, 0.02),   # torch flavor ends near 0.011, as torch.optim.NAdam (0.0112)
     "adamax":   (0.1, 200, 0.1, 0.01),
     "lion":     (0.01, 600, 3e-3, 0.01),  # steps of exactly ±η: it hovers η away until it lands
+    "lamb":     (0.1, 200, 0.03, 1.0),    # steps of length η‖w‖: slow once the valley is found
+    "ftrl":     (1.0, 50, 1.0, 0.1),      # η/√Σg² per coordinate: Adagrad's scale
+    "adafactor": (1.0, 600, 0.1, 0.1),    # ρ_t = min(η, 1/√t): the step shrinks as 1/√t
 }
 
 

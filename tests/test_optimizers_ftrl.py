@@ -21,7 +21,7 @@ from oracles import run as run_ours
 from test_optimizers_keras_formulas import run_keras
 
 
-def paper_ftrl(alpha=1e-3, beta=0.0, l1=0.0, l2=0.0, n0=0.1):
+def paper_ftrl(alpha=1e-2, beta=0.0, l1=0.0, l2=0.0, n0=0.1):
     # The paper's λ₂ multiplies w²/2 … its denominator has λ₂ where Keras's has 2λ₂: pass 2·l2.
     def step(w, g, s, t):
         n, z = s.get("n", np.full_like(w, n0)), s.get("z", np.zeros_like(w))
@@ -135,7 +135,9 @@ def test_slots_and_state_resume():
 
 def test_flavors():
     lecture, keras, torch_like = (Ftrl(flavor=f) for f in ("lecture", "keras", "torch"))
-    assert keras.get_config() == {**lecture.get_config(), "flavor": "keras", "weight_decay_mode": "decoupled"}
+    assert keras.get_config() == {**lecture.get_config(), "flavor": "keras", "weight_decay_mode": "decoupled",
+                                  "learning_rate": 1e-3}
+    assert lecture.learning_rate == 1e-2
     assert (torch_like.weight_decay_mode, torch_like.clip_epsilon) == ("coupled", 1e-6)
     assert torch_like.initial_accumulator_value == 0.1
 

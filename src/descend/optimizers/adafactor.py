@@ -56,9 +56,9 @@ class Adafactor(Optimizer):
     vectors; descend keeps them broadcast to the weight's shape (R constant along the last axis,
     C along the second last), so that they travel with the shared pipeline's state like every
     other slot — the numbers are the same, the memory saving is not. ``torch.optim.Adafactor``
-    differs (ε₁ clamps V̂ instead of being added to g², η = 1e-2, decay of w before RMS(w) is
-    not read); ``flavor="torch"`` does not follow it: it takes Keras's rule and defaults with the
-    pipeline's PyTorch conventions (coupled weight decay, clipping ε 1e-6).
+    differs (it clamps V̂ at ε₁² instead of adding ε₁ to g², takes η = 1e-2 and reads RMS(w)
+    before its decay); ``flavor="torch"`` does not follow it: it takes Keras's rule and defaults
+    with the pipeline's PyTorch conventions (coupled weight decay, clipping ε 1e-6).
     """
 
     name = "adafactor"

@@ -34,7 +34,8 @@ class Ftrl(Optimizer):
     Parameters
     ----------
     learning_rate : float or schedule
-        η. Default 1e-3. A step at η = 0 (from a schedule) changes nothing: the closed form divides
+        η. Default 1e-2 (lecture: the lecture's Adagrad's, which also divides by √Σg²), 1e-3
+        (Keras, torch). A step at η = 0 (from a schedule) changes nothing: the closed form divides
         by η (Keras's gives NaN there).
     learning_rate_power : float
         p ≤ 0. Default −0.5.
@@ -49,7 +50,7 @@ class Ftrl(Optimizer):
 
     Conventions: Keras's ``update_step`` (``keras/src/optimizers/ftrl.py``) is this rule; its
     decoupled ``weight_decay`` shrinks w before the rule reads it (``reads_weight``). The lecture
-    flavor is the same rule with the same defaults. PyTorch 2.13 has no FTRL: ``flavor="torch"``
+    flavor is the same rule with Keras's defaults but η. PyTorch 2.13 has no FTRL: ``flavor="torch"``
     takes Keras's rule and defaults with the pipeline's PyTorch conventions (coupled weight decay
     g ← g + λw, clipping ε 1e-6).
     """
@@ -58,9 +59,10 @@ class Ftrl(Optimizer):
     reads_weight = True
     hyperparameters = ("learning_rate_power", "initial_accumulator_value", "l1_regularization_strength",
                        "l2_regularization_strength", "l2_shrinkage_regularization_strength", "beta")
-    defaults = {flavor: {"learning_rate": 1e-3, "learning_rate_power": -0.5, "initial_accumulator_value": 0.1,
-                         "l1_regularization_strength": 0.0, "l2_regularization_strength": 0.0,
-                         "l2_shrinkage_regularization_strength": 0.0, "beta": 0.0}
+    defaults = {flavor: {"learning_rate": 1e-2 if flavor == "lecture" else 1e-3, "learning_rate_power": -0.5,
+                         "initial_accumulator_value": 0.1, "l1_regularization_strength": 0.0,
+                         "l2_regularization_strength": 0.0, "l2_shrinkage_regularization_strength": 0.0,
+                         "beta": 0.0}
                 for flavor in ("lecture", "keras", "torch")}
 
     def __init__(self, learning_rate: LearningRate | None = None, learning_rate_power: float | None = None,
