@@ -138,10 +138,13 @@ def test_losses_called_directly_take_anything_or_name_the_argument(name, gradien
 _OPTIMIZERS = {name: getattr(optimizers, cls) for name, cls in [
     ("sgd", "SGD"), ("momentum", "Momentum"), ("nag", "NAG"), ("adagrad", "Adagrad"),
     ("adadelta", "Adadelta"), ("rmsprop", "RMSprop"), ("adam", "Adam"), ("adamw", "AdamW"),
-    ("nadam", "Nadam"), ("adamax", "Adamax"), ("lion", "Lion")]}
+    ("nadam", "Nadam"), ("adamax", "Adamax"), ("lion", "Lion"), ("lamb", "Lamb"), ("ftrl", "Ftrl"),
+    ("adafactor", "Adafactor")]}
 _OPTIMIZER_ARGS = ["learning_rate", "momentum", "nesterov", "rho", "epsilon", "beta_1", "beta_2",
                    "weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "flavor", "amsgrad",
-                   "centered", "initial_accumulator_value"]
+                   "centered", "initial_accumulator_value", "learning_rate_power",
+                   "l1_regularization_strength", "beta", "beta_2_decay", "epsilon_1", "clip_threshold",
+                   "relative_step"]
 
 
 @SETTINGS

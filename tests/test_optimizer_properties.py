@@ -16,8 +16,8 @@ IDS = [f"{n}-{f}" for n, f in COMBOS]
 
 #: A learning rate at which each optimizer is stable on ½xᵀAx with A's eigenvalues in [0.5, 5].
 SAFE_LR = {"sgd": 0.05, "momentum": 0.01, "nag": 0.01, "adagrad": 0.1, "rmsprop": 0.01, "adadelta": 1.0,
-           "adam": 0.01, "adamw": 0.01, "nadam": 0.01, "adamax": 0.01, "lion": 1e-3, "lamb": 0.01, "ftrl": 0.1,
-           "adafactor": 0.01}
+           "adam": 0.01, "adamw": 0.01, "nadam": 0.01, "adamax": 0.01, "lion": 1e-3, "lamb": 0.01,
+           "ftrl": 0.1, "adafactor": 0.01}
 
 finite = st.floats(-10, 10, allow_nan=False, allow_infinity=False)
 starts = hnp.arrays(np.float64, 3, elements=st.floats(0.5, 10) | st.floats(-10, -0.5))

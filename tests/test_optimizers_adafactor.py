@@ -87,7 +87,8 @@ OPTIONS = {"beta_2_decay": -0.65, "epsilon_1": 1e-15, "epsilon_2": 1e-4, "clip_t
 ExpDecay = schedules.ExponentialDecay(0.05, 10, 0.8)
 KERAS_CASES = {
     "defaults": (keras_adafactor(), {"learning_rate": 1e-3}, {}),
-    "every-hyperparameter": (keras_adafactor(**OPTIONS), {"learning_rate": 0.5}, {"learning_rate": 0.5, **OPTIONS}),
+    "every-hyperparameter": (keras_adafactor(**OPTIONS), {"learning_rate": 0.5},
+                             {"learning_rate": 0.5, **OPTIONS}),
     "weight_decay": (keras_adafactor(), {"learning_rate": 0.05, "weight_decay": 0.1},
                      {"learning_rate": 0.05, "weight_decay": 0.1}),
     "schedule-clipnorm": (keras_adafactor(), {"learning_rate": ExpDecay, "clipnorm": 0.5},
@@ -110,7 +111,8 @@ def test_keras_flavor_factors_the_last_two_axes_and_leaves_0d_arrays_whole():
     ours = run_ours(Adafactor(0.05, flavor="keras", weight_decay=0.1), grads, [w.copy() for w in start])
     update_step, ref, slots = keras_adafactor(), start, [{} for _ in shapes]
     for it, gs in enumerate(grads):
-        ref = [update_step(w - w * 0.1 * 0.05, g, s, 0.05, it) for w, g, s in zip(ref, gs, slots, strict=True)]
+        ref = [update_step(w - w * 0.1 * 0.05, g, s, 0.05, it)          # Keras: decay, then update_step
+               for w, g, s in zip(ref, gs, slots, strict=True)]
     assert_close(ours, ref, rtol=1e-12)
 
 
@@ -152,7 +154,8 @@ def test_flavors():
 
 
 @pytest.mark.parametrize("kwargs, match", [({"beta_2_decay": 0.5}, "beta_2_decay"),
-                                           ({"epsilon_1": -1.0}, "epsilon_1"), ({"epsilon_2": -1.0}, "epsilon_2"),
+                                           ({"epsilon_1": -1.0}, "epsilon_1"),
+                                           ({"epsilon_2": -1.0}, "epsilon_2"),
                                            ({"clip_threshold": 0.0}, "clip_threshold"),
                                            ({"relative_step": "yes"}, "relative_step")])
 def test_bad_hyperparameters_are_refused_by_name(kwargs, match):
@@ -188,7 +191,8 @@ def test_weight_decay():
     # (Its var2/var3, kept out by exclude_from_weight_decay, are the base optimizer's port.)
     var1 = [np.array(2.0, np.float32)]
     for _ in range(3):
-        Adafactor(learning_rate=1.0, weight_decay=0.004, flavor="keras").apply([np.zeros((), np.float32)], var1)
+        optimizer = Adafactor(learning_rate=1.0, weight_decay=0.004, flavor="keras")
+        optimizer.apply([np.zeros((), np.float32)], var1)
     assert var1[0] == pytest.approx(1.9760959, abs=1e-6)
 
 

@@ -112,7 +112,8 @@ def test_flavors():
     assert Lamb().epsilon == 1e-6 and Lamb(flavor="keras").epsilon == 1e-7
     assert Lamb(flavor="keras").weight_decay_mode == "decoupled"
     torch_like = Lamb(flavor="torch")                       # Keras's rule, PyTorch's pipeline
-    assert (torch_like.epsilon, torch_like.weight_decay_mode, torch_like.clip_epsilon) == (1e-7, "coupled", 1e-6)
+    assert (torch_like.epsilon, torch_like.weight_decay_mode, torch_like.clip_epsilon) == \
+        (1e-7, "coupled", 1e-6)
 
 
 @pytest.mark.parametrize("kwargs, match", [({"beta_1": 1.0}, "beta_1"), ({"beta_2": -0.1}, "beta_2"),
@@ -126,8 +127,8 @@ def test_bad_hyperparameters_are_refused_by_name(kwargs, match):
 def test_config():
     optimizer = Lamb(learning_rate=0.5, beta_1=0.5, beta_2=0.67, epsilon=1e-5, flavor="keras")
     config = optimizer.get_config()
-    assert (config["learning_rate"], config["beta_1"], config["beta_2"], config["epsilon"]) == (0.5, 0.5, 0.67,
-                                                                                                1e-5)
+    assert (config["learning_rate"], config["beta_1"], config["beta_2"], config["epsilon"]) == \
+        (0.5, 0.5, 0.67, 1e-5)
     again = optimizers.get(json.loads(json.dumps(optimizers.serialize(optimizer))))
     assert type(again) is Lamb and again.get_config() == config
 

@@ -63,6 +63,6 @@ def get_class(name: Any) -> type[Optimizer]:
     return known[key]
 
 
-__all__ = ["FLAVORS", "LBFGS", "NAG", "REGISTRY", "SGD", "SOLVERS", "Adadelta", "Adafactor", "Adagrad", "Adam",
-           "AdamW", "Adamax", "Ftrl", "Lamb", "Lion", "Momentum", "Nadam", "Optimizer", "RMSprop", "get",
-           "get_class", "serialize"]
+__all__ = ["FLAVORS", "LBFGS", "NAG", "REGISTRY", "SGD", "SOLVERS", "Adadelta", "Adafactor", "Adagrad",
+           "Adam", "AdamW", "Adamax", "Ftrl", "Lamb", "Lion", "Momentum", "Nadam", "Optimizer", "RMSprop",
+           "get", "get_class", "serialize"]
