@@ -128,6 +128,18 @@ def test_the_row_and_column_accumulators_are_kept_broadcast_to_the_weight():
     np.testing.assert_allclose(opt.state["v"][0], np.outer(r[:, 0], c[0]) / r[:, 0].mean(), rtol=1e-15)
 
 
+@pytest.mark.parametrize("small", [0.0, 2.4e-15])
+def test_a_zero_row_and_column_in_float32_take_float64s_step_where_keras_gives_nan(small):
+    # V̂[1, 1] = (R₁/mean R)·C₁ ≈ 4e-30 · 1e-30 underflows to 0 in float32: Keras's U = 0/0 or
+    # g/0; √(R₁/mean R)·√C₁ ≈ 2e-15 · 1e-15 does not
+    g = np.array([[1.0, small], [small, small]])
+    w32, w64 = [np.ones((2, 2), np.float32)], [np.ones((2, 2))]
+    Adafactor(0.5, flavor="keras").apply([g.astype(np.float32)], w32)
+    Adafactor(0.5, flavor="keras").apply([g], w64)
+    np.testing.assert_allclose(w32[0], w64[0], rtol=1e-5, atol=1e-6)
+    assert not np.array_equal(w64[0], np.ones((2, 2)))
+
+
 def test_relative_step_changes_nothing_as_in_keras():
     rng = np.random.default_rng(1)
     grads = [[rng.standard_normal((2, 3))] for _ in range(10)]
@@ -148,16 +160,49 @@ def test_the_step_is_clipped_to_rms_at_most_alpha_times_d():
 
 def test_flavors():
     assert Adafactor().learning_rate == 1e-2 and Adafactor(flavor="keras").learning_rate == 1e-3
-    torch_like = Adafactor(flavor="torch")                  # Keras's rule, PyTorch's pipeline
-    assert (torch_like.learning_rate, torch_like.weight_decay_mode, torch_like.clip_epsilon) == \
-        (1e-3, "coupled", 1e-6)
+    keras, torch_like = Adafactor(flavor="keras"), Adafactor(flavor="torch")
+    assert (keras.epsilon_1, keras.epsilon_placement, keras.rms_weight) == (1e-30, "inside", "decayed")
+    assert (torch_like.epsilon_1, torch_like.epsilon_placement, torch_like.rms_weight,
+            torch_like.weight_decay_mode) == (None, "clamp", "current", "decoupled")
+
+
+def test_clamping_epsilon_1_keeps_zero_gradients_finite_and_still():
+    # PyTorch's form: no ε₁ in the averages, so a zero gradient has V̂ = 0, clamped at ε₁²: U = 0/ε₁ = 0
+    w = [np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, -1.0])]
+    Adafactor(flavor="keras", epsilon_placement="clamp").apply([np.zeros((2, 2)), np.zeros(2)], w)
+    np.testing.assert_array_equal(w[0], [[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(w[1], [1.0, -1.0])
+    opt = Adafactor(flavor="keras", epsilon_placement="clamp", epsilon_1=0.0)
+    with pytest.raises(ValueError, match="not finite"):       # 0/0 without any ε₁
+        opt.apply([np.zeros(2)], [np.ones(2)])
+
+
+def test_torchs_epsilon_1_is_the_machine_epsilon_of_the_weights_dtype():
+    for dtype in (np.float32, np.float64):
+        w = [np.ones(3, dtype)]
+        opt = Adafactor(0.1, epsilon_placement="inside", flavor="torch")      # ε₁ None: torch's
+        opt.apply([np.zeros(3, dtype)], w)                     # V̂ = ε₁ at t = 1 (β̂₂₁ = 0)
+        assert opt.state["v"][0][0] == np.finfo(dtype).eps
+
+
+def test_rms_weight_says_which_weight_scales_the_step():
+    # α₁ = RMS(w)·ρ₁: Keras reads the decayed w (1 − ηλ)w, PyTorch the current one
+    steps = {}
+    for rms_weight in ("decayed", "current"):
+        w = [np.full((2, 2), 2.0)]
+        Adafactor(0.5, flavor="keras", weight_decay=0.2, rms_weight=rms_weight).apply([np.ones((2, 2))], w)
+        steps[rms_weight] = 2.0 * (1 - 0.5 * 0.2) - w[0][0, 0]     # the step after the decay
+    assert steps["decayed"] == pytest.approx(0.5 * 2.0 * 0.9, rel=1e-12)
+    assert steps["current"] == pytest.approx(0.5 * 2.0, rel=1e-12)
 
 
 @pytest.mark.parametrize("kwargs, match", [({"beta_2_decay": 0.5}, "beta_2_decay"),
                                            ({"epsilon_1": -1.0}, "epsilon_1"),
                                            ({"epsilon_2": -1.0}, "epsilon_2"),
                                            ({"clip_threshold": 0.0}, "clip_threshold"),
-                                           ({"relative_step": "yes"}, "relative_step")])
+                                           ({"relative_step": "yes"}, "relative_step"),
+                                           ({"epsilon_placement": "outside"}, "epsilon_placement"),
+                                           ({"rms_weight": "both"}, "rms_weight")])
 def test_bad_hyperparameters_are_refused_by_name(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
         Adafactor(flavor="keras", **kwargs)

@@ -231,7 +231,8 @@ class Optimizer:
     #: The compiled kernel of the rule (a name in :mod:`descend._fast.optimizers`), or None.
     kernel: ClassVar[str | None] = None
     #: True where the rule reads the weight (Lamb, Ftrl, Adafactor): it gets it as the read-only
-    #: slot ``"w"``, after the decoupled decay of step 6, as Keras's ``update_step`` sees it.
+    #: slot ``"w"``, after the decoupled decay of step 6, as Keras's ``update_step`` sees it, and
+    #: as ``"w_before_decay"`` (PyTorch's Adafactor reads that one).
     reads_weight: ClassVar[bool] = False
 
     def __init__(self, learning_rate: LearningRate | None = None, *, flavor: str | None = None,
@@ -500,7 +501,7 @@ class Optimizer:
             decay = rate if decays is None or decays[i] else 0.0
             slots = {name: arrays[i] for name, arrays in self.state.items()}
             if self.reads_weight:
-                slots["w"] = w - decay * w if decay else w
+                slots["w"], slots["w_before_decay"] = (w - decay * w if decay else w), w
             step, slots = self.rule(g, slots, lr, t)                      # 5.
             if decay:
                 step = step + decay * w                                   # 6. decoupled decay
