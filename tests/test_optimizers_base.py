@@ -310,6 +310,8 @@ def test_the_rule_is_pure(name):
     rng = np.random.default_rng(3)
     g = rng.normal(size=4).astype(np.float32)                 # float32 in, float32 out
     slots = {k: np.full(4, 0.25, np.float32) for k in opt.slots()}
+    if opt.reads_weight:                                      # Lamb, Ftrl, Adafactor read the weight
+        slots |= {"w": np.full(4, 0.5, np.float32), "w_before_decay": np.full(4, 0.6, np.float32)}
     g0, slots0 = g.copy(), {k: v.copy() for k, v in slots.items()}
     if name == "nadam":
         opt.begin_step(1)

@@ -110,8 +110,9 @@ class Adafactor(Optimizer):
         return {"r": 0.0, "c": 0.0, "v": 0.0}
 
     def rule(self, g: np.ndarray, slots: Slots, lr: float, t: int) -> tuple[np.ndarray, Slots]:
+        same = {"r": slots["r"], "c": slots["c"], "v": slots["v"]}
         if g.size == 0:
-            return np.zeros_like(g), {}
+            return np.zeros_like(g), same
         w = slots["w"] if self.rms_weight == "decayed" else slots["w_before_decay"]
         rho = min(lr, 1 / math.sqrt(t))                        # ρ_t = min(η, 1/√t)
         alpha = max(self.epsilon_2, _rms(w)) * rho             # α_t = max(ε₂, RMS(w)) ρ_t
@@ -122,7 +123,7 @@ class Adafactor(Optimizer):
         if g.ndim < 2:
             v = b2 * slots["v"] + (1 - b2) * g2
             root = np.sqrt(np.maximum(v, eps1 * eps1) if clamp else v)
-            new = {"v": v}
+            new = {**same, "v": v}                            # (R and C: only for 2 axes or more)
         else:
             r = b2 * slots["r"][..., 0] + (1 - b2) * np.mean(g2, axis=-1)      # R_t, per row
             c = b2 * slots["c"][..., 0, :] + (1 - b2) * np.mean(g2, axis=-2)   # C_t, per column

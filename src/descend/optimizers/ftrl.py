@@ -90,7 +90,7 @@ class Ftrl(Optimizer):
     def rule(self, g: np.ndarray, slots: Slots, lr: float, t: int) -> tuple[np.ndarray, Slots]:
         w, n, z = slots["w"], slots["accumulator"], slots["linear"]
         if lr == 0:                                            # η = 0: no step (the form divides by η)
-            return np.zeros_like(w), {}
+            return np.zeros_like(w), {"accumulator": n, "linear": z}
         p, l1 = self.learning_rate_power, self.l1_regularization_strength
         new_n = n + g * g                                      # n_t = n_{t−1} + g²
         sigma = (new_n ** -p - n ** -p) / lr                   # σ_t = (n_t^(−p) − n_{t−1}^(−p)) / η
