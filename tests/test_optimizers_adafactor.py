@@ -232,13 +232,25 @@ def test_single_step_2d():
 
 
 def test_weight_decay():
-    # Keras applies var1 three times (optimizer_1, _2, _3) with a zero gradient: 2·(1 − ηλ)³.
-    # (Its var2/var3, kept out by exclude_from_weight_decay, are the base optimizer's port.)
-    var1 = [np.array(2.0, np.float32)]
-    for _ in range(3):
-        optimizer = Adafactor(learning_rate=1.0, weight_decay=0.004, flavor="keras")
-        optimizer.apply([np.zeros((), np.float32)], var1)
-    assert var1[0] == pytest.approx(1.9760959, abs=1e-6)
+    # Keras applies var1 three times (optimizer_1, _2, _3) with a zero gradient: 2·(1 − ηλ)³;
+    # var2 is kept out by its name, var3 by identity.
+    var1, var2, var3 = (np.array(2.0, np.float32) for _ in range(3))
+    zero = np.zeros((), np.float32)
+    optimizer_1 = Adafactor(learning_rate=1.0, weight_decay=0.004, flavor="keras")
+    optimizer_1.apply([zero], [var1])
+
+    optimizer_2 = Adafactor(learning_rate=1.0, weight_decay=0.004, flavor="keras")
+    optimizer_2.exclude_from_weight_decay(var_names=["exclude"])
+    optimizer_2.apply([zero, zero], [var1, var2], names=["var1", "exclude"])
+
+    optimizer_3 = Adafactor(learning_rate=1.0, weight_decay=0.004, flavor="keras")
+    optimizer_3.exclude_from_weight_decay(var_list=[var3])
+    optimizer_3.apply([zero, zero], [var1, var3])
+
+    assert var1 == pytest.approx(1.9760959, abs=1e-6)
+    assert var2 == pytest.approx(2.0, abs=1e-6)
+    assert var3 == pytest.approx(2.0, abs=1e-6)
+
 
 
 def test_correctness_with_golden():

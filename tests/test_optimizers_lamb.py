@@ -141,12 +141,25 @@ def test_single_step():
 
 
 def test_weight_decay():
-    # Keras applies var1 three times (optimizer_1, _2, _3) with a zero gradient: 2·(1 − ηλ)³.
-    # (Its var2/var3, kept out by exclude_from_weight_decay, are the base optimizer's port.)
-    var1 = [np.array(2.0, np.float32)]
-    for _ in range(3):
-        Lamb(learning_rate=1.0, weight_decay=0.004, flavor="keras").apply([np.zeros((), np.float32)], var1)
-    assert var1[0] == pytest.approx(1.9760959, abs=1e-6)
+    # Keras applies var1 three times (optimizer_1, _2, _3) with a zero gradient: 2·(1 − ηλ)³;
+    # var2 is kept out by its name, var3 by identity.
+    var1, var2, var3 = (np.array(2.0, np.float32) for _ in range(3))
+    zero = np.zeros((), np.float32)
+    optimizer_1 = Lamb(learning_rate=1.0, weight_decay=0.004, flavor="keras")
+    optimizer_1.apply([zero], [var1])
+
+    optimizer_2 = Lamb(learning_rate=1.0, weight_decay=0.004, flavor="keras")
+    optimizer_2.exclude_from_weight_decay(var_names=["exclude"])
+    optimizer_2.apply([zero, zero], [var1, var2], names=["var1", "exclude"])
+
+    optimizer_3 = Lamb(learning_rate=1.0, weight_decay=0.004, flavor="keras")
+    optimizer_3.exclude_from_weight_decay(var_list=[var3])
+    optimizer_3.apply([zero, zero], [var1, var3])
+
+    assert var1 == pytest.approx(1.9760959, abs=1e-6)
+    assert var2 == pytest.approx(2.0, abs=1e-6)
+    assert var3 == pytest.approx(2.0, abs=1e-6)
+
 
 
 def test_correctness_with_golden():
@@ -170,3 +183,14 @@ def test_clip_value():
     optimizer = Lamb(clipvalue=1, flavor="keras")
     clipped = optimizer._clip([np.array([100.0, 100.0])])
     np.testing.assert_allclose(clipped[0], [1.0, 1.0])
+
+
+def test_a_weight_kept_out_of_weight_decay_gives_the_ratio_its_own_norm():
+    # the trust ratio of an excluded weight reads w itself, not (1 − ηλ)w
+    w0, g = np.array([3.0, 4.0]), np.array([1.0, -1.0])
+    kept, decayed = [w0.copy()], [w0.copy()]
+    opt = Lamb(0.1, flavor="keras", weight_decay=5.0)
+    opt.exclude_from_weight_decay(var_list=[kept[0]])
+    opt.apply([g, g], [kept[0], decayed[0]])
+    np.testing.assert_allclose(kept[0], w0 - 0.1 * 5.0 * g / np.linalg.norm(g), rtol=1e-6)
+    np.testing.assert_allclose(decayed[0], 0.5 * w0 - 0.1 * 2.5 * g / np.linalg.norm(g), rtol=1e-6)
