@@ -36,7 +36,7 @@ from .checks import Interval, check
 #: Keras's fuzz factor (``keras.backend.epsilon()``), added to the norm before dividing by it
 EPSILON = 1e-7
 
-_BOUND = Interval(float, 0.0, noun="a finite number >= 0")
+_BOUND = Interval(float, 0.0)
 _RATE = Interval(float, 0.0, 1.0)
 _AXIS = Interval(int)
 
