@@ -9,9 +9,10 @@ import scipy.optimize
 from sklearn.datasets import load_iris
 from sklearn.neural_network import MLPClassifier
 
-from descend import Dense, Input, Sequential, callbacks, load_model, optimizers
+from descend import Dense, Input, Sequential, callbacks, load_model, optimizers, regularizers
 from descend.errors import DivergenceError
 from descend.layers import Dropout
+from descend.losses import CategoricalCrossentropy
 from descend.optimizers import LBFGS
 
 
@@ -53,6 +54,70 @@ def test_the_search_is_scikit_learns_step_for_step(iterations, monkeypatch):
                                                    mlp.intercepts_[1]], strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
     assert history.history["loss"][-1] == pytest.approx(mlp.loss_, rel=1e-9)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "sample_weight"])
+def test_an_l2_penalty_and_sample_weights_are_scikit_learns_alpha(weighted, monkeypatch):
+    """scikit-learn's lbfgs minimises E + α/(2·Σw)·Σ‖W‖² (kernels only; Σw = N without weights)
+    with the sample-weighted mean loss Σ wₙEₙ/Σw: the same search as descend's L2(α/(2·Σw)) on
+    every kernel, with the weights rescaled to mean 1 (descend's mean loss divides by N)."""
+    X, y = _iris()
+    alpha, iterations = 0.5, 15
+    w = np.random.default_rng(0).uniform(0.2, 2.0, len(X)) if weighted else np.ones(len(X))
+    starts, real = [], scipy.optimize.minimize
+
+    def spy(fun, x0, *args, **kwargs):
+        starts.append(np.array(x0))
+        return real(fun, x0, *args, **kwargs)
+
+    monkeypatch.setattr(scipy.optimize, "minimize", spy)
+    mlp = MLPClassifier((5,), activation="tanh", solver="lbfgs", alpha=alpha, max_iter=iterations,
+                        random_state=0, tol=0.0)
+    with pytest.warns(Warning):          # scikit-learn's ConvergenceWarning at max_iter
+        mlp.fit(X, y, sample_weight=w if weighted else None)
+    W1, W2, B1, B2 = np.split(starts[0], [20, 35, 40])
+    l2 = regularizers.L2(alpha / (2 * w.sum()))
+    model = Sequential([Input(4), Dense(5, activation="tanh", kernel_regularizer=l2),
+                        Dense(3, activation="softmax", kernel_regularizer=l2)], seed=0, dtype="float64")
+    model.set_weights([W1.reshape(4, 5), B1, W2.reshape(5, 3), B2])
+    model.compile(optimizer=LBFGS(tol=0.0), loss="sparse_categorical_crossentropy")
+    history = model.fit(X, y, epochs=iterations, verbose=0,
+                        sample_weight=w * len(X) / w.sum() if weighted else None)
+    for ours, theirs in zip(model.get_weights(), [mlp.coefs_[0], mlp.intercepts_[0], mlp.coefs_[1],
+                                                   mlp.intercepts_[1]], strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=1e-10)
+    assert history.history["loss"][-1] == pytest.approx(mlp.loss_, rel=1e-9)   # the penalty included
+
+
+def test_label_smoothing_is_the_search_on_smoothed_targets():
+    """CategoricalCrossentropy(label_smoothing=ε) searches E of the targets y(1 − ε) + ε/K: the
+    same iterations as the plain loss on those targets."""
+    X, y = _iris()
+    onehot = np.eye(3)[y]
+    runs = []
+    for loss, targets in ((CategoricalCrossentropy(label_smoothing=0.2), onehot),
+                          (CategoricalCrossentropy(), onehot * 0.8 + 0.2 / 3)):
+        model = _net()
+        model.compile(optimizer=LBFGS(tol=0.0), loss=loss)
+        runs.append((model.fit(X, targets, epochs=10, verbose=0).history["loss"], model.get_weights()))
+    np.testing.assert_allclose(runs[0][0], runs[1][0], rtol=1e-9)
+    for a, b in zip(runs[0][1], runs[1][1], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+
+
+def test_a_float32_model_searches_to_the_least_squares_answer():
+    """The search runs in float64 over the flattened weights; a float32 model evaluates E and ∇E
+    in float32 and still ends at the normal equation's answer, to float32's precision."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((100, 3))
+    y = X @ [1.0, -2.0, 0.5] + 0.3 + 0.1 * rng.standard_normal(100)
+    model = Sequential([Input(3), Dense(1)], seed=1, dtype="float32")
+    model.compile(optimizer=LBFGS(tol=1e-6), loss="mse")
+    model.fit(X, y, epochs=100, verbose=0)
+    kernel, bias = model.get_weights()
+    assert kernel.dtype == np.float32 and model.optimizer.result.success
+    exact = np.linalg.lstsq(np.hstack([X, np.ones((100, 1))]), y, rcond=None)[0]
+    np.testing.assert_allclose(np.r_[kernel[:, 0], bias], exact, atol=1e-5)
 
 
 def test_weighted_least_squares_in_closed_form():
@@ -102,6 +167,31 @@ def test_early_stopping_ends_the_search():
     stop = callbacks.EarlyStopping(monitor="loss", min_delta=10.0, patience=2)
     history = model.fit(X, y, epochs=100, callbacks=[stop], verbose=0)
     assert len(history.history["loss"]) == 3 and model.optimizer.iterations == 3
+
+
+def test_early_stopping_on_validation_data_puts_back_the_best_iteration():
+    """validation_data is evaluated at every iteration's weights; EarlyStopping on val_loss with
+    restore_best_weights ends the search and leaves the weights of the lowest val_loss."""
+    X, y = _iris()
+    order = np.random.default_rng(0).permutation(len(X))
+    X, y = X[order], y[order]
+    seen = []
+
+    class Keep(callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(self.model.get_weights())
+
+    model = _net(hidden=8)
+    model.compile(optimizer=LBFGS(tol=0.0), loss="sparse_categorical_crossentropy")
+    stop = callbacks.EarlyStopping(patience=2, restore_best_weights=True)
+    history = model.fit(X[:30], y[:30], epochs=300, validation_data=(X[30:], y[30:]),
+                        callbacks=[Keep(), stop], verbose=0)
+    val = history.history["val_loss"]
+    best = int(np.argmin(val))
+    assert len(val) == best + 3 < 300            # stopped two iterations after the best
+    for ours, kept in zip(model.get_weights(), seen[best], strict=True):
+        np.testing.assert_array_equal(ours, kept)
+    assert model.evaluate(X[30:], y[30:]) == pytest.approx(val[best], rel=1e-12)
 
 
 def test_the_search_stops_when_it_converges_and_a_second_fit_goes_on():
