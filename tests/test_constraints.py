@@ -131,7 +131,8 @@ def test_get_and_serialize_refuse_naming_the_argument(call, error, match):
     (lambda: MinMaxNorm(min_value=2.0, max_value=1.0), ValueError, "expected min_value <= max_value"),
     (lambda: MinMaxNorm(rate=1.5), ValueError, "rate"),
     (lambda: MinMaxNorm(rate=-0.1), ValueError, "rate"),
-    (lambda: MinMaxNorm(min_value=-0.1), ValueError, r"^min_value: expected a finite number >= 0\.0, got -0\.1$"),
+    (lambda: MinMaxNorm(min_value=-0.1), ValueError,
+     r"^min_value: expected a finite number >= 0\.0, got -0\.1$"),
 ])
 def test_bad_arguments_are_clear_errors(make, error, match):
     with pytest.raises(error, match=match):

@@ -311,11 +311,11 @@ def test_a_users_loss_without_a_per_sample_form_weighs_its_samples_too():
 
 
 def test_a_sample_of_weight_zero_does_not_count_even_where_its_loss_is_not_finite():
-    from descend.training import weighted_loss
+    from descend.losses import MeanSquaredError
     e, w = np.array([np.inf, 1.5, np.nan]), np.array([0.0, 2.0, 0.0])
-    assert weighted_loss("mean", e, w) == 1.0
-    assert weighted_loss("sum", e, w) == 3.0
-    assert weighted_loss("mean", np.zeros(0), np.zeros(0)) == 0.0
+    assert MeanSquaredError().reduce(e, w) == 1.0
+    assert MeanSquaredError(reduction="sum").reduce(e, w) == 3.0
+    assert MeanSquaredError().reduce(np.zeros(0), np.zeros(0)) == 0.0
 
 
 def test_class_weight_reads_one_hot_rows_and_binary_targets():

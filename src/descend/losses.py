@@ -38,7 +38,7 @@ argument. Sparse labels may be (N,) or (N, 1), integers or integer-valued floats
 mse and binary cross-entropy, −Σ_k y_k log ŷ_k for the categorical ones) or their sum (the slides'
 E = Σ_n E_n, E_n = ½ Σ_k (y − ŷ)²); ``fused_per_sample(z, y, a)`` is the same from the logits of
 the fused output. The weighted loss of ``fit(sample_weight=...)`` is one dot product of the
-weights with them (see :func:`descend.training.weighted_loss`).
+weights with them (:meth:`Loss.weighted`, which reduces them as ``reduction`` says).
 
 **Keras's arguments** (``keras/src/losses/loss.py`` and ``losses.py``, Keras 3):
 

@@ -31,7 +31,7 @@ from .callbacks import History
 from .checks import BATCH_SIZE, InstanceOf, ListOf, as_dtype, as_features, as_targets, check, check_memory
 from .errors import NotCompiledError
 from .layers import Activation, Dense, Layer
-from .training import TrainingStep, sample_weights, weighted_loss
+from .training import TrainingStep, sample_weights
 
 
 @dataclass
@@ -394,9 +394,7 @@ class Sequential:
                 value = loss(out, y) if z is None else loss.fused(z, y, out)[0]
             return float(w[0]) * value
         per_sample = loss.per_sample(out, y) if z is None else loss.fused_per_sample(z, y, out)
-        if loss.native():
-            return weighted_loss(loss.reduction, per_sample, w)
-        return loss.weighted(per_sample, w, y)       # another reduction, or rows of an ignored class
+        return loss.weighted(per_sample, w, y)
 
     def train_step(self, x: np.ndarray, y: np.ndarray,
                    sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:

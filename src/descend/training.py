@@ -13,7 +13,7 @@ loss the batch-size-weighted mean, for a sum loss (the slides' E = Σ E_i) the s
 stochastic and mini-batch runs report comparable numbers. Metrics accumulate over the batches as
 in Keras; validation is evaluated at the end of the epoch.
 
-**Sample weights** (``fit(sample_weight=...)``, ``class_weight``; :func:`weighted_loss`): sample n
+**Sample weights** (``fit(sample_weight=...)``, ``class_weight``; ``Loss.weighted``): sample n
 counts w_n times, as in Keras 3. A mean loss becomes Σ_n w_n E_n / N — Keras's
 "sum_over_batch_size": divided by the batch size N, not by Σ w_n — where E_n is sample n's own
 loss (its mean over the outputs for mse and binary cross-entropy; :meth:`Loss.per_sample
@@ -88,19 +88,6 @@ def class_weights(class_weight: Any, y: np.ndarray, dtype: np.dtype) -> np.ndarr
     for key, value in table.items():
         w[labels == key] = value
     return w
-
-
-def weighted_loss(reduction: str, per_sample: np.ndarray, w: np.ndarray) -> float:
-    """Σ_n w_n E_n / N (a mean loss) or Σ_n w_n E_n (a summed one): one dot product of the weights
-    with the per-sample losses E_n (:meth:`~descend.losses.Loss.per_sample`), in float64. A sample
-    of weight 0 does not count, even where its E_n is not finite."""
-    n = len(w)
-    if n == 0:
-        return 0.0
-    if not w.all():
-        per_sample = np.where(w > 0, per_sample, 0.0)
-    total = float(np.dot(w.astype(np.float64, copy=False), per_sample.astype(np.float64, copy=False)))
-    return total / n if reduction == "mean" else total
 
 
 def _scale_rows(grad: np.ndarray, w: np.ndarray) -> np.ndarray:
