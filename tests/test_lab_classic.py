@@ -170,3 +170,13 @@ def test_lbfgs_on_the_linear_cost_matches_the_normal_equation():
     np.testing.assert_allclose(lb.weights, normal_equation(X, y), rtol=1e-8)
     with pytest.raises(ValueError, match="memory"):
         lbfgs(X, y, memory=0)
+
+
+@pytest.mark.parametrize("method", [newton_raphson, lbfgs])
+@pytest.mark.parametrize("tol, error", [(-1.0, ValueError), (float("nan"), ValueError), ("1e-8", TypeError)])
+def test_the_stopping_tolerance_is_checked(method, tol, error):
+    """A negative or NaN tol never stops (it ran to max_iter and said 'not converged'); a string
+    failed deep inside with numpy's message."""
+    X, y = logistic_data(50, seed=1)
+    with pytest.raises(error, match="^tol: "):
+        method(X, y, model="logistic", tol=tol)

@@ -37,7 +37,7 @@ import numpy as np
 
 from ..backend import as_rng
 from ..batching import GD_KINDS, epoch_order, iterate, n_batches
-from ..checks import positive_int
+from ..checks import check_number, positive_int
 from ..errors import DivergenceError
 from ..explain import number
 
@@ -186,6 +186,7 @@ def newton_raphson(X: object, y: object, *, model: str = "linear", fit_intercept
     """
     X, y = _design(X, y, model, fit_intercept)
     positive_int("max_iter", max_iter, 1)
+    tol = check_number("tol", tol, low=0.0)
     w = _start(w0, X.shape[1])
     scale = 1.0 + float(np.max(np.abs(X.T @ y)))
     losses = [loss(w, X, y, model)]
@@ -221,6 +222,7 @@ def lbfgs(X: object, y: object, *, model: str = "linear", fit_intercept: bool = 
 
     X, y = _design(X, y, model, fit_intercept)
     positive_int("max_iter", max_iter, 1)
+    tol = check_number("tol", tol, low=0.0)
     w = _start(w0, X.shape[1])
     scale = 1.0 + float(np.max(np.abs(X.T @ y)))
     losses, evaluations = [loss(w, X, y, model)], 0
