@@ -206,6 +206,36 @@ def test_the_search_stops_when_it_converges_and_a_second_fit_goes_on():
     assert model.history.history["loss"][-1] < before
 
 
+def test_callbacks_see_each_iteration_begin_and_end_once():
+    """Every iteration is one epoch of one batch, begun with its first evaluation and ended with
+    its result: a search that converges leaves no epoch begun and never ended (the next epoch
+    was announced after each iteration, so a converged search began one it never ended)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 3))
+    events = []
+
+    class Spy(callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            events.append(("epoch_begin", epoch))
+
+        def on_epoch_end(self, epoch, logs=None):
+            events.append(("epoch_end", epoch))
+
+        def on_batch_begin(self, batch, logs=None):
+            events.append(("batch_begin", batch))
+
+        def on_batch_end(self, batch, logs=None):
+            events.append(("batch_end", batch))
+
+    model = Sequential([Input(3), Dense(1)], seed=0, dtype="float64")
+    model.compile(optimizer="lbfgs", loss="mse")
+    history = model.fit(X, X[:, 0], epochs=50, callbacks=[Spy()], verbose=0)
+    n = len(history.history["loss"])
+    assert model.optimizer.result.status == 0 and n < 50          # converged before the epochs ran out
+    assert events == [e for k in range(n) for e in (("epoch_begin", k), ("batch_begin", 0),
+                                                    ("batch_end", 0), ("epoch_end", k))]
+
+
 def test_max_fun_ends_the_search_with_a_warning():
     X, y = _iris()
     model = _net()

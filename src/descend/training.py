@@ -423,11 +423,15 @@ class _Loop:
             for p, a, b in zip(params, bounds[:-1], bounds[1:], strict=True):
                 p[...] = w[a:b].reshape(p.shape)
 
-        epoch, evaluations = initial_epoch, 0
+        epoch, evaluations, begun = initial_epoch, 0, False
 
         def objective(w: np.ndarray) -> tuple[float, np.ndarray]:
-            nonlocal evaluations
+            nonlocal evaluations, begun
             evaluations += 1
+            if not begun:   # an iteration (epoch, one batch) begins with its first evaluation
+                cb.on_epoch_begin(epoch, {})
+                self.batch_callbacks.on_batch_begin(0, {"size": len(self.X)})
+                begun = True
             load(w)
             value = step.gradients(self.X, self.y, self.w)[0]
             g = np.concatenate([g.ravel() for g in grads]).astype(np.float64)
@@ -438,7 +442,7 @@ class _Loop:
             return value, g
 
         def iteration(intermediate_result: Any) -> None:    # (scipy passes the result by this name)
-            nonlocal epoch
+            nonlocal epoch, begun
             result = intermediate_result
             load(result.x)
             optimizer.iterations += 1
@@ -453,13 +457,11 @@ class _Loop:
                 logs.update({m.name: m.result() for m in model.metrics})
             self.validate(logs)
             cb.on_epoch_end(epoch, logs)
-            epoch += 1
+            epoch, begun = epoch + 1, False
             if model.stop_training or epoch >= epochs:
                 raise StopIteration
-            cb.on_epoch_begin(epoch, {})
 
         start = np.concatenate([p.ravel() for p in params]).astype(np.float64)
-        cb.on_epoch_begin(epoch, {})
         result = optimizer.minimize(objective, start, epochs - initial_epoch, iteration)
         load(result.x)
 
