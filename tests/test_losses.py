@@ -315,6 +315,23 @@ def test_sparse_crossentropy_on_one_output_says_to_use_binary_crossentropy():
         loss.prepare_targets(np.zeros(4, dtype=int), 1, np.float32)
 
 
+def test_categorical_crossentropy_on_one_output_is_refused_in_fit_and_warned_when_called():
+    """ŷ normalised over one class is 1, so E is 0 whatever the weights: a model of one sigmoid
+    output trained on it learnt nothing, silently (E ≈ 1e-7 every epoch). fit refuses it, as the
+    sparse loss; a direct call warns, as Keras's categorical_crossentropy does."""
+    from descend import Dense, Input, Sequential
+    model = Sequential([Input(2), Dense(1, "sigmoid")], seed=0)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"^y: loss 'categorical_crossentropy' needs one output per "
+                                         r"class.*loss='binary_crossentropy'"):
+        model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=1, verbose=0)
+    loss = losses.CategoricalCrossentropy()
+    with pytest.warns(UserWarning, match=r"expected y_pred.shape to be \(batch_size, num_classes\)"):
+        assert loss(np.full((2, 1), 0.5), np.ones((2, 1))) < 1e-6
+    with pytest.warns(UserWarning, match="binary_crossentropy"):
+        loss(np.full((2, 1), 0.5), np.ones((2, 1)), sample_weight=[1.0, 2.0])
+
+
 def test_sparse_crossentropy_on_a_sigmoid_model_says_to_use_binary_crossentropy():
     from descend import Dense, Input, Sequential
     model = Sequential([Input(2), Dense(1, "sigmoid")], seed=0)
@@ -393,6 +410,7 @@ def _all_losses():
             + [(name, True) for name in LOGIT_LOSSES])
 
 
+@pytest.mark.filterwarnings("ignore:In loss categorical_crossentropy:UserWarning")   # (N, 1): one class
 @pytest.mark.parametrize("shape", [(1, 1), (1, 3), (7, 1), (50, 3), (257, 10)], ids=str)
 @pytest.mark.parametrize("name, from_logits", _all_losses())
 def test_per_sample_reduces_to_the_loss(name, from_logits, shape):

@@ -21,6 +21,7 @@ ported as their N·H pixels, one row each (the mean over pixels is the mean over
 from __future__ import annotations
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -252,6 +253,20 @@ def test_CategoricalCrossentropyTest_test_scalar_weighted():
     # Test with logits.
     cce_obj = CategoricalCrossentropy(from_logits=True)
     assert_almost_equal(cce_obj(CCE_LOGITS, CCE_TRUE, sample_weight=2.3), 0.1317)
+
+
+def test_CategoricalCrossentropyTest_test_warning_for_invalid_shape():
+    """The peer's 2-D case: predictions of one class warn (descend: a UserWarning with Keras's
+    words; Keras's category is SyntaxWarning). Its two 3-D cases take the classes on axis=1,
+    which descend's losses do not (the class axis is the last)."""
+    y_true = np.array([[1], [1]], dtype="float32")
+    y_pred = np.array([[0.5], [0.5]], dtype="float32")
+    with pytest.warns(UserWarning, match=r"expected y_pred.shape to be \(batch_size, num_classes\)"):
+        CategoricalCrossentropy()(y_pred, y_true)
+    # (N, K) with K > 1: no such warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        CategoricalCrossentropy()(CCE_PRED, CCE_TRUE)
 
 
 def test_CategoricalCrossentropyTest_test_sample_weighted():

@@ -65,6 +65,7 @@ step of a model computes the fused sparse categorical cross-entropy on reused wo
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -577,6 +578,15 @@ def _categorical_gradient(y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
     return g / max(len(p), 1)
 
 
+def _warn_one_class(y_pred: np.ndarray, name: str) -> None:
+    """Keras's warning for categorical predictions of one class (``keras/src/losses/losses.py``,
+    ``categorical_crossentropy``): normalised over one class ŷ is 1 and E is 0 whatever ŷ was."""
+    if y_pred.ndim == 2 and y_pred.shape[1] == 1:
+        warnings.warn(f"In loss {name}, expected y_pred.shape to be (batch_size, num_classes) with "
+                      f"num_classes > 1. Received: y_pred.shape={y_pred.shape}. Consider using "
+                      f"'binary_crossentropy' if you only have 2 classes.", UserWarning, stacklevel=4)
+
+
 class CategoricalCrossentropy(_CrossEntropy):
     """E = −1/N Σ_n Σ_k y_k log ŷ_k with one-hot (or probability) targets, N × K.
 
@@ -598,6 +608,11 @@ class CategoricalCrossentropy(_CrossEntropy):
         return 1.0 / max(y.shape[-1] if y.ndim else 1, 1)
 
     def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
+        if n_outputs == 1:   # ŷ normalised over one class is 1: E = 0 whatever the weights, nothing learnt
+            raise ValueError(f"y: loss {self.name!r} needs one output per class, and the model has 1 "
+                             f"output (ŷ normalised over one class is 1, E is 0 whatever the weights); "
+                             f"for two classes with one sigmoid output use loss='binary_crossentropy' "
+                             f"(labels 0/1), or give the output layer one unit per class")
         y = np.asarray(y)
         if y.ndim == 1:
             raise ValueError(
@@ -610,6 +625,7 @@ class CategoricalCrossentropy(_CrossEntropy):
 
     def _value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         y_pred, y_true = same_shape(y_pred, y_true, self.name)
+        _warn_one_class(y_pred, self.name)
         if self.from_logits:
             return self._fused(y_pred, y_true)[0]
         y_true = self._smooth(y_true)
@@ -620,6 +636,7 @@ class CategoricalCrossentropy(_CrossEntropy):
     def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         """E_n = −Σ_k y_nk log ŷ_nk (ŷ normalised and clipped as in E); E = 1/N Σ_n E_n."""
         y_pred, y_true = same_shape(y_pred, y_true, self.name)
+        _warn_one_class(y_pred, self.name)
         if self.from_logits:
             return self.fused_per_sample(y_pred, y_true)
         y_true = self._smooth(y_true)
