@@ -116,6 +116,16 @@ def test_MeanSquaredErrorTest_test_config():
     assert round_trip(MeanSquaredError()) == {}
 
 
+def test_MeanSquaredErrorTest_test_base_function_reduction():
+    """Keras's function form ``mean_squared_error`` is the unreduced loss: descend's
+    ``reduction=None`` (and ``per_sample``), one number per sample for (3,) targets against (3, 1)
+    predictions."""
+    y_true = np.array([4, 8, 12])
+    y_pred = np.array([[3], [0], [1]])
+    assert np.shape(MeanSquaredError(reduction=None)(y_pred, y_true)) == (3,)
+    assert MeanSquaredError().per_sample(y_pred, y_true).shape == (3,)
+
+
 def test_MeanSquaredErrorTest_test_all_correct_unweighted():
     y_true = np.array([[4, 8, 12], [8, 1, 3]])
     assert_almost_equal(MeanSquaredError()(y_true, y_true), 0.0)
