@@ -152,3 +152,29 @@ def test_gradient_check_names_eps():
     for eps in (0, 1.5, True):
         with pytest.raises((TypeError, ValueError), match="eps: expected a number"):
             descend.gradient_check(model, X, y, eps=eps)
+
+
+@pytest.mark.parametrize("loss", [
+    losses.MeanSquaredError(reduction="sum"),
+    losses.MeanSquaredError(reduction="mean_with_sample_weight"),
+    losses.SquaredError(reduction="sum_over_batch_size"),
+    losses.CategoricalCrossentropy(reduction="sum"),
+    losses.CategoricalCrossentropy(label_smoothing=0.2),
+    losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1, reduction="sum"),
+    losses.BinaryCrossentropy(label_smoothing=0.3, reduction="sum"),
+    losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.1),
+    losses.SparseCategoricalCrossentropy(ignore_class=1),
+    losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0, reduction="sum"),
+], ids=repr)
+def test_a_model_compiled_with_keras_loss_arguments(loss):
+    """reduction, label_smoothing and ignore_class change E, and back-propagation (the fused δ of
+    a softmax or sigmoid output included) follows: the model's gradients are E's."""
+    name = loss.name if loss.name in ("sparse_categorical_crossentropy", "categorical_crossentropy",
+                                      "binary_crossentropy") else "mse"
+    X, y = _data(name)
+    logits = getattr(loss, "from_logits", False)
+    out = {"sparse_categorical_crossentropy": "softmax", "categorical_crossentropy": "softmax",
+           "binary_crossentropy": "sigmoid"}.get(name)
+    model = Sequential([Input(3), Dense(4, "tanh"), Dense(3, None if logits else out)],
+                       dtype="float64", seed=1)
+    _check(model, loss, X, y)
