@@ -402,7 +402,7 @@ def test_gradient_accumulation_with_weigth_decay(optimizer):
         optimizer1.apply([grads3.mean(axis=0)], variable1)
         for batch in range(3):
             optimizer3.apply([grads3[batch]], variable3)
-    np.testing.assert_allclose(variable1[0], variable3[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(variable1[0], variable3[0], rtol=1e-6, atol=1e-6)
     assert not np.allclose(variable1[0], [[0.9], [0.5]])
 
 
