@@ -154,6 +154,63 @@ def test_terminate_on_nan_from_callbacks_stops_cleanly():
     assert all(np.isfinite(w).all() for w in model.get_weights())
 
 
+def test_with_use_ema_a_stopped_divergence_ends_on_the_average_of_the_good_weights():
+    # The diverged update's weights are finite but huge; the step goes back to the weights before
+    # it, and the moving average with them: fit's final w <- w̄ must not bring the diverged weights
+    # back (before the fix the weights ended near 2.5e13, with NaN predictions).
+    X, y = descend.datasets.make_moons(400, noise=0.1, seed=0)
+    init = descend.initializers.RandomNormal(0.0, 1.0)
+    model = Sequential([Input(2)] + [Dense(32, "relu", kernel_initializer=init) for _ in range(6)]
+                       + [Dense(2, "softmax", kernel_initializer=init)], seed=0)
+    model.compile(SGD(learning_rate=0.01, use_ema=True, ema_momentum=0.5), "sparse_categorical_crossentropy")
+    snaps = WeightSnapshots()
+    history = model.fit(X, y, epochs=2, batch_size=32, verbose=0, seed=0, callbacks=[StopOnNaN(), snaps])
+    assert math.isnan(history.history["loss"][-1]) and len(snaps.weights) == 4
+    # updates 1 and 2 are the average (w̄ = w after the first); update 3's weights were undone
+    for w, w1, w2 in zip(model.get_weights(), snaps.weights[1], snaps.weights[2], strict=True):
+        np.testing.assert_allclose(w, 0.5 * w1 + 0.5 * w2, rtol=1e-6)
+    assert np.isfinite(model.predict(X)).all()
+
+
+def test_with_use_ema_a_blow_up_right_after_the_first_update_restarts_the_average_at_the_start():
+    # no average existed before the first update: the restored weights are all there is to average
+    model = Sequential([Input(3), Dense(4, use_bias=False, kernel_initializer=Constant(1e-38)),
+                        Dense(1, kernel_initializer=Constant(1.0))], seed=0)
+    model.compile(SGD(0.1, use_ema=True, ema_momentum=0.9), "mse")
+    start = model.get_weights()
+    model.train_on_batch(np.zeros((8, 3), np.float32), np.ones(8, np.float32))
+    with pytest.raises(DivergenceError) as info:
+        model.train_on_batch(np.full((8, 3), 3e38, np.float32), np.full(8, -100.0, np.float32))
+    assert info.value.restored
+    for w, average, s in zip(model.weights, model.optimizer.state["average"], start, strict=True):
+        np.testing.assert_array_equal(w, s)
+        np.testing.assert_array_equal(average, s)
+
+
+@pytest.mark.parametrize(("good_calls", "restored", "weights_after", "accumulated"),
+                         [(3, True, 2, 0), (4, False, 3, 1), (5, False, 5, 2)])
+def test_a_divergence_with_gradient_accumulation_keeps_the_last_weights_with_a_finite_loss(
+        good_calls, restored, weights_after, accumulated):
+    # k = 3: the 3rd call updates. A blow-up on the call right after an update goes back to the
+    # weights before it (as without accumulation); one mid-accumulation keeps the weights, which
+    # had a finite loss and gradients since the update, and the sum of the good gradients.
+    model = Sequential([Input(3), Dense(4, use_bias=False, kernel_initializer=Constant(1e-38)),
+                        Dense(1, kernel_initializer=Constant(1.0))], seed=0)
+    model.compile(descend.optimizers.Adam(0.1, flavor="keras", gradient_accumulation_steps=3), "mse")
+    good, y = np.zeros((8, 3), np.float32), np.ones(8, np.float32)
+    snaps = [model.get_weights()]
+    for _ in range(good_calls):
+        model.train_on_batch(good, y)
+        snaps.append(model.get_weights())
+    with pytest.raises(DivergenceError) as info:
+        model.train_on_batch(np.full((8, 3), 3e38, np.float32), np.full(8, -100.0, np.float32))
+    assert info.value.restored is restored
+    for w, s in zip(model.get_weights(), snaps[weights_after], strict=True):
+        np.testing.assert_array_equal(w, s)
+    assert model.optimizer.accumulated == accumulated
+    assert all(np.isfinite(a).all() for a in model.optimizer.state["gradient_accumulator"])
+
+
 def test_the_same_run_with_clipnorm_converges():
     run = exploding_run(1.0, epochs=40)
     assert not run.diverged and run.error is None

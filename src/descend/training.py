@@ -5,7 +5,8 @@ the output, the δ recursion back down, then the optimizer's rule on every weigh
 the one place where the fast forms of built-in layers and of the fused loss
 (:mod:`descend._fast`) are chosen, and where a divergence is handled: a NaN or inf loss or
 gradient raises :class:`~descend.errors.DivergenceError` naming where the numbers first blew up,
-with the weights back to the last ones whose loss and gradients were finite.
+with the weights back to the last ones whose loss and gradients were finite (with ``use_ema``
+their moving average too, so that the end of ``fit`` does not average the diverged step back in).
 
 **One epoch** (:func:`fit`): choose the order (see :mod:`descend.batching`), then one update per
 batch; the epoch's loss is the batch losses combined with the loss's own reduction — for a mean
@@ -135,6 +136,9 @@ class TrainingStep:
         # The weights before each of the last two updates, alternately (update s writes
         # kept[s % 2]); good_step is the last update with a finite loss and gradients (-1: none).
         self.kept = [[np.empty_like(p) for p in self.params] for _ in range(2)]
+        #: with use_ema, the moving averages before each of those updates (None: not made yet),
+        #: restored with the weights: else the end of fit would put the diverged step back
+        self.kept_average: list[list[np.ndarray] | None] = [None, None]
         self.good_step = -1
         #: (weight, constraint) for each constrained weight, projected after every update as Keras
         self.constrained = constraints.constrained(model.layers)
@@ -157,6 +161,7 @@ class TrainingStep:
         # The optimizer refuses a step whose Δ is not finite (a NaN/inf gradient makes it so),
         # with every weight as before the step.
         step = model.optimizer.iterations
+        self._keep_average(step)
         try:
             model.optimizer.apply(self.grads, self.params, keep=self.kept[step % 2], names=self.names)
         except ValueError as exc:
@@ -171,6 +176,20 @@ class TrainingStep:
             constraints.project(self.constrained)
         self.good_step = step
         return value, out
+
+    def _keep_average(self, step: int) -> None:
+        """With ``use_ema``, the moving averages before update ``step`` into ``kept_average``
+        (None before the first update, which starts the average)."""
+        averages = self.model.optimizer.state.get("average") if getattr(
+            self.model.optimizer, "use_ema", False) else None
+        kept = self.kept_average[step % 2]
+        if averages is None:
+            self.kept_average[step % 2] = None
+        elif kept is None:
+            self.kept_average[step % 2] = [a.copy() for a in averages]
+        else:
+            for k, a in zip(kept, averages, strict=True):
+                np.copyto(k, a)
 
     def gradients(self, x: np.ndarray, y: np.ndarray,
                   sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
@@ -210,6 +229,10 @@ class TrainingStep:
         if restored:
             for p, before in zip(self.params, self.kept[self.good_step % 2], strict=True):
                 np.copyto(p, before)
+            average = self.kept_average[self.good_step % 2]
+            if getattr(optimizer, "use_ema", False):   # the average of the weights restored to
+                for a, before in zip(optimizer.state["average"], average or self.params, strict=True):
+                    np.copyto(a, before)
             self.good_step = -1
         return divergence(self.model, value, restored=restored)
 
