@@ -262,6 +262,17 @@ def test_what_lbfgs_refuses():
             LBFGS(**bad)
 
 
+@pytest.mark.parametrize("keyword", [{"use_ema": True}, {"gradient_accumulation_steps": 2},
+                                     {"ema_momentum": 0.5}, {"clipnorm": 1.0}, {"weight_decay": 0.1}])
+def test_the_per_update_keywords_of_gradient_descent_are_refused_by_name(keyword):
+    # Keras's base-optimizer keywords mean nothing to a line search: a TypeError naming the
+    # keyword and listing what L-BFGS takes (before: Python's bare "unexpected keyword argument")
+    (name,) = keyword
+    accepted = r"expected some of \['flavor', 'ftol', 'max_fun', 'memory', 'tol'\]"
+    with pytest.raises(TypeError, match=rf"LBFGS: unexpected keyword argument\(s\) \['{name}'\].*{accepted}"):
+        LBFGS(**keyword)
+
+
 def test_a_loss_that_is_not_finite_at_the_start_is_a_divergence():
     model = Sequential([Input(1), Dense(1)], seed=0, dtype="float64")
     model.compile(optimizer="lbfgs", loss="mse")

@@ -20,6 +20,7 @@ recursion of lecture §5, weight penalties included), ``maxiter`` = the epochs, 
 """
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -70,7 +71,12 @@ class LBFGS(Optimizer):
     defaults = {f: {"learning_rate": 1.0} for f in ("lecture", "keras", "torch")}
 
     def __init__(self, max_fun: int = 15000, tol: float = 1e-4, memory: int = 10,
-                 ftol: float = 2.220446049250313e-09, *, flavor: str | None = None) -> None:
+                 ftol: float = 2.220446049250313e-09, *, flavor: str | None = None, **unknown: Any) -> None:
+        if unknown:     # the per-update pipeline's keywords (use_ema, clipnorm, ...) have no place here
+            raise TypeError(f"LBFGS: unexpected keyword argument(s) {sorted(unknown)}; L-BFGS takes "
+                            f"whole-data steps with a line search, without the per-update options "
+                            f"of gradient descent (clipping, weight decay, EMA, gradient "
+                            f"accumulation); expected some of {_OWN_KEYWORDS}")
         super().__init__(None, flavor=flavor)
         self.max_fun = positive_int("max_fun", max_fun)
         self.tol = check_number("tol", tol, low=0.0)
@@ -115,3 +121,8 @@ class LBFGS(Optimizer):
 
     def __repr__(self) -> str:
         return f"LBFGS(max_fun={self.max_fun}, tol={self.tol!r}, memory={self.memory})"
+
+
+#: what LBFGS(...) accepts, for its error on any other keyword
+_OWN_KEYWORDS = sorted(n for n in inspect.signature(LBFGS.__init__).parameters
+                       if n not in ("self", "unknown"))
