@@ -383,6 +383,8 @@ def test_exclusion_by_name_needs_the_names():
         opt.exclude_from_weight_decay(var_names="bias")
     with pytest.raises(TypeError, match=r"var_list\[0\]: expected a weight array"):
         opt.exclude_from_weight_decay(var_list=[[1.0]])
+    with pytest.raises(TypeError, match=r"var_list: expected a list of arrays, got ndarray"):
+        opt.exclude_from_weight_decay(var_list=w[0])       # the weight itself, not a list of them
     np.testing.assert_array_equal(w[0], [1.0, 1.0])
     assert opt.iterations == 0
 

@@ -417,6 +417,7 @@ class Optimizer:
         The patterns are part of :meth:`get_config` (a saved model resumes with them; Keras drops
         them), and so are the paths of ``var_list``'s weights once an update has named them.
         """
+        _check_list("var_list", var_list)
         arrays = [] if var_list is None else list(var_list)
         for i, a in enumerate(arrays):
             if not isinstance(a, np.ndarray):
