@@ -581,7 +581,7 @@ class Optimizer:
     def current_learning_rate(self) -> float:
         """η that the next :meth:`apply` will use: the schedule at the 0-based step ``iterations``
         (the same as :attr:`learning_rate`)."""
-        return self._learning_rate_at(self._step())
+        return self.learning_rate
 
     @staticmethod
     def _check_learning_rate(lr: Any) -> LearningRate:
@@ -651,9 +651,9 @@ class Optimizer:
     def _build(self, params: Sequence[np.ndarray]) -> None:
         """Create the slots on first use, with the params' shapes and dtypes; else check they match."""
         self.built = True
-        if not self.state and self._fills():
-            self.state = {name: [np.full_like(w, fill) for w in params]
-                          for name, fill in self._fills().items()}
+        fills = self._fills()
+        if not self.state and fills:
+            self.state = {name: [np.full_like(w, fill) for w in params] for name, fill in fills.items()}
         for name, arrays in self.state.items():
             if len(arrays) != len(params):
                 raise ValueError(f"params: this optimizer holds state for {len(arrays)} arrays, "
