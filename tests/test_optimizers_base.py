@@ -541,6 +541,16 @@ def test_gradient_accumulation_steps_is_an_int_of_at_least_2(steps):
         SGD(gradient_accumulation_steps=steps)
 
 
+def test_numpy_integers_are_ints_for_accumulation_and_ema_overwrite():
+    # as Keras (a plain >= 2 check): a count read from an array or a sweep's grid is an int
+    opt = SGD(gradient_accumulation_steps=np.int64(3), use_ema=True, ema_overwrite_frequency=np.int32(2))
+    assert opt.gradient_accumulation_steps == 3 and type(opt.gradient_accumulation_steps) is int
+    assert opt.ema_overwrite_frequency == 2 and type(opt.ema_overwrite_frequency) is int
+    assert json.loads(json.dumps(opt.get_config()))["gradient_accumulation_steps"] == 3
+    with pytest.raises(ValueError, match=r"ema_overwrite_frequency: expected an int >= 1 or None, got np"):
+        SGD(ema_overwrite_frequency=np.int64(0))
+
+
 def test_the_schedule_reads_every_call_under_accumulation():
     seen = []
     opt = SGD(learning_rate=lambda step: seen.append(step) or 0.1, gradient_accumulation_steps=2)

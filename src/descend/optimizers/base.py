@@ -55,7 +55,7 @@ from .. import _fast
 from .. import clipping as _clipping
 from .. import schedules as _schedules
 from .._fast import optimizers as _kernels
-from ..checks import BOOLEAN, check, check_choice, check_number, is_finite, keywords
+from ..checks import BOOLEAN, check, check_choice, check_number, is_finite, is_number, keywords
 from ..config import FLAVORS, get_flavor
 from ..errors import StepOverflow
 
@@ -117,10 +117,13 @@ def _check_like(arg: str, i: int, a: object, w: np.ndarray) -> None:
 
 
 def _optional_int(name: str, value: Any, minimum: int) -> int | None:
-    """None, or an int >= ``minimum`` (a ValueError naming ``name`` otherwise; as Keras)."""
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < minimum):
+    """None, or an int >= ``minimum`` (NumPy's too, as from a config array); a ValueError naming
+    ``name`` otherwise, as Keras's."""
+    if value is None:
+        return None
+    if not is_number(value, int) or value < minimum:
         raise ValueError(f"{name}: expected an int >= {minimum} or None, got {value!r}")
-    return value
+    return int(value)
 
 
 def _iterations(value: Any) -> int:
