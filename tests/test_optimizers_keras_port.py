@@ -195,6 +195,15 @@ def test_invalid_momentum(momentum):
         _keras(SGD, momentum=momentum)
 
 
+# ============================================================================== adamw_test.py
+def test_weight_decay_is_none():
+    # the difference (docs/peer-tests.md): Keras refuses weight_decay=None; in descend None is the
+    # flavor's default for every keyword (Keras's own AdamW default, 0.004), and a bad λ is refused
+    assert _keras(AdamW, learning_rate=1.0, weight_decay=None).weight_decay == 0.004
+    with pytest.raises(ValueError, match="weight_decay: expected a finite number"):
+        _keras(AdamW, learning_rate=1.0, weight_decay=-0.1)
+
+
 # =============================================================================== adam_test.py
 def _ema_adam():
     optimizer = _keras(Adam, learning_rate=1.0, use_ema=True, ema_momentum=0.9)
@@ -331,6 +340,9 @@ def test_get_method():
     assert isinstance(optimizers.get("adamw"), AdamW)
     with pytest.raises(ValueError, match="typo"):
         optimizers.get("typo")
+    # the difference (docs/peer-tests.md): Keras's get(None) is None; a model needs an optimizer
+    with pytest.raises(TypeError, match="optimizer: expected a name, a config dict or an Optimizer"):
+        optimizers.get(None)
 
 
 def test_callable_learning_rate():
