@@ -580,6 +580,23 @@ def test_set_weights_round_trips_the_variables_and_refuses_other_shapes():
         other.set_weights([*variables[:2], np.zeros((3, 2)), *variables[3:]])
 
 
+def test_set_weights_carries_the_count_of_an_unfinished_sum():
+    # variables[0] is Keras's _iterations, every call (k·iterations + accumulated): a copy made
+    # mid-sum updates on the same call as the original (before: the count was lost, and the copy
+    # updated three calls late with the sum of five gradients)
+    original, w = SGD(1.0, gradient_accumulation_steps=3), [np.zeros(2)]
+    for _ in range(5):
+        original.apply([np.ones(2)], w)
+    copy, v = SGD(1.0, gradient_accumulation_steps=3), [w[0].copy()]
+    copy.build(v)
+    copy.set_weights(original.variables)
+    assert int(original.variables[0]) == 5 and (copy.iterations, copy.accumulated) == (1, 2)
+    original.apply([np.ones(2)], w)
+    copy.apply([np.ones(2)], v)
+    np.testing.assert_array_equal(v[0], w[0])
+    np.testing.assert_array_equal(w[0], [-2.0, -2.0])
+
+
 def test_with_ema_a_checkpoint_written_during_fit_resumes_bit_for_bit(tmp_path):
     import descend
     from descend import Dense, Input, Sequential

@@ -692,11 +692,12 @@ class Optimizer:
 
     @property
     def variables(self) -> list[np.ndarray]:
-        """Keras's ``optimizer.variables``, as copies: the step count, the constant learning rate
-        (none under a schedule), then every slot array (slot by slot, param by param).
-        :meth:`set_weights` takes such a list back."""
+        """Keras's ``optimizer.variables``, as copies: the step count (Keras's ``_iterations``,
+        with gradient accumulation every call: ``k·iterations + accumulated``), the constant
+        learning rate (none under a schedule), then every slot array (slot by slot, param by
+        param). :meth:`set_weights` takes such a list back."""
         lr = self._learning_rate
-        head = [np.array(self.iterations)] + ([np.array(lr)] if isinstance(lr, float) else [])
+        head = [np.array(self._step())] + ([np.array(lr)] if isinstance(lr, float) else [])
         return head + [a.copy() for arrays in self.state.values() for a in arrays]
 
     def set_weights(self, weights: Sequence[np.ndarray]) -> None:
@@ -713,7 +714,8 @@ class Optimizer:
         for i, (w, v) in enumerate(zip(weights, current, strict=True)):
             if np.shape(w) != v.shape:
                 raise ValueError(f"weights[{i}]: expected shape {v.shape}, got {np.shape(w)}")
-        self.iterations = _iterations(np.asarray(weights[0]))
+        calls, k = _iterations(np.asarray(weights[0])), self.gradient_accumulation_steps
+        self.iterations, self.accumulated = divmod(calls, k) if k else (calls, 0)
         offset = 1
         if isinstance(self._learning_rate, float):
             self.learning_rate = float(np.asarray(weights[1]))
