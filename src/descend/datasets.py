@@ -641,7 +641,7 @@ def _read_fast(path: Path, target: str, task: str | None, dtype: np.dtype
     length, a blank-looking row of empty cells, text among the numbers of the target): the
     careful reader then reads the file and says what and where. Numbers parse to the same float64
     as Python's ``float`` (tested)."""
-    longest, lines = scan_lines(path)
+    longest, lines, commas = scan_lines(path)
     if longest > CELL_LIMIT:
         return None
     import pandas as pd  # lazy: only where CSVs are read (`import descend` stays light)
@@ -654,8 +654,10 @@ def _read_fast(path: Path, target: str, task: str | None, dtype: np.dtype
         warnings.simplefilter("error", pd.errors.DtypeWarning)
         try:
             header = _header(handle)
+            # (a row longer than the header whose extra cells are empty or "nan" pandas drops
+            # without a word: a line with more commas than the header goes to the careful reader)
             if header is None or target not in header or len(header) < 2 \
-                    or len(set(header)) != len(header) or not all(header):
+                    or len(set(header)) != len(header) or not all(header) or commas >= len(header):
                 return None
             _check_size(path, lines - 1, len(header), dtype)
             reader = pd.read_csv(handle, header=None, names=header, index_col=False, engine="c",
@@ -708,12 +710,18 @@ def _header(handle: Any) -> list[str] | None:
     return None
 
 
-def scan_lines(path: Path) -> tuple[int, int]:
-    """The length in bytes of the file's longest line, and its number of lines."""
-    longest, current, lines = 0, 0, 0
+def scan_lines(path: Path) -> tuple[int, int, int]:
+    """The length in bytes of the file's longest line, its number of lines, and the most commas
+    on one line (an upper bound on its fields minus one: a quoted comma counts too)."""
+    longest, current, lines, most, carry = 0, 0, 0, 0, 0
     with path.open("rb") as handle:
         while block := handle.read(1 << 22):
-            ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+            data = np.frombuffer(block, dtype=np.uint8)
+            ends = np.flatnonzero(data == 10)
+            # commas per line of the block; the first line goes on from the previous block
+            counts = np.bincount(np.searchsorted(ends, np.flatnonzero(data == 44)), minlength=ends.size + 1)
+            counts[0] += carry
+            most, carry = max(most, int(counts[:-1].max(initial=0))), int(counts[-1])
             lines += int(ends.size)
             if not ends.size:
                 current += len(block)
@@ -722,7 +730,7 @@ def scan_lines(path: Path) -> tuple[int, int]:
             longest = max(longest, current + int(ends[0]),
                           int(np.diff(ends).max()) - 1 if ends.size > 1 else 0)
             current = len(block) - int(ends[-1]) - 1
-    return max(longest, current), lines + (current > 0)
+    return max(longest, current), lines + (current > 0), max(most, carry)
 
 
 def _feature_chunk(chunk: Any, features: list[int], dtype: np.dtype) -> np.ndarray:
