@@ -403,3 +403,20 @@ def test_the_flavor_defaults_to_descend_flavor_and_a_schedule_is_shown(tmp_path,
     model, _ = load_checkpoint(out)
     assert model.optimizer.flavor == "keras" and model.optimizer.initial_accumulator_value == 0.1
     assert "ExponentialDecay" in capsys.readouterr().out       # the schedule, not its current value
+
+
+@pytest.mark.parametrize("name, opt, cls", [("lamb", "beta_1=0.8", "Lamb"),
+                                            ("ftrl", "l1_regularization_strength=0.001", "Ftrl"),
+                                            ("adafactor", "clip_threshold=0.5", "Adafactor")])
+def test_keras_lamb_ftrl_adafactor_from_the_command_line(tmp_path, capsys, name, opt, cls):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    listing = capsys.readouterr().out.split("\n  --optimizer OPTIMIZER", 1)[1].split("--lr", 1)[0]
+    assert name in listing.replace(",", " ").split()
+    assert _train(*MOONS, "--epochs", "2", "--optimizer", name, "--opt", opt, "--flavor", "keras",
+                  "--weight-decay", "0.01", "--lr", "0.05", "--out", str(tmp_path)) == 0
+    model = descend.load_model(tmp_path)
+    key, value = opt.split("=")
+    assert type(model.optimizer).__name__ == cls and model.optimizer.get_config()[key] == float(value)
+    assert model.optimizer.flavor == "keras" and model.optimizer.iterations > 0
+    assert json.loads((tmp_path / "results.json").read_text())["epochs_trained"] == 2
