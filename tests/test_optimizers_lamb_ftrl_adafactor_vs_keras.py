@@ -6,10 +6,10 @@ through Keras's optimizer and descend's ``flavor="keras"``, with the base optimi
 same small network, initial weights and mini-batches in float32 and float64, trained by each of the
 three in Keras and in descend, with those options and ``exclude_from_weight_decay``.
 
-Tolerances. Keras's torch backend computes ``ops.maximum``/``ops.minimum`` of a tensor and a Python
-float in float32 (``ops.maximum(0.3, 1e-3)`` is 0.30000001192…): Adafactor's ρ_t = min(η, 1/√t),
+Tolerances. Keras's torch backend returns ``ops.maximum``/``ops.minimum`` of float64 scalars in
+float32 (``ops.maximum`` of float64 1e-3 and 0.3 is 0.30000001192…): Adafactor's ρ_t = min(η, 1/√t),
 max(ε₂, RMS(w)) and max(1, RMS(U)/d) are float32 numbers even for float64 weights, and so is the
-clipping threshold of ``clipnorm`` (max(‖g‖, c)). Without those, Keras's float64 step is descend's
+divisor max(‖g‖, c) of ``clipnorm``. Without those, Keras's float64 step is descend's
 to 1e-12. In ``fit``, Keras also computes a float64 matmul in float32 (see tests/test_model_vs_keras.py),
 so the weights agree to float32's precision, 1e-6 relative (``ATOL`` 1e-7 for weights near 0),
 Adafactor's float32 minimum and maximum included.
