@@ -107,6 +107,16 @@ def test_the_weight_is_solved_for_not_stepped():
     np.testing.assert_allclose(w[0], -z / (np.sqrt(n) / eta), rtol=1e-14)
 
 
+def test_the_first_solve_keeps_only_a_small_part_of_the_initial_weight():
+    # z₀ = 0: w₁ = (1 − √(n₀/n₁)) w₀ − ηg/√n₁ — with g² ≪ n₀ the initialisation is nearly gone
+    w0, g, eta = np.array([0.8, -0.5]), np.array([0.01, 0.03]), 0.01
+    w = [w0.copy()]
+    Ftrl(eta, flavor="keras").apply([g], w)
+    n1 = 0.1 + g * g
+    np.testing.assert_allclose(w[0], (1 - np.sqrt(0.1 / n1)) * w0 - eta * g / np.sqrt(n1), rtol=1e-10)
+    assert np.all(np.abs(w[0]) < 0.01 * np.abs(w0))
+
+
 def test_a_step_at_learning_rate_zero_changes_nothing():
     w = [np.array([1.0, -2.0])]
     opt = Ftrl(learning_rate=lambda step: 0.0, flavor="keras")

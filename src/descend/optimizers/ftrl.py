@@ -29,7 +29,9 @@ class Ftrl(Optimizer):
 
     The pipeline applies it as ``Δ = w − w_new`` (``w ← w − Δ``), so the new weight is reached up
     to one rounding; where |z| ≤ λ₁ it is 0 exactly. λ₁ makes weights exactly 0 (sparse models),
-    λ₂ and β stabilise the denominator, p = 0 keeps the learning rate fixed.
+    λ₂ and β stabilise the denominator, p = 0 keeps the learning rate fixed. With z₀ = 0 the first
+    solve keeps only (1 − √(n₀/n₁)) of the initial weight (p = −½): FTRL assumes weights that start
+    at 0, and where g² ≪ n₀ a network's initialisation is mostly forgotten after one step (Keras's too).
 
     Parameters
     ----------
