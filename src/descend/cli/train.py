@@ -111,7 +111,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="precision of the weights and the arithmetic (default: float32)")
     g = p.add_argument_group("training")
     g.add_argument("--optimizer", default=None,
-                   help=f"one of {', '.join(optimizers.REGISTRY)} (default: adam)")
+                   help=f"one of {', '.join([*optimizers.REGISTRY, *optimizers.SOLVERS])} (default: adam)")
     g.add_argument("--lr", type=float, default=None,
                    help="learning rate η (default: the optimizer's default)")
     g.add_argument("--opt", action="append", default=None, metavar="KEY=VALUE",
@@ -502,14 +502,17 @@ def _summary(con: Any, model: Any, cli: dict[str, Any], data: Any, results: dict
     arch = " → ".join([str(model.input_dim)] + [
         f"{layer.units} {layer.activation.name}" for layer in model.layers if hasattr(layer, "units")])
     lr = opt.learning_rate if opt.learning_rate_schedule is None else opt.learning_rate_schedule
+    search = getattr(opt, "full_batch", False)     # L-BFGS: no learning rate, no batches
     rows = [
         ("data", f"{_data_name(cli)} ({data.task})"),
         ("model", f"{arch}  ({model.count_params()} parameters, {model.dtype.name})"),
         ("loss", model.loss.name),
         ("optimizer", f"{type(opt).__name__} (flavor {opt.flavor}), "
-                      f"learning rate {lr if isinstance(lr, float) else lr!r}"),
+                      + (f"learning rate {lr if isinstance(lr, float) else lr!r}" if not search
+                         else "step lengths from a line search")),
         ("gradient descent", f"{model.history.params['gd']}"   # as fit ran it, on its training part
-                             + (f", batch size {cli['batch_size']}" if cli["batch_size"] else "")),
+                             + (f", batch size {cli['batch_size']}" if cli["batch_size"] and not search
+                                else ", one L-BFGS iteration per epoch" if search else "")),
         ("epochs", f"{results['epochs_this_run']} this run, {results['epochs_trained']} in all"
                    + (f" ({results['seconds']:.1f} s)")),
     ]
