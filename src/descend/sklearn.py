@@ -52,6 +52,20 @@ training loss — with ``early_stopping`` the validation rule above still applie
 (scikit-learn's by its ``score``, reported here in ``validation_scores_``), and a class with one
 sample is not stratified (scikit-learn refuses it).
 
+**Sample weights** (``fit(X, y, sample_weight=w)``) as scikit-learn's MLP weighs them, not as
+``Sequential.fit`` (Keras's Σ_n w_n E_n / N, which stays its own): a mean loss is the weighted
+average E = Σ_n w_n E_n / Σ_n w_n over each batch (the loss's ``reduction=
+"mean_with_sample_weight"``, :mod:`descend.losses`; without weights the same Σ_n E_n / N), so an
+integer weight k trains as the sample repeated k times — exactly under batch GD and L-BFGS, where
+the batch is all the data; mini-batches split the weighted and the repeated data differently, and
+so do the held-out part of ``early_stopping`` and a ``partial_fit`` of other rows. The summed
+losses (the slides' ½ Σ) count sample n w_n times as they are. The epoch's ``loss_`` is the
+batch losses' mean weighted by batch size (scikit-learn's ``accumulated_loss / n``), the held-out
+part's loss and score are weighted too. ``l1``/``l2`` are Keras's fixed coefficients, added to
+each batch's E: scikit-learn's ``alpha`` adds ½·alpha·‖W‖² / Σ_n w_n instead, so its fit is
+``l2 = alpha / (2·Σw)`` for a batch of weight Σw (``alpha / (2·N)`` unweighted). A batch whose
+weights are all 0 is a step on the penalties alone (scikit-learn's divides 0 by 0 there).
+
 **Precision** (scikit-learn's MLP's): by default the network computes in the input's float
 dtype — float32 data in float32, float64 data (and integers) in float64 — so that the same rows
 give the same predictions whatever else is in the batch (float32 matrix products may round
@@ -76,7 +90,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from . import activations, initializers
+from . import activations, initializers, losses
 from .backend import resolve_dtype
 from .batching import check_batch_size
 from .callbacks import Callback
@@ -324,6 +338,17 @@ class _Tracker(Callback):
         if self.estimator._end_epoch(dict(logs or {}), self.held, self.n_train, self.checked):
             self.stopped = True
             self.model.stop_training = True
+
+
+def _weighted_average(name: str) -> Any:
+    """The loss ``name`` as scikit-learn's MLP weighs samples: a mean loss becomes the weighted
+    average Σ_n w_n E_n / Σ_n w_n over each batch ("mean_with_sample_weight"; without weights the
+    same mean Σ_n E_n / N), so that a weight of 2 is a repeated sample; a summed loss (the slides'
+    ½ Σ) already counts sample n w_n times and stays as it is."""
+    loss = losses.get(name)
+    if loss.reduction != "mean":
+        return loss
+    return losses.get({"name": name, "config": {"reduction": "mean_with_sample_weight"}})
 
 
 def _replace(name: str, values: Any, targets: list[np.ndarray]) -> None:
@@ -591,7 +616,7 @@ class _BaseMLP(BaseEstimator):
             model.add(Dense(width, activation=out_activation if i == len(units) - 2 else checked.activation,
                             kernel_initializer=default if kernel is None else kernel,
                             bias_initializer=default if bias is None else bias, kernel_regularizer=reg))
-        model.compile(optimizer=checked.optimizer, loss=loss, metrics=metrics)
+        model.compile(optimizer=checked.optimizer, loss=_weighted_average(loss), metrics=metrics)
         self.out_activation_ = _OUT_ACTIVATION_NAMES[out_activation]
         self.n_layers_ = len(units)
         self.seed_ = checked.seed
@@ -887,8 +912,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels, at least two distinct ones; or a 0/1 matrix (multilabel).
         sample_weight : array-like of shape (n_samples,), optional
-            Each sample counted w_n times in the loss and its gradient (Keras's semantics, see
-            :mod:`descend.training`); with early stopping the weights are split with the samples
+            Sample n counts w_n times: each batch's loss is the weighted average
+            Σ w_n E_n / Σ w_n, scikit-learn's semantics (see "Sample weights" in
+            :mod:`descend.sklearn`); with early stopping the weights are split with the samples
             and weigh the validation loss and score.
 
         Returns
