@@ -532,8 +532,10 @@ def test_tol_and_n_iter_no_change_stop_on_the_training_loss_without_early_stoppi
         reg.fit(X, y)
     assert reg.n_iter_ == 5 and reg._no_improvement_count == 4
     assert reg.best_loss_ == min(reg.loss_curve_) and reg.validation_scores_ is None
-    assert "Training loss did not improve more than tol=10.000000 for 3 consecutive epochs. Stopping." \
-        in capsys.readouterr().out
+    lines = capsys.readouterr().out.strip().splitlines()   # the reason comes last, after epoch 5's line
+    assert lines[-2].startswith("Epoch 5/500")
+    assert lines[-1] == ("Training loss did not improve more than tol=10.000000 for 3 consecutive epochs. "
+                         "Stopping.")
     with pytest.warns(ConvergenceWarning, match="hasn't converged"):
         never = MLPRegressor((4,), epochs=7, tol=10.0, n_iter_no_change=np.inf, random_state=0).fit(X, y)
     assert never.n_iter_ == 7 and never._no_improvement_count == 6
@@ -691,6 +693,9 @@ def test_multilabel_classification():
     assert inc.n_iter_ == 3 and inc.predict(X).shape == (120, 3)
     with pytest.raises(ValueError, match="y: expected a 0/1 matrix of 3 labels as in the first fit"):
         inc.partial_fit(X, Y[:, :2])
+    with pytest.raises(ValueError, match=r"classes: a multilabel y names its labels by its 3 columns, so "
+                                         r"expected \[0, 1, 2\], got \[0, 1\]"):
+        MLPClassifier((16,)).partial_fit(X, Y, classes=[0, 1])
     with pytest.raises(ValueError, match="loss: a multilabel y takes one sigmoid output per label"):
         MLPClassifier(loss="categorical_crossentropy", epochs=1).fit(X, Y)
     with pytest.raises(ValueError, match="y: expected class labels of shape"):

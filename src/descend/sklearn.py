@@ -670,6 +670,9 @@ class _BaseMLP(BaseEstimator):
             return
         if held is not None and checked.restore_best_weights and self._best_weights is not None:
             self.model_.set_weights(self._best_weights)
+        if tracker.stopped and checked.verbose:     # after the epoch's own line
+            print(f"{tracker.watched.capitalize()} loss did not improve more than tol={checked.tol:f} for "
+                  f"{checked.n_iter_no_change:.0f} consecutive epochs. Stopping.")
         if not (partial or tracker.stopped):
             self._warn_not_converged(checked, tracker.watched)
 
@@ -714,13 +717,9 @@ class _BaseMLP(BaseEstimator):
             self._best_weights = self.model_.get_weights()
             if held is None:
                 self.best_loss_ = watched
-        if self._no_improvement_count <= checked.n_iter_no_change or (
-                held is None and self._searching()):
-            return False                  # (a whole-data search stops by its own tests, as scikit-learn's)
-        if checked.verbose:
-            print(f"{'Validation' if held is not None else 'Training'} loss did not improve more than "
-                  f"tol={checked.tol:f} for {checked.n_iter_no_change:.0f} consecutive epochs. Stopping.")
-        return True
+        # (a whole-data search stops by its own tests without early stopping, as scikit-learn's)
+        return self._no_improvement_count > checked.n_iter_no_change and not (
+            held is None and self._searching())
 
     def _restart_watch(self, early_stopping: bool) -> None:
         """The stopping rule starts afresh on the other loss (training ↔ validation)."""
@@ -968,6 +967,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self._multilabel = multilabel
         if multilabel:              # scikit-learn's LabelBinarizer: the labels are the columns
             self.classes_ = np.arange(y.shape[1])
+            if classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
+                raise ValueError(f"classes: a multilabel y names its labels by its {y.shape[1]} columns, "
+                                 f"so expected {self.classes_.tolist()}, got {np.asarray(classes).tolist()}")
             self.n_outputs_ = y.shape[1]
             self._label_dtype = y.dtype
             return
