@@ -58,13 +58,15 @@ average E = Σ_n w_n E_n / Σ_n w_n over each batch (the loss's ``reduction=
 "mean_with_sample_weight"``, :mod:`descend.losses`; without weights the same Σ_n E_n / N), so an
 integer weight k trains as the sample repeated k times — exactly under batch GD and L-BFGS, where
 the batch is all the data; mini-batches split the weighted and the repeated data differently, and
-so do the held-out part of ``early_stopping`` and a ``partial_fit`` of other rows. The summed
-losses (the slides' ½ Σ) count sample n w_n times as they are. The epoch's ``loss_`` is the
-batch losses' mean weighted by batch size (scikit-learn's ``accumulated_loss / n``), the held-out
-part's loss and score are weighted too. ``l1``/``l2`` are Keras's fixed coefficients, added to
-each batch's E: scikit-learn's ``alpha`` adds ½·alpha·‖W‖² / Σ_n w_n instead, so its fit is
-``l2 = alpha / (2·Σw)`` for a batch of weight Σw (``alpha / (2·N)`` unweighted). A batch whose
-weights are all 0 is a step on the penalties alone (scikit-learn's divides 0 by 0 there).
+so does the held-out part of ``early_stopping``. The summed losses (the slides' ½ Σ) count sample
+n w_n times as they are. For a mean loss the epoch's ``loss_`` is the batch losses' mean weighted
+by batch size (scikit-learn's ``accumulated_loss / n``; for a summed loss their sum); the
+held-out part's loss and score are weighted too. ``l1`` and ``l2`` are Keras's fixed coefficients
+added to each batch's E, where scikit-learn's ``alpha`` adds ½·alpha·‖W‖² / Σ_n w_n to its loss:
+the same objective is ``l2 = alpha / (2·Σw)`` for a batch of weight Σw (Σw = N unweighted),
+times the ratio of descend's loss to scikit-learn's (2 for the regressor's mse, which has no ½;
+1/n_labels for multilabel, see :class:`MLPClassifier`). A batch whose weights are all 0 is a
+step on the penalties alone (scikit-learn's divides 0 by 0 there).
 
 **Precision** (scikit-learn's MLP's): by default the network computes in the input's float
 dtype — float32 data in float32, float64 data (and integers) in float64 — so that the same rows
