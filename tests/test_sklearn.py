@@ -622,6 +622,28 @@ def test_a_weight_of_two_is_a_repeated_sample(Estimator, optimizer):
     np.testing.assert_allclose(weighted.loss_curve_, repeated.loss_curve_, rtol=1e-9)
 
 
+def test_a_batch_of_zero_weights_is_a_step_on_the_penalties_alone():
+    # its weighted average is 0 / 0: the batch's data count for nothing, the l2 penalty still
+    # pulls (scikit-learn's fit fails there, its weights summing to zero)
+    X, y = datasets.load_iris()
+    X, y = X[::7][:20], y[::7][:20]
+    params = {"hidden_layer_sizes": (4,), "optimizer": "sgd", "learning_rate": 0.1, "l2": 0.01,
+              "batch_size": 10, "shuffle": False, "random_state": 0}
+    est = MLPClassifier(**params)
+    est.partial_fit(X, y, sample_weight=np.r_[np.zeros(10), np.ones(10)], classes=[0, 1, 2])
+    hand = MLPClassifier(**params)
+    hand.partial_fit(X, y, classes=[0, 1, 2])
+    checked = hand._check_params(True)
+    checked.dtype = np.dtype(np.float64)
+    start = hand._build(checked, 4).get_weights()                  # the network fit starts from
+    hand.model_.set_weights([w * (1 - 2 * 0.1 * 0.01) if w.ndim == 2 else w   # w ← w − η·2·l2·w
+                             for w in start])
+    hand.model_.fit(X[10:], y[10:], batch_size=10, epochs=1, shuffle=False, verbose=0)
+    for a, b in zip(est.model_.get_weights(), hand.model_.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    assert math.isfinite(est.loss_)
+
+
 @pytest.mark.parametrize("iterations", [3, 20])
 def test_lbfgs_with_sample_weight_is_scikit_learns(iterations, monkeypatch):
     # From scikit-learn's own start (captured from its call of scipy.optimize.minimize), the

@@ -66,7 +66,7 @@ added to each batch's E, where scikit-learn's ``alpha`` adds ½·alpha·‖W‖�
 the same objective is ``l2 = alpha / (2·Σw)`` for a batch of weight Σw (Σw = N unweighted),
 times the ratio of descend's loss to scikit-learn's (2 for the regressor's mse, which has no ½;
 1/n_labels for multilabel, see :class:`MLPClassifier`). A batch whose weights are all 0 is a
-step on the penalties alone (scikit-learn's divides 0 by 0 there).
+step on the penalties alone (scikit-learn's fails there: its weights sum to zero).
 
 **Precision** (scikit-learn's MLP's): by default the network computes in the input's float
 dtype — float32 data in float32, float64 data (and integers) in float64 — so that the same rows
