@@ -383,3 +383,20 @@ def test_from_logits_after_a_squashing_output_warns_as_keras(squashing, loss):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         linear.compile("sgd", getattr(losses, loss)(from_logits=True))
+
+
+@pytest.mark.parametrize("loss", [{"reduction": "mean_with_sample_weight"}, {"ignore_class": 1}, {},
+                                  {"reduction": "sum"}], ids=["weighted_mean", "ignore_class", "mean", "sum"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_evaluate_in_chunks_is_the_loss_of_all_the_data(loss, weighted):
+    """evaluate reads X in chunks of batch_size: their losses combine into the loss of the whole
+    (each chunk's E times what its reduction divided by — its Σ w, its rows that count), however
+    unevenly the weights or the ignored rows fall among the chunks."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((3000, 3)), rng.integers(0, 3, 3000)
+    w = rng.uniform(0, 3, 3000) * np.where(np.arange(3000) < 1000, 10.0, 1.0) if weighted else None
+    y[:700] = np.where(y[:700] == 1, 0, y[:700])                 # class 1 only after row 700
+    model = Sequential([Input(3), Dense(3, activation="softmax")], seed=0, dtype="float64")
+    model.compile(optimizer="sgd", loss=losses.SparseCategoricalCrossentropy(**loss))
+    whole = model.evaluate(X, y, sample_weight=w, batch_size=3000)
+    assert model.evaluate(X, y, sample_weight=w, batch_size=512) == pytest.approx(whole, rel=1e-13)

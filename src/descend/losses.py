@@ -158,6 +158,7 @@ class Loss:
         "mean_with_sample_weight" Σ/Σw (Σ/N without weights), "none" the array itself. A sum
         over nothing is 0 (never a division by 0)."""
         values = np.asarray(values)
+        divisor = self.divisor(len(values), w, mask)
         if mask is not None:
             values = np.where(mask, values, 0.0)
             w = mask.astype(np.float64) if w is None else np.where(mask, w, 0.0)
@@ -171,11 +172,17 @@ class Loss:
             total = float(np.dot(w.astype(np.float64, copy=False), values.astype(np.float64, copy=False)))
         if self.reduction == "sum":
             return total
-        if self.reduction == "mean_with_sample_weight" and w is not None:
-            divisor = float(np.sum(w, dtype=np.float64))        # Σ w_n (over the rows that count)
-        else:
-            divisor = float(len(values) if mask is None else np.count_nonzero(mask))
         return total / divisor if divisor else 0.0
+
+    def divisor(self, n: int, w: np.ndarray | None = None, mask: np.ndarray | None = None) -> float:
+        """What :meth:`reduce` divides Σ_n w_n E_n of n rows by: 1 ("sum"), Σ w_n over the rows
+        that count ("mean_with_sample_weight" with weights), else the number of rows that count.
+        A loss over several parts of the data is Σ_parts E·divisor / Σ_parts divisor."""
+        if self.reduction == "sum":
+            return 1.0
+        if self.reduction == "mean_with_sample_weight" and w is not None:
+            return float(np.sum(w if mask is None else np.where(mask, w, 0.0), dtype=np.float64))
+        return float(n if mask is None else np.count_nonzero(mask))
 
     def _row_scale(self, n: int, y_true: Any) -> np.ndarray | float:
         """What row n of the loss's own gradient (or δ) is multiplied by for this reduction: f_n /

@@ -421,17 +421,20 @@ class Sequential:
         loss = self.require_compiled("evaluate")
         for m in self.metrics:
             m.reset()
-        total, n = 0.0, len(X)
-        for i in range(0, n, batch_size):
+        # E of all of X from its chunks: each chunk's E times what its reduction divided by (its
+        # rows, the rows that count, its Σ w_n; 1 for a sum), over the sum of those
+        total, divided = 0.0, 0.0
+        for i in range(0, len(X), batch_size):
             xb, yb = X[i:i + batch_size], y[i:i + batch_size]
+            wb = None if sample_weight is None else sample_weight[i:i + batch_size]
             out = self.forward(xb)
-            if sample_weight is None:
-                value = self._data_loss(out, yb)
-            else:
-                value = self.weighted_data_loss(out, yb, sample_weight[i:i + batch_size])
-            total += value * (len(xb) / n if loss.reduction != "sum" else 1.0)
+            value = self._data_loss(out, yb) if wb is None else self.weighted_data_loss(out, yb, wb)
+            divisor = loss.divisor(len(xb), wb, loss.mask(yb, len(xb)))
+            total, divided = total + value * divisor, divided + divisor
             for m in self.metrics:                 # unweighted, as Keras's compile(metrics=...)
                 m.update(out, yb)
+        if loss.reduction != "sum":
+            total = total / divided if divided else 0.0
         return {"loss": total + self.regularization_loss(), **{m.name: m.result() for m in self.metrics}}
 
     # ------------------------------------------------------------------ public training API
