@@ -228,3 +228,19 @@ def test_invalid_l2_regularization_strength():
 
 def test_invalid_l2_shrinkage_regularization_strength():
     _refused("l2_shrinkage_regularization_strength", -0.1, "[0.0, inf]")
+
+
+def test_a_step_that_divides_by_zero_is_refused_without_a_numpy_warning():
+    """n₀ = 0 and g = 0 make n^(−p) a division by zero (Keras: NaN); the pipeline refuses the
+    step, naming the tensor, every weight as before, and no NumPy warning escapes the step."""
+    import warnings
+
+    from descend.errors import StepOverflow
+
+    opt = Ftrl(learning_rate=1e300, initial_accumulator_value=0.0, flavor="keras")
+    w = np.ones(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(StepOverflow, match=r"params\[0\]"):
+            opt.apply([np.zeros(3)], [w])
+    np.testing.assert_array_equal(w, 1.0)

@@ -346,7 +346,7 @@ class Optimizer:
         """
         # One errstate for the whole step: an overflow shows up as inf and is reported by tensor
         # index, not as a warning.
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             self._check(grads, params, keep)
             decays = self._decays(params, names)
             self._build(params)
