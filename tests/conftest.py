@@ -68,3 +68,16 @@ def flowers(tmp_path_factory):
     from cli_runs import train_flowers
 
     return train_flowers(tmp_path_factory.mktemp("flowers"))
+
+
+@pytest.fixture
+def keras_floatx():
+    """Keras's floatx for one test of a ``*_vs_keras.py`` module, float64 unless the test calls
+    the fixture's value with another ("float32"), and put back after it."""
+    from oracles import require_keras
+
+    keras = require_keras()
+    previous = keras.config.floatx()
+    keras.config.set_floatx("float64")
+    yield keras.config.set_floatx
+    keras.config.set_floatx(previous)

@@ -31,6 +31,19 @@ def require(module: str) -> ModuleType:
                     allow_module_level=True)
 
 
+def require_keras() -> ModuleType:
+    """Keras 3 on its torch backend, the oracle of the ``*_vs_keras.py`` tests."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    return require("keras")
+
+
+#: the marks every *_vs_keras.py module carries: the floatx fixture (``keras_floatx``, in
+#: conftest.py: float64 for each test unless it calls the fixture's value with another), and quiet
+#: about Keras 3.15's own DeprecationWarning under NumPy 2 (its __array__ lacks the copy keyword)
+KERAS_MARKS = [pytest.mark.usefixtures("keras_floatx"),
+               pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+
+
 def gradient_sequence(steps: int = STEPS, seed: int = 0,
                       shapes: Sequence[tuple[int, ...]] = SHAPES) -> list[list[np.ndarray]]:
     """Gradients of scales 1e-5 … 10 (so that where ε sits matters), one list per step."""

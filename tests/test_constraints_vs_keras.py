@@ -10,29 +10,18 @@ moves every entry of a unit-norm bias alike).
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 from descend import Dense, Input, Sequential, constraints
 from descend.optimizers import SGD
-from oracles import require
+from oracles import KERAS_MARKS, require_keras
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
-keras = require("keras")
+keras = require_keras()
 
 RTOL = 1e-6
-# Keras 3.15 with NumPy 2 warns about its own __array__ (copy keyword) on every conversion
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = KERAS_MARKS
 
-
-@pytest.fixture(autouse=True)
-def _float64():
-    previous = keras.config.floatx()
-    keras.config.set_floatx("float64")
-    yield
-    keras.config.set_floatx(previous)
 
 
 CASES = [

@@ -12,28 +12,18 @@ each tensor.
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 from descend import Dense, Input, Sequential, schedules
 from descend import optimizers as ours
-from oracles import require
+from oracles import KERAS_MARKS, require_keras
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
-keras = require("keras")
+keras = require_keras()
 
 RTOL = 1e-6
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = KERAS_MARKS
 
-
-@pytest.fixture(autouse=True)
-def _float64():
-    previous = keras.config.floatx()
-    keras.config.set_floatx("float64")
-    yield
-    keras.config.set_floatx(previous)
 
 
 def _fit_both(theirs, mine, epochs=4):

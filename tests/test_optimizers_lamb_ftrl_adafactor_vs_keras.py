@@ -16,30 +16,20 @@ Adafactor's float32 minimum and maximum included.
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 from descend import Dense, Input, Sequential, optimizers, schedules
-from oracles import require
+from oracles import KERAS_MARKS, require_keras
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
-keras = require("keras")
+keras = require_keras()
 
-# Keras 3.15 with NumPy 2 warns about its own __array__ (copy keyword) on every conversion
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = KERAS_MARKS
 
 KERAS = {"lamb": "Lamb", "ftrl": "Ftrl", "adafactor": "Adafactor"}
 RTOL = 1e-6
 ATOL = 1e-7
 
-
-@pytest.fixture
-def floatx():
-    previous = keras.config.floatx()
-    yield keras.config.set_floatx
-    keras.config.set_floatx(previous)
 
 
 def _both(name, kwargs, initial_rate=0.05):
@@ -89,8 +79,7 @@ def _apply_both(name, kwargs, steps=30, shapes=SHAPES):
 
 @pytest.mark.parametrize("case", sorted(STEP_CASES) + ["every-hyperparameter"])
 @pytest.mark.parametrize("name", sorted(KERAS))
-def test_apply_gradients_as_keras_on_weights_of_0_to_3_axes(name, case, floatx):
-    floatx("float64")
+def test_apply_gradients_as_keras_on_weights_of_0_to_3_axes(name, case, keras_floatx):
     kwargs = EXTRA[name] if case == "every-hyperparameter" else STEP_CASES[case]
     if case == "every-hyperparameter" and name != "ftrl":
         kwargs = {**kwargs, "learning_rate": 0.5}
@@ -103,9 +92,8 @@ def test_apply_gradients_as_keras_on_weights_of_0_to_3_axes(name, case, floatx):
 
 
 @pytest.mark.parametrize("name", ["lamb", "adafactor"])
-def test_clipnorm_as_keras_up_to_its_float32_threshold(name, floatx):
+def test_clipnorm_as_keras_up_to_its_float32_threshold(name, keras_floatx):
     # Keras's max(‖g‖, c) is a float32 number: clipped gradients differ from float64's by ~1e-8
-    floatx("float64")
     ours, theirs = _apply_both(name, {"learning_rate": 0.05, "clipnorm": 0.5})
     for a, b in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
@@ -130,8 +118,8 @@ def _data(dtype):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("case", sorted(FIT_CASES))
 @pytest.mark.parametrize("name", sorted(KERAS))
-def test_fit_trains_the_weights_keras_trains(name, case, dtype, floatx):
-    floatx(dtype)
+def test_fit_trains_the_weights_keras_trains(name, case, dtype, keras_floatx):
+    keras_floatx(dtype)
     X, y = _data(dtype)
     kwargs = {"learning_rate": FIT_RATE[name], **FIT_CASES[case]}
     ours_opt, theirs_opt = _both(name, kwargs, FIT_RATE[name])
