@@ -44,6 +44,35 @@ KERAS_MARKS = [pytest.mark.usefixtures("keras_floatx"),
                pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 
+def sklearn_lbfgs_start(mlp: Any, X: np.ndarray, y: np.ndarray,
+                        sample_weight: np.ndarray | None = None) -> list[np.ndarray]:
+    """Fit scikit-learn's MLP (``solver="lbfgs"``) on (X, y) and return the weights it started
+    from, in descend's order (kernel, bias of each layer). scikit-learn draws them inside ``fit``
+    and hands them to ``scipy.optimize.minimize`` packed — every kernel, then every intercept —
+    which is where they are read; its ConvergenceWarning at ``max_iter`` is expected."""
+    import warnings
+    from unittest import mock
+
+    import scipy.optimize
+    from sklearn.exceptions import ConvergenceWarning
+
+    starts: list[np.ndarray] = []
+    real = scipy.optimize.minimize
+
+    def spy(fun: Any, x0: np.ndarray, *args: Any, **kwargs: Any) -> Any:
+        starts.append(np.array(x0))
+        return real(fun, x0, *args, **kwargs)
+
+    with mock.patch.object(scipy.optimize, "minimize", spy), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(X, y, sample_weight=sample_weight)
+    shapes = [c.shape for c in mlp.coefs_] + [b.shape for b in mlp.intercepts_]
+    cuts = np.cumsum([int(np.prod(s)) for s in shapes])[:-1]
+    arrays = [a.reshape(s) for a, s in zip(np.split(starts[0], cuts), shapes, strict=True)]
+    layers = len(mlp.coefs_)
+    return [a for pair in zip(arrays[:layers], arrays[layers:], strict=True) for a in pair]
+
+
 def gradient_sequence(steps: int = STEPS, seed: int = 0,
                       shapes: Sequence[tuple[int, ...]] = SHAPES) -> list[list[np.ndarray]]:
     """Gradients of scales 1e-5 … 10 (so that where ε sits matters), one list per step."""

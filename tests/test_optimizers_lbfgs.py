@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import scipy.optimize
 from sklearn.datasets import load_iris
 from sklearn.neural_network import MLPClassifier
 
@@ -14,6 +13,7 @@ from descend.errors import DivergenceError
 from descend.layers import Dropout
 from descend.losses import CategoricalCrossentropy
 from descend.optimizers import LBFGS
+from oracles import sklearn_lbfgs_start
 
 
 def _iris() -> tuple[np.ndarray, np.ndarray]:
@@ -27,26 +27,14 @@ def _net(hidden: int = 5, activation: str = "tanh", out: int = 3) -> Sequential:
 
 
 @pytest.mark.parametrize("iterations", [1, 4, 12])
-def test_the_search_is_scikit_learns_step_for_step(iterations, monkeypatch):
+def test_the_search_is_scikit_learns_step_for_step(iterations):
     """Same start, same loss (mean cross-entropy of a softmax output), same scipy options:
     scikit-learn's MLPClassifier(solver="lbfgs") and descend reach the same weights."""
     X, y = _iris()
-    starts, real = [], scipy.optimize.minimize
-
-    def spy(fun, x0, *args, **kwargs):
-        starts.append(np.array(x0))
-        return real(fun, x0, *args, **kwargs)
-
-    monkeypatch.setattr(scipy.optimize, "minimize", spy)
     mlp = MLPClassifier((5,), activation="tanh", solver="lbfgs", alpha=0.0, max_iter=iterations,
                         random_state=0, tol=0.0)
-    with pytest.warns(Warning):          # scikit-learn's ConvergenceWarning at max_iter
-        mlp.fit(X, y)
-    x0 = starts[0]
-    # scikit-learn packs every kernel, then every intercept: 4×5, 5×3, 5, 3
-    W1, W2, B1, B2 = np.split(x0, [20, 35, 40])
     model = _net()
-    model.set_weights([W1.reshape(4, 5), B1, W2.reshape(5, 3), B2])
+    model.set_weights(sklearn_lbfgs_start(mlp, X, y))
     model.compile(optimizer=LBFGS(tol=0.0), loss="sparse_categorical_crossentropy")
     history = model.fit(X, y, epochs=iterations, verbose=0)
     assert len(history.history["loss"]) == iterations == model.optimizer.result.nit
@@ -57,29 +45,20 @@ def test_the_search_is_scikit_learns_step_for_step(iterations, monkeypatch):
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "sample_weight"])
-def test_an_l2_penalty_and_sample_weights_are_scikit_learns_alpha(weighted, monkeypatch):
+def test_an_l2_penalty_and_sample_weights_are_scikit_learns_alpha(weighted):
     """scikit-learn's lbfgs minimises E + α/(2·Σw)·Σ‖W‖² (kernels only; Σw = N without weights)
     with the sample-weighted mean loss Σ wₙEₙ/Σw: the same search as descend's L2(α/(2·Σw)) on
     every kernel, with the weights rescaled to mean 1 (descend's mean loss divides by N)."""
     X, y = _iris()
     alpha, iterations = 0.5, 15
     w = np.random.default_rng(0).uniform(0.2, 2.0, len(X)) if weighted else np.ones(len(X))
-    starts, real = [], scipy.optimize.minimize
-
-    def spy(fun, x0, *args, **kwargs):
-        starts.append(np.array(x0))
-        return real(fun, x0, *args, **kwargs)
-
-    monkeypatch.setattr(scipy.optimize, "minimize", spy)
     mlp = MLPClassifier((5,), activation="tanh", solver="lbfgs", alpha=alpha, max_iter=iterations,
                         random_state=0, tol=0.0)
-    with pytest.warns(Warning):          # scikit-learn's ConvergenceWarning at max_iter
-        mlp.fit(X, y, sample_weight=w if weighted else None)
-    W1, W2, B1, B2 = np.split(starts[0], [20, 35, 40])
+    start = sklearn_lbfgs_start(mlp, X, y, sample_weight=w if weighted else None)
     l2 = regularizers.L2(alpha / (2 * w.sum()))
     model = Sequential([Input(4), Dense(5, activation="tanh", kernel_regularizer=l2),
                         Dense(3, activation="softmax", kernel_regularizer=l2)], seed=0, dtype="float64")
-    model.set_weights([W1.reshape(4, 5), B1, W2.reshape(5, 3), B2])
+    model.set_weights(start)
     model.compile(optimizer=LBFGS(tol=0.0), loss="sparse_categorical_crossentropy")
     history = model.fit(X, y, epochs=iterations, verbose=0,
                         sample_weight=w * len(X) / w.sum() if weighted else None)
