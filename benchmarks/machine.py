@@ -91,6 +91,13 @@ def git_state(repo: Path) -> dict[str, Any]:
             "src_changes": git("diff", "--shortstat", "HEAD", "--", "src") if dirty else ""}
 
 
+def _without_prefix(pools: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """threadpoolctl's libraries with their paths below the interpreter's prefix (site-packages/...),
+    so that a result names no machine's folders."""
+    prefix = sys.prefix.rstrip("/") + "/"
+    return [{**pool, "filepath": str(pool.get("filepath", "")).replace(prefix, "")} for pool in pools]
+
+
 def info(threads: int, repo: Path) -> dict[str, Any]:
     import numpy as np
     import psutil
@@ -115,6 +122,7 @@ def info(threads: int, repo: Path) -> dict[str, Any]:
             "cores_physical": psutil.cpu_count(logical=False),
             "cores_available": cores_available(), "threads_used": threads, "platform": platform.platform(),
             "memory_gb": psutil.virtual_memory().total / 1e9, "env": {k: os.environ.get(k) for k in ENV_VARS},
-            "threadpools": threadpool_info(), "numpy_config": numpy_config, "torch": torch_info,
+            "threadpools": _without_prefix(threadpool_info()), "numpy_config": numpy_config,
+            "torch": torch_info,
             "descend_kernels": descend_kernels(),
             "versions": versions(), "git": git_state(repo)}
