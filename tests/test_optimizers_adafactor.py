@@ -117,15 +117,164 @@ def test_keras_flavor_factors_the_last_two_axes_and_leaves_0d_arrays_whole():
 
 
 # ------------------------------------------ the factored second moment
-def test_the_row_and_column_accumulators_are_kept_broadcast_to_the_weight():
-    rng = np.random.default_rng(0)
-    opt, w = Adafactor(flavor="keras"), [rng.standard_normal((3, 4))]
+class BroadcastAdafactor(Adafactor):
+    """Adafactor as descend kept it before its state was factored: R, C and V̂ at the weight's
+    shape (R constant along the last axis, C along the second last), the rule otherwise the same
+    lines. The factored optimizer must take the very same steps, bit for bit."""
+
+    def slot_shape(self, name, shape):
+        return tuple(shape)
+
+    def rule(self, g, slots, lr, t):
+        same = {"r": slots["r"], "c": slots["c"], "v": slots["v"]}
+        if g.size == 0:
+            return np.zeros_like(g), same
+        w = slots["w"] if self.rms_weight == "decayed" else slots["w_before_decay"]
+        rho = min(lr, 1 / math.sqrt(t))
+        alpha = max(self.epsilon_2, float(rms(w))) * rho
+        b2 = 1 - float(t) ** self.beta_2_decay
+        eps1 = float(np.finfo(g.dtype).eps) if self.epsilon_1 is None else self.epsilon_1
+        clamp = self.epsilon_placement == "clamp"
+        g2 = g * g if clamp else g * g + eps1
+        if g.ndim < 2:
+            v = b2 * slots["v"] + (1 - b2) * g2
+            root = np.sqrt(np.maximum(v, eps1 * eps1) if clamp else v)
+            new = {**same, "v": v}
+        else:
+            r = b2 * slots["r"][..., 0] + (1 - b2) * np.mean(g2, axis=-1)
+            c = b2 * slots["c"][..., 0, :] + (1 - b2) * np.mean(g2, axis=-2)
+            r_mean = np.mean(r, axis=-1, keepdims=True)
+            if clamp:
+                v = r[..., None] * c[..., None, :] / np.maximum(r_mean, eps1)[..., None]
+                root = np.sqrt(np.maximum(v, eps1 * eps1))
+            else:
+                v = (r / r_mean)[..., None] * c[..., None, :]
+                root = np.sqrt(r / r_mean)[..., None] * np.sqrt(c)[..., None, :]
+            new = {"r": r[..., None], "c": c[..., None, :], "v": v}
+        with np.errstate(divide="ignore"):
+            u = g / root
+        u_hat = u / max(1.0, float(rms(u)) / self.clip_threshold)
+        return alpha * u_hat, new
+
+
+SHAPES = ((), (5,), (4, 3), (2, 3, 4), (1, 6))
+
+
+def _trajectory(opt, dtype, steps=15):
+    rng = np.random.default_rng(3)
+    params = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
+    path = []
+    for t in range(steps):
+        grads = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
+        if t == 4:                                       # a zero row and column in the 4×3 matrix
+            grads[2][1, :] = 0
+            grads[2][:, 2] = 0
+        opt.apply(grads, params)
+        path.append([p.copy() for p in params])
+    return path, params
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("flavor", ["lecture", "keras", "torch"])
+def test_the_factored_state_takes_the_steps_of_the_full_shape_state_bit_for_bit(flavor, dtype):
+    kw = {} if flavor == "lecture" else {"weight_decay": 0.01}
+    factored, full = Adafactor(flavor=flavor, **kw), BroadcastAdafactor(flavor=flavor, **kw)
+    ours, theirs = _trajectory(factored, dtype)[0], _trajectory(full, dtype)[0]
+    for t, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert x.dtype == y.dtype == dtype
+            assert x.tobytes() == y.tobytes(), f"step {t}, weight {SHAPES[i]}"
+    for i, shape in enumerate(SHAPES):                 # and R, C are the broadcast ones' rows/columns
+        r, c = factored.state["r"][i], factored.state["c"][i]
+        if len(shape) >= 2:
+            np.testing.assert_array_equal(r, full.state["r"][i][..., 0])
+            np.testing.assert_array_equal(c, full.state["c"][i][..., 0, :])
+        else:
+            np.testing.assert_array_equal(factored.state["v"][i], full.state["v"][i])
+
+
+@pytest.mark.parametrize(("shape", "r", "c", "v"), [
+    ((), (), (), ()), ((5,), (), (), (5,)), ((3, 4), (3,), (4,), ()),
+    ((2, 3, 4), (2, 3), (2, 4), ()), ((0, 4), (0,), (4,), ())])
+def test_the_accumulators_have_keras_shapes(shape, r, c, v):
+    # keras/src/optimizers/adafactor.py build(): r = shape[:-1], c = shape[:-2] + shape[-1:],
+    # scalar placeholders below 2 axes (Keras's full-shape v of a matrix is never read: not kept)
+    opt = Adafactor(flavor="keras")
+    opt.build([np.zeros(shape, np.float32)])
+    assert [(opt.state[n][0].shape, opt.state[n][0].dtype) for n in "rcv"] == \
+        [(r, np.float32), (c, np.float32), (v, np.float32)]
+    assert all(opt.slot_shape(n, shape) == s for n, s in zip("rcv", (r, c, v), strict=True))
+
+
+def test_the_row_and_column_accumulators_are_the_mean_squared_gradient_at_step_1():
+    g = np.random.default_rng(0).standard_normal((3, 4))
+    opt = Adafactor(flavor="keras")
+    opt.apply([g], [np.ones((3, 4))])                       # β̂₂₁ = 0: R₁, C₁ are the means
+    np.testing.assert_allclose(opt.state["r"][0], np.mean(g * g + 1e-30, axis=1), rtol=1e-15)
+    np.testing.assert_allclose(opt.state["c"][0], np.mean(g * g + 1e-30, axis=0), rtol=1e-15)
+
+
+def test_a_1000_by_1000_weight_keeps_2000_numbers_of_state_not_a_million():
+    w = np.zeros((1000, 1000), np.float32)
+    opt = Adafactor()
+    opt.apply([np.ones_like(w)], [w])
+    state_bytes = sum(v.nbytes for v in opt.get_state().values() if isinstance(v, np.ndarray))
+    assert state_bytes == (1000 + 1000 + 1) * 4             # R, C and V̂'s 0-D placeholder
+    full = BroadcastAdafactor()
+    full.apply([np.ones_like(w)], [np.zeros_like(w)])
+    assert sum(a.nbytes for arrays in full.state.values() for a in arrays) == 3 * 1000 * 1000 * 4
+
+
+def test_variables_and_set_weights_round_trip_the_factored_state():
+    shapes = ((3, 4), (4,))
+    rng = np.random.default_rng(1)
+    params = [rng.standard_normal(s) for s in shapes]
+    opt = Adafactor(flavor="keras")
     for _ in range(3):
-        opt.apply([rng.standard_normal((3, 4))], w)
-    r, c = opt.state["r"][0], opt.state["c"][0]
-    np.testing.assert_array_equal(r, r[:, :1] * np.ones((1, 4)))       # one value per row
-    np.testing.assert_array_equal(c, c[:1, :] * np.ones((3, 1)))       # one value per column
-    np.testing.assert_allclose(opt.state["v"][0], np.outer(r[:, 0], c[0]) / r[:, 0].mean(), rtol=1e-15)
+        opt.apply([rng.standard_normal(s) for s in shapes], params)
+    variables = opt.variables
+    assert [v.shape for v in variables] == [(), (), (3,), (), (4,), (), (), (4,)]
+    twin = Adafactor(flavor="keras")
+    twin.build([p.copy() for p in params])
+    twin.set_weights(variables)
+    grads = [rng.standard_normal(s) for s in shapes]
+    a, b = [p.copy() for p in params], [p.copy() for p in params]
+    opt.apply(grads, a)
+    twin.apply(grads, b)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x, y)
+    with pytest.raises(ValueError, match=r"weights\[2\]: expected shape \(3,\), got \(3, 4\)"):
+        twin.set_weights([variables[0], variables[1], np.zeros((3, 4)), *variables[3:]])
+
+
+def test_full_shape_state_from_before_the_factoring_is_refused_naming_the_slot_and_its_shape():
+    old = BroadcastAdafactor()
+    old.apply([np.ones((3, 4))], [np.ones((3, 4))])
+    opt = Adafactor()
+    opt.set_state(old.get_state())
+    with pytest.raises(ValueError, match=r"'r' state has shape \(3, 4\) and dtype float64, expected "
+                                         r"\(3,\) and float64 for a weight of shape \(3, 4\)"):
+        opt.apply([np.ones((3, 4))], [np.ones((3, 4))])
+
+
+def test_a_checkpoint_with_full_shape_adafactor_state_is_refused_naming_the_slot_and_its_shape(tmp_path):
+    from descend import Dense, Input, Sequential, load_model
+
+    model = Sequential([Input(3), Dense(2)], seed=0)
+    model.compile(optimizer=Adafactor(), loss="mse")
+    X = np.random.default_rng(0).standard_normal((8, 3))
+    model.fit(X, X[:, :2], epochs=1, verbose=0)
+    model.save(tmp_path / "new")
+    resumed = load_model(tmp_path / "new")              # the factored state loads, as it was
+    for key, value in model.optimizer.get_state().items():
+        np.testing.assert_array_equal(resumed.optimizer.get_state()[key], value, err_msg=key)
+    kernel = model.optimizer.state["r"][0]              # written as before: R, C, V̂ at (3, 2)
+    model.optimizer.state["r"][0] = np.repeat(kernel[:, None], 2, axis=1)
+    model.save(tmp_path / "old")
+    with pytest.raises(ValueError, match=r"'r/0' has shape \(3, 2\) and dtype float32, expected "
+                                         r"\(3,\) and float32 for weight 0 of shape \(3, 2\) "
+                                         r"\(written when the optimizer kept this slot"):
+        load_model(tmp_path / "old")
 
 
 @pytest.mark.parametrize("small", [0.0, 2.4e-15])

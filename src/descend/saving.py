@@ -332,7 +332,8 @@ def to_bytes(model: Any, extra: Mapping[str, Any] | None = None) -> bytes:
     if model.optimizer is not None:
         for key, value in model.optimizer.get_state().items():
             if isinstance(value, np.ndarray):
-                tensors[f"optimizer/{key}"] = np.ascontiguousarray(value)
+                # (reshaped: np.ascontiguousarray makes a 0-D slot 1-D)
+                tensors[f"optimizer/{key}"] = np.ascontiguousarray(value).reshape(value.shape)
                 optimizer_arrays.append(f"optimizer/{key}")
             else:
                 optimizer_scalars[key] = value
@@ -706,6 +707,13 @@ def _restore_history(model: Any, record: Any, checkpoint: Checkpoint) -> None:
     model.history = history
 
 
+#: a slot stored at the weight's shape where the optimizer now factors it: Adafactor's r, c and v
+#: in a checkpoint written before they were factored (refused, not converted: resuming from it
+#: would not be the fit that was saved if the conversion guessed wrong)
+_FULL_SHAPE_HINT = (" (written when the optimizer kept this slot at the weight's shape; its state "
+                    "cannot resume here: compile the loaded weights with a fresh optimizer)")
+
+
 def _check_optimizer_shapes(state: Mapping[str, Any], model: Any, checkpoint: Checkpoint) -> None:
     params = model.params
     for key, value in state.items():
@@ -718,9 +726,11 @@ def _check_optimizer_shapes(state: Mapping[str, Any], model: Any, checkpoint: Ch
             raise checkpoint.fail(f"optimizer state: array {key!r} does not belong to any of the "
                                   f"{len(params)} weights")
         p = params[int(index)]
-        if value.shape != p.shape or value.dtype != p.dtype:
+        shape = model.optimizer.slot_shape(key.partition("/")[0], p.shape)
+        if value.shape != shape or value.dtype != p.dtype:
             raise checkpoint.fail(f"optimizer state: {key!r} has shape {value.shape} and dtype "
-                                  f"{value.dtype}, weight {index} has {p.shape} and {p.dtype}")
+                                  f"{value.dtype}, expected {shape} and {p.dtype} for weight {index} "
+                                  f"of shape {p.shape}" + _FULL_SHAPE_HINT * (value.shape == p.shape))
 
 
 # ---------------------------------------------------------------------------- weights alone

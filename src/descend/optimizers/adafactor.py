@@ -68,10 +68,11 @@ class Adafactor(Optimizer):
 
     Conventions: Keras's ``update_step`` (``keras/src/optimizers/adafactor.py``) is this rule;
     its decoupled ``weight_decay`` shrinks w before the rule reads RMS(w) (``reads_weight``).
-    The paper sums rows and columns where Keras averages: V̂ is the same. Keras keeps R and C as
-    vectors; descend keeps them broadcast to the weight's shape (R constant along the last axis,
-    C along the second last), so that they travel with the shared pipeline's state like every
-    other slot — the numbers are the same, the memory saving is not. ``flavor="torch"`` is
+    The paper sums rows and columns where Keras averages: V̂ is the same. The state is factored
+    as Keras's (:meth:`slot_shape`): for an (…, n, m) weight R has shape (…, n) and C (…, m) —
+    n + m numbers instead of n·m, the point of the method — and V̂ is not kept (a 0-D
+    placeholder; Keras keeps a full-shape one it never reads); a weight of fewer than 2 axes keeps
+    V̂ at its shape and 0-D R and C. ``flavor="torch"`` is
     ``torch.optim.Adafactor``: ε₁ clamps (machine ε), η = 1e-2, RMS of the current w, and its
     ``weight_decay`` is decoupled (w ← w − ηλw, with η, not ρ_t).
     """
@@ -109,6 +110,20 @@ class Adafactor(Optimizer):
     def slots(self) -> dict[str, float]:
         return {"r": 0.0, "c": 0.0, "v": 0.0}
 
+    def slot_shape(self, name: str, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Keras's shapes for a weight of 2 or more axes: R drops the last axis, C the second
+        last, and V̂ (rebuilt from them every step) is a 0-D placeholder; for fewer axes V̂ has
+        the weight's shape and R, C are the placeholders."""
+        shape = tuple(shape)
+        factored = len(shape) >= 2
+        if name == "r":
+            return shape[:-1] if factored else ()
+        if name == "c":
+            return shape[:-2] + shape[-1:] if factored else ()
+        if name == "v":
+            return () if factored else shape
+        return super().slot_shape(name, shape)
+
     def rule(self, g: np.ndarray, slots: Slots, lr: float, t: int) -> tuple[np.ndarray, Slots]:
         same = {"r": slots["r"], "c": slots["c"], "v": slots["v"]}
         if g.size == 0:
@@ -125,8 +140,8 @@ class Adafactor(Optimizer):
             root = np.sqrt(np.maximum(v, eps1 * eps1) if clamp else v)
             new = {**same, "v": v}                            # (R and C: only for 2 axes or more)
         else:
-            r = b2 * slots["r"][..., 0] + (1 - b2) * np.mean(g2, axis=-1)      # R_t, per row
-            c = b2 * slots["c"][..., 0, :] + (1 - b2) * np.mean(g2, axis=-2)   # C_t, per column
+            r = b2 * slots["r"] + (1 - b2) * np.mean(g2, axis=-1)      # R_t, per row
+            c = b2 * slots["c"] + (1 - b2) * np.mean(g2, axis=-2)      # C_t, per column
             r_mean = np.mean(r, axis=-1, keepdims=True)
             if clamp:                                          # PyTorch: R Cᵀ / max(mean(R), ε₁)
                 v = r[..., None] * c[..., None, :] / np.maximum(r_mean, eps1)[..., None]
@@ -134,7 +149,7 @@ class Adafactor(Optimizer):
             else:
                 v = (r / r_mean)[..., None] * c[..., None, :]  # V̂_t = R_t C_tᵀ / mean(R_t)
                 root = np.sqrt(r / r_mean)[..., None] * np.sqrt(c)[..., None, :]   # √V̂_t, factor by factor
-            new = {"r": r[..., None], "c": c[..., None, :], "v": v}            # (kept broadcast)
+            new = {**same, "r": r, "c": c}                     # (V̂: rebuilt from R and C each step)
         with np.errstate(divide="ignore"):                     # (a 0 in V̂ is refused as not finite)
             u = g / root                                       # U_t = G/√V̂_t
         u_hat = u / max(1.0, _rms(u) / self.clip_threshold)    # Û_t = U_t / max(1, RMS(U_t)/d)

@@ -290,8 +290,14 @@ class Optimizer:
 
     # ------------------------------------------------------------------- to override in subclasses
     def slots(self) -> dict[str, float]:
-        """Slot name → initial value; one array of the param's shape per slot and param."""
+        """Slot name → initial value; one array per slot and param, of :meth:`slot_shape`."""
         return {}
+
+    def slot_shape(self, name: str, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The shape of slot ``name`` for a param of ``shape``: the param's own (every slot of
+        every rule but Adafactor's factored accumulators), the one place building, restoring
+        and loading the state read it from."""
+        return tuple(shape)
 
     def begin_step(self, t: int) -> None:
         """Update scalar (optimizer-level) state once per step, before the rules (Nadam's μ-product)."""
@@ -652,22 +658,32 @@ class Optimizer:
                 **({"gradient_accumulator": 0.0} if self.gradient_accumulation_steps else {})}
 
     def _build(self, params: Sequence[np.ndarray]) -> None:
-        """Create the slots on first use, with the params' shapes and dtypes; else check they match."""
+        """Create the slots on first use, with the params' dtypes and :meth:`slot_shape`; else
+        check they match."""
         self.built = True
         fills = self._fills()
         if not self.state and fills:
-            self.state = {name: [np.full_like(w, fill) for w in params] for name, fill in fills.items()}
+            self.state = {name: [self._new_slot(name, w, fill) for w in params]
+                          for name, fill in fills.items()}
         for name, arrays in self.state.items():
             if len(arrays) != len(params):
                 raise ValueError(f"params: this optimizer holds state for {len(arrays)} arrays, "
                                  f"got {len(params)}")
             for i, (a, w) in enumerate(zip(arrays, params, strict=True)):
-                if a.shape == w.shape and a.dtype != w.dtype and np.array_equal(a.astype(w.dtype), a):
+                shape = self.slot_shape(name, w.shape)
+                if a.shape == shape and a.dtype != w.dtype and np.array_equal(a.astype(w.dtype), a):
                     # State restored through JSON comes back as float64; a lossless cast is safe.
                     a = arrays[i] = a.astype(w.dtype)
-                if a.shape != w.shape or a.dtype != w.dtype:
-                    raise ValueError(f"params[{i}]: expected shape {a.shape} and dtype {a.dtype} (the "
-                                     f"optimizer's '{name}' state), got {w.shape} and {w.dtype}")
+                if a.shape != shape or a.dtype != w.dtype:
+                    raise ValueError(f"params[{i}]: the optimizer's '{name}' state has shape {a.shape} and "
+                                     f"dtype {a.dtype}, expected {shape} and {w.dtype} for a weight of "
+                                     f"shape {w.shape}")
+
+    def _new_slot(self, name: str, w: np.ndarray, fill: float) -> np.ndarray:
+        """Slot ``name`` of ``w`` at its initial value (the weight's memory layout where the shape
+        is the weight's)."""
+        shape = self.slot_shape(name, w.shape)
+        return np.full_like(w, fill) if shape == w.shape else np.full(shape, fill, dtype=w.dtype)
 
     # Work arrays are not state: a pickle (joblib, deepcopy) carries the slots, and the slots come
     # back writeable even from a read-only memory map, so that training goes on (they are
