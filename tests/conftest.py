@@ -77,7 +77,15 @@ def keras_floatx():
     from oracles import require_keras
 
     keras = require_keras()
-    previous = keras.config.floatx()
-    keras.config.set_floatx("float64")
-    yield keras.config.set_floatx
-    keras.config.set_floatx(previous)
+    previous = keras.config.floatx(), keras.config.dtype_policy()
+
+    def use(dtype: str) -> None:
+        # Keras makes its global dtype policy from floatx once and keeps it: both are set, or a
+        # layer built after another test's float32 would still compute in float32
+        keras.config.set_floatx(dtype)
+        keras.config.set_dtype_policy(dtype)
+
+    use("float64")
+    yield use
+    keras.config.set_floatx(previous[0])
+    keras.config.set_dtype_policy(previous[1])
