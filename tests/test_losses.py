@@ -650,6 +650,45 @@ def test_the_arguments_round_trip_through_get_config_serialize_and_a_saved_model
     assert losses.SquaredError(reduction="mean").get_config() == {"reduction": "sum_over_batch_size"}
 
 
+#: what keras.losses.serialize(...) returns (keras 3.15.1), for the four losses descend shares with Keras
+KERAS_SERIALIZED = [
+    ({"module": "keras.losses", "class_name": "BinaryCrossentropy",
+      "config": {"name": "binary_crossentropy", "reduction": "sum_over_batch_size", "from_logits": False,
+                 "label_smoothing": 0.1, "axis": -1}, "registered_name": None},
+     {"label_smoothing": 0.1}),
+    ({"module": "keras.losses", "class_name": "CategoricalCrossentropy",
+      "config": {"name": "categorical_crossentropy", "reduction": "sum", "from_logits": True,
+                 "label_smoothing": 0.0, "axis": -1}, "registered_name": None},
+     {"from_logits": True, "reduction": "sum"}),
+    ({"module": "keras.losses", "class_name": "SparseCategoricalCrossentropy",
+      "config": {"name": "sparse_categorical_crossentropy", "reduction": "sum_over_batch_size",
+                 "from_logits": False, "ignore_class": -1}, "registered_name": None},
+     {"ignore_class": -1}),
+    ({"module": "keras.losses", "class_name": "MeanSquaredError",
+      "config": {"name": "my_mse", "reduction": "sum_over_batch_size", "dtype": "float32"},
+      "registered_name": None},
+     {}),
+]
+
+
+@pytest.mark.parametrize(("keras_dict", "config"), KERAS_SERIALIZED,
+                         ids=[d["class_name"] for d, _ in KERAS_SERIALIZED])
+def test_get_accepts_keras_serialized_losses(keras_dict, config):
+    loss = losses.get(keras_dict)
+    assert type(loss).__name__ == keras_dict["class_name"]
+    assert loss.get_config() == config
+
+
+def test_get_refuses_keras_dicts_it_cannot_honour_by_name():
+    base = KERAS_SERIALIZED[0][0]
+    with pytest.raises(ValueError, match=r"BinaryCrossentropy has no argument\(s\) \['fn'\]"):
+        losses.get({**base, "config": {**base["config"], "fn": "binary_crossentropy"}})
+    with pytest.raises(ValueError, match="'class_name' to be one of .*got 'Huber'"):
+        losses.get({"class_name": "Huber", "config": {"delta": 1.0}})
+    with pytest.raises(ValueError, match="keys 'class_name' and 'config'"):
+        losses.get({**base, "shared_object_id": 3})
+
+
 def _model(loss, outputs=3, activation="softmax", seed=0):
     from descend import Dense, Input, Sequential
     from descend.optimizers import SGD

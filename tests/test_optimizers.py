@@ -63,6 +63,42 @@ def test_get_returns_an_instance_as_is_and_builds_from_dicts():
     assert optimizers.get("adam", flavor="keras").epsilon == 1e-7
 
 
+#: what keras.optimizers.serialize(...) returns (keras 3.15.1, torch backend)
+KERAS_SGD = {"module": "keras.src.backend.torch.optimizers.torch_sgd", "class_name": "SGD", "config": {
+    "name": "sgd", "learning_rate": 0.5, "weight_decay": None, "clipnorm": None, "global_clipnorm": None,
+    "clipvalue": None, "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None,
+    "loss_scale_factor": None, "gradient_accumulation_steps": None, "momentum": 0.9, "nesterov": True},
+    "registered_name": "SGD"}
+KERAS_ADAM = {"module": "keras.src.backend.torch.optimizers.torch_adam", "class_name": "Adam", "config": {
+    "name": "adam", "learning_rate": {
+        "module": "keras.optimizers.schedules", "class_name": "ExponentialDecay",
+        "config": {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5, "staircase": False,
+                   "name": "ExponentialDecay"}, "registered_name": None},
+    "weight_decay": None, "clipnorm": None, "global_clipnorm": None, "clipvalue": None, "use_ema": False,
+    "ema_momentum": 0.99, "ema_overwrite_frequency": None, "loss_scale_factor": None,
+    "gradient_accumulation_steps": None, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-07, "amsgrad": False},
+    "registered_name": "Adam"}
+
+
+def test_get_reads_keras_serialized_optimizers_with_keras_conventions():
+    sgd = optimizers.get(KERAS_SGD)
+    assert isinstance(sgd, SGD) and sgd.flavor == "keras"
+    assert (sgd.learning_rate, sgd.momentum, sgd.nesterov) == (0.5, 0.9, True)
+    adam = optimizers.get(KERAS_ADAM)
+    assert isinstance(adam, Adam) and adam.flavor == "keras" and adam.epsilon == 1e-7
+    assert isinstance(adam._learning_rate, schedules.ExponentialDecay)
+    assert adam._learning_rate(10) == pytest.approx(0.05)
+    assert optimizers.get(KERAS_SGD, flavor="torch").flavor == "torch"    # a keyword still wins
+
+
+@pytest.mark.parametrize("key, value, match", [("loss_scale_factor", 128.0, "loss_scale_factor=128.0"),
+                                               ("is_legacy_optimizer", True, "is_legacy_optimizer=True"),
+                                               ("jit_compile", True, r"unexpected keyword.*jit_compile")])
+def test_get_refuses_keras_optimizer_keys_that_cannot_apply_by_name(key, value, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        optimizers.get({**KERAS_SGD, "config": {**KERAS_SGD["config"], key: value}})
+
+
 @pytest.mark.parametrize("bad, error", [("adabelief", ValueError), (3, TypeError),
                                         ({"config": {}}, ValueError), ({"class_name": "nope"}, ValueError),
                                         (None, TypeError)])

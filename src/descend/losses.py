@@ -65,6 +65,7 @@ step of a model computes the fused sparse categorical cross-entropy on reused wo
 """
 from __future__ import annotations
 
+import inspect
 import warnings
 from typing import Any
 
@@ -862,15 +863,50 @@ REGISTRY: dict[str, type[Loss]] = {
 ALIASES = {"mean_squared_error": "mse", "sse": "sum_squared_error"}
 
 
+#: Keras's serialized loss (``keras.losses.serialize``): the outer keys besides class_name and config,
+#: and the config keys that mean nothing here (a display name, a compute dtype)
+_KERAS_OUTER = {"module", "registered_name"}
+_KERAS_IGNORED = ("name", "dtype")
+
+
+def _from_keras(identifier: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """``(name, config)`` of Keras's ``{"class_name": "BinaryCrossentropy", "config": {...}}``:
+    the class is looked up by its name, Keras's ``name`` and ``dtype`` are dropped, any other key
+    must be one of the class's arguments."""
+    extra = set(identifier) - {"class_name", "config"} - _KERAS_OUTER
+    config = identifier.get("config") or {}
+    if extra or not isinstance(config, dict):
+        raise ValueError(f"loss: expected a dict with the keys 'class_name' and 'config' (a dict), "
+                         f"got {identifier!r}")
+    by_class = {cls.__name__: cls for cls in REGISTRY.values()}
+    cls = by_class.get(identifier["class_name"])
+    if cls is None:
+        raise ValueError(f"loss: expected 'class_name' to be one of {sorted(by_class)}, "
+                         f"got {identifier['class_name']!r}")
+    config = {k: v for k, v in config.items() if k not in _KERAS_IGNORED}
+    accepted = set(inspect.signature(cls.__init__).parameters) - {"self"}
+    unknown = sorted(set(config) - accepted)
+    if unknown:
+        raise ValueError(f"loss: {cls.__name__} has no argument(s) {unknown}; expected some of "
+                         f"{sorted(accepted)} (and Keras's {list(_KERAS_IGNORED)}, ignored)")
+    return cls.name, config
+
+
 def get(identifier: str | Loss | dict[str, Any]) -> Loss:
-    """A loss from its name (see the table above), an instance, or what :func:`serialize` gave."""
+    """A loss from its name (see the table above), an instance, what :func:`serialize` gave, or
+    Keras's serialized loss ``{"class_name": "BinaryCrossentropy", "config": {...}}``
+    (``keras.losses.serialize``; its ``name`` and ``dtype`` are ignored, other keys must be
+    arguments of the class)."""
     if isinstance(identifier, Loss):
         return identifier
     config: dict[str, Any] = {}
     name: Any = identifier
-    if isinstance(identifier, dict):
+    if isinstance(identifier, dict) and "class_name" in identifier:
+        name, config = _from_keras(identifier)
+    elif isinstance(identifier, dict):
         if set(identifier) != {"name", "config"} or not isinstance(identifier["config"], dict):
-            raise ValueError(f"loss: expected a dict with the keys 'name' and 'config', got {identifier!r}")
+            raise ValueError(f"loss: expected a dict with the keys 'name' and 'config', or Keras's "
+                             f"'class_name' and 'config', got {identifier!r}")
         name, config = identifier["name"], identifier["config"]
     if isinstance(name, str):
         key = ALIASES.get(name.lower(), name.lower())

@@ -31,7 +31,9 @@ SOLVERS: dict[str, type[Optimizer]] = {LBFGS.name: LBFGS}
 
 def get(identifier: str | Optimizer | dict, **kwargs: Any) -> Optimizer:
     """An optimizer from a name (``"adam"``, with optional keywords), a ``{"class_name", "config"}``
-    dict, or an :class:`Optimizer` instance (returned as is)."""
+    dict (:func:`serialize`'s, or Keras's ``keras.optimizers.serialize``: read with
+    ``flavor="keras"``, its ``name`` dropped, ``loss_scale_factor`` refused unless None), or an
+    :class:`Optimizer` instance (returned as is)."""
     if isinstance(identifier, Optimizer):
         if kwargs:
             raise ValueError(f"optimizer: keywords {sorted(kwargs)} cannot be applied to an instance")
@@ -39,12 +41,43 @@ def get(identifier: str | Optimizer | dict, **kwargs: Any) -> Optimizer:
     if isinstance(identifier, str):
         return get_class(identifier)(**kwargs)
     if isinstance(identifier, dict):
-        if "class_name" not in identifier:
+        if "class_name" not in identifier or not isinstance(identifier.get("config", {}), dict):
             raise ValueError(f"optimizer: expected a dict with 'class_name' and 'config', "
                              f"got keys {sorted(identifier)}")
-        return get_class(identifier["class_name"]).from_config({**identifier.get("config", {}), **kwargs})
+        config = {**identifier.get("config", {}), **kwargs}
+        if _from_keras(identifier):
+            config = _keras_config(config)
+        return get_class(identifier["class_name"]).from_config(config)
     raise TypeError(f"optimizer: expected a name, a config dict or an Optimizer, "
                     f"got {type(identifier).__name__}")
+
+
+#: keys of Keras's serialized optimizer (``keras.optimizers.serialize``) that descend's does not have:
+#: the outer dict's, and the config's that carry no meaning here (a display name; tf.keras's flag
+#: of its old optimizers, False for the ones Keras 3 writes)
+_KERAS_OUTER = {"module", "registered_name"}
+_KERAS_ONLY = {"name", "loss_scale_factor", "is_legacy_optimizer"}
+
+
+def _from_keras(identifier: dict[str, Any]) -> bool:
+    """Whether ``identifier`` is Keras's serialized optimizer rather than :func:`serialize`'s (which
+    always writes ``flavor`` and never Keras's own keys)."""
+    config = identifier.get("config", {})
+    return bool(set(identifier) & _KERAS_OUTER or set(config) & _KERAS_ONLY) and "flavor" not in config
+
+
+def _keras_config(config: dict[str, Any]) -> dict[str, Any]:
+    """Keras's optimizer config as descend's keywords with ``flavor="keras"`` (Keras's conventions,
+    which is what its numbers mean); what cannot apply is refused by name."""
+    if config.get("loss_scale_factor") is not None:
+        raise ValueError(f"optimizer: loss_scale_factor={config['loss_scale_factor']!r} (Keras's "
+                         f"mixed-precision loss scaling) cannot apply: descend computes in float32/"
+                         f"float64 without loss scaling; expected None")
+    if config.get("is_legacy_optimizer"):
+        raise ValueError("optimizer: is_legacy_optimizer=True is tf.keras's old optimizer, whose "
+                         "conventions descend does not have; expected False (Keras 3's optimizers)")
+    config = {k: v for k, v in config.items() if k not in _KERAS_ONLY}
+    return {"flavor": "keras", **config}
 
 
 def serialize(optimizer: Optimizer) -> dict[str, Any]:
