@@ -132,6 +132,39 @@ def test_resume_refuses_options_that_change_the_run(tmp_path, capsys):
     assert _train(*MOONS, "--epochs", "1", "--out", str(tmp_path)) == 0
     err = _error(capsys, ["train", "--resume", str(tmp_path), "--lr", "0.1"])
     assert "--lr: cannot be changed when resuming" in err
+    err = _error(capsys, ["train", "--resume", str(tmp_path), "--loss-opt", "label_smoothing=0.1"])
+    assert "--loss-opt: cannot be changed when resuming" in err
+
+
+def test_loss_opt_reaches_the_loss_and_resume_keeps_it(tmp_path, capsys):
+    wine = ["--data", "wine", "--layers", "4", "--no-plot", "--batch-size", "16", "--validation-split", "0"]
+    opts = ["--loss", "categorical_crossentropy", "--loss-opt", "label_smoothing=0.2",
+            "--loss-opt", "from_logits=true,reduction=sum"]
+    assert _train(*wine, *opts, "--epochs", "3", "--out", str(tmp_path / "straight")) == 0
+    assert "categorical_crossentropy(from_logits=True, label_smoothing=0.2, reduction='sum')" in \
+        capsys.readouterr().out       # the summary's loss row names the options
+    model = descend.load_model(tmp_path / "straight")
+    assert model.loss.get_config() == {"from_logits": True, "label_smoothing": 0.2, "reduction": "sum"}
+    assert model.layers[-1].activation.name == "linear"     # from logits: the output layer is z
+    assert _train(*wine, *opts, "--quiet", "--epochs", "1", "--out", str(tmp_path / "split")) == 0
+    assert _train("--resume", str(tmp_path / "split"), "--epochs", "2", "--quiet", "--no-plot") == 0
+    resumed = descend.load_model(tmp_path / "split")
+    assert resumed.loss.get_config() == model.loss.get_config()
+    for a, b in zip(model.get_weights(), resumed.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    plain = tmp_path / "plain"      # and the options change the run
+    assert _train(*wine, "--loss", "categorical_crossentropy", "--quiet", "--epochs", "3", "--out",
+                  str(plain)) == 0
+    assert not np.array_equal(descend.load_model(plain).get_weights()[0], model.get_weights()[0])
+
+
+def test_loss_opt_ignore_class_leaves_that_class_out_of_the_loss(tmp_path):
+    args = [*MOONS, "--loss", "sparse_categorical_crossentropy", "--epochs", "2", "--gd", "batch"]
+    assert _train(*args, "--loss-opt", "ignore_class=1", "--out", str(tmp_path / "a")) == 0
+    model = descend.load_model(tmp_path / "a")
+    assert model.loss.ignore_class == 1
+    X = np.zeros((2, 2))
+    assert model.loss(model.predict(X), np.array([1, 1])) == 0.0     # every row ignored
 
 
 def test_resume_of_a_model_not_saved_by_the_cli(tmp_path, capsys):
@@ -161,6 +194,9 @@ def test_early_stopping_option(tmp_path):
      "needs initial_learning_rate"),
     (["--data", "moons", "--opt", "bogus=1"], "--opt: Adam takes no keyword 'bogus'"),
     (["--data", "moons", "--optimizer", "adabelief"], "optimizer: expected one of"),
+    (["--data", "moons", "--loss-opt", "smoothing=0.1"],
+     "--loss-opt: binary_crossentropy takes no keyword 'smoothing'"),
+    (["--data", "moons", "--loss-opt", "label_smoothing"], "--loss-opt: expected KEY=VALUE"),
     (["--data", "moons", "--layers", "8,x"], "--layers: expected comma-separated"),
     (["--data", "moons", "--lr", "-1"], "--lr: expected a finite number"),
     (["--data", "moons", "--epochs", "0"], "--epochs: expected a positive integer"),
@@ -188,6 +224,8 @@ def test_user_errors_are_one_line(capsys, argv, message):
     (["--global-clip-norm", "0"], "--global-clip-norm"),
     (["--optimizer", "nag", "--opt", "momentum=2"], "--opt momentum"),
     (["--opt", "learning_rate=-1"], "--opt learning_rate"),
+    (["--loss-opt", "label_smoothing=2"], "--loss-opt label_smoothing"),
+    (["--loss-opt", "reduction=average"], "--loss-opt reduction"),
     (["--lr", "0.1", "--schedule", "exponential:decay_rate=-1,decay_steps=10"], "--schedule decay_rate"),
     (["--data", "nope"], "--data"),
     (["--n-samples", "1"], "--n-samples"),

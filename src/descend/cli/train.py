@@ -46,6 +46,7 @@ from ..datasets import Standardizer
 from ..errors import DivergenceError
 from ..layers import Dense, Input, Layer
 from ..losses import REGISTRY as LOSSES
+from ..losses import Loss
 from ..model import Sequential
 from . import _common as common
 from ._runfolder import RunFolder, disagreement
@@ -67,7 +68,8 @@ _FIXED_ON_RESUME = {
     "data": "--data", "target": "--target", "task": "--task", "n_samples": "--n-samples",
     "noise": "--noise", "factor": "--factor", "n_classes": "--n-classes", "test_size": "--test-size",
     "no_standardize": "--no-standardize", "layers": "--layers", "activation": "--activation",
-    "init": "--init", "output_activation": "--output-activation", "loss": "--loss", "metrics": "--metrics",
+    "init": "--init", "output_activation": "--output-activation", "loss": "--loss", "loss_opt": "--loss-opt",
+    "metrics": "--metrics",
     "dtype": "--dtype", "optimizer": "--optimizer", "lr": "--lr", "opt": "--opt", "schedule": "--schedule",
     "gd": "--gd", "batch_size": "--batch-size", "weight_decay": "--weight-decay", "l1": "--l1", "l2": "--l2",
     "clip_norm": "--clip-norm", "clip_value": "--clip-value", "global_clip_norm": "--global-clip-norm",
@@ -104,6 +106,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "mean 1/(N·K)·Σ(y−ŷ)². Class labels are one-hot coded for every loss but "
                         "sparse_categorical_crossentropy (default: sparse_categorical_crossentropy for "
                         "several classes, binary_crossentropy for two, mse for regression)")
+    g.add_argument("--loss-opt", action="append", default=None, metavar="KEY=VALUE",
+                   help="a keyword of the loss, repeatable, e.g. --loss-opt label_smoothing=0.1: "
+                        "reduction (sum_over_batch_size, sum), from_logits=true (the output layer then "
+                        "defaults to linear), label_smoothing (binary and categorical cross-entropy), "
+                        "ignore_class (sparse, a class number, as the labels are coded)")
     g.add_argument("--metrics", default=None,
                    help="quantities reported besides the loss, comma-separated (default: accuracy for "
                         "classification, mae,rmse,r2 for regression)")
@@ -201,12 +208,32 @@ def _optimizer(args: argparse.Namespace) -> Any:
         raise ValueError(f"--opt: {exc}") from None
 
 
+def _loss(args: argparse.Namespace, name: str) -> Loss:
+    """The loss ``name`` with the keywords of --loss-opt (errors name --loss-opt)."""
+    kwargs: dict[str, Any] = {}
+    for item in args.loss_opt or []:
+        kwargs.update(common.parse_key_values("--loss-opt", item))
+    cls = LOSSES[name]
+    accepted = keywords(cls)
+    unknown = sorted(set(kwargs) - accepted)
+    if unknown:
+        raise ValueError(f"--loss-opt: {name} takes no keyword {unknown[0]!r}; it takes "
+                         f"{', '.join(sorted(accepted)) or 'none'}")
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"--loss-opt {exc}") from None
+
+
 def _model(args: argparse.Namespace, n_features: int, data: Any) -> Sequential:
     activation = _pick(args.activation, "relu")
     init = args.init or ("he_normal" if activation in ("relu", "leaky_relu", "elu") else "glorot_uniform")
     with common.as_options({"l1": "--l1", "l2": "--l2"}):
         reg = regularizers.L1L2(l1=args.l1 or 0.0, l2=args.l2 or 0.0) if (args.l1 or args.l2) else None
-    units, out_act, loss, metrics = _output(args, data)
+    units, out_act, name, metrics = _output(args, data)
+    loss = _loss(args, name)
+    if getattr(loss, "from_logits", False) and args.output_activation is None:
+        out_act = "linear"      # from logits: the loss reads z, the output layer's linear part
     with common.as_options({"activation": "--activation", "initializer": "--init"}):
         hidden: list[Layer] = [Dense(u, activation, kernel_initializer=init, kernel_regularizer=reg)
                                for u in common.parse_layers(_pick(args.layers, "64"))]
@@ -506,7 +533,7 @@ def _summary(con: Any, model: Any, cli: dict[str, Any], data: Any, results: dict
     rows = [
         ("data", f"{_data_name(cli)} ({data.task})"),
         ("model", f"{arch}  ({model.count_params()} parameters, {model.dtype.name})"),
-        ("loss", model.loss.name),
+        ("loss", repr(model.loss)),     # with its options, e.g. label_smoothing=0.1
         ("optimizer", f"{type(opt).__name__} (flavor {opt.flavor}), "
                       + (f"learning rate {lr if isinstance(lr, float) else lr!r}" if not search
                          else "step lengths from a line search")),
