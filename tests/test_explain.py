@@ -128,3 +128,36 @@ def test_a_softmax_output_says_what_n_is():
 def test_explain_names_a_model_that_is_not_one():
     with pytest.raises(TypeError, match="model: expected a compiled descend Sequential, got int 5"):
         descend.explain(5, [1, 1], 1)
+
+
+@pytest.mark.parametrize("loss, activation, y, formula, notes", [
+    (descend.losses.CategoricalCrossentropy(label_smoothing=0.1), "softmax", [0.0, 1.0, 0.0], "(ŷ − ỹ)/N",
+     ["where ỹ = y(1 − ε) + ε/K (K = 3), ε = 0.1: the targets label_smoothing makes of y"]),
+    (descend.losses.CategoricalCrossentropy(reduction="sum"), "softmax", [0.0, 1.0, 0.0], "(ŷ − y)", []),
+    (descend.losses.SparseCategoricalCrossentropy(ignore_class=2), "softmax", 1, "1[y ≠ 2]·(ŷ − y)/N_counted",
+     ["where N_counted = 1, the observations whose label is not ignore_class 2 (the loss is their mean)"]),
+    (descend.losses.SparseCategoricalCrossentropy(ignore_class=1), "softmax", 1, "1[y ≠ 1]·(ŷ − y)/N_counted",
+     ["where N_counted = 0, the observations whose label is not ignore_class 1 (the loss is their mean)"]),
+    (descend.losses.BinaryCrossentropy(label_smoothing=0.2), "sigmoid", [1.0, 0.0, 1.0],
+     "(ŷ − ỹ)/(ŷ(1 − ŷ))/K", ["where ỹ = y(1 − ε) + ε/2, ε = 0.2: the targets label_smoothing makes of y"]),
+    (descend.losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.2), "linear", [1.0, 0.0, 1.0],
+     "(σ(z) − ỹ)/K", ["where ỹ = y(1 − ε) + ε/2, ε = 0.2: the targets label_smoothing makes of y"]),
+    (descend.losses.SquaredError(reduction="mean"), "linear", [0.5, -1.0, 2.0], "(ŷ − y)/N", []),
+    (descend.losses.MeanSquaredError(reduction="mean_with_sample_weight"), "linear", [0.5, -1.0, 2.0],
+     "2(ŷ − y)/K/Σw", []),
+])
+def test_the_loss_formula_says_what_its_options_compute(loss, activation, y, formula, notes):
+    """Label smoothing, a reduction other than the loss's own and ignore_class change ∂E/∂ŷ, and
+    the printed formula says so; the numbers are the engine's backward pass either way."""
+    model = _random_net(5, [2, 3, 3], ["tanh", activation], loss)
+    expl = descend.explain(model, [0.4, -0.7], y)
+    np.testing.assert_allclose([w.product for w in expl.weights], [w.backprop for w in expl.weights],
+                               rtol=1e-10, atol=1e-14)
+    last = expl["w₁₁⁽²⁾"].factors[-1]
+    assert last.formula == formula
+    text = str(expl)
+    assert [line.strip() for line in text.splitlines() if "ỹ =" in line or "N_counted =" in line] == notes
+    if "/Σw" in formula:
+        assert "where Σw = 1, the sum of the observations' weights" in text
+    if "N_counted" in formula:
+        assert "where N = 1" not in text

@@ -26,7 +26,9 @@ from .model import Backprop, Sequential
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 #: the loss formulas' symbols that are not on the slides, and what they stand for
 _SYMBOLS = {"/K": "K = {outputs}, the number of outputs (the loss is their mean)",
-            "/N": "N = 1, the number of observations (the loss is their mean)"}
+            "/N": "N = 1, the number of observations (the loss is their mean)",
+            "/Σw": "Σw = 1, the sum of the observations' weights (the loss is their weighted mean; "
+                   "explain weighs its one observation 1)"}
 
 
 def number(x: float, spec: str = "g") -> str:
@@ -79,6 +81,8 @@ class Explanation:
     weights: list[WeightGradient]
     #: the number of outputs K (what ``/K`` in a loss's ∂E/∂ŷ divides by)
     outputs: int = 1
+    #: what the loss's options make of its ∂E/∂ŷ (smoothed targets ỹ, N_counted), one line each
+    notes: list[str] = field(default_factory=list)
 
     def __getitem__(self, name: str) -> WeightGradient:
         for w in self.weights:
@@ -98,9 +102,10 @@ class Explanation:
         lines.append("Backward pass (chain rule, factor by factor):")
         for w in self.weights:
             lines += ["  " + line for line in str(w).splitlines()]
-        formulas = " ".join(f.formula for w in self.weights for f in w.factors)
+        formulas = " ".join(f.formula for w in self.weights for f in w.factors).replace("/N_counted", "")
         lines += [f"  where {text.format(outputs=self.outputs)}"
                   for symbol, text in _SYMBOLS.items() if symbol in formulas]
+        lines += [f"  where {note}" for note in self.notes]
         return "\n".join(lines)
 
 
@@ -109,6 +114,35 @@ def weight_symbol(layer: int, i: int, j: int) -> str:
     if i == 0:
         return f"b{str(j).translate(_SUB)}{f'({layer})'.translate(_SUP)}"
     return f"w{f'{i}{j}'.translate(_SUB) if i < 10 and j < 10 else f'_{i},{j}'}{f'({layer})'.translate(_SUP)}"
+
+
+def loss_formula(loss: Any, formula: str, label: int | None = None,
+                 outputs: int = 1) -> tuple[str, list[str]]:
+    """``formula`` (the loss's ∂E/∂ŷ, or the fused δ) as the loss's options compute it, and the
+    notes that define its new symbols: with label smoothing ε the targets are ỹ = y(1 − ε) + ε/K
+    (ε/2 binary); a reduction other than the loss's own divides by N ("mean"), by Σw
+    ("mean_with_sample_weight") or by nothing ("sum"); with ``ignore_class`` c the row counts only
+    where its ``label`` is not c, 1[y ≠ c], and a mean is over the rows counted, N_counted. The
+    defaults leave ``formula`` as it is."""
+    notes: list[str] = []
+    eps = getattr(loss, "label_smoothing", 0.0)
+    if eps:
+        formula = formula.replace("− y)", "− ỹ)")
+        share = "ε/2" if loss.name == "binary_crossentropy" else f"ε/K (K = {outputs})"
+        notes.append(f"ỹ = y(1 − ε) + {share}, ε = {number(eps)}: the targets label_smoothing "
+                     f"makes of y")
+    own, reduction = type(loss).reduction, loss.reduction
+    if reduction != own:
+        divisor = {"mean": "/N", "mean_with_sample_weight": "/Σw"}.get(reduction, "")
+        formula = formula.replace("/N", divisor) if "/N" in formula else formula + divisor
+    ignore = getattr(loss, "ignore_class", None)
+    if ignore is not None:
+        formula = f"1[y ≠ {ignore}]·{formula}".replace("/N", "/N_counted")
+        counted = int(label != ignore)
+        if "/N_counted" in formula:
+            notes.append(f"N_counted = {counted}, the observations whose label is not ignore_class "
+                         f"{ignore} (the loss is their mean)")
+    return formula, notes
 
 
 def explain(model: Sequential, x: Any, y: Any) -> Explanation:
@@ -156,6 +190,12 @@ class _Chains:
         self.fused = model.fused_output() is not None
         self.loss = loss
         self.dE_da = first(loss.gradient(signals.activations[-1], Y))
+        label = int(np.asarray(Y).reshape(-1)[0]) if getattr(loss, "ignore_class", None) is not None else None
+        outputs = self.layers[-1].units
+        self.fused_formula, _ = loss_formula(loss, "(ŷ − y)/N", label, outputs)
+        self.loss_formula, _ = loss_formula(loss, loss.gradient_formula, label, outputs)
+        self.notes = loss_formula(loss, self.fused_formula if self.fused else loss.gradient_formula,
+                                  label, outputs)[1]
 
     def names(self, li: int, j: int) -> tuple[str, str]:
         """(pre-activation, activation) symbols of node j (1-based) of layer li (1-based)."""
@@ -175,11 +215,12 @@ class _Chains:
         z_sym, a_sym = self.names(li, j)
         act = self.layers[li - 1].activation
         if li == self.L and not act.elementwise:                 # softmax: one factor, δ
-            return [Factor(f"∂E/∂{z_sym}", "(ŷ − y)/N" if self.fused else "δ", self.deltas[li - 1][j - 1])]
+            formula = self.fused_formula if self.fused else "δ"
+            return [Factor(f"∂E/∂{z_sym}", formula, self.deltas[li - 1][j - 1])]
         factors = [Factor(f"∂{a_sym}/∂{z_sym}", act.derivative_formula.format(a=a_sym),
                           float(act.derivative(self.zs[li][j - 1:j], self.acts[li][j - 1:j])[0]))]
         if li == self.L:
-            return factors + [Factor(f"∂E/∂{a_sym}", self.loss.gradient_formula, self.dE_da[j - 1])]
+            return factors + [Factor(f"∂E/∂{a_sym}", self.loss_formula, self.dE_da[j - 1])]
         above = self.layers[li]
         if above.units == 1:
             w = float(above.kernel[j - 1, 0])
@@ -218,4 +259,4 @@ class _Chains:
                 z_sym, a_sym = self.names(li, j)
                 forward += [(z_sym, float(self.zs[li][j - 1])), (a_sym, float(self.acts[li][j - 1]))]
         return Explanation(forward=forward, loss=float(self.signals.loss), weights=self.weights(),
-                           outputs=self.layers[-1].units)
+                           outputs=self.layers[-1].units, notes=self.notes)
