@@ -215,6 +215,73 @@ def test_callbacks_see_each_iteration_begin_and_end_once():
                                                     ("batch_end", 0), ("epoch_end", k))]
 
 
+class _Events(callbacks.Callback):
+    """Every epoch and batch hook, in order."""
+
+    def __init__(self):
+        super().__init__()
+        self.events = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.events.append(("epoch_begin", epoch))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.events.append(("epoch_end", epoch))
+
+    def on_batch_begin(self, batch, logs=None):
+        self.events.append(("batch_begin", batch))
+
+    def on_batch_end(self, batch, logs=None):
+        self.events.append(("batch_end", batch))
+
+
+def test_a_start_that_meets_tol_begins_no_epoch():
+    """scipy evaluates the start and stops: no iteration, so no epoch — before, the start's
+    evaluation began epoch 0 (on_epoch_begin, on_batch_begin) and nothing ended it."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 3))
+    model = Sequential([Input(3), Dense(1)], seed=0, dtype="float64")
+    model.compile(optimizer="lbfgs", loss="mse")
+    model.fit(X, X[:, 0], epochs=50, verbose=0)              # converges: the gradient meets tol
+    before, trained = model.get_weights(), model.epochs_trained
+    spy = _Events()
+    history = model.fit(X, X[:, 0], epochs=50, callbacks=[spy], verbose=0)
+    result = model.optimizer.result
+    assert (result.nit, result.nfev, result.status) == (0, 1, 0)     # converged at the start
+    assert spy.events == [] and history.history == {} and model.epochs_trained == trained
+    for a, b in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_search_that_ends_inside_a_line_search_ends_the_epoch_it_began(monkeypatch):
+    """scipy may give up in a line search (ABNORMAL_TERMINATION_IN_LNSRCH) after evaluations
+    that began an epoch and without an iteration to end it: the epoch ends at the weights scipy
+    returns (the last iterate's), with no step counted."""
+    from scipy.optimize import OptimizeResult
+
+    X, y = _iris()
+    model = _net()
+    model.compile(optimizer="lbfgs", loss="sparse_categorical_crossentropy")
+    optimizer = model.optimizer
+
+    def gives_up(objective, x0, max_iter, callback=None):    # the start, one trial step, then stop
+        f0, _ = objective(x0)
+        objective(x0 + 0.5)
+        optimizer.result = OptimizeResult(x=x0, fun=f0, nit=0, nfev=2, status=2,
+                                          message="ABNORMAL_TERMINATION_IN_LNSRCH")
+        return optimizer.result
+
+    monkeypatch.setattr(optimizer, "minimize", gives_up)
+    before = model.get_weights()
+    spy = _Events()
+    history = model.fit(X, y, epochs=5, callbacks=[spy], verbose=0)
+    assert spy.events == [("epoch_begin", 0), ("batch_begin", 0), ("batch_end", 0), ("epoch_end", 0)]
+    assert history.history["loss"] == [pytest.approx(model.evaluate(X, y))]
+    assert optimizer.iterations == 0 and model.epochs_trained == 1
+    for a, b in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_max_fun_ends_the_search_with_a_warning():
     X, y = _iris()
     model = _net()

@@ -29,6 +29,7 @@ argmax of a one-hot row; classes it does not name weigh 1.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -432,7 +433,14 @@ class _Loop:
         E(w) and ∇E(w) from the training step's forward and backward passes on all the training
         data (sample weights and weight penalties included). After each iteration the model holds
         the weights reached; the epoch's loss is E there, the metrics and validation are
-        evaluated there, and the callbacks may stop the search."""
+        evaluated there, and the callbacks may stop the search.
+
+        Every epoch begun is ended: an iteration begins (``on_epoch_begin``) with its first
+        evaluation after the start, so weights that already meet ``tol`` (scipy evaluates the
+        start, and stops) begin no epoch at all — the history stays empty and
+        ``optimizer.result.nit`` is 0. A search that ends inside an iteration's line search
+        (scipy gives up, or ``max_fun`` runs out) ends that epoch at the weights it returns, which
+        are those of the last iteration: the epoch is logged, no step is counted."""
         model, cb, optimizer = self.model, self.callbacks, self.model.optimizer
         if any(getattr(layer, "has_training_mode", False) for layer in model.layers):
             raise ValueError(f"optimizer: {type(optimizer).__name__} needs the same function at every "
@@ -451,8 +459,8 @@ class _Loop:
         def objective(w: np.ndarray) -> tuple[float, np.ndarray]:
             nonlocal evaluations, begun
             evaluations += 1
-            if not begun:   # an iteration (epoch, one batch) begins with its first evaluation
-                cb.on_epoch_begin(epoch, {})
+            if not begun and evaluations > 1:   # an iteration (epoch, one batch) begins with its
+                cb.on_epoch_begin(epoch, {})        # first evaluation after the start's
                 self.batch_callbacks.on_batch_begin(0, {"size": len(self.X)})
                 begun = True
             load(w)
@@ -464,11 +472,10 @@ class _Loop:
                 return math.inf, np.zeros_like(w)           # too far: the line search steps back
             return value, g
 
-        def iteration(intermediate_result: Any) -> None:    # (scipy passes the result by this name)
+        def end_epoch(result: Any, step_taken: bool) -> None:
             nonlocal epoch, begun
-            result = intermediate_result
             load(result.x)
-            optimizer.iterations += 1
+            optimizer.iterations += int(step_taken)
             model.epochs_trained += 1
             logs: dict[str, Any] = {"loss": float(result.fun)}
             self.batch_callbacks.on_batch_end(0, {"loss": logs["loss"], "size": len(self.X)})
@@ -484,8 +491,14 @@ class _Loop:
             if model.stop_training or epoch >= epochs:
                 raise StopIteration
 
+        def iteration(intermediate_result: Any) -> None:    # (scipy passes the result by this name)
+            end_epoch(intermediate_result, step_taken=True)
+
         start = np.concatenate([p.ravel() for p in params]).astype(np.float64)
         result = optimizer.minimize(objective, start, epochs - initial_epoch, iteration)
+        if begun:       # ended inside a line search: that epoch ends where the search ended
+            with contextlib.suppress(StopIteration):
+                end_epoch(result, step_taken=False)
         load(result.x)
 
     def update(self, epoch: int, b: int, xb: np.ndarray, yb: np.ndarray,

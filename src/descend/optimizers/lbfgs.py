@@ -57,7 +57,9 @@ class LBFGS(Optimizer):
     ``shuffle`` do not apply (every evaluation uses all the training data). A fit may stop before
     ``epochs`` when the search converges (``tol``, ``ftol``) or uses up ``max_fun`` (a
     RuntimeWarning says so); :attr:`result` holds scipy's report of the last fit. Weights that
-    already meet ``tol`` take no iteration: the fit logs no epoch (``result.nit`` is 0). The (s, y)
+    already meet ``tol`` take no iteration: the fit begins and logs no epoch (``result.nit`` is 0);
+    a search that ends inside a line search ends the epoch it began at the last iterate, with no
+    step counted (``optimizer.iterations``). The (s, y)
     memory lives for one ``fit``: a second fit (or a resumed one) starts a new search from the
     current weights. There is no per-batch update, so ``train_on_batch`` refuses it, and layers
     that draw at random in training (Dropout) are refused: a line search needs the same function
