@@ -136,7 +136,8 @@ def test_resume_refuses_options_that_change_the_run(tmp_path, capsys):
     assert "--loss-opt: cannot be changed when resuming" in err
 
 
-def test_loss_opt_reaches_the_loss_and_resume_keeps_it(tmp_path, capsys):
+def test_loss_opt_reaches_the_loss_and_resume_keeps_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")    # the summary table on one line per row, whatever runs it
     wine = ["--data", "wine", "--layers", "4", "--no-plot", "--batch-size", "16", "--validation-split", "0"]
     opts = ["--loss", "categorical_crossentropy", "--loss-opt", "label_smoothing=0.2",
             "--loss-opt", "from_logits=true,reduction=sum"]
