@@ -197,15 +197,21 @@ def _optimizer(args: argparse.Namespace) -> Any:
             kwargs[key] = getattr(args, dest)
     name = _pick(args.optimizer, "adam")
     cls = optimizers.get_class(name)
-    accepted = keywords(cls)
-    unknown = sorted(set(kwargs) - accepted)
-    if unknown:
-        raise ValueError(f"--opt: {cls.__name__} takes no keyword {unknown[0]!r}; it takes "
-                         f"{', '.join(sorted(accepted))}")
+    _refuse_unknown("--opt", cls.__name__, cls, kwargs)
     try:
         return optimizers.get(name, **kwargs)
     except TypeError as exc:
         raise ValueError(f"--opt: {exc}") from None
+
+
+def _refuse_unknown(option: str, what: str, cls: type, kwargs: dict[str, Any]) -> None:
+    """A keyword given with ``option`` that ``cls`` does not take is an error naming the option
+    and what the class takes."""
+    accepted = keywords(cls)
+    unknown = sorted(set(kwargs) - accepted)
+    if unknown:
+        raise ValueError(f"{option}: {what} takes no keyword {unknown[0]!r}; it takes "
+                         f"{', '.join(sorted(accepted)) or 'none'}")
 
 
 def _loss(args: argparse.Namespace, name: str) -> Loss:
@@ -214,11 +220,7 @@ def _loss(args: argparse.Namespace, name: str) -> Loss:
     for item in args.loss_opt or []:
         kwargs.update(common.parse_key_values("--loss-opt", item))
     cls = LOSSES[name]
-    accepted = keywords(cls)
-    unknown = sorted(set(kwargs) - accepted)
-    if unknown:
-        raise ValueError(f"--loss-opt: {name} takes no keyword {unknown[0]!r}; it takes "
-                         f"{', '.join(sorted(accepted)) or 'none'}")
+    _refuse_unknown("--loss-opt", name, cls, kwargs)
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as exc:
