@@ -42,6 +42,19 @@ def _fit(model, epochs, batch_size, initial_epoch=0, seed=None):
                      initial_epoch=initial_epoch, seed=seed, verbose=0)
 
 
+def _straight_and_resumed(make, path, batch_size, seed=None):
+    """The same model trained N_TOTAL epochs in one run, and N_FIRST epochs, saved at ``path``,
+    loaded and trained on to N_TOTAL (``seed``: fit's, for the first part of both)."""
+    straight = make()
+    _fit(straight, N_TOTAL, batch_size, seed=seed)
+    first = make()
+    _fit(first, N_FIRST, batch_size, seed=seed)
+    first.save(path)
+    resumed = descend.load_model(path)
+    _fit(resumed, N_TOTAL, batch_size, initial_epoch=resumed.epochs_trained)
+    return straight, resumed
+
+
 def _assert_same(a: Sequential, b: Sequential) -> None:
     for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
         assert wa.dtype == wb.dtype
@@ -62,16 +75,7 @@ def _assert_same(a: Sequential, b: Sequential) -> None:
 @pytest.mark.parametrize("gd", sorted(GD_KINDS))
 @pytest.mark.parametrize("name", sorted(optimizers.REGISTRY))
 def test_resume_equals_uninterrupted(tmp_path, name, gd):
-    batch_size = GD_KINDS[gd]
-    straight = _model(name)
-    _fit(straight, N_TOTAL, batch_size, seed=11)
-
-    first = _model(name)
-    _fit(first, N_FIRST, batch_size, seed=11)
-    first.save(tmp_path / "ckpt")
-    del first
-    resumed = descend.load_model(tmp_path / "ckpt")
-    _fit(resumed, N_TOTAL, batch_size, initial_epoch=resumed.epochs_trained)
+    straight, resumed = _straight_and_resumed(lambda: _model(name), tmp_path / "ckpt", GD_KINDS[gd], seed=11)
     _assert_same(straight, resumed)
     # and the resumed run's own checkpoint holds the whole history
     resumed.save(tmp_path / "ckpt")
@@ -89,26 +93,14 @@ def test_resume_with_schedule_clipping_decay_float64(tmp_path):
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         return model
 
-    straight = make()
-    _fit(straight, N_TOTAL, 5, seed=2)
-    first = make()
-    _fit(first, N_FIRST, 5, seed=2)
-    first.save(tmp_path / "m.safetensors")
-    resumed = descend.load_model(tmp_path / "m.safetensors")
+    straight, resumed = _straight_and_resumed(make, tmp_path / "m.safetensors", 5, seed=2)
     assert resumed.optimizer.get_config() == straight.optimizer.get_config()
-    _fit(resumed, N_TOTAL, 5, initial_epoch=N_FIRST)
     _assert_same(straight, resumed)
 
 
 def test_resume_without_fit_seed_continues_the_model_generator(tmp_path):
     """No seed anywhere: the shuffling generator comes from model.seed and travels in the file."""
-    straight = _model("adam")
-    _fit(straight, N_TOTAL, 4)
-    first = _model("adam")
-    _fit(first, N_FIRST, 4)
-    first.save(tmp_path / "c")
-    resumed = descend.load_model(tmp_path / "c")
-    _fit(resumed, N_TOTAL, 4, initial_epoch=N_FIRST)
+    straight, resumed = _straight_and_resumed(lambda: _model("adam"), tmp_path / "c", 4)
     _assert_same(straight, resumed)
 
 
@@ -188,12 +180,6 @@ def test_keras_optimizers_that_read_the_weight_resume_bit_for_bit_with_every_opt
         model.compile(optimizer=opt, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         return model
 
-    straight = make()
-    _fit(straight, N_TOTAL, 5, seed=11)
-    first = make()
-    _fit(first, N_FIRST, 5, seed=11)
-    first.save(tmp_path / "ckpt")
-    resumed = descend.load_model(tmp_path / "ckpt")
+    straight, resumed = _straight_and_resumed(make, tmp_path / "ckpt", 5, seed=11)
     assert resumed.optimizer.get_config() == straight.optimizer.get_config()
-    _fit(resumed, N_TOTAL, 5, initial_epoch=resumed.epochs_trained)
     _assert_same(straight, resumed)
