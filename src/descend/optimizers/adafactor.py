@@ -146,9 +146,8 @@ class Adafactor(Optimizer):
             if clamp:                                          # PyTorch: R Cᵀ / max(mean(R), ε₁)
                 v = r[..., None] * c[..., None, :] / np.maximum(r_mean, eps1)[..., None]
                 root = np.sqrt(np.maximum(v, eps1 * eps1))
-            else:
-                v = (r / r_mean)[..., None] * c[..., None, :]  # V̂_t = R_t C_tᵀ / mean(R_t)
-                root = np.sqrt(r / r_mean)[..., None] * np.sqrt(c)[..., None, :]   # √V̂_t, factor by factor
+            else:                                              # √V̂_t = √(R_t C_tᵀ / mean(R_t)),
+                root = np.sqrt(r / r_mean)[..., None] * np.sqrt(c)[..., None, :]   # factor by factor
             new = {**same, "r": r, "c": c}                     # (V̂: rebuilt from R and C each step)
         with np.errstate(divide="ignore"):                     # (a 0 in V̂ is refused as not finite)
             u = g / root                                       # U_t = G/√V̂_t
