@@ -149,7 +149,6 @@ class Adafactor(Optimizer):
             else:                                              # √V̂_t = √(R_t C_tᵀ / mean(R_t)),
                 root = np.sqrt(r / r_mean)[..., None] * np.sqrt(c)[..., None, :]   # factor by factor
             new = {**same, "r": r, "c": c}                     # (V̂: rebuilt from R and C each step)
-        with np.errstate(divide="ignore"):                     # (a 0 in V̂ is refused as not finite)
-            u = g / root                                       # U_t = G/√V̂_t
+        u = g / root                                           # U_t = G/√V̂_t (0 in V̂: refused, not finite)
         u_hat = u / max(1.0, _rms(u) / self.clip_threshold)    # Û_t = U_t / max(1, RMS(U_t)/d)
         return alpha * u_hat, new                              # Δ = α_t Û_t
