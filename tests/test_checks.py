@@ -188,3 +188,33 @@ def test_check_memory_says_the_size_and_the_limit(monkeypatch):
                                          r"1\.0 GiB \(set by DESCEND_MEMORY_LIMIT\)"):
         checks.check_memory("n", 2 * 50000 * 50000 * 4, "it")
     assert checks.format_bytes(300) == "300 bytes" and checks.format_bytes(1536) == "1.5 KiB"
+
+
+class _Point:
+    def __init__(self, x: int = 0) -> None:
+        self.x = x
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _point_class(name):
+    if name != "Point":
+        raise ValueError(f"thing: unknown {name!r}")
+    return _Point
+
+
+def test_from_class_config_builds_and_drops_only_the_ignored_keys():
+    point = checks.from_class_config("thing", {"class_name": "Point", "config": {"x": 3}, "module": "m"},
+                                     _point_class, ignored={"module"})
+    assert point.x == 3
+    assert checks.from_class_config("thing", {"class_name": "Point", "config": None}, _point_class).x == 0
+    with pytest.raises(ValueError, match=r"thing: expected a dict .*unexpected keys \['module'\]"):
+        checks.from_class_config("thing", {"class_name": "Point", "module": "m"}, _point_class)
+    with pytest.raises(ValueError, match="thing: expected a dict with keys 'class_name' and 'config', got 3"):
+        checks.from_class_config("thing", 3, _point_class)
+    with pytest.raises(ValueError, match="thing: unknown 'Line'"):
+        checks.from_class_config("thing", {"class_name": "Line"}, _point_class)
+    with pytest.raises(TypeError, match=r"thing: config \{'y': 1\} does not match _Point's arguments"):
+        checks.from_class_config("thing", {"class_name": "Point", "config": {"y": 1}}, _point_class)

@@ -317,7 +317,7 @@ def test_call_errors():
     ({"config": {}}, ValueError, "expected a dict with keys 'class_name' and 'config'"),
     ({"class_name": "Nope"}, ValueError, "unknown initializer 'Nope'"),
     ({"class_name": "Zeros", "extra": 1}, ValueError, r"unexpected keys \['extra'\]"),
-    ({"class_name": "Constant", "config": {"valu": 1}}, TypeError, "does not match its arguments"),
+    ({"class_name": "Constant", "config": {"valu": 1}}, TypeError, "does not match Constant's arguments"),
     ({"class_name": "Constant", "config": [1]}, TypeError, "'config' to be a dict"),
 ])
 def test_get_rejects_bad_identifiers(bad, exc, pattern):

@@ -24,7 +24,7 @@ import math
 import numbers
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Generic, Literal, Protocol, TypeVar, overload
 
 import numpy as np
@@ -331,6 +331,37 @@ def check_finite(name: str, arr: np.ndarray) -> None:
         bad = np.argwhere(~np.isfinite(arr))[0]
         kind = "NaN" if np.isnan(arr[tuple(bad)]) else "inf"
         raise ValueError(f"{name}: expected finite values, got {kind} at index {tuple(int(i) for i in bad)}")
+
+
+# --------------------------------------------------------------------------- serialized objects
+def from_class_config(name: str, config: Any, class_for: Callable[[str], Any],
+                      *, ignored: Iterable[str] = ()) -> Any:
+    """The object a ``{"class_name": ..., "config": {...}}`` dict describes:
+    ``class_for(class_name).from_config(config)`` (a missing or None ``config`` is ``{}``).
+
+    ``ignored`` are further keys accepted and dropped (Keras's ``module``, ``registered_name``).
+    A malformed dict is a ValueError, a ``class_name`` not a str or a ``config`` not a dict a
+    TypeError, and a config the class's arguments do not take a TypeError naming the class; each
+    message starts with ``name``. ``class_for`` raises for a name it does not know.
+    """
+    keys = set(config) if isinstance(config, Mapping) else set()
+    extra = keys - {"class_name", "config", *ignored}
+    if "class_name" not in keys or extra:
+        got = f"unexpected keys {sorted(extra)}" if extra else f"got {_short(config)}"
+        raise ValueError(f"{name}: expected a dict with keys 'class_name' and 'config', {got}")
+    class_name, kwargs = config["class_name"], config.get("config") or {}
+    if not isinstance(class_name, str):
+        raise TypeError(f"{name}: expected 'class_name' to be a str, got {type(class_name).__name__}")
+    if not isinstance(kwargs, Mapping):
+        raise TypeError(f"{name}: expected 'config' to be a dict, got {type(kwargs).__name__}")
+    cls = class_for(class_name)
+    try:
+        return cls.from_config(kwargs)
+    except TypeError as exc:
+        if "argument" not in str(exc):
+            raise
+        raise TypeError(f"{name}: config {dict(kwargs)!r} does not match {cls.__name__}'s "
+                        f"arguments ({exc})") from None
 
 
 # ------------------------------------------------------------------------------- introspection

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import Interval, check
+from .checks import Interval, check, from_class_config
 
 #: Keras's fuzz factor (``keras.backend.epsilon()``), added to the norm before dividing by it
 EPSILON = 1e-7
@@ -275,23 +275,9 @@ def _class_for(name: str, arg: str) -> type[Constraint]:
 def deserialize(config: Mapping[str, Any], arg: str = "constraint") -> Constraint:
     """Inverse of :func:`serialize`: ``{"class_name": ..., "config": {...}}`` (Keras's extra keys
     ``module`` and ``registered_name`` are accepted)."""
-    extra = set(config) - {"class_name", "config"} - _KERAS_KEYS
-    if "class_name" not in config or extra:
-        raise ValueError(f"{arg}: expected a dict with keys 'class_name' and 'config', got keys "
-                         f"{sorted(config)}")
-    name, kwargs = config["class_name"], config.get("config") or {}
-    if not isinstance(name, str):
-        raise TypeError(f"{arg}: expected 'class_name' to be a str, got {type(name).__name__}")
-    if not isinstance(kwargs, Mapping):
-        raise TypeError(f"{arg}: expected 'config' to be a dict, got {type(kwargs).__name__}")
-    cls = _class_for(name, arg)
-    try:
-        return cls.from_config(kwargs)
-    except TypeError as exc:
-        if "argument" in str(exc):
-            raise TypeError(f"{arg}: config {dict(kwargs)!r} does not match {cls.__name__}'s "
-                            f"arguments ({exc})") from None
-        raise
+    constraint: Constraint = from_class_config(arg, config, lambda name: _class_for(name, arg),
+                                               ignored=_KERAS_KEYS)
+    return constraint
 
 
 def get(identifier: Any, arg: str = "constraint") -> Constraint | None:

@@ -63,7 +63,7 @@ from typing import Any
 import numpy as np
 
 from .backend import resolve_dtype
-from .checks import Interval, ListOf, Options, check, check_memory, is_number
+from .checks import Interval, ListOf, Options, check, check_memory, from_class_config, is_number
 
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
@@ -908,24 +908,6 @@ def serialize(initializer: Initializer) -> dict[str, Any]:
 
 def deserialize(config: Mapping[str, Any]) -> Initializer:
     """Inverse of :func:`serialize`; ``class_name`` may also be a snake_case name."""
-    if not isinstance(config, Mapping) or "class_name" not in config:
-        raise ValueError("initializer: expected a dict with keys 'class_name' and 'config', "
-                         f"got {config!r}")
-    extra = set(config) - {"class_name", "config"}
-    if extra:
-        raise ValueError(f"initializer: unexpected keys {sorted(extra)} in config dict; "
-                         "expected 'class_name' and 'config'")
-    class_name = config["class_name"]
-    if not isinstance(class_name, str):
-        raise TypeError(f"initializer: expected 'class_name' to be a str, got {type(class_name).__name__}")
-    cls = _class_for(class_name, "initializer")
-    kwargs = config.get("config") or {}
-    if not isinstance(kwargs, Mapping):
-        raise TypeError(f"initializer: expected 'config' to be a dict, got {type(kwargs).__name__}")
-    try:
-        return cls.from_config(kwargs)
-    except TypeError as exc:
-        if "argument" in str(exc) and "__init__" in str(exc):
-            raise TypeError(f"initializer {class_name}: config {dict(kwargs)!r} does not match "
-                            f"its arguments ({exc})") from None
-        raise
+    initializer: Initializer = from_class_config(
+        "initializer", config, lambda name: _class_for(name, "initializer"))
+    return initializer
