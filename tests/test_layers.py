@@ -417,6 +417,20 @@ def test_set_weights_on_an_unbuilt_layer_is_named():
         Dense(2, name="d").set_weights([np.zeros((1, 2)), np.zeros(2)])
 
 
+def test_layer_set_weights_checks_as_the_model_does():
+    layer = Dense(2, name="d")
+    layer.build(1, np.random.default_rng(0), np.dtype("float32"))
+    before = layer.get_weights()
+    with pytest.raises(ValueError, match=r"weights: d/kernel: expected values within float32's range"):
+        layer.set_weights([np.full((1, 2), 1e300), np.zeros(2)])       # would be written as inf
+    with pytest.raises(TypeError, match="weights: d/bias expected numbers, got dtype <U1"):
+        layer.set_weights([np.zeros((1, 2)), np.array(["a", "b"])])
+    with pytest.raises(TypeError, match="weights: expected a list of arrays"):
+        layer.set_weights(np.zeros((1, 2)))
+    for a, b in zip(layer.get_weights(), before, strict=True):      # nothing written
+        np.testing.assert_array_equal(a, b)
+
+
 def test_a_softmax_over_one_unit_is_refused():
     # it is 1 whatever its input: fit reported loss 0 and learnt nothing (issue 15: one class)
     with pytest.raises(ValueError, match="units: a softmax over 1 unit is 1 whatever its input"):

@@ -19,11 +19,13 @@ same numbers on reused work arrays.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from . import activations, constraints, initializers, regularizers
+from .checks import InstanceOf, ListOf, as_dtype, check
 
 
 class Layer:
@@ -165,19 +167,33 @@ class Layer:
         every array is checked before anything is written."""
         if not self.built:
             raise ValueError(f"layer {self.name!r}: not built yet; build the model first")
-        if isinstance(weights, np.ndarray) or not hasattr(weights, "__len__"):
-            raise TypeError(f"weights: expected a list of arrays, got {type(weights).__name__}")
-        if len(weights) != len(self.params):
-            raise ValueError(f"weights: layer {self.name!r} expected {len(self.params)} arrays "
-                             f"({', '.join(self.param_names)}), got {len(weights)}")
-        new = [np.asarray(w) for w in weights]
-        for name, p, w in zip(self.param_names, self.params, new, strict=True):
-            if w.shape != p.shape:
-                raise ValueError(f"weights: {self.name}/{name} expected shape {p.shape}, got {w.shape}")
-            if not np.issubdtype(w.dtype, np.number) or not np.isfinite(w).all():
-                raise ValueError(f"weights: {self.name}/{name} expected finite numbers")
-        for p, w in zip(self.params, new, strict=True):
-            p[...] = w
+        write_weights([f"{self.name}/{name}" for name in self.param_names], self.params, weights)
+
+
+#: what set_weights takes: a list (or tuple) of arrays
+_WEIGHTS: ListOf[Any] = ListOf(InstanceOf(object), "a list of arrays (as get_weights returns)")
+
+
+def write_weights(names: Sequence[str], params: Sequence[np.ndarray], weights: Any) -> None:
+    """Overwrite each of ``params`` in place with the array at its index in ``weights`` (a list,
+    as ``get_weights`` returns), every array checked before anything is written: the count, each
+    shape, numbers, finite in the parameter's dtype. Errors say ``weights: <name>``. Serves
+    :meth:`Layer.set_weights` and the model's ``set_weights``."""
+    weights = check("weights", weights, _WEIGHTS)
+    if len(weights) != len(params):
+        raise ValueError(f"weights: expected {len(params)} arrays ({', '.join(names)}), got {len(weights)}")
+    new = []
+    for name, p, w in zip(names, params, weights, strict=True):
+        w = np.asarray(w)
+        if w.shape != p.shape:
+            raise ValueError(f"weights: {name} expected shape {p.shape}, got {w.shape}")
+        if not np.issubdtype(w.dtype, np.number):
+            raise TypeError(f"weights: {name} expected numbers, got dtype {w.dtype}")
+        if not np.isfinite(w).all():
+            raise ValueError(f"weights: {name} contains NaN or inf")
+        new.append(as_dtype(f"weights: {name}", w, p.dtype))
+    for p, w in zip(params, new, strict=True):
+        p[...] = w
 
 
 def _drawn(arg: str, initializer: Any, shape: tuple[int, ...], rng: np.random.Generator,
