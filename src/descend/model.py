@@ -206,23 +206,7 @@ class Sequential:
     def set_weights(self, weights: Sequence[Any]) -> None:
         """Overwrite the weights (same order and shapes as :meth:`get_weights`), in place."""
         self._require_built("set_weights")
-        params = self.params
-        weights = check("weights", weights, ListOf(_ANY, "a list of arrays (as get_weights returns)"))
-        if len(weights) != len(params):
-            raise ValueError(f"weights: expected {len(params)} arrays ({', '.join(self.param_names())}), "
-                             f"got {len(weights)}")
-        new = []
-        for name, p, w in zip(self.param_names(), params, weights, strict=True):
-            w = np.asarray(w)
-            if w.shape != p.shape:
-                raise ValueError(f"weights: {name} expected shape {p.shape}, got {w.shape}")
-            if not np.issubdtype(w.dtype, np.number):
-                raise TypeError(f"weights: {name} expected numbers, got dtype {w.dtype}")
-            if not np.isfinite(w).all():
-                raise ValueError(f"weights: {name} contains NaN or inf")
-            new.append(as_dtype(f"weights: {name}", w, p.dtype))
-        for p, w in zip(params, new, strict=True):
-            p[...] = w
+        layers_mod.write_weights(self.param_names(), self.params, weights)
         self._step = None
 
     def _require_built(self, what: str) -> None:
