@@ -285,14 +285,13 @@ class Dense(Layer):
         return [self.kernel_constraint, self.bias_constraint][:len(self.params)]
 
     def build(self, input_dim: int, rng: np.random.Generator, dtype: np.dtype) -> int:
-        shapes = {"kernel_constraint": (int(input_dim), self.units), "bias_constraint": (self.units,)}
-        for (arg, shape), constraint in zip(shapes.items(), (self.kernel_constraint, self.bias_constraint),
-                                            strict=True):
+        kernel_shape = (int(input_dim), self.units)
+        for arg, constraint, shape in (("kernel_constraint", self.kernel_constraint, kernel_shape),
+                                       ("bias_constraint", self.bias_constraint, (self.units,))):
             if constraint is not None:
                 constraint.check(arg, shape)        # an axis the weight does not have: refused now
-        self.input_dim, self.output_dim = int(input_dim), self.units
-        kernel = _drawn("kernel_initializer", self.kernel_initializer, (self.input_dim, self.units),
-                        rng, dtype)
+        self.input_dim, self.output_dim = kernel_shape
+        kernel = _drawn("kernel_initializer", self.kernel_initializer, kernel_shape, rng, dtype)
         self.params, self.param_names = [kernel], ["kernel"]
         if self.use_bias:
             self.params.append(_drawn("bias_initializer", self.bias_initializer, (self.units,), rng, dtype))
