@@ -606,6 +606,23 @@ def test_load_weights_reads_a_model_checkpoint_with_its_checks(tmp_path):
         other.load_weights(file)
 
 
+def test_load_weights_reads_a_model_checkpoint_once(tmp_path, monkeypatch):
+    model = Sequential([Input(2), Dense(3, "tanh"), Dense(1)], seed=0)
+    file = model.save(tmp_path / "run")
+    reads = []
+    real = saving.Checkpoint._read_file
+
+    def counted(self):
+        reads.append(self.file)
+        return real(self)
+
+    monkeypatch.setattr(saving.Checkpoint, "_read_file", counted)
+    other = Sequential([Input(2), Dense(3, "tanh"), Dense(1)], seed=5)
+    other.load_weights(file)
+    assert reads == [file]
+    np.testing.assert_array_equal(other.get_weights()[0], model.get_weights()[0])
+
+
 def test_a_loaded_model_saved_again_keeps_its_extra_data(tmp_path):
     model = Sequential([Input(2), Dense(1, activation="sigmoid")], seed=0)
     model.compile("sgd", "binary_crossentropy")

@@ -407,16 +407,16 @@ class Checkpoint:
     """One checked checkpoint file: its JSON document (``doc``) and its arrays (``tensors``);
     :meth:`fail` and :meth:`key` give errors that name the file."""
 
-    def __init__(self, file: Path) -> None:
+    def __init__(self, file: Path, data: bytes | None = None) -> None:
         self.file = file
-        self.doc, self.tensors = self._read()
+        self.doc, self.tensors = self._read(self._read_file() if data is None else data)
         self._check_declared_size()
 
     def fail(self, what: str) -> ValueError:
         return ValueError(f"{self.file}: {what}")
 
-    def _read(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        data = self._read_file()
+    def _read(self, data: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The document and the arrays of ``data``, the file's bytes, every check made."""
         header = self._header(data)
         meta = header.get("__metadata__") or {}
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
@@ -784,7 +784,7 @@ class WeightsFile(Checkpoint):
             raise FileNotFoundError(f"{self.file}: no weights file there") from None
         meta = self._header(data).get("__metadata__") or {}
         if meta.get("format") == FORMAT:
-            checkpoint = Checkpoint(self.file)
+            checkpoint = Checkpoint(self.file, data)     # (the bytes already read, not read again)
             return [(k, checkpoint.tensors[k]) for k in self._names(checkpoint.key("weights", list),
                                                                      checkpoint.tensors)]
         if meta.get("format") != WEIGHTS_FORMAT:
