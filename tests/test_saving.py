@@ -606,6 +606,19 @@ def test_load_weights_reads_a_model_checkpoint_with_its_checks(tmp_path):
         other.load_weights(file)
 
 
+def test_load_weights_refuses_float64_weights_beyond_a_float32_models_range(tmp_path):
+    wide = Sequential([Input(2), Dense(1)], seed=0, dtype="float64")
+    wide.set_weights([np.full((2, 1), 1e300), np.zeros(1)])
+    path = wide.save_weights(tmp_path / "w.safetensors")
+    model = Sequential([Input(2), Dense(1)], seed=0)
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=r"w.safetensors: array 0 \(weights/dense_1/kernel\): expected "
+                                         r"values within float32's range"):
+        model.load_weights(path)                                  # (it was written as inf)
+    for a, b in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_load_weights_reads_a_model_checkpoint_once(tmp_path, monkeypatch):
     model = Sequential([Input(2), Dense(3, "tanh"), Dense(1)], seed=0)
     file = model.save(tmp_path / "run")

@@ -85,6 +85,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from .callbacks import History
+from .checks import as_dtype
 
 FORMAT = "descend"
 FORMAT_VERSION = "2"
@@ -823,13 +824,15 @@ def load_weights(model: Any, path: PathLike) -> None:
     if len(stored) != len(params):
         raise ValueError(f"{file}: holds {len(stored)} arrays ({', '.join(k for k, _ in stored)}), "
                          f"the model has {len(params)} ({', '.join(names)})")
+    new = []
     for i, ((key, w), p, name) in enumerate(zip(stored, params, names, strict=True)):
         if w.shape != p.shape:
             raise ValueError(f"{file}: array {i} ({key}) has shape {w.shape}, the model's {name} "
                              f"needs {p.shape}")
         if w.dtype.kind != "f" or not np.isfinite(w).all():
             raise ValueError(f"{file}: array {i} ({key}) must hold finite floats")
-    for (_, w), p in zip(stored, params, strict=True):
+        new.append(as_dtype(f"{file}: array {i} ({key})", w, p.dtype))  # float64 into float32: in range
+    for w, p in zip(new, params, strict=True):
         p[...] = w
 
 
