@@ -39,11 +39,7 @@ def get_flavor() -> str:
     if _flavor is not None:
         return _flavor
     value = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
-    if not value:
-        return "lecture"
-    if value.lower() not in FLAVORS:
-        raise ValueError(f"{ENVIRONMENT_VARIABLE}: expected one of {list(FLAVORS)}, got {value!r}")
-    return value.lower()
+    return check_choice(ENVIRONMENT_VARIABLE, value, FLAVORS) if value else "lecture"
 
 
 @contextmanager
