@@ -42,6 +42,6 @@ class FastSparseCrossentropy:
 def fast_loss(loss: Loss) -> Any:
     """The fast fused form of ``loss`` for a training step, or None (the reference serves)."""
     # the built-in class itself (not a subclass), in its own reduction with no ignored class
-    if isinstance(loss, SparseCategoricalCrossentropy) and type(loss) is SparseCategoricalCrossentropy:
-        return FastSparseCrossentropy(loss) if loss.native() else None
+    if type(loss) is SparseCategoricalCrossentropy and loss.native():
+        return FastSparseCrossentropy(loss)
     return None
