@@ -21,13 +21,14 @@ class DivergenceError(DescendError, FloatingPointError):
     """
 
     def __init__(self, message: str, *, epoch: int | None = None, update: int | None = None,
-                 layer: str | None = None, loss: float | None = None, restored: bool = False) -> None:
+                 layer: str | None = None, loss: float | None = None, restored: bool = False,
+                 blame: tuple[str | None, str] | None = None) -> None:
         super().__init__(message)
         self.epoch, self.update, self.layer, self.loss = epoch, update, layer, loss
         self.restored = restored
         #: (layer, words) where the cause was named rather than found (an overflowing step), so
         #: that the training loop can add the epoch and update to the same words
-        self.blame: tuple[str | None, str] | None = None
+        self.blame = blame
 
 
 class StepOverflow(DescendError):

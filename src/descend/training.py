@@ -285,27 +285,7 @@ def divergence(model: Sequential, value: float, epoch: int | None = None, update
     the first layer (input side first) whose z or a is not finite, else the first layer going
     back from the output whose gradient is not finite; ``blame`` (layer, words) says it instead
     (a step that overflowed, see :func:`_overflow`)."""
-    error = _divergence(model, value, epoch, update, restored, blame)
-    error.blame = blame                      # (kept when the loop adds where it happened)
-    return error
-
-
-def _divergence(model: Sequential, value: float, epoch: int | None, update: int | None,
-                restored: bool, cause: tuple[str | None, str] | None) -> DivergenceError:
-    def finite(a: Any) -> bool:
-        return a is None or bool(np.isfinite(a).all())
-
-    layer = None if cause is not None else next((lay.name for lay in model.layers
-                  if not (finite(getattr(lay, "z", None)) and finite(getattr(lay, "a", None)))), None)
-    if cause is not None:
-        layer, blame = cause
-    elif layer is not None:
-        blame = f"the forward pass overflowed first in layer {layer!r} (its outputs are not finite)"
-    else:
-        layer = next((lay.name for lay in reversed(model.layers) if not all(finite(g) for g in lay.grads)),
-                     None)
-        blame = (f"the gradient blew up first in layer {layer!r} (going back from the output)"
-                 if layer else "the loss itself is not finite")
+    layer, words = blame if blame is not None else _find_blame(model)
     step = model.optimizer.iterations + 1
     where = (f" at epoch {epoch + 1}, update {update + 1} of that epoch (optimizer step {step})"
              if epoch is not None and update is not None else f" at optimizer step {step}")
@@ -313,9 +293,23 @@ def _divergence(model: Sequential, value: float, epoch: int | None, update: int 
             "loss and gradients" if restored else
             "The weights are those before this update (nothing non-finite was written)")
     return DivergenceError(
-        f"training diverged{where}: the loss is {value}; {blame}. {kept}. Try gradient clipping "
+        f"training diverged{where}: the loss is {value}; {words}. {kept}. Try gradient clipping "
         f"(clipnorm=...), a smaller initialisation or a smaller learning rate.",
-        epoch=epoch, update=update, layer=layer, loss=value, restored=restored)
+        epoch=epoch, update=update, layer=layer, loss=value, restored=restored, blame=blame)
+
+
+def _find_blame(model: Sequential) -> tuple[str | None, str]:
+    """(layer, words) for where a divergence first blew up, found in the model's arrays."""
+    def finite(a: Any) -> bool:
+        return a is None or bool(np.isfinite(a).all())
+
+    layer = next((lay.name for lay in model.layers
+                  if not (finite(getattr(lay, "z", None)) and finite(getattr(lay, "a", None)))), None)
+    if layer is not None:
+        return layer, f"the forward pass overflowed first in layer {layer!r} (its outputs are not finite)"
+    layer = next((lay.name for lay in reversed(model.layers) if not all(finite(g) for g in lay.grads)), None)
+    return layer, (f"the gradient blew up first in layer {layer!r} (going back from the output)"
+                   if layer else "the loss itself is not finite")
 
 
 # ================================================================================= the epoch loop
