@@ -16,9 +16,15 @@ from descend.optimizers import LBFGS
 from oracles import sklearn_lbfgs_start
 
 
-def _iris() -> tuple[np.ndarray, np.ndarray]:
+def _iris(shuffled: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Standardised iris; ``shuffled``: in a fixed random order, as iris is sorted by class and
+    a validation part is its last samples."""
     X, y = load_iris(return_X_y=True)
-    return (X - X.mean(0)) / X.std(0), y
+    X = (X - X.mean(0)) / X.std(0)
+    if shuffled:
+        order = np.random.default_rng(0).permutation(len(X))
+        X, y = X[order], y[order]
+    return X, y
 
 
 def _net(hidden: int = 5, activation: str = "tanh", out: int = 3) -> Sequential:
@@ -118,9 +124,7 @@ def test_weighted_least_squares_in_closed_form():
 
 
 def test_an_epoch_is_an_iteration_with_metrics_validation_and_callbacks():
-    X, y = _iris()
-    order = np.random.default_rng(0).permutation(len(X))
-    X, y = X[order], y[order]
+    X, y = _iris(shuffled=True)
     seen = []
 
     class Spy(callbacks.Callback):
@@ -151,9 +155,7 @@ def test_early_stopping_ends_the_search():
 def test_early_stopping_on_validation_data_puts_back_the_best_iteration():
     """validation_data is evaluated at every iteration's weights; EarlyStopping on val_loss with
     restore_best_weights ends the search and leaves the weights of the lowest val_loss."""
-    X, y = _iris()
-    order = np.random.default_rng(0).permutation(len(X))
-    X, y = X[order], y[order]
+    X, y = _iris(shuffled=True)
     seen = []
 
     class Keep(callbacks.Callback):
