@@ -127,6 +127,8 @@ def test_verbose_must_be_one_of_keras_values():
     model = _model(Dense(1))
     with pytest.raises(ValueError, match="verbose: expected 0, 1, 2 or 'auto', got 3"):
         model.fit(np.ones((4, 3)), np.ones(4), verbose=3)
+    with pytest.raises(ValueError, match="verbose: expected 0, 1, 2 or 'auto', got True"):
+        model.fit(np.ones((4, 3)), np.ones(4), verbose=True)       # as predict and evaluate
 
 
 def test_a_nan_loss_on_the_first_update_keeps_the_weights_and_says_so():

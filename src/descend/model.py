@@ -31,7 +31,7 @@ from .callbacks import History
 from .checks import BATCH_SIZE, InstanceOf, ListOf, as_dtype, as_features, as_targets, check, check_memory
 from .errors import NotCompiledError
 from .layers import Activation, Dense, Layer
-from .training import TrainingStep, sample_weights
+from .training import TrainingStep, check_verbose, sample_weights
 
 
 @dataclass
@@ -470,7 +470,7 @@ class Sequential:
         :class:`~descend.layers.Input` is built on this first data, as in Keras. ``batch_size``
         (default 4096) only bounds the memory used; ``verbose`` is accepted for Keras scripts
         (nothing is printed)."""
-        _check_verbose(verbose)
+        check_verbose(verbose)
         X = self.features(X)
         batch_size = _batch_size(batch_size)
         out = [self.forward(X[i:i + batch_size]).copy() for i in range(0, len(X), batch_size)]
@@ -491,7 +491,7 @@ class Sequential:
         :mod:`descend.training`). ``batch_size`` (default 4096) only bounds the memory used.
         ``verbose`` 1 or 2 (or "auto") prints the results on one line; 0 (the default) is silent.
         """
-        _check_verbose(verbose)
+        check_verbose(verbose)
         if not isinstance(return_dict, (bool, np.bool_)):
             raise TypeError(f"return_dict: expected True or False, got {return_dict!r}")
         X, y = self.prepare(X, y)
@@ -596,15 +596,6 @@ def _input_width(input_shape: Any) -> int:
         raise ValueError(f"input_shape: expected the input width n as n, (n,) or (None, n), "
                          f"got {input_shape!r}")
     return int(shape)
-
-
-def _check_verbose(verbose: Any) -> None:
-    if isinstance(verbose, str):
-        ok = verbose == "auto"
-    else:
-        ok = isinstance(verbose, (int, np.integer)) and not isinstance(verbose, bool) and verbose in (0, 1, 2)
-    if not ok:
-        raise ValueError(f"verbose: expected 0, 1, 2 or 'auto', got {verbose!r}")
 
 
 def _batch_size(batch_size: Any) -> int:

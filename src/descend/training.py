@@ -313,11 +313,20 @@ def _find_blame(model: Sequential) -> tuple[str | None, str]:
 
 
 # ================================================================================= the epoch loop
-def _progress_callback(verbose: int | str) -> Callback | None:
-    if isinstance(verbose, str) and verbose == "auto":
-        verbose = 1 if sys.stdout.isatty() else 2
-    if not isinstance(verbose, (int, np.integer)) or verbose not in (0, 1, 2):
+def check_verbose(verbose: Any) -> None:
+    """Keras's ``verbose`` of fit, evaluate and predict: 0, 1, 2 or "auto" (not a bool)."""
+    if isinstance(verbose, str):
+        ok = verbose == "auto"
+    else:
+        ok = isinstance(verbose, (int, np.integer)) and not isinstance(verbose, bool) and verbose in (0, 1, 2)
+    if not ok:
         raise ValueError(f"verbose: expected 0, 1, 2 or 'auto', got {verbose!r}")
+
+
+def _progress_callback(verbose: int | str) -> Callback | None:
+    check_verbose(verbose)
+    if verbose == "auto":
+        verbose = 1 if sys.stdout.isatty() else 2
     if verbose == 0:
         return None
     return ProgressBar() if verbose == 1 else EpochPrinter()
