@@ -71,7 +71,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import check_number
+from .checks import BOOLEAN, check, check_number
 
 #: probabilities are clipped to [EPSILON, 1 − EPSILON] outside the fused path (Keras's epsilon)
 EPSILON = 1e-7
@@ -353,12 +353,6 @@ def _row_sums_of_squares(y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
     return np.einsum("nk,nk->n", d, d)
 
 
-def _logits_flag(from_logits: Any) -> bool:
-    if not isinstance(from_logits, (bool, np.bool_)):
-        raise TypeError(f"from_logits: expected True or False, got {from_logits!r}")
-    return bool(from_logits)
-
-
 def _fused_inputs(z: Any, y_true: Any, a: Any,
                   name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.dtype]:
     """z, y, a in one floating dtype (their common one) and the dtype δ is returned in (z's, when
@@ -468,7 +462,7 @@ class _CrossEntropy(Loss):
 
     def __init__(self, from_logits: bool = False, reduction: str | None = "sum_over_batch_size",
                  axis: int = -1) -> None:
-        self.from_logits = _logits_flag(from_logits)
+        self.from_logits = check("from_logits", from_logits, BOOLEAN)
         self.reduction = check_reduction(reduction)
         _check_axis(axis)
         if self.from_logits:            # ŷ is z: the model's output layer is linear

@@ -28,7 +28,17 @@ from . import losses, saving
 from . import metrics as metrics_mod
 from .backend import as_rng, resolve_dtype
 from .callbacks import History
-from .checks import BATCH_SIZE, InstanceOf, ListOf, as_dtype, as_features, as_targets, check, check_memory
+from .checks import (
+    BATCH_SIZE,
+    BOOLEAN,
+    InstanceOf,
+    ListOf,
+    as_dtype,
+    as_features,
+    as_targets,
+    check,
+    check_memory,
+)
 from .errors import NotCompiledError
 from .layers import Activation, Dense, Layer
 from .training import TrainingStep, check_verbose, sample_weights
@@ -492,8 +502,7 @@ class Sequential:
         ``verbose`` 1 or 2 (or "auto") prints the results on one line; 0 (the default) is silent.
         """
         check_verbose(verbose)
-        if not isinstance(return_dict, (bool, np.bool_)):
-            raise TypeError(f"return_dict: expected True or False, got {return_dict!r}")
+        return_dict = check("return_dict", return_dict, BOOLEAN)
         X, y = self.prepare(X, y)
         w = sample_weights("sample_weight", sample_weight, len(X), X.dtype)
         result = self.evaluate_prepared(X, y, batch_size=_batch_size(batch_size), sample_weight=w)

@@ -40,7 +40,7 @@ import numpy as np
 
 from . import _fast, batching, constraints
 from .callbacks import Callback, CallbackList, EpochPrinter, History, ProgressBar
-from .checks import InstanceOf, ListOf, all_finite, check, check_number, fraction, positive_int
+from .checks import BOOLEAN, InstanceOf, ListOf, all_finite, check, check_number, fraction, positive_int
 from .errors import DivergenceError, StepOverflow
 from .layers import Dense, Layer
 
@@ -572,8 +572,7 @@ def fit(model: Sequential, X: Any, y: Any, *, epochs: int, batch_size: int | Non
     if initial_epoch >= epochs:
         raise ValueError(f"initial_epoch: expected less than epochs ({epochs}), got {initial_epoch}")
     batch_size = batching.check_batch_size(batch_size)
-    if not isinstance(shuffle, (bool, np.bool_)):
-        raise TypeError(f"shuffle: expected True or False, got {shuffle!r}")
+    shuffle = check("shuffle", shuffle, BOOLEAN)
     given: list[Any] = [] if callbacks is None else check("callbacks", callbacks, _CALLBACKS)
     X, y = model.prepare(X, y)
     if sample_weight is not None and class_weight is not None:
@@ -597,7 +596,7 @@ def fit(model: Sequential, X: Any, y: Any, *, epochs: int, batch_size: int | Non
     cb.set_params({"epochs": epochs, "steps": batching.n_batches(len(X), batch_size), "samples": len(X),
                    "batch_size": batch_size or len(X), "gd": batching.gd_kind(batch_size, len(X)),
                    "verbose": verbose})
-    loop = _Loop(model, X, y, w, validation, batch_size, bool(shuffle), cb)
+    loop = _Loop(model, X, y, w, validation, batch_size, shuffle, cb)
     model.stop_training = False
     cb.on_train_begin({})
     loop.run(initial_epoch, epochs)
