@@ -192,10 +192,9 @@ class _Chains:
         self.dE_da = first(loss.gradient(signals.activations[-1], Y))
         label = int(np.asarray(Y).reshape(-1)[0]) if getattr(loss, "ignore_class", None) is not None else None
         outputs = self.layers[-1].units
-        self.fused_formula, _ = loss_formula(loss, "(ŷ − y)/N", label, outputs)
-        self.loss_formula, _ = loss_formula(loss, loss.gradient_formula, label, outputs)
-        self.notes = loss_formula(loss, self.fused_formula if self.fused else loss.gradient_formula,
-                                  label, outputs)[1]
+        self.fused_formula, fused_notes = loss_formula(loss, "(ŷ − y)/N", label, outputs)
+        self.loss_formula, loss_notes = loss_formula(loss, loss.gradient_formula, label, outputs)
+        self.notes = fused_notes if self.fused else loss_notes
 
     def names(self, li: int, j: int) -> tuple[str, str]:
         """(pre-activation, activation) symbols of node j (1-based) of layer li (1-based)."""
