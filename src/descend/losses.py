@@ -114,7 +114,7 @@ class Loss:
         grad = self._gradient(y_pred, y_true)
         if self.native():
             return grad
-        return _scale_rows(grad, self._row_scale(_rows(grad), y_true))
+        return scale_rows(grad, self._row_scale(_rows(grad), y_true))
 
     def fused(self, z: np.ndarray, y_true: np.ndarray,
               a: np.ndarray | None = None) -> tuple[float, np.ndarray]:
@@ -127,7 +127,7 @@ class Loss:
             return value, delta
         n = _rows(delta)
         value = self.reduce(self.fused_per_sample(z, y_true, a), None, self.mask(y_true, n))
-        return value, _scale_rows(delta, self._row_scale(n, y_true))
+        return value, scale_rows(delta, self._row_scale(n, y_true))
 
     def _value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:  # pragma: no cover
         raise NotImplementedError
@@ -305,7 +305,7 @@ def _rows(x: np.ndarray) -> int:
     return len(x) if x.ndim else 1
 
 
-def _scale_rows(grad: np.ndarray, f: np.ndarray | float) -> np.ndarray:
+def scale_rows(grad: np.ndarray, f: np.ndarray | float) -> np.ndarray:
     """grad with row n multiplied by f_n (or every row by the number f), in grad's dtype."""
     if np.ndim(f) == 0:
         return grad * np.asarray(f, dtype=grad.dtype) if f != 1.0 else grad

@@ -43,6 +43,7 @@ from .callbacks import Callback, CallbackList, EpochPrinter, History, ProgressBa
 from .checks import BOOLEAN, InstanceOf, ListOf, all_finite, check, check_number, fraction, positive_int
 from .errors import DivergenceError, StepOverflow
 from .layers import Dense, Layer
+from .losses import scale_rows
 
 if TYPE_CHECKING:
     from .model import Sequential
@@ -90,11 +91,6 @@ def class_weights(class_weight: Any, y: np.ndarray, dtype: np.dtype) -> np.ndarr
     for key, value in table.items():
         w[labels == key] = value
     return w
-
-
-def _scale_rows(grad: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """∂E/∂ŷ (or δ) with row n multiplied by w_n."""
-    return grad * w.reshape((-1,) + (1,) * (grad.ndim - 1)).astype(grad.dtype, copy=False)
 
 
 # ================================================================================= one update
@@ -216,7 +212,7 @@ class TrainingStep:
             value, grad = self.loss(out, y), self.loss.gradient(out, y)
         if w is not None:
             value = self.model.weighted_data_loss(out, y, w, value)
-            grad = _scale_rows(grad, self.loss.weight_rows(w, y))
+            grad = scale_rows(grad, self.loss.weight_rows(w, y))
         grad = self.output_backward(grad)
         for backward in self.down:
             grad = backward(grad)
