@@ -118,6 +118,24 @@ def test_the_training_csv_is_read_again_only_while_its_hash_matches(tmp_path, ca
     assert json.loads(captured.out)["split"] == "test"
 
 
+def test_the_training_csv_is_hashed_once_per_evaluate(tmp_path, capsys, monkeypatch):
+    """Its hash is checked where the recorded path is taken (or, named with --csv, compared for
+    the warning): one read of the file for the hash, not two."""
+    from cli_runs import train_flowers
+
+    model_dir, _ = train_flowers(tmp_path)
+    hashed: list[str] = []
+    real = _common.file_sha256
+    monkeypatch.setattr(_common, "file_sha256", lambda path: hashed.append(str(path)) or real(path))
+    assert main(["evaluate", "--model", str(model_dir), "--json"]) == 0
+    assert hashed == [str(tmp_path / "train.csv")]
+    hashed.clear()
+    assert main(["evaluate", "--model", str(model_dir), "--csv", str(tmp_path / "train.csv"),
+                 "--target", "species", "--json"]) == 0
+    assert hashed == [str((tmp_path / "train.csv").resolve())]
+    capsys.readouterr()
+
+
 def test_a_model_file_cannot_make_evaluate_show_another_file(tmp_path, capsys):
     """A model is data: a path stored in it is read only once the recorded hash matches, so a
     hostile model pointing at a secret file gets nothing of the file into the message."""

@@ -35,14 +35,13 @@ def _data(args: argparse.Namespace, cli: dict[str, Any]) -> tuple[dict[str, Any]
     """The data to evaluate on and whether it is the training data. A CSV path stored in the
     model is read again only when the file's hash matches the one recorded at training; the
     training file named with --csv is read, with a warning when it changed."""
-    spec = common.data_spec(args, cli["seed"])
-    if spec is None:
-        spec = cli["data"]
-        if "csv" in spec:
-            spec = common.recorded_csv(args.model, spec, None, "--csv", hint=(
-                "; to evaluate on the file as it is now, name it with --csv PATH --target COLUMN"))
+    given = common.data_spec(args, cli["seed"])
+    spec = cli["data"] if given is None else given
+    if given is None and "csv" in spec:   # its hash is checked here: an error where it differs
+        spec = common.recorded_csv(args.model, spec, None, "--csv", hint=(
+            "; to evaluate on the file as it is now, name it with --csv PATH --target COLUMN"))
     same = common.same_data(spec, cli["data"])
-    if same and "csv" in spec and isinstance(cli["data"].get("sha256"), str) \
+    if given is not None and same and "csv" in spec and isinstance(cli["data"].get("sha256"), str) \
             and common.file_sha256(spec["csv"]) != cli["data"]["sha256"]:
         print(f"descend evaluate: warning: {spec['csv']} changed since the model was trained (its "
               f"SHA-256 differs): its test part is not the data held out in training", file=sys.stderr)
