@@ -203,3 +203,10 @@ def test_load_spec_names_the_options_the_user_gave_not_load_csvs_arguments(tmp_p
         _common.load_spec({"name": "moons", "options": {"n_samples": 1}})
     with pytest.raises(ValueError, match=r"^--data: data set 'iris' does not take \['noise'\]"):
         _common.load_spec({"name": "iris", "options": {"noise": 0.1}})
+
+
+def test_per_sample_puts_the_mean_loss_right_after_the_summed_loss():
+    part = {"loss": 12.0, "accuracy": 0.5}
+    assert list(_common.per_sample(part, 4).items()) == [("loss", 12.0), ("loss_per_sample", 3.0),
+                                                          ("accuracy", 0.5)]
+    assert _common.per_sample(part, 0) == part   # no rows (no validation part): nothing to divide by

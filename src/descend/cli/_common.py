@@ -270,10 +270,17 @@ def evaluate(model: Any, cli: dict[str, Any], X: np.ndarray, y: np.ndarray) -> d
     if cli["task"] == "classification":
         y = model_targets(model, y)
     result = model.evaluate(standardize(cli, X), y, return_dict=True)
-    if model.loss.reduction == "sum" and len(X):
-        result = {"loss": result["loss"], "loss_per_sample": result["loss"] / len(X),
-                  **{k: v for k, v in result.items() if k != "loss"}}
-    return result
+    return per_sample(result, len(X)) if model.loss.reduction == "sum" else result
+
+
+def per_sample(part: dict[str, float], rows: int) -> dict[str, float]:
+    """A part's results with ``loss_per_sample`` (its summed loss ÷ its rows) after ``loss``."""
+    out: dict[str, float] = {}
+    for key, value in part.items():
+        out[key] = value
+        if key == "loss" and rows:
+            out["loss_per_sample"] = value / rows
+    return out
 
 
 # ------------------------------------------------------------------------------------- output

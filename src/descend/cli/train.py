@@ -470,21 +470,11 @@ def _results(model: Any, X_test: np.ndarray, y_test: np.ndarray, took: float, st
     if model.loss.reduction == "sum":   # a sum grows with the rows: add the per-sample mean
         n_train = model.history.params["samples"]
         rows = {"train": n_train, "validation": n_fit - n_train, "test": len(X_test)}
-        train, val, test = (_per_sample(part, rows[name]) for name, part in
+        train, val, test = (common.per_sample(part, rows[name]) for name, part in
                             (("train", train), ("validation", val), ("test", test)))
     return {"train": train, "validation": val, "test": test, "epochs_trained": model.epochs_trained,
             "epochs_this_run": model.epochs_trained - start_epoch, "seconds": took,
             "learning_rate": last.get("learning_rate")}
-
-
-def _per_sample(part: dict[str, float], rows: int) -> dict[str, float]:
-    """A part's results with ``loss_per_sample`` (its summed loss ÷ its rows) after ``loss``."""
-    out: dict[str, float] = {}
-    for key, value in part.items():
-        out[key] = value
-        if key == "loss" and rows:
-            out["loss_per_sample"] = value / rows
-    return out
 
 
 def _history_csv(history: Any) -> str:
