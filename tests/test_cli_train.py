@@ -94,6 +94,14 @@ def test_the_summary_names_the_kind_of_gradient_descent_fit_ran(capsys):
     assert "│ batch, batch size 40" in capsys.readouterr().out
 
 
+def test_the_summary_of_a_full_batch_search_has_no_learning_rate_or_batch_size(capsys):
+    assert _train(*MOONS[:-2], "--epochs", "2", "--optimizer", "lbfgs", "--batch-size", "8") == 0
+    out = capsys.readouterr().out
+    assert "LBFGS (flavor lecture), step lengths from a line search" in out
+    assert "│ batch, one L-BFGS iteration per epoch" in out
+    assert "learning rate" not in out and "batch size" not in out
+
+
 @pytest.mark.parametrize("gd, size, updates", [("stochastic", None, 36), ("mini-batch", "10", 4)])
 def test_kind_of_gradient_descent(tmp_path, gd, size, updates):
     argv = [*MOONS, "--epochs", "1", "--gd", gd, "--validation-split", "0.25", "--out", str(tmp_path)]

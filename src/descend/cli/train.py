@@ -520,23 +520,24 @@ def _summary(con: Any, model: Any, cli: dict[str, Any], data: Any, results: dict
     opt = model.optimizer
     arch = " → ".join([str(model.input_dim)] + [
         f"{layer.units} {layer.activation.name}" for layer in model.layers if hasattr(layer, "units")])
-    lr = opt.learning_rate if opt.learning_rate_schedule is None else opt.learning_rate_schedule
-    search = getattr(opt, "full_batch", False)     # L-BFGS: no learning rate, no batches
+    if getattr(opt, "full_batch", False):     # L-BFGS: no learning rate, no batches
+        step, batches = "step lengths from a line search", ", one L-BFGS iteration per epoch"
+    else:
+        lr = opt.learning_rate if opt.learning_rate_schedule is None else opt.learning_rate_schedule
+        step = f"learning rate {lr if isinstance(lr, float) else lr!r}"
+        batches = f", batch size {cli['batch_size']}" if cli["batch_size"] else ""
     rows = [
         ("data", f"{_data_name(cli)} ({data.task})"),
         ("model", f"{arch}  ({model.count_params()} parameters, {model.dtype.name})"),
         ("loss", repr(model.loss)),     # with its options, e.g. label_smoothing=0.1
-        ("optimizer", f"{type(opt).__name__} (flavor {opt.flavor}), "
-                      + (f"learning rate {lr if isinstance(lr, float) else lr!r}" if not search
-                         else "step lengths from a line search")),
-        ("gradient descent", f"{model.history.params['gd']}"   # as fit ran it, on its training part
-                             + (f", batch size {cli['batch_size']}" if cli["batch_size"] and not search
-                                else ", one L-BFGS iteration per epoch" if search else "")),
-        ("epochs", f"{results['epochs_this_run']} this run, {results['epochs_trained']} in all"
-                   + (f" ({results['seconds']:.1f} s)")),
+        ("optimizer", f"{type(opt).__name__} (flavor {opt.flavor}), {step}"),
+        # as fit ran it, on its training part
+        ("gradient descent", f"{model.history.params['gd']}{batches}"),
+        ("epochs", f"{results['epochs_this_run']} this run, {results['epochs_trained']} in all "
+                   f"({results['seconds']:.1f} s)"),
+        ("written to", str(out) if out is not None else "nothing (not saved: give --out DIR to keep the "
+                                                         "model and its history)"),
     ]
-    rows.append(("written to", str(out) if out is not None else "nothing (not saved: give --out DIR "
-                                                                  "to keep the model and its history)"))
     con.print(common.table("descend train", rows))
     columns = {"train": results["train"]}
     if results["validation"]:
