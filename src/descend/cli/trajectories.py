@@ -113,11 +113,9 @@ def _surface_and_optimizers(args: argparse.Namespace) -> tuple[Function2D, list[
     names = [s.strip().lower() for s in args.optimizers.split(",") if s.strip()]
     if not names:
         raise ValueError(f"--optimizers: expected comma-separated names, got {args.optimizers!r}")
-    for name in names:   # refused naming the option, not get's argument ('optimizer: ...')
-        try:
+    with common.as_options({"optimizer": "--optimizers"}):   # refused naming the option
+        for name in names:
             optimizers.get_class(name)
-        except ValueError as exc:
-            raise ValueError(f"--optimizers: {str(exc).removeprefix('optimizer: ')}") from None
     return fn, names
 
 
