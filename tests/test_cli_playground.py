@@ -18,7 +18,8 @@ def test_a_bad_port_is_a_clear_error(capsys):
     from descend.cli import main
 
     assert main(["playground", "--no-browser", "--port", "70000"]) == 2
-    assert "--port" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--port" in err and "expected an int in [0, 65535], got 70000" in err
 
 
 def _start(*extra):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..checks import Interval, check
+
 EPILOG = """examples:
   descend playground                     open it in the default browser
   descend playground --no-browser        only print the URL
@@ -28,7 +30,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..playground.server import serve
 
-    if not 0 <= args.port <= 65535:
-        raise ValueError(f"--port: expected an int in [0, 65535], got {args.port}")
+    check("--port", args.port, Interval(int, 0, 65535))
     serve(args.host, args.port, open_browser=not args.no_browser)
     return 0
