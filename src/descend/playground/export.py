@@ -9,12 +9,11 @@ changes, edited weights and every update — so it ends with the same weights, b
 from __future__ import annotations
 
 import inspect
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .. import saving
 from . import config as cfg
 from .data import to_csv
 from .engine import Batches, Engine
@@ -26,10 +25,7 @@ def data_csv(engine: Engine) -> str:
 
 def model_bytes(engine: Engine) -> bytes:
     """The model as ``model.save`` writes it (a ``.safetensors`` file; ``descend.load_model`` reads it)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "playground.safetensors"
-        engine.model.save(path)
-        return path.read_bytes()
+    return saving.to_bytes(engine.model)
 
 
 def _array(a: np.ndarray) -> str:
