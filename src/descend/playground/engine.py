@@ -87,6 +87,14 @@ def make_optimizer(config: dict[str, Any]) -> Any:
     return optimizers.get(config["optimizer"], learning_rate=lr, **cfg.optimizer_kwargs(config))
 
 
+def schedule_curve(opt: Any, config: dict[str, Any], samples: int = 120) -> dict[str, Any]:
+    """η_t of ``opt`` (``config``'s schedule): ``samples`` points from t = 0 to a horizon past its
+    current step."""
+    horizon = max(4 * config["decay_steps"] if config["schedule"] != "none" else 100, 2 * opt.iterations, 100)
+    steps = np.linspace(0, horizon, samples).astype(int)
+    return {"steps": steps.tolist(), "lr": [float(opt._learning_rate_at(int(s))) for s in steps]}
+
+
 def _b64(a: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(a, dtype=np.uint8).tobytes()).decode("ascii")
 
@@ -312,11 +320,7 @@ class Engine:
 
     def schedule_curve(self, samples: int = 120) -> dict[str, Any]:
         """η_t ahead of time: ``samples`` points from t = 0 to a horizon past the current step."""
-        opt = self.model.optimizer
-        horizon = max(4 * self.config["decay_steps"] if self.config["schedule"] != "none" else 100,
-                      2 * opt.iterations, 100)
-        steps = np.linspace(0, horizon, samples).astype(int)
-        return {"steps": steps.tolist(), "lr": [float(opt._learning_rate_at(int(s))) for s in steps]}
+        return schedule_curve(self.model.optimizer, self.config, samples)
 
     def frame(self, flow: bool = True) -> dict[str, Any]:
         """What the page draws after some updates."""

@@ -259,14 +259,11 @@ class Session:
         self._send_frame()
 
     def _schedule_preview(self, config: dict[str, Any]) -> dict[str, Any]:
-        from .engine import make_optimizer
+        from .engine import make_optimizer, schedule_curve
 
         opt = make_optimizer(config)
         opt.iterations = self.engine.model.optimizer.iterations
-        horizon = max(4 * config["decay_steps"] if config["schedule"] != "none" else 100,
-                      2 * opt.iterations, 100)
-        steps = np.linspace(0, horizon, 120).astype(int)
-        return {"steps": steps.tolist(), "lr": [float(opt._learning_rate_at(int(s))) for s in steps]}
+        return schedule_curve(opt, config)
 
     def _on_reset(self, message: dict[str, Any]) -> None:
         self.playing = False
