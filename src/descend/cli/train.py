@@ -178,9 +178,11 @@ def _batch_size(args: argparse.Namespace) -> int | None:
 
 
 def _optimizer(args: argparse.Namespace) -> Any:
+    """The optimizer the options name; a library error names the option that gave the value."""
     kwargs: dict[str, Any] = {}
     for item in args.opt or []:
         kwargs.update(common.parse_key_values("--opt", item))
+    given = {key: f"--opt {key}" for key in kwargs}   # before the other options join kwargs
     if args.schedule is not None:
         try:
             kwargs["learning_rate"] = common.parse_schedule(args.schedule, args.lr)
@@ -196,12 +198,13 @@ def _optimizer(args: argparse.Namespace) -> Any:
         if getattr(args, dest) is not None:
             kwargs[key] = getattr(args, dest)
     name = _pick(args.optimizer, "adam")
-    cls = optimizers.get_class(name)
-    _refuse_unknown("--opt", cls.__name__, cls, kwargs)
-    try:
-        return optimizers.get(name, **kwargs)
-    except TypeError as exc:
-        raise ValueError(f"--opt: {exc}") from None
+    with common.as_options({"optimizer": "--optimizer", **_OPTIMIZER_OPTIONS, **given}):  # as given
+        cls = optimizers.get_class(name)
+        _refuse_unknown("--opt", cls.__name__, cls, kwargs)
+        try:
+            return optimizers.get(name, **kwargs)
+        except TypeError as exc:
+            raise ValueError(f"--opt: {exc}") from None
 
 
 def _refuse_unknown(option: str, what: str, cls: type, kwargs: dict[str, Any]) -> None:
@@ -243,10 +246,7 @@ def _model(args: argparse.Namespace, n_features: int, data: Any) -> Sequential:
         output = Dense(units, out_act, kernel_regularizer=reg)
     model = Sequential([Input(n_features), *hidden, output], seed=_pick(args.seed, 0),
                        dtype=_pick(args.dtype, "float32"))
-    given = {k: f"--opt {k}" for item in args.opt or [] for k in common.parse_key_values("--opt", item)}
-    with common.as_options({"optimizer": "--optimizer", **_OPTIMIZER_OPTIONS, **given}):  # as given
-        optimizer = _optimizer(args)
-    model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+    model.compile(optimizer=_optimizer(args), loss=loss, metrics=metrics)
     return model
 
 
