@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import time
 from pathlib import Path
 from typing import Any
@@ -425,25 +424,22 @@ class _EpochUpdates(Callback):
         return "\n".join(lines) + "\n"
 
 
-def _diverged(exc: DivergenceError, model: Any, out: Path | None,
-              updates: _EpochUpdates | None = None) -> DivergenceError:
+def _diverged(exc: DivergenceError, model: Any, out: Path | None, updates: _EpochUpdates) -> DivergenceError:
     """The error of a run that diverged, its message naming the options to change as flags (the
     same attributes: a sweep records where it diverged), after writing the history up to the
     divergence, and the updates of the epoch that diverged, to --out so that the blow-up can be
     looked at."""
-    message = re.sub(r"gradient clipping \(clipnorm=\.\.\.\)", "gradient clipping (--clip-norm)", str(exc))
+    message = str(exc).replace("gradient clipping (clipnorm=...)", "gradient clipping (--clip-norm)")
     message = message.replace("a smaller learning rate", "a smaller learning rate (--lr)")
     history = getattr(model, "history", None)
     if out is not None and history is not None:
         csv_file, json_file = out / "diverged-history.csv", out / "diverged-history.json"
         saving.atomic_write_text(csv_file, _history_csv(history))
         saving.atomic_write_text(json_file, _history_json(history))
-        message += f" The history up to the divergence is in {csv_file} and {json_file.name}"
-        if updates is not None:
-            saving.atomic_write_text(out / "diverged-updates.csv", updates.csv())
-            message += (", the updates of the epoch that diverged in diverged-updates.csv (epochs and "
-                        "updates counted from 0 there, as in history.csv)")
-        message += "."
+        saving.atomic_write_text(out / "diverged-updates.csv", updates.csv())
+        message += (f" The history up to the divergence is in {csv_file} and {json_file.name}, the updates "
+                    "of the epoch that diverged in diverged-updates.csv (epochs and updates counted from 0 "
+                    "there, as in history.csv).")
     return DivergenceError(message, epoch=exc.epoch, update=exc.update, layer=exc.layer, loss=exc.loss,
                            restored=exc.restored)
 
